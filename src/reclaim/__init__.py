@@ -1,0 +1,1 @@
+"""reclaim: the reclaimed-water chain of a water-scarce city, from plan to trade."""

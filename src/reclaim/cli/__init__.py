@@ -1,0 +1,1 @@
+"""The `reclaim` command line: an edge that parses arguments and calls the domains."""

@@ -1,0 +1,17 @@
+"""Entry point of the `reclaim` command: one sub-command group per domain."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="reclaim",
+    help="Plan, check, simulate, trade and operate a reclaimed-water (再生水) system.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def main() -> None:
+    """reclaim: one platform for the reclaimed-water chain of a water-scarce city."""
