@@ -1,0 +1,32 @@
+"""Locate and read the reference data files shipped inside the package (src/reclaim/data/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reclaim.errors import InputError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def data_path(*parts: str) -> Path:
+    """Path of a shipped reference data file, e.g. ``data_path("planning", "coefficients.yaml")``."""
+    return DATA_DIR.joinpath(*parts)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file; a syntax error becomes an `InputError` naming the file and the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(str(path), "<binary>", "a UTF-8 text file is required") from error
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(error, "problem", None) or str(error)
+        raise InputError(where, problem, "valid YAML is required") from error
