@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import typer
 
+from reclaim.cli.plan import plan_app
+
 app = typer.Typer(
     name="reclaim",
     help="Plan, check, simulate, trade and operate a reclaimed-water (再生水) system.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+app.add_typer(plan_app, name="plan")
 
 
 @app.callback()

@@ -247,10 +247,19 @@ class Published(Strict):
     figure: str
     """Key of the computed figure, e.g. `2025.sewage_1e4_m3_per_day`, or a free name."""
     value: float
-    unit: Literal[
-        "m3_per_day", "1e4_m3_per_day", "1e4_m3_per_year", "fraction", "percent", "km", "m",
-        "1e4_yuan",
-    ] | None = None
+    unit: (
+        Literal[
+            "m3_per_day",
+            "1e4_m3_per_day",
+            "1e4_m3_per_year",
+            "fraction",
+            "percent",
+            "km",
+            "m",
+            "1e4_yuan",
+        ]
+        | None
+    ) = None
     decimals: Annotated[int, Field(ge=0, le=6)] | None = None
     """Digits printed after the point; inferred from `value` when left out."""
     source: str
