@@ -112,3 +112,7 @@ def run(
         typer.echo(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2))
     else:
         _print_tables(result)
+
+from reclaim.cli.plan_report import report  # noqa: E402
+
+plan_app.command("report")(report)
