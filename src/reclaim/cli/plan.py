@@ -113,6 +113,7 @@ def run(
     else:
         _print_tables(result)
 
+
 from reclaim.cli.plan_report import report  # noqa: E402
 
 plan_app.command("report")(report)

@@ -27,13 +27,21 @@ def _rounding(value: str) -> RoundingMode:
 @reports_input_errors
 def report(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file (see examples/).")],
-    out: Annotated[Path, typer.Option("--out", help="Directory to write report.html, report.md "
-                                      "and the chart files into (created if missing).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Directory to write report.html, report.md "
+            "and the chart files into (created if missing).",
+        ),
+    ],
     lang: Annotated[str, typer.Option("--lang", help="Language of the report: zh or en.")] = "zh",
-    rounding: Annotated[str, typer.Option(
-        "--rounding", help="full (default) or plan: round as the document prints.")] = "full",
+    rounding: Annotated[
+        str,
+        typer.Option("--rounding", help="full (default) or plan: round as the document prints."),
+    ] = "full",
 ) -> None:
-    """Write the plan report: demand, supply, balance, utilisation, facilities, investment, audit."""
+    """Write the plan report: demand, supply, balance, utilisation, facilities, audit."""
     Labels.load(lang)  # an unknown language fails before any work is done
     mode = _rounding(rounding)
     with console.status(f"Computing the plan of {scenario} …"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import matplotlib as mpl
 from matplotlib import font_manager
@@ -18,8 +19,18 @@ from matplotlib.figure import Figure
 Series = tuple[str, Sequence[float]]
 """A named value per horizon."""
 
-PALETTE = ["#1f5c99", "#4f8fc6", "#8db9df", "#2d7f7a", "#e0a23b", "#6aa84f", "#b45f5f", "#8a6fb0",
-           "#9aa5b1", "#d98c5f"]
+PALETTE = [
+    "#1f5c99",
+    "#4f8fc6",
+    "#8db9df",
+    "#2d7f7a",
+    "#e0a23b",
+    "#6aa84f",
+    "#b45f5f",
+    "#8a6fb0",
+    "#9aa5b1",
+    "#d98c5f",
+]
 INK = "#1d2733"
 MUTED = "#5b6775"
 TARGET = "#1d2733"
@@ -34,7 +45,8 @@ def cjk_font(candidates: Sequence[str]) -> str | None:
     return next((name for name in candidates if name in installed), None)
 
 
-def _style(font: str | None) -> dict[str, object]:
+def _style(font: str | None) -> Any:
+    """rcParams of every chart (typed Any: matplotlib types the keys as literals)."""
     families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
     return {
         "font.family": "sans-serif",
@@ -76,12 +88,28 @@ def demand_by_use(
         positions = range(len(horizons))
         bottoms = [0.0] * len(horizons)
         for index, (label, values) in enumerate(uses):
-            axes.bar(positions, values, 0.5, bottom=bottoms, label=label,
-                     color=PALETTE[index % len(PALETTE)], edgecolor="white", linewidth=0.6)
+            axes.bar(
+                positions,
+                values,
+                0.5,
+                bottom=bottoms,
+                label=label,
+                color=PALETTE[index % len(PALETTE)],
+                edgecolor="white",
+                linewidth=0.6,
+            )
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
         for x, total in zip(positions, bottoms, strict=True):
-            axes.annotate(fmt(total), (x, total), xytext=(0, 3), textcoords="offset points",
-                          ha="center", va="bottom", fontweight="bold", color=INK)
+            axes.annotate(
+                fmt(total),
+                (x, total),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontweight="bold",
+                color=INK,
+            )
         axes.set_xticks(list(positions), list(horizons))
         axes.set_ylabel(y_label)
         axes.set_ylim(0, max(bottoms) * 1.12 if max(bottoms) > 0 else 1)
@@ -99,24 +127,51 @@ def grouped_bars(
     name: str,
     targets: Series | None = None,
     reference: tuple[str, float] | None = None,
+    labels_inside: bool = False,
 ) -> str:
-    """Bars side by side per horizon; optional per-horizon targets and one reference line."""
+    """Bars side by side per horizon; optional per-horizon targets and one reference line.
+
+    `labels_inside` writes the values inside the bars, where target lines cannot cross them.
+    """
     with mpl.rc_context(_style(font)):
         figure = Figure(figsize=SIZE_IN)
         axes = figure.add_subplot()
         width = BAR_GROUP_WIDTH / len(series)
         top = 0.0
         for index, (label, values) in enumerate(series):
-            offsets = [x - BAR_GROUP_WIDTH / 2 + width * (index + 0.5) for x in range(len(horizons))]
-            bars = axes.bar(offsets, values, width * 0.92, label=label,
-                            color=PALETTE[(index * 3) % len(PALETTE)])
-            axes.bar_label(bars, labels=[fmt(v) for v in values], padding=2, fontsize=8.5)
+            offsets = [
+                x - BAR_GROUP_WIDTH / 2 + width * (index + 0.5) for x in range(len(horizons))
+            ]
+            bars = axes.bar(
+                offsets,
+                values,
+                width * 0.92,
+                label=label,
+                color=PALETTE[(index * 3) % len(PALETTE)],
+            )
+            if labels_inside:
+                axes.bar_label(
+                    bars,
+                    labels=[fmt(v) for v in values],
+                    label_type="center",
+                    color="white",
+                    fontweight="bold",
+                    fontsize=8.5,
+                )
+            else:
+                axes.bar_label(bars, labels=[fmt(v) for v in values], padding=2, fontsize=8.5)
             top = max(top, *values)
         if targets is not None:
             label, values = targets
             for x, value in enumerate(values):
-                axes.hlines(value, x - BAR_GROUP_WIDTH / 2 - 0.04, x + BAR_GROUP_WIDTH / 2 + 0.04,
-                            colors=TARGET, linewidth=2.2, label=label if x == 0 else None)
+                axes.hlines(
+                    value,
+                    x - BAR_GROUP_WIDTH / 2 - 0.04,
+                    x + BAR_GROUP_WIDTH / 2 + 0.04,
+                    colors=TARGET,
+                    linewidth=2.2,
+                    label=label if x == 0 else "_nolegend_",
+                )
             top = max(top, *values)
         if reference is not None:
             label, value = reference

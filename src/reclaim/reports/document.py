@@ -18,6 +18,9 @@ from reclaim.reports.labels import Labels
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 Tone = Literal["good", "bad"] | None
+ColumnKind = Literal["num", "text", "nowrap", "code", "wide"]
+"""How a column is set: numbers right-aligned; text wrapped; short text kept on one line;
+identifiers in a small monospace that may break anywhere; long prose given room."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,11 @@ class Column:
     """Header text with its unit, e.g. "最高日 (m³/d)"."""
     group: str | None = None
     """Upper header spanning neighbouring columns of the same group (e.g. a horizon)."""
-    numeric: bool = True
+    kind: ColumnKind = "num"
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind == "num"
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,8 @@ class Table:
         """Whether the header needs a second row for column groups."""
         return any(column.group for column in self.columns)
 
-    def header_top(self) -> list[tuple[str, int, bool, bool]]:
-        """Cells of the upper header row: (text, columns spanned, numeric?, a group?).
+    def header_top(self) -> list[tuple[str, int, str, bool]]:
+        """Cells of the upper header row: (text, columns spanned, column kind, a group?).
 
         An ungrouped column spans both header rows; a group spans its neighbouring columns.
         """
@@ -69,7 +76,7 @@ class Table:
             else:
                 runs.append((column.group, 1, column))
         return [
-            (first.label if group is None else group, span, first.numeric, group is not None)
+            (first.label if group is None else group, span, first.kind, group is not None)
             for group, span, first in runs
         ]
 

@@ -37,7 +37,7 @@ class Labels:
 
     @classmethod
     def load(cls, lang: str) -> Labels:
-        """The labels of `lang` from the shipped labels file; an unknown language is an input error."""
+        """The labels of `lang` from the shipped file; an unknown language is an input error."""
         return cls(lang, read_labels_file())
 
     def __call__(self, key: str, **values: object) -> str:

@@ -96,7 +96,7 @@ class _PlanReport:
         return figures
 
     def horizon(self, year: str, labels: Labels | None = None) -> str:
-        """"近期（2025年）" for the first of several horizons, "远期（…）" for the last."""
+        """ "近期（2025年）" for the first of several horizons, "远期（…）" for the last."""
         labels = labels or self.labels
         index = self.years.index(year)
         if len(self.years) > 1 and index == 0:
@@ -116,7 +116,7 @@ class _PlanReport:
 
     def figure_columns(self) -> list[Column]:
         return self.year_columns(
-            [Column(self.labels("item"), numeric=False), Column(self.labels("unit"), numeric=False)]
+            [Column(self.labels("item"), kind="text"), Column(self.labels("unit"), kind="nowrap")]
         )
 
     def category(self, category: str) -> str:
@@ -191,36 +191,60 @@ class _PlanReport:
         )
         u = labels
         rows = [
-            self.figure_row(u("kf_demand"), u("u_m3_per_day"),
-                            lambda y: _text(u.number(self.h(y)["demand"]["total_m3_per_day"],
-                                                     "m3_per_day"))),
-            self.figure_row(u("kf_demand_year"), u("u_1e4_m3_per_year"),
-                            lambda y: _text(u.number(self.h(y)["demand"]["total_1e4_m3_per_year"],
-                                                     "1e4_m3"))),
-            self.figure_row(u("kf_sewage"), u("u_1e4_m3_per_day"),
-                            lambda y: _text(u.number(self.h(y)["sewage_1e4_m3_per_day"], "1e4_m3"))),
-            self.figure_row(u("kf_supply"), u("u_1e4_m3_per_day"),
-                            lambda y: _text(u.number(self.h(y)["reclaimed_supply_1e4_m3_per_day"],
-                                                     "1e4_m3"))),
-            self.figure_row(u("kf_balance"), u("u_1e4_m3_per_day"),
-                            lambda y: _signed(self.h(y)["balance_1e4_m3_per_day"], u, "1e4_m3")),
-            self.figure_row(u("kf_rate_published"), u("u_percent"),
-                            lambda y: _text(u.rate(self.h(y)["utilisation_rate"]))),
+            self.figure_row(
+                u("kf_demand"),
+                u("u_m3_per_day"),
+                lambda y: _text(u.number(self.h(y)["demand"]["total_m3_per_day"], "m3_per_day")),
+            ),
+            self.figure_row(
+                u("kf_demand_year"),
+                u("u_1e4_m3_per_year"),
+                lambda y: _text(u.number(self.h(y)["demand"]["total_1e4_m3_per_year"], "1e4_m3")),
+            ),
+            self.figure_row(
+                u("kf_sewage"),
+                u("u_1e4_m3_per_day"),
+                lambda y: _text(u.number(self.h(y)["sewage_1e4_m3_per_day"], "1e4_m3")),
+            ),
+            self.figure_row(
+                u("kf_supply"),
+                u("u_1e4_m3_per_day"),
+                lambda y: _text(u.number(self.h(y)["reclaimed_supply_1e4_m3_per_day"], "1e4_m3")),
+            ),
+            self.figure_row(
+                u("kf_balance"),
+                u("u_1e4_m3_per_day"),
+                lambda y: _signed(self.h(y)["balance_1e4_m3_per_day"], u, "1e4_m3"),
+            ),
+            self.figure_row(
+                u("kf_rate_published"),
+                u("u_percent"),
+                lambda y: _text(u.rate(self.h(y)["utilisation_rate"])),
+            ),
             self.figure_row(u("kf_rate_capped"), u("u_percent"), self.capped_rate_cell),
-            self.figure_row(u("kf_target"), u("u_percent"),
-                            lambda y: _text(u.rate(self.h(y).get("target_utilisation_rate")))),
-            self.figure_row(u("kf_national"), u("u_percent"),
-                            lambda y: _text(u.rate(self.national))),
+            self.figure_row(
+                u("kf_target"),
+                u("u_percent"),
+                lambda y: _text(u.rate(self.h(y).get("target_utilisation_rate"))),
+            ),
+            self.figure_row(
+                u("kf_national"), u("u_percent"), lambda y: _text(u.rate(self.national))
+            ),
         ]
         if "pipes" in self.h(self.years[0]):
             rows.append(
-                self.figure_row(u("kf_pipes"), u("u_km"),
-                                lambda y: _text(u.number(self.h(y)["pipes"]["length_km"], "km")))
+                self.figure_row(
+                    u("kf_pipes"),
+                    u("u_km"),
+                    lambda y: _text(u.number(self.h(y)["pipes"]["length_km"], "km")),
+                )
             )
             rows.append(
-                self.figure_row(u("kf_investment"), u("u_1e4_yuan"),
-                                lambda y: _text(u.number(self.h(y)["investment_1e4_yuan"],
-                                                         "1e4_yuan")))
+                self.figure_row(
+                    u("kf_investment"),
+                    u("u_1e4_yuan"),
+                    lambda y: _text(u.number(self.h(y)["investment_1e4_yuan"], "1e4_yuan")),
+                )
             )
         section.table(u("key_figures"), self.figure_columns(), rows)
         if self.data["audit"]:
@@ -241,16 +265,19 @@ class _PlanReport:
     def demand(self, section: Section) -> None:
         u = self.labels
         totals = u("list_sep").join(
-            u("demand_sum", horizon=self.horizon(y),
-              m3=u.number(self.h(y)["demand"]["total_m3_per_day"], "m3_per_day"),
-              year=u.number(self.h(y)["demand"]["total_1e4_m3_per_year"], "1e4_m3"))
+            u(
+                "demand_sum",
+                horizon=self.horizon(y),
+                m3=u.number(self.h(y)["demand"]["total_m3_per_day"], "m3_per_day"),
+                year=u.number(self.h(y)["demand"]["total_1e4_m3_per_year"], "1e4_m3"),
+            )
             for y in self.years
         )
         section.paragraph(u("demand_text", totals=totals))
         columns = [
-            Column(u("no_col"), numeric=False),
-            Column(u("col_use"), numeric=False),
-            Column(u("col_category"), numeric=False),
+            Column(u("no_col"), kind="nowrap"),
+            Column(u("col_use"), kind="text"),
+            Column(u("col_category"), kind="nowrap"),
             Column(u("col_priority")),
             Column(u("col_days")),
         ]
@@ -261,30 +288,44 @@ class _PlanReport:
         uses = self.scenario.uses
         industrial = [use for use in uses if use.category == INDUSTRIAL_CATEGORY]
         for number, use in enumerate(uses, start=1):
-            cells = [_text(str(number)), _text(u.name(use)), _text(self.category(use.category)),
-                     _text(str(use.priority)), _text(str(use.days_per_year))]
+            cells = [
+                _text(str(number)),
+                _text(u.name(use)),
+                _text(self.category(use.category)),
+                _text(str(use.priority)),
+                _text(str(use.days_per_year)),
+            ]
             for y in self.years:
                 entry = self.h(y)["demand"]["by_use"][use.id]
                 cells.append(_text(u.number(entry["m3_per_day"], "m3_per_day")))
                 cells.append(_text(u.number(entry["1e4_m3_per_year"], "1e4_m3")))
             rows.append(Row(cells))
             if len(industrial) > 1 and use is industrial[-1]:
-                rows.append(self.demand_total_row(
-                    f"{u('subtotal')}（{self.category(INDUSTRIAL_CATEGORY)}）"
-                    if u.lang == "zh" else f"{u('subtotal')} ({self.category(INDUSTRIAL_CATEGORY)})",
-                    "industrial_m3_per_day", "industrial_1e4_m3_per_year"))
+                rows.append(
+                    self.demand_total_row(
+                        f"{u('subtotal')}（{self.category(INDUSTRIAL_CATEGORY)}）"
+                        if u.lang == "zh"
+                        else f"{u('subtotal')} ({self.category(INDUSTRIAL_CATEGORY)})",
+                        "industrial_m3_per_day",
+                        "industrial_1e4_m3_per_year",
+                    )
+                )
         rows.append(self.demand_total_row(u("total"), "total_m3_per_day", "total_1e4_m3_per_year"))
         section.table(u("t_demand"), columns, rows)
         self.demand_drivers(section)
         series = [
-            (self.chart_labels.name(use),
-             [self.h(y)["demand"]["by_use"][use.id]["m3_per_day"] for y in self.years])
+            (
+                self.chart_labels.name(use),
+                [self.h(y)["demand"]["by_use"][use.id]["m3_per_day"] for y in self.years],
+            )
             for use in uses
         ]
         svg = charts.demand_by_use(
-            [self.horizon(y, self.chart_labels) for y in self.years], series,
+            [self.horizon(y, self.chart_labels) for y in self.years],
+            series,
             self.chart_labels("chart_demand_y"),
-            lambda v: self.labels.number(v, "m3_per_day"), self.chart_font,
+            lambda v: self.labels.number(v, "m3_per_day"),
+            self.chart_font,
         )
         section.chart(u("f_demand"), svg, "demand")
         if self.chart_labels is not self.labels:
@@ -305,7 +346,7 @@ class _PlanReport:
         area_uses = [use for use in self.scenario.uses if use.driver == "area"]
         if not area_uses:
             return
-        columns = [Column(u("col_use"), numeric=False), Column(u("col_rate_m2"))]
+        columns = [Column(u("col_use"), kind="text"), Column(u("col_rate_m2"))]
         for y in self.years:
             columns.append(Column(u("col_area"), group=self.horizon(y)))
             columns.append(Column(u("col_coverage"), group=self.horizon(y)))
@@ -325,15 +366,19 @@ class _PlanReport:
         u = self.labels
         sewage = self.scenario.sewage
         reuse_cap = sewage.reuse_cap if sewage.reuse_cap is not None else 0.0
-        section.paragraph(u(
-            "supply_text",
-            f_dom=u.number(sewage.discharge_factor_domestic, "factor"),
-            f_ind=u.number(sewage.discharge_factor_industrial, "factor"),
-            unforeseen=u.percent(sewage.unforeseen_factor),
-            cap=u.percent(reuse_cap),
-        ))
+        section.paragraph(
+            u(
+                "supply_text",
+                f_dom=u.number(sewage.discharge_factor_domestic, "factor"),
+                f_ind=u.number(sewage.discharge_factor_industrial, "factor"),
+                unforeseen=u.percent(sewage.unforeseen_factor),
+                cap=u.percent(reuse_cap),
+            )
+        )
 
-        def given(series: Mapping[int, float], kind: str, scale: float = 1.0) -> Callable[[str], Cell]:
+        def given(
+            series: Mapping[int, float], kind: str, scale: float = 1.0
+        ) -> Callable[[str], Cell]:
             return lambda y: _text(u.number(series[int(y)] * scale, kind))
 
         def figure(key: str, kind: str = "1e4_m3") -> Callable[[str], Cell]:
@@ -343,30 +388,54 @@ class _PlanReport:
             return lambda y: _text(text)
 
         rows = [
-            self.figure_row(u("r_population"), u("u_1e4_persons"),
-                            given(sewage.population_1e4_persons, "persons_1e4")),
-            self.figure_row(u("r_per_capita"), u("u_l_per_person_day"),
-                            given(sewage.domestic_l_per_person_day, "l_per_person_day")),
-            self.figure_row(u("r_domestic"), u("u_1e4_m3_per_day"), figure("domestic_1e4_m3_per_day")),
-            self.figure_row(u("r_industrial_land"), u("u_ha"), given(sewage.industrial_land_ha, "ha")),
-            self.figure_row(u("r_industrial_index"), u("u_1e4_m3_per_km2_day"),
-                            given(sewage.industrial_index_m3_per_km2_day, "factor",
-                                  1.0 / M3_PER_1E4_M3)),
-            self.figure_row(u("r_industrial"), u("u_1e4_m3_per_day"),
-                            figure("industrial_1e4_m3_per_day")),
-            self.figure_row(u("r_discharge_dom"), u("u_factor"),
-                            constant(u.number(sewage.discharge_factor_domestic, "factor"))),
-            self.figure_row(u("r_discharge_ind"), u("u_factor"),
-                            constant(u.number(sewage.discharge_factor_industrial, "factor"))),
-            self.figure_row(u("r_unforeseen"), u("u_percent"),
-                            constant(u.rate(sewage.unforeseen_factor))),
-            self.figure_row(u("r_sewage_day"), u("u_1e4_m3_per_day"), figure("sewage_1e4_m3_per_day")),
-            self.figure_row(u("r_sewage_year"), u("u_1e4_m3_per_year"),
-                            figure("sewage_1e4_m3_per_year")),
+            self.figure_row(
+                u("r_population"),
+                u("u_1e4_persons"),
+                given(sewage.population_1e4_persons, "persons_1e4"),
+            ),
+            self.figure_row(
+                u("r_per_capita"),
+                u("u_l_per_person_day"),
+                given(sewage.domestic_l_per_person_day, "l_per_person_day"),
+            ),
+            self.figure_row(
+                u("r_domestic"), u("u_1e4_m3_per_day"), figure("domestic_1e4_m3_per_day")
+            ),
+            self.figure_row(
+                u("r_industrial_land"), u("u_ha"), given(sewage.industrial_land_ha, "ha")
+            ),
+            self.figure_row(
+                u("r_industrial_index"),
+                u("u_1e4_m3_per_km2_day"),
+                given(sewage.industrial_index_m3_per_km2_day, "factor", 1.0 / M3_PER_1E4_M3),
+            ),
+            self.figure_row(
+                u("r_industrial"), u("u_1e4_m3_per_day"), figure("industrial_1e4_m3_per_day")
+            ),
+            self.figure_row(
+                u("r_discharge_dom"),
+                u("u_factor"),
+                constant(u.number(sewage.discharge_factor_domestic, "factor")),
+            ),
+            self.figure_row(
+                u("r_discharge_ind"),
+                u("u_factor"),
+                constant(u.number(sewage.discharge_factor_industrial, "factor")),
+            ),
+            self.figure_row(
+                u("r_unforeseen"), u("u_percent"), constant(u.rate(sewage.unforeseen_factor))
+            ),
+            self.figure_row(
+                u("r_sewage_day"), u("u_1e4_m3_per_day"), figure("sewage_1e4_m3_per_day")
+            ),
+            self.figure_row(
+                u("r_sewage_year"), u("u_1e4_m3_per_year"), figure("sewage_1e4_m3_per_year")
+            ),
             self.figure_row(u("r_reuse_cap"), u("u_percent"), constant(u.rate(reuse_cap))),
         ]
-        supply_row = self.figure_row(u("r_supply"), u("u_1e4_m3_per_day"),
-                                     figure("reclaimed_supply_1e4_m3_per_day"))
+        supply_row = self.figure_row(
+            u("r_supply"), u("u_1e4_m3_per_day"), figure("reclaimed_supply_1e4_m3_per_day")
+        )
         rows.append(Row(supply_row.cells, total=True))
         section.table(u("t_supply"), self.figure_columns(), rows)
 
@@ -379,42 +448,61 @@ class _PlanReport:
             return lambda y: _text(u.number(self.h(y)[key], "1e4_m3"))
 
         rows = [
-            self.figure_row(u("r_supply"), u("u_1e4_m3_per_day"),
-                            number("reclaimed_supply_1e4_m3_per_day")),
-            self.figure_row(u("r_demand_day"), u("u_1e4_m3_per_day"),
-                            lambda y: _text(u.number(self.h(y)["demand"]["total_1e4_m3_per_day"],
-                                                     "1e4_m3"))),
-            self.figure_row(u("r_balance"), u("u_1e4_m3_per_day"),
-                            lambda y: _signed(self.h(y)["balance_1e4_m3_per_day"], u, "1e4_m3")),
-            self.figure_row(u("r_status"), u("none"),
-                            lambda y: _check(self.h(y)["balance_1e4_m3_per_day"] >= 0, u,
-                                             "surplus", "shortage")),
+            self.figure_row(
+                u("r_supply"), u("u_1e4_m3_per_day"), number("reclaimed_supply_1e4_m3_per_day")
+            ),
+            self.figure_row(
+                u("r_demand_day"),
+                u("u_1e4_m3_per_day"),
+                lambda y: _text(u.number(self.h(y)["demand"]["total_1e4_m3_per_day"], "1e4_m3")),
+            ),
+            self.figure_row(
+                u("r_balance"),
+                u("u_1e4_m3_per_day"),
+                lambda y: _signed(self.h(y)["balance_1e4_m3_per_day"], u, "1e4_m3"),
+            ),
+            self.figure_row(
+                u("r_status"),
+                u("none"),
+                lambda y: _check(
+                    self.h(y)["balance_1e4_m3_per_day"] >= 0, u, "surplus", "shortage"
+                ),
+            ),
         ]
         section.table(u("t_balance"), self.figure_columns(), rows)
         for y in self.years:
             figures = self.h(y)
             gap = figures["balance_1e4_m3_per_day"]
             key = "balance_surplus_text" if gap >= 0 else "balance_short_text"
-            section.paragraph(u(
-                key,
-                year=self.horizon(y),
-                supply=u.number(figures["reclaimed_supply_1e4_m3_per_day"], "1e4_m3"),
-                demand=u.number(figures["demand"]["total_1e4_m3_per_day"], "1e4_m3"),
-                gap=u.number(abs(gap), "1e4_m3"),
-                section=self.section_of["s_allocation"],
-            ))
+            section.paragraph(
+                u(
+                    key,
+                    year=self.horizon(y),
+                    supply=u.number(figures["reclaimed_supply_1e4_m3_per_day"], "1e4_m3"),
+                    demand=u.number(figures["demand"]["total_1e4_m3_per_day"], "1e4_m3"),
+                    gap=u.number(abs(gap), "1e4_m3"),
+                    section=self.section_of["s_allocation"],
+                )
+            )
         c = self.chart_labels
         series = [
             (c("chart_demand"), [self.h(y)["demand"]["total_1e4_m3_per_day"] for y in self.years]),
             (c("chart_supply"), [self.h(y)["reclaimed_supply_1e4_m3_per_day"] for y in self.years]),
         ]
         if "plants" in self.h(self.years[0]):
-            series.append((c("chart_capacity"),
-                           [self.h(y)["plants"]["reclaimed_capacity_1e4_m3_per_day"]
-                            for y in self.years]))
+            series.append(
+                (
+                    c("chart_capacity"),
+                    [self.h(y)["plants"]["reclaimed_capacity_1e4_m3_per_day"] for y in self.years],
+                )
+            )
         svg = charts.grouped_bars(
-            [self.horizon(y, c) for y in self.years], series, c("chart_balance_y"),
-            lambda v: u.number(v, "1e4_m3"), self.chart_font, "balance",
+            [self.horizon(y, c) for y in self.years],
+            series,
+            c("chart_balance_y"),
+            lambda v: u.number(v, "1e4_m3"),
+            self.chart_font,
+            "balance",
         )
         section.chart(u("f_balance"), svg, "balance")
 
@@ -441,44 +529,68 @@ class _PlanReport:
             return cell
 
         rows = [
-            self.figure_row(u("r_use_demand"), u("u_1e4_m3_per_year"),
-                            volume("demand", "total_1e4_m3_per_year")),
-            self.figure_row(u("r_use_delivered"), u("u_1e4_m3_per_year"),
-                            volume("delivered_1e4_m3_per_year")),
-            self.figure_row(u("r_sewage_year"), u("u_1e4_m3_per_year"),
-                            volume("sewage_1e4_m3_per_year")),
-            self.figure_row(u("r_rate_published"), u("u_percent"),
-                            lambda y: _text(u.rate(self.h(y)["utilisation_rate"]))),
-            Row(self.figure_row(u("r_rate_capped"), u("u_percent"), self.capped_rate_cell).cells,
-                total=True),
-            self.figure_row(u("r_target"), u("u_percent"),
-                            lambda y: _text(u.rate(self.h(y).get("target_utilisation_rate")))),
-            self.figure_row(u("r_national"), u("u_percent"),
-                            lambda y: _text(u.rate(self.national))),
-            self.figure_row(u("r_meets_target"), u("none"),
-                            meets(lambda y: self.h(y).get("target_utilisation_rate"))),
+            self.figure_row(
+                u("r_use_demand"), u("u_1e4_m3_per_year"), volume("demand", "total_1e4_m3_per_year")
+            ),
+            self.figure_row(
+                u("r_use_delivered"), u("u_1e4_m3_per_year"), volume("delivered_1e4_m3_per_year")
+            ),
+            self.figure_row(
+                u("r_sewage_year"), u("u_1e4_m3_per_year"), volume("sewage_1e4_m3_per_year")
+            ),
+            self.figure_row(
+                u("r_rate_published"),
+                u("u_percent"),
+                lambda y: _text(u.rate(self.h(y)["utilisation_rate"])),
+            ),
+            Row(
+                self.figure_row(u("r_rate_capped"), u("u_percent"), self.capped_rate_cell).cells,
+                total=True,
+            ),
+            self.figure_row(
+                u("r_target"),
+                u("u_percent"),
+                lambda y: _text(u.rate(self.h(y).get("target_utilisation_rate"))),
+            ),
+            self.figure_row(
+                u("r_national"), u("u_percent"), lambda y: _text(u.rate(self.national))
+            ),
+            self.figure_row(
+                u("r_meets_target"),
+                u("none"),
+                meets(lambda y: self.h(y).get("target_utilisation_rate")),
+            ),
             self.figure_row(u("r_meets_national"), u("none"), meets(lambda y: self.national)),
         ]
-        section.table(u("t_utilisation"), self.figure_columns(), rows,
-                      notes=[u("national_source", source=self.national_source)])
+        section.table(
+            u("t_utilisation"),
+            self.figure_columns(),
+            rows,
+            notes=[u("national_source", source=self.national_source)],
+        )
         c = self.chart_labels
         targets = [self.h(y).get("target_utilisation_rate") for y in self.years]
         svg = charts.grouped_bars(
             [self.horizon(y, c) for y in self.years],
             [
-                (c("chart_rate_published"),
-                 [self.h(y)["utilisation_rate"] * PERCENT for y in self.years]),
-                (c("chart_rate_capped"),
-                 [self.h(y)["utilisation_rate_capped"] * PERCENT for y in self.years]),
+                (
+                    c("chart_rate_published"),
+                    [self.h(y)["utilisation_rate"] * PERCENT for y in self.years],
+                ),
+                (
+                    c("chart_rate_capped"),
+                    [self.h(y)["utilisation_rate_capped"] * PERCENT for y in self.years],
+                ),
             ],
             c("chart_rate_y"),
             lambda v: u.number(v, "percent"),
             self.chart_font,
             "utilisation",
             targets=(c("chart_target"), [t * PERCENT for t in targets if t is not None])
-            if all(t is not None for t in targets) else None,
-            reference=(c("chart_national", rate=c.percent(self.national)),
-                       self.national * PERCENT),
+            if all(t is not None for t in targets)
+            else None,
+            reference=(c("chart_national", rate=c.percent(self.national)), self.national * PERCENT),
+            labels_inside=True,
         )
         section.chart(u("f_utilisation"), svg, "utilisation")
 
@@ -493,7 +605,7 @@ class _PlanReport:
         section.paragraph(u("allocation_text"))
         demand_group, delivered_group = u("col_demand"), u("col_delivered")
         columns = [
-            Column(u("col_use"), numeric=False),
+            Column(u("col_use"), kind="text"),
             Column(u("col_priority")),
             Column(u("col_max_day"), group=demand_group),
             Column(u("col_year_1e4"), group=demand_group),
@@ -506,29 +618,58 @@ class _PlanReport:
             rows = []
             for use in sorted(self.scenario.uses, key=lambda x: x.priority):
                 entry = by_use[use.id]
-                rows.append(self.allocation_row(
-                    u.name(use), str(use.priority), entry["m3_per_day"],
-                    entry["1e4_m3_per_year"], entry["delivered_max_day_m3_per_day"],
-                    entry["delivered_1e4_m3_per_year"]))
+                rows.append(
+                    self.allocation_row(
+                        u.name(use),
+                        str(use.priority),
+                        entry["m3_per_day"],
+                        entry["1e4_m3_per_year"],
+                        entry["delivered_max_day_m3_per_day"],
+                        entry["delivered_1e4_m3_per_year"],
+                    )
+                )
             demand = self.h(y)["demand"]
-            rows.append(self.allocation_row(
-                u("total"), "", demand["total_m3_per_day"], demand["total_1e4_m3_per_year"],
-                sum(e["delivered_max_day_m3_per_day"] for e in by_use.values()),
-                self.h(y)["delivered_1e4_m3_per_year"], total=True))
+            rows.append(
+                self.allocation_row(
+                    u("total"),
+                    "",
+                    demand["total_m3_per_day"],
+                    demand["total_1e4_m3_per_year"],
+                    sum(e["delivered_max_day_m3_per_day"] for e in by_use.values()),
+                    self.h(y)["delivered_1e4_m3_per_year"],
+                    total=True,
+                )
+            )
             section.table(u("t_allocation", year=self.horizon(y)), columns, rows)
 
-    def allocation_row(self, name: str, priority: str, demand_day: float, demand_year: float,
-                       delivered_day: float, delivered_year: float, total: bool = False) -> Row:
+    def allocation_row(
+        self,
+        name: str,
+        priority: str,
+        demand_day: float,
+        demand_year: float,
+        delivered_day: float,
+        delivered_year: float,
+        total: bool = False,
+    ) -> Row:
         u = self.labels
         share = delivered_year / demand_year if demand_year else None
-        met = Cell(u.number(share * PERCENT if share is not None else None, "percent"),
-                   None if share is None else ("good" if share >= 1 - 1e-9 else "bad"))
-        return Row([
-            _text(name), _text(priority),
-            _text(u.number(demand_day, "m3_per_day")), _text(u.number(demand_year, "1e4_m3")),
-            _text(u.number(delivered_day, "m3_per_day")),
-            _text(u.number(delivered_year, "1e4_m3")), met,
-        ], total=total)
+        met = Cell(
+            u.number(share * PERCENT if share is not None else None, "percent"),
+            None if share is None else ("good" if share >= 1 - 1e-9 else "bad"),
+        )
+        return Row(
+            [
+                _text(name),
+                _text(priority),
+                _text(u.number(demand_day, "m3_per_day")),
+                _text(u.number(demand_year, "1e4_m3")),
+                _text(u.number(delivered_day, "m3_per_day")),
+                _text(u.number(delivered_year, "1e4_m3")),
+                met,
+            ],
+            total=total,
+        )
 
     # 7 facilities -------------------------------------------------------------------------
 
@@ -541,29 +682,56 @@ class _PlanReport:
 
     def plants(self, section: Section) -> None:
         u = self.labels
-        columns = [Column(u("no_col"), numeric=False), Column(u("col_plant"), numeric=False),
-                   Column(u("col_sewage_capacity")), Column(u("col_reclaimed_capacity")),
-                   Column(u("col_in_service"), numeric=False)]
+        columns = [
+            Column(u("no_col"), kind="nowrap"),
+            Column(u("col_plant"), kind="text"),
+            Column(u("col_sewage_capacity")),
+            Column(u("col_reclaimed_capacity")),
+            Column(u("col_in_service"), kind="nowrap"),
+        ]
         rows = []
         for number, plant in enumerate(self.scenario.plants, start=1):
             sewage = plant.sewage_capacity_m3_per_day
-            rows.append(Row([
-                _text(str(number)), _text(u.name(plant)),
-                _text(u.number(sewage / M3_PER_1E4_M3 if sewage is not None else None, "1e4_m3")),
-                _text(u.number(plant.reclaimed_capacity_m3_per_day / M3_PER_1E4_M3, "1e4_m3")),
-                _text(u("from_year", year=plant.in_service_from)
-                      if plant.in_service_from else u("existing")),
-            ]))
+            rows.append(
+                Row(
+                    [
+                        _text(str(number)),
+                        _text(u.name(plant)),
+                        _text(
+                            u.number(
+                                sewage / M3_PER_1E4_M3 if sewage is not None else None, "1e4_m3"
+                            )
+                        ),
+                        _text(
+                            u.number(plant.reclaimed_capacity_m3_per_day / M3_PER_1E4_M3, "1e4_m3")
+                        ),
+                        _text(
+                            u("from_year", year=plant.in_service_from)
+                            if plant.in_service_from
+                            else u("existing")
+                        ),
+                    ]
+                )
+            )
         section.table(u("t_plants"), columns, rows)
         check_rows = [
-            self.figure_row(u("r_plants_total"), u("u_1e4_m3_per_day"),
-                            lambda y: _text(u.number(
-                                self.h(y)["plants"]["reclaimed_capacity_1e4_m3_per_day"], "1e4_m3"))),
-            self.figure_row(u("r_supply"), u("u_1e4_m3_per_day"),
-                            lambda y: _text(u.number(self.h(y)["reclaimed_supply_1e4_m3_per_day"],
-                                                     "1e4_m3"))),
-            self.figure_row(u("r_covers_supply"), u("none"),
-                            lambda y: _check(self.h(y)["plants"]["covers_supply"], u)),
+            self.figure_row(
+                u("r_plants_total"),
+                u("u_1e4_m3_per_day"),
+                lambda y: _text(
+                    u.number(self.h(y)["plants"]["reclaimed_capacity_1e4_m3_per_day"], "1e4_m3")
+                ),
+            ),
+            self.figure_row(
+                u("r_supply"),
+                u("u_1e4_m3_per_day"),
+                lambda y: _text(u.number(self.h(y)["reclaimed_supply_1e4_m3_per_day"], "1e4_m3")),
+            ),
+            self.figure_row(
+                u("r_covers_supply"),
+                u("none"),
+                lambda y: _check(self.h(y)["plants"]["covers_supply"], u),
+            ),
         ]
         section.table(u("t_plants_check"), self.figure_columns(), check_rows)
 
@@ -572,20 +740,28 @@ class _PlanReport:
         if not self.scenario.pump_stations or "pump_stations" not in self.h(self.years[0]):
             return
         section.paragraph(u("pumps_text", peak=u.number(self.scenario.peak_hour_factor, "factor")))
-        columns = [Column(u("col_station"), numeric=False), Column(u("col_head"))]
+        columns = [Column(u("col_station"), kind="text"), Column(u("col_head"))]
         for y in self.years:
             group = self.horizon(y)
-            columns += [Column(u("col_design"), group=group), Column(u("col_required"), group=group),
-                        Column(u("col_check"), group=group, numeric=False)]
+            columns += [
+                Column(u("col_design"), group=group),
+                Column(u("col_required"), group=group),
+                Column(u("col_check"), group=group, kind="nowrap"),
+            ]
         rows = []
         for station in self.scenario.pump_stations:
-            cells = [_text(u.name(station)),
-                     _text(u.number(station.head_m, "m") if station.head_m else u("none"))]
+            cells = [
+                _text(u.name(station)),
+                _text(u.number(station.head_m, "m") if station.head_m else u("none")),
+            ]
             for y in self.years:
                 entry = self.h(y)["pump_stations"][station.id]
                 built = int(y) in station.capacity_m3_per_day
-                cells.append(_text(u.number(entry["capacity_m3_per_day"], "m3_per_day")
-                                   if built else u("none")))
+                cells.append(
+                    _text(
+                        u.number(entry["capacity_m3_per_day"], "m3_per_day") if built else u("none")
+                    )
+                )
                 if "required_m3_per_day" in entry:
                     cells.append(_text(u.number(entry["required_m3_per_day"], "m3_per_day")))
                     cells.append(_check(entry["adequate"], u, "adequate", "inadequate"))
@@ -595,9 +771,15 @@ class _PlanReport:
         total = [_text(u("r_pumps_total")), _text("")]
         for y in self.years:
             stations = self.h(y)["pump_stations"]
-            design, required = stations["total_capacity_m3_per_day"], stations["required_total_m3_per_day"]
-            total += [_text(u.number(design, "m3_per_day")), _text(u.number(required, "m3_per_day")),
-                      _check(design >= required, u, "adequate", "inadequate")]
+            design, required = (
+                stations["total_capacity_m3_per_day"],
+                stations["required_total_m3_per_day"],
+            )
+            total += [
+                _text(u.number(design, "m3_per_day")),
+                _text(u.number(required, "m3_per_day")),
+                _check(design >= required, u, "adequate", "inadequate"),
+            ]
         rows.append(Row(total, total=True))
         section.table(u("t_pumps"), columns, rows)
 
@@ -606,28 +788,60 @@ class _PlanReport:
         if not self.scenario.pipes:
             return
         phases = u("list_sep").join(
-            u("pipes_phase", horizon=self.horizon(y), year=y,
-              km=u.number(self.h(y)["pipes"]["length_km"], "km"))
+            u(
+                "pipes_phase",
+                horizon=self.horizon(y),
+                km=u.number(self.h(y)["pipes"]["length_km"], "km"),
+            )
             for y in self.years
         )
-        section.paragraph(u("pipes_text", total=u.number(self.data["total"]["pipes"]["length_km"],
-                                                         "km"), phases=phases))
+        section.paragraph(
+            u(
+                "pipes_text",
+                total=u.number(self.data["total"]["pipes"]["length_km"], "km"),
+                phases=phases,
+            )
+        )
         diameters = sorted({pipe.dn_mm for pipe in self.scenario.pipes})
-        columns = [Column(u("col_dn"), numeric=False),
-                   *(Column(f"{self.horizon(y)} ({u('u_km')})") for y in self.years),
-                   Column(f"{u('total')} ({u('u_km')})")]
+        columns = [
+            Column(u("col_dn"), kind="nowrap"),
+            *(Column(f"{self.horizon(y)} ({u('u_km')})") for y in self.years),
+            Column(f"{u('total')} ({u('u_km')})"),
+        ]
         rows = []
         for dn in diameters:
             lengths = [self.h(y)["pipes"]["by_dn_km"].get(f"DN{dn}", 0.0) for y in self.years]
-            rows.append(Row([_text(f"DN{dn}"),
-                             *(_text(u.number(v, "km") if v else u("none")) for v in lengths),
-                             _text(u.number(sum(lengths), "km"))]))
-        rows.append(Row([_text(u("total")),
-                         *(_text(u.number(self.h(y)["pipes"]["length_km"], "km")) for y in self.years),
-                         _text(u.number(self.data["total"]["pipes"]["length_km"], "km"))], total=True))
-        rows.append(Row([_text(u("r_cumulative")),
-                         *(_text(u.number(self.h(y)["pipes"]["cumulative_length_km"], "km"))
-                           for y in self.years), _text("")]))
+            rows.append(
+                Row(
+                    [
+                        _text(f"DN{dn}"),
+                        *(_text(u.number(v, "km") if v else u("none")) for v in lengths),
+                        _text(u.number(sum(lengths), "km")),
+                    ]
+                )
+            )
+        rows.append(
+            Row(
+                [
+                    _text(u("total")),
+                    *(_text(u.number(self.h(y)["pipes"]["length_km"], "km")) for y in self.years),
+                    _text(u.number(self.data["total"]["pipes"]["length_km"], "km")),
+                ],
+                total=True,
+            )
+        )
+        rows.append(
+            Row(
+                [
+                    _text(u("r_cumulative")),
+                    *(
+                        _text(u.number(self.h(y)["pipes"]["cumulative_length_km"], "km"))
+                        for y in self.years
+                    ),
+                    _text(""),
+                ]
+            )
+        )
         section.table(u("t_pipes"), columns, rows)
 
     # 8 investment -------------------------------------------------------------------------
@@ -636,28 +850,63 @@ class _PlanReport:
         u = self.labels
         if "investment_by_item_1e4_yuan" not in self.h(self.years[0]):
             return
-        columns = [Column(u("no_col"), numeric=False), Column(u("col_phase"), numeric=False),
-                   Column(u("item"), numeric=False), Column(u("col_quantity"), numeric=False),
-                   Column(u("col_amount")), Column(u("col_source"), numeric=False)]
+        columns = [
+            Column(u("no_col"), kind="nowrap"),
+            Column(u("col_phase"), kind="nowrap"),
+            Column(u("item"), kind="text"),
+            Column(u("col_quantity"), kind="text"),
+            Column(u("col_amount")),
+            Column(u("col_source"), kind="text"),
+        ]
         rows = []
         number = 0
         for y in self.years:
             for item, amount in self.h(y)["investment_by_item_1e4_yuan"].items():
                 number += 1
-                given = [c for c in self.scenario.costs.items
-                         if c.phase == int(y) and c.item == item]
+                given = [
+                    c for c in self.scenario.costs.items if c.phase == int(y) and c.item == item
+                ]
                 quantity = "; ".join(c.quantity for c in given if c.quantity) or u("none")
                 source = "; ".join(c.source for c in given if c.source) or u("none")
                 name = u(f"cost_item_{item}") if u.has(f"cost_item_{item}") else item
-                rows.append(Row([_text(str(number)), _text(self.horizon(y)), _text(name),
-                                 _text(quantity), _text(u.number(amount, "1e4_yuan")),
-                                 _text(source)]))
-            rows.append(Row([_text(""), _text(self.horizon(y)), _text(u("subtotal")), _text(""),
-                             _text(u.number(self.h(y)["investment_1e4_yuan"], "1e4_yuan")),
-                             _text("")], total=True))
-        rows.append(Row([_text(""), _text(""), _text(u("r_grand_total")), _text(""),
-                         _text(u.number(self.data["total"]["investment_1e4_yuan"], "1e4_yuan")),
-                         _text("")], total=True))
+                rows.append(
+                    Row(
+                        [
+                            _text(str(number)),
+                            _text(self.horizon(y)),
+                            _text(name),
+                            _text(quantity),
+                            _text(u.number(amount, "1e4_yuan")),
+                            _text(source),
+                        ]
+                    )
+                )
+            rows.append(
+                Row(
+                    [
+                        _text(""),
+                        _text(self.horizon(y)),
+                        _text(u("subtotal")),
+                        _text(""),
+                        _text(u.number(self.h(y)["investment_1e4_yuan"], "1e4_yuan")),
+                        _text(""),
+                    ],
+                    total=True,
+                )
+            )
+        rows.append(
+            Row(
+                [
+                    _text(""),
+                    _text(""),
+                    _text(u("r_grand_total")),
+                    _text(""),
+                    _text(u.number(self.data["total"]["investment_1e4_yuan"], "1e4_yuan")),
+                    _text(""),
+                ],
+                total=True,
+            )
+        )
         section.table(u("t_investment"), columns, rows)
 
     # 9 economics --------------------------------------------------------------------------
@@ -668,36 +917,67 @@ class _PlanReport:
             return
         priced = [use for use in self.scenario.uses if use.price_yuan_per_m3 is not None]
         if priced:
-            rows = [Row([_text(u.name(use)), _text(self.category(use.category)),
-                         _text(u.number(use.price_yuan_per_m3, "yuan_per_m3"))]) for use in priced]
-            section.table(u("t_prices"), [Column(u("col_use"), numeric=False),
-                                          Column(u("col_category"), numeric=False),
-                                          Column(u("col_price"))], rows)
+            rows = [
+                Row(
+                    [
+                        _text(u.name(use)),
+                        _text(self.category(use.category)),
+                        _text(u.number(use.price_yuan_per_m3, "yuan_per_m3")),
+                    ]
+                )
+                for use in priced
+            ]
+            section.table(
+                u("t_prices"),
+                [
+                    Column(u("col_use"), kind="text"),
+                    Column(u("col_category"), kind="nowrap"),
+                    Column(u("col_price")),
+                ],
+                rows,
+            )
 
         def unpriced(y: str) -> Cell:
             ids = self.h(y)["economics"]["unpriced_uses"]
-            return _text(u("list_sep").join(u.name(self.scenario.use(i)) for i in ids)
-                         or u("none"))
+            return _text(u("list_sep").join(u.name(self.scenario.use(i)) for i in ids) or u("none"))
 
         rows = [
-            self.figure_row(u("r_use_delivered"), u("u_1e4_m3_per_year"),
-                            lambda y: _text(u.number(self.h(y)["delivered_1e4_m3_per_year"],
-                                                     "1e4_m3"))),
-            self.figure_row(u("r_revenue"), u("u_1e4_yuan_per_year"),
-                            lambda y: _text(u.number(
-                                self.h(y)["economics"]["revenue_1e4_yuan_per_year"], "1e4_yuan"))),
+            self.figure_row(
+                u("r_use_delivered"),
+                u("u_1e4_m3_per_year"),
+                lambda y: _text(u.number(self.h(y)["delivered_1e4_m3_per_year"], "1e4_m3")),
+            ),
+            self.figure_row(
+                u("r_revenue"),
+                u("u_1e4_yuan_per_year"),
+                lambda y: _text(
+                    u.number(self.h(y)["economics"]["revenue_1e4_yuan_per_year"], "1e4_yuan")
+                ),
+            ),
             self.figure_row(u("r_unpriced"), u("none"), unpriced),
-            self.figure_row(u("r_displaced"), u("u_1e4_m3_per_year"),
-                            lambda y: _text(u.number(
-                                self.h(y)["economics"]["freshwater_displaced_1e4_m3_per_year"],
-                                "1e4_m3"))),
+            self.figure_row(
+                u("r_displaced"),
+                u("u_1e4_m3_per_year"),
+                lambda y: _text(
+                    u.number(
+                        self.h(y)["economics"]["freshwater_displaced_1e4_m3_per_year"], "1e4_m3"
+                    )
+                ),
+            ),
         ]
         if "freshwater_cost_saved_1e4_yuan_per_year" in self.h(self.years[0])["economics"]:
-            rows.append(self.figure_row(
-                u("r_saved"), u("u_1e4_yuan_per_year"),
-                lambda y: _text(u.number(
-                    self.h(y)["economics"]["freshwater_cost_saved_1e4_yuan_per_year"],
-                    "1e4_yuan"))))
+            rows.append(
+                self.figure_row(
+                    u("r_saved"),
+                    u("u_1e4_yuan_per_year"),
+                    lambda y: _text(
+                        u.number(
+                            self.h(y)["economics"]["freshwater_cost_saved_1e4_yuan_per_year"],
+                            "1e4_yuan",
+                        )
+                    ),
+                )
+            )
         section.table(u("t_economics"), self.figure_columns(), rows)
 
     # 10 audit -----------------------------------------------------------------------------
@@ -709,14 +989,25 @@ class _PlanReport:
             section.paragraph(u("audit_none"))
             return
         section.paragraph(u("audit_text", n=len(items)))
-        columns = [Column(u("no_col"), numeric=False), Column(u("col_figure"), numeric=False),
-                   Column(u("col_published"), numeric=False),
-                   Column(u("col_computed"), numeric=False),
-                   Column(u("col_source"), numeric=False), Column(u("col_note"), numeric=False)]
+        columns = [
+            Column(u("no_col"), kind="nowrap"),
+            Column(u("col_figure"), kind="code"),
+            Column(u("col_published"), kind="text"),
+            Column(u("col_computed"), kind="text"),
+            Column(u("col_source"), kind="text"),
+            Column(u("col_note"), kind="wide"),
+        ]
         rows = [
-            Row([_text(str(number)), _text(item["figure"]), _text(_plain(item["published"], u)),
-                 Cell(_plain(item["computed"], u), "bad"), _text(item["source"]),
-                 _text(item["note"])])
+            Row(
+                [
+                    _text(str(number)),
+                    _text(item["figure"]),
+                    _text(_plain(item["published"], u)),
+                    Cell(_plain(item["computed"], u), "bad"),
+                    _text(item["source"]),
+                    _text(item["note"]),
+                ]
+            )
             for number, item in enumerate(items, start=1)
         ]
         section.table(u("t_audit"), columns, rows)
@@ -730,8 +1021,10 @@ class _PlanReport:
         section.paragraph(u("fitness_text"))
         use_ids = sorted({use for uses in table.values() for use in uses})
         names = {use.id: u.name(use) for use in self.scenario.uses}
-        columns = [Column(u("col_plant"), numeric=False),
-                   *(Column(names.get(use, self.category(use)), numeric=False) for use in use_ids)]
+        columns = [
+            Column(u("col_plant"), kind="text"),
+            *(Column(names.get(use, self.category(use)), kind="nowrap") for use in use_ids),
+        ]
         plants = {plant.id: u.name(plant) for plant in self.scenario.plants}
         rows = []
         for plant_id, verdicts in table.items():
@@ -747,12 +1040,23 @@ class _PlanReport:
 
     def appendix(self, section: Section) -> None:
         u = self.labels
-        columns = [Column(u("no_col"), numeric=False), Column(u("col_road"), numeric=False),
-                   Column(u("col_dn"), numeric=False), Column(u("col_length_m")),
-                   Column(u("col_phase"), numeric=False)]
+        columns = [
+            Column(u("no_col"), kind="nowrap"),
+            Column(u("col_road"), kind="text"),
+            Column(u("col_dn"), kind="nowrap"),
+            Column(u("col_length_m")),
+            Column(u("col_phase"), kind="nowrap"),
+        ]
         rows = [
-            Row([_text(str(number)), _text(pipe.road), _text(f"DN{pipe.dn_mm}"),
-                 _text(u.number(pipe.length_m, "m")), _text(self.horizon(str(pipe.phase)))])
+            Row(
+                [
+                    _text(str(number)),
+                    _text(pipe.road),
+                    _text(f"DN{pipe.dn_mm}"),
+                    _text(u.number(pipe.length_m, "m")),
+                    _text(self.horizon(str(pipe.phase))),
+                ]
+            )
             for number, pipe in enumerate(self.scenario.pipes, start=1)
         ]
         if rows:
@@ -760,7 +1064,7 @@ class _PlanReport:
 
 
 def _verdict(value: Any) -> str:
-    """"fit" / "unfit" / "undetermined" from a verdict given as text or as {"verdict": …}."""
+    """ "fit" / "unfit" / "undetermined" from a verdict given as text or as {"verdict": …}."""
     if isinstance(value, Mapping):
         value = value.get("verdict", value.get("status"))
     if value is True:
@@ -826,5 +1130,8 @@ def write_plan_report(
         raise InputError(
             "--out", str(out_dir), f"a directory that can be created and written ({error.strerror})"
         ) from None
-    return ReportFiles(out_dir / "report.html", out_dir / "report.md",
-                       [out_dir / chart.filename for chart in document.charts()])
+    return ReportFiles(
+        out_dir / "report.html",
+        out_dir / "report.md",
+        [out_dir / chart.filename for chart in document.charts()],
+    )
