@@ -15,6 +15,7 @@ import matplotlib as mpl
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory
 
 Series = tuple[str, Sequence[float]]
 """A named value per horizon."""
@@ -131,7 +132,7 @@ def grouped_bars(
 ) -> str:
     """Bars side by side per horizon; optional per-horizon targets and one reference line.
 
-    `labels_inside` writes the values inside the bars, where target lines cannot cross them.
+    `labels_inside` writes the values at the foot of the bars, clear of the target lines.
     """
     with mpl.rc_context(_style(font)):
         figure = Figure(figsize=SIZE_IN)
@@ -150,14 +151,19 @@ def grouped_bars(
                 color=PALETTE[(index * 3) % len(PALETTE)],
             )
             if labels_inside:
-                axes.bar_label(
-                    bars,
-                    labels=[fmt(v) for v in values],
-                    label_type="center",
-                    color="white",
-                    fontweight="bold",
-                    fontsize=8.5,
-                )
+                at_base = blended_transform_factory(axes.transData, axes.transAxes)
+                for bar, value in zip(bars, values, strict=True):
+                    axes.text(
+                        bar.get_x() + bar.get_width() / 2,
+                        0.03,
+                        fmt(value),
+                        transform=at_base,
+                        ha="center",
+                        va="bottom",
+                        color="white",
+                        fontweight="bold",
+                        fontsize=8.5,
+                    )
             else:
                 axes.bar_label(bars, labels=[fmt(v) for v in values], padding=2, fontsize=8.5)
             top = max(top, *values)

@@ -105,6 +105,11 @@ class _PlanReport:
             return labels("horizon_far", year=year)
         return labels("horizon_mid", year=year)
 
+    def chart_horizons(self) -> list[str]:
+        """Horizon names under the chart bars, capitalised as axis labels are."""
+        names = [self.horizon(y, self.chart_labels) for y in self.years]
+        return [name[:1].upper() + name[1:] for name in names]
+
     def per_year(self, fn: Callable[[str], Cell]) -> list[Cell]:
         return [fn(y) for y in self.years]
 
@@ -321,7 +326,7 @@ class _PlanReport:
             for use in uses
         ]
         svg = charts.demand_by_use(
-            [self.horizon(y, self.chart_labels) for y in self.years],
+            self.chart_horizons(),
             series,
             self.chart_labels("chart_demand_y"),
             lambda v: self.labels.number(v, "m3_per_day"),
@@ -497,7 +502,7 @@ class _PlanReport:
                 )
             )
         svg = charts.grouped_bars(
-            [self.horizon(y, c) for y in self.years],
+            self.chart_horizons(),
             series,
             c("chart_balance_y"),
             lambda v: u.number(v, "1e4_m3"),
@@ -571,7 +576,7 @@ class _PlanReport:
         c = self.chart_labels
         targets = [self.h(y).get("target_utilisation_rate") for y in self.years]
         svg = charts.grouped_bars(
-            [self.horizon(y, c) for y in self.years],
+            self.chart_horizons(),
             [
                 (
                     c("chart_rate_published"),
