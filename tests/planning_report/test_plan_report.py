@@ -306,3 +306,33 @@ def test_plant_fitness_is_tabulated_when_the_result_has_it(tmp_path: Path) -> No
     rows = titled(parse_report(files.html.read_text(encoding="utf-8")), "zh", "t_fitness")
     assert row(rows, "第一污水厂再生水厂")[1:] == ["适用", "不适用"]  # columns: green, road
     assert row(rows, "第二污水厂再生水厂")[1:] == ["待定（缺项）", "适用"]
+
+
+def test_findings_state_the_shortfall_the_missed_target_and_the_small_pumps(
+    zh: tuple[ReportParser, str, Path],
+) -> None:
+    html = zh[1]
+    findings = html[html.index('<ul class="findings">') : html.index("</ul>")]
+    # 2030: short by 1.37 万 m³/d (seed 001 §4.2); capped rate 74.33 % < 80 % target (§1.4)
+    assert "远期（2030年）最高日供水缺口 1.37 万m³/d" in findings
+    assert f"{CAPPED_2030}%（规划口径 82.54%），未达到规划目标 80.00%" in findings
+    # 2025: plant stations of 5000 + 40000 m³/d against 50818.6 m³/d × 1.3 (§4.3.1)
+    assert f"设计规模 45000.0 m³/d 小于所需 {50818.6 * 1.3:.1f} m³/d" in findings
+    assert "近期（2025年）最高日可供水量盈余 2.14 万m³/d" in findings
+
+
+def test_a_scenario_without_facilities_or_targets_still_reports(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    for block in ("plants", "pump_stations", "pipes", "costs", "targets_utilisation", "published"):
+        data.pop(block)
+    result = run_plan(scenario_from_dict(data), "full")
+    files = plan_report.write_plan_report(result, tmp_path, "en", "bare.yaml")
+    html = files.html.read_text(encoding="utf-8")
+    parser = parse_report(html)
+    assert parser.errors == [] and parser.stack == []
+    u = Labels.load("en")
+    assert u("not_given") in html  # facilities and investment have nothing to show
+    assert u("overview_national", national="25.00%") in html
+    assert not any(u("t_pipe_list") in caption for caption in parser.tables)
+    for rows in parser.tables.values():
+        assert rows

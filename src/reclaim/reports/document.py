@@ -92,6 +92,14 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class Items:
+    """A bulleted list under a small heading."""
+
+    title: str
+    items: list[str]
+
+
+@dataclass(frozen=True)
 class Chart:
     number: str
     title: str
@@ -105,7 +113,7 @@ class Chart:
         return f"data:image/svg+xml;base64,{encoded}"
 
 
-Block = Paragraph | Table | Chart
+Block = Paragraph | Items | Table | Chart
 
 
 @dataclass
@@ -123,6 +131,9 @@ class Section:
 
     def paragraph(self, text: str, note: bool = False) -> None:
         self.blocks.append(Paragraph(text, note))
+
+    def items(self, title: str, items: list[str]) -> None:
+        self.blocks.append(Items(title, items))
 
     def table(
         self,
@@ -185,6 +196,7 @@ def _environment() -> Environment:
     env.tests["table"] = lambda block: isinstance(block, Table)
     env.tests["chart"] = lambda block: isinstance(block, Chart)
     env.tests["paragraph"] = lambda block: isinstance(block, Paragraph)
+    env.tests["items"] = lambda block: isinstance(block, Items)
     return env
 
 

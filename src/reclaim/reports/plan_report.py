@@ -169,11 +169,15 @@ class _PlanReport:
         ]
         if FITNESS_KEY in self.data:
             builders.append(("s_fitness", self.fitness))
-        builders.append(("s_appendix", self.appendix))
+        if self.scenario.pipes:
+            builders.append(("s_appendix", self.appendix))
         for number, (key, _) in enumerate(builders, start=1):
             self.section_of[key] = number
         for key, build in builders:
-            build(document.section(labels(key)))
+            section = document.section(labels(key))
+            build(section)
+            if not section.blocks:
+                section.paragraph(labels("not_given"), note=True)
         return document
 
     # 1 overview ---------------------------------------------------------------------------
@@ -184,16 +188,16 @@ class _PlanReport:
             labels("target_in", year=year, rate=labels.percent(rate))
             for year, rate in sorted(self.scenario.targets_utilisation.items())
         )
-        section.paragraph(
-            labels(
-                "overview_text",
-                region=labels.name(self.scenario.region),
-                n=len(self.years),
-                horizons=labels("list_sep").join(self.horizon(y) for y in self.years),
-                targets=targets or labels("none"),
-                national=labels.percent(self.national),
-            )
-        )
+        horizons = labels("list_sep").join(self.horizon(y) for y in self.years)
+        region = labels.name(self.scenario.region)
+        text = labels("overview_text", region=region, n=len(self.years), horizons=horizons)
+        national = labels.percent(self.national)
+        if targets:
+            text += labels("overview_targets", targets=targets, national=national)
+        else:
+            text += labels("overview_national", national=national)
+        section.paragraph(text)
+        section.items(labels("findings"), self.findings())
         u = labels
         rows = [
             self.figure_row(
@@ -252,11 +256,110 @@ class _PlanReport:
                 )
             )
         section.table(u("key_figures"), self.figure_columns(), rows)
+
+    def findings(self) -> list[str]:
+        """What a reviewer must know first: balance, utilisation against the targets,
+        facilities too small, and how many inconsistencies the plan text has."""
+        u = self.labels
+        found = []
+        for y in self.years:
+            figures = self.h(y)
+            gap = figures["balance_1e4_m3_per_day"]
+            if gap >= 0:
+                found.append(
+                    u("finding_surplus", horizon=self.horizon(y), gap=u.number(gap, "1e4_m3"))
+                )
+            else:
+                use, share = self.least_served(y)
+                found.append(
+                    u(
+                        "finding_short",
+                        horizon=self.horizon(y),
+                        gap=u.number(-gap, "1e4_m3"),
+                        use=use,
+                        share=u.percent(share),
+                    )
+                )
+            found.append(self.rate_finding(y))
+            found += self.facility_findings(y)
         if self.data["audit"]:
-            section.paragraph(
-                u("kf_audit", n=len(self.data["audit"]), section=self.section_of["s_audit"]),
-                note=True,
+            found.append(
+                u("kf_audit", n=len(self.data["audit"]), section=self.section_of["s_audit"])
             )
+        return [finding[:1].upper() + finding[1:] for finding in found]
+
+    def least_served(self, year: str) -> tuple[str, float]:
+        """The use with the lowest share of its annual demand delivered, and that share."""
+        by_use = self.h(year)["demand"]["by_use"]
+        shares = {
+            use.id: by_use[use.id]["delivered_1e4_m3_per_year"] / by_use[use.id]["1e4_m3_per_year"]
+            for use in self.scenario.uses
+            if by_use[use.id]["1e4_m3_per_year"] > 0
+        }
+        worst = min(shares, key=lambda i: shares[i])
+        return self.labels.name(self.scenario.use(worst)), shares[worst]
+
+    def rate_finding(self, year: str) -> str:
+        u = self.labels
+        figures = self.h(year)
+        capped = figures["utilisation_rate_capped"]
+        national = u.percent(self.national)
+        verdicts = []
+        target = figures.get("target_utilisation_rate")
+        if target is not None:
+            key = "finding_target_met" if capped >= target else "finding_target_missed"
+            verdicts.append(u(key, target=u.percent(target)))
+        key = "finding_national_met" if capped >= self.national else "finding_national_missed"
+        verdicts.append(u(key, national=national))
+        return u(
+            "finding_rate",
+            horizon=self.horizon(year),
+            capped=u.percent(capped),
+            published=u.percent(figures["utilisation_rate"]),
+            target_verdict=u("list_sep").join(verdicts),
+        )
+
+    def facility_findings(self, year: str) -> list[str]:
+        """Plants that cannot treat the supply, pump stations smaller than needed."""
+        u = self.labels
+        figures = self.h(year)
+        found = []
+        plants = figures.get("plants")
+        if plants and self.scenario.plants and not plants["covers_supply"]:
+            found.append(
+                u(
+                    "finding_plants_short",
+                    horizon=self.horizon(year),
+                    capacity=u.number(plants["reclaimed_capacity_1e4_m3_per_day"], "1e4_m3"),
+                    supply=u.number(figures["reclaimed_supply_1e4_m3_per_day"], "1e4_m3"),
+                )
+            )
+        stations = figures.get("pump_stations")
+        if not stations or not self.scenario.pump_stations:
+            return found
+        short = [
+            (
+                u.name(s),
+                stations[s.id]["capacity_m3_per_day"],
+                stations[s.id]["required_m3_per_day"],
+            )
+            for s in self.scenario.pump_stations
+            if stations[s.id].get("adequate") is False
+        ]
+        together = (stations["total_capacity_m3_per_day"], stations["required_total_m3_per_day"])
+        if together[0] < together[1]:
+            short.insert(0, (u("pumps_together"), *together))
+        for name, design, required in short:
+            found.append(
+                u(
+                    "finding_pumps_short",
+                    horizon=self.horizon(year),
+                    station=name,
+                    design=u.number(design, "m3_per_day"),
+                    required=u.number(required, "m3_per_day"),
+                )
+            )
+        return found
 
     def capped_rate_cell(self, year: str) -> Cell:
         """The capped rate, green when it meets the plan target (or the national one)."""
@@ -687,6 +790,8 @@ class _PlanReport:
 
     def plants(self, section: Section) -> None:
         u = self.labels
+        if not self.scenario.plants:
+            return
         columns = [
             Column(u("no_col"), kind="nowrap"),
             Column(u("col_plant"), kind="text"),
@@ -853,7 +958,7 @@ class _PlanReport:
 
     def investment(self, section: Section) -> None:
         u = self.labels
-        if "investment_by_item_1e4_yuan" not in self.h(self.years[0]):
+        if not any(self.h(y).get("investment_by_item_1e4_yuan") for y in self.years):
             return
         columns = [
             Column(u("no_col"), kind="nowrap"),
