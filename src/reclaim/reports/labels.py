@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +35,12 @@ class Labels:
         self._decimals: Mapping[str, int] = data["formats"]["decimals"]
         self._separator: str = data["formats"]["thousands_separator"][lang]
         self.cjk_fonts: list[str] = list(data["chart"]["cjk_fonts"])
+        self._engine_language: str = data["engine_language"]
+        self._notes = [
+            (re.compile(entry["pattern"]), entry[lang])
+            for entry in data["audit_notes"]
+            if lang in entry
+        ]
 
     @classmethod
     def load(cls, lang: str) -> Labels:
@@ -68,6 +75,21 @@ class Labels:
     def rate(self, fraction: float | None) -> str:
         """A fraction as a bare percentage number for a column headed "%" (0.5046 → "50.46")."""
         return self.number(None if fraction is None else fraction * PERCENT, "percent")
+
+    def engine_text(self, text: str) -> str:
+        """A sentence of the planning engine (English) in this language, where a pattern of
+        `audit_notes` matches it whole; otherwise as the engine wrote it."""
+        if self.lang == self._engine_language:
+            return text
+        for pattern, template in self._notes:
+            match = pattern.fullmatch(text)
+            if match:
+                values = {
+                    name: self(f"u_{value}") if self.has(f"u_{value}") else value
+                    for name, value in match.groupdict().items()
+                }
+                return str(template).format(**values)
+        return text
 
     def name(self, item: Any) -> str:
         """`item.name_zh` or `item.name_en`, whichever this language is (English when missing)."""

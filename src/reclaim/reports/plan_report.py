@@ -1112,10 +1112,10 @@ class _PlanReport:
                 [
                     _text(str(number)),
                     _text(item["figure"]),
-                    _text(_plain(item["published"], u)),
-                    Cell(_plain(item["computed"], u), "bad"),
+                    _text(u.engine_text(_plain(item["published"], u))),
+                    Cell(u.engine_text(_plain(item["computed"], u)), "bad"),
                     _text(item["source"]),
-                    _text(item["note"]),
+                    _text(u.engine_text(item["note"])),
                 ]
             )
             for number, item in enumerate(items, start=1)
