@@ -32,6 +32,10 @@ def input_error_from(error: ValidationError) -> InputError:
     """The first validation problem as an InputError naming its field path and value."""
     first = error.errors()[0]
     path = _field_path(tuple(first["loc"]))
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, InputError):
+        field = cause.field if path == "scenario" else f"{path}.{cause.field}"
+        return InputError(field, cause.value, cause.allowed)
     if first["type"] == "extra_forbidden":
         return InputError(
             path,
