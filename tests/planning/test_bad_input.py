@@ -108,3 +108,13 @@ def test_sensitivity_needs_samples(samples: str) -> None:
     )
     assert result.exit_code == 2
     assert "--samples" in result.stderr and samples in result.stderr
+
+
+def test_rate_outside_the_published_range_is_noted(tmp_path: Path) -> None:
+    """GB 50013-2018 §4.0.4 gives 1.0–3.0 L/(m²·d) for green irrigation."""
+    path = _scenario(tmp_path, lambda d: d["uses"][1].update(rate_l_per_m2_day=4.5))
+    result = runner.invoke(app, ["plan", "run", str(path), "--json"])
+    assert result.exit_code == 0
+    assert "uses[1].rate_l_per_m2_day: 4.5 is outside 1–3" in result.stderr
+    inside = runner.invoke(app, ["plan", "run", str(EXAMPLES / "small_county.yaml"), "--json"])
+    assert "note:" not in inside.stderr
