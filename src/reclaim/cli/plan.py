@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from reclaim.cli.common import console, reports_input_errors
-from reclaim.io.scenario_file import load_scenario
+from reclaim.cli.common import console, err_console, reports_input_errors
+from reclaim.io.scenario_file import load_scenario, rate_notes
 from reclaim.planning.engine import PlanResult, run_plan
 from reclaim.planning.rounding import RoundingMode
+from reclaim.planning.sensitivity import run_sensitivity
 
 plan_app = typer.Typer(
     help="Plan: demand, supply, balance, facilities, investment, audit.", no_args_is_help=True
@@ -107,11 +109,50 @@ def run(
     rounding: RoundingOpt = "full",
 ) -> None:
     """Compute every figure per horizon and audit the figures the plan publishes."""
-    result = run_plan(load_scenario(scenario), _rounding(rounding))
+    loaded = load_scenario(scenario)
+    for note in rate_notes(loaded):
+        err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+    result = run_plan(loaded, _rounding(rounding))
     if as_json:
         typer.echo(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2))
     else:
         _print_tables(result)
+
+
+@plan_app.command("sensitivity")
+@reports_input_errors
+def sensitivity(
+    scenario: ScenarioArg,
+    samples: Annotated[int, typer.Option("--samples", "-n", help="Number of samples.")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same figures).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """P10/P50/P90 of demand, balance and utilisation, and the chance that supply falls short."""
+    loaded = load_scenario(scenario)
+    with Progress(
+        TextColumn("sampling"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("samples", total=samples)
+        summary = run_sensitivity(
+            loaded, samples, seed, on_chunk=lambda k: progress.advance(task, k)
+        )
+    if as_json:
+        typer.echo(json.dumps(summary.to_json_dict(), indent=2))
+        return
+    table = Table(title=f"Sensitivity, {samples:,} samples (seed {seed})")
+    for column in ("horizon", "output", "P10", "P50", "P90"):
+        table.add_column(column, justify="right" if column.startswith("P") else "left")
+    for year, outputs in summary.quantiles.items():
+        for name, q in outputs.items():
+            shown = "{:.2%}" if name.startswith("utilisation") else "{:,.2f}"
+            table.add_row(year, name, *(shown.format(q[p]) for p in ("p10", "p50", "p90")))
+        table.add_row(year, "P(supply short)", "", f"{summary.probability_short[year]:.1%}", "")
+    console.print(table)
 
 
 from reclaim.cli.plan_report import report  # noqa: E402

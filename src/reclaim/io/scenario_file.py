@@ -32,6 +32,10 @@ def input_error_from(error: ValidationError) -> InputError:
     """The first validation problem as an InputError naming its field path and value."""
     first = error.errors()[0]
     path = _field_path(tuple(first["loc"]))
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, InputError):
+        field = cause.field if path == "scenario" else f"{path}.{cause.field}"
+        return InputError(field, cause.value, cause.allowed)
     if first["type"] == "extra_forbidden":
         return InputError(
             path,
@@ -80,3 +84,20 @@ def load_scenario(path: Path) -> Scenario:
     if not path.is_file():
         raise InputError("scenario", str(path), "an existing YAML file")
     return scenario_from_dict(read_yaml(path))
+
+
+def rate_notes(scenario: Scenario, reference: dict[str, Any] | None = None) -> list[str]:
+    """Rates outside the range their published source gives, one note each."""
+    ranges = (reference or planning_reference())["coefficients"]["rates"]
+    notes = []
+    for index, use in enumerate(scenario.uses):
+        published = ranges.get(use.category)
+        if published is None or use.rate_l_per_m2_day is None:
+            continue
+        low, high = published["range"]
+        if not low <= use.rate_l_per_m2_day <= high:
+            notes.append(
+                f"uses[{index}].rate_l_per_m2_day: {use.rate_l_per_m2_day:g} is outside "
+                f"{low:g}–{high:g} {published['unit']} ({published['source']})"
+            )
+    return notes

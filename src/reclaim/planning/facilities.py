@@ -43,7 +43,7 @@ def pump_stations(
     return {
         "peak_hour_factor": peak_hour_factor,
         "required_total_m3_per_day": total_required,
-        "total_capacity_m3_per_day": sum(
+        "total_capacity_m3_per_day": sum(  # stations that serve the whole network
             s.capacity_m3_per_day.get(year, 0.0) for s in scenario.pump_stations if not s.serves
         ),
         **stations,
