@@ -288,7 +288,7 @@ def test_no_allocation_table_when_supply_covers_demand(tmp_path: Path) -> None:
     files = plan_report.write_plan_report(result, tmp_path, "en", "modified.yaml")
     parser = parse_report(files.html.read_text(encoding="utf-8"))
     assert Labels.load("en")("allocation_none") in files.html.read_text(encoding="utf-8")
-    assert not [c for c in parser.tables if "Allocation in" in c]
+    assert not [c for c in parser.tables if "Allocation, " in c]
 
 
 @dataclass(frozen=True)
@@ -340,3 +340,21 @@ def test_a_scenario_without_facilities_or_targets_still_reports(tmp_path: Path) 
     assert not any(u("t_pipe_list") in caption for caption in parser.tables)
     for rows in parser.tables.values():
         assert rows
+
+
+def test_single_horizon_plan_with_only_a_dedicated_pump(tmp_path: Path) -> None:
+    county = EXAMPLE.with_name("small_county.yaml")
+    result = runner.invoke(
+        app, ["plan", "report", str(county), "--out", str(tmp_path), "--lang", "en"]
+    )
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    parser = parse_report(html)
+    assert parser.errors == [] and parser.stack == []
+    u = Labels.load("en")
+    key_rows = titled(parser, "en", "key_figures")
+    assert all(len(r) == 3 for r in key_rows)  # item, unit, one horizon
+    pumps = titled(parser, "en", "t_pumps")
+    # the only station serves one user: there is no network-wide station to check together
+    assert not [r for r in pumps if r[0] == u("r_pumps_total")]
+    assert u("pumps_together") not in html

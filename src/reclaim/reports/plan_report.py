@@ -347,7 +347,7 @@ class _PlanReport:
             if stations[s.id].get("adequate") is False
         ]
         together = (stations["total_capacity_m3_per_day"], stations["required_total_m3_per_day"])
-        if together[0] < together[1]:
+        if self.plant_stations() and together[0] < together[1]:
             short.insert(0, (u("pumps_together"), *together))
         for name, design, required in short:
             found.append(
@@ -878,20 +878,26 @@ class _PlanReport:
                 else:
                     cells += [_text(u("none")), _text(u("none"))]
             rows.append(Row(cells))
-        total = [_text(u("r_pumps_total")), _text("")]
-        for y in self.years:
-            stations = self.h(y)["pump_stations"]
-            design, required = (
-                stations["total_capacity_m3_per_day"],
-                stations["required_total_m3_per_day"],
-            )
-            total += [
-                _text(u.number(design, "m3_per_day")),
-                _text(u.number(required, "m3_per_day")),
-                _check(design >= required, u, "adequate", "inadequate"),
-            ]
-        rows.append(Row(total, total=True))
+        if self.plant_stations():
+            total = [_text(u("r_pumps_total")), _text("")]
+            for y in self.years:
+                stations = self.h(y)["pump_stations"]
+                design, required = (
+                    stations["total_capacity_m3_per_day"],
+                    stations["required_total_m3_per_day"],
+                )
+                total += [
+                    _text(u.number(design, "m3_per_day")),
+                    _text(u.number(required, "m3_per_day")),
+                    _check(design >= required, u, "adequate", "inadequate"),
+                ]
+            rows.append(Row(total, total=True))
         section.table(u("t_pumps"), columns, rows)
+
+    def plant_stations(self) -> list[str]:
+        """Stations that serve the whole network (no `serves` list): they are checked together
+        against every use's max day × peak-hour factor."""
+        return [s.id for s in self.scenario.pump_stations if not s.serves]
 
     def pipes(self, section: Section) -> None:
         u = self.labels
