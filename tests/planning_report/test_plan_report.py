@@ -358,3 +358,23 @@ def test_single_horizon_plan_with_only_a_dedicated_pump(tmp_path: Path) -> None:
     # the only station serves one user: there is no network-wide station to check together
     assert not [r for r in pumps if r[0] == u("r_pumps_total")]
     assert u("pumps_together") not in html
+
+
+def test_default_full_precision_is_stated_and_used(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["plan", "report", str(EXAMPLE), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert Labels.load("zh")("rounding_full") in html  # zh is the default language
+    # seed 001 §4.2 formulas without intermediate rounding, 2025:
+    domestic = 58 * 130 / 1000  # 万 m³/d
+    industrial = 434.33 / 100 * 0.5  # km² × 万 m³/(km²·d)
+    supply = 0.8 * (domestic * 0.9 + industrial * 0.65) * 1.1
+    rows = titled(parse_report(html), "zh", "key_figures")
+    assert row(rows, "再生水可供水量")[2] == f"{supply:.2f}" == "7.21"  # the plan prints 7.22
+
+
+def test_the_same_plan_gives_the_same_report() -> None:
+    result = run_plan(load_scenario(EXAMPLE), "plan")
+    first = render_html(plan_report.build_plan_document(result, "en", "shuozhou.yaml"))
+    second = render_html(plan_report.build_plan_document(result, "en", "shuozhou.yaml"))
+    assert first == second
