@@ -299,17 +299,56 @@ class _WithFitness(PlanResult):
         return {**super().to_json_dict(), "plants_fitness": self.fitness}
 
 
-def test_plant_fitness_is_tabulated_when_the_result_has_it(tmp_path: Path) -> None:
+def _with_fitness(fitness: Any) -> _WithFitness:
     plain = run_plan(load_scenario(EXAMPLE), "plan")
+    return _WithFitness(plain.scenario, plain.rounding, plain.figures, plain.audit, fitness)
+
+
+def test_plant_fitness_is_tabulated_when_the_result_has_it(tmp_path: Path) -> None:
     fitness = {
         "plant1": {"green": "fit", "road": "unfit"},
-        "plant2": {"green": {"verdict": "undetermined"}, "road": "fit"},
+        "plant2": {"green": {"fitness": "undetermined"}, "road": "fit"},
     }
-    result = _WithFitness(plain.scenario, plain.rounding, plain.figures, plain.audit, fitness)
-    files = plan_report.write_plan_report(result, tmp_path, "zh", "shuozhou.yaml")
+    files = plan_report.write_plan_report(_with_fitness(fitness), tmp_path, "zh", "s.yaml")
     rows = titled(parse_report(files.html.read_text(encoding="utf-8")), "zh", "t_fitness")
-    assert row(rows, "第一污水厂再生水厂")[1:] == ["适用", "不适用"]  # columns: green, road
-    assert row(rows, "第二污水厂再生水厂")[1:] == ["待定（缺项）", "适用"]
+    # rows are uses (named as in the plan), columns the plants in the order given
+    assert row(rows, "公共绿地浇洒")[1:] == ["适用", "待定（缺项）"]
+    assert row(rows, "道路广场浇洒")[1:] == ["不适用", "适用"]
+
+
+def test_fitness_from_the_quality_matrix_names_failing_and_missing_parameters(
+    tmp_path: Path,
+) -> None:
+    def entry(use: str, fitness: str, **lists: list[str]) -> dict[str, Any]:
+        return {
+            "standard": "gb_t_18920_2020",
+            "code": "GB/T 18920-2020",
+            "use": use,
+            "use_name_zh": {"toilet": "冲厕", "greening": "城市绿化"}[use],
+            "use_name_en": {"toilet": "toilet flushing", "greening": "urban greening"}[use],
+            "fitness": fitness,
+            "failing": lists.get("failing", []),
+            "not_measured": lists.get("not_measured", []),
+        }
+
+    fitness = {
+        "plant1": {
+            "sample": "plant1",
+            "uses": [
+                entry("toilet", "unfit", failing=["total_nitrogen"]),
+                entry("greening", "undetermined", not_measured=["e_coli"]),
+            ],
+        }
+    }
+    files = plan_report.write_plan_report(_with_fitness(fitness), tmp_path, "en", "s.yaml")
+    parser = parse_report(files.html.read_text(encoding="utf-8"))
+    rows = titled(parser, "en", "t_fitness")
+    assert row(rows, "toilet flushing") == [
+        "toilet flushing",
+        "GB/T 18920-2020",
+        "unfit (fails: total_nitrogen)",
+    ]
+    assert row(rows, "urban greening")[2] == "undetermined (not measured: e_coli)"
 
 
 def test_findings_state_the_shortfall_the_missed_target_and_the_small_pumps(
@@ -378,3 +417,10 @@ def test_the_same_plan_gives_the_same_report() -> None:
     first = render_html(plan_report.build_plan_document(result, "en", "shuozhou.yaml"))
     second = render_html(plan_report.build_plan_document(result, "en", "shuozhou.yaml"))
     assert first == second
+
+
+def test_fitness_section_exactly_when_the_result_has_fitness(
+    zh: tuple[ReportParser, str, Path],
+) -> None:
+    has_fitness = "plants_fitness" in run_plan(load_scenario(EXAMPLE), "plan").to_json_dict()
+    assert (Labels.load("zh")("s_fitness") in zh[1]) == has_fitness

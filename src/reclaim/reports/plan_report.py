@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -1131,26 +1131,51 @@ class _PlanReport:
     # 11 effluent fitness ------------------------------------------------------------------
 
     def fitness(self, section: Section) -> None:
-        """Plant × use fitness of the design effluent, when the result carries it."""
+        """Use × plant fitness of each plant's design effluent, when the result carries it."""
         u = self.labels
-        table: Mapping[str, Mapping[str, Any]] = self.data[FITNESS_KEY]
+        plants, rows = _fitness_rows(self.data[FITNESS_KEY])
+        if not rows:
+            return
         section.paragraph(u("fitness_text"))
-        use_ids = sorted({use for uses in table.values() for use in uses})
-        names = {use.id: u.name(use) for use in self.scenario.uses}
-        columns = [
-            Column(u("col_plant"), kind="text"),
-            *(Column(names.get(use, self.category(use)), kind="nowrap") for use in use_ids),
-        ]
-        plants = {plant.id: u.name(plant) for plant in self.scenario.plants}
-        rows = []
-        for plant_id, verdicts in table.items():
-            cells = [_text(plants.get(plant_id, plant_id))]
-            for use in use_ids:
-                verdict = _verdict(verdicts.get(use))
-                tone: Tone = {"fit": "good", "unfit": "bad"}.get(verdict)  # type: ignore[assignment]
-                cells.append(Cell(u(verdict) if u.has(verdict) else verdict, tone))
-            rows.append(Row(cells))
-        section.table(u("t_fitness"), columns, rows)
+        names = {plant.id: u.name(plant) for plant in self.scenario.plants}
+        with_codes = any(code for code, _ in rows)
+        columns = [Column(u("col_use"), kind="text")]
+        if with_codes:
+            columns.append(Column(u("col_standard"), kind="nowrap"))
+        columns += [Column(names.get(plant, plant), kind="text") for plant in plants]
+        table_rows = []
+        for (code, use), verdicts in rows.items():
+            cells = [_text(self.fitness_use_name(use, verdicts))]
+            if with_codes:
+                cells.append(_text(code))
+            cells += [self.verdict_cell(verdicts.get(plant)) for plant in plants]
+            table_rows.append(Row(cells))
+        section.table(u("t_fitness"), columns, table_rows)
+
+    def fitness_use_name(self, use: str, verdicts: Mapping[str, _Verdict]) -> str:
+        """The use's name as the quality standard gives it, else the plan's own use name."""
+        for verdict in verdicts.values():
+            if verdict.names.get(self.labels.lang):
+                return verdict.names[self.labels.lang]
+        if any(planned.id == use for planned in self.scenario.uses):
+            return self.labels.name(self.scenario.use(use))
+        return self.category(use)
+
+    def verdict_cell(self, verdict: _Verdict | None) -> Cell:
+        u = self.labels
+        if verdict is None:
+            return _text(u("none"))
+        word = u(verdict.fitness) if u.has(verdict.fitness) else verdict.fitness
+        tone: Tone = None
+        if verdict.fitness == "fit":
+            tone = "good"
+        elif verdict.fitness == "unfit":
+            tone = "bad"
+        if verdict.failing:
+            word = u("fitness_failing", verdict=word, params=u("list_sep").join(verdict.failing))
+        elif verdict.missing:
+            word = u("fitness_missing", verdict=word, params=u("list_sep").join(verdict.missing))
+        return Cell(word, tone)
 
     # appendix -----------------------------------------------------------------------------
 
@@ -1179,15 +1204,59 @@ class _PlanReport:
             section.table(u("t_pipe_list"), columns, rows)
 
 
-def _verdict(value: Any) -> str:
-    """ "fit" / "unfit" / "undetermined" from a verdict given as text or as {"verdict": …}."""
-    if isinstance(value, Mapping):
-        value = value.get("verdict", value.get("status"))
-    if value is True:
-        return "fit"
-    if value is False:
-        return "unfit"
-    return str(value) if value is not None else "undetermined"
+@dataclass(frozen=True)
+class _Verdict:
+    """One plant's fitness for one use, with the parameters that decide it."""
+
+    fitness: str
+    failing: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    names: Mapping[str, str] = field(default_factory=dict)
+    """The use's name per language, where the quality standard gives it."""
+
+
+def _verdict(value: Any) -> _Verdict:
+    """A verdict given as text ("fit"), a boolean, or a mapping with its fitness and parameters
+    (the quality module's `FitnessMatrix.to_dict()` use entries)."""
+    if isinstance(value, bool):
+        return _Verdict("fit" if value else "unfit")
+    if not isinstance(value, Mapping):
+        return _Verdict(str(value) if value is not None else "undetermined")
+    fitness = value.get("fitness", value.get("verdict", value.get("status")))
+    failing = [*value.get("failing", []), *value.get("tentatively_failing", [])]
+    missing = [*value.get("not_measured", []), *value.get("inconclusive", [])]
+    names = {
+        key.removeprefix("use_name_"): str(text)
+        for key, text in value.items()
+        if key.startswith("use_name_") and text
+    }
+    return _Verdict(_verdict(fitness).fitness, tuple(failing), tuple(missing), names)
+
+
+def _fitness_rows(
+    raw: Any,
+) -> tuple[list[str], dict[tuple[str, str], dict[str, _Verdict]]]:
+    """Plants, and per (standard code, use) each plant's verdict, from either
+    `{plant: {use: verdict}}` or `{plant: {"uses": [{"code", "use", "fitness", …}, …]}}`."""
+    if isinstance(raw, list):
+        raw = {str(entry.get("plant")): entry for entry in raw if isinstance(entry, Mapping)}
+    if not isinstance(raw, Mapping):
+        return [], {}
+    rows: dict[tuple[str, str], dict[str, _Verdict]] = {}
+    for plant, verdicts in raw.items():
+        if isinstance(verdicts, Mapping) and isinstance(verdicts.get("uses"), list):
+            entries = [
+                ((str(e.get("code") or e.get("standard") or ""), str(e.get("use"))), e)
+                for e in verdicts["uses"]
+                if isinstance(e, Mapping)
+            ]
+        elif isinstance(verdicts, Mapping):
+            entries = [(("", str(use)), verdict) for use, verdict in verdicts.items()]
+        else:
+            continue
+        for key, verdict in entries:
+            rows.setdefault(key, {})[str(plant)] = _verdict(verdict)
+    return [str(plant) for plant in raw], rows
 
 
 def _plain(value: Any, labels: Labels) -> str:
