@@ -424,3 +424,31 @@ def test_fitness_section_exactly_when_the_result_has_fitness(
 ) -> None:
     has_fitness = "plants_fitness" in run_plan(load_scenario(EXAMPLE), "plan").to_json_dict()
     assert (Labels.load("zh")("s_fitness") in zh[1]) == has_fitness
+
+
+def test_basis_table_gives_each_coefficient_its_source(zh: tuple[ReportParser, str, Path]) -> None:
+    rows = titled(zh[0], "zh", "t_basis")
+    reuse = row(rows, "再生水供水比例上限")
+    assert reuse[1:4] == ["80.00", "%", "80.00"] and "GB 50335" in reuse[4]  # seed 001 §4.2(3)
+    green = row(rows, "公共绿地浇洒用水指标")
+    # seed 001 §4.1.4: 1 L/(m²·d), inside GB 50013-2018 §4.0.4's 1.0–3.0
+    assert green[1:4] == ["1.0", "L/(m²·d)", "1.0–3.0"] and "GB 50013" in green[4]
+    assert row(rows, "时变化系数")[1] == "1.30"  # §4.3.1 (3)
+
+
+def test_a_rate_outside_its_published_range_is_a_finding(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    green = next(use for use in data["uses"] if use["id"] == "green")
+    green["rate_l_per_m2_day"] = 4.5  # GB 50013-2018 §4.0.4: 1.0–3.0 L/(m²·d)
+    scenario_file = tmp_path / "high-rate.yaml"
+    scenario_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(
+        app, ["plan", "report", str(scenario_file), "--out", str(tmp_path / "r"), "--lang", "en"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "rate_l_per_m2_day: 4.5 is outside 1–3" in result.stderr
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "Public green irrigation: the rate of 4.5 L/(m²·d) is outside the published 1.0–3.0" in (
+        html
+    )
+    assert '<td class="num bad">4.5</td>' in html

@@ -7,9 +7,9 @@ from typing import Annotated, get_args
 
 import typer
 
-from reclaim.cli.common import console, reports_input_errors
+from reclaim.cli.common import console, err_console, reports_input_errors
 from reclaim.errors import InputError
-from reclaim.io.scenario_file import load_scenario
+from reclaim.io.scenario_file import load_scenario, rate_notes
 from reclaim.planning.engine import run_plan
 from reclaim.planning.rounding import RoundingMode
 from reclaim.reports.labels import Labels
@@ -44,8 +44,11 @@ def report(
     """Write the plan report: demand, supply, balance, utilisation, facilities, audit."""
     Labels.load(lang)  # an unknown language fails before any work is done
     mode = _rounding(rounding)
+    loaded = load_scenario(scenario)
+    for note in rate_notes(loaded):
+        err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     with console.status(f"Computing the plan of {scenario} …"):
-        result = run_plan(load_scenario(scenario), mode)
+        result = run_plan(loaded, mode)
     with console.status(f"Rendering the {lang} report into {out} …"):
         files = write_plan_report(result, out, lang, scenario.as_posix())
     console.print(f"wrote {files.html}")

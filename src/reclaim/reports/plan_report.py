@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from reclaim.errors import InputError
-from reclaim.io.data_files import data_path, read_yaml
+from reclaim.io.scenario_file import planning_reference
 from reclaim.planning.engine import INDUSTRIAL_CATEGORY, PlanResult
 from reclaim.reports import charts
 from reclaim.reports.document import (
@@ -35,18 +35,6 @@ from reclaim.units import M3_PER_1E4_M3
 
 CHART_LANGUAGE_FALLBACK = "en"
 FITNESS_KEY = "plants_fitness"
-
-
-def _national_target() -> tuple[float, str]:
-    entry = read_yaml(data_path("planning", "coefficients.yaml"))["national_utilisation_target"]
-    return float(entry["value"]), str(entry["source"])
-
-
-def _categories() -> Mapping[str, Mapping[str, str]]:
-    categories: Mapping[str, Mapping[str, str]] = read_yaml(
-        data_path("planning", "use_categories.yaml")
-    )["categories"]
-    return categories
 
 
 def _reclaim_version() -> str:
@@ -80,8 +68,10 @@ class _PlanReport:
         self.labels = labels
         self.scenario_name = scenario_name
         self.years = [str(y) for y in self.scenario.horizons]
-        self.national, self.national_source = _national_target()
-        self.categories = _categories()
+        self.reference = planning_reference()
+        national = self.reference["coefficients"]["national_utilisation_target"]
+        self.national, self.national_source = float(national["value"]), str(national["source"])
+        self.categories: Mapping[str, Mapping[str, str]] = self.reference["categories"]
         font = charts.cjk_font(labels.cjk_fonts)
         chart_lang = labels.lang if labels.lang == "en" or font else CHART_LANGUAGE_FALLBACK
         self.chart_labels = labels if chart_lang == labels.lang else Labels.load(chart_lang)
@@ -169,8 +159,7 @@ class _PlanReport:
         ]
         if FITNESS_KEY in self.data:
             builders.append(("s_fitness", self.fitness))
-        if self.scenario.pipes:
-            builders.append(("s_appendix", self.appendix))
+        builders.append(("s_appendix", self.appendix))
         for number, (key, _) in enumerate(builders, start=1):
             self.section_of[key] = number
         for key, build in builders:
@@ -282,6 +271,19 @@ class _PlanReport:
                 )
             found.append(self.rate_finding(y))
             found += self.facility_findings(y)
+        for use, rate, published in self.area_rates():
+            if published is not None and not (
+                published["range"][0] <= rate <= published["range"][1]
+            ):
+                found.append(
+                    u(
+                        "finding_rate_outside",
+                        use=u.name(use),
+                        rate=u.number(rate, "l_per_m2_day"),
+                        low=u.number(published["range"][0], "l_per_m2_day"),
+                        high=u.number(published["range"][1], "l_per_m2_day"),
+                    )
+                )
         if self.data["audit"]:
             found.append(
                 u("kf_audit", n=len(self.data["audit"]), section=self.section_of["s_audit"])
@@ -1180,6 +1182,118 @@ class _PlanReport:
     # appendix -----------------------------------------------------------------------------
 
     def appendix(self, section: Section) -> None:
+        self.basis(section)
+        self.pipe_list(section)
+
+    def basis(self, section: Section) -> None:
+        """The coefficients the figures rest on: value used, published value or range, source."""
+        u = self.labels
+        coefficients = self.reference["coefficients"]
+        sewage = self.scenario.sewage
+        given = u("basis_scenario")
+        rows = [
+            self.basis_row(
+                u("r_reuse_cap"),
+                u.rate(sewage.reuse_cap),
+                u("u_percent"),
+                u.rate(coefficients["reuse_cap"]["value"]),
+                coefficients["reuse_cap"]["source"],
+                True,
+            ),
+            self.basis_row(
+                u("kf_national"),
+                u.rate(self.national),
+                u("u_percent"),
+                u.rate(self.national),
+                self.national_source,
+                True,
+            ),
+            self.basis_row(
+                u("r_discharge_dom"),
+                u.number(sewage.discharge_factor_domestic, "factor"),
+                u("u_factor"),
+                u("none"),
+                given,
+                True,
+            ),
+            self.basis_row(
+                u("r_discharge_ind"),
+                u.number(sewage.discharge_factor_industrial, "factor"),
+                u("u_factor"),
+                u("none"),
+                given,
+                True,
+            ),
+            self.basis_row(
+                u("r_unforeseen"),
+                u.rate(sewage.unforeseen_factor),
+                u("u_percent"),
+                u("none"),
+                given,
+                True,
+            ),
+        ]
+        if self.scenario.peak_hour_factor is not None:
+            rows.append(
+                self.basis_row(
+                    u("r_peak_factor"),
+                    u.number(self.scenario.peak_hour_factor, "factor"),
+                    u("u_factor"),
+                    u("none"),
+                    given,
+                    True,
+                )
+            )
+        for use, rate, published in self.area_rates():
+            name, value = u("basis_rate", use=u.name(use)), u.number(rate, "l_per_m2_day")
+            if published is None:
+                rows.append(self.basis_row(name, value, u("col_rate_unit"), u("none"), given, True))
+                continue
+            low, high = published["range"]
+            rows.append(
+                self.basis_row(
+                    name,
+                    value,
+                    u("col_rate_unit"),
+                    f"{u.number(low, 'l_per_m2_day')}–{u.number(high, 'l_per_m2_day')}",
+                    published["source"],
+                    low <= rate <= high,
+                )
+            )
+        columns = [
+            Column(u("basis_parameter"), kind="text"),
+            Column(u("basis_value")),
+            Column(u("unit"), kind="nowrap"),
+            Column(u("basis_reference"), kind="nowrap"),
+            Column(u("col_source"), kind="wide"),
+        ]
+        section.table(u("t_basis"), columns, rows)
+
+    def area_rates(self) -> list[tuple[Any, float, Mapping[str, Any] | None]]:
+        """Each per-area rate with the published range of its use category (None if none)."""
+        ranges = self.reference["coefficients"]["rates"]
+        return [
+            (use, use.rate_l_per_m2_day, ranges.get(use.category))
+            for use in self.scenario.uses
+            if use.rate_l_per_m2_day is not None
+        ]
+
+    @staticmethod
+    def basis_row(
+        name: str, value: str, unit: str, reference: str, source: str, within: bool
+    ) -> Row:
+        """A coefficient row; a value outside its published range is marked."""
+        return Row(
+            [
+                _text(name),
+                Cell(value, None if within else "bad"),
+                _text(unit),
+                _text(reference),
+                _text(source),
+            ]
+        )
+
+    def pipe_list(self, section: Section) -> None:
         u = self.labels
         columns = [
             Column(u("no_col"), kind="nowrap"),
