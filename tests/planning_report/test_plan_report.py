@@ -452,3 +452,18 @@ def test_a_rate_outside_its_published_range_is_a_finding(tmp_path: Path) -> None
         html
     )
     assert '<td class="num bad">4.5</td>' in html
+
+
+def test_pipe_list_marks_the_rows_that_repeat_near_term_ones(
+    zh: tuple[ReportParser, str, Path],
+) -> None:
+    rows = titled(zh[0], "zh", "t_pipe_list")
+    assert len(rows) == 29  # seed 001 §4.3.2 lists 29 rows
+    # planning.md: the far-term rows 建设路 DN300 1912 m and 建设南路 DN150 768 m repeat
+    # near-term rows
+    repeated = [r for r in rows if r[5]]
+    assert [(r[1], r[2], r[3]) for r in repeated] == [
+        ("建设路", "DN300", "1912"),
+        ("建设南路", "DN150", "768"),
+    ]
+    assert all("远期" in r[4] and "重复" in r[5] for r in repeated)

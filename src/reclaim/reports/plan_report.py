@@ -1294,13 +1294,22 @@ class _PlanReport:
         )
 
     def pipe_list(self, section: Section) -> None:
+        """Every pipe row as the plan lists it; rows the audit flags carry its finding."""
         u = self.labels
+        if not self.scenario.pipes:
+            return
+        flagged = {
+            item["figure"].removeprefix("pipes."): u.engine_text(_plain(item["computed"], u))
+            for item in self.data["audit"]
+            if item["figure"].startswith("pipes.")
+        }
         columns = [
             Column(u("no_col"), kind="nowrap"),
             Column(u("col_road"), kind="text"),
             Column(u("col_dn"), kind="nowrap"),
             Column(u("col_length_m")),
             Column(u("col_phase"), kind="nowrap"),
+            Column(u("col_remark"), kind="text"),
         ]
         rows = [
             Row(
@@ -1310,12 +1319,12 @@ class _PlanReport:
                     _text(f"DN{pipe.dn_mm}"),
                     _text(u.number(pipe.length_m, "m")),
                     _text(self.horizon(str(pipe.phase))),
+                    Cell(flagged[pipe.id], "bad") if pipe.id in flagged else _text(""),
                 ]
             )
             for number, pipe in enumerate(self.scenario.pipes, start=1)
         ]
-        if rows:
-            section.table(u("t_pipe_list"), columns, rows)
+        section.table(u("t_pipe_list"), columns, rows)
 
 
 @dataclass(frozen=True)
