@@ -1,4 +1,4 @@
-"""`reclaim quality`: check samples against reuse standards, list fit uses, show the gap to treatment."""
+"""`reclaim quality`: check samples against reuse standards, list fit uses, show the gap."""
 
 from __future__ import annotations
 
@@ -202,7 +202,7 @@ def check_command(
     lang: str = LangOption,
     standards_dir: list[Path] = DirsOption,
 ) -> None:
-    """Judge each sample against one use: verdict per parameter, overall fitness and the gap to close."""
+    """Judge each sample against one use: verdict per parameter, fitness and the gap to close."""
     lang = _lang(lang)
     catalogue = load_catalogue()
     standard = find_standard(load_standards(standards_dir, catalogue), standard_id)
@@ -218,7 +218,8 @@ def check_command(
     use = standard.use(use_id)
     for verdict, gap in results:
         table = Table(
-            title=f"{verdict.sample_id} — {standard.code} {use.name(lang)}: {labels[verdict.fitness]}"
+            title=f"{verdict.sample_id} — {standard.code} {use.name(lang)}: "
+            f"{labels[verdict.fitness]}"
         )
         for heading in ("parameter", "limit", "measured", "verdict", "ratio", "clause"):
             table.add_column(words[heading])
@@ -262,7 +263,7 @@ def matrix_command(
     lang: str = LangOption,
     standards_dir: list[Path] = DirsOption,
 ) -> None:
-    """Fit-for-purpose matrix: each sample against every use of every standard, cheapest route first."""
+    """Fit-for-purpose matrix: each sample against every use of every standard."""
     lang = _lang(lang)
     catalogue = load_catalogue()
     loaded = load_standards(standards_dir, catalogue)
@@ -350,7 +351,8 @@ def series_command(
         return
     words, labels = HEADINGS[lang], LABELS[lang]
     table = Table(
-        title=f"{standard.code} {standard.use(use_id).name(lang)}: {labels[verdict.fitness]} ({verdict.rule.stated})"
+        title=f"{standard.code} {standard.use(use_id).name(lang)}: "
+        f"{labels[verdict.fitness]} ({verdict.rule.stated})"
     )
     for heading in ("parameter", "limit", "share", "verdict"):
         table.add_column(words[heading])

@@ -103,14 +103,14 @@ def load_profile(name: str, catalogue: Catalogue | None = None) -> Sample:
 
 
 def profile_sample(profile: Mapping[str, Any], catalogue: Catalogue, name: str) -> Sample:
-    """A sample from an in-memory effluent profile ``{parameter: {value, unit}}`` (scenario plants)."""
+    """A sample from an in-memory effluent profile ``{parameter: {value, unit}}``."""
     return sample_from_dict(profile, catalogue, name, f"{name}.effluent")
 
 
 def _samples_from_yaml(raw: object, catalogue: Catalogue, origin: str) -> list[Sample]:
     if not isinstance(raw, Mapping):
         raise InputError(origin, raw, "a mapping with 'values' or 'samples'")
-    entries = raw["samples"] if "samples" in raw else [raw]
+    entries = raw.get("samples", [raw])
     if not isinstance(entries, list) or not entries:
         raise InputError(f"{origin}:samples", entries, "a non-empty list of samples")
     samples = []

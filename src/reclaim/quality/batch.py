@@ -103,10 +103,7 @@ def _evaluate_chunk(
             all_pass = np.ones(size, dtype=bool)
             any_required = np.zeros(size, dtype=bool)
             for rule in use.rules:
-                if rule.condition is None:
-                    active = None
-                else:
-                    active = active_by_condition[rule.condition]
+                active = None if rule.condition is None else active_by_condition[rule.condition]
                 for limit, applies in ((rule.base, _negate(active)), (rule.conditional, active)):
                     if limit is None or (applies is not None and not applies.any()):
                         continue

@@ -64,7 +64,7 @@ class Catalogue:
         return self.units[self.unit_aliases[key.strip()]]
 
     def conversion_factor(self, parameter_id: str, spelling: object, field: str) -> float:
-        """Factor that turns a value of ``parameter_id`` in unit ``spelling`` into its canonical unit.
+        """Factor turning a value of ``parameter_id`` in unit ``spelling`` into the canonical unit.
 
         A unit of another dimension than the parameter's is an `InputError` naming the parameter.
         """
@@ -82,7 +82,7 @@ class Catalogue:
 
 
 def catalogue_from_dict(raw: Mapping[str, Any], origin: str) -> Catalogue:
-    """Build the catalogue from the parsed parameters file; every malformed entry is an `InputError`."""
+    """Build the catalogue from the parsed parameters file; a malformed entry is an `InputError`."""
     units: dict[str, Unit] = {}
     aliases: dict[str, str] = {}
     for unit_id, spec in _mapping(raw.get("units"), f"{origin}:units").items():

@@ -209,7 +209,7 @@ def overall_fitness(statuses: Iterable[Status]) -> Fitness:
 def evaluate(
     sample: Sample, standard: Standard, use_class: str, conditions: Iterable[str] = ()
 ) -> UseVerdict:
-    """Judge ``sample`` against one use of ``standard``: one verdict per limit and the overall fitness.
+    """Judge ``sample`` against one use of ``standard``: a verdict per limit and overall fitness.
 
     ``conditions`` asserts circumstances the sample cannot show (e.g. ``coastal_high_tds``); an
     unknown condition id is an `InputError`.

@@ -99,7 +99,7 @@ class TreatmentGap:
         return max((step.cost_tier for step in self.steps), default=0)
 
     def rank_key(self) -> tuple[int, int, int, float]:
-        """Cheapest route first: costliest step, then number and sum of tiers, then log reduction."""
+        """Cheapest first: costliest step, then number and sum of tiers, then log reduction."""
         steps = self.steps
         log_total = sum(item.log10_reduction or 0.0 for item in self.items)
         return self.highest_tier, len(steps), sum(step.cost_tier for step in steps), log_total

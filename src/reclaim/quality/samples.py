@@ -24,7 +24,7 @@ CONFORMITY_WORDS = {"pass": 1.0, "yes": 1.0, "true": 1.0, "fail": 0.0, "no": 0.0
 
 @dataclass(frozen=True)
 class Measurement:
-    """A measured value as an interval in canonical units; ``nondetect`` marks "< detection limit"."""
+    """A value as an interval in canonical units; ``nondetect`` marks "< detection limit"."""
 
     low: float
     high: float
@@ -65,7 +65,7 @@ def sample_from_dict(
 def measurement_from_spec(
     spec: object, catalogue: Catalogue, parameter_id: str, where: str
 ) -> Measurement:
-    """One measurement from ``{value: 10, unit: mg/L}``, ``{value: "<2", ...}`` or ``{range: [6, 9]}``."""
+    """One measurement: ``{value: 10, unit: mg/L}``, ``{value: "<2"}`` or ``{range: [6, 9]}``."""
     if not isinstance(spec, Mapping):
         raise InputError(where, spec, "a mapping with 'value' (or 'range') and 'unit'")
     parameter = catalogue.parameters[parameter_id]
@@ -98,7 +98,8 @@ def measurement_from_spec(
         allowed = (
             "a non-negative value"
             if parameter.lowest == 0 and math.isinf(parameter.highest)
-            else f"a value within {parameter.lowest:g}–{parameter.highest:g} {parameter.canonical_unit}"
+            else f"a value within {parameter.lowest:g}–{parameter.highest:g} "
+            f"{parameter.canonical_unit}"
         )
         raise InputError(f"{where}.value", spec.get("value", spec.get("range")), allowed)
     return Measurement(low=low, high=high, nondetect=nondetect)

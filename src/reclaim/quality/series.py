@@ -98,7 +98,7 @@ class SeriesVerdict:
 
 @dataclass(frozen=True)
 class _Table:
-    """Per-sample outcomes of every rule: codes, ratios and whether each applied limit is verified."""
+    """Per-sample outcomes of every rule: codes, ratios, and whether each limit is verified."""
 
     codes: npt.NDArray[np.int8]
     ratios: npt.NDArray[np.float64]
@@ -139,7 +139,7 @@ def rolling_compliance(
 ) -> list[tuple[str, Fitness]]:
     """Fitness over each window of ``window`` consecutive samples, labelled by its last sample.
 
-    For monitoring: the verdict an operator sees after each new sample. Samples must be in time order.
+    For monitoring: the verdict an operator sees after each new sample (samples in time order).
     """
     if not isinstance(window, int) or window < 1:
         raise InputError("window", window, "a whole number of samples ≥ 1")

@@ -252,7 +252,7 @@ def standard_from_dict(raw: Mapping[str, Any], catalogue: Catalogue, origin: str
 
 
 def inheritance_of(raw: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
-    """Uses of a parsed standard file that inherit another standard's use: {use: (standard, use)}."""
+    """Uses of a parsed standard file inheriting another's use: {use: (standard, use)}."""
     found = {}
     for spec in raw.get("uses", []) or []:
         inherits = spec.get("inherits") if isinstance(spec, Mapping) else None
@@ -398,10 +398,10 @@ def _limits_by_use(
             )
     limits: dict[str, Limit | None] = {}
     for use_id, column in columns.items():
-        key = use_id if use_id in values else column if column in values else None
-        if key is None:
-            continue
-        limits[use_id] = _limit(values[key], context, f"{where}.{key}")
+        if use_id in values:
+            limits[use_id] = _limit(values[use_id], context, f"{where}.{use_id}")
+        elif column in values:
+            limits[use_id] = _limit(values[column], context, f"{where}.{column}")
     return limits
 
 
