@@ -57,10 +57,23 @@ LOCAL = {
     "id": "local_contract",
     "code": "Contract 2026-01",
     "sources": {"C1": "supply contract between the utility and the buyer, annex 2"},
-    "uses": [{"id": "boiler", "name_en": "boiler make-up (contract)", "inherits": {"standard": "gb_t_19923_2005", "use": "boiler_makeup"}}],
+    "uses": [
+        {
+            "id": "boiler",
+            "name_en": "boiler make-up (contract)",
+            "inherits": {"standard": "gb_t_19923_2005", "use": "boiler_makeup"},
+        }
+    ],
     "limits": [
-        {"parameter": "cod_cr", "kind": "max", "unit": "mg/L", "clause": "annex 2, item 3", "sources": ["C1"],
-         "verified": True, "values": {"boiler": 30}},
+        {
+            "parameter": "cod_cr",
+            "kind": "max",
+            "unit": "mg/L",
+            "clause": "annex 2, item 3",
+            "sources": ["C1"],
+            "verified": True,
+            "values": {"boiler": 30},
+        },
     ],
 }
 
@@ -81,8 +94,14 @@ def test_local_contract_tightens_inherited_limit(tmp_path: Path, catalogue: Cata
     assert {rule.parameter for rule in contract.rules} == inherited
     # 40 mg/L passes GB/T 19923 (≤ 60) but fails the contract (≤ 30)
     sample = make_sample(catalogue, {"cod_cr": (40, "mg/L")})
-    assert next(v for v in evaluate(sample, standards["local_contract"], "boiler").verdicts
-                if v.parameter == "cod_cr").status.value == "fail"
+    assert (
+        next(
+            v
+            for v in evaluate(sample, standards["local_contract"], "boiler").verdicts
+            if v.parameter == "cod_cr"
+        ).status.value
+        == "fail"
+    )
 
 
 def test_local_limit_may_not_loosen(tmp_path: Path, catalogue: Catalogue) -> None:
@@ -110,7 +129,9 @@ def test_local_file_cannot_take_a_shipped_id(tmp_path: Path, catalogue: Catalogu
         ({"clause": None}, "clause"),
     ],
 )
-def test_malformed_standard_rows(tmp_path: Path, catalogue: Catalogue, change: dict, fragment: str) -> None:
+def test_malformed_standard_rows(
+    tmp_path: Path, catalogue: Catalogue, change: dict, fragment: str
+) -> None:
     bad = {**LOCAL, "limits": [{**LOCAL["limits"][0], **change}]}
     with pytest.raises(InputError, match=fragment) as caught:
         load_standards([write_standard(tmp_path / "bad", bad)], catalogue)
@@ -132,7 +153,9 @@ def test_csv_without_unit_column(tmp_path: Path, catalogue: Catalogue) -> None:
 
 def test_csv_duplicate_measurement(tmp_path: Path, catalogue: Catalogue) -> None:
     path = tmp_path / "s.csv"
-    path.write_text("sample,parameter,value,unit\nA,bod5,10,mg/L\nA,bod5,12,mg/L\n", encoding="utf-8")
+    path.write_text(
+        "sample,parameter,value,unit\nA,bod5,10,mg/L\nA,bod5,12,mg/L\n", encoding="utf-8"
+    )
     with pytest.raises(InputError, match="one value per parameter") as caught:
         load_samples(path, catalogue)
     assert caught.value.field.endswith(":3.parameter")

@@ -34,15 +34,22 @@ def urban(catalogue: Catalogue, **changes: object) -> dict:
     return values
 
 
-def test_gb_t_18920_2020_compliant_sample_is_fit(catalogue: Catalogue, standards: dict[str, Standard]) -> None:
+def test_gb_t_18920_2020_compliant_sample_is_fit(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
     verdict = evaluate(make_sample(catalogue, GOOD_URBAN), standards["gb_t_18920_2020"], "toilet")
     assert verdict.fitness is Fitness.FIT
     # Table 2 selective items (chloride, sulfate) apply only when chosen
     assert {v.status for v in verdict.verdicts} == {Status.PASS, Status.NOT_REQUIRED}
-    assert {v.parameter for v in verdict.with_status(Status.NOT_REQUIRED)} == {"chloride", "sulfate"}
+    assert {v.parameter for v in verdict.with_status(Status.NOT_REQUIRED)} == {
+        "chloride",
+        "sulfate",
+    }
 
 
-def test_gb_t_18920_2020_detected_e_coli_fails(catalogue: Catalogue, standards: dict[str, Standard]) -> None:
+def test_gb_t_18920_2020_detected_e_coli_fails(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
     # Table 1 item 13: E. coli must not be detected; 2 MPN/100 mL is a detection
     sample = make_sample(catalogue, urban(catalogue, e_coli=(2, "MPN/100mL")))
     verdict = evaluate(sample, standards["gb_t_18920_2020"], "toilet")
@@ -50,7 +57,9 @@ def test_gb_t_18920_2020_detected_e_coli_fails(catalogue: Catalogue, standards: 
     assert [v.parameter for v in verdict.with_status(Status.FAIL)] == ["e_coli"]
 
 
-def test_gb_t_18920_2020_tds_coastal_condition(catalogue: Catalogue, standards: dict[str, Standard]) -> None:
+def test_gb_t_18920_2020_tds_coastal_condition(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
     # TDS 1500 mg/L: > 1000 normally, ≤ 2000 in coastal / high-TDS areas (Table 1 footnote a)
     sample = make_sample(catalogue, urban(catalogue, tds=(1500, "mg/L")))
     standard = standards["gb_t_18920_2020"]
@@ -60,9 +69,13 @@ def test_gb_t_18920_2020_tds_coastal_condition(catalogue: Catalogue, standards: 
     assert coastal.conditions_applied == ("coastal_high_tds",)
 
 
-def test_gb_t_18920_2020_greening_caps_chlorine(catalogue: Catalogue, standards: dict[str, Standard]) -> None:
-    # network-end chlorine 3.0 mg/L: ≥ 0.2 for every use, but > 2.5 where the water greens (footnote b)
-    values = urban(catalogue, total_chlorine_network_end=(3.0, "mg/L"), colour=(25, "度"), turbidity=(8, "NTU"))
+def test_gb_t_18920_2020_greening_caps_chlorine(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
+    # network-end chlorine 3.0 mg/L: ≥ 0.2 for every use, but > 2.5 for greening (footnote b)
+    values = urban(
+        catalogue, total_chlorine_network_end=(3.0, "mg/L"), colour=(25, "度"), turbidity=(8, "NTU")
+    )
     values.pop("fe")
     values.pop("mn")
     sample = make_sample(catalogue, values)
@@ -76,7 +89,9 @@ def test_gb_t_18920_2020_greening_caps_chlorine(catalogue: Catalogue, standards:
     assert failed.ratio == pytest.approx(3.0 / 2.5)
 
 
-def test_gb_18918_ammonia_depends_on_measured_temperature(catalogue: Catalogue, standards: dict[str, Standard]) -> None:
+def test_gb_18918_ammonia_depends_on_measured_temperature(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
     # Table 1 NH3-N grade 1-A: 5 mg/L above 12 °C, 8 mg/L (bracketed) at or below 12 °C
     standard = standards["gb_18918_2002"]
     warm = make_sample(catalogue, {"nh3_n": (7, "mg/L"), "water_temperature": (15, "°C")})
@@ -92,18 +107,26 @@ def test_gb_18918_ammonia_depends_on_measured_temperature(catalogue: Catalogue, 
     assert nh3(unknown) is Status.FAIL  # temperature unknown: the general (stricter) limit applies
 
 
-def test_gb_18918_fecal_coliform_per_100ml_converted(catalogue: Catalogue, standards: dict[str, Standard]) -> None:
+def test_gb_18918_fecal_coliform_per_100ml_converted(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
     # 1-A: ≤ 1000 个/L. 150 MPN/100 mL = 1500 /L fails; 50 MPN/100 mL = 500 /L passes
     standard = standards["gb_18918_2002"]
-    high = evaluate(make_sample(catalogue, {"fecal_coliform": (150, "MPN/100mL")}), standard, "grade_1A")
-    low = evaluate(make_sample(catalogue, {"fecal_coliform": (50, "CFU/100mL")}), standard, "grade_1A")
+    high = evaluate(
+        make_sample(catalogue, {"fecal_coliform": (150, "MPN/100mL")}), standard, "grade_1A"
+    )
+    low = evaluate(
+        make_sample(catalogue, {"fecal_coliform": (50, "CFU/100mL")}), standard, "grade_1A"
+    )
     assert next(v for v in high.verdicts if v.parameter == "fecal_coliform").status is Status.FAIL
     assert next(v for v in low.verdicts if v.parameter == "fecal_coliform").status is Status.PASS
     ratio = next(v for v in high.verdicts if v.parameter == "fecal_coliform").ratio
     assert ratio == pytest.approx(1500 / 1000)
 
 
-def test_gb_3838_phosphorus_lake_condition(catalogue: Catalogue, standards: dict[str, Standard]) -> None:
+def test_gb_3838_phosphorus_lake_condition(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
     # Table 1 TP class IV: 0.3 mg/L (rivers), 0.1 mg/L (lakes and reservoirs); sample 0.15 mg/L
     sample = make_sample(catalogue, {"tp": (0.15, "mg/L")})
     standard = standards["gb_3838_2002"]
@@ -116,18 +139,30 @@ def test_gb_3838_phosphorus_lake_condition(catalogue: Catalogue, standards: dict
     assert tp(["lake_reservoir"]) is Status.FAIL
 
 
-def test_micrograms_convert_to_milligrams(catalogue: Catalogue, standards: dict[str, Standard]) -> None:
+def test_micrograms_convert_to_milligrams(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
     # GB 18918 Table 2 Hg 0.001 mg/L (unverified): 0.8 µg/L = 0.0008 mg/L passes tentatively
-    verdict = evaluate(make_sample(catalogue, {"hg": (0.8, "µg/L")}), standards["gb_18918_2002"], "grade_1A")
+    verdict = evaluate(
+        make_sample(catalogue, {"hg": (0.8, "µg/L")}), standards["gb_18918_2002"], "grade_1A"
+    )
     [hg] = [v for v in verdict.verdicts if v.parameter == "hg"]
     assert hg.status is Status.UNVERIFIED_LIMIT and hg.tentative is Status.PASS
     assert hg.ratio == pytest.approx(0.0008 / 0.001)
 
 
-def test_eu_class_a_and_derived_class_b(catalogue: Catalogue, standards: dict[str, Standard]) -> None:
+def test_eu_class_a_and_derived_class_b(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
     # Annex I Table 2 class A: E. coli ≤ 10 cfu/100 mL, BOD5 ≤ 10, TSS ≤ 10 mg/L, turbidity ≤ 5 NTU
     sample = make_sample(
-        catalogue, {"e_coli": (5, "cfu/100 mL"), "bod5": (8, "mg/L"), "ss": (8, "mg/L"), "turbidity": (3, "NTU")}
+        catalogue,
+        {
+            "e_coli": (5, "cfu/100 mL"),
+            "bod5": (8, "mg/L"),
+            "ss": (8, "mg/L"),
+            "turbidity": (3, "NTU"),
+        },
     )
     standard = standards["eu_2020_741"]
     assert evaluate(sample, standard, "A").fitness is Fitness.FIT
@@ -138,25 +173,40 @@ def test_eu_class_a_and_derived_class_b(catalogue: Catalogue, standards: dict[st
     assert {v.parameter for v in class_b.with_status(Status.UNVERIFIED_LIMIT)} == {"bod5", "ss"}
 
 
-def test_eu_legionella_only_where_aerosols(catalogue: Catalogue, standards: dict[str, Standard]) -> None:
+def test_eu_legionella_only_where_aerosols(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
     # Legionella < 1000 cfu/L applies only where there is a risk of aerosolisation
     sample = make_sample(
         catalogue,
-        {"e_coli": (5, "cfu/100 mL"), "bod5": (8, "mg/L"), "ss": (8, "mg/L"), "turbidity": (3, "NTU"),
-         "legionella": (5000, "CFU/L")},
+        {
+            "e_coli": (5, "cfu/100 mL"),
+            "bod5": (8, "mg/L"),
+            "ss": (8, "mg/L"),
+            "turbidity": (3, "NTU"),
+            "legionella": (5000, "CFU/L"),
+        },
     )
     standard = standards["eu_2020_741"]
     assert evaluate(sample, standard, "A").fitness is Fitness.FIT
     assert evaluate(sample, standard, "A", ["aerosol_risk"]).fitness is Fitness.UNFIT
 
 
-def test_title22_tertiary_never_fit_on_unverified_turbidity(catalogue: Catalogue, standards: dict[str, Standard]) -> None:
+def test_title22_tertiary_never_fit_on_unverified_turbidity(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
     # §60301.230: CT ≥ 450 mg·min/L, modal contact ≥ 90 min, any sample ≤ 240 MPN/100 mL (verified);
     # the 2 NTU filtered-turbidity figure is unverified, so the verdict stays undetermined
     sample = make_sample(
         catalogue,
-        {"chlorine_ct": (500, "mg·min/L"), "modal_contact_time": (95, "min"), "total_coliform": (1, "MPN/100mL"),
-         "total_coliform_7d_median": (1, "MPN/100mL"), "filter_loading_rate": (10, "m/h"), "turbidity": (1, "NTU")},
+        {
+            "chlorine_ct": (500, "mg·min/L"),
+            "modal_contact_time": (95, "min"),
+            "total_coliform": (1, "MPN/100mL"),
+            "total_coliform_7d_median": (1, "MPN/100mL"),
+            "filter_loading_rate": (10, "m/h"),
+            "turbidity": (1, "NTU"),
+        },
     )
     verdict = evaluate(sample, standards["ca_title22_recycled_water"], "disinfected_tertiary")
     assert verdict.fitness is Fitness.UNDETERMINED
@@ -170,8 +220,11 @@ def test_below_detection_limit_above_the_limit_is_inconclusive(
     catalogue: Catalogue, standards: dict[str, Standard]
 ) -> None:
     # GB 18918 1-A LAS ≤ 0.5 mg/L; a result "<1" cannot show compliance
-    verdict = evaluate(make_sample(catalogue, {"las": {"value": "<1", "unit": "mg/L"}}), standards["gb_18918_2002"],
-                       "grade_1A")
+    verdict = evaluate(
+        make_sample(catalogue, {"las": {"value": "<1", "unit": "mg/L"}}),
+        standards["gb_18918_2002"],
+        "grade_1A",
+    )
     assert next(v for v in verdict.verdicts if v.parameter == "las").status is Status.INCONCLUSIVE
 
 

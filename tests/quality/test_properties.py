@@ -1,4 +1,4 @@
-"""Properties: tightening never helps, a missing measurement never yields fit, batch == reference."""
+"""Properties: tightening never helps, a missing value never yields fit, batch == reference."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ from reclaim.io.quality_files import load_catalogue, load_standards
 from reclaim.quality.batch import FITNESS_BY_CODE, evaluate_batch
 from reclaim.quality.evaluate import Fitness, Status, fitness_matrix
 from reclaim.quality.samples import Measurement, Sample, SampleMatrix
-from reclaim.quality.standards import Limit, LimitKind, LimitRule, Standard, UseClass, all_parameters
+from reclaim.quality.standards import (
+    Limit,
+    LimitKind,
+    LimitRule,
+    Standard,
+    UseClass,
+    all_parameters,
+)
 
 CATALOGUE = load_catalogue()
 STANDARDS = load_standards(catalogue=CATALOGUE)
@@ -60,7 +67,12 @@ def tightened(standard: Standard, factor: float) -> Standard:
         use_id: dataclasses.replace(
             use,
             rules=tuple(
-                LimitRule(rule.parameter, tighten(rule.base, factor), rule.condition, tighten(rule.conditional, factor))
+                LimitRule(
+                    rule.parameter,
+                    tighten(rule.base, factor),
+                    rule.condition,
+                    tighten(rule.conditional, factor),
+                )
                 for rule in use.rules
             ),
         )
@@ -71,7 +83,9 @@ def tightened(standard: Standard, factor: float) -> Standard:
 
 @settings(max_examples=40, deadline=None)
 @given(sample=samples(), factor=st.floats(0.05, 1.0), key=st.sampled_from(sorted(STANDARDS)))
-def test_tightening_a_limit_never_turns_a_fail_into_a_pass(sample: Sample, factor: float, key: str) -> None:
+def test_tightening_a_limit_never_turns_a_fail_into_a_pass(
+    sample: Sample, factor: float, key: str
+) -> None:
     original = fitness_matrix(sample, [STANDARDS[key]])
     strict = fitness_matrix(sample, [tightened(STANDARDS[key], factor)])
     for before, after in zip(original.verdicts, strict.verdicts, strict=True):
@@ -100,10 +114,14 @@ def test_a_missing_measurement_never_yields_fit(sample: Sample, key: str, pick: 
 @settings(max_examples=25, deadline=None)
 @given(
     batch=st.lists(samples(), min_size=1, max_size=12),
-    conditions=st.lists(st.sampled_from(["coastal_high_tds", "lake_reservoir", "aerosol_risk", "selective_items"]),
-                        unique=True),
+    conditions=st.lists(
+        st.sampled_from(["coastal_high_tds", "lake_reservoir", "aerosol_risk", "selective_items"]),
+        unique=True,
+    ),
 )
-def test_vectorised_engine_agrees_with_the_per_sample_reference(batch: list[Sample], conditions: list[str]) -> None:
+def test_vectorised_engine_agrees_with_the_per_sample_reference(
+    batch: list[Sample], conditions: list[str]
+) -> None:
     matrix = SampleMatrix.from_samples(batch, PARAMETERS)
     result = evaluate_batch(matrix, STANDARDS, conditions, chunk_samples=5)
     for row, sample in enumerate(batch):
@@ -114,10 +132,19 @@ def test_vectorised_engine_agrees_with_the_per_sample_reference(batch: list[Samp
 
 
 def test_batch_fit_share_counts_fit_samples() -> None:
-    good = Sample("g", {"e_coli": Measurement(50, 50), "bod5": Measurement(8, 8), "ss": Measurement(8, 8),
-                        "turbidity": Measurement(3, 3)})  # class A: E. coli 50 /L = 5 /100 mL ≤ 10
+    good = Sample(
+        "g",
+        {
+            "e_coli": Measurement(50, 50),
+            "bod5": Measurement(8, 8),
+            "ss": Measurement(8, 8),
+            "turbidity": Measurement(3, 3),
+        },
+    )  # class A: E. coli 50 /L = 5 /100 mL ≤ 10
     bad = Sample("b", {**good.measurements, "e_coli": Measurement(500, 500)})  # 50 /100 mL > 10
-    result = evaluate_batch(SampleMatrix.from_samples([good, bad, good, good]), [STANDARDS["eu_2020_741"]])
+    result = evaluate_batch(
+        SampleMatrix.from_samples([good, bad, good, good]), [STANDARDS["eu_2020_741"]]
+    )
     assert result.fit_share()[("eu_2020_741", "A")] == 0.75
     assert result.fitness(1, ("eu_2020_741", "A")) is Fitness.UNFIT
     assert np.array_equal(result.codes[:, 0] == 0, np.array([True, False, True, True]))

@@ -28,7 +28,7 @@ def outcomes(verdict_parameters: tuple, parameter: str) -> set[Status]:
     return {v.outcome for v in verdict_parameters if v.parameter == parameter}
 
 
-# ---- 污水处理厂出水标准与城市杂用水水质对比表 (seed 001 §4.1.2 (2)), GB/T 18920-2002 -----------------
+# ---- 污水处理厂出水标准与城市杂用水水质对比表 (seed 001 §4.1.2 (2)), GB/T 18920-2002
 URBAN_EFFLUENT = {
     "ph": {"range": [6.0, 9.0], "unit": "pH"},  # 6.0~9.0
     "colour": {"value": 30, "unit": "度"},  # ≤30
@@ -41,30 +41,47 @@ URBAN_EFFLUENT = {
 # effluent standard does not set (odour, turbidity, TDS, Fe, Mn, DO, total residual chlorine, total
 # coliforms) are not known.
 URBAN_MET = {"ph", "colour", "bod5", "nh3_n", "las"}
-URBAN_UNSET = {"odour", "turbidity", "tds", "fe", "mn", "do", "total_chlorine_outlet",
-               "total_chlorine_network_end", "total_coliform"}
+URBAN_UNSET = {
+    "odour",
+    "turbidity",
+    "tds",
+    "fe",
+    "mn",
+    "do",
+    "total_chlorine_outlet",
+    "total_chlorine_network_end",
+    "total_coliform",
+}
 
 
-@pytest.mark.parametrize("use", ["toilet", "road_cleaning_fire", "greening", "vehicle_washing", "construction"])
-def test_urban_miscellaneous_table(catalogue: Catalogue, standards: dict[str, Standard], use: str) -> None:
+@pytest.mark.parametrize(
+    "use", ["toilet", "road_cleaning_fire", "greening", "vehicle_washing", "construction"]
+)
+def test_urban_miscellaneous_table(
+    catalogue: Catalogue, standards: dict[str, Standard], use: str
+) -> None:
     verdict = evaluate(make_sample(catalogue, URBAN_EFFLUENT), standards["gb_t_18920_2002"], use)
     passed = {v.parameter for v in verdict.with_status(PASS)}
     unknown = {v.parameter for v in verdict.with_status(NOT_MEASURED)}
     assert passed == URBAN_MET
     assert unknown <= URBAN_UNSET and unknown
     assert not verdict.failing()
-    # five met, the rest unknown: the seed concludes that strict disinfection makes the water usable,
+    # five met, the rest unknown: the seed concludes strict disinfection makes the water usable,
     # i.e. not yet decided from the effluent standard alone
     assert verdict.fitness is Fitness.UNDETERMINED
 
 
-def test_urban_table_toilet_lists_all_eight_unset_items(catalogue: Catalogue, standards: dict[str, Standard]) -> None:
+def test_urban_table_toilet_lists_all_eight_unset_items(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
     # 冲厕 has a value in every row of the table, so all eight unset items are missing
-    verdict = evaluate(make_sample(catalogue, URBAN_EFFLUENT), standards["gb_t_18920_2002"], "toilet")
+    verdict = evaluate(
+        make_sample(catalogue, URBAN_EFFLUENT), standards["gb_t_18920_2002"], "toilet"
+    )
     assert {v.parameter for v in verdict.with_status(NOT_MEASURED)} == URBAN_UNSET
 
 
-# ---- 污水处理厂出水标准与工业用水水质对比表 (seed 001 §4.1.2 (3)), GB/T 19923-2005 -------------------
+# ---- 污水处理厂出水标准与工业用水水质对比表 (seed 001 §4.1.2 (3)), GB/T 19923-2005
 INDUSTRIAL_EFFLUENT = {
     "colour": (30, "度"),
     "ph": {"range": [6.0, 9.0], "unit": "pH"},
@@ -122,16 +139,25 @@ INDUSTRIAL_BEYOND_GB_T_19923 = [
 
 @pytest.mark.parametrize(("use", "parameter", "stated", "expected"), INDUSTRIAL_ROWS)
 def test_industrial_table(
-    catalogue: Catalogue, standards: dict[str, Standard], use: str, parameter: str, stated: str, expected: Status
+    catalogue: Catalogue,
+    standards: dict[str, Standard],
+    use: str,
+    parameter: str,
+    stated: str,
+    expected: Status,
 ) -> None:
-    verdict = evaluate(make_sample(catalogue, INDUSTRIAL_EFFLUENT), standards["gb_t_19923_2005"], use)
+    verdict = evaluate(
+        make_sample(catalogue, INDUSTRIAL_EFFLUENT), standards["gb_t_19923_2005"], use
+    )
     [row] = [v for v in verdict.verdicts if v.parameter == parameter]
     assert row.limit is not None and row.limit.stated == stated
     assert row.status is expected  # these GB/T 19923-2005 rows are verified
 
 
 @pytest.mark.parametrize(("use", "parameter"), INDUSTRIAL_BEYOND_GB_T_19923)
-def test_industrial_table_rows_not_in_gb_t_19923(standards: dict[str, Standard], use: str, parameter: str) -> None:
+def test_industrial_table_rows_not_in_gb_t_19923(
+    standards: dict[str, Standard], use: str, parameter: str
+) -> None:
     assert parameter not in {rule.parameter for rule in standards["gb_t_19923_2005"].use(use).rules}
 
 
@@ -141,13 +167,15 @@ def test_industrial_table_manganese_makes_every_industrial_use_unfit(
 ) -> None:
     # Mn 2.0 mg/L against 0.1 mg/L: 20 times the limit; the seed notes the power plants treat the
     # water further themselves (§4.1.3 table: 水质需企业自行处理达标)
-    verdict = evaluate(make_sample(catalogue, INDUSTRIAL_EFFLUENT), standards["gb_t_19923_2005"], use)
+    verdict = evaluate(
+        make_sample(catalogue, INDUSTRIAL_EFFLUENT), standards["gb_t_19923_2005"], use
+    )
     assert verdict.fitness is Fitness.UNFIT
     [mn] = [v for v in verdict.verdicts if v.parameter == "mn"]
     assert mn.ratio == pytest.approx(2.0 / 0.1)
 
 
-# ---- 污水处理厂出水标准与景观用水水质对比表 (seed 001 §4.1.2 (4)), GB/T 18921-2019 -------------------
+# ---- 污水处理厂出水标准与景观用水水质对比表 (seed 001 §4.1.2 (4)), GB/T 18921-2019
 LANDSCAPE_EFFLUENT = {
     "ph": {"range": [6.0, 9.0], "unit": "pH"},
     "bod5": (10, "mg/L"),
@@ -172,7 +200,9 @@ LANDSCAPE_ROWS = [
 def test_landscape_table_outcomes_rest_on_unverified_limits(
     catalogue: Catalogue, standards: dict[str, Standard], use: str, expected: dict[str, Status]
 ) -> None:
-    verdict = evaluate(make_sample(catalogue, LANDSCAPE_EFFLUENT), standards["gb_t_18921_2019"], use)
+    verdict = evaluate(
+        make_sample(catalogue, LANDSCAPE_EFFLUENT), standards["gb_t_18921_2019"], use
+    )
     for parameter, outcome in expected.items():
         assert outcomes(verdict.verdicts, parameter) == {outcome}, parameter
     # GB/T 18921-2019 limits are not confirmed against the text: never fit, never unfit silently
@@ -180,7 +210,7 @@ def test_landscape_table_outcomes_rest_on_unverified_limits(
     assert verdict.fitness is Fitness.UNDETERMINED
 
 
-# ---- 污水处理厂出水标准与地下水回灌水质对比表 (seed 001 §4.1.2 (5)), GB/T 19772-2005 井灌 ------------
+# ---- 污水处理厂出水标准与地下水回灌水质对比表 (seed 001 §4.1.2 (5)), GB/T 19772-2005 井灌
 GROUNDWATER_EFFLUENT = {
     "colour": (30, "度"),
     "ph": {"range": [6.0, 9.0], "unit": "pH"},
@@ -213,10 +243,14 @@ GROUNDWATER_ROWS = {
 
 
 def test_groundwater_recharge_table(catalogue: Catalogue, standards: dict[str, Standard]) -> None:
-    verdict = evaluate(make_sample(catalogue, GROUNDWATER_EFFLUENT), standards["gb_t_19772_2005"], "well_injection")
+    verdict = evaluate(
+        make_sample(catalogue, GROUNDWATER_EFFLUENT), standards["gb_t_19772_2005"], "well_injection"
+    )
     for parameter, outcome in GROUNDWATER_ROWS.items():
         assert outcomes(verdict.verdicts, parameter) == {outcome}, parameter
     # six tentative failures, but every GB/T 19772 limit is unverified: undetermined, with the
     # failures reported (the seed rules groundwater recharge out)
-    assert {v.parameter for v in verdict.failing()} == {p for p, o in GROUNDWATER_ROWS.items() if o is FAIL}
+    assert {v.parameter for v in verdict.failing()} == {
+        p for p, o in GROUNDWATER_ROWS.items() if o is FAIL
+    }
     assert verdict.fitness is Fitness.UNDETERMINED
