@@ -5,15 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from reclaim.cli.main import app
 
 runner = CliRunner()
 
 
+def run(*args: str) -> Result:
+    """Invoke ``reclaim quality ARGS``."""
+    return runner.invoke(app, ["quality", *args])
+
+
 def test_standards_lists_editions_and_verification() -> None:
-    result = runner.invoke(app, ["quality", "standards", "--json"])
+    result = run("standards", "--json")
     assert result.exit_code == 0, result.output
     rows = {row["id"]: row for row in json.loads(result.output)}
     assert rows["gb_t_18920_2002"]["superseded_by"] == "gb_t_18920_2020"
@@ -22,18 +27,14 @@ def test_standards_lists_editions_and_verification() -> None:
 
 
 def test_check_profile_json_reports_failure_and_gap() -> None:
-    result = runner.invoke(
-        app,
-        [
-            "quality",
-            "check",
-            "shuozhou_design_effluent",
-            "--standard",
-            "GB/T 19923-2005",
-            "--use",
-            "boiler_makeup",
-            "--json",
-        ],
+    result = run(
+        "check",
+        "shuozhou_design_effluent",
+        "--standard",
+        "GB/T 19923-2005",
+        "--use",
+        "boiler_makeup",
+        "--json",
     )
     assert result.exit_code == 0, result.output
     [verdict] = json.loads(result.output)
@@ -44,17 +45,8 @@ def test_check_profile_json_reports_failure_and_gap() -> None:
 
 
 def test_matrix_table_in_chinese() -> None:
-    result = runner.invoke(
-        app,
-        [
-            "quality",
-            "matrix",
-            "shuozhou_design_effluent",
-            "--standard",
-            "gb_t_19923_2005",
-            "--lang",
-            "zh",
-        ],
+    result = run(
+        "matrix", "shuozhou_design_effluent", "--standard", "gb_t_19923_2005", "--lang", "zh"
     )
     assert result.exit_code == 0, result.output
     assert "不适用" in result.output and "锰" in result.output
@@ -67,20 +59,16 @@ def test_series_from_csv_with_rolling(tmp_path: Path) -> None:
         "a,2026-01-01,cod_cr,30,mg/L\nb,2026-01-02,cod_cr,55,mg/L\nc,2026-01-03,cod_cr,30,mg/L\n",
         encoding="utf-8",
     )
-    result = runner.invoke(
-        app,
-        [
-            "quality",
-            "series",
-            str(path),
-            "--standard",
-            "gb_18918_2002",
-            "--use",
-            "grade_1A",
-            "--window",
-            "1",
-            "--json",
-        ],
+    result = run(
+        "series",
+        str(path),
+        "--standard",
+        "gb_18918_2002",
+        "--use",
+        "grade_1A",
+        "--window",
+        "1",
+        "--json",
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
@@ -90,17 +78,8 @@ def test_series_from_csv_with_rolling(tmp_path: Path) -> None:
 
 
 def test_unknown_use_is_one_line_with_status_2() -> None:
-    result = runner.invoke(
-        app,
-        [
-            "quality",
-            "check",
-            "shuozhou_design_effluent",
-            "--standard",
-            "gb_t_18920_2020",
-            "--use",
-            "pool",
-        ],
+    result = run(
+        "check", "shuozhou_design_effluent", "--standard", "gb_t_18920_2020", "--use", "pool"
     )
     assert result.exit_code == 2
     assert "use: got 'pool'" in result.output
@@ -108,12 +87,12 @@ def test_unknown_use_is_one_line_with_status_2() -> None:
 
 
 def test_missing_sample_file_is_reported(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["quality", "matrix", str(tmp_path / "none.csv")])
+    result = run("matrix", str(tmp_path / "none.csv"))
     assert result.exit_code == 2
     assert "no such file" in result.output
 
 
 def test_bad_language() -> None:
-    result = runner.invoke(app, ["quality", "standards", "--lang", "fr"])
+    result = run("standards", "--lang", "fr")
     assert result.exit_code == 2
     assert "--lang: got 'fr'" in result.output
