@@ -27,6 +27,7 @@ from tests.quality.conftest import make_sample
         ({"bod5": ("ten", "mg/L")}, "sample.bod5.value", "a number"),
         ({"odour": {"value": "smelly", "unit": "conformity"}}, "sample.odour.value", "pass"),
         ({"ph": {"range": [9, 6], "unit": "pH"}}, "sample.ph.range", "lowest bound"),
+        ({"bod5": {"value": 4}}, "sample.bod5.unit", "a unit (e.g. mg/L)"),
     ],
 )
 def test_bad_sample_values(catalogue: Catalogue, values: dict, field: str, fragment: str) -> None:
@@ -34,6 +35,11 @@ def test_bad_sample_values(catalogue: Catalogue, values: dict, field: str, fragm
         make_sample(catalogue, values)
     assert caught.value.field == field
     assert fragment in str(caught.value)
+
+
+def test_ph_and_observations_need_no_unit(catalogue: Catalogue) -> None:
+    sample = make_sample(catalogue, {"ph": {"value": 7.1}, "odour": {"value": "pass"}})
+    assert sample.measurements["ph"].low == 7.1 and sample.measurements["odour"].low == 1.0
 
 
 def test_unknown_standard_and_use(catalogue: Catalogue, standards: dict[str, Standard]) -> None:

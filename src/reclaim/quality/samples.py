@@ -20,6 +20,8 @@ from reclaim.quality.catalogue import Catalogue
 
 CONFORMITY_WORDS = {"pass": 1.0, "yes": 1.0, "true": 1.0, "fail": 0.0, "no": 0.0, "false": 0.0}
 """Spellings of a qualitative observation (does the water meet the described requirement?)."""
+UNITLESS = ("pH", "conformity")
+"""Canonical units a sample may leave out: pH and qualitative observations."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,12 @@ def measurement_from_spec(
     if not isinstance(spec, Mapping):
         raise InputError(where, spec, "a mapping with 'value' (or 'range') and 'unit'")
     parameter = catalogue.parameters[parameter_id]
-    factor = catalogue.conversion_factor(parameter_id, spec.get("unit"), f"{where}.unit")
+    unit = spec.get("unit")
+    if unit is None or unit == "":
+        if parameter.canonical_unit not in UNITLESS:
+            raise InputError(f"{where}.unit", unit, f"a unit (e.g. {parameter.canonical_unit})")
+        unit = parameter.canonical_unit
+    factor = catalogue.conversion_factor(parameter_id, unit, f"{where}.unit")
     nondetect = False
     if "range" in spec and parameter.canonical_unit != "conformity":
         bounds = spec["range"]
