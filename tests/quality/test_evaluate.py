@@ -234,3 +234,31 @@ def test_fitness_matrix_api(catalogue: Catalogue, standards: dict[str, Standard]
     payload = matrix.to_dict()
     assert payload["sample"] == "plant"
     assert len(payload["uses"]) == sum(len(s.uses) for s in standards.values())
+
+
+def test_landscape_residual_chlorine_waived_without_chlorination(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
+    # GB/T 18921-2002 Table 1 footnote: residual chlorine ≥ 0.05 mg/L, no requirement when the water
+    # is not disinfected by chlorination
+    sample = make_sample(catalogue, {"bod5": (5, "mg/L")})
+    standard = standards["gb_t_18921_2002"]
+
+    def chlorine(conditions: list[str]) -> Status:
+        verdict = evaluate(sample, standard, "ornamental_river", conditions)
+        return next(v.status for v in verdict.verdicts if v.parameter == "residual_chlorine")
+
+    assert chlorine([]) is Status.NOT_MEASURED
+    assert chlorine(["non_chlorine_disinfection"]) is Status.NOT_REQUIRED
+
+
+def test_scenario_effluent_profile_becomes_a_sample(catalogue: Catalogue) -> None:
+    # the planning scenario's plants carry effluent: {parameter: {value, unit}}
+    from reclaim.errors import InputError
+    from reclaim.io.quality_files import profile_sample
+
+    plant = profile_sample({"bod5": {"value": 10, "unit": "mg/L"}}, catalogue, "plants.No1")
+    assert plant.id == "plants.No1" and plant.measurements["bod5"].high == 10
+    with pytest.raises(InputError) as caught:
+        profile_sample({"bod5": {"value": 10, "unit": "NTU"}}, catalogue, "plants.No1")
+    assert caught.value.field == "plants.No1.effluent.bod5.unit"

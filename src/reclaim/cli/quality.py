@@ -119,14 +119,20 @@ def _samples(path: str, catalogue: Catalogue) -> list[Sample]:
     return load_samples(path, catalogue)
 
 
-def _measured(measurement: Measurement | None) -> str:
+def _measured(measurement: Measurement | None, unit: str) -> str:
     if measurement is None:
         return "—"
+    if unit == "conformity":
+        return "pass" if measurement.low >= 1.0 else "fail"
     if measurement.nondetect:
         return f"<{measurement.high:g}"
     if measurement.low == measurement.high:
         return f"{measurement.low:g}"
     return f"{measurement.low:g}–{measurement.high:g}"
+
+
+def _unit_label(measurement: Measurement | None, unit: str) -> str:
+    return "" if measurement is None or unit in ("pH", "conformity") else unit
 
 
 def _print_json(payload: Any) -> None:
@@ -228,10 +234,11 @@ def check_command(
             if item.tentative is not None:
                 label += f" ({labels[item.tentative]}?)"
             unit = catalogue.parameters[item.parameter].canonical_unit
+            measured = f"{_measured(item.measurement, unit)} {_unit_label(item.measurement, unit)}"
             table.add_row(
                 catalogue.parameters[item.parameter].name(lang),
                 "—" if item.limit is None else item.limit.stated,
-                f"{_measured(item.measurement)} {unit if item.measurement else ''}".strip(),
+                measured.rstrip(),
                 label,
                 "" if item.ratio is None else f"{item.ratio:.2f}",
                 "" if item.limit is None else item.limit.clause,

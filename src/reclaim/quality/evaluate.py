@@ -101,6 +101,8 @@ class UseVerdict:
     verdicts: tuple[ParameterVerdict, ...]
     conditions_applied: tuple[str, ...]
     measured_without_limit: tuple[str, ...]
+    use_name_zh: str = ""
+    use_name_en: str = ""
 
     def with_status(self, *statuses: Status) -> tuple[ParameterVerdict, ...]:
         """Verdicts whose status is one of ``statuses``."""
@@ -117,6 +119,8 @@ class UseVerdict:
             "standard": self.standard_id,
             "code": self.standard_code,
             "use": self.use_id,
+            "use_name_zh": self.use_name_zh,
+            "use_name_en": self.use_name_en,
             "fitness": self.fitness.value,
             "conditions_applied": list(self.conditions_applied),
             "measured_without_limit": list(self.measured_without_limit),
@@ -246,6 +250,8 @@ def evaluate_use(
             sorted({v.condition for v in verdicts if v.condition is not None})
         ),
         measured_without_limit=tuple(sorted(set(sample.measurements) - limited)),
+        use_name_zh=use.name_zh,
+        use_name_en=use.name_en,
     )
 
 
@@ -273,6 +279,8 @@ class FitnessMatrix:
                     "standard": v.standard_id,
                     "code": v.standard_code,
                     "use": v.use_id,
+                    "use_name_zh": v.use_name_zh,
+                    "use_name_en": v.use_name_en,
                     "fitness": v.fitness.value,
                     "failing": [p.parameter for p in v.with_status(Status.FAIL)],
                     "tentatively_failing": [
