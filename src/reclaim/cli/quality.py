@@ -15,10 +15,13 @@ from reclaim.io.quality_files import (
     PROFILES_DIR,
     load_catalogue,
     load_profile,
+    load_sample_matrix,
     load_samples,
     load_standards,
     load_treatments,
+    write_fitness_csv,
 )
+from reclaim.quality.batch import evaluate_batch
 from reclaim.quality.catalogue import Catalogue
 from reclaim.quality.evaluate import Fitness, Status, evaluate, fitness_matrix
 from reclaim.quality.gap import cheapest_routes, treatment_gap
@@ -372,3 +375,73 @@ def series_command(
     console.print(table)
     for end, fitness in rolling:
         console.print(f"  {end}: {labels[fitness]}")
+
+
+@quality_app.command("batch")
+@reports_input_errors
+def batch_command(
+    sample_file: Path = typer.Argument(
+        ..., help="Many samples: a wide CSV (sample, bod5 [mg/L], ...)."
+    ),
+    standard_ids: list[str] = typer.Option(
+        [], "--standard", help="Only these standards (default: all)."
+    ),
+    current_only: bool = typer.Option(
+        False, "--current-only", help="Leave out superseded editions."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the fitness of every sample and use here."
+    ),
+    condition: list[str] = ConditionOption,
+    as_json: bool = JsonOption,
+    lang: str = LangOption,
+    standards_dir: list[Path] = DirsOption,
+) -> None:
+    """Judge many samples at once (vectorised): how many are fit for each use."""
+    lang = _lang(lang)
+    catalogue = load_catalogue()
+    loaded = load_standards(standards_dir, catalogue)
+    chosen: list[Standard] = [find_standard(loaded, s) for s in standard_ids] or list(
+        loaded.values()
+    )
+    if current_only:
+        chosen = [standard for standard in chosen if standard.status != "superseded"]
+    matrix = load_sample_matrix(sample_file, catalogue)
+    result = evaluate_batch(matrix, chosen, condition)
+    if out is not None:
+        write_fitness_csv(out, matrix, result)
+    counts = result.counts()
+    if as_json:
+        _print_json(
+            {
+                "samples": matrix.size,
+                "uses": [
+                    {
+                        "standard": standard,
+                        "use": use,
+                        **{f.value: n for f, n in counts[(standard, use)].items()},
+                    }
+                    for standard, use in result.uses
+                ],
+            }
+        )
+        return
+    words, labels = HEADINGS[lang], LABELS[lang]
+    table = Table(title=f"{matrix.size} samples")
+    for heading in (
+        words["standard"],
+        words["use"],
+        labels[Fitness.FIT],
+        labels[Fitness.UNDETERMINED],
+        labels[Fitness.UNFIT],
+    ):
+        table.add_column(heading)
+    for standard_id, use_id in result.uses:
+        standard = loaded[standard_id]
+        row = counts[(standard_id, use_id)]
+        table.add_row(
+            standard.code,
+            standard.use(use_id).name(lang),
+            *(str(row[f]) for f in (Fitness.FIT, Fitness.UNDETERMINED, Fitness.UNFIT)),
+        )
+    console.print(table)

@@ -36,6 +36,16 @@ class BatchFitness:
         """Fitness of one sample for one (standard id, use id)."""
         return FITNESS_BY_CODE[int(self.codes[sample_index, self.uses.index(use)])]
 
+    def counts(self) -> dict[tuple[str, str], dict[Fitness, int]]:
+        """Number of samples fit, undetermined and unfit for each use."""
+        return {
+            use: {
+                fitness: int((self.codes[:, column] == code).sum())
+                for code, fitness in enumerate(FITNESS_BY_CODE)
+            }
+            for column, use in enumerate(self.uses)
+        }
+
     def fit_share(self) -> dict[tuple[str, str], float]:
         """Share of samples fit for each use."""
         shares = (self.codes == FIT).mean(axis=0) if self.codes.size else np.zeros(len(self.uses))
