@@ -173,3 +173,20 @@ def test_csv_unit_mismatch_names_the_parameter(tmp_path: Path, catalogue: Catalo
     with pytest.raises(InputError, match="turbidity is measured in turbidity") as caught:
         load_samples(path, catalogue)
     assert caught.value.field.endswith("A.turbidity.unit")
+
+
+def test_documented_contract_example_loads_and_tightens(
+    tmp_path: Path, catalogue: Catalogue
+) -> None:
+    import re
+
+    from reclaim.io.data_files import data_path
+
+    text = data_path("quality", "LOCAL_STANDARDS.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(.*?)```", text, re.S)
+    assert block is not None
+    (tmp_path / "contract.yaml").write_text(block.group(1), encoding="utf-8")
+    contract = load_standards([tmp_path], catalogue)["huadian_boiler_contract_2026"].use("boiler")
+    limits = {rule.parameter: rule.base for rule in contract.rules if rule.base is not None}
+    # GB/T 19923-2005 boiler make-up: COD ≤ 60, chloride ≤ 250; the contract: ≤ 30 and ≤ 200
+    assert limits["cod_cr"].upper == 30 and limits["chloride"].upper == 200
