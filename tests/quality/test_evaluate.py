@@ -262,3 +262,15 @@ def test_scenario_effluent_profile_becomes_a_sample(catalogue: Catalogue) -> Non
     with pytest.raises(InputError) as caught:
         profile_sample({"bod5": {"value": 10, "unit": "NTU"}}, catalogue, "plants.No1")
     assert caught.value.field == "plants.No1.effluent.bod5.unit"
+
+
+def test_effluent_fitness_for_the_plan_report() -> None:
+    from reclaim.io.quality_files import effluent_fitness
+
+    # the seed 001 §4.1.2 industrial comparison: Mn 2.0 mg/L > 0.1 makes boiler make-up unfit
+    matrix = effluent_fitness({"mn": {"value": 2.0, "unit": "mg/L"}}, "plants.No2")
+    uses = {(u["standard"], u["use"]): u for u in matrix.to_dict()["uses"]}
+    assert uses[("gb_t_19923_2005", "boiler_makeup")]["fitness"] == "unfit"
+    assert uses[("gb_t_19923_2005", "boiler_makeup")]["failing"] == ["mn"]
+    assert ("gb_t_18920_2002", "toilet") not in uses  # superseded edition left out
+    assert ("gb_t_18920_2020", "toilet") in uses

@@ -27,7 +27,7 @@ from reclaim.quality.evaluate import Fitness, Status, evaluate, fitness_matrix
 from reclaim.quality.gap import cheapest_routes, treatment_gap
 from reclaim.quality.samples import Measurement, Sample
 from reclaim.quality.series import evaluate_series, rolling_compliance
-from reclaim.quality.standards import Standard, find_standard
+from reclaim.quality.standards import Standard, find_standard, latest_editions
 
 quality_app = typer.Typer(
     help="Water quality: which uses a reclaimed water is fit for, and why not.",
@@ -266,7 +266,7 @@ def matrix_command(
         [], "--standard", help="Only these standards (default: all)."
     ),
     current_only: bool = typer.Option(
-        False, "--current-only", help="Leave out superseded editions."
+        False, "--current-only", help="Leave out editions whose successor is loaded."
     ),
     condition: list[str] = ConditionOption,
     as_json: bool = JsonOption,
@@ -281,7 +281,8 @@ def matrix_command(
         loaded.values()
     )
     if current_only:
-        chosen = [standard for standard in chosen if standard.status != "superseded"]
+        latest = {standard.id for standard in latest_editions(loaded)}
+        chosen = [standard for standard in chosen if standard.id in latest]
     treatments = load_treatments(catalogue)
     payload = []
     for sample in _samples(sample_file, catalogue):
@@ -387,7 +388,7 @@ def batch_command(
         [], "--standard", help="Only these standards (default: all)."
     ),
     current_only: bool = typer.Option(
-        False, "--current-only", help="Leave out superseded editions."
+        False, "--current-only", help="Leave out editions whose successor is loaded."
     ),
     out: Path | None = typer.Option(
         None, "--out", help="Write the fitness of every sample and use here."
@@ -405,7 +406,8 @@ def batch_command(
         loaded.values()
     )
     if current_only:
-        chosen = [standard for standard in chosen if standard.status != "superseded"]
+        latest = {standard.id for standard in latest_editions(loaded)}
+        chosen = [standard for standard in chosen if standard.id in latest]
     matrix = load_sample_matrix(sample_file, catalogue)
     result = evaluate_batch(matrix, chosen, condition)
     if out is not None:

@@ -19,6 +19,7 @@ from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, read_yaml
 from reclaim.quality.batch import FITNESS_BY_CODE, BatchFitness
 from reclaim.quality.catalogue import Catalogue, catalogue_from_dict
+from reclaim.quality.evaluate import FitnessMatrix, fitness_matrix
 from reclaim.quality.gap import TreatmentCatalogue, treatments_from_dict
 from reclaim.quality.samples import (
     CONFORMITY_WORDS,
@@ -31,6 +32,7 @@ from reclaim.quality.standards import (
     Standard,
     apply_inheritance,
     inheritance_of,
+    latest_editions,
     standard_from_dict,
 )
 
@@ -120,6 +122,24 @@ def load_profile(name: str, catalogue: Catalogue | None = None) -> Sample:
 def profile_sample(profile: Mapping[str, Any], catalogue: Catalogue, name: str) -> Sample:
     """A sample from an in-memory effluent profile ``{parameter: {value, unit}}``."""
     return sample_from_dict(profile, catalogue, name, f"{name}.effluent")
+
+
+def effluent_fitness(
+    effluent: Mapping[str, Any],
+    name: str,
+    extra_dirs: Iterable[str | Path] = (),
+    conditions: Iterable[str] = (),
+    current_only: bool = True,
+) -> FitnessMatrix:
+    """Which uses a plant's effluent profile ``{parameter: {value, unit}}`` is fit for.
+
+    For the plan report: every shipped (and user) standard, editions whose successor is loaded
+    left out unless ``current_only`` is False; errors name ``<name>.effluent.<parameter>``.
+    """
+    catalogue = load_catalogue()
+    standards = load_standards(extra_dirs, catalogue)
+    chosen = latest_editions(standards) if current_only else list(standards.values())
+    return fitness_matrix(profile_sample(effluent, catalogue, name), chosen, conditions)
 
 
 def _samples_from_yaml(raw: object, catalogue: Catalogue, origin: str) -> list[Sample]:

@@ -183,6 +183,11 @@ def find_standard(standards: Mapping[str, Standard], standard_id: object) -> Sta
     raise InputError("standard", standard_id, f"a loaded standard ({', '.join(standards)})")
 
 
+def latest_editions(standards: Mapping[str, Standard]) -> list[Standard]:
+    """Standards whose successor edition is not loaded (GB/T 19923-2005 stays: 2024 has no data)."""
+    return [standard for standard in standards.values() if standard.superseded_by not in standards]
+
+
 _KIND_WORDS = {LimitKind.MAX: "≤", LimitKind.MIN: "≥"}
 
 
