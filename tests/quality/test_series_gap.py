@@ -154,3 +154,18 @@ def test_shuozhou_profile_fits_no_use_outright(
     statuses = {v.parameter: v.status for v in class_v.verdicts}
     assert statuses["cod_cr"] is statuses["nh3_n"] is statuses["tp"] is Status.PASS
     assert statuses["las"] is Status.FAIL
+
+
+def test_pass_on_an_unverified_limit_asks_to_confirm_the_limit(
+    catalogue: Catalogue, standards: dict[str, Standard], treatments: TreatmentCatalogue
+) -> None:
+    # GB/T 25499-2010 limits are all unverified: BOD5 5 mg/L passes the recalled ≤ 20 tentatively
+    sample = make_sample(catalogue, {"bod5": (5, "mg/L")})
+    verdict = evaluate(sample, standards["gb_t_25499_2010"], "restricted_green_space")
+    gap = treatment_gap(verdict, catalogue, treatments)
+    [bod] = [item for item in gap.items if item.parameter == "bod5"]
+    assert (bod.action, bod.step.id, bod.limit_verified) == (
+        "confirm limit",
+        "check_standard_text",
+        False,
+    )

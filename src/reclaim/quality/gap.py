@@ -2,8 +2,10 @@
 
 For every failing (or tentatively failing, or inconclusive) limit the gap gives the factor and
 log reduction (organisms) or the change needed, and the treatment step that closes it; missing
-measurements become a "measure" item. Uses are ranked by the costliest step they need, then by the
-number of steps: the planner's cheapest route to fitness. Step tiers are an ordering, not prices.
+measurements become a "measure" item, and a pass against a limit not confirmed from the
+standard's text a "confirm limit" item. Uses are ranked by the costliest step they need, then by
+the number of steps: the planner's cheapest route to fitness. Step tiers are an ordering, not
+prices.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class TreatmentCatalogue:
     by_parameter: Mapping[str, str]
     by_group: Mapping[str, str]
     measure_step: str
+    confirm_limit_step: str
 
     def step_for(self, parameter: str, catalogue: Catalogue) -> TreatmentStep:
         """The step that reduces (or raises) ``parameter``."""
@@ -156,6 +159,16 @@ def _item(
             None,
             limit.verified,
         )
+    if verdict.status is Status.UNVERIFIED_LIMIT and verdict.tentative is Status.PASS:
+        return GapItem(
+            verdict.parameter,
+            "confirm limit",
+            treatments.steps[treatments.confirm_limit_step],
+            None,
+            None,
+            None,
+            limit.verified,
+        )
     if verdict.outcome not in (Status.FAIL, Status.INCONCLUSIVE):
         return None
     measurement = verdict.measurement
@@ -214,7 +227,15 @@ def treatments_from_dict(
     missing = sorted(group for group in groups if group not in by_group)
     if missing:
         raise InputError(f"{origin}:by_group", missing[0], "a step for every parameter group")
-    measure = raw.get("measure_step")
-    if measure not in steps:
-        raise InputError(f"{origin}:measure_step", measure, f"a step id ({', '.join(steps)})")
-    return TreatmentCatalogue(steps, by_parameter, by_group, str(measure))
+    special = {}
+    for key in ("measure_step", "confirm_limit_step"):
+        special[key] = raw.get(key)
+        if special[key] not in steps:
+            raise InputError(f"{origin}:{key}", special[key], f"a step id ({', '.join(steps)})")
+    return TreatmentCatalogue(
+        steps,
+        by_parameter,
+        by_group,
+        str(special["measure_step"]),
+        str(special["confirm_limit_step"]),
+    )
