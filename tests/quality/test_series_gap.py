@@ -103,6 +103,8 @@ def test_gap_gives_log_reduction_for_coliforms(
         pytest.approx(4.0),
         pytest.approx(10 / 6),
     )
+    assert bod.removal_percent == pytest.approx(40.0)  # 1 − 6/10
+    assert bod.log10_reduction is None
     measure = {item.parameter for item in gap.items if item.action == "measure"}
     assert "turbidity" in measure and "do" in measure
 

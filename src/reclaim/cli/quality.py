@@ -24,7 +24,7 @@ from reclaim.io.quality_files import (
 from reclaim.quality.batch import evaluate_batch
 from reclaim.quality.catalogue import Catalogue
 from reclaim.quality.evaluate import Fitness, Status, evaluate, fitness_matrix
-from reclaim.quality.gap import cheapest_routes, treatment_gap
+from reclaim.quality.gap import GapItem, cheapest_routes, treatment_gap
 from reclaim.quality.samples import Measurement, Sample
 from reclaim.quality.series import evaluate_series, rolling_compliance
 from reclaim.quality.standards import Standard, find_standard, latest_editions
@@ -96,6 +96,27 @@ HEADINGS = {
         "unverified": "unverified",
         "edition": "edition",
         "share": "share passing",
+    },
+}
+
+ACTIONS = {
+    "zh": {
+        "measure": "补测",
+        "confirm limit": "核对限值",
+        "reduce": "削减",
+        "raise": "提高",
+        "adjust": "调节",
+        "remove": "去除",
+        "confirm or": "确认或",
+    },
+    "en": {
+        "measure": "measure",
+        "confirm limit": "confirm limit",
+        "reduce": "reduce",
+        "raise": "raise",
+        "adjust": "adjust",
+        "remove": "remove",
+        "confirm or": "confirm or ",
     },
 }
 
@@ -248,12 +269,25 @@ def check_command(
             )
         console.print(table)
         for step_item in gap.items:
-            size = f" ×{step_item.factor:.3g}" if step_item.factor else ""
-            size += f" ({step_item.log10_reduction:.2f} log)" if step_item.log10_reduction else ""
-            console.print(
-                f"  {step_item.action} {catalogue.parameters[step_item.parameter].name(lang)}"
-                f"{size}: {step_item.step.name(lang)}"
-            )
+            console.print(f"  {_gap_line(step_item, catalogue, lang)}", markup=False)
+
+
+def _gap_line(item: GapItem, catalogue: Catalogue, lang: str) -> str:
+    """One gap item as a sentence: action, parameter, size, step."""
+    words = ACTIONS[lang]
+    action = item.action
+    if action.startswith("confirm or "):
+        action = words["confirm or"] + words[action.removeprefix("confirm or ")]
+    else:
+        action = words[action]
+    size = f" ×{item.factor:.3g}" if item.factor else ""
+    if item.log10_reduction:
+        size += f" ({item.log10_reduction:.2f} log)"
+    if item.removal_percent:
+        size += f" ({item.removal_percent:.0f} %)"
+    return (
+        f"{action} {catalogue.parameters[item.parameter].name(lang)}{size}: {item.step.name(lang)}"
+    )
 
 
 @quality_app.command("matrix")

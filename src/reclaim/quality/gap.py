@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reclaim.errors import InputError
 from reclaim.quality.catalogue import Catalogue
 from reclaim.quality.evaluate import Fitness, FitnessMatrix, ParameterVerdict, Status, UseVerdict
 from reclaim.quality.standards import LimitKind
+
+ORGANISM_COUNT = "organism_count"
+"""Dimension whose gaps are stated as log10 reductions (as in disinfection); others in %."""
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,11 @@ class GapItem:
     parameter: str
     action: str
     step: TreatmentStep
-    factor: float | None
-    log10_reduction: float | None
-    change: float | None
     limit_verified: bool
+    factor: float | None = None
+    log10_reduction: float | None = None
+    removal_percent: float | None = None
+    change: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -76,6 +80,7 @@ class GapItem:
             "cost_tier": self.step.cost_tier,
             "factor": self.factor,
             "log10_reduction": self.log10_reduction,
+            "removal_percent": self.removal_percent,
             "change": self.change,
             "limit_verified": self.limit_verified,
         }
@@ -150,55 +155,41 @@ def _item(
     if limit is None:
         return None
     if verdict.status is Status.NOT_MEASURED:
-        return GapItem(
-            verdict.parameter,
-            "measure",
-            treatments.steps[treatments.measure_step],
-            None,
-            None,
-            None,
-            limit.verified,
-        )
+        step = treatments.steps[treatments.measure_step]
+        return GapItem(verdict.parameter, "measure", step, limit.verified)
     if verdict.status is Status.UNVERIFIED_LIMIT and verdict.tentative is Status.PASS:
-        return GapItem(
-            verdict.parameter,
-            "confirm limit",
-            treatments.steps[treatments.confirm_limit_step],
-            None,
-            None,
-            None,
-            limit.verified,
-        )
-    if verdict.outcome not in (Status.FAIL, Status.INCONCLUSIVE):
-        return None
+        step = treatments.steps[treatments.confirm_limit_step]
+        return GapItem(verdict.parameter, "confirm limit", step, limit.verified)
     measurement = verdict.measurement
-    assert (
-        measurement is not None
-    )  # a pass/fail/inconclusive verdict always carries its measurement
-    step = treatments.step_for(verdict.parameter, catalogue)
-    factor = log10 = change = None
+    if verdict.outcome not in (Status.FAIL, Status.INCONCLUSIVE) or measurement is None:
+        return None
+    item = GapItem(
+        verdict.parameter,
+        "remove",
+        treatments.step_for(verdict.parameter, catalogue),
+        limit.verified,
+    )
     if limit.kind is LimitKind.MAX and limit.upper is not None:
-        action = "reduce"
-        change = measurement.high - limit.upper
+        item = replace(item, action="reduce", change=measurement.high - limit.upper)
         if limit.upper > 0:
             factor = measurement.high / limit.upper
-            log10 = math.log10(factor)
+            counts = catalogue.units[catalogue.parameters[verdict.parameter].canonical_unit]
+            if counts.dimension == ORGANISM_COUNT:
+                item = replace(item, factor=factor, log10_reduction=math.log10(factor))
+            else:
+                item = replace(item, factor=factor, removal_percent=100.0 * (1.0 - 1.0 / factor))
     elif limit.kind is LimitKind.MIN and limit.lower is not None:
-        action = "raise"
-        change = limit.lower - measurement.low
-        factor = limit.lower / measurement.low if measurement.low > 0 else None
-    elif limit.kind is LimitKind.RANGE and limit.lower is not None and limit.upper is not None:
-        action = "adjust"
-        change = (
-            limit.lower - measurement.low
-            if measurement.low < limit.lower
-            else limit.upper - measurement.high
+        raise_factor = limit.lower / measurement.low if measurement.low > 0 else None
+        item = replace(
+            item, action="raise", change=limit.lower - measurement.low, factor=raise_factor
         )
-    else:
-        action = "remove"
+    elif limit.kind is LimitKind.RANGE and limit.lower is not None and limit.upper is not None:
+        below = measurement.low < limit.lower
+        change = limit.lower - measurement.low if below else limit.upper - measurement.high
+        item = replace(item, action="adjust", change=change)
     if verdict.outcome is Status.INCONCLUSIVE:
-        action = f"confirm or {action}"
-    return GapItem(verdict.parameter, action, step, factor, log10, change, limit.verified)
+        item = replace(item, action=f"confirm or {item.action}")
+    return item
 
 
 def treatments_from_dict(
