@@ -96,3 +96,19 @@ def test_bad_language() -> None:
     result = run("standards", "--lang", "fr")
     assert result.exit_code == 2
     assert "--lang: got 'fr'" in result.output
+
+
+def test_check_table_in_chinese_states_the_gap() -> None:
+    result = run(
+        "check",
+        "shuozhou_design_effluent",
+        "--standard",
+        "gb_t_19923_2005",
+        "--use",
+        "washing",
+        "--lang",
+        "zh",
+    )
+    assert result.exit_code == 0, result.output
+    # Mn 2.0 mg/L against ≤ 0.1: ×20, i.e. 95 % removal by oxidation and filtration
+    assert "削减 锰 ×20 (95 %): 氧化除铁除锰过滤" in result.output
