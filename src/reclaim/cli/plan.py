@@ -153,3 +153,8 @@ def sensitivity(
             table.add_row(year, name, *(shown.format(q[p]) for p in ("p10", "p50", "p90")))
         table.add_row(year, "P(supply short)", "", f"{summary.probability_short[year]:.1%}", "")
     console.print(table)
+
+
+from reclaim.cli.plan_report import report  # noqa: E402
+
+plan_app.command("report")(report)
