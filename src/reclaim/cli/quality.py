@@ -21,7 +21,7 @@ from reclaim.io.quality_files import (
     load_treatments,
     write_fitness_csv,
 )
-from reclaim.quality.batch import evaluate_batch
+from reclaim.quality.batch import BatchFitness, evaluate_batch
 from reclaim.quality.catalogue import Catalogue
 from reclaim.quality.evaluate import Fitness, Status, evaluate, fitness_matrix
 from reclaim.quality.gap import GapItem, cheapest_routes, treatment_gap
@@ -77,6 +77,7 @@ HEADINGS = {
         "unverified": "未核实",
         "edition": "版本",
         "share": "达标率",
+        "most_failing": "超标最多的指标",
     },
     "en": {
         "parameter": "parameter",
@@ -96,6 +97,7 @@ HEADINGS = {
         "unverified": "unverified",
         "edition": "edition",
         "share": "share passing",
+        "most_failing": "most failing",
     },
 }
 
@@ -456,6 +458,8 @@ def batch_command(
                         "standard": standard,
                         "use": use,
                         **{f.value: n for f, n in counts[(standard, use)].items()},
+                        "failures": dict(result.failures[(standard, use)]),
+                        "unverified_limits": sorted(result.tentative[(standard, use)]),
                     }
                     for standard, use in result.uses
                 ],
@@ -470,6 +474,7 @@ def batch_command(
         labels[Fitness.FIT],
         labels[Fitness.UNDETERMINED],
         labels[Fitness.UNFIT],
+        words["most_failing"],
     ):
         table.add_column(heading)
     for standard_id, use_id in result.uses:
@@ -479,5 +484,23 @@ def batch_command(
             standard.code,
             standard.use(use_id).name(lang),
             *(str(row[f]) for f in (Fitness.FIT, Fitness.UNDETERMINED, Fitness.UNFIT)),
+            _most_failing(result, (standard_id, use_id), catalogue, lang),
         )
     console.print(table)
+
+
+MOST_FAILING_SHOWN = 3
+"""Parameters listed per use in the batch table (presentation choice)."""
+
+
+def _most_failing(
+    result: BatchFitness, use: tuple[str, str], catalogue: Catalogue, lang: str
+) -> str:
+    """The parameters failing most often for ``use``; '?' marks a limit not verified."""
+    ranked = sorted(result.failures[use].items(), key=lambda item: -item[1])
+    shown = []
+    for parameter, count in ranked[:MOST_FAILING_SHOWN]:
+        if count:
+            mark = "?" if parameter in result.tentative[use] else ""
+            shown.append(f"{catalogue.parameters[parameter].name(lang)}{mark} {count}")
+    return ", ".join(shown)

@@ -27,10 +27,17 @@ DEFAULT_CHUNK_SAMPLES = 32_768
 
 @dataclass(frozen=True)
 class BatchFitness:
-    """Fitness codes (samples × uses) of a batch evaluation; see `FITNESS_BY_CODE`."""
+    """Fitness codes (samples × uses) of a batch evaluation; see `FITNESS_BY_CODE`.
+
+    ``failures[use][parameter]`` counts the samples whose value fails that parameter's limit for the
+    use, tentative failures included; ``tentative[use]`` names the parameters whose limit is not
+    verified, so a count there rests on an unconfirmed value.
+    """
 
     uses: tuple[tuple[str, str], ...]
     codes: npt.NDArray[np.int8]
+    failures: Mapping[tuple[str, str], Mapping[str, int]]
+    tentative: Mapping[tuple[str, str], frozenset[str]]
 
     def fitness(self, sample_index: int, use: tuple[str, str]) -> Fitness:
         """Fitness of one sample for one (standard id, use id)."""
@@ -71,11 +78,21 @@ def evaluate_batch(
     items = list(standards.values() if isinstance(standards, Mapping) else standards)
     uses = tuple((standard.id, use_id) for standard in items for use_id in standard.uses)
     codes = np.empty((matrix.size, len(uses)), dtype=np.int8)
+    failures: dict[tuple[str, str], dict[str, int]] = {use: {} for use in uses}
     asserted = frozenset(conditions)
     for start in range(0, matrix.size, chunk_samples):
         stop = min(start + chunk_samples, matrix.size)
-        _evaluate_chunk(matrix, items, asserted, start, stop, codes)
-    return BatchFitness(uses, codes)
+        _evaluate_chunk(matrix, items, asserted, start, stop, codes, failures)
+    tentative = {
+        (standard.id, use.id): frozenset(
+            rule.parameter
+            for rule in use.rules
+            if any(not limit.verified for limit in rule.limits())
+        )
+        for standard in items
+        for use in standard.uses.values()
+    }
+    return BatchFitness(uses, codes, failures, tentative)
 
 
 def _evaluate_chunk(
@@ -85,6 +102,7 @@ def _evaluate_chunk(
     start: int,
     stop: int,
     codes: npt.NDArray[np.int8],
+    failures: dict[tuple[str, str], dict[str, int]],
 ) -> None:
     size = stop - start
     low = matrix.low[start:stop]
@@ -109,6 +127,7 @@ def _evaluate_chunk(
             for condition_id, condition in standard.conditions.items()
         }
         for use in standard.uses.values():
+            failed_here = failures[(standard.id, use.id)]
             any_fail = np.zeros(size, dtype=bool)
             all_pass = np.ones(size, dtype=bool)
             any_required = np.zeros(size, dtype=bool)
@@ -118,6 +137,10 @@ def _evaluate_chunk(
                     if limit is None or (applies is not None and not applies.any()):
                         continue
                     result = outcome(limit)
+                    failing = result.failed if applies is None else result.failed & applies
+                    failed_here[rule.parameter] = failed_here.get(rule.parameter, 0) + int(
+                        np.count_nonzero(failing)
+                    )
                     failed = result.failed if limit.verified else np.zeros(size, dtype=bool)
                     passed = result.passed if limit.verified else np.zeros(size, dtype=bool)
                     if applies is None:
