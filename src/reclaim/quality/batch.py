@@ -21,7 +21,7 @@ FITNESS_BY_CODE = (Fitness.FIT, Fitness.UNDETERMINED, Fitness.UNFIT)
 """Meaning of the int8 codes in `BatchFitness.codes`."""
 FIT, UNDETERMINED, UNFIT = range(3)
 
-DEFAULT_CHUNK_SAMPLES = 32_768
+DEFAULT_CHUNK_SAMPLES = 16_384
 """Samples per chunk: keeps the working arrays in cache; a tuning choice, not a physical figure."""
 
 
@@ -59,10 +59,19 @@ class BatchFitness:
         return {use: float(share) for use, share in zip(self.uses, shares, strict=True)}
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Outcome:
+    """Pass and fail masks of one limit over a chunk, with the fail count computed once."""
+
     passed: BoolArray
     failed: BoolArray
+    n_failed: int | None = None
+
+    def count_failed(self) -> int:
+        """Number of samples failing (shared by every use with this limit)."""
+        if self.n_failed is None:
+            self.n_failed = int(np.count_nonzero(self.failed))
+        return self.n_failed
 
 
 def evaluate_batch(
@@ -105,9 +114,12 @@ def _evaluate_chunk(
     failures: dict[tuple[str, str], dict[str, int]],
 ) -> None:
     size = stop - start
-    low = matrix.low[start:stop]
-    high = matrix.high[start:stop]
-    nondetect = None if matrix.nondetect is None else matrix.nondetect[start:stop]
+    # column-major copies of the chunk: every comparison then reads one contiguous column
+    low = np.asfortranarray(matrix.low[start:stop])
+    high = low if matrix.high is matrix.low else np.asfortranarray(matrix.high[start:stop])
+    nondetect = (
+        None if matrix.nondetect is None else np.asfortranarray(matrix.nondetect[start:stop])
+    )
     outcomes: dict[tuple[object, ...], _Outcome] = {}
 
     def outcome(limit: Limit) -> _Outcome:
@@ -137,9 +149,10 @@ def _evaluate_chunk(
                     if limit is None or (applies is not None and not applies.any()):
                         continue
                     result = outcome(limit)
-                    failing = result.failed if applies is None else result.failed & applies
-                    failed_here[rule.parameter] = failed_here.get(rule.parameter, 0) + int(
-                        np.count_nonzero(failing)
+                    failed_here[rule.parameter] = failed_here.get(rule.parameter, 0) + (
+                        result.count_failed()
+                        if applies is None
+                        else int(np.count_nonzero(result.failed & applies))
                     )
                     failed = result.failed if limit.verified else np.zeros(size, dtype=bool)
                     passed = result.passed if limit.verified else np.zeros(size, dtype=bool)
