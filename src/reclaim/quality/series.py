@@ -29,6 +29,8 @@ from reclaim.quality.samples import Sample
 from reclaim.quality.standards import EVERY_SAMPLE, ComplianceRule, Standard
 
 _PASS, _FAIL, _INCONCLUSIVE, _UNMEASURED = range(4)
+SHARE_ROUNDING_TOLERANCE = 1e-9
+"""Guards ceil(0.9 × 10) against binary rounding (9.000000000000002 → 10 samples)."""
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,7 @@ def _series_outcome(
 ) -> Status:
     if n_measured == 0:
         return Status.NOT_MEASURED
-    needed = math.ceil(rule.min_share * n_measured - 1e-9)
+    needed = math.ceil(rule.min_share * n_measured - SHARE_ROUNDING_TOLERANCE)
     if exceeded or n_measured - n_fail < needed:
         return Status.FAIL
     if n_pass >= needed:
