@@ -30,7 +30,7 @@ from reclaim.quality.standards import EVERY_SAMPLE, ComplianceRule, Standard
 
 _PASS, _FAIL, _INCONCLUSIVE, _UNMEASURED = range(4)
 SHARE_ROUNDING_TOLERANCE = 1e-9
-"""Guards ceil(0.9 × 10) against binary rounding (9.000000000000002 → 10 samples)."""
+"""Guards ceil(share × samples) against binary rounding just above a whole number."""
 
 
 @dataclass(frozen=True)
