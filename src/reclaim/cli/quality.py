@@ -26,7 +26,7 @@ from reclaim.quality.catalogue import Catalogue
 from reclaim.quality.evaluate import Fitness, Status, evaluate, fitness_matrix
 from reclaim.quality.gap import GapItem, cheapest_routes, treatment_gap
 from reclaim.quality.samples import Measurement, Sample
-from reclaim.quality.series import evaluate_series, rolling_compliance
+from reclaim.quality.series import evaluate_series, rolling_compliance, rolling_compliance_days
 from reclaim.quality.standards import Standard, find_standard, latest_editions
 
 quality_app = typer.Typer(
@@ -376,6 +376,9 @@ def series_command(
     window: int = typer.Option(
         0, "--window", help="Also report rolling compliance over this many samples."
     ),
+    window_days: int = typer.Option(
+        0, "--window-days", help="Or over this many days ending at each sample (needs dates)."
+    ),
     condition: list[str] = ConditionOption,
     as_json: bool = JsonOption,
     lang: str = LangOption,
@@ -387,7 +390,13 @@ def series_command(
     standard = find_standard(load_standards(standards_dir, catalogue), standard_id)
     samples = load_samples(sample_file, catalogue)
     verdict = evaluate_series(samples, standard, use_id, condition)
-    rolling = rolling_compliance(samples, standard, use_id, window, condition) if window else []
+    if window and window_days:
+        raise InputError("--window-days", window_days, "either --window or --window-days, not both")
+    rolling = []
+    if window:
+        rolling = rolling_compliance(samples, standard, use_id, window, condition)
+    elif window_days:
+        rolling = rolling_compliance_days(samples, standard, use_id, window_days, condition)
     if as_json:
         _print_json(
             {
