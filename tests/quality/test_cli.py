@@ -112,3 +112,20 @@ def test_check_table_in_chinese_states_the_gap() -> None:
     assert result.exit_code == 0, result.output
     # Mn 2.0 mg/L against ≤ 0.1: ×20, i.e. 95 % removal by oxidation and filtration
     assert "削减 锰 ×20 (95 %): 氧化除铁除锰过滤" in result.output
+
+
+def test_series_rolling_by_days_from_csv(tmp_path: Path) -> None:
+    path = tmp_path / "series.csv"
+    path.write_text(
+        "sample,date,parameter,value,unit\n"
+        "a,2026-01-01,cod_cr,55,mg/L\nb,2026-01-02,cod_cr,30,mg/L\nc,2026-01-09,cod_cr,30,mg/L\n",
+        encoding="utf-8",
+    )
+    args = ("series", str(path), "--standard", "gb_18918_2002", "--use", "grade_1A", "--json")
+    result = run(*args, "--window-days", "7")
+    assert result.exit_code == 0, result.output
+    # 7 days ending 01-02 still hold the 55 mg/L (> 50) of 01-01; 7 days ending 01-09 do not
+    fitness = [w["fitness"] for w in json.loads(result.output)["rolling"]]
+    assert fitness == ["unfit", "unfit", "undetermined"]
+    both = run(*args, "--window", "2", "--window-days", "7")
+    assert both.exit_code == 2 and "either --window or --window-days" in both.output

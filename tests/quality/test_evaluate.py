@@ -274,3 +274,25 @@ def test_effluent_fitness_for_the_plan_report() -> None:
     assert uses[("gb_t_19923_2005", "boiler_makeup")]["failing"] == ["mn"]
     assert ("gb_t_18920_2002", "toilet") not in uses  # superseded edition left out
     assert ("gb_t_18920_2020", "toilet") in uses
+
+
+def test_gb_20922_paddy_arsenic_and_saline_land(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
+    # GB 20922-2007 Table 1 (recalled, unverified): As ≤ 0.05 mg/L for paddy rice, ≤ 0.1 for fibre
+    # crops; TDS ≤ 1000 mg/L, ≤ 2000 on saline-alkali land. Sample: As 80 µg/L, TDS 1500 mg/L
+    sample = make_sample(catalogue, {"as": (80, "µg/L"), "tds": (1500, "mg/L")})
+    standard = standards["gb_20922_2007"]
+
+    def outcome(use: str, parameter: str, conditions: list[str]) -> tuple[Status, Status | None]:
+        verdict = evaluate(sample, standard, use, conditions)
+        item = next(v for v in verdict.verdicts if v.parameter == parameter)
+        return item.status, item.tentative
+
+    unverified = Status.UNVERIFIED_LIMIT
+    assert outcome("paddy_rice", "as", []) == (unverified, Status.FAIL)  # 0.08 > 0.05
+    assert outcome("fiber_crops", "as", []) == (unverified, Status.PASS)  # 0.08 ≤ 0.1
+    assert outcome("fiber_crops", "tds", []) == (unverified, Status.FAIL)  # 1500 > 1000
+    assert outcome("fiber_crops", "tds", ["saline_alkali_land"]) == (unverified, Status.PASS)
+    # every GB 20922 limit is unverified: never fit, never unfit
+    assert evaluate(sample, standard, "paddy_rice").fitness is Fitness.UNDETERMINED

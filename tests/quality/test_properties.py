@@ -124,11 +124,17 @@ def test_vectorised_engine_agrees_with_the_per_sample_reference(
 ) -> None:
     matrix = SampleMatrix.from_samples(batch, PARAMETERS)
     result = evaluate_batch(matrix, STANDARDS, conditions, chunk_samples=5)
+    expected_failures: dict[tuple[str, str], dict[str, int]] = {use: {} for use in result.uses}
     for row, sample in enumerate(batch):
         reference = fitness_matrix(sample, STANDARDS, conditions)
         for column, verdict in enumerate(reference.verdicts):
             assert result.uses[column] == (verdict.standard_id, verdict.use_id)
             assert FITNESS_BY_CODE[int(result.codes[row, column])] is verdict.fitness
+            counts = expected_failures[result.uses[column]]
+            for item in verdict.failing():
+                counts[item.parameter] = counts.get(item.parameter, 0) + 1
+    for use, counts in expected_failures.items():
+        assert {p: n for p, n in result.failures[use].items() if n} == counts
 
 
 def test_batch_fit_share_counts_fit_samples() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -11,7 +12,7 @@ from reclaim.io.quality_files import load_profile
 from reclaim.quality.catalogue import Catalogue
 from reclaim.quality.evaluate import Fitness, Status, evaluate, fitness_matrix
 from reclaim.quality.gap import TreatmentCatalogue, cheapest_routes, treatment_gap
-from reclaim.quality.series import evaluate_series, rolling_compliance
+from reclaim.quality.series import evaluate_series, rolling_compliance, rolling_compliance_days
 from reclaim.quality.standards import Standard
 from tests.quality.conftest import make_sample
 
@@ -171,3 +172,44 @@ def test_pass_on_an_unverified_limit_asks_to_confirm_the_limit(
         "check_standard_text",
         False,
     )
+
+
+def test_rolling_compliance_over_days(catalogue: Catalogue, standards: dict[str, Standard]) -> None:
+    standard = standards["gb_18918_2002"]
+    dated = [("2026-01-01", 30), ("2026-01-02", 55), ("2026-01-05", 30), ("2026-01-10", 30)]
+    series = [
+        make_sample(
+            catalogue,
+            {"cod_cr": (cod, "mg/L")},
+            f"s{day}",
+        )
+        for day, cod in dated
+    ]
+    series = [
+        dataclasses.replace(sample, taken=day)
+        for sample, (day, _) in zip(series, dated, strict=True)
+    ]
+    undetermined, unfit = Fitness.UNDETERMINED, Fitness.UNFIT  # rest of grade 1-A unmeasured
+    # 3 days ending 01-05 hold 01-03..01-05: the 55 mg/L of 01-02 (> 50) has left the window
+    three = rolling_compliance_days(series, standard, "grade_1A", 3)
+    assert [f for _, f in three] == [undetermined, unfit, undetermined, undetermined]
+    # 4 days ending 01-05 hold 01-02..01-05: still unfit
+    four = rolling_compliance_days(series, standard, "grade_1A", 4)
+    assert [f for _, f in four] == [undetermined, unfit, unfit, undetermined]
+    assert [label for label, _ in four] == [day for day, _ in dated]
+
+
+def test_rolling_days_needs_ordered_dates(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
+    standard = standards["gb_18918_2002"]
+    undated = [make_sample(catalogue, {"cod_cr": (30, "mg/L")}, "x")]
+    with pytest.raises(InputError, match="ISO date") as caught:
+        rolling_compliance_days(undated, standard, "grade_1A", 7)
+    assert caught.value.field == "samples.x.date"
+    a, b = (
+        dataclasses.replace(make_sample(catalogue, {"cod_cr": (30, "mg/L")}, n), taken=d)
+        for n, d in (("a", "2026-02-01"), ("b", "2026-01-01"))
+    )
+    with pytest.raises(InputError, match="time order"):
+        rolling_compliance_days([a, b], standard, "grade_1A", 7)

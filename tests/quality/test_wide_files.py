@@ -77,6 +77,30 @@ def test_batch_command_counts_and_writes_per_sample_fitness(tmp_path: Path) -> N
     # sample b: COD 55 > 50 (Table 1, 1-A) → unfit; sample a: COD and coliforms pass, the rest of
     # Table 1 is not measured → undetermined
     assert (grade_1a["fit"], grade_1a["undetermined"], grade_1a["unfit"]) == (0, 1, 1)
+    assert grade_1a["failures"]["cod_cr"] == 1  # only sample b
+    assert "hg" in grade_1a["unverified_limits"]  # GB 18918 Table 2 not confirmed
     written = out.read_text(encoding="utf-8").splitlines()
     assert written[0].startswith("sample,gb_18918_2002/grade_1A")
     assert written[2].split(",")[1] == "unfit"
+
+
+def test_yaml_series_file(tmp_path: Path, catalogue: Catalogue) -> None:
+    path = tmp_path / "series.yaml"
+    path.write_text(
+        "samples:\n"
+        "  - {id: d1, date: 2026-01-01, values: {e_coli: {value: '<1', unit: MPN/100mL}}}\n"
+        "  - {id: d2, date: 2026-01-02, values: {e_coli: {value: 3, unit: MPN/100mL}}}\n",
+        encoding="utf-8",
+    )
+    first, second = load_samples(path, catalogue)
+    assert (first.id, first.taken, second.taken) == ("d1", "2026-01-01", "2026-01-02")
+    assert first.measurements["e_coli"].nondetect and first.measurements["e_coli"].high == 10  # /L
+    assert second.measurements["e_coli"].low == 30
+
+
+def test_yaml_without_values_is_an_error(tmp_path: Path, catalogue: Catalogue) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("samples:\n  - {id: d1, bod5: 3}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="'id' and 'values'") as caught:
+        load_samples(path, catalogue)
+    assert caught.value.field.endswith("bad.yaml:samples[0]")

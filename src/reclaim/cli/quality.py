@@ -21,12 +21,12 @@ from reclaim.io.quality_files import (
     load_treatments,
     write_fitness_csv,
 )
-from reclaim.quality.batch import evaluate_batch
+from reclaim.quality.batch import BatchFitness, evaluate_batch
 from reclaim.quality.catalogue import Catalogue
 from reclaim.quality.evaluate import Fitness, Status, evaluate, fitness_matrix
 from reclaim.quality.gap import GapItem, cheapest_routes, treatment_gap
 from reclaim.quality.samples import Measurement, Sample
-from reclaim.quality.series import evaluate_series, rolling_compliance
+from reclaim.quality.series import evaluate_series, rolling_compliance, rolling_compliance_days
 from reclaim.quality.standards import Standard, find_standard, latest_editions
 
 quality_app = typer.Typer(
@@ -77,6 +77,7 @@ HEADINGS = {
         "unverified": "未核实",
         "edition": "版本",
         "share": "达标率",
+        "most_failing": "超标最多的指标",
     },
     "en": {
         "parameter": "parameter",
@@ -96,6 +97,7 @@ HEADINGS = {
         "unverified": "unverified",
         "edition": "edition",
         "share": "share passing",
+        "most_failing": "most failing",
     },
 }
 
@@ -374,6 +376,9 @@ def series_command(
     window: int = typer.Option(
         0, "--window", help="Also report rolling compliance over this many samples."
     ),
+    window_days: int = typer.Option(
+        0, "--window-days", help="Or over this many days ending at each sample (needs dates)."
+    ),
     condition: list[str] = ConditionOption,
     as_json: bool = JsonOption,
     lang: str = LangOption,
@@ -385,7 +390,13 @@ def series_command(
     standard = find_standard(load_standards(standards_dir, catalogue), standard_id)
     samples = load_samples(sample_file, catalogue)
     verdict = evaluate_series(samples, standard, use_id, condition)
-    rolling = rolling_compliance(samples, standard, use_id, window, condition) if window else []
+    if window and window_days:
+        raise InputError("--window-days", window_days, "either --window or --window-days, not both")
+    rolling = []
+    if window:
+        rolling = rolling_compliance(samples, standard, use_id, window, condition)
+    elif window_days:
+        rolling = rolling_compliance_days(samples, standard, use_id, window_days, condition)
     if as_json:
         _print_json(
             {
@@ -456,6 +467,8 @@ def batch_command(
                         "standard": standard,
                         "use": use,
                         **{f.value: n for f, n in counts[(standard, use)].items()},
+                        "failures": dict(result.failures[(standard, use)]),
+                        "unverified_limits": sorted(result.tentative[(standard, use)]),
                     }
                     for standard, use in result.uses
                 ],
@@ -470,6 +483,7 @@ def batch_command(
         labels[Fitness.FIT],
         labels[Fitness.UNDETERMINED],
         labels[Fitness.UNFIT],
+        words["most_failing"],
     ):
         table.add_column(heading)
     for standard_id, use_id in result.uses:
@@ -479,5 +493,23 @@ def batch_command(
             standard.code,
             standard.use(use_id).name(lang),
             *(str(row[f]) for f in (Fitness.FIT, Fitness.UNDETERMINED, Fitness.UNFIT)),
+            _most_failing(result, (standard_id, use_id), catalogue, lang),
         )
     console.print(table)
+
+
+MOST_FAILING_SHOWN = 3
+"""Parameters listed per use in the batch table (presentation choice)."""
+
+
+def _most_failing(
+    result: BatchFitness, use: tuple[str, str], catalogue: Catalogue, lang: str
+) -> str:
+    """The parameters failing most often for ``use``; '?' marks a limit not verified."""
+    ranked = sorted(result.failures[use].items(), key=lambda item: -item[1])
+    shown = []
+    for parameter, count in ranked[:MOST_FAILING_SHOWN]:
+        if count:
+            mark = "?" if parameter in result.tentative[use] else ""
+            shown.append(f"{catalogue.parameters[parameter].name(lang)}{mark} {count}")
+    return ", ".join(shown)

@@ -5,7 +5,7 @@ Pure logic (no I/O); files are read by `reclaim.io.quality_files`. Main entry po
 - `evaluate(sample, standard, use_class, conditions)` → `UseVerdict` (per-limit verdicts, fitness)
 - `fitness_matrix(sample, standards, conditions)` → `FitnessMatrix` (``.fit_uses()``, ``.to_dict``)
 - `evaluate_batch(SampleMatrix, standards)` → `BatchFitness` (vectorised, many samples)
-- `evaluate_series` / `rolling_compliance` → period and monitoring verdicts
+- `evaluate_series` / `rolling_compliance(_days)` → period and monitoring verdicts
 - `treatment_gap` / `cheapest_routes` → what to reduce, by how much, with which step
 """
 
@@ -21,7 +21,12 @@ from reclaim.quality.evaluate import (
 )
 from reclaim.quality.gap import TreatmentGap, cheapest_routes, treatment_gap
 from reclaim.quality.samples import Measurement, Sample, SampleMatrix, sample_from_dict
-from reclaim.quality.series import SeriesVerdict, evaluate_series, rolling_compliance
+from reclaim.quality.series import (
+    SeriesVerdict,
+    evaluate_series,
+    rolling_compliance,
+    rolling_compliance_days,
+)
 from reclaim.quality.standards import Standard, find_standard
 
 __all__ = [
@@ -44,6 +49,7 @@ __all__ = [
     "find_standard",
     "fitness_matrix",
     "rolling_compliance",
+    "rolling_compliance_days",
     "sample_from_dict",
     "treatment_gap",
 ]

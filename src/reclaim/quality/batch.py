@@ -21,16 +21,23 @@ FITNESS_BY_CODE = (Fitness.FIT, Fitness.UNDETERMINED, Fitness.UNFIT)
 """Meaning of the int8 codes in `BatchFitness.codes`."""
 FIT, UNDETERMINED, UNFIT = range(3)
 
-DEFAULT_CHUNK_SAMPLES = 32_768
+DEFAULT_CHUNK_SAMPLES = 16_384
 """Samples per chunk: keeps the working arrays in cache; a tuning choice, not a physical figure."""
 
 
 @dataclass(frozen=True)
 class BatchFitness:
-    """Fitness codes (samples × uses) of a batch evaluation; see `FITNESS_BY_CODE`."""
+    """Fitness codes (samples × uses) of a batch evaluation; see `FITNESS_BY_CODE`.
+
+    ``failures[use][parameter]`` counts the samples whose value fails that parameter's limit for the
+    use, tentative failures included; ``tentative[use]`` names the parameters whose limit is not
+    verified, so a count there rests on an unconfirmed value.
+    """
 
     uses: tuple[tuple[str, str], ...]
     codes: npt.NDArray[np.int8]
+    failures: Mapping[tuple[str, str], Mapping[str, int]]
+    tentative: Mapping[tuple[str, str], frozenset[str]]
 
     def fitness(self, sample_index: int, use: tuple[str, str]) -> Fitness:
         """Fitness of one sample for one (standard id, use id)."""
@@ -52,10 +59,19 @@ class BatchFitness:
         return {use: float(share) for use, share in zip(self.uses, shares, strict=True)}
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Outcome:
+    """Pass and fail masks of one limit over a chunk, with the fail count computed once."""
+
     passed: BoolArray
     failed: BoolArray
+    n_failed: int | None = None
+
+    def count_failed(self) -> int:
+        """Number of samples failing (shared by every use with this limit)."""
+        if self.n_failed is None:
+            self.n_failed = int(np.count_nonzero(self.failed))
+        return self.n_failed
 
 
 def evaluate_batch(
@@ -71,11 +87,21 @@ def evaluate_batch(
     items = list(standards.values() if isinstance(standards, Mapping) else standards)
     uses = tuple((standard.id, use_id) for standard in items for use_id in standard.uses)
     codes = np.empty((matrix.size, len(uses)), dtype=np.int8)
+    failures: dict[tuple[str, str], dict[str, int]] = {use: {} for use in uses}
     asserted = frozenset(conditions)
     for start in range(0, matrix.size, chunk_samples):
         stop = min(start + chunk_samples, matrix.size)
-        _evaluate_chunk(matrix, items, asserted, start, stop, codes)
-    return BatchFitness(uses, codes)
+        _evaluate_chunk(matrix, items, asserted, start, stop, codes, failures)
+    tentative = {
+        (standard.id, use.id): frozenset(
+            rule.parameter
+            for rule in use.rules
+            if any(not limit.verified for limit in rule.limits())
+        )
+        for standard in items
+        for use in standard.uses.values()
+    }
+    return BatchFitness(uses, codes, failures, tentative)
 
 
 def _evaluate_chunk(
@@ -85,11 +111,15 @@ def _evaluate_chunk(
     start: int,
     stop: int,
     codes: npt.NDArray[np.int8],
+    failures: dict[tuple[str, str], dict[str, int]],
 ) -> None:
     size = stop - start
-    low = matrix.low[start:stop]
-    high = matrix.high[start:stop]
-    nondetect = None if matrix.nondetect is None else matrix.nondetect[start:stop]
+    # column-major copies of the chunk: every comparison then reads one contiguous column
+    low = np.asfortranarray(matrix.low[start:stop])
+    high = low if matrix.high is matrix.low else np.asfortranarray(matrix.high[start:stop])
+    nondetect = (
+        None if matrix.nondetect is None else np.asfortranarray(matrix.nondetect[start:stop])
+    )
     outcomes: dict[tuple[object, ...], _Outcome] = {}
 
     def outcome(limit: Limit) -> _Outcome:
@@ -109,6 +139,7 @@ def _evaluate_chunk(
             for condition_id, condition in standard.conditions.items()
         }
         for use in standard.uses.values():
+            failed_here = failures[(standard.id, use.id)]
             any_fail = np.zeros(size, dtype=bool)
             all_pass = np.ones(size, dtype=bool)
             any_required = np.zeros(size, dtype=bool)
@@ -118,6 +149,11 @@ def _evaluate_chunk(
                     if limit is None or (applies is not None and not applies.any()):
                         continue
                     result = outcome(limit)
+                    failed_here[rule.parameter] = failed_here.get(rule.parameter, 0) + (
+                        result.count_failed()
+                        if applies is None
+                        else int(np.count_nonzero(result.failed & applies))
+                    )
                     failed = result.failed if limit.verified else np.zeros(size, dtype=bool)
                     passed = result.passed if limit.verified else np.zeros(size, dtype=bool)
                     if applies is None:

@@ -8,9 +8,12 @@ unverified limits behave exactly as for one sample.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -29,6 +32,8 @@ from reclaim.quality.samples import Sample
 from reclaim.quality.standards import EVERY_SAMPLE, ComplianceRule, Standard
 
 _PASS, _FAIL, _INCONCLUSIVE, _UNMEASURED = range(4)
+SHARE_ROUNDING_TOLERANCE = 1e-9
+"""Guards ceil(share × samples) against binary rounding just above a whole number."""
 
 
 @dataclass(frozen=True)
@@ -145,12 +150,56 @@ def rolling_compliance(
         raise InputError("window", window, "a whole number of samples ≥ 1")
     if window > len(samples):
         raise InputError("window", window, f"at most the number of samples ({len(samples)})")
+    starts = [stop - window for stop in range(window, len(samples) + 1)]
+    return _rolling(samples, standard, use_class, starts, window - 1, conditions, rule)
+
+
+def rolling_compliance_days(
+    samples: Sequence[Sample],
+    standard: Standard,
+    use_class: str,
+    window_days: int,
+    conditions: Iterable[str] = (),
+    rule: ComplianceRule | None = None,
+) -> list[tuple[str, Fitness]]:
+    """Fitness over the ``window_days`` days ending at each sample's date (e.g. the last 30 days).
+
+    Every sample needs an ISO date (``taken``), in non-decreasing order; a window holds the samples
+    dated after (end − window_days) up to and including the end date.
+    """
+    if not isinstance(window_days, int) or window_days < 1:
+        raise InputError("window_days", window_days, "a whole number of days ≥ 1")
+    days = []
+    for sample in samples:
+        try:
+            days.append(date.fromisoformat(str(sample.taken)).toordinal())
+        except ValueError:
+            raise InputError(
+                f"samples.{sample.id}.date", sample.taken, "an ISO date YYYY-MM-DD"
+            ) from None
+    if any(later < earlier for earlier, later in itertools.pairwise(days)):
+        raise InputError("samples", "dates out of order", "samples in time order")
+    starts = [bisect.bisect_right(days, day - window_days) for day in days]
+    return _rolling(samples, standard, use_class, starts, 0, conditions, rule)
+
+
+def _rolling(
+    samples: Sequence[Sample],
+    standard: Standard,
+    use_class: str,
+    starts: Sequence[int],
+    first_end: int,
+    conditions: Iterable[str],
+    rule: ComplianceRule | None,
+) -> list[tuple[str, Fitness]]:
+    """Fitness of samples[starts[k] .. first_end + k] for each k, labelled by the window's end."""
     rule = rule or standard.compliance or EVERY_SAMPLE
     table = _outcome_table(samples, standard, use_class, conditions)
     result = []
-    for stop in range(window, len(samples) + 1):
-        verdicts = _aggregate(table, stop - window, stop, rule)
-        label = samples[stop - 1].taken or samples[stop - 1].id
+    for offset, start in enumerate(starts):
+        end = first_end + offset
+        verdicts = _aggregate(table, start, end + 1, rule)
+        label = samples[end].taken or samples[end].id
         result.append((label, overall_fitness(verdict.status for verdict in verdicts)))
     return result
 
@@ -270,7 +319,7 @@ def _series_outcome(
 ) -> Status:
     if n_measured == 0:
         return Status.NOT_MEASURED
-    needed = math.ceil(rule.min_share * n_measured - 1e-9)
+    needed = math.ceil(rule.min_share * n_measured - SHARE_ROUNDING_TOLERANCE)
     if exceeded or n_measured - n_fail < needed:
         return Status.FAIL
     if n_pass >= needed:
