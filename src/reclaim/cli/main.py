@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from reclaim.cli.plan import plan_app
+from reclaim.cli.quality import quality_app
 
 app = typer.Typer(
     name="reclaim",
@@ -13,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(plan_app, name="plan")
+app.add_typer(quality_app, name="quality")
 
 
 @app.callback()

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from reclaim.cli.common import console, err_console, reports_input_errors
-from reclaim.io.scenario_file import load_scenario, rate_notes
+from reclaim.io.scenario_file import load_scenario, plants_fitness, rate_notes
 from reclaim.planning.engine import PlanResult, run_plan
 from reclaim.planning.rounding import RoundingMode
 from reclaim.planning.sensitivity import run_sensitivity
@@ -112,7 +112,7 @@ def run(
     loaded = load_scenario(scenario)
     for note in rate_notes(loaded):
         err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
-    result = run_plan(loaded, _rounding(rounding))
+    result = run_plan(loaded, _rounding(rounding), plants_fitness(loaded))
     if as_json:
         typer.echo(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2))
     else:

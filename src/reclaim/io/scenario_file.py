@@ -9,7 +9,10 @@ from pydantic import ValidationError
 
 from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, read_yaml
+from reclaim.io.quality_files import load_catalogue, load_profile, load_standards
 from reclaim.planning.scenario import Scenario
+from reclaim.quality.evaluate import fitness_matrix
+from reclaim.quality.standards import latest_editions
 
 
 def planning_reference() -> dict[str, Any]:
@@ -101,3 +104,25 @@ def rate_notes(scenario: Scenario, reference: dict[str, Any] | None = None) -> l
                 f"{low:g}–{high:g} {published['unit']} ({published['source']})"
             )
     return notes
+
+
+def plants_fitness(scenario: Scenario) -> dict[str, Any]:
+    """For each plant with an effluent profile: which uses of the current standards it may serve.
+
+    The profile names a file in the quality data (`src/reclaim/data/quality/profiles/`).
+    """
+    profiled = [(i, p) for i, p in enumerate(scenario.plants) if p.effluent_profile is not None]
+    if not profiled:
+        return {}
+    catalogue = load_catalogue()
+    standards = latest_editions(load_standards((), catalogue))
+    fitness: dict[str, Any] = {}
+    for index, plant in profiled:
+        try:
+            sample = load_profile(str(plant.effluent_profile), catalogue)
+        except InputError as error:
+            raise InputError(
+                f"plants[{index}].effluent_profile", error.value, error.allowed
+            ) from None
+        fitness[plant.id] = fitness_matrix(sample, standards).to_dict()
+    return fitness

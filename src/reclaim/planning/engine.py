@@ -174,6 +174,8 @@ class PlanResult:
     rounding: RoundingMode
     figures: dict[str, Any]
     audit: list[Discrepancy] = field(default_factory=list)
+    plants_fitness: dict[str, Any] = field(default_factory=dict)
+    """Per plant with an effluent profile: the quality module's fitness matrix, as a dict."""
 
     def horizon(self, year: int) -> dict[str, Any]:
         """The figures of one horizon."""
@@ -186,6 +188,7 @@ class PlanResult:
             "rounding": self.rounding,
             **_plain(self.figures),
             "audit": [d.to_dict() for d in self.audit],
+            **({"plants_fitness": self.plants_fitness} if self.plants_fitness else {}),
         }
 
 
@@ -203,14 +206,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def run_plan(scenario: Scenario, rounding: RoundingMode = "full") -> PlanResult:
+def run_plan(
+    scenario: Scenario,
+    rounding: RoundingMode = "full",
+    plants_fitness: Mapping[str, Any] | None = None,
+) -> PlanResult:
     """Compute the plan and audit the figures its document publishes.
 
     The audit always recomputes with the plan's own rounding, so that what it reports are the
-    document's inconsistencies, not the digits it dropped.
+    document's inconsistencies, not the digits it dropped. `plants_fitness` (judged by the
+    quality module from each plant's effluent profile, see `reclaim.io.scenario_file`) is
+    carried into the result as given.
     """
     figures = compute_figures(scenario, rounding)
     as_printed = None
     if scenario.published:
         as_printed = figures if rounding == "plan" else compute_figures(scenario, "plan")
-    return PlanResult(scenario, rounding, figures, audit_plan(scenario, as_printed))
+    audit = audit_plan(scenario, as_printed)
+    return PlanResult(scenario, rounding, figures, audit, dict(plants_fitness or {}))

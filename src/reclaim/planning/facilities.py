@@ -32,8 +32,15 @@ def pump_stations(
     """Design size per station against the size needed: max-day demand served × peak-hour factor."""
     stations: dict[str, Any] = {}
     for station in scenario.pump_stations:
-        capacity = station.capacity_m3_per_day.get(year, 0.0)
-        entry: dict[str, Any] = {"capacity_m3_per_day": capacity, "head_m": station.head_m}
+        if year not in station.capacity_m3_per_day:
+            stations[station.id] = {"built": False}
+            continue
+        capacity = station.capacity_m3_per_day[year]
+        entry: dict[str, Any] = {
+            "built": True,
+            "capacity_m3_per_day": capacity,
+            "head_m": station.head_m,
+        }
         if station.serves:
             required = sum(demand_m3_per_day[use] for use in station.serves) * peak_hour_factor
             entry["required_m3_per_day"] = required
