@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -291,17 +290,8 @@ def test_no_allocation_table_when_supply_covers_demand(tmp_path: Path) -> None:
     assert not [c for c in parser.tables if "Allocation, " in c]
 
 
-@dataclass(frozen=True)
-class _WithFitness(PlanResult):
-    fitness: dict[str, Any] | None = None
-
-    def to_json_dict(self) -> dict[str, Any]:
-        return {**super().to_json_dict(), "plants_fitness": self.fitness}
-
-
-def _with_fitness(fitness: Any) -> _WithFitness:
-    plain = run_plan(load_scenario(EXAMPLE), "plan")
-    return _WithFitness(plain.scenario, plain.rounding, plain.figures, plain.audit, fitness)
+def _with_fitness(fitness: Any) -> PlanResult:
+    return run_plan(load_scenario(EXAMPLE), "plan", fitness)
 
 
 def test_plant_fitness_is_tabulated_when_the_result_has_it(tmp_path: Path) -> None:
@@ -312,7 +302,7 @@ def test_plant_fitness_is_tabulated_when_the_result_has_it(tmp_path: Path) -> No
     files = plan_report.write_plan_report(_with_fitness(fitness), tmp_path, "zh", "s.yaml")
     rows = titled(parse_report(files.html.read_text(encoding="utf-8")), "zh", "t_fitness")
     # rows are uses (named as in the plan), columns the plants in the order given
-    assert row(rows, "公共绿地浇洒")[1:] == ["适用", "待定（缺项）"]
+    assert row(rows, "公共绿地浇洒")[1:] == ["适用", "待定"]
     assert row(rows, "道路广场浇洒")[1:] == ["不适用", "适用"]
 
 
@@ -335,7 +325,7 @@ def test_fitness_from_the_quality_matrix_names_failing_and_missing_parameters(
         "plant1": {
             "sample": "plant1",
             "uses": [
-                entry("toilet", "unfit", failing=["total_nitrogen"]),
+                entry("toilet", "unfit", failing=["tn", "tn"]),
                 entry("greening", "undetermined", not_measured=["e_coli"]),
             ],
         }
@@ -346,9 +336,9 @@ def test_fitness_from_the_quality_matrix_names_failing_and_missing_parameters(
     assert row(rows, "toilet flushing") == [
         "toilet flushing",
         "GB/T 18920-2020",
-        "unfit (fails: total_nitrogen)",
+        "unfit (fails: total nitrogen)",  # parameter names from data/quality/parameters.yaml
     ]
-    assert row(rows, "urban greening")[2] == "undetermined (not measured: e_coli)"
+    assert row(rows, "urban greening")[2] == "undetermined (not measured: Escherichia coli)"
 
 
 def test_findings_state_the_shortfall_the_missed_target_and_the_small_pumps(
@@ -419,11 +409,27 @@ def test_the_same_plan_gives_the_same_report() -> None:
     assert first == second
 
 
-def test_fitness_section_exactly_when_the_result_has_fitness(
+def test_design_effluent_is_unfit_for_industrial_reuse_by_manganese(
     zh: tuple[ReportParser, str, Path],
 ) -> None:
-    has_fitness = "plants_fitness" in run_plan(load_scenario(EXAMPLE), "plan").to_json_dict()
-    assert (Labels.load("zh")("s_fitness") in zh[1]) == has_fitness
+    parser, html, _ = zh
+    rows = titled(parser, "zh", "t_fitness")
+    # seed 001 §4.1.2: design effluent Mn ≤ 2.0 mg/L; GB/T 19923-2005 Table 1: Mn ≤ 0.1 mg/L
+    # for open recirculating cooling make-up, washing, boiler make-up and process water
+    makeup = row(rows, "冷却用水—敞开式循环冷却水系统补充水")
+    assert makeup[1] == "GB/T 19923-2005" and makeup[2].startswith("不适用（超标：锰")
+    once_through = row(rows, "冷却用水—直流冷却水")  # no Mn limit for once-through cooling
+    assert "锰" not in once_through[2].split("；")[0]
+    findings = html[html.index('<ul class="findings">') : html.index("</ul>")]
+    assert "GB/T 19923-2005" in findings and "锰" in findings
+    # the three plants share one design effluent: one column, and a note saying so
+    assert len(makeup) == 3
+    assert (
+        Labels.load("zh")("fitness_all_plants")
+        in parser.headers[
+            next(c for c in parser.tables if c.endswith(Labels.load("zh")("t_fitness")))
+        ]
+    )
 
 
 def test_basis_table_gives_each_coefficient_its_source(zh: tuple[ReportParser, str, Path]) -> None:

@@ -9,7 +9,7 @@ import typer
 
 from reclaim.cli.common import console, err_console, reports_input_errors
 from reclaim.errors import InputError
-from reclaim.io.scenario_file import load_scenario, rate_notes
+from reclaim.io.scenario_file import load_scenario, plants_fitness, rate_notes
 from reclaim.planning.engine import run_plan
 from reclaim.planning.rounding import RoundingMode
 from reclaim.reports.labels import Labels
@@ -48,7 +48,7 @@ def report(
     for note in rate_notes(loaded):
         err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     with console.status(f"Computing the plan of {scenario} …"):
-        result = run_plan(loaded, mode)
+        result = run_plan(loaded, mode, plants_fitness(loaded))
     with console.status(f"Rendering the {lang} report into {out} …"):
         files = write_plan_report(result, out, lang, scenario.as_posix())
     console.print(f"wrote {files.html}")

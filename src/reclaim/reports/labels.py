@@ -36,6 +36,7 @@ class Labels:
         self._separator: str = data["formats"]["thousands_separator"][lang]
         self.cjk_fonts: list[str] = list(data["chart"]["cjk_fonts"])
         self._engine_language: str = data["engine_language"]
+        self._sections: Mapping[str, Mapping[str, str]] = data.get("settings", {})
         self._notes = [
             (re.compile(entry["pattern"]), entry[lang])
             for entry in data["audit_notes"]
@@ -55,6 +56,10 @@ class Labels:
     def has(self, key: str) -> bool:
         """Whether a label exists (for names built from data, such as cost items)."""
         return key in self._labels
+
+    def section_data(self, name: str) -> Mapping[str, str]:
+        """Language-independent settings of one report part (`settings.<name>` in the file)."""
+        return self._sections[name]
 
     def number(self, value: float | None, kind: str) -> str:
         """`value` at the printed precision of `kind` (e.g. "m3_per_day" → 0.1), "—" for none."""

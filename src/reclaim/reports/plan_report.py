@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from reclaim.errors import InputError
+from reclaim.io.quality_files import load_catalogue
 from reclaim.io.scenario_file import planning_reference
 from reclaim.planning.engine import INDUSTRIAL_CATEGORY, PlanResult
 from reclaim.reports import charts
@@ -72,6 +73,7 @@ class _PlanReport:
         national = self.reference["coefficients"]["national_utilisation_target"]
         self.national, self.national_source = float(national["value"]), str(national["source"])
         self.categories: Mapping[str, Mapping[str, str]] = self.reference["categories"]
+        self.catalogue = load_catalogue()
         font = charts.cjk_font(labels.cjk_fonts)
         chart_lang = labels.lang if labels.lang == "en" or font else CHART_LANGUAGE_FALLBACK
         self.chart_labels = labels if chart_lang == labels.lang else Labels.load(chart_lang)
@@ -284,6 +286,7 @@ class _PlanReport:
                         high=u.number(published["range"][1], "l_per_m2_day"),
                     )
                 )
+        found += self.fitness_finding()
         if self.data["audit"]:
             found.append(
                 u("kf_audit", n=len(self.data["audit"]), section=self.section_of["s_audit"])
@@ -1133,35 +1136,67 @@ class _PlanReport:
     # 11 effluent fitness ------------------------------------------------------------------
 
     def fitness(self, section: Section) -> None:
-        """Use × plant fitness of each plant's design effluent, when the result carries it."""
+        """Use × plant fitness of each plant's design effluent, when the result carries it.
+
+        Plants whose verdicts are all the same (one design effluent) share one column."""
         u = self.labels
-        plants, rows = _fitness_rows(self.data[FITNESS_KEY])
+        plants, rows = self.fitness_rows()
         if not rows:
             return
         section.paragraph(u("fitness_text"))
-        names = {plant.id: u.name(plant) for plant in self.scenario.plants}
+        columns = [Column(u("col_reuse"), kind="text")]
         with_codes = any(code for code, _ in rows)
-        columns = [Column(u("col_use"), kind="text")]
         if with_codes:
             columns.append(Column(u("col_standard"), kind="nowrap"))
-        columns += [Column(names.get(plant, plant), kind="text") for plant in plants]
+        shared = len(plants) > 1 and all(
+            len({verdicts.get(plant) for plant in plants}) == 1 for verdicts in rows.values()
+        )
+        shown = plants[:1] if shared else plants
+        names = {plant.id: u.name(plant) for plant in self.scenario.plants}
+        if shared:
+            columns.append(Column(u("fitness_all_plants"), kind="text"))
+        else:
+            columns += [Column(names.get(plant, plant), kind="text") for plant in plants]
         table_rows = []
         for (code, use), verdicts in rows.items():
             cells = [_text(self.fitness_use_name(use, verdicts))]
             if with_codes:
                 cells.append(_text(code))
-            cells += [self.verdict_cell(verdicts.get(plant)) for plant in plants]
+            cells += [self.verdict_cell(verdicts.get(plant)) for plant in shown]
             table_rows.append(Row(cells))
-        section.table(u("t_fitness"), columns, table_rows)
+        notes = [u("fitness_shared", plants=u("list_sep").join(names.get(p, p) for p in plants))]
+        section.table(u("t_fitness"), columns, table_rows, notes=notes if shared else [])
+
+    def fitness_rows(self) -> tuple[list[str], dict[tuple[str, str], dict[str, _Verdict]]]:
+        """Plants and verdict rows: reuse standards (GB/T) first, other national ones (GB) next."""
+        if FITNESS_KEY not in self.data:
+            return [], {}
+        plants, rows = _fitness_rows(self.data[FITNESS_KEY])
+        settings = self.reference_fitness()
+        prefixes = (settings["reuse_code_prefix"], settings["national_code_prefix"])
+
+        def rank(code: str) -> int:
+            return next((i for i, p in enumerate(prefixes) if code.startswith(p)), len(prefixes))
+
+        return plants, dict(sorted(rows.items(), key=lambda item: rank(item[0][0])))
+
+    def reference_fitness(self) -> Mapping[str, str]:
+        return self.labels.section_data("fitness")
 
     def fitness_use_name(self, use: str, verdicts: Mapping[str, _Verdict]) -> str:
         """The use's name as the quality standard gives it, else the plan's own use name."""
         for verdict in verdicts.values():
-            if verdict.names.get(self.labels.lang):
-                return verdict.names[self.labels.lang]
+            if verdict.name_by_lang.get(self.labels.lang):
+                return verdict.name_by_lang[self.labels.lang]
         if any(planned.id == use for planned in self.scenario.uses):
             return self.labels.name(self.scenario.use(use))
         return self.category(use)
+
+    def parameter_names(self, ids: Sequence[str]) -> str:
+        """Parameter ids as the quality catalogue names them in this language."""
+        known = self.catalogue.parameters
+        lang = self.labels.lang
+        return self.labels("list_enum").join(known[i].name(lang) if i in known else i for i in ids)
 
     def verdict_cell(self, verdict: _Verdict | None) -> Cell:
         u = self.labels
@@ -1173,11 +1208,47 @@ class _PlanReport:
             tone = "good"
         elif verdict.fitness == "unfit":
             tone = "bad"
-        if verdict.failing:
-            word = u("fitness_failing", verdict=word, params=u("list_sep").join(verdict.failing))
-        elif verdict.missing:
-            word = u("fitness_missing", verdict=word, params=u("list_sep").join(verdict.missing))
+        details = [
+            u(key, params=self.parameter_names(ids))
+            for key, ids in (
+                ("fitness_failing", verdict.failing),
+                ("fitness_tentative", verdict.tentative),
+                ("fitness_missing", verdict.missing),
+                ("fitness_inconclusive", verdict.inconclusive),
+            )
+            if ids
+        ]
+        if details:
+            word = u("fitness_detail", verdict=word, details=u("detail_sep").join(details))
         return Cell(word, tone)
+
+    def fitness_finding(self) -> list[str]:
+        """The reuse uses (GB/T standards) the design effluent is unfit for, with the cause."""
+        u = self.labels
+        plants, rows = self.fitness_rows()
+        prefix = self.reference_fitness()["reuse_code_prefix"]
+        unfit: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for (code, use), verdicts in rows.items():
+            if not code.startswith(prefix):
+                continue
+            failing = {v.failing for v in verdicts.values() if v.fitness == "unfit"}
+            if failing:
+                causes = tuple(sorted({p for group in failing for p in group}))
+                unfit.setdefault(code, []).append((self.fitness_use_name(use, verdicts), causes))
+        if not unfit:
+            return []
+        parts = []
+        for code, uses in unfit.items():
+            causes = tuple(dict.fromkeys(p for _, group in uses for p in group))
+            parts.append(
+                u(
+                    "finding_unfit_standard",
+                    code=code,
+                    uses=u("list_enum").join(name for name, _ in uses),
+                    params=self.parameter_names(causes),
+                )
+            )
+        return [u("finding_unfit", n=len(plants), uses=u("detail_sep").join(parts))]
 
     # appendix -----------------------------------------------------------------------------
 
@@ -1333,8 +1404,17 @@ class _Verdict:
 
     fitness: str
     failing: tuple[str, ...] = ()
+    tentative: tuple[str, ...] = ()
+    """Failing a limit whose value is not yet verified against the standard's text."""
     missing: tuple[str, ...] = ()
-    names: Mapping[str, str] = field(default_factory=dict)
+    inconclusive: tuple[str, ...] = ()
+    names: tuple[tuple[str, str], ...] = ()
+    """The use's name per language (lang, name), where the quality standard gives it."""
+
+    @property
+    def name_by_lang(self) -> dict[str, str]:
+        return dict(self.names)
+
     """The use's name per language, where the quality standard gives it."""
 
 
@@ -1346,14 +1426,23 @@ def _verdict(value: Any) -> _Verdict:
     if not isinstance(value, Mapping):
         return _Verdict(str(value) if value is not None else "undetermined")
     fitness = value.get("fitness", value.get("verdict", value.get("status")))
-    failing = [*value.get("failing", []), *value.get("tentatively_failing", [])]
-    missing = [*value.get("not_measured", []), *value.get("inconclusive", [])]
-    names = {
-        key.removeprefix("use_name_"): str(text)
+    names = tuple(
+        (key.removeprefix("use_name_"), str(text))
         for key, text in value.items()
         if key.startswith("use_name_") and text
-    }
-    return _Verdict(_verdict(fitness).fitness, tuple(failing), tuple(missing), names)
+    )
+
+    def ids(key: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(value.get(key, [])))  # a parameter once, in order
+
+    return _Verdict(
+        _verdict(fitness).fitness,
+        ids("failing"),
+        ids("tentatively_failing"),
+        ids("not_measured"),
+        ids("inconclusive"),
+        names,
+    )
 
 
 def _fitness_rows(
