@@ -1154,7 +1154,8 @@ class _PlanReport:
         shown = plants[:1] if shared else plants
         names = {plant.id: u.name(plant) for plant in self.scenario.plants}
         if shared:
-            columns.append(Column(u("fitness_all_plants"), kind="text"))
+            columns.append(Column(u("fitness_all_plants"), kind="nowrap"))
+            columns.append(Column(u("col_note"), kind="text"))
         else:
             columns += [Column(names.get(plant, plant), kind="text") for plant in plants]
         table_rows = []
@@ -1162,7 +1163,14 @@ class _PlanReport:
             cells = [_text(self.fitness_use_name(use, verdicts))]
             if with_codes:
                 cells.append(_text(code))
-            cells += [self.verdict_cell(verdicts.get(plant)) for plant in shown]
+            if shared:
+                verdict = verdicts[plants[0]]
+                cells += [
+                    self.verdict_cell(verdict, with_details=False),
+                    _text(self.verdict_details(verdict)),
+                ]
+            else:
+                cells += [self.verdict_cell(verdicts.get(plant)) for plant in shown]
             table_rows.append(Row(cells))
         notes = [u("fitness_shared", plants=u("list_sep").join(names.get(p, p) for p in plants))]
         section.table(u("t_fitness"), columns, table_rows, notes=notes if shared else [])
@@ -1198,7 +1206,8 @@ class _PlanReport:
         lang = self.labels.lang
         return self.labels("list_enum").join(known[i].name(lang) if i in known else i for i in ids)
 
-    def verdict_cell(self, verdict: _Verdict | None) -> Cell:
+    def verdict_cell(self, verdict: _Verdict | None, with_details: bool = True) -> Cell:
+        """Fit / unfit / undetermined, coloured; with the deciding parameters unless apart."""
         u = self.labels
         if verdict is None:
             return _text(u("none"))
@@ -1208,7 +1217,15 @@ class _PlanReport:
             tone = "good"
         elif verdict.fitness == "unfit":
             tone = "bad"
-        details = [
+        details = self.verdict_details(verdict)
+        if with_details and details:
+            word = u("fitness_detail", verdict=word, details=details)
+        return Cell(word, tone)
+
+    def verdict_details(self, verdict: _Verdict) -> str:
+        """The parameters that fail, fail an unverified limit, are missing or inconclusive."""
+        u = self.labels
+        return u("detail_sep").join(
             u(key, params=self.parameter_names(ids))
             for key, ids in (
                 ("fitness_failing", verdict.failing),
@@ -1217,10 +1234,7 @@ class _PlanReport:
                 ("fitness_inconclusive", verdict.inconclusive),
             )
             if ids
-        ]
-        if details:
-            word = u("fitness_detail", verdict=word, details=u("detail_sep").join(details))
-        return Cell(word, tone)
+        )
 
     def fitness_finding(self) -> list[str]:
         """The reuse uses (GB/T standards) the design effluent is unfit for, with the cause."""
