@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from reclaim.errors import InputError
-from reclaim.io.quality_files import load_catalogue
 from reclaim.io.scenario_file import planning_reference
 from reclaim.planning.engine import INDUSTRIAL_CATEGORY, PlanResult
 from reclaim.reports import charts
@@ -32,6 +31,7 @@ from reclaim.reports.document import (
     render_markdown,
 )
 from reclaim.reports.labels import PERCENT, Labels
+from reclaim.reports.plan_fitness import EffluentFitness
 from reclaim.units import M3_PER_1E4_M3
 
 CHART_LANGUAGE_FALLBACK = "en"
@@ -73,7 +73,9 @@ class _PlanReport:
         national = self.reference["coefficients"]["national_utilisation_target"]
         self.national, self.national_source = float(national["value"]), str(national["source"])
         self.categories: Mapping[str, Mapping[str, str]] = self.reference["categories"]
-        self.catalogue = load_catalogue()
+        self.effluent = EffluentFitness(
+            self.data.get(FITNESS_KEY), labels, result.scenario, self.category
+        )
         font = charts.cjk_font(labels.cjk_fonts)
         chart_lang = labels.lang if labels.lang == "en" or font else CHART_LANGUAGE_FALLBACK
         self.chart_labels = labels if chart_lang == labels.lang else Labels.load(chart_lang)
@@ -286,7 +288,7 @@ class _PlanReport:
                         high=u.number(published["range"][1], "l_per_m2_day"),
                     )
                 )
-        found += self.fitness_finding()
+        found += self.effluent.finding()
         if self.data["audit"]:
             found.append(
                 u("kf_audit", n=len(self.data["audit"]), section=self.section_of["s_audit"])
@@ -1136,133 +1138,8 @@ class _PlanReport:
     # 11 effluent fitness ------------------------------------------------------------------
 
     def fitness(self, section: Section) -> None:
-        """Use × plant fitness of each plant's design effluent, when the result carries it.
-
-        Plants whose verdicts are all the same (one design effluent) share one column."""
-        u = self.labels
-        plants, rows = self.fitness_rows()
-        if not rows:
-            return
-        section.paragraph(u("fitness_text"))
-        columns = [Column(u("col_reuse"), kind="text")]
-        with_codes = any(code for code, _ in rows)
-        if with_codes:
-            columns.append(Column(u("col_standard"), kind="nowrap"))
-        shared = len(plants) > 1 and all(
-            len({verdicts.get(plant) for plant in plants}) == 1 for verdicts in rows.values()
-        )
-        shown = plants[:1] if shared else plants
-        names = {plant.id: u.name(plant) for plant in self.scenario.plants}
-        if shared:
-            columns.append(Column(u("fitness_all_plants"), kind="nowrap"))
-            columns.append(Column(u("col_note"), kind="text"))
-        else:
-            columns += [Column(names.get(plant, plant), kind="text") for plant in plants]
-        table_rows = []
-        for (code, use), verdicts in rows.items():
-            cells = [_text(self.fitness_use_name(use, verdicts))]
-            if with_codes:
-                cells.append(_text(code))
-            if shared:
-                verdict = verdicts[plants[0]]
-                cells += [
-                    self.verdict_cell(verdict, with_details=False),
-                    _text(self.verdict_details(verdict)),
-                ]
-            else:
-                cells += [self.verdict_cell(verdicts.get(plant)) for plant in shown]
-            table_rows.append(Row(cells))
-        notes = [u("fitness_shared", plants=u("list_sep").join(names.get(p, p) for p in plants))]
-        section.table(u("t_fitness"), columns, table_rows, notes=notes if shared else [])
-
-    def fitness_rows(self) -> tuple[list[str], dict[tuple[str, str], dict[str, _Verdict]]]:
-        """Plants and verdict rows: reuse standards (GB/T) first, other national ones (GB) next."""
-        if FITNESS_KEY not in self.data:
-            return [], {}
-        plants, rows = _fitness_rows(self.data[FITNESS_KEY])
-        settings = self.reference_fitness()
-        prefixes = (settings["reuse_code_prefix"], settings["national_code_prefix"])
-
-        def rank(code: str) -> int:
-            return next((i for i, p in enumerate(prefixes) if code.startswith(p)), len(prefixes))
-
-        return plants, dict(sorted(rows.items(), key=lambda item: rank(item[0][0])))
-
-    def reference_fitness(self) -> Mapping[str, str]:
-        return self.labels.section_data("fitness")
-
-    def fitness_use_name(self, use: str, verdicts: Mapping[str, _Verdict]) -> str:
-        """The use's name as the quality standard gives it, else the plan's own use name."""
-        for verdict in verdicts.values():
-            if verdict.name_by_lang.get(self.labels.lang):
-                return verdict.name_by_lang[self.labels.lang]
-        if any(planned.id == use for planned in self.scenario.uses):
-            return self.labels.name(self.scenario.use(use))
-        return self.category(use)
-
-    def parameter_names(self, ids: Sequence[str]) -> str:
-        """Parameter ids as the quality catalogue names them in this language."""
-        known = self.catalogue.parameters
-        lang = self.labels.lang
-        return self.labels("list_enum").join(known[i].name(lang) if i in known else i for i in ids)
-
-    def verdict_cell(self, verdict: _Verdict | None, with_details: bool = True) -> Cell:
-        """Fit / unfit / undetermined, coloured; with the deciding parameters unless apart."""
-        u = self.labels
-        if verdict is None:
-            return _text(u("none"))
-        word = u(verdict.fitness) if u.has(verdict.fitness) else verdict.fitness
-        tone: Tone = None
-        if verdict.fitness == "fit":
-            tone = "good"
-        elif verdict.fitness == "unfit":
-            tone = "bad"
-        details = self.verdict_details(verdict)
-        if with_details and details:
-            word = u("fitness_detail", verdict=word, details=details)
-        return Cell(word, tone)
-
-    def verdict_details(self, verdict: _Verdict) -> str:
-        """The parameters that fail, fail an unverified limit, are missing or inconclusive."""
-        u = self.labels
-        return u("detail_sep").join(
-            u(key, params=self.parameter_names(ids))
-            for key, ids in (
-                ("fitness_failing", verdict.failing),
-                ("fitness_tentative", verdict.tentative),
-                ("fitness_missing", verdict.missing),
-                ("fitness_inconclusive", verdict.inconclusive),
-            )
-            if ids
-        )
-
-    def fitness_finding(self) -> list[str]:
-        """The reuse uses (GB/T standards) the design effluent is unfit for, with the cause."""
-        u = self.labels
-        plants, rows = self.fitness_rows()
-        prefix = self.reference_fitness()["reuse_code_prefix"]
-        unfit: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        for (code, use), verdicts in rows.items():
-            if not code.startswith(prefix):
-                continue
-            failing = {v.failing for v in verdicts.values() if v.fitness == "unfit"}
-            if failing:
-                causes = tuple(sorted({p for group in failing for p in group}))
-                unfit.setdefault(code, []).append((self.fitness_use_name(use, verdicts), causes))
-        if not unfit:
-            return []
-        parts = []
-        for code, uses in unfit.items():
-            causes = tuple(dict.fromkeys(p for _, group in uses for p in group))
-            parts.append(
-                u(
-                    "finding_unfit_standard",
-                    code=code,
-                    uses=u("list_enum").join(name for name, _ in uses),
-                    params=self.parameter_names(causes),
-                )
-            )
-        return [u("finding_unfit", n=len(plants), uses=u("detail_sep").join(parts))]
+        """Use × plant fitness of each plant's design effluent, when the result carries it."""
+        self.effluent.build(section)
 
     # appendix -----------------------------------------------------------------------------
 
@@ -1410,79 +1287,6 @@ class _PlanReport:
             for number, pipe in enumerate(self.scenario.pipes, start=1)
         ]
         section.table(u("t_pipe_list"), columns, rows)
-
-
-@dataclass(frozen=True)
-class _Verdict:
-    """One plant's fitness for one use, with the parameters that decide it."""
-
-    fitness: str
-    failing: tuple[str, ...] = ()
-    tentative: tuple[str, ...] = ()
-    """Failing a limit whose value is not yet verified against the standard's text."""
-    missing: tuple[str, ...] = ()
-    inconclusive: tuple[str, ...] = ()
-    names: tuple[tuple[str, str], ...] = ()
-    """The use's name per language (lang, name), where the quality standard gives it."""
-
-    @property
-    def name_by_lang(self) -> dict[str, str]:
-        return dict(self.names)
-
-    """The use's name per language, where the quality standard gives it."""
-
-
-def _verdict(value: Any) -> _Verdict:
-    """A verdict given as text ("fit"), a boolean, or a mapping with its fitness and parameters
-    (the quality module's `FitnessMatrix.to_dict()` use entries)."""
-    if isinstance(value, bool):
-        return _Verdict("fit" if value else "unfit")
-    if not isinstance(value, Mapping):
-        return _Verdict(str(value) if value is not None else "undetermined")
-    fitness = value.get("fitness", value.get("verdict", value.get("status")))
-    names = tuple(
-        (key.removeprefix("use_name_"), str(text))
-        for key, text in value.items()
-        if key.startswith("use_name_") and text
-    )
-
-    def ids(key: str) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(value.get(key, [])))  # a parameter once, in order
-
-    return _Verdict(
-        _verdict(fitness).fitness,
-        ids("failing"),
-        ids("tentatively_failing"),
-        ids("not_measured"),
-        ids("inconclusive"),
-        names,
-    )
-
-
-def _fitness_rows(
-    raw: Any,
-) -> tuple[list[str], dict[tuple[str, str], dict[str, _Verdict]]]:
-    """Plants, and per (standard code, use) each plant's verdict, from either
-    `{plant: {use: verdict}}` or `{plant: {"uses": [{"code", "use", "fitness", …}, …]}}`."""
-    if isinstance(raw, list):
-        raw = {str(entry.get("plant")): entry for entry in raw if isinstance(entry, Mapping)}
-    if not isinstance(raw, Mapping):
-        return [], {}
-    rows: dict[tuple[str, str], dict[str, _Verdict]] = {}
-    for plant, verdicts in raw.items():
-        if isinstance(verdicts, Mapping) and isinstance(verdicts.get("uses"), list):
-            entries = [
-                ((str(e.get("code") or e.get("standard") or ""), str(e.get("use"))), e)
-                for e in verdicts["uses"]
-                if isinstance(e, Mapping)
-            ]
-        elif isinstance(verdicts, Mapping):
-            entries = [(("", str(use)), verdict) for use, verdict in verdicts.items()]
-        else:
-            continue
-        for key, verdict in entries:
-            rows.setdefault(key, {})[str(plant)] = _verdict(verdict)
-    return [str(plant) for plant in raw], rows
 
 
 def _plain(value: Any, labels: Labels) -> str:
