@@ -1127,7 +1127,7 @@ class _PlanReport:
                     _text(item["figure"]),
                     _text(u.engine_text(_plain(item["published"], u))),
                     Cell(u.engine_text(_plain(item["computed"], u)), "bad"),
-                    _text(item["source"]),
+                    _text(u.engine_text(item["source"])),
                     _text(u.engine_text(item["note"])),
                 ]
             )
