@@ -177,19 +177,35 @@ class Node(Strict):
 
 
 class Link(Strict):
-    """Where a scenario pipe runs: its end nodes."""
+    """Where a scenario pipe runs: its end nodes. A link whose `pipe` is not in `pipes` (the
+    plan lists only new pipes) is an existing pipe and gives its own DN and length."""
 
     pipe: str
     from_node: str
     to_node: str
+    dn_mm: Annotated[int, Field(gt=0, le=4000)] | None = None
+    length_m: LengthM | None = None
+    hazen_williams_c: Annotated[float, Field(gt=0, le=200)] | None = None
+
+
+class NetworkSource(Strict):
+    """A plant feeding the network: its clear well, the pump station lifting from it, and the
+    node the pump discharges into (the well sits at that node's ground elevation)."""
+
+    plant: str
+    pump_station: str
+    node: str
+    head_m: PositiveFloat | None = None
+    """Design head when the pump station gives none (e.g. a booster the plan leaves unsized)."""
 
 
 class Network(Strict):
     """Topology for hydraulics: nodes with elevations and the share of each use they draw,
-    and the end nodes of each scenario pipe. Plants and pump stations name their node."""
+    and the end nodes of each scenario pipe. `sources` ties plants and pump stations to nodes."""
 
     nodes: list[Node]
     links: list[Link]
+    sources: list[NetworkSource] = []
     min_free_head_m: PositiveFloat = 15.0
     default_hazen_williams_c: Annotated[float, Field(gt=0, le=200)] = 130.0
     illustrative: bool = True
