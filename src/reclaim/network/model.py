@@ -39,7 +39,7 @@ class BuiltNetwork:
     illustrative: bool
     demand_by_use_m3_per_day: dict[str, float]
     annual_volume_m3: float
-    """Volume the uses draw in a year: max-day demand × days of use, summed over uses."""
+    """Volume the networked nodes draw in a year: max-day demand × days of use, summed."""
     not_networked_m3_per_day: dict[str, float] = field(default_factory=dict)
     """Demand of nodes no pipe of this horizon reaches yet (laid in a later phase)."""
 
@@ -233,7 +233,9 @@ def build_network(
         model.options.time.pattern_timestep = SECONDS_PER_HOUR
         model.options.time.report_timestep = SECONDS_PER_HOUR
     check_model(model)
-    annual = sum(by_use[use.id] * use.days_per_year for use in scenario.uses)
+    days = {use.id: use.days_per_year for use in scenario.uses}
+    annual = sum(flow * days[use_id] for node_id, per_use in node_demands.items()
+                 if node_id in used_nodes for use_id, flow in per_use.items())
     return BuiltNetwork(
         model=model,
         year=year,
