@@ -147,8 +147,9 @@ class EpanetProject:
         inp_path.write_text(inp_text, encoding="utf-8")
         self._handle = en.createproject()
         self._hydraulics_open = False
+        self._errors_seen = 0
         try:
-            _engine_call(
+            self._call(
                 "network", en.open, self._handle, str(inp_path),
                 str(Path(self._scratch.name, "network.rpt")), "",
             )
@@ -160,11 +161,35 @@ class EpanetProject:
             self._node_values = _Values(len(self.topology.node_ids))
             self._link_values = _Values(len(self.topology.link_ids))
             self._pumps = [i for i, k in enumerate(self.topology.link_kinds) if k == "pump"]
-            _engine_call("network", en.openH, self._handle)
+            self._call("network", en.openH, self._handle)
             self._hydraulics_open = True
         except BaseException:
             self.close()
             raise
+
+    def _call(self, element: str, function: Callable[..., Any], *args: Any) -> Any:
+        """A toolkit call whose error also carries the details EPANET wrote to its report
+        (e.g. "Error 227: invalid head curve for pump PU"), which name the element."""
+        try:
+            return _engine_call(element, function, *args)
+        except EngineError as error:
+            details = self._reported_errors()
+            if not details:
+                raise
+            raise EngineError(element, error.code, "; ".join(details)) from None
+
+    def _reported_errors(self) -> list[str]:
+        """Error lines EPANET wrote to its report since the last look."""
+        copy = Path(self._scratch.name, "copy.rpt")
+        try:
+            en.copyreport(self._handle, str(copy))
+            lines = copy.read_text(encoding="utf-8", errors="replace").splitlines()
+        except Exception:  # no report to copy: keep the toolkit's own message
+            return []
+        errors = [line.strip() for line in lines if line.strip().startswith("Error ")]
+        new = errors[self._errors_seen:]
+        self._errors_seen = len(errors)
+        return new
 
     # ---------------------------------------------------------------- lifetime
     def close(self) -> None:
@@ -247,7 +272,7 @@ class EpanetProject:
     # ---------------------------------------------------------------- settings
     def set_demand_model(self, model: DemandModel) -> None:
         """Switch between demand-driven and pressure-driven analysis."""
-        _engine_call(
+        self._call(
             "demand_model", en.setdemandmodel, self._handle,
             en.PDA if model.pressure_driven else en.DDA,
             model.minimum_m, max(model.required_m, model.minimum_m + 1e-3), model.exponent,
@@ -306,8 +331,8 @@ class EpanetProject:
         EPANET stops after its TRIALS limit (200 by default), so a network it cannot solve
         ends in an error here, never in a hang.
         """
-        _engine_call("network", en.initH, self._handle, en.NOSAVE)
-        _engine_call("network", en.runH, self._handle)
+        self._call("network", en.initH, self._handle, en.NOSAVE)
+        self._call("network", en.runH, self._handle)
         self._check_balanced()
 
     def _check_balanced(self) -> None:
@@ -342,12 +367,12 @@ class EpanetProject:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                _engine_call("network", en.initH, ph, en.NOSAVE)
+                self._call("network", en.initH, ph, en.NOSAVE)
                 while True:
-                    time_s = _engine_call("network", en.runH, ph)
+                    time_s = self._call("network", en.runH, ph)
                     self._check_balanced()
                     states.append(self._solution(int(time_s)))
-                    if _engine_call("network", en.nextH, ph) <= 0:
+                    if self._call("network", en.nextH, ph) <= 0:
                         break
         finally:
             en.settimeparam(ph, en.DURATION, previous)
@@ -379,7 +404,7 @@ class EpanetProject:
         """Replace a pump's head curve points."""
         ph = self._handle
         curve = en.getheadcurveindex(ph, pump + 1)
-        _engine_call(
+        self._call(
             f"pump {self.topology.link_ids[pump]}", en.setcurve, ph, curve,
             _doubles(list(flows_m3_per_s / M3_PER_S_PER_L_PER_S)), _doubles(list(heads_m)),
             len(heads_m),
