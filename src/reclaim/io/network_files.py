@@ -69,11 +69,35 @@ def check_inp_text(text: str, name: str) -> None:
             except ValueError:
                 raise InputError(f"{where} {_KIND[section]} {fields[0]}", fields[position],
                                  f"field {position + 1} must be a number") from None
+        if section == "[PIPES]":
+            _check_pipe_sizes(fields, si=_si_units(rows))
         if section in _LINK_SECTIONS:
             for end in fields[1:3]:
                 if end not in nodes:
                     raise InputError(f"{where} {_KIND[section]} {fields[0]}", end,
                                      "a node defined in [JUNCTIONS], [RESERVOIRS] or [TANKS]")
+
+
+_SI_FLOW_UNITS = {"LPS", "LPM", "MLD", "CMH", "CMD", "CMS"}
+
+
+def _si_units(rows: list[tuple[str, int, list[str]]]) -> bool:
+    """Whether the .inp's flow units make lengths m and diameters mm (EPANET's rule)."""
+    for section, _, fields in rows:
+        if section == "[OPTIONS]" and len(fields) >= 2 and fields[0].upper() == "UNITS":
+            return fields[1].upper() in _SI_FLOW_UNITS
+    return False  # EPANET's default flow unit is GPM
+
+
+def _check_pipe_sizes(fields: list[str], si: bool) -> None:
+    """A pipe's length, diameter and roughness must be positive."""
+    for label, position, unit in (("length", 3, "m" if si else "ft"),
+                                  ("diameter", 4, "mm" if si else "in"),
+                                  ("roughness", 5, "")):
+        value = float(fields[position])
+        if not value > 0:
+            raise InputError(f"pipe {fields[0]}", f"{label} {value:g} {unit}".strip(),
+                             f"{label} must be > 0")
 
 
 def read_inp(path: Path) -> wntr.network.WaterNetworkModel:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reclaim.errors import InputError
-from reclaim.network.checks import HEAD_TOLERANCE_M, SERVED_TOLERANCE
+from reclaim.network.checks import HEAD_TOLERANCE_M, SERVED_TOLERANCE, UNSERVED_FRACTION
 from reclaim.network.engine import DemandModel, EngineError, EpanetProject, FloatArray
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def _evaluate(label: str, node_ids: Sequence[str], junctions: np.ndarray,
     user_heads = np.where(users, free_head, np.inf)
     worst = int(np.argmin(user_heads))
     below = users & (free_head < limit_m - HEAD_TOLERANCE_M)
-    unserved = users & (required > SERVED_TOLERANCE) & (delivered <= SERVED_TOLERANCE)
+    unserved = users & (required > SERVED_TOLERANCE) & (delivered < UNSERVED_FRACTION * required)
     total_required = float(required[users].sum())
     total_delivered = float(delivered[users].sum())
     fraction = total_delivered / total_required if total_required > SERVED_TOLERANCE else 1.0

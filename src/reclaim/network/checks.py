@@ -24,7 +24,10 @@ from reclaim.network.engine import (
 )
 
 SERVED_TOLERANCE = 1.0e-9
-"""Demand (m³/s) below which a node counts as drawing nothing."""
+"""Demand (m³/s) below which a node counts as asking nothing."""
+UNSERVED_FRACTION = 1.0e-3
+"""A user receiving less than this share of its demand is unserved: a pipe EPANET closes keeps
+a tiny conductance, so a cut-off node still shows a trickle (≈1e-8 m³/s), never exactly 0."""
 HEAD_TOLERANCE_M = 1.0e-3
 SECONDS_PER_HOUR = 3_600.0
 KG_PER_T = 1_000.0
@@ -92,7 +95,8 @@ def head_check(topology: Topology, solution: Solution, limit_m: float) -> HeadCh
         below_limit=tuple(s for s in states if s.free_head_m < limit_m - HEAD_TOLERANCE_M),
         unserved=tuple(
             s for s in states
-            if s.required_m3_per_s > SERVED_TOLERANCE and s.delivered_m3_per_s <= SERVED_TOLERANCE
+            if s.required_m3_per_s > SERVED_TOLERANCE
+            and s.delivered_m3_per_s < UNSERVED_FRACTION * s.required_m3_per_s
         ),
         delivered_fraction=delivered / required if required > SERVED_TOLERANCE else 1.0,
     )

@@ -401,7 +401,7 @@ class EpanetProject:
         return flows, np.array([h for _, h in values])
 
     def set_pump_curve(self, pump: int, flows_m3_per_s: FloatArray, heads_m: FloatArray) -> None:
-        """Replace a pump's head curve points."""
+        """Replace a pump's head curve points (in force from the next solve)."""
         ph = self._handle
         curve = en.getheadcurveindex(ph, pump + 1)
         self._call(
@@ -409,6 +409,9 @@ class EpanetProject:
             _doubles(list(flows_m3_per_s / M3_PER_S_PER_L_PER_S)), _doubles(list(heads_m)),
             len(heads_m),
         )
+        # EPANET fits a pump's curve coefficients when hydraulics open: reopen to apply it.
+        en.closeH(ph)
+        self._call("network", en.openH, ph)
 
 
 def _doubles(values: Sequence[float]) -> Any:
