@@ -11,7 +11,8 @@ EXAMPLES = Path(wntr.__file__).parent / "library" / "networks"
 
 # Two loops (N1-N2-N3 and N2-N4-N3), one pump, one reservoir; SI units (L/s, m).
 # The pump's 3-point curve (0, 80), (100 L/s, 60), (200 L/s, 0) is EPANET's power curve
-# h = a − b·q^c through them: c = log(80/20)/log(2) = 2, b = 20 m/(0.1 m³/s)² = 2000 → h = 80 − 2000 q².
+# h = a − b·q^c through them: c = log(80/20)/log(2) = 2, b = 20 m/(0.1 m³/s)² = 2000,
+# so h = 80 − 2000 q² (q in m³/s).
 HAND_INP = """[TITLE]
 hand-solved: two loops, one pump, one reservoir
 [JUNCTIONS]

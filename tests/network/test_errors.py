@@ -63,9 +63,8 @@ def test_disconnected_nodes_are_named(tmp_path: Path) -> None:
 def test_network_epanet_cannot_solve_gives_its_code_and_the_element() -> None:
     # A head curve rising with flow is invalid (EPANET error 227), so EPANET cannot solve (110).
     rising = HAND_INP.replace("C1 0 80\nC1 100 60\nC1 200 0", "C1 0 10\nC1 100 60\nC1 200 80")
-    with pytest.raises(EngineError) as error:
-        with EpanetProject(rising) as project:
-            project.solve()
+    with pytest.raises(EngineError) as error, EpanetProject(rising) as project:
+        project.solve()
     assert error.value.code == 110
     assert "Error 227: invalid head curve for pump PU" in str(error.value)
 

@@ -154,6 +154,7 @@ def run_cases_on_dask(
     scheduler: str | Client,
     chunk_size: int = 64,
     on_progress: Progress | None = None,
+    connect_timeout_s: float = 10.0,
 ) -> list[CaseResult]:
     """Run the cases on a Dask cluster (a scheduler address or a `distributed.Client`), in
     chunks of `chunk_size` cases, results in the order of `cases`."""
@@ -161,7 +162,7 @@ def run_cases_on_dask(
 
     if chunk_size < 1:
         raise InputError("chunk_size", chunk_size, "must be ≥ 1")
-    client = scheduler if isinstance(scheduler, Client) else _connect(str(scheduler))
+    client = scheduler if isinstance(scheduler, Client) else _connect(str(scheduler), connect_timeout_s)
     try:
         chunks = [list(cases[i:i + chunk_size]) for i in range(0, len(cases), chunk_size)]
         text = client.scatter(inp_text, broadcast=True)
@@ -181,10 +182,10 @@ def run_cases_on_dask(
             client.close()
 
 
-def _connect(address: str) -> Client:
+def _connect(address: str, timeout_s: float) -> Client:
     from distributed import Client
 
     try:
-        return Client(address, timeout="10s")
+        return Client(address, timeout=f"{timeout_s}s")
     except OSError as error:
         raise InputError("scheduler", address, f"a reachable Dask scheduler ({error})") from None

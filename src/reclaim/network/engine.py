@@ -33,6 +33,8 @@ BoolArray = npt.NDArray[np.bool_]
 
 M3_PER_S_PER_L_PER_S = 1.0e-3
 M_PER_MM = 1.0e-3
+PDA_MIN_SPAN_M = 0.1
+"""EPANET refuses a required pressure less than ~0.1 above the minimum (error 208)."""
 NodeKind = Literal["junction", "reservoir", "tank"]
 LinkKind = Literal["pipe", "pump", "valve"]
 _NODE_KINDS: dict[int, NodeKind] = {en.JUNCTION: "junction", en.RESERVOIR: "reservoir",
@@ -275,7 +277,7 @@ class EpanetProject:
         self._call(
             "demand_model", en.setdemandmodel, self._handle,
             en.PDA if model.pressure_driven else en.DDA,
-            model.minimum_m, max(model.required_m, model.minimum_m + 1e-3), model.exponent,
+            model.minimum_m, max(model.required_m, model.minimum_m + PDA_MIN_SPAN_M), model.exponent,
         )
 
     def set_demand_multiplier(self, multiplier: float) -> None:
