@@ -45,7 +45,7 @@ def test_dask_batch_equals_in_process_batch(client: Client) -> None:
 def test_unreachable_scheduler_is_an_input_error() -> None:
     from reclaim.errors import InputError
 
-    with pytest.raises(InputError, match="scheduler: got 'tcp://127.0.0.1:9'"):
+    with pytest.raises(InputError, match=r"scheduler: got 'tcp://127\.0\.0\.1:9'"):
         batch.run_cases_on_dask(BRANCHED, [], LOW_LIMIT_M, "tcp://127.0.0.1:9",
                                 connect_timeout_s=1.0)
 

@@ -162,7 +162,8 @@ def run_cases_on_dask(
 
     if chunk_size < 1:
         raise InputError("chunk_size", chunk_size, "must be ≥ 1")
-    client = scheduler if isinstance(scheduler, Client) else _connect(str(scheduler), connect_timeout_s)
+    client = (scheduler if isinstance(scheduler, Client)
+              else _connect(str(scheduler), connect_timeout_s))
     try:
         chunks = [list(cases[i:i + chunk_size]) for i in range(0, len(cases), chunk_size)]
         text = client.scatter(inp_text, broadcast=True)

@@ -277,7 +277,8 @@ class EpanetProject:
         self._call(
             "demand_model", en.setdemandmodel, self._handle,
             en.PDA if model.pressure_driven else en.DDA,
-            model.minimum_m, max(model.required_m, model.minimum_m + PDA_MIN_SPAN_M), model.exponent,
+            model.minimum_m, max(model.required_m, model.minimum_m + PDA_MIN_SPAN_M),
+            model.exponent,
         )
 
     def set_demand_multiplier(self, multiplier: float) -> None:
