@@ -317,11 +317,18 @@ def n1_command(
     """N-1: every pipe (or --pipe …) closed in turn, pressure-driven; lists the pipes whose loss
     leaves users below the limit or unserved."""
     loaded = _load(source, year, min_head, peak_factor)
-    results = _run_batch(loaded, lambda project: batch.n1_cases(project, pipe), scheduler,
-                         chunk_size, "N-1")
+    skipped: list[str] = []
+
+    def cases_of(project: EpanetProject) -> list[batch.Case]:
+        skipped.extend([] if pipe else batch.check_valve_pipes(project))
+        return batch.n1_cases(project, pipe)
+
+    results = _run_batch(loaded, cases_of, scheduler, chunk_size, "N-1")
     critical = [r.label for r in results if not r.passes]
     payload = {**_about(loaded), "limit_m": loaded.limit_m, "pipes_checked": len(results),
-               "critical_pipes": critical, "cases": [summary.case(r) for r in results]}
+               "critical_pipes": critical,
+               "not_checked_check_valve_pipes": skipped,
+               "cases": [summary.case(r) for r in results]}
     _emit(payload, output, [_batch_table(
         f"N-1: {len(critical)} of {len(results)} pipes leave users short of "
         f"{loaded.limit_m:g} m", results, not show_all)])

@@ -56,13 +56,21 @@ class CaseResult:
 
 
 def n1_cases(project: EpanetProject, pipes: Sequence[str] | None = None) -> list[Case]:
-    """One case per pipe (default every pipe of the network), that pipe closed."""
+    """One case per pipe, that pipe closed: the named pipes, or every pipe of the network but
+    those with a check valve (EPANET cannot close them; see `check_valve_pipes`)."""
     topology = project.topology
     if pipes is None:
-        indices = [i for i, kind in enumerate(topology.link_kinds) if kind == "pipe"]
+        indices = [i for i, kind in enumerate(topology.link_kinds)
+                   if kind == "pipe" and not topology.check_valve[i]]
     else:
         indices = [topology.link_index(p) for p in pipes]
     return [Case(label=topology.link_ids[i], closed_links=(i,)) for i in indices]
+
+
+def check_valve_pipes(project: EpanetProject) -> list[str]:
+    """Pipes left out of a default N-1: they carry a check valve EPANET will not close."""
+    topology = project.topology
+    return [topology.link_ids[i] for i in np.flatnonzero(topology.check_valve)]
 
 
 def demand_cases(project: EpanetProject,

@@ -74,6 +74,8 @@ class Topology:
     end_node: npt.NDArray[np.int64]
     length_m: FloatArray
     diameter_m: FloatArray
+    check_valve: BoolArray
+    """Pipes with a check valve: EPANET will not close them by command (error 207)."""
 
     @property
     def junctions(self) -> BoolArray:
@@ -232,6 +234,7 @@ class EpanetProject:
             end_node=np.array([b - 1 for _, b in ends], dtype=np.int64),
             length_m=np.array([en.getlinkvalue(ph, i, en.LENGTH) for i in links]),
             diameter_m=np.array([en.getlinkvalue(ph, i, en.DIAMETER) for i in links]) * M_PER_MM,
+            check_valve=np.array([en.getlinktype(ph, i) == en.CVPIPE for i in links]),
         )
 
     def _nodes(self, prop: int) -> FloatArray:
@@ -305,6 +308,10 @@ class EpanetProject:
     def links_closed(self, links: Sequence[int]) -> Iterator[None]:
         """Close these links (positions) for the duration of the block, then restore them."""
         ph = self._handle
+        for i in links:
+            if self.topology.check_valve[i]:
+                raise InputError(f"pipe {self.topology.link_ids[i]}", "check-valve pipe",
+                                 "EPANET cannot close a pipe with a check valve (error 207)")
         before = [en.getlinkvalue(ph, i + 1, en.INITSTATUS) for i in links]
         try:
             for i in links:
