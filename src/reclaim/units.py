@@ -7,7 +7,7 @@ The Chinese planning unit 万 m³ (10⁴ m³) and hectares appear only at the ed
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Union
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +22,8 @@ DAYS_PER_YEAR = 365
 M_HEAD_PER_MPA = 100.0
 """Planning convention (seed 001 §4.3.2: 0.15 MPa ≙ 15 m free head); 1 MPa ≈ 102 m of water."""
 
-Number = TypeVar("Number", float, npt.NDArray[np.float64])
+Number = Union[float, npt.NDArray[np.float64]]  # noqa: UP007 - run-time alias
+"""A figure, or an array of sampled figures."""
 
 
 def m3_to_1e4_m3(volume_m3: Number) -> Number:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from distributed import Client, LocalCluster
 
-from reclaim.io.network_files import load_scenario
+from reclaim.io.scenario_file import load_scenario
 from reclaim.network import batch
 from reclaim.network.engine import EpanetProject
 from reclaim.network.samples import demand_samples

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reclaim.io.network_files import load_demand_patterns, load_scenario
+from reclaim.io.network_files import load_demand_patterns
+from reclaim.io.scenario_file import load_scenario
 from reclaim.network.checks import peak_hour
 from reclaim.network.engine import EpanetProject
 from reclaim.network.model import build_network, inp_text
@@ -35,7 +36,7 @@ def test_2030_network_solves_reports_worst_point_and_verdict(scenario) -> None: 
     assert _total_2030_demand_m3_per_day() == pytest.approx(92249.4)  # §4.1.4 3 表
     built = build_network(scenario, 2030, pump_efficiency=0.75)
     assert built.illustrative
-    assert len(built.model.pipe_name_list) == 29 + 4  # p01–p29 and the four existing mains
+    assert len(built.model.pipe_name_list) == 29 + 5  # p01–p29, four existing mains, a bypass
     with EpanetProject(inp_text(built.model)) as project:
         result = peak_hour(project, built.min_free_head_m)
         topology = project.topology
@@ -65,8 +66,10 @@ def test_2030_network_solves_reports_worst_point_and_verdict(scenario) -> None: 
 def test_2025_network_holds_only_the_near_term_pipes(scenario) -> None:  # type: ignore[no-untyped-def]
     built = build_network(scenario, 2025, pump_efficiency=0.75)
     near_term = {p.id for p in scenario.pipes if p.phase == 2025}  # §4.3.2 表: 近期管道
-    assert set(built.model.pipe_name_list) - {"e01", "e02", "e03", "e04"} == near_term
+    existing = {"e01", "e02", "e03", "e04", "e05"}
+    assert set(built.model.pipe_name_list) - existing == near_term
     assert "pump3" not in built.model.pump_name_list  # plant 3 is new in 2030 (§4.3.1)
+    assert "booster_baowu" in built.model.pump_name_list  # near-term booster (§5.3.1)
     assert built.not_networked_m3_per_day  # far-term nodes wait for their pipes
     with EpanetProject(inp_text(built.model)) as project:
         result = peak_hour(project, built.min_free_head_m)

@@ -23,12 +23,12 @@ from reclaim.errors import InputError
 from reclaim.io.network_files import (
     load_demand_patterns,
     load_design_value,
-    load_scenario,
     load_velocity_ranges,
     read_inp,
     write_geojson,
     write_inp,
 )
+from reclaim.io.scenario_file import load_scenario
 from reclaim.network import batch, checks, summary
 from reclaim.network.checks import VelocityRange
 from reclaim.network.engine import EpanetProject

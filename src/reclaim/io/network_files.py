@@ -7,18 +7,16 @@ link to an unknown node is reported with its line and element instead of a bare 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import wntr
-from pydantic import ValidationError
 
 from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, read_yaml
 from reclaim.network.checks import VelocityRange
 from reclaim.network.model import check_model
-from reclaim.planning.scenario import Scenario
 
 # Section → (fewest fields, positions that must be numbers) of EPANET 2.2's .inp format.
 _LINE_SHAPES: dict[str, tuple[int, tuple[int, ...]]] = {
@@ -146,31 +144,6 @@ def write_geojson(
         })
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features},
                                ensure_ascii=False, indent=1), encoding="utf-8")
-
-
-def load_scenario(path: Path) -> Scenario:
-    """Read a scenario YAML; a schema error names the field path (with the id of list items)."""
-    raw = read_yaml(path)
-    try:
-        return Scenario.model_validate(raw)
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise InputError(_field_path(raw, first["loc"]), first.get("input"), first["msg"]) from None
-
-
-def _field_path(raw: Any, location: Sequence[int | str]) -> str:
-    """`pipes[11] (p12).dn_mm` from pydantic's location ('pipes', 11, 'dn_mm')."""
-    parts: list[str] = []
-    node = raw
-    for key in location:
-        if isinstance(key, int) and isinstance(node, list) and key < len(node):
-            node = node[key]
-            item_id = node.get("id") if isinstance(node, dict) else None
-            parts[-1] += f"[{key}]" + (f" ({item_id})" if item_id else "")
-        else:
-            node = node.get(key) if isinstance(node, dict) else None
-            parts.append(str(key))
-    return ".".join(parts)
 
 
 def load_velocity_ranges() -> list[VelocityRange]:

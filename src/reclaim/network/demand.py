@@ -1,33 +1,28 @@
 """Max-day demand of each use of a planning scenario, for loading the network's nodes.
 
-The planning engine owns the full demand forecast; the network needs only the max-day flow of
-each use in one horizon, which follows directly from the use's driver (seed 001 §4.1.4):
-flow users give it, area uses are area × coverage × rate per m², count uses units × coverage ×
-rate per unit.
+The planning engine owns the demand forecast (seed 001 §4.1.4); the network takes its per-use
+max-day figure for one horizon, so a plan and its network never disagree on demand. With
+`overrides` (sampled inputs of the planning sensitivity) the figures are arrays, one per sample.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from reclaim.errors import InputError
-from reclaim.planning.scenario import Scenario, Use
-from reclaim.units import M2_PER_HA, M3_PER_L
+from reclaim.planning.engine import compute_figures
+from reclaim.planning.inputs import Values
+from reclaim.planning.scenario import Scenario
 
 
-def use_demand_m3_per_day(use: Use, year: int) -> float:
-    """Max-day demand of one use in `year` (m³/d)."""
-    if use.driver == "flow":
-        assert use.flow_m3_per_day is not None  # the schema checks each driver has its inputs
-        return use.flow_m3_per_day[year]
-    assert use.coverage is not None
-    if use.driver == "area":
-        assert use.area_ha is not None and use.rate_l_per_m2_day is not None
-        return use.area_ha[year] * M2_PER_HA * use.coverage[year] * use.rate_l_per_m2_day * M3_PER_L
-    assert use.units is not None and use.rate_l_per_unit_day is not None
-    return use.units[year] * use.coverage[year] * use.rate_l_per_unit_day * M3_PER_L
-
-
-def demand_by_use_m3_per_day(scenario: Scenario, year: int) -> dict[str, float]:
-    """Max-day demand of every use in `year` (m³/d), keyed by use id."""
+def demand_by_use_m3_per_day(
+    scenario: Scenario, year: int, overrides: Mapping[str, Values] | None = None
+) -> dict[str, Any]:
+    """Max-day demand of every use in `year` (m³/d), keyed by use id, from the planning engine
+    (`"<year>"."demand"."by_use"."<use>"."m3_per_day"`)."""
     if year not in scenario.horizons:
         raise InputError("year", year, f"one of the scenario's horizons {scenario.horizons}")
-    return {use.id: use_demand_m3_per_day(use, year) for use in scenario.uses}
+    figures = compute_figures(scenario, "full", overrides, with_facilities=False)
+    by_use = figures[str(year)]["demand"]["by_use"]
+    return {use_id: entry["m3_per_day"] for use_id, entry in by_use.items()}

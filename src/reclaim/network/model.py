@@ -19,7 +19,7 @@ import wntr
 
 from reclaim.errors import InputError
 from reclaim.network.demand import demand_by_use_m3_per_day
-from reclaim.planning.scenario import Network, Scenario
+from reclaim.planning.scenario import Network, NetworkSource, Scenario
 
 SECONDS_PER_DAY = 86_400
 SECONDS_PER_HOUR = 3_600
@@ -53,6 +53,7 @@ class _Laid:
     dn_mm: float
     length_m: float
     hazen_williams_c: float
+    check_valve: bool = False
 
 
 def inp_text(model: wntr.network.WaterNetworkModel) -> str:
@@ -172,10 +173,12 @@ def build_network(
         if pipe is not None:
             if pipe.phase <= year:
                 laid[link.pipe] = _Laid(link.from_node, link.to_node, pipe.dn_mm, pipe.length_m,
-                                        pipe.hazen_williams_c or network.default_hazen_williams_c)
+                                        pipe.hazen_williams_c or network.default_hazen_williams_c,
+                                        link.check_valve)
         elif link.dn_mm is not None and link.length_m is not None:
             laid[link.pipe] = _Laid(link.from_node, link.to_node, link.dn_mm, link.length_m,
-                                    link.hazen_williams_c or network.default_hazen_williams_c)
+                                    link.hazen_williams_c or network.default_hazen_williams_c,
+                                    link.check_valve)
         else:
             raise InputError(f"network.links[{index}].pipe", link.pipe,
                              "a pipe id of pipes[], or dn_mm and length_m of an existing pipe")
@@ -186,7 +189,8 @@ def build_network(
 
     active_sources = [
         source for source in network.sources
-        if _source_known(scenario, source.plant, source.pump_station, source.node, nodes)
+        if _source_known(scenario, source.plant, source.pump_station, source.node,
+                         source.suction_node, nodes)
         and _years_in_service(scenario, year, source.plant, source.pump_station)
     ]
     if not active_sources:
@@ -194,6 +198,7 @@ def build_network(
                          f"at least one plant with its pump station in service in {year}")
     used_nodes = {end for run in laid.values() for end in (run.start, run.end)}
     used_nodes |= {source.node for source in active_sources}
+    used_nodes |= {s.suction_node for s in active_sources if s.suction_node is not None}
     not_networked = {
         node_id: sum(per_use.values())
         for node_id, per_use in node_demands.items() if node_id not in used_nodes
@@ -221,10 +226,10 @@ def build_network(
             demands.append((flow / SECONDS_PER_DAY, model.get_pattern(category), use_id))
     for pipe_id, run in laid.items():
         model.add_pipe(pipe_id, run.start, run.end, length=run.length_m,
-                       diameter=run.dn_mm * M_PER_MM, roughness=run.hazen_williams_c)
+                       diameter=run.dn_mm * M_PER_MM, roughness=run.hazen_williams_c,
+                       check_valve=run.check_valve)
     for source in active_sources:
-        _add_source(model, scenario, source.plant, source.pump_station, source.node,
-                    source.head_m, year, nodes[source.node].elevation_m)
+        _add_source(model, scenario, source, year, nodes[source.node].elevation_m)
     if patterns is None:
         model.options.hydraulic.demand_multiplier = scenario.peak_hour_factor
     else:
@@ -249,32 +254,35 @@ def build_network(
 
 
 def _source_known(scenario: Scenario, plant: str, station: str, node: str,
-                  nodes: Mapping[str, object]) -> bool:
+                  suction_node: str | None, nodes: Mapping[str, object]) -> bool:
     if plant not in {p.id for p in scenario.plants}:
         raise InputError("network.sources.plant", plant, "a plant id of plants[]")
     if station not in {s.id for s in scenario.pump_stations}:
         raise InputError("network.sources.pump_station", station,
                          "a pump station id of pump_stations[]")
-    if node not in nodes:
-        raise InputError(f"network.sources (plant {plant}).node", node,
-                         "a node id of network.nodes")
+    for end in (node, suction_node):
+        if end is not None and end not in nodes:
+            raise InputError(f"network.sources (pump station {station})", end,
+                             "a node id of network.nodes")
     return True
 
 
-def _add_source(model: wntr.network.WaterNetworkModel, scenario: Scenario, plant: str,
-                station_id: str, node: str, head_override: float | None, year: int,
-                elevation_m: float) -> None:
-    """A plant's clear well and its pump station's design-point pump into `node`."""
-    station = next(s for s in scenario.pump_stations if s.id == station_id)
-    head = station.head_m or head_override
+def _add_source(model: wntr.network.WaterNetworkModel, scenario: Scenario,
+                source: NetworkSource, year: int, elevation_m: float) -> None:
+    """A pump station's design-point pump into its node, lifting from its plant's clear well
+    (a reservoir at the node's ground level) or, for a booster, from its suction node."""
+    station = next(s for s in scenario.pump_stations if s.id == source.pump_station)
+    head = station.head_m or source.head_m
     if head is None:
-        raise InputError(f"pump_stations.{station_id}.head_m", None,
+        raise InputError(f"pump_stations.{station.id}.head_m", None,
                          "a pump head is needed: give it here or in network.sources[].head_m")
     assert scenario.peak_hour_factor is not None
     design_flow = (station.capacity_m3_per_day[year] * scenario.peak_hour_factor
                    / SECONDS_PER_DAY)
-    well = f"{station_id}{WELL_SUFFIX}"
-    x, y = model.get_node(node).coordinates
-    model.add_reservoir(well, base_head=elevation_m, coordinates=(x, y))
-    model.add_curve(station_id, "HEAD", [(design_flow, head)])
-    model.add_pump(station_id, well, node, pump_type="HEAD", pump_parameter=station_id)
+    suction = source.suction_node
+    if suction is None:
+        suction = f"{station.id}{WELL_SUFFIX}"
+        model.add_reservoir(suction, base_head=elevation_m,
+                            coordinates=model.get_node(source.node).coordinates)
+    model.add_curve(station.id, "HEAD", [(design_flow, head)])
+    model.add_pump(station.id, suction, source.node, pump_type="HEAD", pump_parameter=station.id)

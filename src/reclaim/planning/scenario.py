@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from reclaim.errors import InputError
 from reclaim.units import parse_quantity
 
 Year = Annotated[int, Field(ge=1900, le=2200)]
@@ -118,9 +119,11 @@ class Use(Strict):
         }
         missing = [name for name in needed[self.driver] if getattr(self, name) is None]
         if missing:
-            raise ValueError(
+            raise InputError(
+                missing[0],
+                None,
                 f"driver {self.driver!r} needs {', '.join(missing)}"
-                " (a rate without a published default must be given)"
+                " (a rate without a published default must be given)",
             )
         return self
 
@@ -186,15 +189,18 @@ class Link(Strict):
     dn_mm: Annotated[int, Field(gt=0, le=4000)] | None = None
     length_m: LengthM | None = None
     hazen_williams_c: Annotated[float, Field(gt=0, le=200)] | None = None
+    check_valve: bool = False
+    """Flow only from `from_node` to `to_node` (e.g. the bypass of an in-line booster)."""
 
 
 class NetworkSource(Strict):
-    """A plant feeding the network: its clear well, the pump station lifting from it, and the
-    node the pump discharges into (the well sits at that node's ground elevation)."""
+    """A pump station feeding the network: it lifts from its plant's clear well (at the ground
+    elevation of `node`) or, for an in-line booster, from `suction_node`, into `node`."""
 
     plant: str
     pump_station: str
     node: str
+    suction_node: str | None = None
     head_m: PositiveFloat | None = None
     """Design head when the pump station gives none (e.g. a booster the plan leaves unsized)."""
 
@@ -247,13 +253,13 @@ class Distribution(Strict):
     def _parameters_fit_kind(self) -> Distribution:
         if self.kind in ("uniform", "triangular"):
             if self.low is None or self.high is None or self.low >= self.high:
-                raise ValueError(f"{self.kind} needs low < high")
+                raise InputError("high", self.high, f"{self.kind} needs low < high")
             if self.kind == "triangular" and (
                 self.mode is None or not self.low <= self.mode <= self.high
             ):
-                raise ValueError("triangular needs low ≤ mode ≤ high")
+                raise InputError("mode", self.mode, "triangular needs low ≤ mode ≤ high")
         elif self.mean is None or self.sd is None:
-            raise ValueError("normal needs mean and sd")
+            raise InputError("mean", self.mean, "normal needs mean and sd")
         return self
 
 
@@ -263,10 +269,19 @@ class Published(Strict):
     figure: str
     """Key of the computed figure, e.g. `2025.sewage_1e4_m3_per_day`, or a free name."""
     value: float
-    unit: Literal[
-        "m3_per_day", "1e4_m3_per_day", "1e4_m3_per_year", "fraction", "percent", "km", "m",
-        "1e4_yuan",
-    ] | None = None
+    unit: (
+        Literal[
+            "m3_per_day",
+            "1e4_m3_per_day",
+            "1e4_m3_per_year",
+            "fraction",
+            "percent",
+            "km",
+            "m",
+            "1e4_yuan",
+        ]
+        | None
+    ) = None
     decimals: Annotated[int, Field(ge=0, le=6)] | None = None
     """Digits printed after the point; inferred from `value` when left out."""
     source: str
@@ -302,23 +317,27 @@ class Scenario(Strict):
     def _consistent(self) -> Scenario:
         horizons = self.horizons
         if sorted(set(horizons)) != horizons:
-            raise ValueError(f"horizons must be increasing and distinct, got {horizons}")
+            raise InputError("horizons", horizons, "years in increasing order, each once")
         for block, name, series in self._per_horizon_series():
             missing = [year for year in horizons if year not in series]
             if missing:
-                raise ValueError(f"{block}.{name}: missing horizon {missing[0]}")
+                raise InputError(
+                    f"{block}.{name}",
+                    sorted(series),
+                    f"a value for every horizon; missing horizon {missing[0]}",
+                )
         ids = [use.id for use in self.uses]
         duplicated = {i for i in ids if ids.count(i) > 1}
         if duplicated:
-            raise ValueError(f"uses: duplicated id {sorted(duplicated)[0]!r}")
+            raise InputError("uses.id", sorted(duplicated)[0], "each use id once")
         known_uses = set(ids)
-        for station in self.pump_stations:
+        for index, station in enumerate(self.pump_stations):
             for use in station.serves or []:
                 if use not in known_uses:
-                    raise ValueError(f"pump_stations.{station.id}.serves: unknown use {use!r}")
-        for pipe in self.pipes:
+                    raise InputError(f"pump_stations[{index}].serves", use, "ids of uses")
+        for index, pipe in enumerate(self.pipes):
             if pipe.phase not in horizons:
-                raise ValueError(f"pipes: phase {pipe.phase} of {pipe.road!r} is not a horizon")
+                raise InputError(f"pipes[{index}].phase", pipe.phase, f"one of {horizons}")
         return self
 
     def _per_horizon_series(self) -> list[tuple[str, str, dict[int, float]]]:
