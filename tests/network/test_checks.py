@@ -125,3 +125,19 @@ def test_pump_energy_is_rho_g_q_h_over_efficiency(project: EpanetProject) -> Non
     assert energy.kwh_per_m3 == pytest.approx(power_kw / (q * 3600), rel=1e-3)
     assert energy.kwh_per_year == pytest.approx(energy.kwh_per_m3 * annual)
     assert energy.co2_t_per_year == pytest.approx(energy.kwh_per_year * grid / 1000)
+
+
+def test_head_loss_limit_flags_and_resizes(project: EpanetProject) -> None:
+    solution = project.solve()
+    topology = project.topology
+    wide = [checks.VelocityRange(0.0, 1.0e9, 0.0, 10.0)]  # velocity never limits here
+    limit = 2.0  # m/km
+    standard = load_design_value("standard_dn_mm")
+    for check in checks.pipe_checks(topology, solution, wide, standard, limit):
+        assert ("head loss high" in check.verdict) == (check.headloss_m_per_km > limit)
+        if check.headloss_m_per_km > limit:
+            # Hazen–Williams at the same flow and C: J ∝ d^-4.871 (EPANET Manual Table 3.1);
+            # the suggestion is the nearest standard DN whose loss is within the limit.
+            fits = [d for d in standard
+                    if check.headloss_m_per_km * (check.dn_mm / d) ** 4.871 <= limit]
+            assert check.suggested_dn_mm == min(fits, key=lambda d: abs(d - check.dn_mm))

@@ -101,3 +101,10 @@ def test_bad_input_is_one_line_with_status_2(args: list[str], message: str, bran
     assert result.stderr.startswith(message)
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+def test_sizing_lists_pipes_to_resize(branched: Path) -> None:
+    out = _json("sizing", str(branched), "--v-min", "0.6", "--v-max", "0.9")
+    resized = {p["pipe"] for p in out["pipes"] if p["verdict"] != "ok"}
+    assert set(out["resize"]) <= resized
+    assert all(p["v_min"] == 0.6 and p["v_max"] == 0.9 for p in out["pipes"])

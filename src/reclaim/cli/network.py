@@ -57,6 +57,8 @@ MinHeadOpt = typer.Option(None, "--min-head", help="Free-head limit, m (default:
 PeakOpt = typer.Option(None, "--peak-factor", help="Demand multiplier for an .inp (default 1); "
                        "a scenario uses its peak_hour_factor.")
 FormatOpt = typer.Option(Format.table, "--format", help="table or json.")
+MaxHeadlossOpt = typer.Option(None, "--max-headloss", help="Head-loss limit, m/km (none by "
+                              "default: no published figure applies to every plan).")
 
 
 @dataclass
@@ -167,6 +169,7 @@ def check_command(
     peak_factor: float | None = PeakOpt,
     v_min: float | None = typer.Option(None, "--v-min", help="Economic velocity low, m/s."),
     v_max: float | None = typer.Option(None, "--v-max", help="Economic velocity high, m/s."),
+    max_headloss: float | None = MaxHeadlossOpt,
     grid_factor: float | None = typer.Option(None, "--grid-factor",
                                              help="Grid CO₂ factor, kg/kWh (no default)."),
     annual_volume: float | None = typer.Option(None, "--annual-volume-m3"),
@@ -181,7 +184,7 @@ def check_command(
         peak = checks.peak_hour(project, loaded.limit_m)
         topology = project.topology
         pipes = checks.pipe_checks(topology, peak.solution, _velocity_ranges(v_min, v_max),
-                                   load_design_value("standard_dn_mm"))
+                                   load_design_value("standard_dn_mm"), max_headloss)
         pumped = sum(max(float(peak.solution.flow_m3_per_s[i]), 0.0)
                      for i in project.pump_indices)
         energy = checks.pump_energy(topology, peak.solution,
@@ -205,14 +208,41 @@ def check_command(
     if payload["pressure_driven"] is not None:
         tables.append(_check_table("Pressure-driven: what users receive",
                                    payload["pressure_driven"]))
-    tables.append(_table("Pipes (velocity vs economic range)",
-                         ["pipe", "DN", "flow L/s", "v m/s", "range", "hl m/km", "verdict",
-                          "suggest DN"],
-                         [[p.pipe, f"{p.dn_mm:.0f}", _ls(p.flow_m3_per_s), p.velocity_m_per_s,
-                           f"{p.v_min:g}–{p.v_max:g}", p.headloss_m_per_km, p.verdict,
-                           f"{p.suggested_dn_mm:.0f}"] for p in pipes]))
+    tables.append(_pipe_table(pipes))
     tables.append(_energy_table(energy))
     _emit(payload, output, tables)
+
+
+def _pipe_table(pipes: list[checks.PipeCheck]) -> Table:
+    return _table("Pipes (velocity vs economic range, head loss)",
+                  ["pipe", "DN", "flow L/s", "v m/s", "range", "hl m/km", "verdict",
+                   "suggest DN"],
+                  [[p.pipe, f"{p.dn_mm:.0f}", _ls(p.flow_m3_per_s), p.velocity_m_per_s,
+                    f"{p.v_min:g}–{p.v_max:g}", p.headloss_m_per_km, p.verdict,
+                    f"{p.suggested_dn_mm:.0f}"] for p in pipes])
+
+
+@network_app.command("sizing")
+@reports_input_errors
+def sizing_command(
+    source: Path = SourceArg,
+    year: int | None = YearOpt,
+    peak_factor: float | None = PeakOpt,
+    v_min: float | None = typer.Option(None, "--v-min", help="Economic velocity low, m/s "
+                                       "(default: by DN, data/network/design.yaml)."),
+    v_max: float | None = typer.Option(None, "--v-max", help="Economic velocity high, m/s."),
+    max_headloss: float | None = MaxHeadlossOpt,
+    output: Format = FormatOpt,
+) -> None:
+    """Pipe velocity and head loss at peak hour, with a standard DN suggestion per pipe."""
+    loaded = _load(source, year, None, peak_factor)
+    with EpanetProject(inp_text(loaded.model)) as project:
+        solution = checks.peak_hour(project, loaded.limit_m).solution
+        pipes = checks.pipe_checks(project.topology, solution, _velocity_ranges(v_min, v_max),
+                                   load_design_value("standard_dn_mm"), max_headloss)
+    resized = [p.pipe for p in pipes if p.suggested_dn_mm != p.dn_mm]
+    _emit({**_about(loaded), "max_headloss_m_per_km": max_headloss, "resize": resized,
+           "pipes": summary.rows(pipes)}, output, [_pipe_table(pipes)])
 
 
 def _energy_table(energy: list[checks.PumpEnergy]) -> Table:

@@ -33,6 +33,8 @@ SECONDS_PER_HOUR = 3_600.0
 KG_PER_T = 1_000.0
 MAX_BISECTIONS = 60
 MAX_HEAD_DOUBLINGS = 12
+HW_DIAMETER_EXPONENT = 4.871
+"""Hazen–Williams: head loss ∝ d^-4.871 at a given flow (EPANET 2.2 Users Manual, Table 3.1)."""
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,8 @@ class PipeCheck:
     v_min: float
     v_max: float
     verdict: str
-    """"ok", "too slow" (below the economic range) or "too fast" (above it)."""
+    """"ok", or what is wrong: "too slow" / "too fast" (outside the economic range),
+    "head loss high" (above the limit given)."""
     suggested_dn_mm: float
 
 
@@ -249,14 +252,17 @@ def pipe_checks(
     solution: Solution,
     ranges: Sequence[VelocityRange],
     standard_dn_mm: Sequence[float],
+    max_headloss_m_per_km: float | None = None,
 ) -> list[PipeCheck]:
-    """Velocity against the economic range of each pipe's DN, head loss per km, and the standard
-    DN that brings the velocity into range (the nearest to the current DN)."""
+    """Velocity against the economic range of each pipe's DN, head loss per km against an
+    optional limit, and the standard DN nearest to the current one that meets both."""
     if not ranges:
         raise InputError("velocity ranges", [], "at least one economic velocity range")
     for band in ranges:
         if not 0 <= band.v_min < band.v_max:
             raise InputError("velocity range", (band.v_min, band.v_max), "0 ≤ v_min < v_max")
+    if max_headloss_m_per_km is not None and not max_headloss_m_per_km > 0:
+        raise InputError("max_headloss_m_per_km", max_headloss_m_per_km, "must be > 0")
     checks = []
     headloss = solution.head_m[topology.start_node] - solution.head_m[topology.end_node]
     for i in np.flatnonzero(topology.pipes):
@@ -264,19 +270,26 @@ def pipe_checks(
         band = _band(ranges, dn)
         flow = abs(float(solution.flow_m3_per_s[i]))
         velocity = abs(float(solution.velocity_m_per_s[i]))
-        verdict = ("too slow" if velocity < band.v_min
-                   else "too fast" if velocity > band.v_max else "ok")
+        loss = abs(float(headloss[i])) / topology.length_m[i] * 1000
+        problems = []
+        if velocity < band.v_min:
+            problems.append("too slow")
+        elif velocity > band.v_max:
+            problems.append("too fast")
+        if max_headloss_m_per_km is not None and loss > max_headloss_m_per_km:
+            problems.append("head loss high")
+        sizing = _Sizing(flow, dn, loss, ranges, max_headloss_m_per_km)
         checks.append(PipeCheck(
             pipe=topology.link_ids[i],
             dn_mm=dn,
             flow_m3_per_s=flow,
             velocity_m_per_s=velocity,
-            headloss_m_per_km=abs(float(headloss[i])) / topology.length_m[i] * 1000,
+            headloss_m_per_km=loss,
             v_min=band.v_min,
             v_max=band.v_max,
-            verdict=verdict,
-            suggested_dn_mm=dn if verdict == "ok" else _suggest_dn(flow, dn, ranges,
-                                                                   standard_dn_mm),
+            verdict=", ".join(problems) or "ok",
+            suggested_dn_mm=dn if not problems else float(
+                min(standard_dn_mm, key=lambda c: (sizing.miss(c), abs(c - dn)))),
         ))
     return checks
 
@@ -288,17 +301,27 @@ def _band(ranges: Sequence[VelocityRange], dn_mm: float) -> VelocityRange:
     return ranges[-1] if dn_mm >= ranges[-1].dn_min_mm else ranges[0]
 
 
-def _suggest_dn(flow_m3_per_s: float, dn_mm: float, ranges: Sequence[VelocityRange],
-                standard_dn_mm: Sequence[float]) -> float:
-    """Standard DN whose velocity at this flow lies in its economic band, nearest to `dn_mm`;
-    failing that, the one whose velocity is nearest the band."""
+@dataclass(frozen=True)
+class _Sizing:
+    """How far a candidate DN misses the economic band and the head-loss limit at this flow.
 
-    def miss(candidate: float) -> float:
-        band = _band(ranges, candidate)
-        velocity = flow_m3_per_s / (np.pi * (candidate / 1000) ** 2 / 4)
-        return max(band.v_min - velocity, velocity - band.v_max, 0.0)
+    Head loss at another DN follows Hazen–Williams at the same flow and C: J ∝ d^-4.871.
+    """
 
-    return float(min(standard_dn_mm, key=lambda c: (miss(c), abs(c - dn_mm))))
+    flow_m3_per_s: float
+    dn_mm: float
+    headloss_m_per_km: float
+    ranges: Sequence[VelocityRange]
+    max_headloss_m_per_km: float | None
+
+    def miss(self, candidate_mm: float) -> float:
+        band = _band(self.ranges, candidate_mm)
+        velocity = self.flow_m3_per_s / (np.pi * (candidate_mm / 1000) ** 2 / 4)
+        miss = max(band.v_min - velocity, velocity - band.v_max, 0.0) / band.v_max
+        if self.max_headloss_m_per_km is not None:
+            loss = self.headloss_m_per_km * (self.dn_mm / candidate_mm) ** HW_DIAMETER_EXPONENT
+            miss += max(loss - self.max_headloss_m_per_km, 0.0) / self.max_headloss_m_per_km
+        return float(miss)
 
 
 @dataclass(frozen=True)
