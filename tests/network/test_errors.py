@@ -135,3 +135,10 @@ def test_unknown_pipe_in_an_accident_check(hand_inp: Path) -> None:
     with EpanetProject(inp_text(read_inp(hand_inp))) as project, pytest.raises(
             InputError, match=r"pipe: got 'P99'; not a link"):
         accident(project, "P99", 15.0)
+
+
+def test_tank_level_out_of_order_names_the_field(tmp_path: Path, shuozhou_raw: dict) -> None:  # type: ignore[type-arg]
+    shuozhou_raw["network"]["tanks"] = [{"id": "TK", "elevation_m": 1120, "init_level_m": 9,
+                                         "max_level_m": 6, "diameter_m": 20}]
+    with pytest.raises(InputError, match=r"network.tanks\[0\].init_level_m: got 9"):
+        load_scenario(_scenario(tmp_path, shuozhou_raw))

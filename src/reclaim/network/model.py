@@ -152,6 +152,12 @@ def build_network(
                                                                 for m in network.nodes) > 1})
         raise InputError("network.nodes", duplicated[0], "node ids must be unique")
     pipes = {pipe.id: pipe for pipe in scenario.pipes}
+    tanks = {tank.id: tank for tank in network.tanks
+             if tank.in_service_from is None or tank.in_service_from <= year}
+    for tank in network.tanks:
+        if tank.id in nodes:
+            raise InputError("network.tanks", tank.id, "a tank id distinct from the node ids")
+    nodes_and_tanks: dict[str, object] = {**nodes, **{t.id: t for t in network.tanks}}
 
     model = wntr.network.WaterNetworkModel()
     model.options.hydraulic.inpfile_units = "LPS"
@@ -164,12 +170,14 @@ def build_network(
     for index, link in enumerate(network.links):
         where = f"network.links[{index}] (pipe {link.pipe})"
         for end in (link.from_node, link.to_node):
-            if end not in nodes:
-                raise InputError(where, end, "a node id of network.nodes")
+            if end not in nodes_and_tanks:
+                raise InputError(where, end, "a node id of network.nodes or network.tanks")
         if link.pipe in wired:
             raise InputError(where, link.pipe, "each pipe is wired once")
         wired.add(link.pipe)
         pipe = pipes.get(link.pipe)
+        if any(end not in nodes and end not in tanks for end in (link.from_node, link.to_node)):
+            continue  # joins a tank not yet in service
         if pipe is not None:
             if pipe.phase <= year:
                 laid[link.pipe] = _Laid(link.from_node, link.to_node, pipe.dn_mm, pipe.length_m,
@@ -203,7 +211,12 @@ def build_network(
         node_id: sum(per_use.values())
         for node_id, per_use in node_demands.items() if node_id not in used_nodes
     }
-    for node_id in sorted(used_nodes):
+    for tank in tanks.values():
+        if tank.id in used_nodes:
+            model.add_tank(tank.id, elevation=tank.elevation_m, init_level=tank.init_level_m,
+                           min_level=tank.min_level_m, max_level=tank.max_level_m,
+                           diameter=tank.diameter_m, coordinates=(tank.x or 0.0, tank.y or 0.0))
+    for node_id in sorted(used_nodes - set(tanks)):
         node = nodes[node_id]
         per_use = node_demands.get(node_id, {})
         coordinates = (node.x or 0.0, node.y or 0.0)

@@ -205,6 +205,30 @@ class NetworkSource(Strict):
     """Design head when the pump station gives none (e.g. a booster the plan leaves unsized)."""
 
 
+class NetworkTank(Strict):
+    """A storage tank, joined to the network by links like a node. The 24 h operations run
+    fills and drains it; the peak-hour steady solve holds it at its initial level."""
+
+    id: str
+    elevation_m: float
+    """Ground (bottom) elevation; levels are above it."""
+    init_level_m: NonNegativeFloat
+    min_level_m: NonNegativeFloat = 0.0
+    max_level_m: PositiveFloat
+    diameter_m: PositiveFloat
+    x: float | None = None
+    y: float | None = None
+    in_service_from: Year | None = None
+
+    @model_validator(mode="after")
+    def _levels_in_order(self) -> NetworkTank:
+        if not self.min_level_m <= self.init_level_m <= self.max_level_m:
+            raise InputError("init_level_m", self.init_level_m,
+                             f"between min_level_m {self.min_level_m:g} and "
+                             f"max_level_m {self.max_level_m:g}")
+        return self
+
+
 class Network(Strict):
     """Topology for hydraulics: nodes with elevations and the share of each use they draw,
     and the end nodes of each scenario pipe. `sources` ties plants and pump stations to nodes."""
@@ -212,6 +236,7 @@ class Network(Strict):
     nodes: list[Node]
     links: list[Link]
     sources: list[NetworkSource] = []
+    tanks: list[NetworkTank] = []
     min_free_head_m: PositiveFloat = 15.0
     default_hazen_williams_c: Annotated[float, Field(gt=0, le=200)] = 130.0
     illustrative: bool = True
