@@ -108,3 +108,11 @@ def test_sizing_lists_pipes_to_resize(branched: Path) -> None:
     resized = {p["pipe"] for p in out["pipes"] if p["verdict"] != "ok"}
     assert set(out["resize"]) <= resized
     assert all(p["v_min"] == 0.6 and p["v_max"] == 0.9 for p in out["pipes"])
+
+
+def test_simulate_scenario_reports_a_day_of_pump_energy() -> None:
+    run = _json("simulate", str(SHUOZHOU))
+    hours = [s["time_h"] for s in run["steps"]]
+    assert hours[0] == 0 and hours[-1] == 24
+    assert set(run["pump_energy_kwh"]) == {"pump1", "pump2", "pump3"}  # 2030: booster gone
+    assert all(kwh > 0 for kwh in run["pump_energy_kwh"].values())

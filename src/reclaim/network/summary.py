@@ -3,6 +3,7 @@ the HTTP service."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -99,8 +100,9 @@ def link_table(topology: Topology, solution: Solution) -> list[dict[str, Any]]:
 
 
 def period_summary(topology: Topology, states: Sequence[Solution]) -> dict[str, Any]:
-    """An extended-period run: per step the worst junction and total demand; per junction the
-    lowest free head over the period; per tank its level range."""
+    """An extended-period run: per step the worst junction, total demand, tank levels and pump
+    flows; per junction the lowest free head over the period; per pump its energy (power held
+    over each step, as EPANET accounts it)."""
     junctions = np.flatnonzero(topology.junctions)
     tanks = [i for i, kind in enumerate(topology.node_kinds) if kind == "tank"]
     steps = []
@@ -118,7 +120,14 @@ def period_summary(topology: Topology, states: Sequence[Solution]) -> dict[str, 
             "pump_flow_m3_per_s": {topology.link_ids[i]: _number(state.flow_m3_per_s[i])
                                    for i, k in enumerate(topology.link_kinds) if k == "pump"},
         })
+    pumps = [i for i, kind in enumerate(topology.link_kinds) if kind == "pump"]
+    energy = dict.fromkeys((topology.link_ids[i] for i in pumps), 0.0)
+    for state, following in itertools.pairwise(states):
+        hours = (following.time_s - state.time_s) / 3600
+        for i in pumps:
+            energy[topology.link_ids[i]] += float(state.pump_power_kw[i]) * hours
     return {
         "steps": steps,
         "lowest_free_head_m": {topology.node_ids[int(i)]: _number(lowest[i]) for i in junctions},
+        "pump_energy_kwh": {pump: _number(kwh) for pump, kwh in energy.items()},
     }
