@@ -116,3 +116,15 @@ def test_simulate_scenario_reports_a_day_of_pump_energy() -> None:
     assert hours[0] == 0 and hours[-1] == 24
     assert set(run["pump_energy_kwh"]) == {"pump1", "pump2", "pump3"}  # 2030: booster gone
     assert all(kwh > 0 for kwh in run["pump_energy_kwh"].values())
+
+
+def test_n1_on_a_dask_scheduler_address(branched: Path) -> None:
+    from distributed import LocalCluster
+
+    local = _json("n1", str(branched), "--min-head", "5")
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                      dashboard_address=None) as cluster:
+        remote = _json("n1", str(branched), "--min-head", "5",
+                       "--scheduler", cluster.scheduler_address, "--chunk-size", "2")
+    assert remote["critical_pipes"] == local["critical_pipes"]
+    assert [c["case"] for c in remote["cases"]] == [c["case"] for c in local["cases"]]

@@ -1,8 +1,9 @@
 """`reclaim network …`: solve a network (an EPANET .inp or a planning scenario) and check it.
 
 Every command takes NET.inp or SCENARIO.yaml. A scenario is built for one horizon (--year, default
-the last) at its peak-hour factor, with its own free-head limit; an .inp is solved as written,
-its demands times --peak-factor (default 1), against --min-head (default 15 m, seed 001 §4.3.2).
+the last) at its peak-hour factor, with its own free-head limit; an .inp is solved as written at
+time 0 (its patterns' first period), its demands times --peak-factor (default 1), against
+--min-head (default 15 m, seed 001 §4.3.2). `simulate` runs the whole period instead.
 """
 
 from __future__ import annotations
