@@ -142,3 +142,11 @@ def test_tank_level_out_of_order_names_the_field(tmp_path: Path, shuozhou_raw: d
                                          "max_level_m": 6, "diameter_m": 20}]
     with pytest.raises(InputError, match=r"network.tanks\[0\].init_level_m: got 9"):
         load_scenario(_scenario(tmp_path, shuozhou_raw))
+
+
+def test_engine_reports_epanets_own_detail_naming_the_element() -> None:
+    # Straight to the engine (no reader pre-check): EPANET's report line names node and section.
+    with pytest.raises(EngineError) as error:
+        EpanetProject(HAND_INP.replace("P5 N3 N4 700 150 100", "P5 N3 N9 700 150 100"))
+    assert error.value.code == 200
+    assert "Error 203: undefined node N9 in [PIPES] section" in str(error.value)
