@@ -141,3 +141,12 @@ def test_head_loss_limit_flags_and_resizes(project: EpanetProject) -> None:
             fits = [d for d in standard
                     if check.headloss_m_per_km * (check.dn_mm / d) ** 4.871 <= limit]
             assert check.suggested_dn_mm == min(fits, key=lambda d: abs(d - check.dn_mm))
+
+
+def test_pump_head_search_is_bounded(project: EpanetProject) -> None:
+    from reclaim.network.engine import EngineError
+
+    # 1000 m of free head would need the pump's 60 m design head scaled far beyond 8×.
+    with pytest.raises(EngineError, match="no pump head up to 8× the current one reaches 1000 m"):
+        checks.required_pump_heads(project, 1000.0)
+    assert project.pump_curve(project.pump_indices[0])[1].tolist() == [80.0, 60.0, 0.0]

@@ -414,7 +414,8 @@ def pump_head_command(
     payload = {**_about(loaded), "target_m": loaded.limit_m, "pumps": summary.rows(heads),
                "at_required_head": summary.head_check(check)}
     _emit(payload, output, [_table(
-        f"Pump head for {loaded.limit_m:g} m at the worst point ({check.worst.node})",
+        f"Pump head for {loaded.limit_m:g} m at the worst point (then {check.worst.node} at "
+        f"{check.worst.free_head_m:.2f} m)",
         ["pump", "design flow L/s", "head now m", "head needed m"],
         [[h.pump, _ls(h.design_flow_m3_per_s), h.current_head_m, h.required_head_m]
          for h in heads])])

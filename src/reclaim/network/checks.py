@@ -32,7 +32,9 @@ HEAD_TOLERANCE_M = 1.0e-3
 SECONDS_PER_HOUR = 3_600.0
 KG_PER_T = 1_000.0
 MAX_BISECTIONS = 60
-MAX_HEAD_DOUBLINGS = 12
+MAX_HEAD_DOUBLINGS = 3
+"""The pump-head search stops at 2³ = 8× the current heads: past that no pump answers the
+shortfall, the pipes do (a search bound, not a design coefficient)."""
 HW_DIAMETER_EXPONENT = 4.871
 """Hazen–Williams: head loss ∝ d^-4.871 at a given flow (EPANET 2.2 Users Manual, Table 3.1)."""
 
@@ -194,12 +196,12 @@ def required_pump_heads(
         low, high = 0.0, 1.0
         doublings = 0
         while worst_at(high).worst.free_head_m < target_m:
-            low, high = high, high * 2
-            doublings += 1
-            if doublings > MAX_HEAD_DOUBLINGS:
+            if doublings == MAX_HEAD_DOUBLINGS:
                 raise EngineError("pump", "unreachable",
                                   f"no pump head up to {high:g}× the current one reaches "
                                   f"{target_m:g} m at the worst point")
+            low, high = high, high * 2
+            doublings += 1
         for _ in range(MAX_BISECTIONS):
             middle = (low + high) / 2
             if worst_at(middle).worst.free_head_m < target_m:
