@@ -66,7 +66,7 @@ def test_n1_lists_the_pipe_whose_loss_cuts_a_user_off(branched: Path) -> None:
 
 
 def test_accident_pump_head_energy_and_simulate(branched: Path) -> None:
-    accident = _json("accident", str(branched), "--pipe", "P1", "--min-head", "5")
+    (accident,) = _json("accident", str(branched), "--pipe", "P1", "--min-head", "5")["accidents"]
     assert accident["pipe"] == "P1" and accident["check"]["worst_point"]["node"].startswith("N")
     pump = _json("pump-head", str(branched), "--target", "20")
     assert pump["at_required_head"]["worst_point"]["free_head_m"] == pytest.approx(20, abs=1e-3)
@@ -75,6 +75,16 @@ def test_accident_pump_head_energy_and_simulate(branched: Path) -> None:
     run = _json("simulate", str(EXAMPLES / "Net1.inp"))
     assert run["steps"][-1]["time_h"] == 24  # Net1's duration
     assert "2" in run["steps"][0]["tank_level_m"]  # Net1's tank
+
+
+def test_accident_defaults_to_the_main_at_the_pump_outlet(hand_inp: Path) -> None:
+    # P1 and P2 leave the pump's outlet N1; the main is the one the hand solution loads most.
+    from tests.network.test_validation import _hand_solution
+
+    flows, _ = _hand_solution()
+    main = max(("P1", "P2"), key=lambda pipe: abs(flows[pipe]))
+    (outlet,) = _json("accident", str(hand_inp), "--min-head", "5")["accidents"]
+    assert outlet["pipe"] == main
 
 
 def test_samples_from_the_scenario_sensitivity() -> None:

@@ -278,21 +278,28 @@ def energy_command(
 @reports_input_errors
 def accident_command(
     source: Path = SourceArg,
-    pipe: str = typer.Option(..., "--pipe", help="The pipe out of service."),
+    pipe: list[str] | None = typer.Option(None, "--pipe", help="The pipe out of service "
+                                          "(repeat for several; default: the main at each "
+                                          "pump outlet, seed 001 §4.3.2)."),
     year: int | None = YearOpt,
     min_head: float | None = MinHeadOpt,
     peak_factor: float | None = PeakOpt,
     output: Format = FormatOpt,
 ) -> None:
-    """Accident check (事故校核): one pipe closed, solved pressure-driven."""
+    """Accident check (事故校核): a pipe closed, solved pressure-driven, one pipe at a time."""
     loaded = _load(source, year, min_head, peak_factor)
     with EpanetProject(inp_text(loaded.model)) as project:
-        result = checks.accident(project, pipe, loaded.limit_m)
-    payload = {**_about(loaded), **summary.accident(result)}
-    tables = ([] if result.check is None
-              else [_check_table(f"Pipe {pipe} out of service", payload["check"])])
-    if result.error is not None:
-        err_console.print(f"pipe {pipe}: {result.error}")
+        chosen = pipe or checks.pump_outlet_mains(
+            project.topology, checks.peak_hour(project, loaded.limit_m).solution)
+        results = [checks.accident(project, name, loaded.limit_m) for name in chosen]
+    payload = {**_about(loaded), "limit_m": loaded.limit_m,
+               "accidents": [summary.accident(r) for r in results]}
+    tables = []
+    for result, entry in zip(results, payload["accidents"], strict=True):
+        if result.error is not None:
+            err_console.print(f"pipe {result.pipe}: {result.error}")
+        else:
+            tables.append(_check_table(f"Pipe {result.pipe} out of service", entry["check"]))
     _emit(payload, output, tables)
 
 

@@ -160,6 +160,22 @@ def accident(project: EpanetProject, pipe_id: str, limit_m: float) -> AccidentRe
         project.set_demand_model(DemandModel())
 
 
+def pump_outlet_mains(topology: Topology, solution: Solution) -> list[str]:
+    """For each running pump, the pipe leaving its outlet node with the largest flow — the main
+    the plan takes out in its accident check (seed 001 §4.3.2: 通常选取水泵出口附近的主干管)."""
+    mains: list[str] = []
+    for pump in (i for i, kind in enumerate(topology.link_kinds) if kind == "pump"):
+        outlet = topology.end_node[pump]
+        touching = [i for i in np.flatnonzero(topology.pipes)
+                    if outlet in (topology.start_node[i], topology.end_node[i])
+                    and not topology.check_valve[i]]
+        if touching and solution.flow_m3_per_s[pump] > SERVED_TOLERANCE:
+            main = max(touching, key=lambda i: abs(float(solution.flow_m3_per_s[i])))
+            if topology.link_ids[main] not in mains:
+                mains.append(topology.link_ids[main])
+    return mains
+
+
 @dataclass(frozen=True)
 class PumpHead:
     """Head a pump needs at its design flow so that the worst point keeps the target."""
