@@ -198,6 +198,7 @@ def check_command(
         "pipes": summary.rows(pipes),
         "pumps": summary.rows(energy),
         "nodes": summary.node_table(topology, peak.solution),
+        "links": summary.link_table(topology, peak.solution),
     }
     if inp_out is not None:
         write_inp(loaded.model, inp_out)

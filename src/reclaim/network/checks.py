@@ -18,7 +18,6 @@ from reclaim.network.engine import (
     DemandModel,
     EngineError,
     EpanetProject,
-    FloatArray,
     Solution,
     Topology,
 )
@@ -389,8 +388,3 @@ def pump_energy(
             else kwh * grid_kg_co2_per_kwh / KG_PER_T,
         ))
     return result
-
-
-def free_heads(topology: Topology, solution: Solution) -> FloatArray:
-    """Free (pressure) head of every node: head − ground elevation (m)."""
-    return solution.head_m - topology.elevation_m

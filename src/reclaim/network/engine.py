@@ -284,12 +284,6 @@ class EpanetProject:
             model.exponent,
         )
 
-    def set_demand_multiplier(self, multiplier: float) -> None:
-        """Scale every demand (EPANET's global demand multiplier), e.g. the peak-hour factor."""
-        if not multiplier > 0:
-            raise InputError("demand_multiplier", multiplier, "must be > 0")
-        en.setoption(self._handle, en.DEMANDMULT, multiplier)
-
     def set_base_demands(self, demand_m3_per_s: FloatArray) -> None:
         """Replace the first base demand of every junction (m³/s, in node order)."""
         for i, kind in enumerate(self.topology.node_kinds):
@@ -387,11 +381,6 @@ class EpanetProject:
         finally:
             en.settimeparam(ph, en.DURATION, previous)
         return states
-
-    @property
-    def duration_s(self) -> int:
-        """Simulation duration set in the .inp (s)."""
-        return int(en.gettimeparam(self._handle, en.DURATION))
 
     @property
     def pump_indices(self) -> list[int]:
