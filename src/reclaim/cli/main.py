@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from reclaim.cli.network import network_app
 from reclaim.cli.plan import plan_app
 from reclaim.cli.quality import quality_app
 
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.add_typer(plan_app, name="plan")
 app.add_typer(quality_app, name="quality")
+app.add_typer(network_app, name="network")
 
 
 @app.callback()

@@ -180,19 +180,63 @@ class Node(Strict):
 
 
 class Link(Strict):
-    """Where a scenario pipe runs: its end nodes."""
+    """Where a scenario pipe runs: its end nodes. A link whose `pipe` is not in `pipes` (the
+    plan lists only new pipes) is an existing pipe and gives its own DN and length."""
 
     pipe: str
     from_node: str
     to_node: str
+    dn_mm: Annotated[int, Field(gt=0, le=4000)] | None = None
+    length_m: LengthM | None = None
+    hazen_williams_c: Annotated[float, Field(gt=0, le=200)] | None = None
+    check_valve: bool = False
+    """Flow only from `from_node` to `to_node` (e.g. the bypass of an in-line booster)."""
+
+
+class NetworkSource(Strict):
+    """A pump station feeding the network: it lifts from its plant's clear well (at the ground
+    elevation of `node`) or, for an in-line booster, from `suction_node`, into `node`."""
+
+    plant: str
+    pump_station: str
+    node: str
+    suction_node: str | None = None
+    head_m: PositiveFloat | None = None
+    """Design head when the pump station gives none (e.g. a booster the plan leaves unsized)."""
+
+
+class NetworkTank(Strict):
+    """A storage tank, joined to the network by links like a node. The 24 h operations run
+    fills and drains it; the peak-hour steady solve holds it at its initial level."""
+
+    id: str
+    elevation_m: float
+    """Ground (bottom) elevation; levels are above it."""
+    init_level_m: NonNegativeFloat
+    min_level_m: NonNegativeFloat = 0.0
+    max_level_m: PositiveFloat
+    diameter_m: PositiveFloat
+    x: float | None = None
+    y: float | None = None
+    in_service_from: Year | None = None
+
+    @model_validator(mode="after")
+    def _levels_in_order(self) -> NetworkTank:
+        if not self.min_level_m <= self.init_level_m <= self.max_level_m:
+            raise InputError("init_level_m", self.init_level_m,
+                             f"between min_level_m {self.min_level_m:g} and "
+                             f"max_level_m {self.max_level_m:g}")
+        return self
 
 
 class Network(Strict):
     """Topology for hydraulics: nodes with elevations and the share of each use they draw,
-    and the end nodes of each scenario pipe. Plants and pump stations name their node."""
+    and the end nodes of each scenario pipe. `sources` ties plants and pump stations to nodes."""
 
     nodes: list[Node]
     links: list[Link]
+    sources: list[NetworkSource] = []
+    tanks: list[NetworkTank] = []
     min_free_head_m: PositiveFloat = 15.0
     default_hazen_williams_c: Annotated[float, Field(gt=0, le=200)] = 130.0
     illustrative: bool = True

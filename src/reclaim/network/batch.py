@@ -1,0 +1,200 @@
+"""Scenario batches: N-1 over every pipe, demand samples from the planning sensitivity.
+
+A batch runs in one process on one open EPANET project: each case changes the project in place
+(close a pipe, load new demands), solves pressure-driven, is read and is undone. On request the
+cases are split into chunks run on a Dask cluster, each worker opening the .inp text once per
+chunk. Every case ends in a result or in an error naming the case; none can hang (EPANET's
+trial limit bounds each solve).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from reclaim.errors import InputError
+from reclaim.network.checks import HEAD_TOLERANCE_M, SERVED_TOLERANCE, UNSERVED_FRACTION
+from reclaim.network.engine import DemandModel, EngineError, EpanetProject, FloatArray
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+Progress = Callable[[int, int], None]
+"""Called with (cases done, cases in all) as a batch advances."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One scenario of a batch: pipes closed and, optionally, new base demands (m³/s per node,
+    in the project's node order)."""
+
+    label: str
+    closed_links: tuple[int, ...] = ()
+    base_demand_m3_per_s: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """Outcome of one case against the free-head limit, solved pressure-driven."""
+
+    label: str
+    worst_node: str | None
+    worst_free_head_m: float
+    users_below_limit: tuple[str, ...]
+    users_unserved: tuple[str, ...]
+    delivered_fraction: float
+    required_m3_per_s: float
+    error: str | None = None
+
+    @property
+    def passes(self) -> bool:
+        """Every user keeps the limit and is served in full."""
+        return self.error is None and not self.users_below_limit and not self.users_unserved
+
+
+def n1_cases(project: EpanetProject, pipes: Sequence[str] | None = None) -> list[Case]:
+    """One case per pipe, that pipe closed: the named pipes, or every pipe of the network but
+    those with a check valve (EPANET cannot close them; see `check_valve_pipes`)."""
+    topology = project.topology
+    if pipes is None:
+        indices = [i for i, kind in enumerate(topology.link_kinds)
+                   if kind == "pipe" and not topology.check_valve[i]]
+    else:
+        indices = [topology.link_index(p) for p in pipes]
+    return [Case(label=topology.link_ids[i], closed_links=(i,)) for i in indices]
+
+
+def check_valve_pipes(project: EpanetProject) -> list[str]:
+    """Pipes left out of a default N-1: they carry a check valve EPANET will not close."""
+    topology = project.topology
+    return [topology.link_ids[i] for i in np.flatnonzero(topology.check_valve)]
+
+
+def demand_cases(project: EpanetProject,
+                 samples: Sequence[Mapping[str, float]]) -> list[Case]:
+    """One case per demand sample: {node id: base demand m³/s}; nodes left out keep 0."""
+    topology = project.topology
+    cases = []
+    for number, sample in enumerate(samples):
+        demand = np.zeros(len(topology.node_ids))
+        for node, value in sample.items():
+            demand[topology.node_index(node)] = value
+        cases.append(Case(label=f"sample {number}", base_demand_m3_per_s=tuple(demand)))
+    return cases
+
+
+def run_cases(
+    project: EpanetProject,
+    cases: Sequence[Case],
+    limit_m: float,
+    on_progress: Progress | None = None,
+) -> list[CaseResult]:
+    """Run every case on this open project, pressure-driven at `limit_m`, and restore it."""
+    topology = project.topology
+    junctions = topology.junctions
+    elevation = topology.elevation_m
+    base = project.base_demands_m3_per_s()
+    project.set_demand_model(DemandModel(pressure_driven=True, required_m=limit_m))
+    results: list[CaseResult] = []
+    try:
+        with project.steady():
+            for done, case in enumerate(cases, start=1):
+                if case.base_demand_m3_per_s is not None:
+                    project.set_base_demands(np.asarray(case.base_demand_m3_per_s))
+                try:
+                    with project.links_closed(case.closed_links):
+                        project.run_steady()
+                        head = project.head_m()
+                        delivered = project.demand_m3_per_s()
+                        required = project.required_demand_m3_per_s()
+                    results.append(_evaluate(case.label, topology.node_ids, junctions,
+                                             head - elevation, delivered, required, limit_m))
+                except EngineError as error:
+                    results.append(CaseResult(case.label, None, float("nan"), (), (), 0.0, 0.0,
+                                              error=str(error)))
+                finally:
+                    if case.base_demand_m3_per_s is not None:
+                        project.set_base_demands(base)
+                if on_progress is not None:
+                    on_progress(done, len(cases))
+    finally:
+        project.set_demand_model(DemandModel())
+    return results
+
+
+def _evaluate(label: str, node_ids: Sequence[str], junctions: np.ndarray,
+              free_head: FloatArray, delivered: FloatArray, required: FloatArray,
+              limit_m: float) -> CaseResult:
+    users = junctions & (required > SERVED_TOLERANCE)
+    if not users.any():
+        users = junctions
+    user_heads = np.where(users, free_head, np.inf)
+    worst = int(np.argmin(user_heads))
+    below = users & (free_head < limit_m - HEAD_TOLERANCE_M)
+    unserved = users & (required > SERVED_TOLERANCE) & (delivered < UNSERVED_FRACTION * required)
+    total_required = float(required[users].sum())
+    total_delivered = float(delivered[users].sum())
+    fraction = total_delivered / total_required if total_required > SERVED_TOLERANCE else 1.0
+    return CaseResult(
+        label=label,
+        worst_node=node_ids[worst],
+        worst_free_head_m=float(free_head[worst]),
+        users_below_limit=tuple(node_ids[int(i)] for i in np.flatnonzero(below)),
+        users_unserved=tuple(node_ids[int(i)] for i in np.flatnonzero(unserved)),
+        delivered_fraction=min(fraction, 1.0),
+        required_m3_per_s=total_required,
+    )
+
+
+def _run_chunk(inp_text: str, cases: Sequence[Case], limit_m: float) -> list[CaseResult]:
+    """A Dask task: open the network once and run a chunk of cases."""
+    with EpanetProject(inp_text) as project:
+        return run_cases(project, cases, limit_m)
+
+
+def run_cases_on_dask(
+    inp_text: str,
+    cases: Sequence[Case],
+    limit_m: float,
+    scheduler: str | Client,
+    chunk_size: int = 64,
+    on_progress: Progress | None = None,
+    connect_timeout_s: float = 10.0,
+) -> list[CaseResult]:
+    """Run the cases on a Dask cluster (a scheduler address or a `distributed.Client`), in
+    chunks of `chunk_size` cases, results in the order of `cases`."""
+    from distributed import Client, as_completed  # a Dask batch only: a slow import
+
+    if chunk_size < 1:
+        raise InputError("chunk_size", chunk_size, "must be ≥ 1")
+    client = (scheduler if isinstance(scheduler, Client)
+              else _connect(str(scheduler), connect_timeout_s))
+    try:
+        chunks = [list(cases[i:i + chunk_size]) for i in range(0, len(cases), chunk_size)]
+        text = client.scatter(inp_text, broadcast=True)
+        futures = [client.submit(_run_chunk, text, chunk, limit_m, pure=False)
+                   for chunk in chunks]
+        order = {future.key: number for number, future in enumerate(futures)}
+        by_chunk: dict[int, list[CaseResult]] = {}
+        done = 0
+        for future in as_completed(futures):
+            by_chunk[order[future.key]] = future.result()
+            done += len(by_chunk[order[future.key]])
+            if on_progress is not None:
+                on_progress(done, len(cases))
+        return [result for number in range(len(chunks)) for result in by_chunk[number]]
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
+def _connect(address: str, timeout_s: float) -> Client:
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=f"{timeout_s}s")
+    except OSError as error:
+        raise InputError("scheduler", address, f"a reachable Dask scheduler ({error})") from None

@@ -1,0 +1,133 @@
+"""Results as plain JSON-ready dicts (SI, units in the keys), shared by the command line and
+the HTTP service."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+
+from reclaim.network.batch import CaseResult
+from reclaim.network.checks import (
+    AccidentResult,
+    HeadCheck,
+    NodeState,
+    PipeCheck,
+    PumpEnergy,
+    PumpHead,
+)
+from reclaim.network.engine import Solution, Topology
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) or math.isinf(value) else round(float(value), 6)
+
+
+def node_state(state: NodeState) -> dict[str, Any]:
+    """One user node: free head, demand asked and delivered, served fraction."""
+    return {
+        "node": state.node,
+        "free_head_m": _number(state.free_head_m),
+        "required_m3_per_s": _number(state.required_m3_per_s),
+        "delivered_m3_per_s": _number(state.delivered_m3_per_s),
+        "served_fraction": _number(state.served_fraction),
+    }
+
+
+def head_check(check: HeadCheck) -> dict[str, Any]:
+    """Worst point, pass/fail and the users short of the limit."""
+    return {
+        "limit_m": check.limit_m,
+        "passes": check.passes,
+        "worst_point": node_state(check.worst),
+        "users_below_limit": [node_state(s) for s in check.below_limit],
+        "users_unserved": [s.node for s in check.unserved],
+        "delivered_fraction": _number(check.delivered_fraction),
+    }
+
+
+def accident(result: AccidentResult) -> dict[str, Any]:
+    """One pipe out of service."""
+    return {"pipe": result.pipe, "error": result.error,
+            "check": None if result.check is None else head_check(result.check)}
+
+
+def case(result: CaseResult) -> dict[str, Any]:
+    """One batch case (an N-1 outage or a demand sample)."""
+    return {
+        "case": result.label,
+        "passes": result.passes,
+        "worst_node": result.worst_node,
+        "worst_free_head_m": _number(result.worst_free_head_m),
+        "users_below_limit": list(result.users_below_limit),
+        "users_unserved": list(result.users_unserved),
+        "delivered_fraction": _number(result.delivered_fraction),
+        "error": result.error,
+    }
+
+
+def rows(items: Sequence[PipeCheck | PumpEnergy | PumpHead]) -> list[dict[str, Any]]:
+    """Dataclass rows with floats rounded for reading."""
+    return [{k: _number(v) if isinstance(v, float) else v for k, v in asdict(item).items()}
+            for item in items]
+
+
+def node_table(topology: Topology, solution: Solution) -> list[dict[str, Any]]:
+    """Every node's head, free head and demand at one state."""
+    free = solution.head_m - topology.elevation_m
+    return [
+        {"node": node, "kind": topology.node_kinds[i],
+         "elevation_m": _number(topology.elevation_m[i]), "head_m": _number(solution.head_m[i]),
+         "free_head_m": _number(free[i]) if topology.node_kinds[i] == "junction" else None,
+         "demand_m3_per_s": _number(solution.demand_m3_per_s[i])}
+        for i, node in enumerate(topology.node_ids)
+    ]
+
+
+def link_table(topology: Topology, solution: Solution) -> list[dict[str, Any]]:
+    """Every link's flow, velocity and status at one state."""
+    return [
+        {"link": link, "kind": topology.link_kinds[i],
+         "flow_m3_per_s": _number(solution.flow_m3_per_s[i]),
+         "velocity_m_per_s": _number(solution.velocity_m_per_s[i]),
+         "open": bool(solution.link_open[i])}
+        for i, link in enumerate(topology.link_ids)
+    ]
+
+
+def period_summary(topology: Topology, states: Sequence[Solution]) -> dict[str, Any]:
+    """An extended-period run: per step the worst junction, total demand, tank levels and pump
+    flows; per junction the lowest free head over the period; per pump its energy (power held
+    over each step, as EPANET accounts it)."""
+    junctions = np.flatnonzero(topology.junctions)
+    tanks = [i for i, kind in enumerate(topology.node_kinds) if kind == "tank"]
+    steps = []
+    lowest = np.full(len(topology.node_ids), np.inf)
+    for state in states:
+        free = state.head_m - topology.elevation_m
+        worst = int(junctions[np.argmin(free[junctions])]) if junctions.size else 0
+        lowest = np.minimum(lowest, free)
+        steps.append({
+            "time_h": round(state.time_s / 3600, 4),
+            "worst_node": topology.node_ids[worst],
+            "worst_free_head_m": _number(free[worst]),
+            "demand_m3_per_s": _number(state.demand_m3_per_s[junctions].sum()),
+            "tank_level_m": {topology.node_ids[i]: _number(free[i]) for i in tanks},
+            "pump_flow_m3_per_s": {topology.link_ids[i]: _number(state.flow_m3_per_s[i])
+                                   for i, k in enumerate(topology.link_kinds) if k == "pump"},
+        })
+    pumps = [i for i, kind in enumerate(topology.link_kinds) if kind == "pump"]
+    energy = dict.fromkeys((topology.link_ids[i] for i in pumps), 0.0)
+    for state, following in itertools.pairwise(states):
+        hours = (following.time_s - state.time_s) / 3600
+        for i in pumps:
+            energy[topology.link_ids[i]] += float(state.pump_power_kw[i]) * hours
+    return {
+        "steps": steps,
+        "lowest_free_head_m": {topology.node_ids[int(i)]: _number(lowest[i]) for i in junctions},
+        "pump_energy_kwh": {pump: _number(kwh) for pump, kwh in energy.items()},
+    }
