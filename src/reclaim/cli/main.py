@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from reclaim.cli.market import app as market_app
+
 app = typer.Typer(
     name="reclaim",
     help="Plan, check, simulate, trade and operate a reclaimed-water (再生水) system.",
@@ -15,3 +17,6 @@ app = typer.Typer(
 @app.callback()
 def main() -> None:
     """reclaim: one platform for the reclaimed-water chain of a water-scarce city."""
+
+
+app.add_typer(market_app)
