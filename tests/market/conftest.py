@@ -20,7 +20,7 @@ from reclaim.market.rules import ExchangeRules
 from reclaim.service.app import create_app
 from reclaim.service.context import ExchangeContext
 from reclaim.store.db import Database
-from tests.market.helpers import Api, Clock
+from tests.market.helpers import FAST_HASHER, Api, Clock
 
 PG_URL = os.environ.get(
     "RECLAIM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/reclaim_test"
@@ -85,7 +85,11 @@ def clock() -> Clock:
 def api(backend: Backend, clock: Clock, rules: ExchangeRules) -> Iterator[Api]:
     """The HTTP API over the backend, with a regulator already registered."""
     context = ExchangeContext(
-        db=backend.db, rules=rules, schedules=load_price_schedules(), clock=clock
+        db=backend.db,
+        rules=rules,
+        schedules=load_price_schedules(),
+        clock=clock,
+        hasher=FAST_HASHER,
     )
     with TestClient(create_app(context), raise_server_exceptions=True) as client:
         yield Api(client, backend.db, rules, clock)

@@ -15,7 +15,9 @@ from tests.market.helpers import Api
 
 LINGSHI_RIGHTS_M3_PER_YEAR = 720 * 10_000  # seed 000: 720 万立方米/年
 TERM_YEARS = 5  # seed 000: 为期 5 年
-LOT_M3_PER_YEAR = LINGSHI_RIGHTS_M3_PER_YEAR // 3  # three coking companies, equal lots (illustrative)
+LOT_M3_PER_YEAR = (
+    LINGSHI_RIGHTS_M3_PER_YEAR // 3
+)  # three coking companies, equal lots (illustrative)
 HONGYUAN_DAILY_M3 = 2000  # seed 000: 每天 2000 立方米的再生水 … 直达生产一线
 LINGSHI_RECLAIMED_M3_PER_DAY = 27_400  # seed 000: 13 plants, 1000 多万 m³/yr (≈ 27 400 m³/d)
 LINGSHI_SEWAGE_M3_PER_DAY = 35_000  # illustrative: the seed gives no sewage figure
@@ -79,21 +81,55 @@ def test_lingshi_story(api: Api) -> None:
         )
     )
     assert right["state"] == "active"
-    lot = {"annual_volume_m3": LOT_M3_PER_YEAR, "daily_max_m3": 7_000,
-           "term_start": term_start, "term_end": term_end, "delivery_point": "焦化园区"}
+    lot = {
+        "annual_volume_m3": LOT_M3_PER_YEAR,
+        "daily_max_m3": 7_000,
+        "term_start": term_start,
+        "term_end": term_end,
+        "delivery_point": "焦化园区",
+    }
     closes_at = (api.clock() + timedelta(days=3)).isoformat()
 
     # 2. three lots: an ascending auction, a sealed auction, a negotiated transfer
-    open_lot = api.ok(api.post("/listings", "bureau", {
-        "right_id": right["id"], "mode": "ascending", **lot,
-        "reserve_yuan_per_m3": str(SHUOZHOU_INDUSTRIAL_PRICE), "closes_at": closes_at}))
-    sealed_lot = api.ok(api.post("/listings", "bureau", {
-        "right_id": right["id"], "mode": "sealed", **lot,
-        "reserve_yuan_per_m3": str(SHUOZHOU_INDUSTRIAL_PRICE), "closes_at": closes_at}))
-    negotiated = api.ok(api.post("/listings", "bureau", {
-        "right_id": right["id"], "mode": "negotiated", **lot,
-        "reserve_yuan_per_m3": str(SHUOZHOU_INDUSTRIAL_PRICE),
-        "counterparty_id": api.ids["coking3"]}))
+    open_lot = api.ok(
+        api.post(
+            "/listings",
+            "bureau",
+            {
+                "right_id": right["id"],
+                "mode": "ascending",
+                **lot,
+                "reserve_yuan_per_m3": str(SHUOZHOU_INDUSTRIAL_PRICE),
+                "closes_at": closes_at,
+            },
+        )
+    )
+    sealed_lot = api.ok(
+        api.post(
+            "/listings",
+            "bureau",
+            {
+                "right_id": right["id"],
+                "mode": "sealed",
+                **lot,
+                "reserve_yuan_per_m3": str(SHUOZHOU_INDUSTRIAL_PRICE),
+                "closes_at": closes_at,
+            },
+        )
+    )
+    negotiated = api.ok(
+        api.post(
+            "/listings",
+            "bureau",
+            {
+                "right_id": right["id"],
+                "mode": "negotiated",
+                **lot,
+                "reserve_yuan_per_m3": str(SHUOZHOU_INDUSTRIAL_PRICE),
+                "counterparty_id": api.ids["coking3"],
+            },
+        )
+    )
     mine = api.ok(api.get("/rights", "bureau"), 200)
     assert mine[0]["reserved_annual_m3"] == 3 * LOT_M3_PER_YEAR
 
@@ -154,19 +190,32 @@ def test_lingshi_story(api: Api) -> None:
 
     # 6. deliveries billed: Hongyuan's 2000 m³ a day at 3.00 元/m³
     hongyuan_contract = contracts[0]
-    bill = api.ok(api.post(
-        f"/contracts/{hongyuan_contract['id']}/deliveries", "baojing",
-        {"day": "2021-08-25", "volume_m3": HONGYUAN_DAILY_M3}))
+    bill = api.ok(
+        api.post(
+            f"/contracts/{hongyuan_contract['id']}/deliveries",
+            "baojing",
+            {"day": "2021-08-25", "volume_m3": HONGYUAN_DAILY_M3},
+        )
+    )
     amount = HONGYUAN_DAILY_M3 * Decimal("3.00")
     assert Decimal(bill["amount_yuan"]) == amount == Decimal("6000.00")
     assert Decimal(bill["exchange_fee_yuan"]) == amount * FEE_RATE
     assert Decimal(bill["treatment_feedback_yuan"]) == amount * FEEDBACK_SHARE
     assert Decimal(bill["seller_net_yuan"]) == amount * (1 - FEE_RATE - FEEDBACK_SHARE)
-    twice = api.post(f"/contracts/{hongyuan_contract['id']}/deliveries", "baojing",
-                     {"day": "2021-08-25", "volume_m3": 10})
+    twice = api.post(
+        f"/contracts/{hongyuan_contract['id']}/deliveries",
+        "baojing",
+        {"day": "2021-08-25", "volume_m3": 10},
+    )
     assert twice.status_code == 409 and twice.json()["field"] == "day"
-    assert api.post(f"/contracts/{hongyuan_contract['id']}/deliveries", "jiuxin",
-                    {"day": "2021-08-26", "volume_m3": 10}).status_code == 404
+    assert (
+        api.post(
+            f"/contracts/{hongyuan_contract['id']}/deliveries",
+            "jiuxin",
+            {"day": "2021-08-26", "volume_m3": 10},
+        ).status_code
+        == 404
+    )
     assert api.ok(api.get("/bills", "jiuxin"), 200) == []
     assert len(api.ok(api.get("/bills", "hongyuan"), 200)) == 1
 
@@ -174,9 +223,16 @@ def test_lingshi_story(api: Api) -> None:
     # buyer's sector
     api.clock.advance(days=150)
     hongyuan_right = hongyuan_contract["right_id"]
-    resale_terms = {"right_id": hongyuan_right, "mode": "fixed", "annual_volume_m3": 600_000,
-                    "daily_max_m3": 1_000, "term_start": "2022-01-01", "term_end": term_end,
-                    "delivery_point": "焦化园区", "price_schedule": "tianjin"}
+    resale_terms = {
+        "right_id": hongyuan_right,
+        "mode": "fixed",
+        "annual_volume_m3": 600_000,
+        "daily_max_m3": 1_000,
+        "term_start": "2022-01-01",
+        "term_end": term_end,
+        "delivery_point": "焦化园区",
+        "price_schedule": "tianjin",
+    }
     outside = api.post("/listings", "hongyuan", {**resale_terms, "term_end": "2027-01-01"})
     assert outside.status_code == 422 and outside.json()["field"] == "term_end"
     resale = api.ok(api.post("/listings", "hongyuan", resale_terms))
@@ -193,8 +249,13 @@ def test_lingshi_story(api: Api) -> None:
     assert new_right["parent_id"] == hongyuan_right and new_right["annual_volume_m3"] == 600_000
 
     # 8. fees fed back to treatment from every payment
-    api.ok(api.post(f"/contracts/{resale_contract['id']}/deliveries", "baojing",
-                    {"day": "2022-02-01", "volume_m3": 1_000}))
+    api.ok(
+        api.post(
+            f"/contracts/{resale_contract['id']}/deliveries",
+            "baojing",
+            {"day": "2022-02-01", "volume_m3": 1_000},
+        )
+    )
     balances = api.ok(api.get("/ledger/balances", "regulator"), 200)
     resale_amount = 1_000 * TIANJIN_INDUSTRIAL_PRICE
     treatment = f"treatment:region:{region['id']}"

@@ -19,7 +19,6 @@ from reclaim.store.models import Account, Token
 from reclaim.store.registry import Actor
 
 TOKEN_BYTES = 32
-_hasher = PasswordHasher()
 bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token")
 
 
@@ -31,15 +30,15 @@ class AuthError(Exception):
         super().__init__(reason)
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of the password."""
-    return _hasher.hash(password)
+def hash_password(password: str, hasher: PasswordHasher | None = None) -> str:
+    """An argon2id hash of the password (argon2-cffi's default cost unless `hasher` is given)."""
+    return (hasher or PasswordHasher()).hash(password)
 
 
 def password_matches(password_hash: str, password: str) -> bool:
-    """True when `password` matches the stored hash."""
+    """True when `password` matches the stored hash (whose own parameters set the cost)."""
     try:
-        return _hasher.verify(password_hash, password)
+        return PasswordHasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from argon2 import PasswordHasher
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -47,6 +48,8 @@ class ExchangeContext:
     rules: ExchangeRules
     schedules: dict[str, PriceSchedule]
     clock: Callable[[], datetime] = field(default=utc_now)
+    hasher: PasswordHasher = field(default_factory=PasswordHasher)
+    """argon2id with argon2-cffi's default (RFC 9106) cost; tests may pass a cheaper one."""
 
     def read(self, work: Callable[[Session], T]) -> T:
         """Run a read in its own transaction."""

@@ -48,7 +48,7 @@ def register_account(
 ) -> JSONResponse:
     """Register a party (regulator: anyone; exchange operator: sellers and buyers)."""
     context = context_of(request)
-    password_hash = hash_password(payload.password)
+    password_hash = hash_password(payload.password, context.hasher)
     spec = AccountSpec(
         username=payload.username,
         password_hash=password_hash,
