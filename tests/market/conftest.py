@@ -35,6 +35,7 @@ class Backend:
         self.kind = kind
         self.schema: str | None = None
         if kind == "sqlite":
+            tmp_path.mkdir(parents=True, exist_ok=True)
             self.url = f"sqlite:///{tmp_path / 'exchange.db'}"
         else:
             self.schema = f"test_{uuid.uuid4().hex[:16]}"

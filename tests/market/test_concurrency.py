@@ -1,12 +1,13 @@
 """Many simultaneous conflicting requests against a running server; then the database is audited.
 
-The server is uvicorn on a loopback port, requests come from a pool of threads released together
-by a barrier, one thread per request. Afterwards the database itself must show no over-committed source, no right sold
+The server is uvicorn on a loopback port; requests come from one thread each, released together
+by a barrier. Afterwards the database itself must show no over-committed source, no right sold
 twice, one effect per idempotency key, and a ledger that balances and verifies.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -254,7 +255,7 @@ def test_conflicting_requests_keep_every_invariant(live_api: Api, backend: Backe
         stored = session.scalars(
             select(Bid.price_yuan_per_m3).where(Bid.listing_id == auction["id"]).order_by(Bid.id)
         ).all()
-        assert all(a < b for a, b in zip(stored, stored[1:], strict=False))
+        assert all(a < b for a, b in itertools.pairwise(stored))
         report = verify_ledger(session)
         assert report.ok and report.entries == 16 * 4
         assert audit(session) == []
