@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -83,8 +84,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def api(backend: Backend, clock: Clock, rules: ExchangeRules) -> Iterator[Api]:
-    """The HTTP API over the backend, with a regulator already registered."""
+def app(backend: Backend, clock: Clock, rules: ExchangeRules) -> FastAPI:
+    """The FastAPI application over the backend, on the test clock."""
     context = ExchangeContext(
         db=backend.db,
         rules=rules,
@@ -92,5 +93,11 @@ def api(backend: Backend, clock: Clock, rules: ExchangeRules) -> Iterator[Api]:
         clock=clock,
         hasher=FAST_HASHER,
     )
-    with TestClient(create_app(context), raise_server_exceptions=True) as client:
+    return create_app(context)
+
+
+@pytest.fixture
+def api(app: FastAPI, backend: Backend, clock: Clock, rules: ExchangeRules) -> Iterator[Api]:
+    """A client of the API, with a regulator already registered."""
+    with TestClient(app, raise_server_exceptions=True) as client:
         yield Api(client, backend.db, rules, clock)
