@@ -7,6 +7,7 @@ import typer
 from reclaim.cli.common import console, err_console, reports_input_errors
 from reclaim.errors import InputError
 from reclaim.io.market_data import load_exchange_rules, load_price_schedules
+from reclaim.market.errors import MarketRefusal
 from reclaim.market.rules import Role
 from reclaim.service.context import ExchangeContext, utc_now
 from reclaim.store.db import Database
@@ -58,7 +59,11 @@ def serve(
         for login in logins:
             console.print(f"  {login.username:<10} {login.role}", markup=False)
     context = ExchangeContext(db=database, rules=rules, schedules=schedules)
-    console.print(f"reclaim exchange on http://{host}:{port} (API docs at /docs), db {db}")
+    console.print(
+        f"reclaim exchange on http://{host}:{port} (API docs at /docs), db {db}",
+        markup=False,
+        soft_wrap=True,
+    )
     uvicorn.run(create_app(context), host=host, port=port, log_level="warning")
 
 
@@ -86,7 +91,10 @@ def add_regulator(
     database.upgrade()
     rules = load_exchange_rules()
     spec = AccountSpec(username, hash_password(password), Role.REGULATOR, username)
-    database.run(lambda s: create_account(s, None, spec, rules, utc_now()))
+    try:
+        database.run(lambda s: create_account(s, None, spec, rules, utc_now()))
+    except MarketRefusal as refusal:
+        raise InputError(refusal.field, refusal.value, refusal.reason) from refusal
     console.print(f"regulator {username!r} created", markup=False)
 
 
