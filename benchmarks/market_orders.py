@@ -1,9 +1,10 @@
 """Accepted orders per second through the HTTP API, against the store's raw insert rate.
 
-For SQLite and for PostgreSQL: seed an exchange, serve it with uvicorn on 127.0.0.1, and send
-sealed-auction bids from client threads (each bid: token check, row lock on the listing, rule
-checks, insert, commit). In the same run, insert the same number of bid rows straight through
-SQLAlchemy, one row per transaction, as the reference. Prints both rates and their ratio.
+For SQLite and for PostgreSQL: seed an exchange, serve it with `reclaim serve` (its own process,
+on 127.0.0.1), and send sealed-auction bids from client threads (each bid: token check, row lock
+on the listing, rule checks, insert, commit). In the same run, insert the same number of bid
+rows straight through SQLAlchemy, one row per transaction, as the reference. Prints both rates
+and their ratio.
 
     python benchmarks/market_orders.py [--orders 2000] [--threads 8] [--pg-url URL]
 """
@@ -12,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
+import subprocess
+import sys
 import tempfile
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -22,15 +25,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
-import uvicorn
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.orm import Session
 
 from reclaim.io.market_data import load_exchange_rules, load_price_schedules
 from reclaim.market.rules import ListingMode, Role
-from reclaim.service.app import create_app
 from reclaim.service.auth import hash_password
-from reclaim.service.context import ExchangeContext, utc_now
+from reclaim.service.context import utc_now
 from reclaim.store.db import Database
 from reclaim.store.exchange import ListingSpec, RightSpec, create_listing, issue_right
 from reclaim.store.models import Bid
@@ -46,6 +47,8 @@ from reclaim.store.registry import (
 
 PASSWORD = "benchmark-password"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/reclaim_test"
+SRC = Path(__file__).resolve().parents[1] / "src"
+STARTUP_TIMEOUT_S = 30
 SHUOZHOU_NO2 = (60_000, 50_000)  # seed 001 §3.2: 6.0 万 m³/d sewage, 5.0 万 m³/d reclaimed
 
 
@@ -108,18 +111,38 @@ def seed(db: Database, bidders: int) -> tuple[int, list[str]]:
     return db.run(work)
 
 
-def api_rate(db: Database, orders: int, threads: int) -> tuple[float, int]:
+def free_port() -> int:
+    """A loopback port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`reclaim serve` in its own process, as deployed; returns it once it answers."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "reclaim", "serve", "--db", url, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{base}/regions", timeout=1)
+            return server, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError(f"reclaim serve did not answer on {base}")
+
+
+def api_rate(db: Database, url: str, orders: int, threads: int) -> tuple[float, int]:
     """Accepted bids per second through a live server, and how many were accepted."""
     listing_id, bidders = seed(db, threads)
-    context = ExchangeContext(db, load_exchange_rules(), load_price_schedules())
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(context), host="127.0.0.1", port=0, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    base = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    server, base = start_server(url)
     try:
         tokens = []
         with httpx.Client(base_url=base) as client:
@@ -144,8 +167,8 @@ def api_rate(db: Database, orders: int, threads: int) -> tuple[float, int]:
             accepted = sum(pool.map(send, range(threads)))
         elapsed = time.perf_counter() - started
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.terminate()
+        server.wait(timeout=10)
     return accepted / elapsed, accepted
 
 
@@ -168,12 +191,14 @@ def raw_insert_rate(db: Database, rows: int) -> float:
     return rows / (time.perf_counter() - started)
 
 
-def measure(name: str, db: Database, orders: int, threads: int) -> None:
+def measure(name: str, url: str, orders: int, threads: int) -> None:
     """Print one backend's figures."""
+    db = Database.from_url(url)
     db.upgrade()
-    rate, accepted = api_rate(db, orders, threads)
+    rate, accepted = api_rate(db, url, orders, threads)
     raw = raw_insert_rate(db, orders)
     print(f"{name:<11} {accepted:>8} {rate:>14.0f} {raw:>16.0f} {rate / raw:>8.2f}")
+    db.dispose()
 
 
 def main() -> None:
@@ -191,17 +216,14 @@ def main() -> None:
         f"{'backend':<11} {'accepted':>8} {'API orders/s':>14} {'raw inserts/s':>16} {'ratio':>8}"
     )
     with tempfile.TemporaryDirectory() as directory:
-        sqlite = Database.from_url(f"sqlite:///{Path(directory) / 'bench.db'}")
-        measure("SQLite", sqlite, args.orders, args.threads)
-        sqlite.dispose()
+        measure("SQLite", f"sqlite:///{Path(directory) / 'bench.db'}", args.orders, args.threads)
     schema = f"bench_{uuid.uuid4().hex[:12]}"
     admin = create_engine(args.pg_url)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        postgres = Database.from_url(args.pg_url, schema=schema)
-        measure("PostgreSQL", postgres, args.orders, args.threads)
-        postgres.dispose()
+        url = f"{args.pg_url}?options=-csearch_path%3D{schema}"
+        measure("PostgreSQL", url, args.orders, args.threads)
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -239,3 +239,15 @@ def test_rejected_deal_returns_volume(world: World) -> None:
     right = api.ok(api.get(f"/rights/{world.right['id']}", "seller"), 200)
     assert right["reserved_annual_m3"] == 100_000  # only the open sealed listing remains
     refused(api, api.post(f"/deals/{deal['id']}/conclude", "buyer"), 409, "deal_id")
+
+
+def test_registry_of_parties_is_for_the_regulator(world: World) -> None:
+    api = world.api
+    parties = api.ok(api.get("/accounts", "regulator"), 200)
+    assert {p["username"] for p in parties} == {"regulator", "seller", "buyer", "other"}
+    assert next(p for p in parties if p["username"] == "other")["use_class"] == "power_plant"
+    refused(api, api.get("/accounts", "buyer"), 403, "role")
+    unknown = api.client.post("/auth/token", json={"username": "nobody", "password": "whatever1"})
+    assert refused(api, unknown, 401, "Authorization")["reason"] == (
+        "unknown username or wrong password"
+    )

@@ -19,6 +19,8 @@ from reclaim.store.models import Account, Token
 from reclaim.store.registry import Actor
 
 TOKEN_BYTES = 32
+_UNKNOWN_USER_HASH = PasswordHasher().hash("no such user")
+"""Checked against when the username is unknown, so both refusals take the same time."""
 bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token")
 
 
@@ -53,7 +55,8 @@ def issue_token(
 ) -> tuple[str, datetime]:
     """A new bearer token for valid credentials; one refusal for unknown user or bad password."""
     account = session.scalar(select(Account).where(Account.username == username))
-    if account is None or not password_matches(account.password_hash, password):
+    stored = _UNKNOWN_USER_HASH if account is None else account.password_hash
+    if not password_matches(stored, password) or account is None:
         raise AuthError("unknown username or wrong password")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     expires_at = now + lifetime

@@ -7,14 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
+from reclaim.market.rules import Role
 from reclaim.service.auth import CurrentActor, hash_password, issue_token
 from reclaim.service.context import context_of, dump, fingerprint
 from reclaim.service.schemas import AccountIn, AccountOut, TokenOut, TokenRequest
 from reclaim.store.models import Account
-from reclaim.store.registry import AccountSpec, create_account
+from reclaim.store.registry import AccountSpec, create_account, require_role
 
 router = APIRouter(tags=["accounts"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
@@ -37,6 +39,14 @@ def me(request: Request, actor: CurrentActor) -> AccountOut:
     """The caller's own account."""
     row = context_of(request).read(lambda s: s.get(Account, actor.id))
     return AccountOut.model_validate(row, from_attributes=True)
+
+
+@router.get("/accounts", response_model=list[AccountOut])
+def list_accounts(request: Request, actor: CurrentActor) -> list[AccountOut]:
+    """The registry of parties with their use class and location (regulator, operator)."""
+    require_role(actor, Role.REGULATOR, Role.OPERATOR)
+    rows = context_of(request).read(lambda s: s.scalars(select(Account).order_by(Account.id)).all())
+    return [dump(AccountOut, row) for row in rows]
 
 
 @router.post("/accounts", response_model=AccountOut, status_code=201)
