@@ -251,3 +251,10 @@ def test_registry_of_parties_is_for_the_regulator(world: World) -> None:
     assert refused(api, unknown, 401, "Authorization")["reason"] == (
         "unknown username or wrong password"
     )
+
+
+def test_a_refused_password_is_never_echoed(world: World) -> None:
+    api = world.api
+    body = {"username": "newcomer", "password": "short", "role": "buyer", "display_name": "n"}
+    refusal = refused(api, api.post("/accounts", "regulator", body), 422, "password")
+    assert "short" not in str(refusal)

@@ -21,7 +21,19 @@ from reclaim.market.errors import ConflictError, ForbiddenError, MarketRefusal, 
 from reclaim.service.auth import AuthError
 from reclaim.service.context import ExchangeContext
 from reclaim.service.routers import accounts, public, registry, settlement, trading
+from reclaim.service.schemas import ErrorOut
 
+SECRET_MASK = "***"
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in (
+        (401, "no valid bearer token; `reason` says why (missing, invalid, expired)"),
+        (403, "the caller's role or ownership does not allow this"),
+        (404, "an id that names nothing the caller may see"),
+        (409, "the current state forbids it (capacity used up, listing closed, sold already)"),
+        (422, "bad input: `field`, `value` and what is allowed"),
+    )
+}
 STATUS_OF_REFUSAL: dict[type[MarketRefusal], tuple[int, str]] = {
     NotFoundError: (404, "not_found"),
     ConflictError: (409, "conflict"),
@@ -55,10 +67,11 @@ async def _on_validation_error(_request: Request, error: Exception) -> JSONRespo
     assert isinstance(error, RequestValidationError)
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"][1:]) or str(first["loc"][0])
+    value = SECRET_MASK if "password" in field else jsonable_encoder(first.get("input"))
     body = {
         "error": "invalid_input",
         "field": field,
-        "value": jsonable_encoder(first.get("input")),
+        "value": value,
         "reason": first["msg"],
         "errors": jsonable_encoder(
             [{"field": ".".join(map(str, e["loc"])), "reason": e["msg"]} for e in error.errors()]
@@ -89,5 +102,5 @@ def create_app(context: ExchangeContext) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     for module in (accounts, registry, trading, settlement, public):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERROR_RESPONSES)
     return app
