@@ -7,7 +7,7 @@ The Chinese planning unit 万 m³ (10⁴ m³) and hectares appear only at the ed
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Union
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +22,8 @@ DAYS_PER_YEAR = 365
 M_HEAD_PER_MPA = 100.0
 """Planning convention (seed 001 §4.3.2: 0.15 MPa ≙ 15 m free head); 1 MPa ≈ 102 m of water."""
 
-Number = TypeVar("Number", float, npt.NDArray[np.float64])
+Number = Union[float, npt.NDArray[np.float64]]  # noqa: UP007 - run-time alias
+"""A figure, or an array of sampled figures."""
 
 
 def m3_to_1e4_m3(volume_m3: Number) -> Number:
@@ -48,3 +49,41 @@ def ha_to_km2(area_ha: Number) -> Number:
 def l_to_m3(volume_l: Number) -> Number:
     """Litres → m³."""
     return volume_l * M3_PER_L
+
+
+# Units a scenario may write next to a number ("915.22 ha", "3.2 万m3/d"); each maps to the factor
+# that converts it into the SI unit of the field it is written in.
+QUANTITY_UNITS: dict[str, dict[str, float]] = {
+    "ha": {"ha": 1.0, "hm2": 1.0, "m2": 1.0 / M2_PER_HA, "km2": M2_PER_KM2 / M2_PER_HA},
+    "m": {"m": 1.0, "km": 1000.0},
+    "m3_per_day": {"m3/d": 1.0, "万m3/d": M3_PER_1E4_M3, "1e4m3/d": M3_PER_1E4_M3},
+    "m3_per_km2_day": {
+        "m3/(km2·d)": 1.0,
+        "m3/(km2*d)": 1.0,
+        "万m3/(km2·d)": M3_PER_1E4_M3,
+        "万m3/(km2*d)": M3_PER_1E4_M3,
+    },
+    "l_per_m2_day": {"l/(m2·d)": 1.0, "l/(m2*d)": 1.0, "mm/d": 1.0},
+    "l_per_person_day": {"l/(person·d)": 1.0, "l/(person*d)": 1.0, "l/(人·d)": 1.0},
+}
+
+
+def parse_quantity(text: str, field_unit: str) -> float:
+    """Read "<number> <unit>" written for a field whose SI unit is `field_unit`.
+
+    Raises ValueError naming the allowed units when the unit does not fit the field, so a
+    value in the wrong unit is refused rather than silently misread.
+    """
+    allowed = QUANTITY_UNITS[field_unit]
+    parts = text.strip().split(maxsplit=1)
+    try:
+        number = float(parts[0])
+    except (ValueError, IndexError):
+        raise ValueError(f"expected a number or '<number> <unit>', got {text!r}") from None
+    if len(parts) == 1:
+        return number
+    unit = parts[1].replace(" ", "").replace("³", "3").replace("²", "2").lower()
+    for name, factor in allowed.items():
+        if unit == name.lower():
+            return number * factor
+    raise ValueError(f"unit {parts[1]!r} does not fit this field; allowed: {', '.join(allowed)}")

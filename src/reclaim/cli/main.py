@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from reclaim.cli.market import app as market_app
+from reclaim.cli.plan import plan_app
+from reclaim.cli.quality import quality_app
 
 app = typer.Typer(
     name="reclaim",
@@ -12,6 +14,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+app.add_typer(plan_app, name="plan")
+app.add_typer(quality_app, name="quality")
 
 
 @app.callback()

@@ -13,7 +13,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def data_path(*parts: str) -> Path:
-    """Path of a shipped reference data file, e.g. ``data_path("planning", "coefficients.yaml")``."""
+    """Path of a shipped reference data file, e.g. `data_path("planning", "coefficients.yaml")`."""
     return DATA_DIR.joinpath(*parts)
 
 

@@ -1,0 +1,515 @@
+"""`reclaim quality`: check samples against reuse standards, list fit uses, show the gap."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from reclaim.cli.common import console, reports_input_errors
+from reclaim.errors import InputError
+from reclaim.io.quality_files import (
+    PROFILES_DIR,
+    load_catalogue,
+    load_profile,
+    load_sample_matrix,
+    load_samples,
+    load_standards,
+    load_treatments,
+    write_fitness_csv,
+)
+from reclaim.quality.batch import BatchFitness, evaluate_batch
+from reclaim.quality.catalogue import Catalogue
+from reclaim.quality.evaluate import Fitness, Status, evaluate, fitness_matrix
+from reclaim.quality.gap import GapItem, cheapest_routes, treatment_gap
+from reclaim.quality.samples import Measurement, Sample
+from reclaim.quality.series import evaluate_series, rolling_compliance, rolling_compliance_days
+from reclaim.quality.standards import Standard, find_standard, latest_editions
+
+quality_app = typer.Typer(
+    help="Water quality: which uses a reclaimed water is fit for, and why not.",
+    no_args_is_help=True,
+)
+
+LABELS = {
+    "zh": {
+        Status.PASS: "达标",
+        Status.FAIL: "超标",
+        Status.INCONCLUSIVE: "无法判定",
+        Status.NOT_MEASURED: "未检测",
+        Status.NOT_REQUIRED: "无要求",
+        Status.UNVERIFIED_LIMIT: "限值未核实",
+        Fitness.FIT: "适用",
+        Fitness.UNFIT: "不适用",
+        Fitness.UNDETERMINED: "待定",
+    },
+    "en": {
+        Status.PASS: "pass",
+        Status.FAIL: "fail",
+        Status.INCONCLUSIVE: "inconclusive",
+        Status.NOT_MEASURED: "not measured",
+        Status.NOT_REQUIRED: "not required",
+        Status.UNVERIFIED_LIMIT: "unverified limit",
+        Fitness.FIT: "fit",
+        Fitness.UNFIT: "unfit",
+        Fitness.UNDETERMINED: "undetermined",
+    },
+}
+HEADINGS = {
+    "zh": {
+        "parameter": "指标",
+        "limit": "限值",
+        "measured": "实测",
+        "verdict": "判定",
+        "ratio": "倍数",
+        "clause": "条款",
+        "standard": "标准",
+        "use": "用途",
+        "fitness": "结论",
+        "why": "原因",
+        "steps": "处理措施",
+        "status": "状态",
+        "uses": "用途数",
+        "limits": "限值数",
+        "unverified": "未核实",
+        "edition": "版本",
+        "share": "达标率",
+        "most_failing": "超标最多的指标",
+    },
+    "en": {
+        "parameter": "parameter",
+        "limit": "limit",
+        "measured": "measured",
+        "verdict": "verdict",
+        "ratio": "ratio",
+        "clause": "clause",
+        "standard": "standard",
+        "use": "use",
+        "fitness": "fitness",
+        "why": "why",
+        "steps": "treatment steps",
+        "status": "status",
+        "uses": "uses",
+        "limits": "limits",
+        "unverified": "unverified",
+        "edition": "edition",
+        "share": "share passing",
+        "most_failing": "most failing",
+    },
+}
+
+ACTIONS = {
+    "zh": {
+        "measure": "补测",
+        "confirm limit": "核对限值",
+        "reduce": "削减",
+        "raise": "提高",
+        "adjust": "调节",
+        "remove": "去除",
+        "confirm or": "确认或",
+    },
+    "en": {
+        "measure": "measure",
+        "confirm limit": "confirm limit",
+        "reduce": "reduce",
+        "raise": "raise",
+        "adjust": "adjust",
+        "remove": "remove",
+        "confirm or": "confirm or ",
+    },
+}
+
+JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
+LangOption = typer.Option("en", "--lang", help="Language of names and labels: zh or en.")
+DirsOption = typer.Option(
+    [], "--standards-dir", help="Extra directory of standard files (local or contract limits)."
+)
+ConditionOption = typer.Option(
+    [], "--condition", help="Assert a condition of the standard (e.g. coastal_high_tds)."
+)
+
+
+def _lang(lang: str) -> str:
+    if lang not in LABELS:
+        raise InputError("--lang", lang, "zh or en")
+    return lang
+
+
+def _samples(path: str, catalogue: Catalogue) -> list[Sample]:
+    """Samples from a file, or the shipped profile of that name."""
+    if not Path(path).exists() and (PROFILES_DIR / f"{path}.yaml").exists():
+        return [load_profile(path, catalogue)]
+    return load_samples(path, catalogue)
+
+
+def _measured(measurement: Measurement | None, unit: str) -> str:
+    if measurement is None:
+        return "—"
+    if unit == "conformity":
+        return "pass" if measurement.low >= 1.0 else "fail"
+    if measurement.nondetect:
+        return f"<{measurement.high:g}"
+    if measurement.low == measurement.high:
+        return f"{measurement.low:g}"
+    return f"{measurement.low:g}–{measurement.high:g}"
+
+
+def _unit_label(measurement: Measurement | None, unit: str) -> str:
+    return "" if measurement is None or unit in ("pH", "conformity") else unit
+
+
+def _print_json(payload: Any) -> None:
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+@quality_app.command("standards")
+@reports_input_errors
+def standards_command(
+    as_json: bool = JsonOption, lang: str = LangOption, standards_dir: list[Path] = DirsOption
+) -> None:
+    """List loaded standards with editions, uses and how many limits are verified."""
+    lang = _lang(lang)
+    standards = load_standards(standards_dir)
+    rows: list[dict[str, Any]] = []
+    for standard in standards.values():
+        total, unverified = standard.limit_counts()
+        rows.append(
+            {
+                "id": standard.id,
+                "code": standard.code,
+                "title": standard.title(lang),
+                "edition": standard.edition,
+                "status": standard.status,
+                "superseded_by": standard.superseded_by,
+                "uses": {use.id: use.name(lang) for use in standard.uses.values()},
+                "conditions": list(standard.conditions),
+                "limits": total,
+                "unverified_limits": unverified,
+                "origin": standard.origin,
+            }
+        )
+    if as_json:
+        _print_json(rows)
+        return
+    words = HEADINGS[lang]
+    table = Table(title="reclaim quality standards")
+    for heading in (
+        "id",
+        words["standard"],
+        words["edition"],
+        words["status"],
+        words["uses"],
+        words["limits"],
+        words["unverified"],
+    ):
+        table.add_column(heading)
+    for row in rows:
+        table.add_row(
+            row["id"],
+            row["code"],
+            str(row["edition"]),
+            row["status"],
+            str(len(row["uses"])),
+            str(row["limits"]),
+            str(row["unverified_limits"]),
+        )
+    console.print(table)
+
+
+@quality_app.command("check")
+@reports_input_errors
+def check_command(
+    sample_file: str = typer.Argument(
+        ..., help="Sample CSV or YAML file, or a shipped profile name."
+    ),
+    standard_id: str = typer.Option(
+        ..., "--standard", help="Standard id or code, e.g. gb_t_18920_2020."
+    ),
+    use_id: str = typer.Option(..., "--use", help="Use id within the standard, e.g. toilet."),
+    condition: list[str] = ConditionOption,
+    as_json: bool = JsonOption,
+    lang: str = LangOption,
+    standards_dir: list[Path] = DirsOption,
+) -> None:
+    """Judge each sample against one use: verdict per parameter, fitness and the gap to close."""
+    lang = _lang(lang)
+    catalogue = load_catalogue()
+    standard = find_standard(load_standards(standards_dir, catalogue), standard_id)
+    treatments = load_treatments(catalogue)
+    results = []
+    for sample in _samples(sample_file, catalogue):
+        verdict = evaluate(sample, standard, use_id, condition)
+        results.append((verdict, treatment_gap(verdict, catalogue, treatments)))
+    if as_json:
+        _print_json([{**verdict.to_dict(), "gap": gap.to_dict()} for verdict, gap in results])
+        return
+    words, labels = HEADINGS[lang], LABELS[lang]
+    use = standard.use(use_id)
+    for verdict, gap in results:
+        table = Table(
+            title=f"{verdict.sample_id} — {standard.code} {use.name(lang)}: "
+            f"{labels[verdict.fitness]}"
+        )
+        for heading in ("parameter", "limit", "measured", "verdict", "ratio", "clause"):
+            table.add_column(words[heading])
+        for item in verdict.verdicts:
+            label = labels[item.status]
+            if item.tentative is not None:
+                label += f" ({labels[item.tentative]}?)"
+            unit = catalogue.parameters[item.parameter].canonical_unit
+            measured = f"{_measured(item.measurement, unit)} {_unit_label(item.measurement, unit)}"
+            table.add_row(
+                catalogue.parameters[item.parameter].name(lang),
+                "—" if item.limit is None else item.limit.stated,
+                measured.rstrip(),
+                label,
+                "" if item.ratio is None else f"{item.ratio:.2f}",
+                "" if item.limit is None else item.limit.clause,
+            )
+        console.print(table)
+        for step_item in gap.items:
+            console.print(f"  {_gap_line(step_item, catalogue, lang)}", markup=False)
+
+
+def _gap_line(item: GapItem, catalogue: Catalogue, lang: str) -> str:
+    """One gap item as a sentence: action, parameter, size, step."""
+    words = ACTIONS[lang]
+    action = item.action
+    if action.startswith("confirm or "):
+        action = words["confirm or"] + words[action.removeprefix("confirm or ")]
+    else:
+        action = words[action]
+    size = f" ×{item.factor:.3g}" if item.factor else ""
+    if item.log10_reduction:
+        size += f" ({item.log10_reduction:.2f} log)"
+    if item.removal_percent:
+        size += f" ({item.removal_percent:.0f} %)"
+    return (
+        f"{action} {catalogue.parameters[item.parameter].name(lang)}{size}: {item.step.name(lang)}"
+    )
+
+
+@quality_app.command("matrix")
+@reports_input_errors
+def matrix_command(
+    sample_file: str = typer.Argument(
+        ..., help="Sample CSV or YAML file, or a shipped profile name."
+    ),
+    standard_ids: list[str] = typer.Option(
+        [], "--standard", help="Only these standards (default: all)."
+    ),
+    current_only: bool = typer.Option(
+        False, "--current-only", help="Leave out editions whose successor is loaded."
+    ),
+    condition: list[str] = ConditionOption,
+    as_json: bool = JsonOption,
+    lang: str = LangOption,
+    standards_dir: list[Path] = DirsOption,
+) -> None:
+    """Fit-for-purpose matrix: each sample against every use of every standard."""
+    lang = _lang(lang)
+    catalogue = load_catalogue()
+    loaded = load_standards(standards_dir, catalogue)
+    chosen: list[Standard] = [find_standard(loaded, s) for s in standard_ids] or list(
+        loaded.values()
+    )
+    if current_only:
+        latest = {standard.id for standard in latest_editions(loaded)}
+        chosen = [standard for standard in chosen if standard.id in latest]
+    treatments = load_treatments(catalogue)
+    payload = []
+    for sample in _samples(sample_file, catalogue):
+        matrix = fitness_matrix(sample, chosen, condition)
+        gaps = {
+            (gap.standard_id, gap.use_id): gap
+            for gap in cheapest_routes(matrix, catalogue, treatments)
+        }
+        payload.append({**matrix.to_dict(), "routes": [gap.to_dict() for gap in gaps.values()]})
+        if as_json:
+            continue
+        words, labels = HEADINGS[lang], LABELS[lang]
+        table = Table(
+            title=f"{sample.id}: fit uses {len(matrix.fit_uses())} / {len(matrix.verdicts)}"
+        )
+        for heading in ("standard", "use", "fitness", "why", "steps"):
+            table.add_column(words[heading])
+        for verdict in matrix.verdicts:
+            standard = loaded[verdict.standard_id]
+            reasons = []
+            for status in (
+                Status.FAIL,
+                Status.UNVERIFIED_LIMIT,
+                Status.INCONCLUSIVE,
+                Status.NOT_MEASURED,
+            ):
+                names = [
+                    catalogue.parameters[p.parameter].name(lang)
+                    for p in verdict.with_status(status)
+                ]
+                if names:
+                    reasons.append(f"{labels[status]}: {', '.join(names)}")
+            gap = gaps.get((verdict.standard_id, verdict.use_id))
+            steps = "" if gap is None else ", ".join(step.name(lang) for step in gap.steps)
+            table.add_row(
+                standard.code,
+                standard.use(verdict.use_id).name(lang),
+                labels[verdict.fitness],
+                "\n".join(reasons),
+                steps,
+            )
+        console.print(table)
+    if as_json:
+        _print_json(payload)
+
+
+@quality_app.command("series")
+@reports_input_errors
+def series_command(
+    sample_file: Path = typer.Argument(
+        ..., help="Samples in time order (CSV with a date column, or YAML)."
+    ),
+    standard_id: str = typer.Option(..., "--standard", help="Standard id or code."),
+    use_id: str = typer.Option(..., "--use", help="Use id within the standard."),
+    window: int = typer.Option(
+        0, "--window", help="Also report rolling compliance over this many samples."
+    ),
+    window_days: int = typer.Option(
+        0, "--window-days", help="Or over this many days ending at each sample (needs dates)."
+    ),
+    condition: list[str] = ConditionOption,
+    as_json: bool = JsonOption,
+    lang: str = LangOption,
+    standards_dir: list[Path] = DirsOption,
+) -> None:
+    """Compliance of a series of samples over the period, with the standard's period rule."""
+    lang = _lang(lang)
+    catalogue = load_catalogue()
+    standard = find_standard(load_standards(standards_dir, catalogue), standard_id)
+    samples = load_samples(sample_file, catalogue)
+    verdict = evaluate_series(samples, standard, use_id, condition)
+    if window and window_days:
+        raise InputError("--window-days", window_days, "either --window or --window-days, not both")
+    rolling = []
+    if window:
+        rolling = rolling_compliance(samples, standard, use_id, window, condition)
+    elif window_days:
+        rolling = rolling_compliance_days(samples, standard, use_id, window_days, condition)
+    if as_json:
+        _print_json(
+            {
+                **verdict.to_dict(),
+                "rolling": [{"end": end, "fitness": fit.value} for end, fit in rolling],
+            }
+        )
+        return
+    words, labels = HEADINGS[lang], LABELS[lang]
+    table = Table(
+        title=f"{standard.code} {standard.use(use_id).name(lang)}: "
+        f"{labels[verdict.fitness]} ({verdict.rule.stated})"
+    )
+    for heading in ("parameter", "limit", "share", "verdict"):
+        table.add_column(words[heading])
+    for item in verdict.verdicts:
+        label = labels[item.status] + (f" ({labels[item.tentative]}?)" if item.tentative else "")
+        share = "—" if item.share_pass is None else f"{item.n_pass}/{item.n_measured}"
+        table.add_row(
+            catalogue.parameters[item.parameter].name(lang), item.limit or "—", share, label
+        )
+    console.print(table)
+    for end, fitness in rolling:
+        console.print(f"  {end}: {labels[fitness]}")
+
+
+@quality_app.command("batch")
+@reports_input_errors
+def batch_command(
+    sample_file: Path = typer.Argument(
+        ..., help="Many samples: a wide CSV (sample, bod5 [mg/L], ...)."
+    ),
+    standard_ids: list[str] = typer.Option(
+        [], "--standard", help="Only these standards (default: all)."
+    ),
+    current_only: bool = typer.Option(
+        False, "--current-only", help="Leave out editions whose successor is loaded."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the fitness of every sample and use here."
+    ),
+    condition: list[str] = ConditionOption,
+    as_json: bool = JsonOption,
+    lang: str = LangOption,
+    standards_dir: list[Path] = DirsOption,
+) -> None:
+    """Judge many samples at once (vectorised): how many are fit for each use."""
+    lang = _lang(lang)
+    catalogue = load_catalogue()
+    loaded = load_standards(standards_dir, catalogue)
+    chosen: list[Standard] = [find_standard(loaded, s) for s in standard_ids] or list(
+        loaded.values()
+    )
+    if current_only:
+        latest = {standard.id for standard in latest_editions(loaded)}
+        chosen = [standard for standard in chosen if standard.id in latest]
+    matrix = load_sample_matrix(sample_file, catalogue)
+    result = evaluate_batch(matrix, chosen, condition)
+    if out is not None:
+        write_fitness_csv(out, matrix, result)
+    counts = result.counts()
+    if as_json:
+        _print_json(
+            {
+                "samples": matrix.size,
+                "uses": [
+                    {
+                        "standard": standard,
+                        "use": use,
+                        **{f.value: n for f, n in counts[(standard, use)].items()},
+                        "failures": dict(result.failures[(standard, use)]),
+                        "unverified_limits": sorted(result.tentative[(standard, use)]),
+                    }
+                    for standard, use in result.uses
+                ],
+            }
+        )
+        return
+    words, labels = HEADINGS[lang], LABELS[lang]
+    table = Table(title=f"{matrix.size} samples")
+    for heading in (
+        words["standard"],
+        words["use"],
+        labels[Fitness.FIT],
+        labels[Fitness.UNDETERMINED],
+        labels[Fitness.UNFIT],
+        words["most_failing"],
+    ):
+        table.add_column(heading)
+    for standard_id, use_id in result.uses:
+        standard = loaded[standard_id]
+        row = counts[(standard_id, use_id)]
+        table.add_row(
+            standard.code,
+            standard.use(use_id).name(lang),
+            *(str(row[f]) for f in (Fitness.FIT, Fitness.UNDETERMINED, Fitness.UNFIT)),
+            _most_failing(result, (standard_id, use_id), catalogue, lang),
+        )
+    console.print(table)
+
+
+MOST_FAILING_SHOWN = 3
+"""Parameters listed per use in the batch table (presentation choice)."""
+
+
+def _most_failing(
+    result: BatchFitness, use: tuple[str, str], catalogue: Catalogue, lang: str
+) -> str:
+    """The parameters failing most often for ``use``; '?' marks a limit not verified."""
+    ranked = sorted(result.failures[use].items(), key=lambda item: -item[1])
+    shown = []
+    for parameter, count in ranked[:MOST_FAILING_SHOWN]:
+        if count:
+            mark = "?" if parameter in result.tentative[use] else ""
+            shown.append(f"{catalogue.parameters[parameter].name(lang)}{mark} {count}")
+    return ", ".join(shown)

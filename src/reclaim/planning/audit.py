@@ -1,0 +1,240 @@
+"""Audit a plan document: where its printed figures contradict the recomputation or each other.
+
+Rules, each one function:
+- `published_figures`: every printed figure against the figure recomputed at the plan's own
+  rounding, beyond half a unit of its last printed digit; a figure printed in 万 m³/d that is a
+  year figure (or the reverse) is named a unit slip;
+- `capped_utilisation`: a plan that says use is capped at supply must publish the capped rate;
+- `population_projection`: populations against the growth model the plan says it used;
+- `repeated_pipes`: a pipe row of a later phase that repeats one of an earlier phase;
+- `implausible_daily_volumes`: a published daily volume no plant of the region could deliver.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from reclaim.planning.scenario import Published, Scenario
+from reclaim.units import DAYS_PER_YEAR, M3_PER_1E4_M3
+
+PERCENT = 100.0
+_RELATIVE_GUARD = 1e-9
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """A published figure that the recomputation, or the document itself, contradicts."""
+
+    figure: str
+    published: float | str
+    computed: float | str | None
+    source: str
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "figure": self.figure,
+            "published": self.published,
+            "computed": self.computed,
+            "source": self.source,
+            "note": self.note,
+        }
+
+
+def _key_unit(figure: str) -> str | None:
+    """The unit a figure key carries in its name."""
+    for suffix in ("1e4_m3_per_day", "1e4_m3_per_year", "m3_per_day", "1e4_yuan", "km"):
+        if figure.endswith(suffix):
+            return suffix
+    if figure.endswith(("utilisation_rate", "utilisation_rate_capped", "coverage")):
+        return "fraction"
+    return None
+
+
+def _decimals(entry: Published) -> int:
+    if entry.decimals is not None:
+        return entry.decimals
+    text = repr(entry.value)
+    return 0 if text.endswith(".0") or "." not in text else len(text.split(".")[1])
+
+
+def _lookup(figures: dict[str, Any], figure: str) -> Any:
+    """Walk a dotted key through the nested figures; use ids may contain dots themselves."""
+    node: Any = figures
+    rest = figure
+    while rest:
+        if not isinstance(node, dict):
+            return None
+        match = next(
+            (
+                k
+                for k in sorted(node, key=len, reverse=True)
+                if rest == k or rest.startswith(k + ".")
+            ),
+            None,
+        )
+        if match is None:
+            return None
+        node = node[match]
+        rest = rest[len(match) + 1 :]
+    return node
+
+
+def _within(published: float, computed: float, half_unit: float) -> bool:
+    return abs(published - computed) <= half_unit + _RELATIVE_GUARD * max(1.0, abs(computed))
+
+
+def published_figures(scenario: Scenario, figures: dict[str, Any]) -> list[Discrepancy]:
+    """Each printed figure against its recomputation at the plan's rounding."""
+    found = []
+    for entry in scenario.published:
+        computed = _lookup(figures, entry.figure)
+        key_unit = _key_unit(entry.figure)
+        if not isinstance(computed, int | float) or isinstance(computed, bool):
+            continue
+        if entry.figure.endswith("utilisation_rate") and scenario.allocation.cap_use_at_supply:
+            continue  # judged by capped_utilisation
+        value, half_unit, shown = entry.value, 0.5 * 10.0 ** -_decimals(entry), computed
+        if entry.unit == "percent":
+            value, half_unit, shown = value / PERCENT, half_unit / PERCENT, computed * PERCENT
+        elif (
+            entry.unit is not None
+            and {entry.unit, key_unit} == {"1e4_m3_per_day", "1e4_m3_per_year"}
+            and _within(value, computed, half_unit)
+        ):
+            found.append(
+                Discrepancy(
+                    entry.figure,
+                    f"{entry.value:g} ({entry.unit})",
+                    computed,
+                    entry.source,
+                    f"unit slip: the number is right but it is a {key_unit} figure, "
+                    f"printed as {entry.unit}",
+                )
+            )
+            continue
+        if not _within(value, computed, half_unit):
+            found.append(
+                Discrepancy(
+                    entry.figure,
+                    entry.value,
+                    round(shown, 6),
+                    entry.source,
+                    "published figure differs from the figure recomputed from the plan's inputs",
+                )
+            )
+    return found
+
+
+def capped_utilisation(scenario: Scenario, figures: dict[str, Any]) -> list[Discrepancy]:
+    """A plan that caps use at supply on short days must publish the capped utilisation rate."""
+    if not scenario.allocation.cap_use_at_supply:
+        return []
+    found = []
+    for entry in scenario.published:
+        match = re.fullmatch(r"(\d{4})\.utilisation_rate", entry.figure)
+        if not match or match.group(1) not in figures:
+            continue
+        horizon = figures[match.group(1)]
+        scale = PERCENT if entry.unit == "percent" else 1.0
+        half_unit = 0.5 * 10.0 ** -_decimals(entry) / scale
+        published = entry.value / scale
+        capped, uncapped = horizon["utilisation_rate_capped"], horizon["utilisation_rate"]
+        if _within(published, capped, half_unit):
+            continue
+        if _within(published, uncapped, half_unit):
+            note = (
+                "published rate uses uncapped demand, although the plan caps use at supply "
+                f"on short days (shortfall {horizon['shortfall_1e4_m3_per_year']:.2f} 万 m³/yr)"
+            )
+        else:
+            note = "published rate matches neither the capped nor the uncapped recomputation"
+        found.append(
+            Discrepancy(entry.figure, entry.value, round(capped * scale, 4), entry.source, note)
+        )
+    return found
+
+
+def population_projection(scenario: Scenario) -> list[Discrepancy]:
+    """Populations used against base × (1 + growth)^years, at the precision they are given."""
+    model = scenario.sewage.population_projection
+    if model is None:
+        return []
+    found = []
+    for year, used in scenario.sewage.population_1e4_persons.items():
+        projected = model.base_1e4_persons * (1.0 + model.growth_rate_per_year) ** (
+            year - model.base_year
+        )
+        printed_half_unit = 0.5 * 10.0 ** -_decimals(Published(figure="", value=used, source=""))
+        if not _within(used, projected, printed_half_unit):
+            found.append(
+                Discrepancy(
+                    f"{year}.sewage.population_1e4_persons",
+                    used,
+                    round(projected, 2),
+                    "sewage.population_projection",
+                    f"{model.base_1e4_persons:g} 万 in {model.base_year} growing "
+                    f"{model.growth_rate_per_year:.1%}/yr gives {projected:.2f} 万, "
+                    f"the plan uses {used:g}",
+                )
+            )
+    return found
+
+
+def repeated_pipes(scenario: Scenario) -> list[Discrepancy]:
+    """Pipe rows of a later phase that repeat an earlier row: same road, DN and length."""
+    found = []
+    for later in scenario.pipes:
+        for earlier in scenario.pipes:
+            if earlier.phase < later.phase and (earlier.road, earlier.dn_mm, earlier.length_m) == (
+                later.road,
+                later.dn_mm,
+                later.length_m,
+            ):
+                found.append(
+                    Discrepancy(
+                        f"pipes.{later.id}",
+                        f"{later.road} DN{later.dn_mm} {later.length_m:g} m ({later.phase})",
+                        f"repeats pipes.{earlier.id} ({earlier.phase})",
+                        "pipe table",
+                        "the same pipe is listed in two phases; counted twice in lengths",
+                    )
+                )
+                break
+    return found
+
+
+def implausible_daily_volumes(scenario: Scenario, figures: dict[str, Any]) -> list[Discrepancy]:
+    """A published 万 m³/d figure, not recomputed, larger than all the region's plants treat."""
+    capacity_m3 = sum(
+        p.sewage_capacity_m3_per_day or p.reclaimed_capacity_m3_per_day for p in scenario.plants
+    )
+    if capacity_m3 <= 0:
+        return []
+    capacity_1e4 = capacity_m3 / M3_PER_1E4_M3
+    found = []
+    for entry in scenario.published:
+        if entry.unit != "1e4_m3_per_day" or _lookup(figures, entry.figure) is not None:
+            continue
+        if entry.value > capacity_1e4:
+            as_daily = entry.value / DAYS_PER_YEAR
+            note = (
+                f"{entry.value:g} 万 m³/d exceeds the {capacity_1e4:g} 万 m³/d all plants can treat"
+            )
+            if as_daily <= capacity_1e4:
+                note += f"; as 万 m³/yr it is {as_daily:.2f} 万 m³/d: unit slip (万 m³/a meant)"
+            found.append(Discrepancy(entry.figure, entry.value, None, entry.source, note))
+    return found
+
+
+def audit_plan(scenario: Scenario, figures: dict[str, Any] | None) -> list[Discrepancy]:
+    """All discrepancies of a plan; `figures` recomputed at the plan's rounding (None: no
+    published figures to check)."""
+    found = population_projection(scenario) + repeated_pipes(scenario)
+    if figures is not None:
+        found += published_figures(scenario, figures)
+        found += capped_utilisation(scenario, figures)
+        found += implausible_daily_volumes(scenario, figures)
+    return found

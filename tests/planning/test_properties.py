@@ -1,0 +1,98 @@
+"""Property tests of the planning model (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reclaim import units
+from reclaim.planning.allocation import allocate_by_priority, annual_delivered_m3, seasons
+from reclaim.planning.engine import compute_figures
+from reclaim.planning.scenario import Scenario
+
+fraction = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+area = st.floats(min_value=0.0, max_value=5_000.0, allow_nan=False)
+flow = st.floats(min_value=0.0, max_value=1e6, allow_nan=False)
+
+
+def _with_green(scenario: Scenario, area_ha: float, coverage: float) -> Scenario:
+    uses = [
+        u.model_copy(
+            update={
+                "area_ha": {2025: area_ha, 2030: area_ha},
+                "coverage": {2025: coverage, 2030: coverage},
+            }
+        )
+        if u.id == "green"
+        else u
+        for u in scenario.uses
+    ]
+    return scenario.model_copy(update={"uses": uses})
+
+
+def _total(scenario: Scenario) -> float:
+    return compute_figures(scenario, with_facilities=False)["2030"]["demand"]["total_m3_per_day"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(area_ha=area, extra=area, coverage=fraction, more=fraction)
+def test_demand_rises_with_area_and_coverage(
+    shuozhou: Scenario, area_ha: float, extra: float, coverage: float, more: float
+) -> None:
+    base = _total(_with_green(shuozhou, area_ha, coverage))
+    assert _total(_with_green(shuozhou, area_ha + extra, coverage)) >= base
+    assert _total(_with_green(shuozhou, area_ha, min(1.0, coverage + more))) >= base
+
+
+@settings(max_examples=40, deadline=None)
+@given(area_ha=area, coverage=fraction, population=st.floats(1.0, 200.0))
+def test_capped_utilisation_never_exceeds_uncapped(
+    shuozhou: Scenario, area_ha: float, coverage: float, population: float
+) -> None:
+    overrides = {"sewage.population_1e4_persons": population}
+    scenario = _with_green(shuozhou, area_ha, coverage)
+    for horizon in ("2025", "2030"):
+        figures = compute_figures(scenario, overrides=overrides, with_facilities=False)[horizon]
+        assert figures["utilisation_rate_capped"] <= figures["utilisation_rate"] + 1e-12
+
+
+demands = st.dictionaries(st.sampled_from(list("abcdef")), flow, min_size=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(supply=flow, demand=demands, priorities=st.lists(st.integers(1, 3), min_size=6, max_size=6))
+def test_allocation_within_supply_and_each_demand(
+    supply: float, demand: dict[str, float], priorities: list[int]
+) -> None:
+    ranks = {use: priorities[i] for i, use in enumerate(sorted(demand))}
+    delivered = allocate_by_priority(supply, demand, ranks)
+    assert sum(delivered.values()) <= supply * (1 + 1e-12) + 1e-9
+    for use, amount in delivered.items():
+        assert -1e-12 <= amount <= demand[use] * (1 + 1e-12)
+    # nothing left unserved while water is left over
+    if supply >= sum(demand.values()):
+        assert all(np.isclose(delivered[u], demand[u]) for u in demand)
+
+
+@settings(max_examples=100, deadline=None)
+@given(supply=flow, demand=demands, days=st.lists(st.integers(1, 365), min_size=6, max_size=6))
+def test_seasons_cover_the_year_once(
+    supply: float, demand: dict[str, float], days: list[int]
+) -> None:
+    per_use = {use: days[i] for i, use in enumerate(sorted(demand))}
+    year = seasons(per_use)
+    assert sum(s.days for s in year) == max(per_use.values())
+    delivered = annual_delivered_m3(supply, demand, dict.fromkeys(demand, 1), year)
+    for use, volume in delivered.items():
+        assert volume <= demand[use] * per_use[use] * (1 + 1e-12) + 1e-9
+
+
+@settings(max_examples=200)
+@given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False))
+def test_unit_conversions_round_trip(value: float) -> None:
+    assert np.isclose(units.from_1e4_m3(units.m3_to_1e4_m3(value)), value, rtol=1e-15)
+    assert np.isclose(units.ha_to_m2(value) / units.M2_PER_HA, value, rtol=1e-15)
+    assert np.isclose(
+        units.parse_quantity(f"{value!r} 万m3/d", "m3_per_day"), value * 1e4, rtol=1e-15
+    )
