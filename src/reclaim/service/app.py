@@ -20,7 +20,7 @@ from reclaim.errors import InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, MarketRefusal, NotFoundError
 from reclaim.service.auth import AuthError
 from reclaim.service.context import ExchangeContext
-from reclaim.service.routers import accounts, public, registry, settlement, trading
+from reclaim.service.routers import accounts, plans, public, registry, settlement, trading
 from reclaim.service.schemas import ErrorOut
 
 SECRET_MASK = "***"
@@ -101,6 +101,6 @@ def create_app(context: ExchangeContext) -> FastAPI:
     app.add_exception_handler(AuthError, _on_auth_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
-    for module in (accounts, registry, trading, settlement, public):
+    for module in (accounts, registry, trading, settlement, public, plans):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     return app
