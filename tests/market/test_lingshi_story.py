@@ -142,6 +142,8 @@ def test_lingshi_story(api: Api) -> None:
     not_above = api.post(bids, "hongyuan", {"price_yuan_per_m3": "2.80"})
     assert not_above.status_code == 409 and not_above.json()["field"] == "price_yuan_per_m3"
     api.ok(api.post(bids, "hongyuan", {"price_yuan_per_m3": "3.00"}))
+    offered = {x["id"]: x for x in api.ok(api.get("/listings", "coking3"), 200)}
+    assert Decimal(offered[open_lot["id"]]["best_bid_yuan_per_m3"]) == Decimal("3.00")
     sealed = f"/listings/{sealed_lot['id']}/bids"
     api.ok(api.post(sealed, "jiuxin", {"price_yuan_per_m3": "2.70"}))
     api.clock.advance(minutes=1)
@@ -149,6 +151,8 @@ def test_lingshi_story(api: Api) -> None:
     # a sealed bid is never shown to another bidder
     assert api.ok(api.get(sealed, "coking3"), 200)[0]["bidder_id"] == api.ids["coking3"]
     assert len(api.ok(api.get(sealed, "coking3"), 200)) == 1
+    offered = {x["id"]: x for x in api.ok(api.get("/listings", "hongyuan"), 200)}
+    assert offered[sealed_lot["id"]]["best_bid_yuan_per_m3"] is None
 
     not_theirs = api.post(f"/listings/{open_lot['id']}/close", "jiuxin")
     assert not_theirs.status_code == 403 and not_theirs.json()["field"] == "listing_id"

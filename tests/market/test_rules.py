@@ -11,6 +11,13 @@ from hypothesis import strategies as st
 
 from reclaim.errors import InputError
 from reclaim.market.errors import ConflictError, ForbiddenError
+from reclaim.market.invariants import (
+    DealSnapshot,
+    ListingSnapshot,
+    PlantSnapshot,
+    RightSnapshot,
+    invariant_violations,
+)
 from reclaim.market.ledger import (
     GENESIS_HASH,
     EntryFields,
@@ -148,3 +155,35 @@ def test_contract_years_and_term() -> None:
         date(2022, 2, 28),
     )
     assert term_years(date(2021, 8, 15), date(2026, 8, 15)) == Decimal("5.00")  # 1826 d / 365
+
+
+def test_the_audit_catches_each_broken_invariant() -> None:
+    plant = PlantSnapshot(1, 1_000, 10, 1_000, 10)
+    right = RightSnapshot(1, 1, None, 1_000, 10, 600, 6, 0, 0)
+    sold = DealSnapshot(1, 1, 1, "contracted", 400, 4)
+    listing = ListingSnapshot(1, 1, "sold", 400, 4, Decimal("2.70"))
+    sound = invariant_violations(
+        [plant], [right, child(400, 4)], [listing], [sold], [(1, Decimal("2.70"))]
+    )
+    assert sound == []
+    over = PlantSnapshot(1, 900, 10, 1_000, 10)
+    assert any(
+        "over-committed" in p
+        for p in invariant_violations(
+            [over], [right, child(400, 4)], [listing], [sold], [(1, Decimal("2.70"))]
+        )
+    )
+    twice = DealSnapshot(2, 1, 1, "contracted", 400, 4)
+    problems = invariant_violations(
+        [plant], [right, child(400, 4)], [listing], [sold, twice], [(1, Decimal("2.70"))]
+    )
+    assert any("2 deals" in p for p in problems) and any("sold twice" in p for p in problems)
+    stale = invariant_violations(
+        [plant], [right, child(400, 4)], [listing], [sold], [(1, Decimal("2.90"))]
+    )
+    assert any("best bid" in p for p in stale)
+
+
+def child(annual: int, daily: int) -> RightSnapshot:
+    """The buyer's right created by a contract on right 1."""
+    return RightSnapshot(2, 1, 1, annual, daily, annual, daily, 0, 0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from reclaim.market.rules import OPEN_DEAL_STATES, DealState, ListingState
 
@@ -50,6 +51,7 @@ class ListingSnapshot:
     state: str
     annual_volume_m3: int
     daily_max_m3: int
+    best_bid_yuan_per_m3: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -69,9 +71,21 @@ def invariant_violations(
     rights: Sequence[RightSnapshot],
     listings: Sequence[ListingSnapshot],
     deals: Sequence[DealSnapshot],
+    bids: Sequence[tuple[int, Decimal]] = (),
 ) -> list[str]:
-    """Every broken invariant, one sentence each; an empty list when the state is sound."""
+    """Every broken invariant, one sentence each; an empty list when the state is sound.
+
+    `bids` are (listing id, price) pairs: a listing's recorded best bid must be their maximum.
+    """
     problems: list[str] = []
+    best: dict[int, Decimal] = {}
+    for listing_id, price in bids:
+        best[listing_id] = max(price, best.get(listing_id, price))
+    problems += [
+        f"listing {x.id} records best bid {x.best_bid_yuan_per_m3}, bids say {best.get(x.id)}"
+        for x in listings
+        if x.best_bid_yuan_per_m3 != best.get(x.id)
+    ]
     problems += _source_violations(plants, rights)
     problems += _right_violations(rights, listings, deals)
     deals_per_listing = Counter(deal.listing_id for deal in deals)

@@ -12,7 +12,7 @@ from reclaim.market.invariants import (
     RightSnapshot,
     invariant_violations,
 )
-from reclaim.store.models import Deal, Listing, Plant, Right
+from reclaim.store.models import Bid, Deal, Listing, Plant, Right
 from reclaim.store.settlement import verify_ledger
 
 
@@ -43,14 +43,17 @@ def audit(session: Session) -> list[str]:
         for r in session.scalars(select(Right))
     ]
     listings = [
-        ListingSnapshot(x.id, x.right_id, x.state, x.annual_volume_m3, x.daily_max_m3)
+        ListingSnapshot(
+            x.id, x.right_id, x.state, x.annual_volume_m3, x.daily_max_m3, x.best_bid_yuan_per_m3
+        )
         for x in session.scalars(select(Listing))
     ]
     deals = [
         DealSnapshot(d.id, d.listing_id, d.right_id, d.state, d.annual_volume_m3, d.daily_max_m3)
         for d in session.scalars(select(Deal))
     ]
-    problems = invariant_violations(plants, rights, listings, deals)
+    bids = [(b.listing_id, b.price_yuan_per_m3) for b in session.scalars(select(Bid))]
+    problems = invariant_violations(plants, rights, listings, deals, bids)
     ledger = verify_ledger(session)
     if ledger.chain_break is not None:
         problems.append(

@@ -340,8 +340,7 @@ def place_bid(
     listing = lock_or_404(session, Listing, listing_id, "listing_id")
     if listing.state != ListingState.OPEN.value:
         raise ConflictError("listing_id", listing_id, "the listing is no longer open")
-    prices = session.scalars(select(Bid.price_yuan_per_m3).where(Bid.listing_id == listing_id))
-    best = max(prices, default=None)
+    best = listing.best_bid_yuan_per_m3
     check_bid(
         mode=ListingMode(listing.mode),
         seller_id=listing.seller_id,
@@ -354,6 +353,8 @@ def place_bid(
     )
     bid = Bid(listing_id=listing_id, bidder_id=actor.id, price_yuan_per_m3=price, placed_at=now)
     session.add(bid)
+    if best is None or price > best:
+        listing.best_bid_yuan_per_m3 = price
     session.flush()
     return bid
 

@@ -153,6 +153,8 @@ class Listing(Base):
     term_start: Mapped[date] = mapped_column(Date)
     term_end: Mapped[date] = mapped_column(Date)
     reserve_yuan_per_m3: Mapped[Decimal | None] = mapped_column(Money)
+    best_bid_yuan_per_m3: Mapped[Decimal | None] = mapped_column(Money)
+    """Highest bid so far, kept under the listing's row lock (shown only in open auctions)."""
     price_schedule: Mapped[str | None] = mapped_column(String(CODE_CHARS))
     delivery_point: Mapped[str] = mapped_column(String(NAME_CHARS))
     closes_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

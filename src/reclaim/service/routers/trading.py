@@ -87,11 +87,10 @@ def get_right(right_id: RowId, request: Request, actor: CurrentActor) -> RightOu
     return context_of(request).read(lambda s: dump(RightOut, visible_right(s, actor, right_id)))
 
 
-def _listing_out(session: Session, listing: Listing) -> ListingOut:
+def _listing_out(listing: Listing) -> ListingOut:
     out = dump(ListingOut, listing)
-    if listing.mode == ListingMode.ASCENDING and listing.state == ListingState.OPEN:
-        prices = session.scalars(select(Bid.price_yuan_per_m3).where(Bid.listing_id == listing.id))
-        out.best_bid_yuan_per_m3 = max(prices, default=None)
+    if listing.mode != ListingMode.ASCENDING or listing.state != ListingState.OPEN:
+        out.best_bid_yuan_per_m3 = None  # sealed bids stay sealed
     return out
 
 
@@ -108,7 +107,7 @@ def list_right(
 
     def work(session: Session, now: datetime) -> BaseModel:
         listing = create_listing(session, actor, spec, context.schedules, now)
-        return _listing_out(session, listing)
+        return _listing_out(listing)
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
 
@@ -134,7 +133,7 @@ def list_listings(
                     Listing.seller_id == actor.id,
                 ),
             )
-        return [_listing_out(session, x) for x in session.scalars(query)]
+        return [_listing_out(x) for x in session.scalars(query)]
 
     return context_of(request).read(work)
 
@@ -219,7 +218,7 @@ def cancel(
     context = context_of(request)
 
     def work(session: Session, _now: datetime) -> BaseModel:
-        return _listing_out(session, cancel_listing(session, actor, listing_id))
+        return _listing_out(cancel_listing(session, actor, listing_id))
 
     return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
 

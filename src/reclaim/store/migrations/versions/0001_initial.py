@@ -214,6 +214,7 @@ def upgrade() -> None:
         sa.Column("term_start", sa.Date(), nullable=False),
         sa.Column("term_end", sa.Date(), nullable=False),
         sa.Column("reserve_yuan_per_m3", MONEY, nullable=True),
+        sa.Column("best_bid_yuan_per_m3", MONEY, nullable=True),
         sa.Column("price_schedule", sa.String(length=64), nullable=True),
         sa.Column("delivery_point", sa.String(length=200), nullable=False),
         sa.Column("closes_at", sa.DateTime(timezone=True), nullable=True),
