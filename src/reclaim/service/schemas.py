@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from fastapi import Header, Path
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from reclaim.market.rules import ListingMode, Role
@@ -31,6 +32,10 @@ def _in_calendar(day: date) -> date:
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""A row id in a URL path."""
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+"""Optional header: a submission repeated with the same key takes effect once."""
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_printable)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_.-]+$")]
 Password = Annotated[

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,12 +13,11 @@ from starlette.responses import JSONResponse
 from reclaim.market.rules import Role
 from reclaim.service.auth import CurrentActor, hash_password, issue_token
 from reclaim.service.context import context_of, dump, fingerprint
-from reclaim.service.schemas import AccountIn, AccountOut, TokenOut, TokenRequest
+from reclaim.service.schemas import AccountIn, AccountOut, IdempotencyKey, TokenOut, TokenRequest
 from reclaim.store.models import Account
 from reclaim.store.registry import AccountSpec, create_account, require_role
 
 router = APIRouter(tags=["accounts"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 @router.post("/auth/token", response_model=TokenOut)

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
@@ -17,12 +17,11 @@ from reclaim.market.errors import NotFoundError
 from reclaim.planning.engine import run_plan
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of
-from reclaim.service.schemas import MAX_ID, PlanRunOut
+from reclaim.service.schemas import MAX_ID, IdempotencyKey, PlanRunOut
 from reclaim.store.models import PlanRun, Region
 from reclaim.store.registry import get_or_404
 
 router = APIRouter(tags=["planning"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 ScenarioBody = Annotated[
     dict[str, Any],
     Body(

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +12,14 @@ from starlette.responses import JSONResponse
 
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of, dump, fingerprint
-from reclaim.service.schemas import MAX_ID, PlantIn, PlantOut, RegionIn, RegionOut
+from reclaim.service.schemas import (
+    IdempotencyKey,
+    PlantIn,
+    PlantOut,
+    RegionIn,
+    RegionOut,
+    RowId,
+)
 from reclaim.store.models import Plant, Region
 from reclaim.store.registry import (
     PlantSpec,
@@ -24,8 +30,6 @@ from reclaim.store.registry import (
 )
 
 router = APIRouter(tags=["registry"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
-RegionId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("/regions", response_model=RegionOut, status_code=201)
@@ -55,7 +59,7 @@ def list_regions(request: Request) -> list[RegionOut]:
 
 @router.post("/regions/{region_id}/plants", response_model=PlantOut, status_code=201)
 def register_plant(
-    region_id: RegionId,
+    region_id: RowId,
     payload: PlantIn,
     request: Request,
     actor: CurrentActor,
@@ -72,7 +76,7 @@ def register_plant(
 
 
 @router.get("/regions/{region_id}/plants", response_model=list[PlantOut])
-def list_plants(region_id: RegionId, request: Request) -> list[PlantOut]:
+def list_plants(region_id: RowId, request: Request) -> list[PlantOut]:
     """The plants of a region with their deliverable and committed volumes (public)."""
 
     def work(session: Session) -> list[PlantOut]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -16,7 +15,14 @@ from reclaim.market.ledger import party_account
 from reclaim.market.rules import Role
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of, dump, fingerprint
-from reclaim.service.schemas import MAX_ID, BillOut, DeliveryIn, LedgerEntryOut, LedgerVerifyOut
+from reclaim.service.schemas import (
+    BillOut,
+    DeliveryIn,
+    IdempotencyKey,
+    LedgerEntryOut,
+    LedgerVerifyOut,
+    RowId,
+)
 from reclaim.store.models import Bill, LedgerEntry
 from reclaim.store.settlement import (
     DeliverySpec,
@@ -27,8 +33,6 @@ from reclaim.store.settlement import (
 )
 
 router = APIRouter(tags=["settlement"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
-RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("/contracts/{contract_id}/deliveries", response_model=BillOut, status_code=201)

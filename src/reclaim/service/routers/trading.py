@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -15,17 +15,18 @@ from reclaim.market.rules import OPEN_DEAL_STATES, DealState, ListingMode, Listi
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of, dump, fingerprint
 from reclaim.service.schemas import (
-    MAX_ID,
     BidIn,
     BidOut,
     CloseOut,
     ContractOut,
     DealOut,
     DecisionIn,
+    IdempotencyKey,
     ListingIn,
     ListingOut,
     RightIn,
     RightOut,
+    RowId,
 )
 from reclaim.store.exchange import (
     ListingSpec,
@@ -46,8 +47,6 @@ from reclaim.store.registry import Actor
 from reclaim.store.settlement import visible_contract
 
 router = APIRouter(tags=["exchange"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
-RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 SEES_EVERYTHING = (Role.REGULATOR, Role.OPERATOR)
 
 
