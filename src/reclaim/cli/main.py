@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from reclaim.cli.market import app as market_app
 from reclaim.cli.network import network_app
 from reclaim.cli.plan import plan_app
 from reclaim.cli.quality import quality_app
@@ -17,8 +18,10 @@ app = typer.Typer(
 app.add_typer(plan_app, name="plan")
 app.add_typer(quality_app, name="quality")
 app.add_typer(network_app, name="network")
+app.add_typer(market_app)  # serve, db, ledger: top-level commands of the exchange
 
 
 @app.callback()
 def main() -> None:
     """reclaim: one platform for the reclaimed-water chain of a water-scarce city."""
+

@@ -1,0 +1,52 @@
+"""Read the exchange's reference data: its rules, the price schedules and the demo regions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from reclaim.errors import InputError
+from reclaim.io.data_files import data_path, read_yaml
+from reclaim.market.prices import PriceSchedule
+from reclaim.market.rules import ExchangeRules
+
+
+def _value(table: dict[str, Any], name: str) -> Any:
+    entry = table.get(name)
+    if not isinstance(entry, dict) or "value" not in entry or not entry.get("source"):
+        raise InputError(f"exchange_rules.{name}", entry, "a value with its source")
+    return entry["value"]
+
+
+def load_exchange_rules() -> ExchangeRules:
+    """The exchange rules of `data/market/exchange_rules.yaml` (each value cited there)."""
+    table = read_yaml(data_path("market", "exchange_rules.yaml"))
+    return ExchangeRules(
+        reuse_cap_fraction=Decimal(str(_value(table, "reuse_cap_fraction"))),
+        publicity_days=int(_value(table, "publicity_days")),
+        exchange_fee_rate=Decimal(str(_value(table, "exchange_fee_rate"))),
+        treatment_feedback_share=Decimal(str(_value(table, "treatment_feedback_share"))),
+        token_lifetime_minutes=int(_value(table, "token_lifetime_minutes")),
+        use_classes=tuple(_value(table, "use_classes")),
+    )
+
+
+def load_price_schedules() -> dict[str, PriceSchedule]:
+    """Tiered price schedules by code (`data/market/price_schedules.yaml`)."""
+    table = read_yaml(data_path("market", "price_schedules.yaml"))
+    return {
+        code: PriceSchedule(
+            code=code,
+            name=entry["name"],
+            source=entry["source"],
+            tiers_yuan_per_m3={k: Decimal(str(v)) for k, v in entry["tiers_yuan_per_m3"].items()},
+        )
+        for code, entry in table.items()
+    }
+
+
+def load_demo_regions() -> list[dict[str, Any]]:
+    """The demo regions (Shuozhou, a Lingshi-like county) of `data/market/demo_regions.yaml`."""
+    regions = read_yaml(data_path("market", "demo_regions.yaml"))["regions"]
+    assert isinstance(regions, list)
+    return regions

@@ -1,0 +1,131 @@
+"""Settlement as double-entry postings in exact decimals, chained by SHA-256 so rewrites show.
+
+Sign convention: a posting's amount is what it adds to the account's balance, so the postings of
+one transaction sum to zero (the buyer's −A equals the seller's, the exchange's and the treatment
+fund's shares together).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from reclaim.market.prices import FEN
+
+GENESIS_HASH = "0" * 64
+EXCHANGE_FEES_ACCOUNT = "exchange:fees"
+
+
+def party_account(party_id: int) -> str:
+    """Ledger account of a party (buyer or seller)."""
+    return f"party:{party_id}"
+
+
+def treatment_account(region_id: int) -> str:
+    """Ledger account of a region's wastewater-treatment fund, fed back from each payment."""
+    return f"treatment:region:{region_id}"
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """How one billed amount splits: exchange fee, share fed back to treatment, the rest."""
+
+    amount: Decimal
+    exchange_fee: Decimal
+    treatment_feedback: Decimal
+    seller_net: Decimal
+
+
+def settle(
+    volume_m3: int, price_yuan_per_m3: Decimal, fee_rate: Decimal, feedback_share: Decimal
+) -> Settlement:
+    """Bill a delivered volume: amount = volume × price, fee and feedback rounded to the fen.
+
+    The seller receives the remainder, so the split always adds up exactly to the amount.
+    """
+    amount = (Decimal(volume_m3) * price_yuan_per_m3).quantize(FEN, ROUND_HALF_UP)
+    fee = (amount * fee_rate).quantize(FEN, ROUND_HALF_UP)
+    feedback = (amount * feedback_share).quantize(FEN, ROUND_HALF_UP)
+    return Settlement(amount, fee, feedback, amount - fee - feedback)
+
+
+def settlement_postings(
+    settlement: Settlement, buyer_id: int, seller_id: int, region_id: int
+) -> list[tuple[str, Decimal]]:
+    """The balanced postings of a settlement: buyer pays, seller, exchange and treatment receive."""
+    postings = [
+        (party_account(buyer_id), -settlement.amount),
+        (party_account(seller_id), settlement.seller_net),
+        (EXCHANGE_FEES_ACCOUNT, settlement.exchange_fee),
+        (treatment_account(region_id), settlement.treatment_feedback),
+    ]
+    return [(account, amount) for account, amount in postings if amount != 0]
+
+
+@dataclass(frozen=True)
+class EntryFields:
+    """The fields of a ledger entry that its hash covers."""
+
+    seq: int
+    txn_id: str
+    account: str
+    amount: Decimal
+    memo: str
+    created_at: datetime
+    prev_hash: str
+
+
+def canonical_amount(amount: Decimal) -> str:
+    """One spelling per amount, whatever the database returns (12.3, 12.30, 12.3000 → 12.30)."""
+    return f"{amount.quantize(FEN, ROUND_HALF_UP):f}"
+
+
+def entry_hash(fields: EntryFields) -> str:
+    """SHA-256 of the entry's canonical text, which includes the previous entry's hash."""
+    text = "|".join(
+        [
+            str(fields.seq),
+            fields.txn_id,
+            fields.account,
+            canonical_amount(fields.amount),
+            fields.memo,
+            fields.created_at.isoformat(timespec="microseconds"),
+            fields.prev_hash,
+        ]
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first entry whose stored hash or link does not match the recomputed chain."""
+
+    seq: int
+    reason: str
+
+
+def verify_chain(entries: Iterable[tuple[EntryFields, str]]) -> ChainBreak | None:
+    """Recompute the chain over (fields, stored hash) in sequence order; None if it is intact."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    for fields, stored_hash in entries:
+        if fields.seq != expected_seq:
+            return ChainBreak(fields.seq, f"sequence gap: expected entry {expected_seq}")
+        if fields.prev_hash != expected_prev:
+            return ChainBreak(fields.seq, "prev_hash does not match the previous entry's hash")
+        if entry_hash(fields) != stored_hash:
+            return ChainBreak(fields.seq, "stored hash does not match the entry's contents")
+        expected_prev = stored_hash
+        expected_seq += 1
+    return None
+
+
+def unbalanced_transactions(postings: Sequence[tuple[str, Decimal]]) -> list[str]:
+    """Transactions (by id) whose postings do not sum to zero; empty when the books balance."""
+    totals: dict[str, Decimal] = {}
+    for txn_id, amount in postings:
+        totals[txn_id] = totals.get(txn_id, Decimal(0)) + amount
+    return sorted(txn for txn, total in totals.items() if total != 0)

@@ -1,0 +1,1 @@
+"""The HTTP service of reclaim: FastAPI routers over the store, with token authentication."""

@@ -1,0 +1,106 @@
+"""The FastAPI application: routers, and one error shape for every refusal.
+
+401 no or bad token (reason given), 403 role or ownership, 404 unknown id, 409 state conflict,
+422 bad input; each body names the field, the value and the reason. Nothing is written when a
+request is refused: each request is one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from reclaim.errors import InputError
+from reclaim.market.errors import ConflictError, ForbiddenError, MarketRefusal, NotFoundError
+from reclaim.service.auth import AuthError
+from reclaim.service.context import ExchangeContext
+from reclaim.service.routers import accounts, plans, public, registry, settlement, trading
+from reclaim.service.schemas import ErrorOut
+
+SECRET_MASK = "***"
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in (
+        (401, "no valid bearer token; `reason` says why (missing, invalid, expired)"),
+        (403, "the caller's role or ownership does not allow this"),
+        (404, "an id that names nothing the caller may see"),
+        (409, "the current state forbids it (capacity used up, listing closed, sold already)"),
+        (422, "bad input: `field`, `value` and what is allowed"),
+    )
+}
+STATUS_OF_REFUSAL: dict[type[MarketRefusal], tuple[int, str]] = {
+    NotFoundError: (404, "not_found"),
+    ConflictError: (409, "conflict"),
+    ForbiddenError: (403, "forbidden"),
+}
+
+
+def _error(status: int, error: str, field: str, value: Any, reason: str) -> JSONResponse:
+    body = {"error": error, "field": field, "value": jsonable_encoder(value), "reason": reason}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _on_input_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, InputError)
+    return _error(422, "invalid_input", error.field, error.value, error.allowed)
+
+
+async def _on_refusal(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, MarketRefusal)
+    status, kind = STATUS_OF_REFUSAL[type(error)]
+    return _error(status, kind, error.field, error.value, error.reason)
+
+
+async def _on_auth_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, AuthError)
+    return _error(401, "unauthorized", "Authorization", None, error.reason)
+
+
+async def _on_validation_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"][1:]) or str(first["loc"][0])
+    value = SECRET_MASK if "password" in field else jsonable_encoder(first.get("input"))
+    body = {
+        "error": "invalid_input",
+        "field": field,
+        "value": value,
+        "reason": first["msg"],
+        "errors": jsonable_encoder(
+            [{"field": ".".join(map(str, e["loc"])), "reason": e["msg"]} for e in error.errors()]
+        ),
+    }
+    return JSONResponse(body, status_code=422)
+
+
+async def _on_integrity_error(_request: Request, _exc: Exception) -> JSONResponse:
+    return _error(
+        409, "conflict", "request", None, "conflicts with a concurrent change; nothing was written"
+    )
+
+
+def create_app(context: ExchangeContext) -> FastAPI:
+    """The HTTP API over one exchange context (store, rules, clock)."""
+    app = FastAPI(
+        title="reclaim exchange",
+        description="Reclaimed-water (再生水) rights: registry, trading, publicity, contracts, "
+        "settlement, public prices.",
+        version="1",
+    )
+    app.state.exchange = context
+    app.add_exception_handler(InputError, _on_input_error)
+    for refusal in STATUS_OF_REFUSAL:
+        app.add_exception_handler(refusal, _on_refusal)
+    app.add_exception_handler(AuthError, _on_auth_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(IntegrityError, _on_integrity_error)
+    for module in (accounts, registry, trading, settlement, public, plans):
+        app.include_router(module.router, responses=ERROR_RESPONSES)
+    return app

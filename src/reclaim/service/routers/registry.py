@@ -1,0 +1,89 @@
+"""Regions and plants: the registry the exchange issues rights against."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import JSONResponse
+
+from reclaim.service.auth import CurrentActor
+from reclaim.service.context import context_of, dump, fingerprint
+from reclaim.service.schemas import (
+    IdempotencyKey,
+    PlantIn,
+    PlantOut,
+    RegionIn,
+    RegionOut,
+    RowId,
+)
+from reclaim.store.models import Plant, Region
+from reclaim.store.registry import (
+    PlantSpec,
+    RegionSpec,
+    add_plant,
+    create_region,
+    get_or_404,
+)
+
+router = APIRouter(tags=["registry"])
+
+
+@router.post("/regions", response_model=RegionOut, status_code=201)
+def register_region(
+    payload: RegionIn,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Register a region with its publicity period, exchange fee and treatment feedback share."""
+    context = context_of(request)
+    spec = RegionSpec(**payload.model_dump())
+
+    def work(session: Session, _now: datetime) -> BaseModel:
+        region = create_region(session, actor, spec, context.rules, set(context.schedules))
+        return dump(RegionOut, region)
+
+    return context.write(actor, idempotency_key, fingerprint(request, payload), work)
+
+
+@router.get("/regions", response_model=list[RegionOut])
+def list_regions(request: Request) -> list[RegionOut]:
+    """Every region (public)."""
+    rows = context_of(request).read(lambda s: s.scalars(select(Region).order_by(Region.id)).all())
+    return [dump(RegionOut, r) for r in rows]
+
+
+@router.post("/regions/{region_id}/plants", response_model=PlantOut, status_code=201)
+def register_plant(
+    region_id: RowId,
+    payload: PlantIn,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Register a plant; its deliverable supply follows from the reuse cap on sewage treated."""
+    context = context_of(request)
+    spec = PlantSpec(region_id=region_id, **payload.model_dump())
+
+    def work(session: Session, _now: datetime) -> BaseModel:
+        return dump(PlantOut, add_plant(session, actor, spec, context.rules))
+
+    return context.write(actor, idempotency_key, fingerprint(request, payload), work)
+
+
+@router.get("/regions/{region_id}/plants", response_model=list[PlantOut])
+def list_plants(region_id: RowId, request: Request) -> list[PlantOut]:
+    """The plants of a region with their deliverable and committed volumes (public)."""
+
+    def work(session: Session) -> list[PlantOut]:
+        get_or_404(session, Region, region_id, "region_id")
+        rows = session.scalars(
+            select(Plant).where(Plant.region_id == region_id).order_by(Plant.id)
+        ).all()
+        return [dump(PlantOut, p) for p in rows]
+
+    return context_of(request).read(work)

@@ -1,0 +1,330 @@
+"""Rights, listings, bids, deals and contracts: the exchange's order flow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+from starlette.responses import JSONResponse
+
+from reclaim.market.rules import OPEN_DEAL_STATES, DealState, ListingMode, ListingState, Role
+from reclaim.service.auth import CurrentActor
+from reclaim.service.context import context_of, dump, fingerprint
+from reclaim.service.schemas import (
+    BidIn,
+    BidOut,
+    CloseOut,
+    ContractOut,
+    DealOut,
+    DecisionIn,
+    IdempotencyKey,
+    ListingIn,
+    ListingOut,
+    RightIn,
+    RightOut,
+    RowId,
+)
+from reclaim.store.exchange import (
+    ListingSpec,
+    RightSpec,
+    accept_listing,
+    cancel_listing,
+    close_auction,
+    conclude_deal,
+    create_listing,
+    decide_deal,
+    issue_right,
+    place_bid,
+    visible_deal,
+    visible_right,
+)
+from reclaim.store.models import Bid, Contract, Deal, Listing, Right
+from reclaim.store.registry import Actor
+from reclaim.store.settlement import visible_contract
+
+router = APIRouter(tags=["exchange"])
+SEES_EVERYTHING = (Role.REGULATOR, Role.OPERATOR)
+
+
+@router.post("/rights", response_model=RightOut, status_code=201)
+def issue(
+    payload: RightIn,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Issue a right against a plant's deliverable supply (regulator)."""
+    context = context_of(request)
+    spec = RightSpec(**payload.model_dump())
+
+    def work(session: Session, now: datetime) -> BaseModel:
+        return dump(RightOut, issue_right(session, actor, spec, context.rules, now))
+
+    return context.write(actor, idempotency_key, fingerprint(request, payload), work)
+
+
+@router.get("/rights", response_model=list[RightOut])
+def list_rights(request: Request, actor: CurrentActor) -> list[RightOut]:
+    """The caller's rights (the regulator and the operator see all)."""
+
+    def work(session: Session) -> list[RightOut]:
+        query = select(Right).order_by(Right.id)
+        if actor.role not in SEES_EVERYTHING:
+            query = query.where(Right.holder_id == actor.id)
+        return [dump(RightOut, r) for r in session.scalars(query)]
+
+    return context_of(request).read(work)
+
+
+@router.get("/rights/{right_id}", response_model=RightOut)
+def get_right(right_id: RowId, request: Request, actor: CurrentActor) -> RightOut:
+    """One right, if the caller holds it (or regulates)."""
+    return context_of(request).read(lambda s: dump(RightOut, visible_right(s, actor, right_id)))
+
+
+def _listing_out(listing: Listing) -> ListingOut:
+    out = dump(ListingOut, listing)
+    if listing.mode != ListingMode.ASCENDING or listing.state != ListingState.OPEN:
+        out.best_bid_yuan_per_m3 = None  # sealed bids stay sealed
+    return out
+
+
+@router.post("/listings", response_model=ListingOut, status_code=201)
+def list_right(
+    payload: ListingIn,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """List (part of) a right: fixed price (挂牌), negotiated (协议转让) or auction (竞价)."""
+    context = context_of(request)
+    spec = ListingSpec(**payload.model_dump())
+
+    def work(session: Session, now: datetime) -> BaseModel:
+        listing = create_listing(session, actor, spec, context.schedules, now)
+        return _listing_out(listing)
+
+    return context.write(actor, idempotency_key, fingerprint(request, payload), work)
+
+
+@router.get("/listings", response_model=list[ListingOut])
+def list_listings(
+    request: Request,
+    actor: CurrentActor,
+    mine: bool = False,
+) -> list[ListingOut]:
+    """Open listings offered to the market, or (mine=true) every listing of the caller."""
+
+    def work(session: Session) -> list[ListingOut]:
+        query = select(Listing).order_by(Listing.id)
+        if mine:
+            query = query.where(Listing.seller_id == actor.id)
+        else:
+            query = query.where(
+                Listing.state == ListingState.OPEN.value,
+                or_(
+                    Listing.counterparty_id.is_(None),
+                    Listing.counterparty_id == actor.id,
+                    Listing.seller_id == actor.id,
+                ),
+            )
+        return [_listing_out(x) for x in session.scalars(query)]
+
+    return context_of(request).read(work)
+
+
+@router.post("/listings/{listing_id}/accept", response_model=DealOut, status_code=201)
+def accept(
+    listing_id: RowId,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Accept a fixed-price or negotiated listing; the deal enters publicity."""
+    context = context_of(request)
+
+    def work(session: Session, now: datetime) -> BaseModel:
+        return dump(DealOut, accept_listing(session, actor, listing_id, context.schedules, now))
+
+    return context.write(actor, idempotency_key, fingerprint(request), work)
+
+
+@router.post("/listings/{listing_id}/bids", response_model=BidOut, status_code=201)
+def bid(
+    listing_id: RowId,
+    payload: BidIn,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Bid on an auction at or above its reserve (above the best bid in an ascending one)."""
+    context = context_of(request)
+    price = payload.price_yuan_per_m3
+
+    def work(session: Session, now: datetime) -> BaseModel:
+        return dump(BidOut, place_bid(session, actor, listing_id, price, now))
+
+    return context.write(actor, idempotency_key, fingerprint(request, payload), work)
+
+
+@router.get("/listings/{listing_id}/bids", response_model=list[BidOut])
+def my_bids(listing_id: RowId, request: Request, actor: CurrentActor) -> list[BidOut]:
+    """The caller's own bids on a listing (the regulator and the operator see all)."""
+
+    def work(session: Session) -> list[BidOut]:
+        query = select(Bid).where(Bid.listing_id == listing_id).order_by(Bid.id)
+        if actor.role not in SEES_EVERYTHING:
+            query = query.where(Bid.bidder_id == actor.id)
+        return [dump(BidOut, b) for b in session.scalars(query)]
+
+    return context_of(request).read(work)
+
+
+@router.post("/listings/{listing_id}/close", response_model=CloseOut)
+def close(
+    listing_id: RowId,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Close an auction after its closing time: highest bid wins, ties by time."""
+    context = context_of(request)
+
+    def work(session: Session, now: datetime) -> BaseModel:
+        deal = close_auction(session, actor, listing_id, now)
+        state = ListingState.SOLD if deal is not None else ListingState.UNSOLD
+        return CloseOut(
+            listing_id=listing_id,
+            state=state.value,
+            deal=None if deal is None else dump(DealOut, deal),
+        )
+
+    return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
+
+
+@router.post("/listings/{listing_id}/cancel", response_model=ListingOut)
+def cancel(
+    listing_id: RowId,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Withdraw an open listing without bids; its volume returns to the right."""
+    context = context_of(request)
+
+    def work(session: Session, _now: datetime) -> BaseModel:
+        return _listing_out(cancel_listing(session, actor, listing_id))
+
+    return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
+
+
+@router.get("/deals", response_model=list[DealOut])
+def list_deals(
+    request: Request,
+    actor: CurrentActor,
+    state: Annotated[DealState | None, Query()] = None,
+    open_only: bool = False,
+) -> list[DealOut]:
+    """The caller's deals; the regulator sees every deal (open_only=true: those still undecided)."""
+
+    def work(session: Session) -> list[DealOut]:
+        query = select(Deal).order_by(Deal.id)
+        if actor.role not in SEES_EVERYTHING:
+            query = query.where(or_(Deal.buyer_id == actor.id, Deal.seller_id == actor.id))
+        if state is not None:
+            query = query.where(Deal.state == state.value)
+        if open_only:
+            query = query.where(Deal.state.in_([s.value for s in OPEN_DEAL_STATES]))
+        return [dump(DealOut, d) for d in session.scalars(query)]
+
+    return context_of(request).read(work)
+
+
+@router.get("/deals/{deal_id}", response_model=DealOut)
+def get_deal(deal_id: RowId, request: Request, actor: CurrentActor) -> DealOut:
+    """One deal, if the caller is a party to it (or regulates)."""
+    return context_of(request).read(lambda s: dump(DealOut, visible_deal(s, actor, deal_id)))
+
+
+def _decide(
+    request: Request,
+    actor: Actor,
+    deal_id: int,
+    approve: bool,
+    payload: DecisionIn,
+    idempotency_key: str | None,
+) -> JSONResponse:
+    context = context_of(request)
+
+    def work(session: Session, now: datetime) -> BaseModel:
+        deal = decide_deal(session, actor, deal_id, approve, payload.reason, now)
+        return dump(DealOut, deal)
+
+    return context.write(
+        actor, idempotency_key, fingerprint(request, payload), work, status_code=200
+    )
+
+
+@router.post("/deals/{deal_id}/approve", response_model=DealOut)
+def approve(
+    deal_id: RowId,
+    request: Request,
+    actor: CurrentActor,
+    payload: DecisionIn | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Approve a deal in publicity (regulator)."""
+    return _decide(request, actor, deal_id, True, payload or DecisionIn(), idempotency_key)
+
+
+@router.post("/deals/{deal_id}/reject", response_model=DealOut)
+def reject(
+    deal_id: RowId,
+    payload: DecisionIn,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Reject a deal in publicity, with a reason (regulator); its volume returns to the right."""
+    return _decide(request, actor, deal_id, False, payload, idempotency_key)
+
+
+@router.post("/deals/{deal_id}/conclude", response_model=ContractOut, status_code=201)
+def conclude(
+    deal_id: RowId,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Make an approved deal whose publicity has ended into a contract."""
+    context = context_of(request)
+
+    def work(session: Session, now: datetime) -> BaseModel:
+        return dump(ContractOut, conclude_deal(session, actor, deal_id, now))
+
+    return context.write(actor, idempotency_key, fingerprint(request), work)
+
+
+@router.get("/contracts", response_model=list[ContractOut])
+def list_contracts(request: Request, actor: CurrentActor) -> list[ContractOut]:
+    """The caller's contracts (the regulator and the operator see all)."""
+
+    def work(session: Session) -> list[ContractOut]:
+        query = select(Contract).order_by(Contract.id)
+        if actor.role not in SEES_EVERYTHING:
+            query = query.where(or_(Contract.buyer_id == actor.id, Contract.seller_id == actor.id))
+        return [dump(ContractOut, c) for c in session.scalars(query)]
+
+    return context_of(request).read(work)
+
+
+@router.get("/contracts/{contract_id}", response_model=ContractOut)
+def get_contract(contract_id: RowId, request: Request, actor: CurrentActor) -> ContractOut:
+    """One contract, if the caller is a party, the supplying plant's operator or regulates."""
+    return context_of(request).read(
+        lambda s: dump(ContractOut, visible_contract(s, actor, contract_id))
+    )

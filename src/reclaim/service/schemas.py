@@ -1,0 +1,340 @@
+"""Request and response bodies of the HTTP API. Money is a decimal string; volumes whole m³."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import Header, Path
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from reclaim.market.rules import ListingMode, Role
+
+MAX_ID = 2**31 - 1
+"""Ids are 32-bit integers in the store."""
+MAX_VOLUME_M3 = 10**12
+MAX_PUBLICITY_DAYS = 365
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+
+
+def _printable(text: str) -> str:
+    if not text.isprintable():
+        raise ValueError("printable characters only (no control characters)")
+    return text
+
+
+def _in_calendar(day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"a date between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""A row id in a URL path."""
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+"""Optional header: a submission repeated with the same key takes effect once."""
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_printable)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_.-]+$")]
+Password = Annotated[
+    str, StringConstraints(min_length=8, max_length=200), AfterValidator(_printable)
+]
+VolumeM3 = Annotated[int, Field(gt=0, le=MAX_VOLUME_M3)]
+Price = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+Fraction = Annotated[Decimal, Field(ge=0, lt=1, max_digits=6, decimal_places=4)]
+Day = Annotated[date, AfterValidator(_in_calendar)]
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused, so a misspelt field never passes silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TokenRequest(Strict):
+    username: Code
+    password: Password
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+
+
+class RegionIn(Strict):
+    code: Code
+    name: Name
+    publicity_days: Annotated[int, Field(ge=0, le=MAX_PUBLICITY_DAYS)] | None = None
+    exchange_fee_rate: Fraction | None = None
+    treatment_feedback_share: Fraction | None = None
+    price_schedule: Code | None = None
+
+
+class RegionOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    publicity_days: int
+    exchange_fee_rate: Decimal
+    treatment_feedback_share: Decimal
+    price_schedule: str | None
+
+
+class AccountIn(Strict):
+    username: Code
+    password: Password
+    role: Role
+    display_name: Name
+    region_id: Id | None = None
+    use_class: Code | None = None
+    location: Name | None = None
+
+
+class AccountOut(BaseModel):
+    id: int
+    username: str
+    role: str
+    display_name: str
+    region_id: int | None
+    use_class: str | None
+    location: str | None
+
+
+class PlantIn(Strict):
+    name: Name
+    sewage_treated_m3_per_day: VolumeM3
+    reclaimed_capacity_m3_per_day: VolumeM3
+    operator_id: Id | None = None
+    source: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_printable)] = ""
+
+
+class PlantOut(BaseModel):
+    id: int
+    region_id: int
+    name: str
+    sewage_treated_m3_per_day: int
+    reclaimed_capacity_m3_per_day: int
+    deliverable_daily_m3: int
+    deliverable_annual_m3: int
+    committed_daily_m3: int
+    committed_annual_m3: int
+    operator_id: int | None
+    source: str
+
+
+class RightIn(Strict):
+    holder_id: Id
+    plant_id: Id
+    annual_volume_m3: VolumeM3
+    daily_max_m3: VolumeM3
+    term_start: Day
+    term_end: Day
+    use_class: Code
+
+
+class RightOut(BaseModel):
+    id: int
+    region_id: int
+    plant_id: int
+    holder_id: int
+    parent_id: int | None
+    use_class: str
+    term_start: date
+    term_end: date
+    original_annual_m3: int
+    original_daily_m3: int
+    annual_volume_m3: int
+    daily_max_m3: int
+    reserved_annual_m3: int
+    reserved_daily_m3: int
+    state: str
+
+
+class ListingIn(Strict):
+    right_id: Id
+    mode: ListingMode
+    annual_volume_m3: VolumeM3
+    daily_max_m3: VolumeM3
+    term_start: Day
+    term_end: Day
+    delivery_point: Name
+    reserve_yuan_per_m3: Price | None = None
+    price_schedule: Code | None = None
+    counterparty_id: Id | None = None
+    closes_at: AwareDatetime | None = None
+
+
+class ListingOut(BaseModel):
+    id: int
+    right_id: int
+    seller_id: int
+    counterparty_id: int | None
+    mode: str
+    annual_volume_m3: int
+    daily_max_m3: int
+    term_start: date
+    term_end: date
+    reserve_yuan_per_m3: Decimal | None
+    price_schedule: str | None
+    delivery_point: str
+    closes_at: datetime | None
+    state: str
+    best_bid_yuan_per_m3: Decimal | None = None
+    """Shown for open ascending auctions only; sealed bids stay sealed."""
+
+
+class BidIn(Strict):
+    price_yuan_per_m3: Price
+
+
+class BidOut(BaseModel):
+    id: int
+    listing_id: int
+    bidder_id: int
+    price_yuan_per_m3: Decimal
+    placed_at: datetime
+
+
+class DealOut(BaseModel):
+    id: int
+    listing_id: int
+    right_id: int
+    region_id: int
+    seller_id: int
+    buyer_id: int
+    mode: str
+    annual_volume_m3: int
+    daily_max_m3: int
+    term_start: date
+    term_end: date
+    price_yuan_per_m3: Decimal
+    delivery_point: str
+    state: str
+    publicity_ends_at: datetime
+    decided_at: datetime | None
+    decision_reason: str | None
+
+
+class CloseOut(BaseModel):
+    listing_id: int
+    state: str
+    deal: DealOut | None
+
+
+class DecisionIn(Strict):
+    reason: (
+        Annotated[str, StringConstraints(max_length=2000), AfterValidator(_printable)] | None
+    ) = None
+
+
+class ContractOut(BaseModel):
+    id: int
+    deal_id: int
+    right_id: int
+    source_right_id: int
+    region_id: int
+    plant_id: int
+    seller_id: int
+    buyer_id: int
+    annual_volume_m3: int
+    daily_max_m3: int
+    price_yuan_per_m3: Decimal
+    term_start: date
+    term_end: date
+    term_years: Decimal
+    delivery_point: str
+    concluded_at: datetime
+
+
+class DeliveryIn(Strict):
+    day: Day
+    volume_m3: VolumeM3
+
+
+class BillOut(BaseModel):
+    id: int
+    delivery_id: int
+    contract_id: int
+    buyer_id: int
+    seller_id: int
+    volume_m3: int
+    price_yuan_per_m3: Decimal
+    amount_yuan: Decimal
+    exchange_fee_yuan: Decimal
+    treatment_feedback_yuan: Decimal
+    seller_net_yuan: Decimal
+    ledger_txn_id: str
+
+
+class LedgerEntryOut(BaseModel):
+    seq: int
+    txn_id: str
+    account: str
+    amount_yuan: Decimal
+    memo: str
+    created_at: datetime
+    prev_hash: str
+    hash: str
+
+
+class LedgerVerifyOut(BaseModel):
+    ok: bool
+    entries: int
+    first_broken_seq: int | None
+    reason: str | None
+    unbalanced_txns: list[str]
+
+
+class PublicTradeOut(BaseModel):
+    contract_id: int
+    region_id: int
+    seller: str
+    buyer: str
+    mode: str
+    annual_volume_m3: int
+    daily_max_m3: int
+    price_yuan_per_m3: Decimal
+    term_start: date
+    term_end: date
+    concluded_at: datetime
+
+
+class PublicNoticeOut(BaseModel):
+    """A deal in publicity (公示), as the public sees it."""
+
+    deal_id: int
+    region_id: int
+    seller: str
+    buyer: str
+    mode: str
+    annual_volume_m3: int
+    price_yuan_per_m3: Decimal
+    term_start: date
+    term_end: date
+    publicity_ends_at: datetime
+
+
+class PricePeriodOut(BaseModel):
+    period: str
+    trades: int
+    annual_volume_m3: int
+    mean_price_yuan_per_m3: Decimal
+    index: Decimal
+
+
+class PlanRunOut(BaseModel):
+    id: int
+    region_id: int | None
+    result: dict[str, Any]
+
+
+class ErrorOut(BaseModel):
+    """Every refusal: what kind, which field, the value given and why."""
+
+    error: str
+    field: str
+    value: Any = None
+    reason: str

@@ -1,0 +1,1 @@
+"""The persistent store of the exchange: SQLAlchemy models, repositories and Alembic migrations."""

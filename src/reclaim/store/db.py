@@ -1,0 +1,123 @@
+"""Engines, transactions with retries, and schema migration for SQLite and PostgreSQL.
+
+Every request runs in one transaction: all of it is written or none. On SQLite each transaction
+starts with BEGIN IMMEDIATE (one writer at a time, taken at the start, so read-then-write is
+safe); on PostgreSQL rows are locked with SELECT … FOR UPDATE or changed by conditional UPDATEs,
+and a transaction that dies of a deadlock or serialization failure is retried from the start.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_S = 60
+RETRYABLE_PG_STATES = frozenset({"40001", "40P01"})
+"""serialization_failure, deadlock_detected."""
+MAX_ATTEMPTS = 12
+RETRY_BASE_DELAY_S = 0.005
+PG_POOL_SIZE = 10
+PG_MAX_OVERFLOW = 20
+
+T = TypeVar("T")
+
+
+def create_db_engine(url: str, *, schema: str | None = None) -> Engine:
+    """An engine for `url`; on PostgreSQL `schema` (if given) becomes the search path."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+        return engine
+    connect_args: dict[str, Any] = {}
+    if schema is not None:
+        connect_args["options"] = f"-csearch_path={schema}"
+    return create_engine(
+        url,
+        connect_args=connect_args,
+        pool_size=PG_POOL_SIZE,
+        max_overflow=PG_MAX_OVERFLOW,
+        pool_pre_ping=True,
+    )
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event emits BEGIN itself
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_retryable(error: DBAPIError) -> bool:
+    """A deadlock or serialization failure (PostgreSQL) or a busy database (SQLite)."""
+    state = getattr(error.orig, "sqlstate", None)
+    if state in RETRYABLE_PG_STATES:
+        return True
+    return "database is locked" in str(error.orig)
+
+
+class Database:
+    """An engine plus a way to run one unit of work in one transaction, retried when it must be."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str, *, schema: str | None = None) -> Database:
+        """Open the database at `url`."""
+        return cls(create_db_engine(url, schema=schema))
+
+    def run(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in a transaction: committed if it returns, rolled back if it raises."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with self.sessions() as session, session.begin():
+                    return work(session)
+            except DBAPIError as error:
+                if attempt == MAX_ATTEMPTS or not is_retryable(error):
+                    raise
+                time.sleep(RETRY_BASE_DELAY_S * attempt * (1 + random.random()))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        upgrade_schema(self.engine)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def alembic_config() -> Config:
+    """Alembic configuration pointing at the migrations shipped inside the package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def upgrade_schema(engine: Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations on `engine` up to `revision`."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

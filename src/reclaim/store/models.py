@@ -1,0 +1,305 @@
+"""Tables of the exchange. Volumes are whole m³ (annual m³/yr, daily m³/d); money is exact.
+
+CHECK and UNIQUE constraints restate the invariants the repositories enforce, so that even a
+request that slipped past a rule could not write an over-committed plant or a right sold twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from reclaim.store.types import Money, UtcDateTime
+
+NAME_CHARS = 200
+CODE_CHARS = 64
+HASH_CHARS = 64
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table of the exchange."""
+
+
+class Region(Base):
+    """A city or county; its exchange has its own publicity period, fee and feedback share."""
+
+    __tablename__ = "regions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(CODE_CHARS), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_CHARS))
+    publicity_days: Mapped[int] = mapped_column(Integer)
+    exchange_fee_rate: Mapped[Decimal] = mapped_column(Money)
+    treatment_feedback_share: Mapped[Decimal] = mapped_column(Money)
+    price_schedule: Mapped[str | None] = mapped_column(String(CODE_CHARS))
+    __table_args__ = (CheckConstraint("publicity_days >= 0", name="ck_regions_publicity_days"),)
+
+
+class Account(Base):
+    """A party: regulator, exchange operator, seller or buyer; buyers carry a use class."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(CODE_CHARS), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(NAME_CHARS))
+    role: Mapped[str] = mapped_column(String(16))
+    display_name: Mapped[str] = mapped_column(String(NAME_CHARS))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    use_class: Mapped[str | None] = mapped_column(String(CODE_CHARS))
+    location: Mapped[str | None] = mapped_column(String(NAME_CHARS))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Token(Base):
+    """A bearer token, stored only as its SHA-256, valid until `expires_at`."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(HASH_CHARS), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Plant(Base):
+    """A wastewater plant with reclamation: the source every right is issued against."""
+
+    __tablename__ = "plants"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    name: Mapped[str] = mapped_column(String(NAME_CHARS))
+    sewage_treated_m3_per_day: Mapped[int] = mapped_column(BigInteger)
+    reclaimed_capacity_m3_per_day: Mapped[int] = mapped_column(BigInteger)
+    deliverable_daily_m3: Mapped[int] = mapped_column(BigInteger)
+    deliverable_annual_m3: Mapped[int] = mapped_column(BigInteger)
+    committed_daily_m3: Mapped[int] = mapped_column(BigInteger, default=0)
+    committed_annual_m3: Mapped[int] = mapped_column(BigInteger, default=0)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    source: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (
+        CheckConstraint(
+            "committed_annual_m3 >= 0 AND committed_annual_m3 <= deliverable_annual_m3",
+            name="ck_plants_annual_commitment",
+        ),
+        CheckConstraint(
+            "committed_daily_m3 >= 0 AND committed_daily_m3 <= deliverable_daily_m3",
+            name="ck_plants_daily_commitment",
+        ),
+    )
+
+
+class Right(Base):
+    """A reclaimed-water right: holder, source plant, volumes, term, use class and state.
+
+    `original_*` is what the right was issued (or bought) with; `annual_volume_m3` what it still
+    holds; `reserved_*` what open listings and deals have set aside from it.
+    """
+
+    __tablename__ = "rights"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    plant_id: Mapped[int] = mapped_column(ForeignKey("plants.id"))
+    holder_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("rights.id"))
+    use_class: Mapped[str] = mapped_column(String(CODE_CHARS))
+    term_start: Mapped[date] = mapped_column(Date)
+    term_end: Mapped[date] = mapped_column(Date)
+    original_annual_m3: Mapped[int] = mapped_column(BigInteger)
+    original_daily_m3: Mapped[int] = mapped_column(BigInteger)
+    annual_volume_m3: Mapped[int] = mapped_column(BigInteger)
+    daily_max_m3: Mapped[int] = mapped_column(BigInteger)
+    reserved_annual_m3: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved_daily_m3: Mapped[int] = mapped_column(BigInteger, default=0)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (
+        CheckConstraint(
+            "reserved_annual_m3 >= 0 AND reserved_annual_m3 <= annual_volume_m3",
+            name="ck_rights_annual_reservation",
+        ),
+        CheckConstraint(
+            "reserved_daily_m3 >= 0 AND reserved_daily_m3 <= daily_max_m3",
+            name="ck_rights_daily_reservation",
+        ),
+        CheckConstraint(
+            "annual_volume_m3 >= 0 AND annual_volume_m3 <= original_annual_m3",
+            name="ck_rights_annual_volume",
+        ),
+        CheckConstraint("term_end > term_start", name="ck_rights_term"),
+    )
+
+
+class Listing(Base):
+    """An offer of (part of) a right: fixed price, negotiated with one party, or an auction."""
+
+    __tablename__ = "listings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    right_id: Mapped[int] = mapped_column(ForeignKey("rights.id"), index=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    counterparty_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    mode: Mapped[str] = mapped_column(String(16))
+    annual_volume_m3: Mapped[int] = mapped_column(BigInteger)
+    daily_max_m3: Mapped[int] = mapped_column(BigInteger)
+    term_start: Mapped[date] = mapped_column(Date)
+    term_end: Mapped[date] = mapped_column(Date)
+    reserve_yuan_per_m3: Mapped[Decimal | None] = mapped_column(Money)
+    best_bid_yuan_per_m3: Mapped[Decimal | None] = mapped_column(Money)
+    """Highest bid so far, kept under the listing's row lock (shown only in open auctions)."""
+    price_schedule: Mapped[str | None] = mapped_column(String(CODE_CHARS))
+    delivery_point: Mapped[str] = mapped_column(String(NAME_CHARS))
+    closes_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Bid(Base):
+    """A bid on an auction listing."""
+
+    __tablename__ = "bids"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    bidder_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    price_yuan_per_m3: Mapped[Decimal] = mapped_column(Money)
+    placed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Deal(Base):
+    """A struck trade in publicity (公示) until the regulator decides and the period ends.
+
+    UNIQUE(listing_id): a listing, hence a reserved volume of a right, is sold at most once.
+    """
+
+    __tablename__ = "deals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), unique=True)
+    right_id: Mapped[int] = mapped_column(ForeignKey("rights.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    seller_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    mode: Mapped[str] = mapped_column(String(16))
+    annual_volume_m3: Mapped[int] = mapped_column(BigInteger)
+    daily_max_m3: Mapped[int] = mapped_column(BigInteger)
+    term_start: Mapped[date] = mapped_column(Date)
+    term_end: Mapped[date] = mapped_column(Date)
+    price_yuan_per_m3: Mapped[Decimal] = mapped_column(Money)
+    delivery_point: Mapped[str] = mapped_column(String(NAME_CHARS))
+    state: Mapped[str] = mapped_column(String(16))
+    publicity_ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Contract(Base):
+    """A concluded multi-year supply contract; the buyer's new right is `right_id`."""
+
+    __tablename__ = "contracts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), unique=True)
+    right_id: Mapped[int] = mapped_column(ForeignKey("rights.id"), unique=True)
+    source_right_id: Mapped[int] = mapped_column(ForeignKey("rights.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    plant_id: Mapped[int] = mapped_column(ForeignKey("plants.id"))
+    seller_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    annual_volume_m3: Mapped[int] = mapped_column(BigInteger)
+    daily_max_m3: Mapped[int] = mapped_column(BigInteger)
+    price_yuan_per_m3: Mapped[Decimal] = mapped_column(Money)
+    term_start: Mapped[date] = mapped_column(Date)
+    term_end: Mapped[date] = mapped_column(Date)
+    term_years: Mapped[Decimal] = mapped_column(Money)
+    delivery_point: Mapped[str] = mapped_column(String(NAME_CHARS))
+    concluded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Delivery(Base):
+    """A metered daily delivery under a contract; one per contract and day."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    day: Mapped[date] = mapped_column(Date)
+    volume_m3: Mapped[int] = mapped_column(BigInteger)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (
+        UniqueConstraint("contract_id", "day", name="uq_deliveries_contract_day"),
+        CheckConstraint("volume_m3 > 0", name="ck_deliveries_volume"),
+    )
+
+
+class Bill(Base):
+    """The bill of one delivery and how it was split in the ledger."""
+
+    __tablename__ = "bills"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), unique=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    seller_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    volume_m3: Mapped[int] = mapped_column(BigInteger)
+    price_yuan_per_m3: Mapped[Decimal] = mapped_column(Money)
+    amount_yuan: Mapped[Decimal] = mapped_column(Money)
+    exchange_fee_yuan: Mapped[Decimal] = mapped_column(Money)
+    treatment_feedback_yuan: Mapped[Decimal] = mapped_column(Money)
+    seller_net_yuan: Mapped[Decimal] = mapped_column(Money)
+    ledger_txn_id: Mapped[str] = mapped_column(String(CODE_CHARS))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LedgerEntry(Base):
+    """One posting of the double-entry ledger, chained to the one before by its hash."""
+
+    __tablename__ = "ledger_entries"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    txn_id: Mapped[str] = mapped_column(String(CODE_CHARS), index=True)
+    account: Mapped[str] = mapped_column(String(CODE_CHARS), index=True)
+    amount_yuan: Mapped[Decimal] = mapped_column(Money)
+    memo: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    prev_hash: Mapped[str] = mapped_column(String(HASH_CHARS), unique=True)
+    hash: Mapped[str] = mapped_column(String(HASH_CHARS), unique=True)
+
+
+class LedgerHead(Base):
+    """The single row naming the chain's last entry; appending locks it, so the chain is linear."""
+
+    __tablename__ = "ledger_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(HASH_CHARS))
+
+
+class IdempotencyKey(Base):
+    """A request already carried out for (account, key), with the response it gave."""
+
+    __tablename__ = "idempotency_keys"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(NAME_CHARS), primary_key=True)
+    request_sha256: Mapped[str] = mapped_column(String(HASH_CHARS))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PlanRun(Base):
+    """A run of the planning engine kept against a region: its scenario and its result."""
+
+    __tablename__ = "plan_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    scenario_json: Mapped[str] = mapped_column(Text)
+    result_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

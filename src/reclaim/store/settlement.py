@@ -1,0 +1,232 @@
+"""Deliveries billed into the hash-chained double-entry ledger, and the ledger's verification."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from reclaim.errors import InputError
+from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
+from reclaim.market.ledger import (
+    ChainBreak,
+    EntryFields,
+    entry_hash,
+    settle,
+    settlement_postings,
+    unbalanced_transactions,
+    verify_chain,
+)
+from reclaim.market.rules import Role, contract_year_bounds, positive_int
+from reclaim.store.models import (
+    Bill,
+    Contract,
+    Delivery,
+    LedgerEntry,
+    LedgerHead,
+    Plant,
+    Region,
+)
+from reclaim.store.registry import Actor, get_or_404, lock_or_404, require_role
+
+LEDGER_HEAD_ID = 1
+
+
+def append_to_ledger(
+    session: Session, postings: Sequence[tuple[str, Decimal]], memo: str, now: datetime
+) -> str:
+    """Append one balanced transaction; the head row is locked so the chain stays linear."""
+    if sum((amount for _, amount in postings), Decimal(0)) != 0:
+        raise ValueError("postings of one transaction must sum to zero")
+    head = lock_or_404(session, LedgerHead, LEDGER_HEAD_ID, "ledger_head")
+    txn_id = uuid.uuid4().hex
+    seq, prev_hash = head.last_seq, head.last_hash
+    for account, amount in postings:
+        seq += 1
+        fields = EntryFields(seq, txn_id, account, amount, memo, now, prev_hash)
+        digest = entry_hash(fields)
+        session.add(
+            LedgerEntry(
+                seq=seq,
+                txn_id=txn_id,
+                account=account,
+                amount_yuan=amount,
+                memo=memo,
+                created_at=now,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
+        prev_hash = digest
+    head.last_seq, head.last_hash = seq, prev_hash
+    session.flush()
+    return txn_id
+
+
+def visible_contract(session: Session, actor: Actor, contract_id: int) -> Contract:
+    """A contract its parties, the plant's operator, the regulator or the exchange may see."""
+    contract = session.get(Contract, contract_id)
+    if contract is not None and actor.role in (Role.REGULATOR, Role.OPERATOR):
+        return contract
+    if contract is not None and actor.id in (contract.buyer_id, contract.seller_id):
+        return contract
+    if contract is not None:
+        plant = session.get(Plant, contract.plant_id)
+        if plant is not None and plant.operator_id == actor.id:
+            return contract
+    raise NotFoundError("contract_id", contract_id)
+
+
+@dataclass(frozen=True)
+class DeliverySpec:
+    """A metered delivery: contract, day and volume."""
+
+    contract_id: int
+    day: date
+    volume_m3: int
+
+
+def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: datetime) -> Bill:
+    """Record a day's delivery (plant operator or exchange) and bill it into the ledger.
+
+    Refused outside the contract's term, above its daily cap, above its annual volume for the
+    contract year, or twice for the same day.
+    """
+    contract = visible_contract(session, actor, spec.contract_id)
+    plant = get_or_404(session, Plant, contract.plant_id, "plant_id")
+    if actor.role is not Role.OPERATOR and plant.operator_id != actor.id:
+        raise ForbiddenError(
+            "contract_id", spec.contract_id, "deliveries are recorded by the plant's operator"
+        )
+    positive_int("volume_m3", spec.volume_m3)
+    if not contract.term_start <= spec.day < contract.term_end:
+        raise InputError(
+            "day",
+            spec.day.isoformat(),
+            f"within the contract {contract.term_start}–{contract.term_end}",
+        )
+    if spec.volume_m3 > contract.daily_max_m3:
+        raise InputError("volume_m3", spec.volume_m3, f"at most {contract.daily_max_m3} m³/d")
+    contract = lock_or_404(session, Contract, spec.contract_id, "contract_id")
+    taken = session.scalar(
+        select(Delivery.id).where(Delivery.contract_id == contract.id, Delivery.day == spec.day)
+    )
+    if taken is not None:
+        raise ConflictError("day", spec.day.isoformat(), "a delivery is recorded for this day")
+    year_start, year_end = contract_year_bounds(contract.term_start, spec.day)
+    delivered = session.scalar(
+        select(func.coalesce(func.sum(Delivery.volume_m3), 0)).where(
+            Delivery.contract_id == contract.id,
+            Delivery.day >= year_start,
+            Delivery.day < year_end,
+        )
+    )
+    if int(delivered or 0) + spec.volume_m3 > contract.annual_volume_m3:
+        raise ConflictError(
+            "volume_m3",
+            spec.volume_m3,
+            f"only {contract.annual_volume_m3 - int(delivered or 0)} m³ left in the contract year "
+            f"{year_start}–{year_end}",
+        )
+    delivery = Delivery(
+        contract_id=contract.id,
+        day=spec.day,
+        volume_m3=spec.volume_m3,
+        recorded_by_id=actor.id,
+        created_at=now,
+    )
+    session.add(delivery)
+    session.flush()
+    region = get_or_404(session, Region, contract.region_id, "region_id")
+    split = settle(
+        spec.volume_m3,
+        contract.price_yuan_per_m3,
+        region.exchange_fee_rate,
+        region.treatment_feedback_share,
+    )
+    txn_id = append_to_ledger(
+        session,
+        settlement_postings(split, contract.buyer_id, contract.seller_id, region.id),
+        f"contract {contract.id} delivery {spec.day.isoformat()} {spec.volume_m3} m3",
+        now,
+    )
+    bill = Bill(
+        delivery_id=delivery.id,
+        contract_id=contract.id,
+        buyer_id=contract.buyer_id,
+        seller_id=contract.seller_id,
+        volume_m3=spec.volume_m3,
+        price_yuan_per_m3=contract.price_yuan_per_m3,
+        amount_yuan=split.amount,
+        exchange_fee_yuan=split.exchange_fee,
+        treatment_feedback_yuan=split.treatment_feedback,
+        seller_net_yuan=split.seller_net,
+        ledger_txn_id=txn_id,
+        created_at=now,
+    )
+    session.add(bill)
+    session.flush()
+    return bill
+
+
+@dataclass(frozen=True)
+class LedgerReport:
+    """Result of checking the ledger: first chain break, unbalanced transactions, entries."""
+
+    entries: int
+    chain_break: ChainBreak | None
+    unbalanced_txns: list[str]
+    head_matches: bool
+
+    @property
+    def ok(self) -> bool:
+        """True when the chain verifies, every transaction balances and the head names the end."""
+        return self.chain_break is None and not self.unbalanced_txns and self.head_matches
+
+
+def verify_ledger(session: Session) -> LedgerReport:
+    """Recompute every hash from the stored rows, in sequence order."""
+    rows = session.scalars(select(LedgerEntry).order_by(LedgerEntry.seq)).all()
+    chain = [
+        (
+            EntryFields(
+                r.seq, r.txn_id, r.account, r.amount_yuan, r.memo, r.created_at, r.prev_hash
+            ),
+            r.hash,
+        )
+        for r in rows
+    ]
+    head = session.get(LedgerHead, LEDGER_HEAD_ID)
+    last_seq, last_hash = (rows[-1].seq, rows[-1].hash) if rows else (0, None)
+    head_matches = (
+        head is not None
+        and head.last_seq == last_seq
+        and (last_hash is None or head.last_hash == last_hash)
+    )
+    return LedgerReport(
+        entries=len(rows),
+        chain_break=verify_chain(chain),
+        unbalanced_txns=unbalanced_transactions([(r.txn_id, r.amount_yuan) for r in rows]),
+        head_matches=head_matches,
+    )
+
+
+def balances(session: Session, accounts: Sequence[str] | None = None) -> dict[str, Decimal]:
+    """Balance of each ledger account (all, or the ones named), summed exactly in Python."""
+    query = select(LedgerEntry.account, LedgerEntry.amount_yuan)
+    if accounts is not None:
+        query = query.where(LedgerEntry.account.in_(accounts))
+    totals: dict[str, Decimal] = {}
+    for account, amount in session.execute(query):
+        totals[account] = totals.get(account, Decimal(0)) + amount
+    return dict(sorted(totals.items()))
+
+
+def require_ledger_reader(actor: Actor) -> None:
+    """The whole ledger is for the regulator and the exchange operator."""
+    require_role(actor, Role.REGULATOR, Role.OPERATOR)

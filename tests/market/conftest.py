@@ -1,0 +1,103 @@
+"""Fixtures of the exchange tests: every store/API test runs on SQLite and on PostgreSQL.
+
+PostgreSQL tests get a fresh schema (migrated by Alembic, dropped afterwards), so runs never see
+each other's rows. An unreachable PostgreSQL fails these tests; it never skips them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from reclaim.io.market_data import load_exchange_rules, load_price_schedules
+from reclaim.market.rules import ExchangeRules
+from reclaim.service.app import create_app
+from reclaim.service.context import ExchangeContext
+from reclaim.store.db import Database
+from tests.market.helpers import FAST_HASHER, Api, Clock
+
+PG_URL = os.environ.get(
+    "RECLAIM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/reclaim_test"
+)
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+class Backend:
+    """A migrated, empty database of one kind, and the URL that reaches it."""
+
+    def __init__(self, kind: str, tmp_path: Path) -> None:
+        self.kind = kind
+        self.schema: str | None = None
+        if kind == "sqlite":
+            tmp_path.mkdir(parents=True, exist_ok=True)
+            self.url = f"sqlite:///{tmp_path / 'exchange.db'}"
+        else:
+            self.schema = f"test_{uuid.uuid4().hex[:16]}"
+            with create_engine(PG_URL).begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+            self.url = f"{PG_URL}?options=-csearch_path%3D{self.schema}"
+        self.db = Database.from_url(self.url)
+        self.db.upgrade()
+
+    def close(self) -> None:
+        """Dispose of the pool and drop the PostgreSQL schema."""
+        self.db.dispose()
+        if self.schema is not None:
+            engine = create_engine(PG_URL)
+            with engine.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+            engine.dispose()
+
+
+def open_backend(kind: str, tmp_path: Path) -> Iterator[Backend]:
+    """Yield a fresh backend and clean it up."""
+    backend = Backend(kind, tmp_path)
+    try:
+        yield backend
+    finally:
+        backend.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """A fresh migrated database, once on SQLite and once on PostgreSQL."""
+    yield from open_backend(request.param, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def rules() -> ExchangeRules:
+    """The exchange rules shipped in the package."""
+    return load_exchange_rules()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock the test moves by hand (publicity periods, auction closes, token expiry)."""
+    return Clock()
+
+
+@pytest.fixture
+def app(backend: Backend, clock: Clock, rules: ExchangeRules) -> FastAPI:
+    """The FastAPI application over the backend, on the test clock."""
+    context = ExchangeContext(
+        db=backend.db,
+        rules=rules,
+        schedules=load_price_schedules(),
+        clock=clock,
+        hasher=FAST_HASHER,
+    )
+    return create_app(context)
+
+
+@pytest.fixture
+def api(app: FastAPI, backend: Backend, clock: Clock, rules: ExchangeRules) -> Iterator[Api]:
+    """A client of the API, with a regulator already registered."""
+    with TestClient(app, raise_server_exceptions=True) as client:
+        yield Api(client, backend.db, rules, clock)

@@ -1,0 +1,59 @@
+"""The demo regions `reclaim serve --demo` seeds, and the database commands."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from reclaim.cli.main import app
+from reclaim.io.market_data import load_price_schedules
+from reclaim.market.rules import ExchangeRules
+from reclaim.service.demo import seed_demo
+from reclaim.store.models import Account, Plant, Region, Right
+from reclaim.units import DAYS_PER_YEAR
+from tests.market.conftest import Backend
+from tests.market.helpers import START
+
+
+def test_demo_regions_from_the_seeds(backend: Backend, rules: ExchangeRules) -> None:
+    schedules = set(load_price_schedules())
+
+    def seed(session: Session) -> int:
+        return len(seed_demo(session, rules, schedules, "demo-password", START))
+
+    logins = backend.db.run(seed)
+    assert logins == 7
+    backend.db.run(seed)  # a second start changes nothing
+
+    def read(session: Session) -> None:
+        plants = {p.name: p for p in session.scalars(select(Plant))}
+        no1 = next(p for name, p in plants.items() if "No. 1" in name)
+        # seed 001 §3.2: No. 1 plant treats 4.0 万 m³/d and reclaims 3.2 万 m³/d; 0.8 × 4.0 = 3.2
+        assert no1.deliverable_daily_m3 == 32_000
+        assert no1.deliverable_annual_m3 == 32_000 * DAYS_PER_YEAR
+        assert len(plants) == 4
+        count = session.scalar
+        assert count(select(func.count()).select_from(Region)) == 2
+        assert count(select(func.count()).select_from(Account)) == 7
+        right = session.scalars(select(Right)).one()
+        assert right.annual_volume_m3 == 720 * 10_000  # seed 000: 720 万 m³/yr
+        assert right.term_end.year - right.term_start.year == 5  # seed 000: 为期 5 年
+
+    backend.db.run(read)
+
+
+def test_db_commands(backend: Backend) -> None:
+    runner = CliRunner()
+    upgraded = runner.invoke(app, ["db", "upgrade", "--db", backend.url])
+    assert upgraded.exit_code == 0, upgraded.output
+    added = runner.invoke(
+        app, ["db", "add-regulator", "chief", "--password", "long-enough", "--db", backend.url]
+    )
+    assert added.exit_code == 0, added.output
+    again = runner.invoke(
+        app, ["db", "add-regulator", "chief", "--password", "long-enough", "--db", backend.url]
+    )
+    assert again.exit_code == 2 and "username" in again.output
+    bad_url = runner.invoke(app, ["ledger", "verify", "--db", "mysql://nowhere"])
+    assert bad_url.exit_code == 2 and "--db" in bad_url.output

@@ -1,0 +1,289 @@
+"""The Lingshi story through the HTTP API, on SQLite and PostgreSQL.
+
+Seed 000: the Lingshi water bureau sold 720 万 m³/yr of reclaimed-water rights for 5 years to
+three coking companies (August 2021); one authorised seller (保净污水处理有限公司) delivers; rights
+may be resold within their validity and the fees are fed back into wastewater treatment.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from reclaim.store.audit import audit
+from tests.market.helpers import Api
+
+LINGSHI_RIGHTS_M3_PER_YEAR = 720 * 10_000  # seed 000: 720 万立方米/年
+TERM_YEARS = 5  # seed 000: 为期 5 年
+LOT_M3_PER_YEAR = (
+    LINGSHI_RIGHTS_M3_PER_YEAR // 3
+)  # three coking companies, equal lots (illustrative)
+HONGYUAN_DAILY_M3 = 2000  # seed 000: 每天 2000 立方米的再生水 … 直达生产一线
+LINGSHI_RECLAIMED_M3_PER_DAY = 27_400  # seed 000: 13 plants, 1000 多万 m³/yr (≈ 27 400 m³/d)
+LINGSHI_SEWAGE_M3_PER_DAY = 35_000  # illustrative: the seed gives no sewage figure
+SHUOZHOU_INDUSTRIAL_PRICE = Decimal("2.6")  # seed 001 §5.4: 2.6 元/m³, the reserve here
+TIANJIN_INDUSTRIAL_PRICE = Decimal("3.1")  # seed 001 §5.4: Tianjin industrial tier 3.1 元/m³
+PUBLICITY_DAYS = 7  # set for this region; the exchange default comes from the data file
+FEE_RATE = Decimal("0.01")
+FEEDBACK_SHARE = Decimal("0.20")
+
+
+def test_lingshi_story(api: Api) -> None:
+    region = api.ok(
+        api.post(
+            "/regions",
+            "regulator",
+            {
+                "code": "lingshi",
+                "name": "灵石县",
+                "publicity_days": PUBLICITY_DAYS,
+                "exchange_fee_rate": str(FEE_RATE),
+                "treatment_feedback_share": str(FEEDBACK_SHARE),
+            },
+        )
+    )
+    api.add_party("bureau", "seller", region_id=region["id"])
+    api.add_party("baojing", "seller", region_id=region["id"])
+    for buyer in ("hongyuan", "jiuxin", "coking3"):
+        api.add_party(buyer, "buyer", region_id=region["id"], use_class="industrial")
+
+    plant = api.ok(
+        api.post(
+            f"/regions/{region['id']}/plants",
+            "regulator",
+            {
+                "name": "灵石县 13 座污水处理厂",
+                "sewage_treated_m3_per_day": LINGSHI_SEWAGE_M3_PER_DAY,
+                "reclaimed_capacity_m3_per_day": LINGSHI_RECLAIMED_M3_PER_DAY,
+                "operator_id": api.ids["baojing"],
+            },
+        )
+    )
+    # deliverable = min(0.8 × 35 000, 27 400) = 27 400 m³/d, × 365 d
+    assert plant["deliverable_daily_m3"] == 27_400
+    assert plant["deliverable_annual_m3"] == 27_400 * 365
+
+    # 1. the regulator issues the 720 万 m³/yr right to the bureau for five years
+    term_start, term_end = "2021-08-15", f"{2021 + TERM_YEARS}-08-15"
+    right = api.ok(
+        api.post(
+            "/rights",
+            "regulator",
+            {
+                "holder_id": api.ids["bureau"],
+                "plant_id": plant["id"],
+                "annual_volume_m3": LINGSHI_RIGHTS_M3_PER_YEAR,
+                "daily_max_m3": 21_000,
+                "term_start": term_start,
+                "term_end": term_end,
+                "use_class": "industrial",
+            },
+        )
+    )
+    assert right["state"] == "active"
+    lot = {
+        "annual_volume_m3": LOT_M3_PER_YEAR,
+        "daily_max_m3": 7_000,
+        "term_start": term_start,
+        "term_end": term_end,
+        "delivery_point": "焦化园区",
+    }
+    closes_at = (api.clock() + timedelta(days=3)).isoformat()
+
+    # 2. three lots: an ascending auction, a sealed auction, a negotiated transfer
+    open_lot = api.ok(
+        api.post(
+            "/listings",
+            "bureau",
+            {
+                "right_id": right["id"],
+                "mode": "ascending",
+                **lot,
+                "reserve_yuan_per_m3": str(SHUOZHOU_INDUSTRIAL_PRICE),
+                "closes_at": closes_at,
+            },
+        )
+    )
+    sealed_lot = api.ok(
+        api.post(
+            "/listings",
+            "bureau",
+            {
+                "right_id": right["id"],
+                "mode": "sealed",
+                **lot,
+                "reserve_yuan_per_m3": str(SHUOZHOU_INDUSTRIAL_PRICE),
+                "closes_at": closes_at,
+            },
+        )
+    )
+    negotiated = api.ok(
+        api.post(
+            "/listings",
+            "bureau",
+            {
+                "right_id": right["id"],
+                "mode": "negotiated",
+                **lot,
+                "reserve_yuan_per_m3": str(SHUOZHOU_INDUSTRIAL_PRICE),
+                "counterparty_id": api.ids["coking3"],
+            },
+        )
+    )
+    mine = api.ok(api.get("/rights", "bureau"), 200)
+    assert mine[0]["reserved_annual_m3"] == 3 * LOT_M3_PER_YEAR
+
+    # 3. bidding: highest price wins; ties by time
+    bids = f"/listings/{open_lot['id']}/bids"
+    api.ok(api.post(bids, "hongyuan", {"price_yuan_per_m3": "2.60"}))
+    api.clock.advance(minutes=1)
+    api.ok(api.post(bids, "jiuxin", {"price_yuan_per_m3": "2.80"}))
+    api.clock.advance(minutes=1)
+    not_above = api.post(bids, "hongyuan", {"price_yuan_per_m3": "2.80"})
+    assert not_above.status_code == 409 and not_above.json()["field"] == "price_yuan_per_m3"
+    api.ok(api.post(bids, "hongyuan", {"price_yuan_per_m3": "3.00"}))
+    offered = {x["id"]: x for x in api.ok(api.get("/listings", "coking3"), 200)}
+    assert Decimal(offered[open_lot["id"]]["best_bid_yuan_per_m3"]) == Decimal("3.00")
+    sealed = f"/listings/{sealed_lot['id']}/bids"
+    api.ok(api.post(sealed, "jiuxin", {"price_yuan_per_m3": "2.70"}))
+    api.clock.advance(minutes=1)
+    api.ok(api.post(sealed, "coking3", {"price_yuan_per_m3": "2.70"}))
+    # a sealed bid is never shown to another bidder
+    assert api.ok(api.get(sealed, "coking3"), 200)[0]["bidder_id"] == api.ids["coking3"]
+    assert len(api.ok(api.get(sealed, "coking3"), 200)) == 1
+    offered = {x["id"]: x for x in api.ok(api.get("/listings", "hongyuan"), 200)}
+    assert offered[sealed_lot["id"]]["best_bid_yuan_per_m3"] is None
+
+    not_theirs = api.post(f"/listings/{open_lot['id']}/close", "jiuxin")
+    assert not_theirs.status_code == 403 and not_theirs.json()["field"] == "listing_id"
+    api.add_party("exchange_op", "operator")
+    too_early = api.post(f"/listings/{open_lot['id']}/close", "exchange_op")
+    assert too_early.status_code == 409 and too_early.json()["field"] == "listing_id"
+
+    api.clock.advance(days=3)
+    won_open = api.ok(api.post(f"/listings/{open_lot['id']}/close", "exchange_op"), 200)
+    won_sealed = api.ok(api.post(f"/listings/{sealed_lot['id']}/close", "exchange_op"), 200)
+    assert won_open["deal"]["buyer_id"] == api.ids["hongyuan"]
+    assert Decimal(won_open["deal"]["price_yuan_per_m3"]) == Decimal("3.00")
+    assert won_sealed["deal"]["buyer_id"] == api.ids["jiuxin"]  # same price, earlier bid
+    negotiated_deal = api.ok(api.post(f"/listings/{negotiated['id']}/accept", "coking3"))
+    deals = [won_open["deal"], won_sealed["deal"], negotiated_deal]
+
+    # 4. publicity: the public sees the notices; the regulator sees every open deal
+    notices = api.ok(api.get("/public/notices"), 200)
+    assert {n["deal_id"] for n in notices} == {d["id"] for d in deals}
+    open_deals = api.ok(api.get("/deals", "regulator", open_only=True), 200)
+    assert len(open_deals) == 3
+    assert len(api.ok(api.get("/deals", "hongyuan"), 200)) == 1
+    premature = api.post(f"/deals/{deals[0]['id']}/conclude", "hongyuan")
+    assert premature.status_code == 409
+    for deal in deals:
+        api.ok(api.post(f"/deals/{deal['id']}/approve", "regulator"), 200)
+    still_in_publicity = api.post(f"/deals/{deals[0]['id']}/conclude", "hongyuan")
+    assert still_in_publicity.status_code == 409
+    assert "publicity" in still_in_publicity.json()["reason"]
+
+    # 5. contracts after the publicity period
+    api.clock.advance(days=PUBLICITY_DAYS)
+    contracts = [api.ok(api.post(f"/deals/{d['id']}/conclude", "regulator")) for d in deals]
+    assert [c["annual_volume_m3"] for c in contracts] == [LOT_M3_PER_YEAR] * 3
+    assert Decimal(contracts[0]["term_years"]) == Decimal(TERM_YEARS)
+    bureau_right = api.ok(api.get(f"/rights/{right['id']}", "bureau"), 200)
+    assert bureau_right["annual_volume_m3"] == 0 and bureau_right["state"] == "exhausted"
+    assert api.get(f"/rights/{right['id']}", "hongyuan").status_code == 404
+
+    # 6. deliveries billed: Hongyuan's 2000 m³ a day at 3.00 元/m³
+    hongyuan_contract = contracts[0]
+    bill = api.ok(
+        api.post(
+            f"/contracts/{hongyuan_contract['id']}/deliveries",
+            "baojing",
+            {"day": "2021-08-25", "volume_m3": HONGYUAN_DAILY_M3},
+        )
+    )
+    amount = HONGYUAN_DAILY_M3 * Decimal("3.00")
+    assert Decimal(bill["amount_yuan"]) == amount == Decimal("6000.00")
+    assert Decimal(bill["exchange_fee_yuan"]) == amount * FEE_RATE
+    assert Decimal(bill["treatment_feedback_yuan"]) == amount * FEEDBACK_SHARE
+    assert Decimal(bill["seller_net_yuan"]) == amount * (1 - FEE_RATE - FEEDBACK_SHARE)
+    twice = api.post(
+        f"/contracts/{hongyuan_contract['id']}/deliveries",
+        "baojing",
+        {"day": "2021-08-25", "volume_m3": 10},
+    )
+    assert twice.status_code == 409 and twice.json()["field"] == "day"
+    assert (
+        api.post(
+            f"/contracts/{hongyuan_contract['id']}/deliveries",
+            "jiuxin",
+            {"day": "2021-08-26", "volume_m3": 10},
+        ).status_code
+        == 404
+    )
+    assert api.ok(api.get("/bills", "jiuxin"), 200) == []
+    assert len(api.ok(api.get("/bills", "hongyuan"), 200)) == 1
+
+    # 7. months later, resale of part of Hongyuan's right, priced by the Tianjin tiers for the
+    # buyer's sector
+    api.clock.advance(days=150)
+    hongyuan_right = hongyuan_contract["right_id"]
+    resale_terms = {
+        "right_id": hongyuan_right,
+        "mode": "fixed",
+        "annual_volume_m3": 600_000,
+        "daily_max_m3": 1_000,
+        "term_start": "2022-01-01",
+        "term_end": term_end,
+        "delivery_point": "焦化园区",
+        "price_schedule": "tianjin",
+    }
+    outside = api.post("/listings", "hongyuan", {**resale_terms, "term_end": "2027-01-01"})
+    assert outside.status_code == 422 and outside.json()["field"] == "term_end"
+    resale = api.ok(api.post("/listings", "hongyuan", resale_terms))
+    resale_deal = api.ok(api.post(f"/listings/{resale['id']}/accept", "coking3"))
+    assert Decimal(resale_deal["price_yuan_per_m3"]) == TIANJIN_INDUSTRIAL_PRICE
+    sold_again = api.post(f"/listings/{resale['id']}/accept", "jiuxin")
+    assert sold_again.status_code == 409
+    api.ok(api.post(f"/deals/{resale_deal['id']}/approve", "regulator"), 200)
+    api.clock.advance(days=PUBLICITY_DAYS)
+    resale_contract = api.ok(api.post(f"/deals/{resale_deal['id']}/conclude", "coking3"))
+    held = api.ok(api.get(f"/rights/{hongyuan_right}", "hongyuan"), 200)
+    assert held["annual_volume_m3"] == LOT_M3_PER_YEAR - 600_000
+    new_right = api.ok(api.get(f"/rights/{resale_contract['right_id']}", "coking3"), 200)
+    assert new_right["parent_id"] == hongyuan_right and new_right["annual_volume_m3"] == 600_000
+
+    # 8. fees fed back to treatment from every payment
+    api.ok(
+        api.post(
+            f"/contracts/{resale_contract['id']}/deliveries",
+            "baojing",
+            {"day": "2022-02-01", "volume_m3": 1_000},
+        )
+    )
+    balances = api.ok(api.get("/ledger/balances", "regulator"), 200)
+    resale_amount = 1_000 * TIANJIN_INDUSTRIAL_PRICE
+    treatment = f"treatment:region:{region['id']}"
+    assert Decimal(balances[treatment]) == (amount + resale_amount) * FEEDBACK_SHARE
+    assert Decimal(balances["exchange:fees"]) == (amount + resale_amount) * FEE_RATE
+    assert Decimal(balances[f"party:{api.ids['coking3']}"]) == -resale_amount
+    assert sum(Decimal(v) for v in balances.values()) == 0
+    assert api.get("/ledger/balances", "hongyuan").status_code == 403
+    verified = api.ok(api.get("/ledger/verify", "regulator"), 200)
+    assert verified["ok"] and verified["entries"] == 8
+
+    # 9. public figures: four trades and a monthly price index
+    trades = api.ok(api.get("/public/trades", region_id=region["id"]), 200)
+    assert len(trades) == 4
+    index = api.ok(api.get("/public/price-index", region_id=region["id"]), 200)
+    first = index[0]
+    # August 2021: lots at 3.00, 2.70, 2.60 元/m³ of equal volume → mean 2.7667, index 100
+    assert first["period"] == "2021-08" and first["trades"] == 3
+    assert Decimal(first["mean_price_yuan_per_m3"]) == Decimal("2.7667")
+    assert Decimal(first["index"]) == 100
+    august_mean = (Decimal("3.00") + Decimal("2.70") + Decimal("2.60")) / 3
+    later = index[1]
+    assert later["period"] == "2022-01" and later["trades"] == 1
+    assert Decimal(later["index"]) == (TIANJIN_INDUSTRIAL_PRICE / august_mean * 100).quantize(
+        Decimal("0.01")
+    )
+    assert api.db.run(audit) == []

@@ -1,0 +1,49 @@
+"""The planning engine's results through the API, kept against a region."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.market.helpers import Api, snapshot
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shuozhou.yaml"
+SHUOZHOU_2025_DEMAND_1E4_M3 = 1661.32  # seed 001 §4.2 利用率表: 2025 年需水量 1661.32 万 m³
+
+
+def scenario() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    return data
+
+
+def test_run_a_plan_and_read_it_back(api: Api) -> None:
+    region = api.ok(api.post("/regions", "regulator", {"code": "shuozhou", "name": "朔州"}))
+    run = api.ok(
+        api.client.post(
+            "/plans/run",
+            params={"region_id": region["id"]},
+            json=scenario(),
+            headers=api.headers("regulator"),
+        )
+    )
+    demand = run["result"]["2025"]["demand"]["total_1e4_m3_per_year"]
+    assert round(demand, 2) == SHUOZHOU_2025_DEMAND_1E4_M3
+    assert run["region_id"] == region["id"]
+    assert api.ok(api.get(f"/plans/{run['id']}", "regulator"), 200) == run
+
+
+def test_bad_scenarios_are_refused_and_nothing_is_kept(api: Api) -> None:
+    before = snapshot(api.db)
+    broken = scenario()
+    broken["horizons"] = []
+    refused = api.post("/plans/run", "regulator", broken)
+    assert refused.status_code == 422 and refused.json()["field"] == "horizons"
+    unknown = api.client.post(
+        "/plans/run", params={"region_id": 77}, json=scenario(), headers=api.headers("regulator")
+    )
+    assert unknown.status_code == 404 and unknown.json()["field"] == "region_id"
+    assert api.client.post("/plans/run", json=scenario()).status_code == 401
+    assert api.get("/plans/1", "regulator").status_code == 404
+    assert snapshot(api.db) == before
