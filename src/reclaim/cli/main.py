@@ -24,4 +24,3 @@ app.add_typer(market_app)  # serve, db, ledger: top-level commands of the exchan
 @app.callback()
 def main() -> None:
     """reclaim: one platform for the reclaimed-water chain of a water-scarce city."""
-

@@ -37,9 +37,11 @@ from reclaim.network.model import SECONDS_PER_DAY, BuiltNetwork, build_network, 
 from reclaim.network.samples import demand_samples
 from reclaim.planning.scenario import Scenario
 
-network_app = typer.Typer(no_args_is_help=True,
-                          help="Pipe-network hydraulics on EPANET: peak hour, worst point, "
-                               "accident (N-1), pump head, sizing, energy, 24 h simulation.")
+network_app = typer.Typer(
+    no_args_is_help=True,
+    help="Pipe-network hydraulics on EPANET: peak hour, worst point, "
+    "accident (N-1), pump head, sizing, energy, 24 h simulation.",
+)
 
 DEFAULT_MIN_HEAD_M = 15.0
 """Seed 001 §4.3.2: 最不利点自由水头取 0.15 MPa (≙ 15 m) when an .inp gives no limit."""
@@ -53,13 +55,20 @@ class Format(StrEnum):
 
 SourceArg = typer.Argument(..., help="An EPANET .inp file or a planning scenario .yaml.")
 YearOpt = typer.Option(None, "--year", help="Scenario horizon (default: the last).")
-MinHeadOpt = typer.Option(None, "--min-head", help="Free-head limit, m (default: the "
-                          "scenario's, else 15).")
-PeakOpt = typer.Option(None, "--peak-factor", help="Demand multiplier for an .inp (default 1); "
-                       "a scenario uses its peak_hour_factor.")
+MinHeadOpt = typer.Option(
+    None, "--min-head", help="Free-head limit, m (default: the scenario's, else 15)."
+)
+PeakOpt = typer.Option(
+    None,
+    "--peak-factor",
+    help="Demand multiplier for an .inp (default 1); a scenario uses its peak_hour_factor.",
+)
 FormatOpt = typer.Option(Format.table, "--format", help="table or json.")
-MaxHeadlossOpt = typer.Option(None, "--max-headloss", help="Head-loss limit, m/km (none by "
-                              "default: no published figure applies to every plan).")
+MaxHeadlossOpt = typer.Option(
+    None,
+    "--max-headloss",
+    help="Head-loss limit, m/km (none by default: no published figure applies to every plan).",
+)
 
 
 @dataclass
@@ -72,8 +81,14 @@ class Loaded:
     scenario: Scenario | None
 
 
-def _load(source: Path, year: int | None, min_head: float | None, peak_factor: float | None,
-          *, patterns: bool = False) -> Loaded:
+def _load(
+    source: Path,
+    year: int | None,
+    min_head: float | None,
+    peak_factor: float | None,
+    *,
+    patterns: bool = False,
+) -> Loaded:
     if not source.exists():
         raise FileNotFoundError(2, "no such file", str(source))
     efficiency = float(load_design_value("pump_efficiency"))
@@ -92,11 +107,16 @@ def _load(source: Path, year: int | None, min_head: float | None, peak_factor: f
     if source.suffix.lower() not in (".yaml", ".yml"):
         raise InputError("source", str(source), "an .inp file or a scenario .yaml")
     if peak_factor is not None:
-        raise InputError("--peak-factor", peak_factor,
-                         "only for an .inp; a scenario uses its peak_hour_factor")
+        raise InputError(
+            "--peak-factor", peak_factor, "only for an .inp; a scenario uses its peak_hour_factor"
+        )
     scenario = load_scenario(source)
-    built = build_network(scenario, year, pump_efficiency=efficiency,
-                          patterns=load_demand_patterns() if patterns else None)
+    built = build_network(
+        scenario,
+        year,
+        pump_efficiency=efficiency,
+        patterns=load_demand_patterns() if patterns else None,
+    )
     limit = built.min_free_head_m if min_head is None else min_head
     return Loaded(built.model, limit, built, scenario)
 
@@ -114,8 +134,9 @@ def _table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*("" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
-                        for v in row))
+        table.add_row(
+            *("" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row)
+        )
     return table
 
 
@@ -125,20 +146,35 @@ def _ls(m3_per_s: float | None) -> float | None:
 
 def _about(loaded: Loaded) -> dict[str, Any]:
     if loaded.built is None:
-        return {"source": "inp",
-                "demand_multiplier": loaded.model.options.hydraulic.demand_multiplier}
-    return {"source": "scenario", "year": loaded.built.year,
-            "peak_hour_factor": loaded.built.peak_hour_factor,
-            "illustrative_layout": loaded.built.illustrative,
-            "not_yet_networked_m3_per_day": loaded.built.not_networked_m3_per_day}
+        return {
+            "source": "inp",
+            "demand_multiplier": loaded.model.options.hydraulic.demand_multiplier,
+        }
+    return {
+        "source": "scenario",
+        "year": loaded.built.year,
+        "peak_hour_factor": loaded.built.peak_hour_factor,
+        "illustrative_layout": loaded.built.illustrative,
+        "not_yet_networked_m3_per_day": loaded.built.not_networked_m3_per_day,
+    }
 
 
 def _check_table(title: str, check: dict[str, Any]) -> Table:
     worst = check["worst_point"]
-    rows = [[worst["node"], worst["free_head_m"], check["limit_m"],
-             "PASS" if check["passes"] else "FAIL", worst["served_fraction"]]]
-    rows += [[s["node"], s["free_head_m"], check["limit_m"], "below", s["served_fraction"]]
-             for s in check["users_below_limit"] if s["node"] != worst["node"]]
+    rows = [
+        [
+            worst["node"],
+            worst["free_head_m"],
+            check["limit_m"],
+            "PASS" if check["passes"] else "FAIL",
+            worst["served_fraction"],
+        ]
+    ]
+    rows += [
+        [s["node"], s["free_head_m"], check["limit_m"], "below", s["served_fraction"]]
+        for s in check["users_below_limit"]
+        if s["node"] != worst["node"]
+    ]
     return _table(title, ["node", "free head m", "limit m", "verdict", "served"], rows)
 
 
@@ -171,8 +207,9 @@ def check_command(
     v_min: float | None = typer.Option(None, "--v-min", help="Economic velocity low, m/s."),
     v_max: float | None = typer.Option(None, "--v-max", help="Economic velocity high, m/s."),
     max_headloss: float | None = MaxHeadlossOpt,
-    grid_factor: float | None = typer.Option(None, "--grid-factor",
-                                             help="Grid CO₂ factor, kg/kWh (no default)."),
+    grid_factor: float | None = typer.Option(
+        None, "--grid-factor", help="Grid CO₂ factor, kg/kWh (no default)."
+    ),
     annual_volume: float | None = typer.Option(None, "--annual-volume-m3"),
     geojson: Path | None = typer.Option(None, "--geojson", help="Write results as GeoJSON."),
     inp_out: Path | None = typer.Option(None, "--inp-out", help="Write the network as .inp."),
@@ -184,16 +221,22 @@ def check_command(
     with EpanetProject(inp_text(loaded.model)) as project:
         peak = checks.peak_hour(project, loaded.limit_m)
         topology = project.topology
-        pipes = checks.pipe_checks(topology, peak.solution, _velocity_ranges(v_min, v_max),
-                                   load_design_value("standard_dn_mm"), max_headloss)
-        pumped = sum(max(float(peak.solution.flow_m3_per_s[i]), 0.0)
-                     for i in project.pump_indices)
-        energy = checks.pump_energy(topology, peak.solution,
-                                    _annual_volume(loaded, pumped, annual_volume), grid_factor)
+        pipes = checks.pipe_checks(
+            topology,
+            peak.solution,
+            _velocity_ranges(v_min, v_max),
+            load_design_value("standard_dn_mm"),
+            max_headloss,
+        )
+        pumped = sum(max(float(peak.solution.flow_m3_per_s[i]), 0.0) for i in project.pump_indices)
+        energy = checks.pump_energy(
+            topology, peak.solution, _annual_volume(loaded, pumped, annual_volume), grid_factor
+        )
     payload = {
         **_about(loaded),
         "peak_hour": summary.head_check(peak.check),
-        "pressure_driven": None if peak.pressure_driven is None
+        "pressure_driven": None
+        if peak.pressure_driven is None
         else summary.head_check(peak.pressure_driven),
         "pipes": summary.rows(pipes),
         "pumps": summary.rows(energy),
@@ -208,20 +251,32 @@ def check_command(
         write_geojson(geojson, loaded.model, nodes, links)
     tables = [_check_table("Worst point at peak hour (demand-driven)", payload["peak_hour"])]
     if payload["pressure_driven"] is not None:
-        tables.append(_check_table("Pressure-driven: what users receive",
-                                   payload["pressure_driven"]))
+        tables.append(
+            _check_table("Pressure-driven: what users receive", payload["pressure_driven"])
+        )
     tables.append(_pipe_table(pipes))
     tables.append(_energy_table(energy))
     _emit(payload, output, tables)
 
 
 def _pipe_table(pipes: list[checks.PipeCheck]) -> Table:
-    return _table("Pipes (velocity vs economic range, head loss)",
-                  ["pipe", "DN", "flow L/s", "v m/s", "range", "hl m/km", "verdict",
-                   "suggest DN"],
-                  [[p.pipe, f"{p.dn_mm:.0f}", _ls(p.flow_m3_per_s), p.velocity_m_per_s,
-                    f"{p.v_min:g}–{p.v_max:g}", p.headloss_m_per_km, p.verdict,
-                    f"{p.suggested_dn_mm:.0f}"] for p in pipes])
+    return _table(
+        "Pipes (velocity vs economic range, head loss)",
+        ["pipe", "DN", "flow L/s", "v m/s", "range", "hl m/km", "verdict", "suggest DN"],
+        [
+            [
+                p.pipe,
+                f"{p.dn_mm:.0f}",
+                _ls(p.flow_m3_per_s),
+                p.velocity_m_per_s,
+                f"{p.v_min:g}–{p.v_max:g}",
+                p.headloss_m_per_km,
+                p.verdict,
+                f"{p.suggested_dn_mm:.0f}",
+            ]
+            for p in pipes
+        ],
+    )
 
 
 @network_app.command("sizing")
@@ -230,8 +285,11 @@ def sizing_command(
     source: Path = SourceArg,
     year: int | None = YearOpt,
     peak_factor: float | None = PeakOpt,
-    v_min: float | None = typer.Option(None, "--v-min", help="Economic velocity low, m/s "
-                                       "(default: by DN, data/network/design.yaml)."),
+    v_min: float | None = typer.Option(
+        None,
+        "--v-min",
+        help="Economic velocity low, m/s (default: by DN, data/network/design.yaml).",
+    ),
     v_max: float | None = typer.Option(None, "--v-max", help="Economic velocity high, m/s."),
     max_headloss: float | None = MaxHeadlossOpt,
     output: Format = FormatOpt,
@@ -240,18 +298,43 @@ def sizing_command(
     loaded = _load(source, year, None, peak_factor)
     with EpanetProject(inp_text(loaded.model)) as project:
         solution = checks.peak_hour(project, loaded.limit_m).solution
-        pipes = checks.pipe_checks(project.topology, solution, _velocity_ranges(v_min, v_max),
-                                   load_design_value("standard_dn_mm"), max_headloss)
+        pipes = checks.pipe_checks(
+            project.topology,
+            solution,
+            _velocity_ranges(v_min, v_max),
+            load_design_value("standard_dn_mm"),
+            max_headloss,
+        )
     resized = [p.pipe for p in pipes if p.suggested_dn_mm != p.dn_mm]
-    _emit({**_about(loaded), "max_headloss_m_per_km": max_headloss, "resize": resized,
-           "pipes": summary.rows(pipes)}, output, [_pipe_table(pipes)])
+    _emit(
+        {
+            **_about(loaded),
+            "max_headloss_m_per_km": max_headloss,
+            "resize": resized,
+            "pipes": summary.rows(pipes),
+        },
+        output,
+        [_pipe_table(pipes)],
+    )
 
 
 def _energy_table(energy: list[checks.PumpEnergy]) -> Table:
-    return _table("Pumps (peak-hour operating point)",
-                  ["pump", "flow L/s", "head m", "kW", "kWh/m³", "MWh/yr", "t CO₂/yr"],
-                  [[e.pump, _ls(e.flow_m3_per_s), e.head_m, e.power_kw, e.kwh_per_m3,
-                    e.kwh_per_year / 1000, e.co2_t_per_year] for e in energy])
+    return _table(
+        "Pumps (peak-hour operating point)",
+        ["pump", "flow L/s", "head m", "kW", "kWh/m³", "MWh/yr", "t CO₂/yr"],
+        [
+            [
+                e.pump,
+                _ls(e.flow_m3_per_s),
+                e.head_m,
+                e.power_kw,
+                e.kwh_per_m3,
+                e.kwh_per_year / 1000,
+                e.co2_t_per_year,
+            ]
+            for e in energy
+        ],
+    )
 
 
 @network_app.command("energy")
@@ -269,19 +352,27 @@ def energy_command(
     with EpanetProject(inp_text(loaded.model)) as project:
         solution = checks.peak_hour(project, loaded.limit_m).solution
         pumped = sum(max(float(solution.flow_m3_per_s[i]), 0.0) for i in project.pump_indices)
-        energy = checks.pump_energy(project.topology, solution,
-                                    _annual_volume(loaded, pumped, annual_volume), grid_factor)
-    _emit({**_about(loaded), "grid_kg_co2_per_kwh": grid_factor, "pumps": summary.rows(energy)},
-          output, [_energy_table(energy)])
+        energy = checks.pump_energy(
+            project.topology, solution, _annual_volume(loaded, pumped, annual_volume), grid_factor
+        )
+    _emit(
+        {**_about(loaded), "grid_kg_co2_per_kwh": grid_factor, "pumps": summary.rows(energy)},
+        output,
+        [_energy_table(energy)],
+    )
 
 
 @network_app.command("accident")
 @reports_input_errors
 def accident_command(
     source: Path = SourceArg,
-    pipe: list[str] | None = typer.Option(None, "--pipe", help="The pipe out of service "
-                                          "(repeat for several; default: the main at each "
-                                          "pump outlet, seed 001 §4.3.2)."),
+    pipe: list[str] | None = typer.Option(
+        None,
+        "--pipe",
+        help="The pipe out of service "
+        "(repeat for several; default: the main at each "
+        "pump outlet, seed 001 §4.3.2).",
+    ),
     year: int | None = YearOpt,
     min_head: float | None = MinHeadOpt,
     peak_factor: float | None = PeakOpt,
@@ -291,10 +382,14 @@ def accident_command(
     loaded = _load(source, year, min_head, peak_factor)
     with EpanetProject(inp_text(loaded.model)) as project:
         chosen = pipe or checks.pump_outlet_mains(
-            project.topology, checks.peak_hour(project, loaded.limit_m).solution)
+            project.topology, checks.peak_hour(project, loaded.limit_m).solution
+        )
         results = [checks.accident(project, name, loaded.limit_m) for name in chosen]
-    payload = {**_about(loaded), "limit_m": loaded.limit_m,
-               "accidents": [summary.accident(r) for r in results]}
+    payload = {
+        **_about(loaded),
+        "limit_m": loaded.limit_m,
+        "accidents": [summary.accident(r) for r in results],
+    }
     tables = []
     for result, entry in zip(results, payload["accidents"], strict=True):
         if result.error is not None:
@@ -305,8 +400,14 @@ def accident_command(
 
 
 def _progress_bar(total: int, label: str) -> tuple[Progress, batch.Progress]:
-    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), console=err_console, transient=True)
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
     task = bar.add_task(label, total=total)
 
     def advance(done: int, _total: int) -> None:
@@ -315,8 +416,9 @@ def _progress_bar(total: int, label: str) -> tuple[Progress, batch.Progress]:
     return bar, advance
 
 
-def _run_batch(loaded: Loaded, cases_of: Any, scheduler: str | None, chunk_size: int,
-               label: str) -> list[batch.CaseResult]:
+def _run_batch(
+    loaded: Loaded, cases_of: Any, scheduler: str | None, chunk_size: int, label: str
+) -> list[batch.CaseResult]:
     text = inp_text(loaded.model)
     with EpanetProject(text) as project:
         cases = cases_of(project)
@@ -324,19 +426,29 @@ def _run_batch(loaded: Loaded, cases_of: Any, scheduler: str | None, chunk_size:
         with bar:
             if scheduler is None:
                 return batch.run_cases(project, cases, loaded.limit_m, advance)
-            return batch.run_cases_on_dask(text, cases, loaded.limit_m, scheduler, chunk_size,
-                                           advance)
+            return batch.run_cases_on_dask(
+                text, cases, loaded.limit_m, scheduler, chunk_size, advance
+            )
 
 
 def _batch_table(title: str, results: list[batch.CaseResult], failures_only: bool) -> Table:
     shown = [r for r in results if not r.passes] if failures_only else results
-    return _table(title, ["case", "worst node", "free head m", "below limit", "unserved",
-                          "delivered", "error"],
-                  [[r.label, r.worst_node, r.worst_free_head_m,
-                    " ".join(r.users_below_limit[:8]) + (" …" if len(r.users_below_limit) > 8
-                                                          else ""),
-                    " ".join(r.users_unserved), r.delivered_fraction, r.error]
-                   for r in shown])
+    return _table(
+        title,
+        ["case", "worst node", "free head m", "below limit", "unserved", "delivered", "error"],
+        [
+            [
+                r.label,
+                r.worst_node,
+                r.worst_free_head_m,
+                " ".join(r.users_below_limit[:8]) + (" …" if len(r.users_below_limit) > 8 else ""),
+                " ".join(r.users_unserved),
+                r.delivered_fraction,
+                r.error,
+            ]
+            for r in shown
+        ],
+    )
 
 
 @network_app.command("n1")
@@ -347,8 +459,9 @@ def n1_command(
     year: int | None = YearOpt,
     min_head: float | None = MinHeadOpt,
     peak_factor: float | None = PeakOpt,
-    scheduler: str | None = typer.Option(None, "--scheduler",
-                                         help="Dask scheduler address; default: in process."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler address; default: in process."
+    ),
     chunk_size: int = typer.Option(64, "--chunk-size", help="Cases per Dask task."),
     show_all: bool = typer.Option(False, "--all", help="Table: every pipe, not only failures."),
     output: Format = FormatOpt,
@@ -364,13 +477,26 @@ def n1_command(
 
     results = _run_batch(loaded, cases_of, scheduler, chunk_size, "N-1")
     critical = [r.label for r in results if not r.passes]
-    payload = {**_about(loaded), "limit_m": loaded.limit_m, "pipes_checked": len(results),
-               "critical_pipes": critical,
-               "not_checked_check_valve_pipes": skipped,
-               "cases": [summary.case(r) for r in results]}
-    _emit(payload, output, [_batch_table(
-        f"N-1: {len(critical)} of {len(results)} pipes leave users short of "
-        f"{loaded.limit_m:g} m", results, not show_all)])
+    payload = {
+        **_about(loaded),
+        "limit_m": loaded.limit_m,
+        "pipes_checked": len(results),
+        "critical_pipes": critical,
+        "not_checked_check_valve_pipes": skipped,
+        "cases": [summary.case(r) for r in results],
+    }
+    _emit(
+        payload,
+        output,
+        [
+            _batch_table(
+                f"N-1: {len(critical)} of {len(results)} pipes leave users short of "
+                f"{loaded.limit_m:g} m",
+                results,
+                not show_all,
+            )
+        ],
+    )
 
 
 @network_app.command("samples")
@@ -392,15 +518,26 @@ def samples_command(
     drawn = demand_samples(loaded.scenario, loaded.built.year, count, seed)
     present = set(loaded.model.junction_name_list)
     samples = [{n: q for n, q in s.items() if n in present} for s in drawn.node_demands_m3_per_s]
-    results = _run_batch(loaded, lambda project: batch.demand_cases(project, samples), scheduler,
-                         chunk_size, "samples")
+    results = _run_batch(
+        loaded,
+        lambda project: batch.demand_cases(project, samples),
+        scheduler,
+        chunk_size,
+        "samples",
+    )
     heads = sorted(r.worst_free_head_m for r in results if r.error is None)
-    payload = {**_about(loaded), "limit_m": loaded.limit_m, "samples": len(results),
-               "unused_uncertainty_paths": drawn.unused_paths,
-               "passing_fraction": sum(r.passes for r in results) / len(results),
-               "worst_free_head_m": {"min": heads[0] if heads else None,
-                                     "median": heads[len(heads) // 2] if heads else None},
-               "cases": [summary.case(r) for r in results]}
+    payload = {
+        **_about(loaded),
+        "limit_m": loaded.limit_m,
+        "samples": len(results),
+        "unused_uncertainty_paths": drawn.unused_paths,
+        "passing_fraction": sum(r.passes for r in results) / len(results),
+        "worst_free_head_m": {
+            "min": heads[0] if heads else None,
+            "median": heads[len(heads) // 2] if heads else None,
+        },
+        "cases": [summary.case(r) for r in results],
+    }
     _emit(payload, output, [_batch_table("Demand samples", results, failures_only=False)])
 
 
@@ -408,8 +545,9 @@ def samples_command(
 @reports_input_errors
 def pump_head_command(
     source: Path = SourceArg,
-    target: float | None = typer.Option(None, "--target", help="Worst-point free head, m "
-                                        "(default: the limit)."),
+    target: float | None = typer.Option(
+        None, "--target", help="Worst-point free head, m (default: the limit)."
+    ),
     pump: list[str] | None = typer.Option(None, "--pump", help="Only these pumps (repeat)."),
     year: int | None = YearOpt,
     peak_factor: float | None = PeakOpt,
@@ -419,22 +557,36 @@ def pump_head_command(
     loaded = _load(source, year, target, peak_factor)
     with EpanetProject(inp_text(loaded.model)) as project:
         heads, check = checks.required_pump_heads(project, loaded.limit_m, pump)
-    payload = {**_about(loaded), "target_m": loaded.limit_m, "pumps": summary.rows(heads),
-               "at_required_head": summary.head_check(check)}
-    _emit(payload, output, [_table(
-        f"Pump head for {loaded.limit_m:g} m at the worst point (then {check.worst.node} at "
-        f"{check.worst.free_head_m:.2f} m)",
-        ["pump", "design flow L/s", "head now m", "head needed m"],
-        [[h.pump, _ls(h.design_flow_m3_per_s), h.current_head_m, h.required_head_m]
-         for h in heads])])
+    payload = {
+        **_about(loaded),
+        "target_m": loaded.limit_m,
+        "pumps": summary.rows(heads),
+        "at_required_head": summary.head_check(check),
+    }
+    _emit(
+        payload,
+        output,
+        [
+            _table(
+                f"Pump head for {loaded.limit_m:g} m at the worst point "
+                f"(then {check.worst.node} at {check.worst.free_head_m:.2f} m)",
+                ["pump", "design flow L/s", "head now m", "head needed m"],
+                [
+                    [h.pump, _ls(h.design_flow_m3_per_s), h.current_head_m, h.required_head_m]
+                    for h in heads
+                ],
+            )
+        ],
+    )
 
 
 @network_app.command("simulate")
 @reports_input_errors
 def simulate_command(
     source: Path = SourceArg,
-    hours: float | None = typer.Option(None, "--hours", help="Duration (default: the .inp's, "
-                                       "24 h for a scenario)."),
+    hours: float | None = typer.Option(
+        None, "--hours", help="Duration (default: the .inp's, 24 h for a scenario)."
+    ),
     year: int | None = YearOpt,
     output: Format = FormatOpt,
 ) -> None:
@@ -445,12 +597,26 @@ def simulate_command(
         states = project.simulate(duration)
         period = summary.period_summary(project.topology, states)
     payload = {**_about(loaded), **period}
-    _emit(payload, output, [_table(
-        "Extended-period simulation", ["time h", "worst node", "free head m", "demand L/s",
-                                       "tank levels m"],
-        [[s["time_h"], s["worst_node"], s["worst_free_head_m"], _ls(s["demand_m3_per_s"]),
-          " ".join(f"{k}={v:.2f}" for k, v in s["tank_level_m"].items())]
-         for s in period["steps"]])])
+    _emit(
+        payload,
+        output,
+        [
+            _table(
+                "Extended-period simulation",
+                ["time h", "worst node", "free head m", "demand L/s", "tank levels m"],
+                [
+                    [
+                        s["time_h"],
+                        s["worst_node"],
+                        s["worst_free_head_m"],
+                        _ls(s["demand_m3_per_s"]),
+                        " ".join(f"{k}={v:.2f}" for k, v in s["tank_level_m"].items()),
+                    ]
+                    for s in period["steps"]
+                ],
+            )
+        ],
+    )
 
 
 @network_app.command("export")
@@ -459,8 +625,11 @@ def export_command(
     source: Path = SourceArg,
     inp_out: Path = typer.Option(..., "--inp", help="Write the network as EPANET .inp."),
     year: int | None = YearOpt,
-    patterns: bool = typer.Option(False, "--patterns", help="24 h model with demand patterns "
-                                  "instead of the peak-hour steady state."),
+    patterns: bool = typer.Option(
+        False,
+        "--patterns",
+        help="24 h model with demand patterns instead of the peak-hour steady state.",
+    ),
 ) -> None:
     """Write the network (built from a scenario, or re-written from an .inp) as EPANET .inp."""
     loaded = _load(source, year, None, None, patterns=patterns)

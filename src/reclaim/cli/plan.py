@@ -13,7 +13,7 @@ from rich.table import Table
 from reclaim.cli.common import console, err_console, reports_input_errors
 from reclaim.io.scenario_file import load_scenario, plants_fitness, rate_notes
 from reclaim.planning.engine import PlanResult, run_plan
-from reclaim.planning.rounding import RoundingMode
+from reclaim.planning.rounding import rounding_mode
 from reclaim.planning.sensitivity import run_sensitivity
 
 plan_app = typer.Typer(
@@ -93,14 +93,6 @@ def _print_tables(result: PlanResult) -> None:
         console.print(audit)
 
 
-def _rounding(value: str) -> RoundingMode:
-    from reclaim.errors import InputError
-
-    if value not in ("full", "plan"):
-        raise InputError("--rounding", value, "one of: full, plan")
-    return value  # type: ignore[return-value]
-
-
 @plan_app.command("run")
 @reports_input_errors
 def run(
@@ -112,7 +104,7 @@ def run(
     loaded = load_scenario(scenario)
     for note in rate_notes(loaded):
         err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
-    result = run_plan(loaded, _rounding(rounding), plants_fitness(loaded))
+    result = run_plan(loaded, rounding_mode(rounding, "--rounding"), plants_fitness(loaded))
     if as_json:
         typer.echo(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2))
     else:

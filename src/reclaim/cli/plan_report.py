@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, get_args
+from typing import Annotated
 
 import typer
 
 from reclaim.cli.common import console, err_console, reports_input_errors
-from reclaim.errors import InputError
 from reclaim.io.scenario_file import load_scenario, plants_fitness, rate_notes
 from reclaim.planning.engine import run_plan
-from reclaim.planning.rounding import RoundingMode
+from reclaim.planning.rounding import rounding_mode
 from reclaim.reports.labels import Labels
 from reclaim.reports.plan_report import write_plan_report
-
-ROUNDING_MODES: tuple[str, ...] = get_args(RoundingMode)
-
-
-def _rounding(value: str) -> RoundingMode:
-    if value not in ROUNDING_MODES:
-        raise InputError("--rounding", value, f"one of: {', '.join(ROUNDING_MODES)}")
-    return value  # type: ignore[return-value]
 
 
 @reports_input_errors
@@ -43,7 +34,7 @@ def report(
 ) -> None:
     """Write the plan report: demand, supply, balance, utilisation, facilities, audit."""
     Labels.load(lang)  # an unknown language fails before any work is done
-    mode = _rounding(rounding)
+    mode = rounding_mode(rounding, "--rounding")
     loaded = load_scenario(scenario)
     for note in rate_notes(loaded):
         err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)

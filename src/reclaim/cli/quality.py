@@ -165,6 +165,17 @@ def _print_json(payload: Any) -> None:
     typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
+def _chosen_standards(
+    loaded: dict[str, Standard], standard_ids: list[str], current_only: bool
+) -> list[Standard]:
+    """The standards named (all when none is), without superseded editions if asked."""
+    chosen = [find_standard(loaded, s) for s in standard_ids] or list(loaded.values())
+    if current_only:
+        latest = {standard.id for standard in latest_editions(loaded)}
+        chosen = [standard for standard in chosen if standard.id in latest]
+    return chosen
+
+
 @quality_app.command("standards")
 @reports_input_errors
 def standards_command(
@@ -313,12 +324,7 @@ def matrix_command(
     lang = _lang(lang)
     catalogue = load_catalogue()
     loaded = load_standards(standards_dir, catalogue)
-    chosen: list[Standard] = [find_standard(loaded, s) for s in standard_ids] or list(
-        loaded.values()
-    )
-    if current_only:
-        latest = {standard.id for standard in latest_editions(loaded)}
-        chosen = [standard for standard in chosen if standard.id in latest]
+    chosen = _chosen_standards(loaded, standard_ids, current_only)
     treatments = load_treatments(catalogue)
     payload = []
     for sample in _samples(sample_file, catalogue):
@@ -447,12 +453,7 @@ def batch_command(
     lang = _lang(lang)
     catalogue = load_catalogue()
     loaded = load_standards(standards_dir, catalogue)
-    chosen: list[Standard] = [find_standard(loaded, s) for s in standard_ids] or list(
-        loaded.values()
-    )
-    if current_only:
-        latest = {standard.id for standard in latest_editions(loaded)}
-        chosen = [standard for standard in chosen if standard.id in latest]
+    chosen = _chosen_standards(loaded, standard_ids, current_only)
     matrix = load_sample_matrix(sample_file, catalogue)
     result = evaluate_batch(matrix, chosen, condition)
     if out is not None:

@@ -29,8 +29,14 @@ _LINE_SHAPES: dict[str, tuple[int, tuple[int, ...]]] = {
 }
 _NODE_SECTIONS = ("[JUNCTIONS]", "[RESERVOIRS]", "[TANKS]")
 _LINK_SECTIONS = ("[PIPES]", "[PUMPS]", "[VALVES]")
-_KIND = {"[JUNCTIONS]": "junction", "[RESERVOIRS]": "reservoir", "[TANKS]": "tank",
-         "[PIPES]": "pipe", "[PUMPS]": "pump", "[VALVES]": "valve"}
+_KIND = {
+    "[JUNCTIONS]": "junction",
+    "[RESERVOIRS]": "reservoir",
+    "[TANKS]": "tank",
+    "[PIPES]": "pipe",
+    "[PUMPS]": "pump",
+    "[VALVES]": "valve",
+}
 
 
 def _sections(text: str) -> list[tuple[str, int, list[str]]]:
@@ -59,21 +65,28 @@ def check_inp_text(text: str, name: str) -> None:
         fewest, numeric = _LINE_SHAPES[section]
         where = f"{name}:{number} {section}"
         if len(fields) < fewest:
-            raise InputError(where, " ".join(fields),
-                             f"a {_KIND[section]} line needs at least {fewest} fields")
+            raise InputError(
+                where, " ".join(fields), f"a {_KIND[section]} line needs at least {fewest} fields"
+            )
         for position in numeric:
             try:
                 float(fields[position])
             except ValueError:
-                raise InputError(f"{where} {_KIND[section]} {fields[0]}", fields[position],
-                                 f"field {position + 1} must be a number") from None
+                raise InputError(
+                    f"{where} {_KIND[section]} {fields[0]}",
+                    fields[position],
+                    f"field {position + 1} must be a number",
+                ) from None
         if section == "[PIPES]":
             _check_pipe_sizes(fields, si=_si_units(rows))
         if section in _LINK_SECTIONS:
             for end in fields[1:3]:
                 if end not in nodes:
-                    raise InputError(f"{where} {_KIND[section]} {fields[0]}", end,
-                                     "a node defined in [JUNCTIONS], [RESERVOIRS] or [TANKS]")
+                    raise InputError(
+                        f"{where} {_KIND[section]} {fields[0]}",
+                        end,
+                        "a node defined in [JUNCTIONS], [RESERVOIRS] or [TANKS]",
+                    )
 
 
 _SI_FLOW_UNITS = {"LPS", "LPM", "MLD", "CMH", "CMD", "CMS"}
@@ -89,13 +102,16 @@ def _si_units(rows: list[tuple[str, int, list[str]]]) -> bool:
 
 def _check_pipe_sizes(fields: list[str], si: bool) -> None:
     """A pipe's length, diameter and roughness must be positive."""
-    for label, position, unit in (("length", 3, "m" if si else "ft"),
-                                  ("diameter", 4, "mm" if si else "in"),
-                                  ("roughness", 5, "")):
+    for label, position, unit in (
+        ("length", 3, "m" if si else "ft"),
+        ("diameter", 4, "mm" if si else "in"),
+        ("roughness", 5, ""),
+    ):
         value = float(fields[position])
         if not value > 0:
-            raise InputError(f"pipe {fields[0]}", f"{label} {value:g} {unit}".strip(),
-                             f"{label} must be > 0")
+            raise InputError(
+                f"pipe {fields[0]}", f"{label} {value:g} {unit}".strip(), f"{label} must be > 0"
+            )
 
 
 def read_inp(path: Path) -> wntr.network.WaterNetworkModel:
@@ -128,22 +144,36 @@ def write_geojson(
     properties; coordinates are the model's (the .inp's map units)."""
     features: list[dict[str, Any]] = []
     for name, node in model.nodes():
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": list(node.coordinates)},
-            "properties": {"id": name, "kind": node.node_type.lower(),
-                           **node_properties.get(name, {})},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": list(node.coordinates)},
+                "properties": {
+                    "id": name,
+                    "kind": node.node_type.lower(),
+                    **node_properties.get(name, {}),
+                },
+            }
+        )
     for name, link in model.links():
         points = [link.start_node.coordinates, *link.vertices, link.end_node.coordinates]
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": [list(p) for p in points]},
-            "properties": {"id": name, "kind": link.link_type.lower(),
-                           **link_properties.get(name, {})},
-        })
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features},
-                               ensure_ascii=False, indent=1), encoding="utf-8")
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [list(p) for p in points]},
+                "properties": {
+                    "id": name,
+                    "kind": link.link_type.lower(),
+                    **link_properties.get(name, {}),
+                },
+            }
+        )
+    path.write_text(
+        json.dumps(
+            {"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=1
+        ),
+        encoding="utf-8",
+    )
 
 
 def load_velocity_ranges() -> list[VelocityRange]:

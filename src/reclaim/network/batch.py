@@ -60,8 +60,11 @@ def n1_cases(project: EpanetProject, pipes: Sequence[str] | None = None) -> list
     those with a check valve (EPANET cannot close them; see `check_valve_pipes`)."""
     topology = project.topology
     if pipes is None:
-        indices = [i for i, kind in enumerate(topology.link_kinds)
-                   if kind == "pipe" and not topology.check_valve[i]]
+        indices = [
+            i
+            for i, kind in enumerate(topology.link_kinds)
+            if kind == "pipe" and not topology.check_valve[i]
+        ]
     else:
         indices = [topology.link_index(p) for p in pipes]
     return [Case(label=topology.link_ids[i], closed_links=(i,)) for i in indices]
@@ -73,8 +76,7 @@ def check_valve_pipes(project: EpanetProject) -> list[str]:
     return [topology.link_ids[i] for i in np.flatnonzero(topology.check_valve)]
 
 
-def demand_cases(project: EpanetProject,
-                 samples: Sequence[Mapping[str, float]]) -> list[Case]:
+def demand_cases(project: EpanetProject, samples: Sequence[Mapping[str, float]]) -> list[Case]:
     """One case per demand sample: {node id: base demand m³/s}; nodes left out keep 0."""
     topology = project.topology
     cases = []
@@ -110,11 +112,23 @@ def run_cases(
                         head = project.head_m()
                         delivered = project.demand_m3_per_s()
                         required = project.required_demand_m3_per_s()
-                    results.append(_evaluate(case.label, topology.node_ids, junctions,
-                                             head - elevation, delivered, required, limit_m))
+                    results.append(
+                        _evaluate(
+                            case.label,
+                            topology.node_ids,
+                            junctions,
+                            head - elevation,
+                            delivered,
+                            required,
+                            limit_m,
+                        )
+                    )
                 except EngineError as error:
-                    results.append(CaseResult(case.label, None, float("nan"), (), (), 0.0, 0.0,
-                                              error=str(error)))
+                    results.append(
+                        CaseResult(
+                            case.label, None, float("nan"), (), (), 0.0, 0.0, error=str(error)
+                        )
+                    )
                 finally:
                     if case.base_demand_m3_per_s is not None:
                         project.set_base_demands(base)
@@ -125,9 +139,15 @@ def run_cases(
     return results
 
 
-def _evaluate(label: str, node_ids: Sequence[str], junctions: np.ndarray,
-              free_head: FloatArray, delivered: FloatArray, required: FloatArray,
-              limit_m: float) -> CaseResult:
+def _evaluate(
+    label: str,
+    node_ids: Sequence[str],
+    junctions: np.ndarray,
+    free_head: FloatArray,
+    delivered: FloatArray,
+    required: FloatArray,
+    limit_m: float,
+) -> CaseResult:
     users = junctions & (required > SERVED_TOLERANCE)
     if not users.any():
         users = junctions
@@ -170,13 +190,13 @@ def run_cases_on_dask(
 
     if chunk_size < 1:
         raise InputError("chunk_size", chunk_size, "must be ≥ 1")
-    client = (scheduler if isinstance(scheduler, Client)
-              else _connect(str(scheduler), connect_timeout_s))
+    client = (
+        scheduler if isinstance(scheduler, Client) else _connect(str(scheduler), connect_timeout_s)
+    )
     try:
-        chunks = [list(cases[i:i + chunk_size]) for i in range(0, len(cases), chunk_size)]
+        chunks = [list(cases[i : i + chunk_size]) for i in range(0, len(cases), chunk_size)]
         text = client.scatter(inp_text, broadcast=True)
-        futures = [client.submit(_run_chunk, text, chunk, limit_m, pure=False)
-                   for chunk in chunks]
+        futures = [client.submit(_run_chunk, text, chunk, limit_m, pure=False) for chunk in chunks]
         order = {future.key: number for number, future in enumerate(futures)}
         by_chunk: dict[int, list[CaseResult]] = {}
         done = 0

@@ -85,9 +85,12 @@ def head_check(topology: Topology, solution: Solution, limit_m: float) -> HeadCh
     if users.size == 0:
         raise InputError("network", "no junction", "a network with at least one junction")
     states = [
-        NodeState(topology.node_ids[i], float(free_head[i]),
-                  float(solution.required_demand_m3_per_s[i]),
-                  float(solution.demand_m3_per_s[i]))
+        NodeState(
+            topology.node_ids[i],
+            float(free_head[i]),
+            float(solution.required_demand_m3_per_s[i]),
+            float(solution.demand_m3_per_s[i]),
+        )
         for i in users
     ]
     required = sum(s.required_m3_per_s for s in states)
@@ -97,7 +100,8 @@ def head_check(topology: Topology, solution: Solution, limit_m: float) -> HeadCh
         worst=min(states, key=lambda s: s.free_head_m),
         below_limit=tuple(s for s in states if s.free_head_m < limit_m - HEAD_TOLERANCE_M),
         unserved=tuple(
-            s for s in states
+            s
+            for s in states
             if s.required_m3_per_s > SERVED_TOLERANCE
             and s.delivered_m3_per_s < UNSERVED_FRACTION * s.required_m3_per_s
         ),
@@ -165,9 +169,12 @@ def pump_outlet_mains(topology: Topology, solution: Solution) -> list[str]:
     mains: list[str] = []
     for pump in (i for i, kind in enumerate(topology.link_kinds) if kind == "pump"):
         outlet = topology.end_node[pump]
-        touching = [i for i in np.flatnonzero(topology.pipes)
-                    if outlet in (topology.start_node[i], topology.end_node[i])
-                    and not topology.check_valve[i]]
+        touching = [
+            i
+            for i in np.flatnonzero(topology.pipes)
+            if outlet in (topology.start_node[i], topology.end_node[i])
+            and not topology.check_valve[i]
+        ]
         if touching and solution.flow_m3_per_s[pump] > SERVED_TOLERANCE:
             main = max(touching, key=lambda i: abs(float(solution.flow_m3_per_s[i])))
             if topology.link_ids[main] not in mains:
@@ -192,8 +199,7 @@ def required_pump_heads(
     the worst user keeps exactly `target_m` (demand-driven). Returns each pump's head at its
     design point (the curve's middle point) before and after, and the check at that head."""
     topology = project.topology
-    chosen = (project.pump_indices if pumps is None
-              else [topology.link_index(p) for p in pumps])
+    chosen = project.pump_indices if pumps is None else [topology.link_index(p) for p in pumps]
     for index in chosen:
         if topology.link_kinds[index] != "pump":
             raise InputError("pump", topology.link_ids[index], "a pump of this network")
@@ -212,9 +218,12 @@ def required_pump_heads(
         doublings = 0
         while worst_at(high).worst.free_head_m < target_m:
             if doublings == MAX_HEAD_DOUBLINGS:
-                raise EngineError("pump", "unreachable",
-                                  f"no pump head up to {high:g}× the current one reaches "
-                                  f"{target_m:g} m at the worst point")
+                raise EngineError(
+                    "pump",
+                    "unreachable",
+                    f"no pump head up to {high:g}× the current one reaches "
+                    f"{target_m:g} m at the worst point",
+                )
             low, high = high, high * 2
             doublings += 1
         for _ in range(MAX_BISECTIONS):
@@ -232,8 +241,14 @@ def required_pump_heads(
     result = []
     for i, (flows, heads) in curves.items():
         middle_point = len(heads) // 2
-        result.append(PumpHead(topology.link_ids[i], float(flows[middle_point]),
-                               float(heads[middle_point]), float(heads[middle_point] * high)))
+        result.append(
+            PumpHead(
+                topology.link_ids[i],
+                float(flows[middle_point]),
+                float(heads[middle_point]),
+                float(heads[middle_point] * high),
+            )
+        )
     return result, check
 
 
@@ -296,18 +311,21 @@ def pipe_checks(
         if max_headloss_m_per_km is not None and loss > max_headloss_m_per_km:
             problems.append("head loss high")
         sizing = _Sizing(flow, dn, loss, ranges, max_headloss_m_per_km)
-        checks.append(PipeCheck(
-            pipe=topology.link_ids[i],
-            dn_mm=dn,
-            flow_m3_per_s=flow,
-            velocity_m_per_s=velocity,
-            headloss_m_per_km=loss,
-            v_min=band.v_min,
-            v_max=band.v_max,
-            verdict=", ".join(problems) or "ok",
-            suggested_dn_mm=dn if not problems else float(
-                min(standard_dn_mm, key=lambda c: (sizing.miss(c), abs(c - dn)))),
-        ))
+        checks.append(
+            PipeCheck(
+                pipe=topology.link_ids[i],
+                dn_mm=dn,
+                flow_m3_per_s=flow,
+                velocity_m_per_s=velocity,
+                headloss_m_per_km=loss,
+                v_min=band.v_min,
+                v_max=band.v_max,
+                verdict=", ".join(problems) or "ok",
+                suggested_dn_mm=dn
+                if not problems
+                else float(min(standard_dn_mm, key=lambda c: (sizing.miss(c), abs(c - dn)))),
+            )
+        )
     return checks
 
 
@@ -376,15 +394,24 @@ def pump_energy(
     for i in pumps:
         flow = max(float(solution.flow_m3_per_s[i]), 0.0)
         power = float(solution.pump_power_kw[i])
-        head = float(solution.head_m[topology.end_node[i]]
-                     - solution.head_m[topology.start_node[i]])
+        head = float(
+            solution.head_m[topology.end_node[i]] - solution.head_m[topology.start_node[i]]
+        )
         per_m3 = power / (flow * SECONDS_PER_HOUR) if flow > SERVED_TOLERANCE else 0.0
         volume = annual_volume_m3 * flow / total_flow if total_flow > 0 else 0.0
         kwh = per_m3 * volume
-        result.append(PumpEnergy(
-            pump=topology.link_ids[i], flow_m3_per_s=flow, head_m=head, power_kw=power,
-            kwh_per_m3=per_m3, annual_volume_m3=volume, kwh_per_year=kwh,
-            co2_t_per_year=None if grid_kg_co2_per_kwh is None
-            else kwh * grid_kg_co2_per_kwh / KG_PER_T,
-        ))
+        result.append(
+            PumpEnergy(
+                pump=topology.link_ids[i],
+                flow_m3_per_s=flow,
+                head_m=head,
+                power_kw=power,
+                kwh_per_m3=per_m3,
+                annual_volume_m3=volume,
+                kwh_per_year=kwh,
+                co2_t_per_year=None
+                if grid_kg_co2_per_kwh is None
+                else kwh * grid_kg_co2_per_kwh / KG_PER_T,
+            )
+        )
     return result

@@ -37,8 +37,11 @@ PDA_MIN_SPAN_M = 0.1
 """EPANET refuses a required pressure less than ~0.1 above the minimum (error 208)."""
 NodeKind = Literal["junction", "reservoir", "tank"]
 LinkKind = Literal["pipe", "pump", "valve"]
-_NODE_KINDS: dict[int, NodeKind] = {en.JUNCTION: "junction", en.RESERVOIR: "reservoir",
-                                    en.TANK: "tank"}
+_NODE_KINDS: dict[int, NodeKind] = {
+    en.JUNCTION: "junction",
+    en.RESERVOIR: "reservoir",
+    en.TANK: "tank",
+}
 _ERROR = re.compile(r"Error\s+(\d+):\s*(.*)")
 
 
@@ -154,8 +157,12 @@ class EpanetProject:
         self._errors_seen = 0
         try:
             self._call(
-                "network", en.open, self._handle, str(inp_path),
-                str(Path(self._scratch.name, "network.rpt")), "",
+                "network",
+                en.open,
+                self._handle,
+                str(inp_path),
+                str(Path(self._scratch.name, "network.rpt")),
+                "",
             )
             en.setstatusreport(self._handle, en.NO_REPORT)
             en.setflowunits(self._handle, en.LPS)
@@ -191,7 +198,7 @@ class EpanetProject:
         except Exception:  # no report to copy: keep the toolkit's own message
             return []
         errors = [line.strip() for line in lines if line.strip().startswith("Error ")]
-        new = errors[self._errors_seen:]
+        new = errors[self._errors_seen :]
         self._errors_seen = len(errors)
         return new
 
@@ -278,9 +285,12 @@ class EpanetProject:
     def set_demand_model(self, model: DemandModel) -> None:
         """Switch between demand-driven and pressure-driven analysis."""
         self._call(
-            "demand_model", en.setdemandmodel, self._handle,
+            "demand_model",
+            en.setdemandmodel,
+            self._handle,
             en.PDA if model.pressure_driven else en.DDA,
-            model.minimum_m, max(model.required_m, model.minimum_m + PDA_MIN_SPAN_M),
+            model.minimum_m,
+            max(model.required_m, model.minimum_m + PDA_MIN_SPAN_M),
             model.exponent,
         )
 
@@ -304,8 +314,11 @@ class EpanetProject:
         ph = self._handle
         for i in links:
             if self.topology.check_valve[i]:
-                raise InputError(f"pipe {self.topology.link_ids[i]}", "check-valve pipe",
-                                 "EPANET cannot close a pipe with a check valve (error 207)")
+                raise InputError(
+                    f"pipe {self.topology.link_ids[i]}",
+                    "check-valve pipe",
+                    "EPANET cannot close a pipe with a check valve (error 207)",
+                )
         before = [en.getlinkvalue(ph, i + 1, en.INITSTATUS) for i in links]
         try:
             for i in links:
@@ -346,7 +359,8 @@ class EpanetProject:
         error = en.getstatistic(ph, en.RELATIVEERROR)
         if iterations > trials or error > en.getoption(ph, en.ACCURACY):
             raise EngineError(
-                "network", "unbalanced",
+                "network",
+                "unbalanced",
                 f"EPANET did not balance the network within {trials} trials (relative flow"
                 f" change {error:.3g}); check for pumps against closed valves, missing sources"
                 " or demands no pipe can carry",
@@ -392,8 +406,11 @@ class EpanetProject:
         ph = self._handle
         curve = en.getheadcurveindex(ph, pump + 1)
         if curve == 0:
-            raise InputError(f"pump {self.topology.link_ids[pump]}", "no head curve",
-                             "a pump defined by a head curve is required")
+            raise InputError(
+                f"pump {self.topology.link_ids[pump]}",
+                "no head curve",
+                "a pump defined by a head curve is required",
+            )
         points = en.getcurvelen(ph, curve)
         values = [en.getcurvevalue(ph, curve, k) for k in range(1, points + 1)]
         flows = np.array([q for q, _ in values]) * M3_PER_S_PER_L_PER_S
@@ -404,8 +421,12 @@ class EpanetProject:
         ph = self._handle
         curve = en.getheadcurveindex(ph, pump + 1)
         self._call(
-            f"pump {self.topology.link_ids[pump]}", en.setcurve, ph, curve,
-            _doubles(list(flows_m3_per_s / M3_PER_S_PER_L_PER_S)), _doubles(list(heads_m)),
+            f"pump {self.topology.link_ids[pump]}",
+            en.setcurve,
+            ph,
+            curve,
+            _doubles(list(flows_m3_per_s / M3_PER_S_PER_L_PER_S)),
+            _doubles(list(heads_m)),
             len(heads_m),
         )
         # EPANET fits a pump's curve coefficients when hydraulics open: reopen to apply it.

@@ -90,7 +90,8 @@ def check_model(model: wntr.network.WaterNetworkModel) -> None:
         if not component & sources:
             cut_off = sorted(component)
             raise InputError(
-                f"node {cut_off[0]}", "disconnected",
+                f"node {cut_off[0]}",
+                "disconnected",
                 f"{len(cut_off)} node(s) reach no reservoir or tank: {', '.join(cut_off[:5])}",
             )
 
@@ -111,15 +112,21 @@ def node_demands_m3_per_day(
     for index, node in enumerate(network.nodes):
         for demand in node.demands:
             if demand.use not in by_use:
-                raise InputError(f"network.nodes[{index}] (node {node.id}).demands.use",
-                                 demand.use, f"one of the scenario's uses {sorted(by_use)}")
+                raise InputError(
+                    f"network.nodes[{index}] (node {node.id}).demands.use",
+                    demand.use,
+                    f"one of the scenario's uses {sorted(by_use)}",
+                )
             placed[demand.use] += demand.share
             per_use = demands.setdefault(node.id, {})
             per_use[demand.use] = per_use.get(demand.use, 0.0) + demand.share * by_use[demand.use]
     for use, total in placed.items():
         if by_use[use] > 0 and abs(total - 1.0) > SHARE_TOLERANCE:
-            raise InputError(f"network.nodes.demands (use {use})", f"shares sum to {total:g}",
-                             "the shares of a use over the nodes must sum to 1")
+            raise InputError(
+                f"network.nodes.demands (use {use})",
+                f"shares sum to {total:g}",
+                "the shares of a use over the nodes must sum to 1",
+            )
     return demands
 
 
@@ -138,22 +145,30 @@ def build_network(
     """
     network = scenario.network
     if network is None:
-        raise InputError("network", None, "the scenario needs a network block (nodes, links, "
-                         "sources) to be solved")
+        raise InputError(
+            "network",
+            None,
+            "the scenario needs a network block (nodes, links, sources) to be solved",
+        )
     year = scenario.horizons[-1] if year is None else year
     if scenario.peak_hour_factor is None:
-        raise InputError("peak_hour_factor", None, "needed for the peak-hour solve "
-                         "(seed 001 §4.3.1(3) uses 1.3)")
+        raise InputError(
+            "peak_hour_factor", None, "needed for the peak-hour solve (seed 001 §4.3.1(3) uses 1.3)"
+        )
     by_use = demand_by_use_m3_per_day(scenario, year)
     node_demands = node_demands_m3_per_day(network, by_use)
     nodes = {node.id: node for node in network.nodes}
     if len(nodes) != len(network.nodes):
-        duplicated = sorted({n.id for n in network.nodes if sum(m.id == n.id
-                                                                for m in network.nodes) > 1})
+        duplicated = sorted(
+            {n.id for n in network.nodes if sum(m.id == n.id for m in network.nodes) > 1}
+        )
         raise InputError("network.nodes", duplicated[0], "node ids must be unique")
     pipes = {pipe.id: pipe for pipe in scenario.pipes}
-    tanks = {tank.id: tank for tank in network.tanks
-             if tank.in_service_from is None or tank.in_service_from <= year}
+    tanks = {
+        tank.id: tank
+        for tank in network.tanks
+        if tank.in_service_from is None or tank.in_service_from <= year
+    }
     for tank in network.tanks:
         if tank.id in nodes:
             raise InputError("network.tanks", tank.id, "a tank id distinct from the node ids")
@@ -180,67 +195,106 @@ def build_network(
             continue  # joins a tank not yet in service
         if pipe is not None:
             if pipe.phase <= year:
-                laid[link.pipe] = _Laid(link.from_node, link.to_node, pipe.dn_mm, pipe.length_m,
-                                        pipe.hazen_williams_c or network.default_hazen_williams_c,
-                                        link.check_valve)
+                laid[link.pipe] = _Laid(
+                    link.from_node,
+                    link.to_node,
+                    pipe.dn_mm,
+                    pipe.length_m,
+                    pipe.hazen_williams_c or network.default_hazen_williams_c,
+                    link.check_valve,
+                )
         elif link.dn_mm is not None and link.length_m is not None:
-            laid[link.pipe] = _Laid(link.from_node, link.to_node, link.dn_mm, link.length_m,
-                                    link.hazen_williams_c or network.default_hazen_williams_c,
-                                    link.check_valve)
+            laid[link.pipe] = _Laid(
+                link.from_node,
+                link.to_node,
+                link.dn_mm,
+                link.length_m,
+                link.hazen_williams_c or network.default_hazen_williams_c,
+                link.check_valve,
+            )
         else:
-            raise InputError(f"network.links[{index}].pipe", link.pipe,
-                             "a pipe id of pipes[], or dn_mm and length_m of an existing pipe")
+            raise InputError(
+                f"network.links[{index}].pipe",
+                link.pipe,
+                "a pipe id of pipes[], or dn_mm and length_m of an existing pipe",
+            )
     for pipe in scenario.pipes:
         if pipe.phase <= year and pipe.id not in wired:
-            raise InputError(f"pipes.{pipe.id}", "no network.links entry",
-                             "every pipe laid by the horizon needs its end nodes")
+            raise InputError(
+                f"pipes.{pipe.id}",
+                "no network.links entry",
+                "every pipe laid by the horizon needs its end nodes",
+            )
 
     active_sources = [
-        source for source in network.sources
-        if _source_known(scenario, source.plant, source.pump_station, source.node,
-                         source.suction_node, nodes)
+        source
+        for source in network.sources
+        if _source_known(
+            scenario, source.plant, source.pump_station, source.node, source.suction_node, nodes
+        )
         and _years_in_service(scenario, year, source.plant, source.pump_station)
     ]
     if not active_sources:
-        raise InputError("network.sources", [s.plant for s in network.sources],
-                         f"at least one plant with its pump station in service in {year}")
+        raise InputError(
+            "network.sources",
+            [s.plant for s in network.sources],
+            f"at least one plant with its pump station in service in {year}",
+        )
     used_nodes = {end for run in laid.values() for end in (run.start, run.end)}
     used_nodes |= {source.node for source in active_sources}
     used_nodes |= {s.suction_node for s in active_sources if s.suction_node is not None}
     not_networked = {
         node_id: sum(per_use.values())
-        for node_id, per_use in node_demands.items() if node_id not in used_nodes
+        for node_id, per_use in node_demands.items()
+        if node_id not in used_nodes
     }
     for tank in tanks.values():
         if tank.id in used_nodes:
-            model.add_tank(tank.id, elevation=tank.elevation_m, init_level=tank.init_level_m,
-                           min_level=tank.min_level_m, max_level=tank.max_level_m,
-                           diameter=tank.diameter_m, coordinates=(tank.x or 0.0, tank.y or 0.0))
+            model.add_tank(
+                tank.id,
+                elevation=tank.elevation_m,
+                init_level=tank.init_level_m,
+                min_level=tank.min_level_m,
+                max_level=tank.max_level_m,
+                diameter=tank.diameter_m,
+                coordinates=(tank.x or 0.0, tank.y or 0.0),
+            )
     for node_id in sorted(used_nodes - set(tanks)):
         node = nodes[node_id]
         per_use = node_demands.get(node_id, {})
         coordinates = (node.x or 0.0, node.y or 0.0)
         if patterns is None:
             base = sum(per_use.values()) / SECONDS_PER_DAY
-            model.add_junction(node_id, base_demand=base, elevation=node.elevation_m,
-                               coordinates=coordinates)
+            model.add_junction(
+                node_id, base_demand=base, elevation=node.elevation_m, coordinates=coordinates
+            )
             continue
-        model.add_junction(node_id, base_demand=0.0, elevation=node.elevation_m,
-                           coordinates=coordinates)
+        model.add_junction(
+            node_id, base_demand=0.0, elevation=node.elevation_m, coordinates=coordinates
+        )
         demands = model.get_node(node_id).demand_timeseries_list
         demands.clear()
         for use_id, flow in per_use.items():
             category = scenario.use(use_id).category
             if category not in patterns:
-                raise InputError(f"uses.{use_id}.category", category,
-                                 f"a category with a demand pattern: {sorted(patterns)}")
+                raise InputError(
+                    f"uses.{use_id}.category",
+                    category,
+                    f"a category with a demand pattern: {sorted(patterns)}",
+                )
             if category not in model.pattern_name_list:
                 model.add_pattern(category, list(patterns[category]))
             demands.append((flow / SECONDS_PER_DAY, model.get_pattern(category), use_id))
     for pipe_id, run in laid.items():
-        model.add_pipe(pipe_id, run.start, run.end, length=run.length_m,
-                       diameter=run.dn_mm * M_PER_MM, roughness=run.hazen_williams_c,
-                       check_valve=run.check_valve)
+        model.add_pipe(
+            pipe_id,
+            run.start,
+            run.end,
+            length=run.length_m,
+            diameter=run.dn_mm * M_PER_MM,
+            roughness=run.hazen_williams_c,
+            check_valve=run.check_valve,
+        )
     for source in active_sources:
         _add_source(model, scenario, source, year, nodes[source.node].elevation_m)
     if patterns is None:
@@ -252,8 +306,12 @@ def build_network(
         model.options.time.report_timestep = SECONDS_PER_HOUR
     check_model(model)
     days = {use.id: use.days_per_year for use in scenario.uses}
-    annual = sum(flow * days[use_id] for node_id, per_use in node_demands.items()
-                 if node_id in used_nodes for use_id, flow in per_use.items())
+    annual = sum(
+        flow * days[use_id]
+        for node_id, per_use in node_demands.items()
+        if node_id in used_nodes
+        for use_id, flow in per_use.items()
+    )
     return BuiltNetwork(
         model=model,
         year=year,
@@ -266,36 +324,52 @@ def build_network(
     )
 
 
-def _source_known(scenario: Scenario, plant: str, station: str, node: str,
-                  suction_node: str | None, nodes: Mapping[str, object]) -> bool:
+def _source_known(
+    scenario: Scenario,
+    plant: str,
+    station: str,
+    node: str,
+    suction_node: str | None,
+    nodes: Mapping[str, object],
+) -> bool:
     if plant not in {p.id for p in scenario.plants}:
         raise InputError("network.sources.plant", plant, "a plant id of plants[]")
     if station not in {s.id for s in scenario.pump_stations}:
-        raise InputError("network.sources.pump_station", station,
-                         "a pump station id of pump_stations[]")
+        raise InputError(
+            "network.sources.pump_station", station, "a pump station id of pump_stations[]"
+        )
     for end in (node, suction_node):
         if end is not None and end not in nodes:
-            raise InputError(f"network.sources (pump station {station})", end,
-                             "a node id of network.nodes")
+            raise InputError(
+                f"network.sources (pump station {station})", end, "a node id of network.nodes"
+            )
     return True
 
 
-def _add_source(model: wntr.network.WaterNetworkModel, scenario: Scenario,
-                source: NetworkSource, year: int, elevation_m: float) -> None:
+def _add_source(
+    model: wntr.network.WaterNetworkModel,
+    scenario: Scenario,
+    source: NetworkSource,
+    year: int,
+    elevation_m: float,
+) -> None:
     """A pump station's design-point pump into its node, lifting from its plant's clear well
     (a reservoir at the node's ground level) or, for a booster, from its suction node."""
     station = next(s for s in scenario.pump_stations if s.id == source.pump_station)
     head = station.head_m or source.head_m
     if head is None:
-        raise InputError(f"pump_stations.{station.id}.head_m", None,
-                         "a pump head is needed: give it here or in network.sources[].head_m")
+        raise InputError(
+            f"pump_stations.{station.id}.head_m",
+            None,
+            "a pump head is needed: give it here or in network.sources[].head_m",
+        )
     assert scenario.peak_hour_factor is not None
-    design_flow = (station.capacity_m3_per_day[year] * scenario.peak_hour_factor
-                   / SECONDS_PER_DAY)
+    design_flow = station.capacity_m3_per_day[year] * scenario.peak_hour_factor / SECONDS_PER_DAY
     suction = source.suction_node
     if suction is None:
         suction = f"{station.id}{WELL_SUFFIX}"
-        model.add_reservoir(suction, base_head=elevation_m,
-                            coordinates=model.get_node(source.node).coordinates)
+        model.add_reservoir(
+            suction, base_head=elevation_m, coordinates=model.get_node(source.node).coordinates
+        )
     model.add_curve(station.id, "HEAD", [(design_flow, head)])
     model.add_pump(station.id, suction, source.node, pump_type="HEAD", pump_parameter=station.id)

@@ -34,13 +34,16 @@ def demand_samples(scenario: Scenario, year: int, count: int, seed: int) -> Dema
         raise InputError("network", None, "the scenario needs a network block")
     drawn = sample_inputs(scenario, count, np.random.default_rng(seed))
     by_use = demand_by_use_m3_per_day(scenario, year, drawn)
-    per_sample = {use: np.broadcast_to(np.asarray(value, dtype=float), (count,))
-                  for use, value in by_use.items()}
+    per_sample = {
+        use: np.broadcast_to(np.asarray(value, dtype=float), (count,))
+        for use, value in by_use.items()
+    }
     samples = []
     for k in range(count):
         flows = {use: float(values[k]) for use, values in per_sample.items()}
         per_node = node_demands_m3_per_day(scenario.network, flows)
-        samples.append({node: sum(uses.values()) / SECONDS_PER_DAY
-                        for node, uses in per_node.items()})
+        samples.append(
+            {node: sum(uses.values()) / SECONDS_PER_DAY for node, uses in per_node.items()}
+        )
     unused = [d.path for d in scenario.uncertainty if not d.path.startswith("uses.")]
     return DemandSamples(node_demands_m3_per_s=samples, unused_paths=unused)

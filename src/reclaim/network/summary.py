@@ -52,8 +52,11 @@ def head_check(check: HeadCheck) -> dict[str, Any]:
 
 def accident(result: AccidentResult) -> dict[str, Any]:
     """One pipe out of service."""
-    return {"pipe": result.pipe, "error": result.error,
-            "check": None if result.check is None else head_check(result.check)}
+    return {
+        "pipe": result.pipe,
+        "error": result.error,
+        "check": None if result.check is None else head_check(result.check),
+    }
 
 
 def case(result: CaseResult) -> dict[str, Any]:
@@ -72,18 +75,24 @@ def case(result: CaseResult) -> dict[str, Any]:
 
 def rows(items: Sequence[PipeCheck | PumpEnergy | PumpHead]) -> list[dict[str, Any]]:
     """Dataclass rows with floats rounded for reading."""
-    return [{k: _number(v) if isinstance(v, float) else v for k, v in asdict(item).items()}
-            for item in items]
+    return [
+        {k: _number(v) if isinstance(v, float) else v for k, v in asdict(item).items()}
+        for item in items
+    ]
 
 
 def node_table(topology: Topology, solution: Solution) -> list[dict[str, Any]]:
     """Every node's head, free head and demand at one state."""
     free = solution.head_m - topology.elevation_m
     return [
-        {"node": node, "kind": topology.node_kinds[i],
-         "elevation_m": _number(topology.elevation_m[i]), "head_m": _number(solution.head_m[i]),
-         "free_head_m": _number(free[i]) if topology.node_kinds[i] == "junction" else None,
-         "demand_m3_per_s": _number(solution.demand_m3_per_s[i])}
+        {
+            "node": node,
+            "kind": topology.node_kinds[i],
+            "elevation_m": _number(topology.elevation_m[i]),
+            "head_m": _number(solution.head_m[i]),
+            "free_head_m": _number(free[i]) if topology.node_kinds[i] == "junction" else None,
+            "demand_m3_per_s": _number(solution.demand_m3_per_s[i]),
+        }
         for i, node in enumerate(topology.node_ids)
     ]
 
@@ -91,10 +100,13 @@ def node_table(topology: Topology, solution: Solution) -> list[dict[str, Any]]:
 def link_table(topology: Topology, solution: Solution) -> list[dict[str, Any]]:
     """Every link's flow, velocity and status at one state."""
     return [
-        {"link": link, "kind": topology.link_kinds[i],
-         "flow_m3_per_s": _number(solution.flow_m3_per_s[i]),
-         "velocity_m_per_s": _number(solution.velocity_m_per_s[i]),
-         "open": bool(solution.link_open[i])}
+        {
+            "link": link,
+            "kind": topology.link_kinds[i],
+            "flow_m3_per_s": _number(solution.flow_m3_per_s[i]),
+            "velocity_m_per_s": _number(solution.velocity_m_per_s[i]),
+            "open": bool(solution.link_open[i]),
+        }
         for i, link in enumerate(topology.link_ids)
     ]
 
@@ -111,15 +123,20 @@ def period_summary(topology: Topology, states: Sequence[Solution]) -> dict[str, 
         free = state.head_m - topology.elevation_m
         worst = int(junctions[np.argmin(free[junctions])]) if junctions.size else 0
         lowest = np.minimum(lowest, free)
-        steps.append({
-            "time_h": round(state.time_s / 3600, 4),
-            "worst_node": topology.node_ids[worst],
-            "worst_free_head_m": _number(free[worst]),
-            "demand_m3_per_s": _number(state.demand_m3_per_s[junctions].sum()),
-            "tank_level_m": {topology.node_ids[i]: _number(free[i]) for i in tanks},
-            "pump_flow_m3_per_s": {topology.link_ids[i]: _number(state.flow_m3_per_s[i])
-                                   for i, k in enumerate(topology.link_kinds) if k == "pump"},
-        })
+        steps.append(
+            {
+                "time_h": round(state.time_s / 3600, 4),
+                "worst_node": topology.node_ids[worst],
+                "worst_free_head_m": _number(free[worst]),
+                "demand_m3_per_s": _number(state.demand_m3_per_s[junctions].sum()),
+                "tank_level_m": {topology.node_ids[i]: _number(free[i]) for i in tanks},
+                "pump_flow_m3_per_s": {
+                    topology.link_ids[i]: _number(state.flow_m3_per_s[i])
+                    for i, k in enumerate(topology.link_kinds)
+                    if k == "pump"
+                },
+            }
+        )
     pumps = [i for i, kind in enumerate(topology.link_kinds) if kind == "pump"]
     energy = dict.fromkeys((topology.link_ids[i] for i in pumps), 0.0)
     for state, following in itertools.pairwise(states):

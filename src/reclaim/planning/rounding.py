@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -11,6 +11,15 @@ from reclaim.errors import InputError
 from reclaim.units import Number as Values
 
 RoundingMode = Literal["full", "plan"]
+ROUNDING_MODES: tuple[str, ...] = get_args(RoundingMode)
+
+
+def rounding_mode(value: str, field: str = "rounding") -> RoundingMode:
+    """The rounding mode named by `value`, or an InputError naming `field`."""
+    if value not in ROUNDING_MODES:
+        raise InputError(field, value, f"one of: {', '.join(ROUNDING_MODES)}")
+    return value  # type: ignore[return-value]
+
 
 _HALF_UP_GUARD = 1e-9
 """Guards half-up rounding against binary representation (2.675 is stored as 2.67499…)."""
@@ -27,9 +36,7 @@ class Rounder:
     """Applies the printed precision of each named intermediate figure in plan mode."""
 
     def __init__(self, mode: RoundingMode, digits: Mapping[str, int]) -> None:
-        if mode not in ("full", "plan"):
-            raise InputError("rounding", mode, "one of: full, plan")
-        self.mode = mode
+        self.mode = rounding_mode(mode)
         self.digits = dict(digits)
 
     def __call__(self, figure: str, value: Values) -> Values:

@@ -223,9 +223,11 @@ class NetworkTank(Strict):
     @model_validator(mode="after")
     def _levels_in_order(self) -> NetworkTank:
         if not self.min_level_m <= self.init_level_m <= self.max_level_m:
-            raise InputError("init_level_m", self.init_level_m,
-                             f"between min_level_m {self.min_level_m:g} and "
-                             f"max_level_m {self.max_level_m:g}")
+            raise InputError(
+                "init_level_m",
+                self.init_level_m,
+                f"between min_level_m {self.min_level_m:g} and max_level_m {self.max_level_m:g}",
+            )
         return self
 
 
