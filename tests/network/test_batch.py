@@ -19,8 +19,12 @@ from tests.network.test_shuozhou import SHUOZHOU
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster) as connected:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as connected,
+    ):
         yield connected
 
 
@@ -29,13 +33,23 @@ def test_dask_batch_equals_in_process_batch(client: Client) -> None:
         cases = batch.n1_cases(project)
         local = batch.run_cases(project, cases, LOW_LIMIT_M)
     seen: list[tuple[int, int]] = []
-    remote = batch.run_cases_on_dask(BRANCHED, cases, LOW_LIMIT_M, client, chunk_size=2,
-                                     on_progress=lambda done, total: seen.append((done, total)))
+    remote = batch.run_cases_on_dask(
+        BRANCHED,
+        cases,
+        LOW_LIMIT_M,
+        client,
+        chunk_size=2,
+        on_progress=lambda done, total: seen.append((done, total)),
+    )
     assert len(remote) == len(local)
     for ours, theirs in zip(remote, local, strict=True):
         # Same cases, same verdicts; heads equal up to EPANET's warm start (≈1e-12 m).
         assert (ours.label, ours.worst_node, ours.users_below_limit, ours.users_unserved) == (
-            theirs.label, theirs.worst_node, theirs.users_below_limit, theirs.users_unserved)
+            theirs.label,
+            theirs.worst_node,
+            theirs.users_below_limit,
+            theirs.users_unserved,
+        )
         assert ours.worst_free_head_m == pytest.approx(theirs.worst_free_head_m, abs=1e-9)
         assert ours.delivered_fraction == pytest.approx(theirs.delivered_fraction, abs=1e-9)
     assert seen[-1] == (len(cases), len(cases))
@@ -46,8 +60,9 @@ def test_unreachable_scheduler_is_an_input_error() -> None:
     from reclaim.errors import InputError
 
     with pytest.raises(InputError, match=r"scheduler: got 'tcp://127\.0\.0\.1:9'"):
-        batch.run_cases_on_dask(BRANCHED, [], LOW_LIMIT_M, "tcp://127.0.0.1:9",
-                                connect_timeout_s=1.0)
+        batch.run_cases_on_dask(
+            BRANCHED, [], LOW_LIMIT_M, "tcp://127.0.0.1:9", connect_timeout_s=1.0
+        )
 
 
 def test_demand_samples_follow_the_sensitivity_ranges() -> None:
@@ -71,8 +86,7 @@ def test_demand_samples_follow_the_sensitivity_ranges() -> None:
 def test_demand_cases_restore_the_base_demands(tmp_path: Path) -> None:
     with EpanetProject(BRANCHED) as project:
         before = project.base_demands_m3_per_s()
-        doubled = {n: 2 * before[project.topology.node_index(n)]
-                   for n in ("N2", "N3", "N4", "N5")}
+        doubled = {n: 2 * before[project.topology.node_index(n)] for n in ("N2", "N3", "N4", "N5")}
         (result,) = batch.run_cases(project, batch.demand_cases(project, [doubled]), 0.0)
         assert result.required_m3_per_s == pytest.approx(2 * (0.030 + 0.025 + 0.040 + 0.005))
         assert list(project.base_demands_m3_per_s()) == list(before)

@@ -16,8 +16,11 @@ from reclaim.network.engine import EpanetProject
 from reclaim.network.model import inp_text
 from tests.network.conftest import HAND_INP
 
-BRANCHED = HAND_INP.replace("[RESERVOIRS]", "N5 130 5\n[RESERVOIRS]").replace(
-    "[PUMPS]", "P6 N4 N5 500 100 100\n[PUMPS]").replace("[END]", "N5 400 0\n[END]")
+BRANCHED = (
+    HAND_INP.replace("[RESERVOIRS]", "N5 130 5\n[RESERVOIRS]")
+    .replace("[PUMPS]", "P6 N4 N5 500 100 100\n[PUMPS]")
+    .replace("[END]", "N5 400 0\n[END]")
+)
 TOTAL_DEMAND_M3_S = 0.030 + 0.025 + 0.040 + 0.005
 LOW_LIMIT_M = 5.0
 
@@ -42,8 +45,7 @@ def test_n1_finds_the_branch_and_batch_equals_fresh_solves(project: EpanetProjec
         single = checks.accident(project, label, LOW_LIMIT_M)
         assert single.check is not None
         assert single.check.worst.node == result.worst_node
-        assert single.check.worst.free_head_m == pytest.approx(result.worst_free_head_m,
-                                                               abs=1e-9)
+        assert single.check.worst.free_head_m == pytest.approx(result.worst_free_head_m, abs=1e-9)
         assert [s.node for s in single.check.below_limit] == list(result.users_below_limit)
     # …and leaves the project as it found it.
     after = project.solve()
@@ -70,8 +72,11 @@ def test_worst_point_against_the_15_m_limit(project: EpanetProject) -> None:
     result = checks.peak_hour(project, 15.0)
     solution = result.solution
     topology = project.topology
-    free = {n: solution.head_m[i] - topology.elevation_m[i]
-            for i, n in enumerate(topology.node_ids) if n.startswith("N")}
+    free = {
+        n: solution.head_m[i] - topology.elevation_m[i]
+        for i, n in enumerate(topology.node_ids)
+        if n.startswith("N")
+    }
     users = {n: h for n, h in free.items() if n != "N1"}  # N1 draws nothing
     assert result.check.worst.node == min(users, key=users.__getitem__)
     assert result.check.passes == (min(users.values()) >= 15.0)
@@ -88,14 +93,16 @@ def test_pipe_velocity_and_sizing(project: EpanetProject) -> None:
     for check in checks.pipe_checks(topology, solution, ranges, standard):
         i = topology.link_index(check.pipe)
         area = math.pi * topology.diameter_m[i] ** 2 / 4
-        assert check.velocity_m_per_s == pytest.approx(abs(solution.flow_m3_per_s[i]) / area,
-                                                       rel=1e-4)
+        assert check.velocity_m_per_s == pytest.approx(
+            abs(solution.flow_m3_per_s[i]) / area, rel=1e-4
+        )
         band = next(b for b in ranges if b.dn_min_mm <= check.dn_mm < b.dn_max_mm)
         inside = band.v_min <= check.velocity_m_per_s <= band.v_max
         assert (check.verdict == "ok") == inside
         if not inside:
-            suggested = next(b for b in ranges
-                             if b.dn_min_mm <= check.suggested_dn_mm < b.dn_max_mm)
+            suggested = next(
+                b for b in ranges if b.dn_min_mm <= check.suggested_dn_mm < b.dn_max_mm
+            )
             v = check.flow_m3_per_s / (math.pi * (check.suggested_dn_mm / 1000) ** 2 / 4)
             fits = [d for d in standard if _fits(check.flow_m3_per_s, d, ranges)]
             if fits:
@@ -138,8 +145,9 @@ def test_head_loss_limit_flags_and_resizes(project: EpanetProject) -> None:
         if check.headloss_m_per_km > limit:
             # Hazen–Williams at the same flow and C: J ∝ d^-4.871 (EPANET Manual Table 3.1);
             # the suggestion is the nearest standard DN whose loss is within the limit.
-            fits = [d for d in standard
-                    if check.headloss_m_per_km * (check.dn_mm / d) ** 4.871 <= limit]
+            fits = [
+                d for d in standard if check.headloss_m_per_km * (check.dn_mm / d) ** 4.871 <= limit
+            ]
             assert check.suggested_dn_mm == min(fits, key=lambda d: abs(d - check.dn_mm))
 
 

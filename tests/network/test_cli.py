@@ -34,8 +34,11 @@ def test_check_scenario_reports_worst_point_and_verdict(tmp_path: Path) -> None:
     out = _json("check", str(SHUOZHOU), "--grid-factor", "0.5703", "--geojson", str(geojson))
     assert out["year"] == 2030 and out["illustrative_layout"] is True
     worst = out["peak_hour"]["worst_point"]
-    heads = [n["free_head_m"] for n in out["nodes"]
-             if n["kind"] == "junction" and n["demand_m3_per_s"] > 0]
+    heads = [
+        n["free_head_m"]
+        for n in out["nodes"]
+        if n["kind"] == "junction" and n["demand_m3_per_s"] > 0
+    ]
     assert worst["free_head_m"] == pytest.approx(min(heads), abs=1e-6)
     assert out["peak_hour"]["limit_m"] == LIMIT_M
     assert out["peak_hour"]["passes"] == (worst["free_head_m"] >= LIMIT_M)
@@ -103,8 +106,9 @@ def test_samples_from_the_scenario_sensitivity() -> None:
         (["check", str(SHUOZHOU), "--year", "2040"], "error: year: got 2040"),
     ],
 )
-def test_bad_input_is_one_line_with_status_2(args: list[str], message: str, branched: Path,
-                                             tmp_path: Path) -> None:
+def test_bad_input_is_one_line_with_status_2(
+    args: list[str], message: str, branched: Path, tmp_path: Path
+) -> None:
     filled = [a.format(branched=branched, missing=tmp_path / "none.inp") for a in args]
     result = runner.invoke(app, ["network", *filled])
     assert result.exit_code == 2
@@ -132,9 +136,18 @@ def test_n1_on_a_dask_scheduler_address(branched: Path) -> None:
     from distributed import LocalCluster
 
     local = _json("n1", str(branched), "--min-head", "5")
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                      dashboard_address=None) as cluster:
-        remote = _json("n1", str(branched), "--min-head", "5",
-                       "--scheduler", cluster.scheduler_address, "--chunk-size", "2")
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        remote = _json(
+            "n1",
+            str(branched),
+            "--min-head",
+            "5",
+            "--scheduler",
+            cluster.scheduler_address,
+            "--chunk-size",
+            "2",
+        )
     assert remote["critical_pipes"] == local["critical_pipes"]
     assert [c["case"] for c in remote["cases"]] == [c["case"] for c in local["cases"]]

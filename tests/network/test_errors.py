@@ -36,8 +36,7 @@ def test_malformed_line_names_file_line_and_section(tmp_path: Path) -> None:
 
 def test_text_where_a_number_belongs_names_the_pipe(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"pipe P4: got 'two hundred'|pipe P4: got 'two'"):
-        read_inp(_inp(tmp_path, HAND_INP.replace("P4 N2 N4 900 200 110",
-                                                 "P4 N2 N4 900 two 110")))
+        read_inp(_inp(tmp_path, HAND_INP.replace("P4 N2 N4 900 200 110", "P4 N2 N4 900 two 110")))
 
 
 def test_unknown_node_names_the_link_and_the_node(tmp_path: Path) -> None:
@@ -53,7 +52,8 @@ def test_negative_diameter_names_the_pipe(tmp_path: Path) -> None:
 
 def test_disconnected_nodes_are_named(tmp_path: Path) -> None:
     island = HAND_INP.replace("[RESERVOIRS]", "N5 130 1\nN6 130 1\n[RESERVOIRS]").replace(
-        "[PUMPS]", "P6 N5 N6 100 100 100\n[PUMPS]")
+        "[PUMPS]", "P6 N5 N6 100 100 100\n[PUMPS]"
+    )
     with pytest.raises(InputError, match=r"node N5: got 'disconnected'; 2 node\(s\) reach no"):
         read_inp(_inp(tmp_path, island))
     lonely = HAND_INP.replace("[RESERVOIRS]", "N7 130 1\n[RESERVOIRS]")
@@ -99,8 +99,7 @@ def test_scenario_unknown_node_in_a_link(tmp_path: Path, shuozhou_raw: dict) -> 
     index = next(i for i, link in enumerate(links) if link["pipe"] == "p02")
     links[index]["to_node"] = "NOWHERE"
     scenario = load_scenario(_scenario(tmp_path, shuozhou_raw))
-    with pytest.raises(InputError,
-                       match=rf"network.links\[{index}\] \(pipe p02\): got 'NOWHERE'"):
+    with pytest.raises(InputError, match=rf"network.links\[{index}\] \(pipe p02\): got 'NOWHERE'"):
         build_network(scenario, 2030, pump_efficiency=0.75)
 
 
@@ -132,14 +131,17 @@ def test_scenario_without_network_block(tmp_path: Path, shuozhou_raw: dict) -> N
 def test_unknown_pipe_in_an_accident_check(hand_inp: Path) -> None:
     from reclaim.network.checks import accident
 
-    with EpanetProject(inp_text(read_inp(hand_inp))) as project, pytest.raises(
-            InputError, match=r"pipe: got 'P99'; not a link"):
+    with (
+        EpanetProject(inp_text(read_inp(hand_inp))) as project,
+        pytest.raises(InputError, match=r"pipe: got 'P99'; not a link"),
+    ):
         accident(project, "P99", 15.0)
 
 
 def test_tank_level_out_of_order_names_the_field(tmp_path: Path, shuozhou_raw: dict) -> None:  # type: ignore[type-arg]
-    shuozhou_raw["network"]["tanks"] = [{"id": "TK", "elevation_m": 1120, "init_level_m": 9,
-                                         "max_level_m": 6, "diameter_m": 20}]
+    shuozhou_raw["network"]["tanks"] = [
+        {"id": "TK", "elevation_m": 1120, "init_level_m": 9, "max_level_m": 6, "diameter_m": 20}
+    ]
     with pytest.raises(InputError, match=r"network.tanks\[0\].init_level_m: got 9"):
         load_scenario(_scenario(tmp_path, shuozhou_raw))
 

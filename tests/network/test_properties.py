@@ -11,8 +11,13 @@ from reclaim.network.engine import EpanetProject
 from tests.network.conftest import HAND_INP
 from tests.network.test_validation import _hw_loss_m
 
-PIPES = {"P1": (1000, 0.300), "P2": (800, 0.250), "P3": (600, 0.200), "P4": (900, 0.200),
-         "P5": (700, 0.150)}
+PIPES = {
+    "P1": (1000, 0.300),
+    "P2": (800, 0.250),
+    "P3": (600, 0.200),
+    "P4": (900, 0.200),
+    "P5": (700, 0.150),
+}
 
 
 @settings(max_examples=15, deadline=None)

@@ -42,15 +42,20 @@ def test_2030_network_solves_reports_worst_point_and_verdict(scenario) -> None: 
         topology = project.topology
     solution = result.solution
     # Mass balance: the pumps deliver the whole max-day demand at the peak-hour factor.
-    pumped = sum(solution.flow_m3_per_s[i] for i, k in enumerate(topology.link_kinds)
-                 if k == "pump")
-    assert pumped == pytest.approx(_total_2030_demand_m3_per_day() * PEAK_HOUR_FACTOR / 86400,
-                                   rel=1e-6)
+    pumped = sum(
+        solution.flow_m3_per_s[i] for i, k in enumerate(topology.link_kinds) if k == "pump"
+    )
+    assert pumped == pytest.approx(
+        _total_2030_demand_m3_per_day() * PEAK_HOUR_FACTOR / 86400, rel=1e-6
+    )
     # The worst point is the user with the lowest head above its ground, and the verdict is
     # that figure against 15 m.
     free = solution.head_m - topology.elevation_m
-    users = [i for i, n in enumerate(topology.node_ids)
-             if topology.node_kinds[i] == "junction" and solution.demand_m3_per_s[i] > 0]
+    users = [
+        i
+        for i, n in enumerate(topology.node_ids)
+        if topology.node_kinds[i] == "junction" and solution.demand_m3_per_s[i] > 0
+    ]
     lowest = min(users, key=lambda i: free[i])
     assert result.check.worst.node == topology.node_ids[lowest]
     assert result.check.worst.free_head_m == pytest.approx(free[lowest])
@@ -74,7 +79,8 @@ def test_2025_network_holds_only_the_near_term_pipes(scenario) -> None:  # type:
     with EpanetProject(inp_text(built.model)) as project:
         result = peak_hour(project, built.min_free_head_m)
     assert result.check.worst.free_head_m == pytest.approx(
-        min(s.free_head_m for s in (result.check.worst, *result.check.below_limit)))
+        min(s.free_head_m for s in (result.check.worst, *result.check.below_limit))
+    )
 
 
 def test_24h_simulation_delivers_the_max_day_volume(scenario) -> None:  # type: ignore[no-untyped-def]
@@ -103,12 +109,22 @@ def test_tank_fills_and_drains_by_its_inflow(tmp_path: Path) -> None:
     from reclaim.io.scenario_file import scenario_from_dict
 
     raw = yaml.safe_load(SHUOZHOU.read_text(encoding="utf-8"))
-    raw["network"]["tanks"] = [{"id": "TK", "elevation_m": 1120, "init_level_m": 3,
-                                "min_level_m": 0.5, "max_level_m": 6, "diameter_m": 20}]
-    raw["network"]["links"].append({"pipe": "t01", "from_node": "A", "to_node": "TK",
-                                    "dn_mm": 300, "length_m": 500})
-    built = build_network(scenario_from_dict(raw), 2030, patterns=load_demand_patterns(),
-                          pump_efficiency=0.75)
+    raw["network"]["tanks"] = [
+        {
+            "id": "TK",
+            "elevation_m": 1120,
+            "init_level_m": 3,
+            "min_level_m": 0.5,
+            "max_level_m": 6,
+            "diameter_m": 20,
+        }
+    ]
+    raw["network"]["links"].append(
+        {"pipe": "t01", "from_node": "A", "to_node": "TK", "dn_mm": 300, "length_m": 500}
+    )
+    built = build_network(
+        scenario_from_dict(raw), 2030, patterns=load_demand_patterns(), pump_efficiency=0.75
+    )
     with EpanetProject(inp_text(built.model)) as project:
         states = project.simulate()
         topology = project.topology
@@ -117,8 +133,9 @@ def test_tank_fills_and_drains_by_its_inflow(tmp_path: Path) -> None:
     levels = [s.head_m[tank] - 1120 for s in states]
     assert levels[0] == pytest.approx(3.0)
     assert len(set(np.round(levels, 6))) > 1  # it moves over the day
-    for before, after, level_before, level_after in zip(states, states[1:], levels, levels[1:],
-                                                        strict=False):
+    for before, after, level_before, level_after in zip(
+        states, states[1:], levels, levels[1:], strict=False
+    ):
         # Mass balance over each step: Δlevel × area = inflow × Δt (EPANET integrates the tank
         # with the flow at the start of the step); capped within its levels. EPANET keeps
         # volumes in ft³ and converts L/s with LPSperCFS = 28.317 (source, types.h), so one
@@ -127,3 +144,28 @@ def test_tank_fills_and_drains_by_its_inflow(tmp_path: Path) -> None:
         m3_per_epanet_m3 = 1000 * 0.3048**3 / 28.317
         expected = level_before + before.flow_m3_per_s[link] * m3_per_epanet_m3 * dt / area
         assert level_after == pytest.approx(min(max(expected, 0.5), 6.0), abs=1e-6)
+
+
+def test_a_shut_bypass_is_not_judged_by_its_head_difference(scenario) -> None:  # type: ignore[no-untyped-def]
+    """In 2025 the Baowu booster runs, so its check-valve bypass e05 carries nothing: the head
+    the booster adds stands across e05 and must not read as friction loss nor ask for a resize."""
+    from reclaim.io.network_files import load_design_value
+    from reclaim.network.checks import VelocityRange, pipe_checks
+
+    built = build_network(scenario, 2025, pump_efficiency=0.75)
+    with EpanetProject(inp_text(built.model)) as project:
+        solution = peak_hour(project, built.min_free_head_m).solution
+        topology = project.topology
+    ranges = [VelocityRange(0.0, 10_000.0, 0.6, 1.4)]
+    by_pipe = {
+        c.pipe: c
+        for c in pipe_checks(topology, solution, ranges, load_design_value("standard_dn_mm"))
+    }
+    bypass = by_pipe["e05"]
+    assert abs(solution.flow_m3_per_s[topology.link_ids.index("e05")]) < 1e-9
+    assert (bypass.verdict, bypass.headloss_m_per_km, bypass.suggested_dn_mm) == (
+        "no flow",
+        0.0,
+        bypass.dn_mm,
+    )
+    assert all(c.headloss_m_per_km < 100 for c in by_pipe.values())

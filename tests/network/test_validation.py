@@ -24,8 +24,9 @@ LPS_PER_CFS = 28.317
 L_PER_S_PER_GPM = LPS_PER_CFS / 448.831
 
 
-def _toolkit_reference(path: Path, rpt: Path) -> tuple[list[int], list[dict[str, float]],
-                                                        list[dict[str, float]]]:
+def _toolkit_reference(
+    path: Path, rpt: Path
+) -> tuple[list[int], list[dict[str, float]], list[dict[str, float]]]:
     """EPANET's own extended-period run of the file as shipped, in the file's units (ft, GPM):
     heads and flows at every hydraulic time step."""
     ph = en.createproject()
@@ -81,9 +82,13 @@ def _hand_solution() -> tuple[dict[str, float], dict[str, float]]:
     """Solve the two-loop network of conftest.HAND_INP from its equations:
     continuity at N1–N4, the pump h = 80 − 2000 q² from the reservoir (100 m), and the
     Hazen–Williams loss of P1–P5. Unknowns: flows of PU, P1–P5 (m³/s), heads of N1–N4 (m)."""
-    pipes = {"P1": ("N1", "N2", 1000, 0.300, 120), "P2": ("N1", "N3", 800, 0.250, 120),
-             "P3": ("N2", "N3", 600, 0.200, 110), "P4": ("N2", "N4", 900, 0.200, 110),
-             "P5": ("N3", "N4", 700, 0.150, 100)}
+    pipes = {
+        "P1": ("N1", "N2", 1000, 0.300, 120),
+        "P2": ("N1", "N3", 800, 0.250, 120),
+        "P3": ("N2", "N3", 600, 0.200, 110),
+        "P4": ("N2", "N4", 900, 0.200, 110),
+        "P5": ("N3", "N4", 700, 0.150, 100),
+    }
     demand = {"N1": 0.0, "N2": 0.030, "N3": 0.025, "N4": 0.040}
     nodes = list(demand)
     links = ["PU", *pipes]
@@ -119,4 +124,5 @@ def test_hand_solved_two_loop_network(hand_inp: Path) -> None:
         assert solution.head_m[topology.node_index(node)] == pytest.approx(head, abs=1e-3)
     for link, flow in flows.items():
         assert solution.flow_m3_per_s[topology.link_index(link)] * 1000 == pytest.approx(
-            flow * 1000, abs=1e-3)
+            flow * 1000, abs=1e-3
+        )

@@ -252,6 +252,10 @@ def required_pump_heads(
     return result, check
 
 
+NO_FLOW_M3_PER_S = 1e-9
+"""Below this a pipe is taken as carrying no flow (EPANET leaves ~1e-12 in closed links)."""
+
+
 @dataclass(frozen=True)
 class PipeCheck:
     """A pipe's velocity and head loss at the solved state, and a DN suggestion."""
@@ -264,8 +268,8 @@ class PipeCheck:
     v_min: float
     v_max: float
     verdict: str
-    """"ok", or what is wrong: "too slow" / "too fast" (outside the economic range),
-    "head loss high" (above the limit given)."""
+    """"ok", "no flow" (shut: not judged), or what is wrong: "too slow" / "too fast" (outside
+    the economic range), "head loss high" (above the limit given)."""
     suggested_dn_mm: float
 
 
@@ -302,6 +306,15 @@ def pipe_checks(
         band = _band(ranges, dn)
         flow = abs(float(solution.flow_m3_per_s[i]))
         velocity = abs(float(solution.velocity_m_per_s[i]))
+        if flow <= NO_FLOW_M3_PER_S:
+            # A shut pipe (closed check valve, dead end) carries the head difference across its
+            # ends without friction: no head loss to judge, nothing to resize.
+            checks.append(
+                PipeCheck(
+                    topology.link_ids[i], dn, 0.0, 0.0, 0.0, band.v_min, band.v_max, "no flow", dn
+                )
+            )
+            continue
         loss = abs(float(headloss[i])) / topology.length_m[i] * 1000
         problems = []
         if velocity < band.v_min:
