@@ -97,3 +97,13 @@ def test_facilities_and_money(horizon: dict) -> None:
     assert set(economics["unpriced_uses"]) == set(DAILY) - {"coking", "park"}
     assert economics["freshwater_cost_saved_1e4_yuan_per_year"] == pytest.approx(438.93 * 3.0)
     assert horizon["plants"]["covers_supply"] is True  # 1.5 ≥ 1.2096 万 m³/d
+
+
+def test_an_override_of_one_horizon_reaches_the_reuse_cap(small_county: Scenario) -> None:
+    """Every input, the reuse cap included, can be overridden for one horizon by its path."""
+    from reclaim.planning.engine import compute_figures
+
+    figures = compute_figures(
+        small_county, overrides={"sewage.reuse_cap.2030": 0.5}, with_facilities=False
+    )["2030"]
+    assert figures["reclaimed_supply_1e4_m3_per_day"] == pytest.approx(0.5 * SEWAGE_1E4)

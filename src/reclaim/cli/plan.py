@@ -13,6 +13,7 @@ from rich.table import Table
 from reclaim.cli.common import console, err_console, reports_input_errors
 from reclaim.io.scenario_file import load_scenario, plants_fitness, rate_notes
 from reclaim.planning.engine import PlanResult, run_plan
+from reclaim.planning.figures import lookup_figure
 from reclaim.planning.rounding import rounding_mode
 from reclaim.planning.sensitivity import run_sensitivity
 
@@ -45,15 +46,6 @@ _ROWS: list[tuple[str, str, str]] = [
 ]
 
 
-def _get(figures: dict[str, Any], dotted: str) -> Any:
-    node: Any = figures
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
 def _fmt(value: Any, unit: str) -> str:
     if value is None:
         return "—"
@@ -80,7 +72,7 @@ def _print_tables(result: PlanResult) -> None:
             *(_fmt(data[y]["demand"]["by_use"][use.id]["m3_per_day"], "") for y in years),
         )
     for key, label, unit in _ROWS:
-        table.add_row(label, unit, *(_fmt(_get(data[y], key), unit) for y in years))
+        table.add_row(label, unit, *(_fmt(lookup_figure(data[y], key), unit) for y in years))
     console.print(table)
     if result.audit:
         audit = Table(title=f"Audit: {len(result.audit)} inconsistencies in the published plan")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,10 @@ from reclaim.quality.evaluate import fitness_matrix
 from reclaim.quality.standards import latest_editions
 
 
+@functools.cache
 def planning_reference() -> dict[str, Any]:
-    """The shipped coefficients, use categories and printed-precision rules."""
+    """The shipped coefficients, use categories and printed-precision rules (read once; treat
+    as read-only)."""
     return {
         "coefficients": read_yaml(data_path("planning", "coefficients.yaml")),
         "categories": read_yaml(data_path("planning", "use_categories.yaml"))["categories"],

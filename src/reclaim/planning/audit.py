@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from reclaim.planning.figures import lookup_figure
 from reclaim.planning.scenario import Published, Scenario
 from reclaim.units import DAYS_PER_YEAR, M3_PER_1E4_M3
 
@@ -60,28 +61,6 @@ def _decimals(entry: Published) -> int:
     return 0 if text.endswith(".0") or "." not in text else len(text.split(".")[1])
 
 
-def _lookup(figures: dict[str, Any], figure: str) -> Any:
-    """Walk a dotted key through the nested figures; use ids may contain dots themselves."""
-    node: Any = figures
-    rest = figure
-    while rest:
-        if not isinstance(node, dict):
-            return None
-        match = next(
-            (
-                k
-                for k in sorted(node, key=len, reverse=True)
-                if rest == k or rest.startswith(k + ".")
-            ),
-            None,
-        )
-        if match is None:
-            return None
-        node = node[match]
-        rest = rest[len(match) + 1 :]
-    return node
-
-
 def _within(published: float, computed: float, half_unit: float) -> bool:
     return abs(published - computed) <= half_unit + _RELATIVE_GUARD * max(1.0, abs(computed))
 
@@ -90,7 +69,7 @@ def published_figures(scenario: Scenario, figures: dict[str, Any]) -> list[Discr
     """Each printed figure against its recomputation at the plan's rounding."""
     found = []
     for entry in scenario.published:
-        computed = _lookup(figures, entry.figure)
+        computed = lookup_figure(figures, entry.figure)
         key_unit = _key_unit(entry.figure)
         if not isinstance(computed, int | float) or isinstance(computed, bool):
             continue
@@ -216,7 +195,7 @@ def implausible_daily_volumes(scenario: Scenario, figures: dict[str, Any]) -> li
     capacity_1e4 = capacity_m3 / M3_PER_1E4_M3
     found = []
     for entry in scenario.published:
-        if entry.unit != "1e4_m3_per_day" or _lookup(figures, entry.figure) is not None:
+        if entry.unit != "1e4_m3_per_day" or lookup_figure(figures, entry.figure) is not None:
             continue
         if entry.value > capacity_1e4:
             as_daily = entry.value / DAYS_PER_YEAR

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from reclaim.errors import InputError
 from reclaim.planning import facilities
 from reclaim.planning.allocation import allocate_by_priority, annual_delivered_m3, seasons
 from reclaim.planning.audit import Discrepancy, audit_plan
@@ -29,12 +28,6 @@ _SIGNIFICANT_DIGITS = 12
 """JSON keeps 12 significant digits: drops binary noise (7.22 − 5.08 = 2.1399999…)."""
 
 
-def _require(value: float | None, field_path: str, why: str) -> float:
-    if value is None:
-        raise InputError(field_path, None, why)
-    return value
-
-
 def compute_horizon(
     scenario: Scenario, year: int, inputs: Inputs, rounder: Rounder
 ) -> dict[str, Any]:
@@ -48,10 +41,7 @@ def compute_horizon(
     total_1e4_m3_per_year = sum(annual.values())
     demand_1e4 = rounder("demand_1e4_m3_per_day", total_m3_per_day / M3_PER_1E4_M3)
 
-    reuse_cap = _require(
-        scenario.sewage.reuse_cap, "sewage.reuse_cap", "required (GB 50335 default: 0.8)"
-    )
-    supply = forecast_supply(year, inputs, reuse_cap, rounder)
+    supply = forecast_supply(year, inputs, rounder)
     supply_m3_per_day = supply.reclaimed_supply_1e4_m3_per_day * M3_PER_1E4_M3
 
     priorities = {u.id: u.priority for u in uses}

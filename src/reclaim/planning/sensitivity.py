@@ -15,15 +15,16 @@ import numpy.typing as npt
 
 from reclaim.errors import InputError
 from reclaim.planning.engine import compute_figures
+from reclaim.planning.figures import lookup_figure
 from reclaim.planning.inputs import check_path
 from reclaim.planning.scenario import Distribution, Scenario
 
 QUANTILES = (0.10, 0.50, 0.90)
 OUTPUTS = (
-    ("demand", "total_m3_per_day"),
-    ("balance_1e4_m3_per_day",),
-    ("utilisation_rate",),
-    ("utilisation_rate_capped",),
+    "demand.total_m3_per_day",
+    "balance_1e4_m3_per_day",
+    "utilisation_rate",
+    "utilisation_rate_capped",
 )
 
 
@@ -46,13 +47,6 @@ def sample_inputs(
     return {d.path: draw(d, n, rng) for d in scenario.uncertainty}
 
 
-def _pick(figures: dict[str, Any], keys: tuple[str, ...]) -> Any:
-    node: Any = figures
-    for key in keys:
-        node = node[key]
-    return node
-
-
 def sample_outputs(
     scenario: Scenario, n: int, rng: np.random.Generator
 ) -> dict[str, dict[str, npt.NDArray[np.float64]]]:
@@ -62,8 +56,8 @@ def sample_outputs(
     )
     return {
         str(year): {
-            ".".join(keys): np.broadcast_to(_pick(figures[str(year)], keys), (n,)).astype(float)
-            for keys in OUTPUTS
+            key: np.broadcast_to(lookup_figure(figures[str(year)], key), (n,)).astype(float)
+            for key in OUTPUTS
         }
         for year in scenario.horizons
     }

@@ -20,7 +20,7 @@ class Supply:
     reclaimed_supply_1e4_m3_per_day: Values
 
 
-def forecast_supply(year: int, inputs: Inputs, reuse_cap: float, rounder: Rounder) -> Supply:
+def forecast_supply(year: int, inputs: Inputs, rounder: Rounder) -> Supply:
     """Q = (domestic × k_dom + industrial × k_ind) × (1 + unforeseen); supply = cap × Q."""
     domestic = rounder(
         "domestic_1e4_m3_per_day",
@@ -44,7 +44,7 @@ def forecast_supply(year: int, inputs: Inputs, reuse_cap: float, rounder: Rounde
         )
         * (1.0 + inputs.sewage("unforeseen_factor", year)),
     )
-    cap = inputs.sewage("reuse_cap", year) if "sewage.reuse_cap" in inputs.overrides else reuse_cap
+    cap = inputs.sewage("reuse_cap", year)
     return Supply(
         domestic_1e4_m3_per_day=domestic,
         industrial_1e4_m3_per_day=industrial,
