@@ -123,6 +123,10 @@ ACTIONS = {
 }
 
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
+StandardFilterOption = typer.Option([], "--standard", help="Only these standards (default: all).")
+CurrentOnlyOption = typer.Option(
+    False, "--current-only", help="Leave out editions whose successor is loaded."
+)
 LangOption = typer.Option("en", "--lang", help="Language of names and labels: zh or en.")
 DirsOption = typer.Option(
     [], "--standards-dir", help="Extra directory of standard files (local or contract limits)."
@@ -309,12 +313,8 @@ def matrix_command(
     sample_file: str = typer.Argument(
         ..., help="Sample CSV or YAML file, or a shipped profile name."
     ),
-    standard_ids: list[str] = typer.Option(
-        [], "--standard", help="Only these standards (default: all)."
-    ),
-    current_only: bool = typer.Option(
-        False, "--current-only", help="Leave out editions whose successor is loaded."
-    ),
+    standard_ids: list[str] = StandardFilterOption,
+    current_only: bool = CurrentOnlyOption,
     condition: list[str] = ConditionOption,
     as_json: bool = JsonOption,
     lang: str = LangOption,
@@ -435,12 +435,8 @@ def batch_command(
     sample_file: Path = typer.Argument(
         ..., help="Many samples: a wide CSV (sample, bod5 [mg/L], ...)."
     ),
-    standard_ids: list[str] = typer.Option(
-        [], "--standard", help="Only these standards (default: all)."
-    ),
-    current_only: bool = typer.Option(
-        False, "--current-only", help="Leave out editions whose successor is loaded."
-    ),
+    standard_ids: list[str] = StandardFilterOption,
+    current_only: bool = CurrentOnlyOption,
     out: Path | None = typer.Option(
         None, "--out", help="Write the fitness of every sample and use here."
     ),
