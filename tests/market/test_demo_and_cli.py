@@ -57,3 +57,16 @@ def test_db_commands(backend: Backend) -> None:
     assert again.exit_code == 2 and "username" in again.output
     bad_url = runner.invoke(app, ["ledger", "verify", "--db", "mysql://nowhere"])
     assert bad_url.exit_code == 2 and "--db" in bad_url.output
+
+
+def test_a_database_that_cannot_be_opened_is_one_line_naming_the_url(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from reclaim.cli.main import app
+
+    url = f"sqlite:///{tmp_path}/no_such_folder/x.db"
+    result = CliRunner().invoke(app, ["ledger", "verify", "--db", url])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--db" in lines[0] and url in lines[0], result.stderr
+    assert "unable to open database file" in lines[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from reclaim.cli.common import console, err_console, reports_input_errors
 from reclaim.errors import InputError
@@ -30,7 +31,14 @@ DbOption = typer.Option(DEFAULT_DB_URL, "--db", help="SQLAlchemy URL (SQLite fil
 def _open(url: str) -> Database:
     if not (url.startswith("sqlite") or url.startswith("postgresql")):
         raise InputError("--db", url, "a sqlite:/// or postgresql+psycopg:// URL")
-    return Database.from_url(url)
+    database = Database.from_url(url)
+    try:
+        with database.engine.connect():
+            pass
+    except DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise InputError("--db", url, f"a database that can be opened ({reason})") from None
+    return database
 
 
 @app.command()
