@@ -84,7 +84,7 @@ def test_a_distribution_outside_the_valid_range_is_refused(small_county: Scenari
     scenario = _with_uncertainty(
         small_county, {"path": "uses.park.coverage", "kind": "uniform", "low": 1.5, "high": 2.0}
     )
-    with pytest.raises(InputError, match="uses.park.coverage"):
+    with pytest.raises(InputError, match=r"uses\.park\.coverage"):
         run_sensitivity(scenario, 100)
 
 
