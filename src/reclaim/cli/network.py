@@ -9,13 +9,12 @@ time 0 (its patterns' first period), its demands times --peak-factor (default 1)
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
-import wntr
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
@@ -23,19 +22,22 @@ from reclaim.cli.common import console, err_console, reports_input_errors
 from reclaim.errors import InputError
 from reclaim.io.network_files import (
     load_demand_patterns,
-    load_design_value,
-    load_velocity_ranges,
+    load_design_defaults,
     read_inp,
     write_geojson,
     write_inp,
 )
 from reclaim.io.scenario_file import load_scenario
 from reclaim.network import batch, checks, summary
-from reclaim.network.checks import VelocityRange
-from reclaim.network.engine import EpanetProject
-from reclaim.network.model import SECONDS_PER_DAY, BuiltNetwork, build_network, inp_text
+from reclaim.network.design import (
+    PreparedNetwork,
+    period_inp_text,
+    prepare_inp,
+    prepare_scenario,
+)
+from reclaim.network.engine import DemandModel, EpanetProject
+from reclaim.network.model import inp_text
 from reclaim.network.samples import demand_samples
-from reclaim.planning.scenario import Scenario
 
 network_app = typer.Typer(
     no_args_is_help=True,
@@ -43,9 +45,9 @@ network_app = typer.Typer(
     "accident (N-1), pump head, sizing, energy, 24 h simulation.",
 )
 
-DEFAULT_MIN_HEAD_M = 15.0
-"""Seed 001 §4.3.2: 最不利点自由水头取 0.15 MPa (≙ 15 m) when an .inp gives no limit."""
-DAYS_PER_YEAR = 365
+LOCAL_DASK_MIN_CASES = 200
+"""Below this many cases a batch runs in this process: starting local Dask workers takes
+longer than such a batch takes to run."""
 
 
 class Format(StrEnum):
@@ -57,6 +59,17 @@ SourceArg = typer.Argument(..., help="An EPANET .inp file or a planning scenario
 YearOpt = typer.Option(None, "--year", help="Scenario horizon (default: the last).")
 MinHeadOpt = typer.Option(
     None, "--min-head", help="Free-head limit, m (default: the scenario's, else 15)."
+)
+RequiredPressureOpt = typer.Option(
+    None,
+    "--required-pressure",
+    help="Pressure at which a user draws its full demand in pressure-driven solves, m "
+    "(default 10, an assumption: see data/network/design.yaml).",
+)
+AccidentFractionOpt = typer.Option(
+    None,
+    "--accident-fraction",
+    help="Share of the design flow an accident must carry (default 0.7, GB 50013-2018 §7.1.3).",
 )
 PeakOpt = typer.Option(
     None,
@@ -71,54 +84,45 @@ MaxHeadlossOpt = typer.Option(
 )
 
 
-@dataclass
-class Loaded:
-    """A network ready to solve, and what the checks need to know about it."""
-
-    model: wntr.network.WaterNetworkModel
-    limit_m: float
-    built: BuiltNetwork | None
-    scenario: Scenario | None
-
-
 def _load(
     source: Path,
     year: int | None,
     min_head: float | None,
     peak_factor: float | None,
     *,
+    required_pressure: float | None = None,
+    accident_fraction: float | None = None,
     patterns: bool = False,
-) -> Loaded:
+) -> PreparedNetwork:
     if not source.exists():
         raise FileNotFoundError(2, "no such file", str(source))
-    efficiency = float(load_design_value("pump_efficiency"))
+    defaults = load_design_defaults()
     if source.suffix.lower() == ".inp":
         if year is not None:
             raise InputError("--year", year, "only for a scenario; an .inp has no horizons")
-        model = read_inp(source)
-        if peak_factor is not None:
-            if not peak_factor > 0:
-                raise InputError("--peak-factor", peak_factor, "must be > 0")
-            model.options.hydraulic.demand_multiplier = peak_factor
-        if model.options.energy.global_efficiency is None:
-            model.options.energy.global_efficiency = efficiency * 100
-        limit = DEFAULT_MIN_HEAD_M if min_head is None else min_head
-        return Loaded(model, limit, None, None)
+        return prepare_inp(
+            read_inp(source),
+            defaults,
+            peak_factor=peak_factor,
+            limit_m=min_head,
+            required_pressure_m=required_pressure,
+            accident_flow_fraction=accident_fraction,
+        )
     if source.suffix.lower() not in (".yaml", ".yml"):
         raise InputError("source", str(source), "an .inp file or a scenario .yaml")
     if peak_factor is not None:
         raise InputError(
             "--peak-factor", peak_factor, "only for an .inp; a scenario uses its peak_hour_factor"
         )
-    scenario = load_scenario(source)
-    built = build_network(
-        scenario,
+    return prepare_scenario(
+        load_scenario(source),
+        defaults,
         year,
-        pump_efficiency=efficiency,
+        limit_m=min_head,
+        required_pressure_m=required_pressure,
+        accident_flow_fraction=accident_fraction,
         patterns=load_demand_patterns() if patterns else None,
     )
-    limit = built.min_free_head_m if min_head is None else min_head
-    return Loaded(built.model, limit, built, scenario)
 
 
 def _emit(payload: dict[str, Any], output: Format, tables: list[Table]) -> None:
@@ -144,29 +148,15 @@ def _ls(m3_per_s: float | None) -> float | None:
     return None if m3_per_s is None else m3_per_s * 1000
 
 
-def _about(loaded: Loaded) -> dict[str, Any]:
-    if loaded.built is None:
-        return {
-            "source": "inp",
-            "demand_multiplier": loaded.model.options.hydraulic.demand_multiplier,
-        }
-    return {
-        "source": "scenario",
-        "year": loaded.built.year,
-        "peak_hour_factor": loaded.built.peak_hour_factor,
-        "illustrative_layout": loaded.built.illustrative,
-        "not_yet_networked_m3_per_day": loaded.built.not_networked_m3_per_day,
-    }
-
-
-def _check_table(title: str, check: dict[str, Any]) -> Table:
+def _check_table(title: str, check: dict[str, Any], passes: bool | None = None) -> Table:
     worst = check["worst_point"]
+    verdict = check["passes"] if passes is None else passes
     rows = [
         [
             worst["node"],
             worst["free_head_m"],
             check["limit_m"],
-            "PASS" if check["passes"] else "FAIL",
+            "PASS" if verdict else "FAIL",
             worst["served_fraction"],
         ]
     ]
@@ -178,23 +168,51 @@ def _check_table(title: str, check: dict[str, Any]) -> Table:
     return _table(title, ["node", "free head m", "limit m", "verdict", "served"], rows)
 
 
-def _velocity_ranges(v_min: float | None, v_max: float | None) -> list[VelocityRange]:
-    if v_min is None and v_max is None:
-        return load_velocity_ranges()
-    if v_min is None or v_max is None:
-        raise InputError("--v-min/--v-max", (v_min, v_max), "give both or neither")
-    return [VelocityRange(0.0, float("inf"), v_min, v_max)]
+def _coverage_table(prepared: PreparedNetwork) -> Table | None:
+    """The demand the horizon's network leaves out, node by node, and its share."""
+    coverage = prepared.coverage
+    if coverage is None or not coverage.not_networked_m3_per_day:
+        return None
+    nodes = coverage.not_networked_m3_per_day
+    rows: list[list[Any]] = [[node, flow, "not networked"] for node, flow in sorted(nodes.items())]
+    rows.append(["total", coverage.unserved_m3_per_day, f"{coverage.unserved_fraction:.1%}"])
+    return _table(
+        f"Demand not yet networked: {len(nodes)} nodes, {coverage.unserved_m3_per_day:,.1f} of "
+        f"{coverage.total_m3_per_day:,.1f} m³/d max day ({coverage.unserved_fraction:.1%}) "
+        "— not served, so the network FAILS",
+        ["node", "max-day m³/d", "status"],
+        rows,
+    )
 
 
-def _annual_volume(loaded: Loaded, pumped_m3_per_s: float, given: float | None) -> float:
-    """The year's volume: given, or the scenario's uses, or the .inp's pumped flow at this state
-    divided by its demand multiplier, all year."""
-    if given is not None:
-        return given
-    if loaded.built is not None:
-        return loaded.built.annual_volume_m3
-    multiplier = loaded.model.options.hydraulic.demand_multiplier or 1.0
-    return pumped_m3_per_s / multiplier * SECONDS_PER_DAY * DAYS_PER_YEAR
+def _pump_table(points: list[checks.PumpPoint]) -> Table:
+    return _table(
+        "Pumps at peak hour (operating point against the rated flow)",
+        ["pump", "flow L/s", "rated L/s", "% of rating", "head m"],
+        [
+            [
+                p.pump,
+                _ls(p.flow_m3_per_s),
+                _ls(p.rated_flow_m3_per_s),
+                None if p.load_fraction is None else f"{p.load_fraction:.0%}",
+                p.head_m,
+            ]
+            for p in points
+        ],
+    )
+
+
+def _pump_energy(
+    prepared: PreparedNetwork, annual_volume: float | None, grid_factor: float | None
+) -> list[checks.PumpEnergy]:
+    """Pump energy over the horizon's 24 h run (a scenario) or the file's own run (an .inp)."""
+    text = period_inp_text(prepared, load_demand_patterns())
+    with EpanetProject(text) as project:
+        states = project.simulate()
+        topology = project.topology
+    if annual_volume is None and prepared.built is not None:
+        annual_volume = prepared.built.annual_volume_m3
+    return checks.pump_energy(topology, states, annual_volume, grid_factor)
 
 
 @network_app.command("check")
@@ -204,6 +222,7 @@ def check_command(
     year: int | None = YearOpt,
     min_head: float | None = MinHeadOpt,
     peak_factor: float | None = PeakOpt,
+    required_pressure: float | None = RequiredPressureOpt,
     v_min: float | None = typer.Option(None, "--v-min", help="Economic velocity low, m/s."),
     v_max: float | None = typer.Option(None, "--v-max", help="Economic velocity high, m/s."),
     max_headloss: float | None = MaxHeadlossOpt,
@@ -215,45 +234,57 @@ def check_command(
     inp_out: Path | None = typer.Option(None, "--inp-out", help="Write the network as .inp."),
     output: Format = FormatOpt,
 ) -> None:
-    """Peak-hour solve, worst point against the free-head limit, pipe velocities with sizing
-    suggestions and pump energy, in one go."""
-    loaded = _load(source, year, min_head, peak_factor)
-    with EpanetProject(inp_text(loaded.model)) as project:
-        peak = checks.peak_hour(project, loaded.limit_m)
+    """Peak-hour solve, worst point against the free-head limit over all of the horizon's
+    demand, pump operating points, pipe velocities with sizing suggestions, and pump energy
+    over the 24 h run, in one go."""
+    prepared = _load(source, year, min_head, peak_factor, required_pressure=required_pressure)
+    defaults = load_design_defaults()
+    with EpanetProject(inp_text(prepared.model)) as project:
+        peak = checks.peak_hour(
+            project, prepared.limit_m, required_pressure_m=prepared.required_pressure_m
+        )
         topology = project.topology
+        pumps = checks.pump_points(project, peak.solution)
         pipes = checks.pipe_checks(
             topology,
             peak.solution,
-            _velocity_ranges(v_min, v_max),
-            load_design_value("standard_dn_mm"),
+            checks.velocity_ranges(defaults.velocity_ranges, v_min, v_max),
+            defaults.standard_dn_mm,
             max_headloss,
         )
-        pumped = sum(max(float(peak.solution.flow_m3_per_s[i]), 0.0) for i in project.pump_indices)
-        energy = checks.pump_energy(
-            topology, peak.solution, _annual_volume(loaded, pumped, annual_volume), grid_factor
-        )
-    payload = {
-        **_about(loaded),
+    energy = _pump_energy(prepared, annual_volume, grid_factor)
+    passes = checks.verdict(peak.check, prepared.coverage)
+    payload: dict[str, Any] = {
+        **prepared.about(),
+        "passes": passes,
+        "required_pressure_m": prepared.required_pressure_m,
         "peak_hour": summary.head_check(peak.check),
         "pressure_driven": None
         if peak.pressure_driven is None
         else summary.head_check(peak.pressure_driven),
+        "pump_points": summary.pump_points(pumps),
         "pipes": summary.rows(pipes),
         "pumps": summary.rows(energy),
         "nodes": summary.node_table(topology, peak.solution),
         "links": summary.link_table(topology, peak.solution),
     }
     if inp_out is not None:
-        write_inp(loaded.model, inp_out)
+        write_inp(prepared.model, inp_out)
     if geojson is not None:
         nodes = {row["node"]: row for row in payload["nodes"]}
         links = {row["pipe"]: row for row in payload["pipes"]}
-        write_geojson(geojson, loaded.model, nodes, links)
-    tables = [_check_table("Worst point at peak hour (demand-driven)", payload["peak_hour"])]
+        write_geojson(geojson, prepared.model, nodes, links)
+    tables = [
+        _check_table("Worst point at peak hour (demand-driven)", payload["peak_hour"], passes)
+    ]
+    coverage = _coverage_table(prepared)
+    if coverage is not None:
+        tables.append(coverage)
     if payload["pressure_driven"] is not None:
         tables.append(
             _check_table("Pressure-driven: what users receive", payload["pressure_driven"])
         )
+    tables.append(_pump_table(pumps))
     tables.append(_pipe_table(pipes))
     tables.append(_energy_table(energy))
     _emit(payload, output, tables)
@@ -295,20 +326,22 @@ def sizing_command(
     output: Format = FormatOpt,
 ) -> None:
     """Pipe velocity and head loss at peak hour, with a standard DN suggestion per pipe."""
-    loaded = _load(source, year, None, peak_factor)
-    with EpanetProject(inp_text(loaded.model)) as project:
-        solution = checks.peak_hour(project, loaded.limit_m).solution
+    prepared = _load(source, year, None, peak_factor)
+    defaults = load_design_defaults()
+    with EpanetProject(inp_text(prepared.model)) as project:
+        project.set_demand_model(DemandModel())
+        solution = project.solve()
         pipes = checks.pipe_checks(
             project.topology,
             solution,
-            _velocity_ranges(v_min, v_max),
-            load_design_value("standard_dn_mm"),
+            checks.velocity_ranges(defaults.velocity_ranges, v_min, v_max),
+            defaults.standard_dn_mm,
             max_headloss,
         )
     resized = [p.pipe for p in pipes if p.suggested_dn_mm != p.dn_mm]
     _emit(
         {
-            **_about(loaded),
+            **prepared.about(),
             "max_headloss_m_per_km": max_headloss,
             "resize": resized,
             "pipes": summary.rows(pipes),
@@ -319,16 +352,17 @@ def sizing_command(
 
 
 def _energy_table(energy: list[checks.PumpEnergy]) -> Table:
+    period = f"{energy[0].period_h:g} h" if energy else "the run"
     return _table(
-        "Pumps (peak-hour operating point)",
-        ["pump", "flow L/s", "head m", "kW", "kWh/m³", "MWh/yr", "t CO₂/yr"],
+        f"Pump energy over {period} (extended-period run), per m³ and per year",
+        ["pump", "pumped m³", "kWh", "kWh/m³", "m³/yr", "MWh/yr", "t CO₂/yr"],
         [
             [
                 e.pump,
-                _ls(e.flow_m3_per_s),
-                e.head_m,
-                e.power_kw,
+                e.pumped_m3,
+                e.kwh,
                 e.kwh_per_m3,
+                e.annual_volume_m3,
                 e.kwh_per_year / 1000,
                 e.co2_t_per_year,
             ]
@@ -343,20 +377,24 @@ def energy_command(
     source: Path = SourceArg,
     grid_factor: float = typer.Option(..., "--grid-factor", help="Grid CO₂ factor, kg/kWh."),
     year: int | None = YearOpt,
-    peak_factor: float | None = PeakOpt,
-    annual_volume: float | None = typer.Option(None, "--annual-volume-m3"),
+    annual_volume: float | None = typer.Option(
+        None,
+        "--annual-volume-m3",
+        help="Volume pumped in a year (default: a scenario's uses × their days of use; an .inp's "
+        "run repeated over 365 days).",
+    ),
     output: Format = FormatOpt,
 ) -> None:
-    """Pump energy per m³ and per year at the peak-hour point, and its CO₂."""
-    loaded = _load(source, year, None, peak_factor)
-    with EpanetProject(inp_text(loaded.model)) as project:
-        solution = checks.peak_hour(project, loaded.limit_m).solution
-        pumped = sum(max(float(solution.flow_m3_per_s[i]), 0.0) for i in project.pump_indices)
-        energy = checks.pump_energy(
-            project.topology, solution, _annual_volume(loaded, pumped, annual_volume), grid_factor
-        )
+    """Pump energy over the horizon's 24 h run (an .inp: its own run), per m³ and per year, and
+    its CO₂."""
+    prepared = _load(source, year, None, None)
+    energy = _pump_energy(prepared, annual_volume, grid_factor)
     _emit(
-        {**_about(loaded), "grid_kg_co2_per_kwh": grid_factor, "pumps": summary.rows(energy)},
+        {
+            **prepared.about(),
+            "grid_kg_co2_per_kwh": grid_factor,
+            "pumps": summary.rows(energy),
+        },
         output,
         [_energy_table(energy)],
     )
@@ -376,18 +414,42 @@ def accident_command(
     year: int | None = YearOpt,
     min_head: float | None = MinHeadOpt,
     peak_factor: float | None = PeakOpt,
+    required_pressure: float | None = RequiredPressureOpt,
+    accident_fraction: float | None = AccidentFractionOpt,
     output: Format = FormatOpt,
 ) -> None:
-    """Accident check (事故校核): a pipe closed, solved pressure-driven, one pipe at a time."""
-    loaded = _load(source, year, min_head, peak_factor)
-    with EpanetProject(inp_text(loaded.model)) as project:
-        chosen = pipe or checks.pump_outlet_mains(
-            project.topology, checks.peak_hour(project, loaded.limit_m).solution
-        )
-        results = [checks.accident(project, name, loaded.limit_m) for name in chosen]
-    payload = {
-        **_about(loaded),
-        "limit_m": loaded.limit_m,
+    """Accident check (事故校核): a pipe closed, solved pressure-driven at the accident flow
+    (default 70 % of the design flow), one pipe at a time."""
+    prepared = _load(
+        source,
+        year,
+        min_head,
+        peak_factor,
+        required_pressure=required_pressure,
+        accident_fraction=accident_fraction,
+    )
+    fraction = prepared.settings.accident_flow_fraction
+    with EpanetProject(inp_text(prepared.model)) as project:
+        if pipe:
+            chosen = pipe
+        else:
+            project.set_demand_model(DemandModel())
+            chosen = checks.pump_outlet_mains(project.topology, project.solve())
+        results = [
+            checks.accident(
+                project,
+                name,
+                prepared.limit_m,
+                required_pressure_m=prepared.required_pressure_m,
+                flow_fraction=fraction,
+            )
+            for name in chosen
+        ]
+    payload: dict[str, Any] = {
+        **prepared.about(),
+        "limit_m": prepared.limit_m,
+        "required_pressure_m": prepared.required_pressure_m,
+        "accident_flow_fraction": fraction,
         "accidents": [summary.accident(r) for r in results],
     }
     tables = []
@@ -395,7 +457,12 @@ def accident_command(
         if result.error is not None:
             err_console.print(f"pipe {result.pipe}: {result.error}")
         else:
-            tables.append(_check_table(f"Pipe {result.pipe} out of service", entry["check"]))
+            tables.append(
+                _check_table(
+                    f"Pipe {result.pipe} out of service, {fraction:.0%} of the design flow",
+                    entry["check"],
+                )
+            )
     _emit(payload, output, tables)
 
 
@@ -416,18 +483,54 @@ def _progress_bar(total: int, label: str) -> tuple[Progress, batch.Progress]:
     return bar, advance
 
 
+SchedulerOpt = typer.Option(
+    None,
+    "--scheduler",
+    help="Dask scheduler address (tcp://host:8786) to spread the batch over its machines; "
+    "default: local Dask workers.",
+)
+WorkersOpt = typer.Option(
+    None,
+    "--workers",
+    help="Local Dask worker processes (default: every core; 1 = in this process).",
+)
+ChunkOpt = typer.Option(None, "--chunk-size", help="Cases per Dask task (default: 4 per worker).")
+
+
 def _run_batch(
-    loaded: Loaded, cases_of: Any, scheduler: str | None, chunk_size: int, label: str
+    prepared: PreparedNetwork,
+    cases_of: Any,
+    settings: batch.BatchSettings,
+    scheduler: str | None,
+    workers: int | None,
+    chunk_size: int | None,
+    label: str,
 ) -> list[batch.CaseResult]:
-    text = inp_text(loaded.model)
+    """The batch in this process, on local Dask workers (the default for a batch worth it),
+    or on the cluster `scheduler` names."""
+    text = inp_text(prepared.model)
     with EpanetProject(text) as project:
         cases = cases_of(project)
+        local_cores = workers if workers is not None else os.cpu_count() or 1
         bar, advance = _progress_bar(len(cases), label)
         with bar:
-            if scheduler is None:
-                return batch.run_cases(project, cases, loaded.limit_m, advance)
+            if scheduler is None and (local_cores <= 1 or len(cases) < LOCAL_DASK_MIN_CASES):
+                return batch.run_cases(
+                    project,
+                    cases,
+                    settings.limit_m,
+                    required_pressure_m=settings.required_pressure_m,
+                    demand_fraction=settings.demand_fraction,
+                    on_progress=advance,
+                )
             return batch.run_cases_on_dask(
-                text, cases, loaded.limit_m, scheduler, chunk_size, advance
+                text,
+                cases,
+                settings,
+                scheduler,
+                workers=local_cores,
+                chunk_size=chunk_size,
+                on_progress=advance,
             )
 
 
@@ -459,27 +562,40 @@ def n1_command(
     year: int | None = YearOpt,
     min_head: float | None = MinHeadOpt,
     peak_factor: float | None = PeakOpt,
-    scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Dask scheduler address; default: in process."
-    ),
-    chunk_size: int = typer.Option(64, "--chunk-size", help="Cases per Dask task."),
+    required_pressure: float | None = RequiredPressureOpt,
+    accident_fraction: float | None = AccidentFractionOpt,
+    scheduler: str | None = SchedulerOpt,
+    workers: int | None = WorkersOpt,
+    chunk_size: int | None = ChunkOpt,
     show_all: bool = typer.Option(False, "--all", help="Table: every pipe, not only failures."),
     output: Format = FormatOpt,
 ) -> None:
-    """N-1: every pipe (or --pipe …) closed in turn, pressure-driven; lists the pipes whose loss
-    leaves users below the limit or unserved."""
-    loaded = _load(source, year, min_head, peak_factor)
+    """N-1: every pipe (or --pipe …) closed in turn, pressure-driven at the accident flow
+    (default 70 % of the design flow); lists the pipes whose loss leaves users below the limit
+    or unserved."""
+    prepared = _load(
+        source,
+        year,
+        min_head,
+        peak_factor,
+        required_pressure=required_pressure,
+        accident_fraction=accident_fraction,
+    )
     skipped: list[str] = []
 
     def cases_of(project: EpanetProject) -> list[batch.Case]:
         skipped.extend([] if pipe else batch.check_valve_pipes(project))
         return batch.n1_cases(project, pipe)
 
-    results = _run_batch(loaded, cases_of, scheduler, chunk_size, "N-1")
+    fraction = prepared.settings.accident_flow_fraction
+    settings = batch.BatchSettings(prepared.limit_m, prepared.required_pressure_m, fraction)
+    results = _run_batch(prepared, cases_of, settings, scheduler, workers, chunk_size, "N-1")
     critical = [r.label for r in results if not r.passes]
-    payload = {
-        **_about(loaded),
-        "limit_m": loaded.limit_m,
+    payload: dict[str, Any] = {
+        **prepared.about(),
+        "limit_m": prepared.limit_m,
+        "required_pressure_m": prepared.required_pressure_m,
+        "accident_flow_fraction": fraction,
         "pipes_checked": len(results),
         "critical_pipes": critical,
         "not_checked_check_valve_pipes": skipped,
@@ -490,8 +606,8 @@ def n1_command(
         output,
         [
             _batch_table(
-                f"N-1: {len(critical)} of {len(results)} pipes leave users short of "
-                f"{loaded.limit_m:g} m",
+                f"N-1 at {fraction:.0%} of the design flow: {len(critical)} of {len(results)} "
+                f"pipes leave users short of {prepared.limit_m:g} m",
                 results,
                 not show_all,
             )
@@ -507,28 +623,33 @@ def samples_command(
     seed: int = typer.Option(0, "--seed"),
     year: int | None = YearOpt,
     min_head: float | None = MinHeadOpt,
-    scheduler: str | None = typer.Option(None, "--scheduler"),
-    chunk_size: int = typer.Option(64, "--chunk-size"),
+    required_pressure: float | None = RequiredPressureOpt,
+    scheduler: str | None = SchedulerOpt,
+    workers: int | None = WorkersOpt,
+    chunk_size: int | None = ChunkOpt,
     output: Format = FormatOpt,
 ) -> None:
     """Demand samples from the scenario's uncertainty, each solved pressure-driven."""
-    loaded = _load(source, year, min_head, None)
-    if loaded.scenario is None or loaded.built is None:
+    prepared = _load(source, year, min_head, None, required_pressure=required_pressure)
+    if prepared.scenario is None or prepared.built is None:
         raise InputError("source", str(source), "a scenario .yaml (samples need uncertainty)")
-    drawn = demand_samples(loaded.scenario, loaded.built.year, count, seed)
-    present = set(loaded.model.junction_name_list)
+    drawn = demand_samples(prepared.scenario, prepared.built.year, count, seed)
+    present = set(prepared.model.junction_name_list)
     samples = [{n: q for n, q in s.items() if n in present} for s in drawn.node_demands_m3_per_s]
     results = _run_batch(
-        loaded,
+        prepared,
         lambda project: batch.demand_cases(project, samples),
+        batch.BatchSettings(prepared.limit_m, prepared.required_pressure_m),
         scheduler,
+        workers,
         chunk_size,
         "samples",
     )
     heads = sorted(r.worst_free_head_m for r in results if r.error is None)
-    payload = {
-        **_about(loaded),
-        "limit_m": loaded.limit_m,
+    payload: dict[str, Any] = {
+        **prepared.about(),
+        "limit_m": prepared.limit_m,
+        "required_pressure_m": prepared.required_pressure_m,
         "samples": len(results),
         "unused_uncertainty_paths": drawn.unused_paths,
         "passing_fraction": sum(r.passes for r in results) / len(results),
@@ -554,12 +675,12 @@ def pump_head_command(
     output: Format = FormatOpt,
 ) -> None:
     """Pump head needed for a target worst-point free head (curves scaled by one factor)."""
-    loaded = _load(source, year, target, peak_factor)
-    with EpanetProject(inp_text(loaded.model)) as project:
-        heads, check = checks.required_pump_heads(project, loaded.limit_m, pump)
-    payload = {
-        **_about(loaded),
-        "target_m": loaded.limit_m,
+    prepared = _load(source, year, target, peak_factor)
+    with EpanetProject(inp_text(prepared.model)) as project:
+        heads, check = checks.required_pump_heads(project, prepared.limit_m, pump)
+    payload: dict[str, Any] = {
+        **prepared.about(),
+        "target_m": prepared.limit_m,
         "pumps": summary.rows(heads),
         "at_required_head": summary.head_check(check),
     }
@@ -568,7 +689,7 @@ def pump_head_command(
         output,
         [
             _table(
-                f"Pump head for {loaded.limit_m:g} m at the worst point "
+                f"Pump head for {prepared.limit_m:g} m at the worst point "
                 f"(then {check.worst.node} at {check.worst.free_head_m:.2f} m)",
                 ["pump", "design flow L/s", "head now m", "head needed m"],
                 [
@@ -591,12 +712,12 @@ def simulate_command(
     output: Format = FormatOpt,
 ) -> None:
     """Extended-period simulation with demand patterns and tanks (24 h for a scenario)."""
-    loaded = _load(source, year, None, None, patterns=True)
+    prepared = _load(source, year, None, None, patterns=True)
     duration = None if hours is None else round(hours * 3600)
-    with EpanetProject(inp_text(loaded.model)) as project:
+    with EpanetProject(inp_text(prepared.model)) as project:
         states = project.simulate(duration)
         period = summary.period_summary(project.topology, states)
-    payload = {**_about(loaded), **period}
+    payload = {**prepared.about(), **period}
     _emit(
         payload,
         output,
@@ -632,6 +753,6 @@ def export_command(
     ),
 ) -> None:
     """Write the network (built from a scenario, or re-written from an .inp) as EPANET .inp."""
-    loaded = _load(source, year, None, None, patterns=patterns)
-    write_inp(loaded.model, inp_out)
+    prepared = _load(source, year, None, None, patterns=patterns)
+    write_inp(prepared.model, inp_out)
     console.print(f"wrote {inp_out}")

@@ -38,7 +38,11 @@ _ROWS: list[tuple[str, str, str]] = [
     ("utilisation_rate_capped", "utilisation (capped at supply)", "%"),
     ("target_utilisation_rate", "utilisation target", "%"),
     ("plants.reclaimed_capacity_1e4_m3_per_day", "plant capacity", "万 m³/d"),
-    ("pump_stations.required_total_m3_per_day", "pump size needed (max-day × peak)", "m³/d"),
+    (
+        "pump_stations.required_total_peak_hour_m3_per_hour",
+        "pump rate needed (max-day × peak ÷ 24)",
+        "m³/h",
+    ),
     ("pipes.length_km", "pipe laid in phase", "km"),
     ("investment_1e4_yuan", "investment in phase", "万元"),
     ("economics.revenue_1e4_yuan_per_year", "revenue at prices given", "万元/yr"),

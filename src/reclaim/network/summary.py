@@ -19,6 +19,7 @@ from reclaim.network.checks import (
     PipeCheck,
     PumpEnergy,
     PumpHead,
+    PumpPoint,
 )
 from reclaim.network.engine import Solution, Topology
 
@@ -51,9 +52,10 @@ def head_check(check: HeadCheck) -> dict[str, Any]:
 
 
 def accident(result: AccidentResult) -> dict[str, Any]:
-    """One pipe out of service."""
+    """One pipe out of service, at a share of the design flow."""
     return {
         "pipe": result.pipe,
+        "flow_fraction": result.flow_fraction,
         "error": result.error,
         "check": None if result.check is None else head_check(result.check),
     }
@@ -71,6 +73,22 @@ def case(result: CaseResult) -> dict[str, Any]:
         "delivered_fraction": _number(result.delivered_fraction),
         "error": result.error,
     }
+
+
+def pump_points(points: Sequence[PumpPoint]) -> list[dict[str, Any]]:
+    """Each pump's operating point and its share of the rated flow."""
+    return [
+        {
+            "pump": p.pump,
+            "flow_m3_per_s": _number(p.flow_m3_per_s),
+            "head_m": _number(p.head_m),
+            "rated_flow_m3_per_s": None
+            if p.rated_flow_m3_per_s is None
+            else _number(p.rated_flow_m3_per_s),
+            "load_fraction": None if p.load_fraction is None else _number(p.load_fraction),
+        }
+        for p in points
+    ]
 
 
 def rows(items: Sequence[PipeCheck | PumpEnergy | PumpHead]) -> list[dict[str, Any]]:

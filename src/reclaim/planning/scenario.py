@@ -8,6 +8,8 @@ because plans print them so; `"<number> <unit>"` strings are converted or refuse
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -21,7 +23,7 @@ from pydantic import (
 )
 
 from reclaim.errors import InputError
-from reclaim.units import parse_quantity
+from reclaim.units import HOURS_PER_DAY, parse_quantity
 
 Year = Annotated[int, Field(ge=1900, le=2200)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -41,6 +43,7 @@ def _quantity(field_unit: str) -> BeforeValidator:
 AreaHa = Annotated[NonNegativeFloat, _quantity("ha")]
 LengthM = Annotated[PositiveFloat, _quantity("m")]
 FlowM3PerDay = Annotated[NonNegativeFloat, _quantity("m3_per_day")]
+FlowM3PerHour = Annotated[NonNegativeFloat, _quantity("m3_per_hour")]
 IndexM3PerKm2Day = Annotated[NonNegativeFloat, _quantity("m3_per_km2_day")]
 RateLPerM2Day = Annotated[NonNegativeFloat, _quantity("l_per_m2_day")]
 RateLPerPersonDay = Annotated[NonNegativeFloat, _quantity("l_per_person_day")]
@@ -143,17 +146,95 @@ class Plant(Strict):
     """Name of an effluent profile (quality data) the plant is designed to meet."""
 
 
+class RenamedFieldWarning(FutureWarning):
+    """A scenario field was read under its old name; the message names the new one."""
+
+
+def read_renamed(
+    data: object, where: str, old: str, new: str, convert: Callable[[object], object]
+) -> object:
+    """Read a field written under its `old` name as `new` (its value through `convert`),
+    warning with the new name, so that scenario files and stored plan runs keep working."""
+    if not isinstance(data, dict) or old not in data:
+        return data
+    if new in data:
+        raise InputError(f"{where}.{old}", data[old], f"renamed {new}; give only {new}")
+    warnings.warn(
+        f"{where}.{old} is renamed {new}; read as {new} (write {new} in the scenario)",
+        RenamedFieldWarning,
+        stacklevel=2,
+    )
+    renamed = {key: value for key, value in data.items() if key != old}
+    renamed[new] = convert(data[old])
+    return renamed
+
+
+def _daily_rate_as_hourly(per_year: object) -> object:
+    """The old `capacity_m3_per_day` was read by planning as the peak-hour rate written per day
+    (seed 001 §4.3.1: 泵站规模按最高日最大时流量计算); as m³/h it is that ÷ 24."""
+    if not isinstance(per_year, dict):
+        return per_year
+    return {
+        year: parse_quantity(value, "m3_per_day") / HOURS_PER_DAY
+        if isinstance(value, str)
+        else value / HOURS_PER_DAY
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else value
+        for year, value in per_year.items()
+    }
+
+
 class PumpStation(Strict):
+    """A pump station. Its design size per horizon is given in exactly one of two ways, named by
+    what it is; a horizon left out means not yet built. Planning and the network read it through
+    `reclaim.planning.facilities.peak_hour_capacity_m3_per_hour`."""
+
     id: Annotated[str, Field(pattern=r"^[a-z0-9_.-]+$")]
     name_zh: str
     name_en: str
     plant: str | None = None
-    capacity_m3_per_day: dict[Year, FlowM3PerDay]
-    """Design size per horizon; a horizon left out means not yet built."""
+    capacity_peak_hour_m3_per_hour: dict[Year, FlowM3PerHour] | None = None
+    """The rate it pumps at the peak hour of the max day, the way plans size stations (seed
+    001 §4.3.1); a plan's "5000 m³/d" station may be written "5000 m3/d" (read as ÷ 24)."""
+    capacity_max_day_m3_per_day: dict[Year, FlowM3PerDay] | None = None
+    """The max-day flow it is built for; at the peak hour it pumps this × peak_hour_factor."""
     head_m: PositiveFloat | None = None
     serves: list[str] | None = None
-    """Use ids this station supplies; its required size is their max-day demand × peak factor."""
+    """Use ids this station supplies; its required rate is their max-day demand × peak factor."""
     node: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_capacity_name(cls, data: object) -> object:
+        where = f"pump_stations.{data.get('id')}" if isinstance(data, dict) else "pump_stations"
+        return read_renamed(
+            data,
+            where,
+            "capacity_m3_per_day",
+            "capacity_peak_hour_m3_per_hour",
+            _daily_rate_as_hourly,
+        )
+
+    @model_validator(mode="after")
+    def _one_capacity(self) -> PumpStation:
+        given = [
+            name
+            for name in ("capacity_peak_hour_m3_per_hour", "capacity_max_day_m3_per_day")
+            if getattr(self, name) is not None
+        ]
+        if len(given) != 1:
+            raise InputError(
+                "capacity_peak_hour_m3_per_hour",
+                None if not given else "both given",
+                "exactly one of capacity_peak_hour_m3_per_hour (peak-hour rate) or"
+                " capacity_max_day_m3_per_day (max-day flow)",
+            )
+        return self
+
+    @property
+    def built_in(self) -> set[int]:
+        """Horizons in which the station exists."""
+        return set(self.capacity_peak_hour_m3_per_hour or self.capacity_max_day_m3_per_day or {})
 
 
 class Pipe(Strict):
