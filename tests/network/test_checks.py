@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 import wntr
 
-from reclaim.io.network_files import load_design_value, load_velocity_ranges, read_inp
+from reclaim.io.network_files import load_design_value, load_velocity_ranges
 from reclaim.network import batch, checks
 from reclaim.network.engine import EpanetProject, Topology
-from reclaim.network.model import inp_text
 from tests.network.conftest import HAND_INP
 
 BRANCHED = (
@@ -30,7 +29,7 @@ LOW_LIMIT_M = 5.0
 def project(tmp_path: Path) -> Iterator[EpanetProject]:
     path = tmp_path / "branched.inp"
     path.write_text(BRANCHED, encoding="utf-8")
-    with EpanetProject(inp_text(read_inp(path))) as opened:
+    with EpanetProject(path) as opened:
         yield opened
 
 

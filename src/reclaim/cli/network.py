@@ -3,13 +3,16 @@
 Every command takes NET.inp or SCENARIO.yaml. A scenario is built for one horizon (--year, default
 the last) at its peak-hour factor, with its own free-head limit; an .inp is solved as written at
 time 0 (its patterns' first period), its demands times --peak-factor (default 1), against
---min-head (default 15 m, seed 001 §4.3.2). `simulate` runs the whole period instead.
+--min-head (default 15 m, seed 001 §4.3.2). `simulate` runs the whole period instead. The design
+rules and their defaults live in `reclaim.network.design` and data/network/design.yaml.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -23,21 +26,23 @@ from reclaim.errors import InputError
 from reclaim.io.network_files import (
     load_demand_patterns,
     load_design_defaults,
-    read_inp,
+    open_inp,
     write_geojson,
     write_inp,
 )
 from reclaim.io.scenario_file import load_scenario
 from reclaim.network import batch, checks, summary
 from reclaim.network.design import (
-    PreparedNetwork,
-    period_inp_text,
-    prepare_inp,
-    prepare_scenario,
+    DesignDefaults,
+    Settings,
+    check_peak_factor,
+    scenario_network,
+    settings,
 )
-from reclaim.network.engine import DemandModel, EpanetProject
-from reclaim.network.model import inp_text
+from reclaim.network.engine import EpanetProject
+from reclaim.network.model import BuiltNetwork, inp_text
 from reclaim.network.samples import demand_samples
+from reclaim.planning.scenario import Scenario
 
 network_app = typer.Typer(
     no_args_is_help=True,
@@ -84,6 +89,49 @@ MaxHeadlossOpt = typer.Option(
 )
 
 
+@dataclass
+class Loaded:
+    """A network ready to solve, and what the checks need to know about it: an .inp file, read
+    by EPANET as it is, or the network a scenario builds (WNTR) for one horizon."""
+
+    inp: Path | None
+    settings: Settings
+    built: BuiltNetwork | None
+    scenario: Scenario | None
+    defaults: DesignDefaults
+    demand_multiplier: float | None = None
+    """--peak-factor for an .inp; once a project is open, the multiplier in force."""
+
+    @property
+    def limit_m(self) -> float:
+        return self.settings.limit_m
+
+    @property
+    def required_pressure_m(self) -> float:
+        return self.settings.required_pressure_m
+
+    @property
+    def coverage(self) -> checks.DemandCoverage | None:
+        """The horizon's demand and what of it is not networked; None for an .inp."""
+        return None if self.built is None else self.built.coverage
+
+    def open(self) -> EpanetProject:
+        """Open the network in EPANET (the .inp file itself, or the scenario's .inp text)."""
+        if self.built is not None:
+            return EpanetProject(inp_text(self.built.model))
+        assert self.inp is not None
+        project = open_inp(self.inp, demand_multiplier=self.demand_multiplier)
+        self.demand_multiplier = project.demand_multiplier
+        return project
+
+    def write_inp(self, project: EpanetProject, path: Path) -> None:
+        """Write the network as .inp: WNTR's writer for a scenario, EPANET's for an .inp."""
+        if self.built is not None:
+            write_inp(self.built.model, path)
+        else:
+            project.save_inp(path)
+
+
 def _load(
     source: Path,
     year: int | None,
@@ -93,41 +141,34 @@ def _load(
     required_pressure: float | None = None,
     accident_fraction: float | None = None,
     patterns: bool = False,
-) -> PreparedNetwork:
+) -> Loaded:
     if not source.exists():
         raise FileNotFoundError(2, "no such file", str(source))
     defaults = load_design_defaults()
     if source.suffix.lower() == ".inp":
         if year is not None:
             raise InputError("--year", year, "only for a scenario; an .inp has no horizons")
-        return prepare_inp(
-            read_inp(source),
-            defaults,
-            peak_factor=peak_factor,
-            limit_m=min_head,
-            required_pressure_m=required_pressure,
-            accident_flow_fraction=accident_fraction,
-        )
+        check_peak_factor(peak_factor)
+        judged = settings(defaults, min_head, required_pressure, accident_fraction)
+        return Loaded(source, judged, None, None, defaults, demand_multiplier=peak_factor)
     if source.suffix.lower() not in (".yaml", ".yml"):
         raise InputError("source", str(source), "an .inp file or a scenario .yaml")
     if peak_factor is not None:
         raise InputError(
             "--peak-factor", peak_factor, "only for an .inp; a scenario uses its peak_hour_factor"
         )
-    return prepare_scenario(
-        load_scenario(source),
-        defaults,
-        year,
-        limit_m=min_head,
-        required_pressure_m=required_pressure,
-        accident_flow_fraction=accident_fraction,
-        patterns=load_demand_patterns() if patterns else None,
-    )
+    scenario = load_scenario(source)
+    built = scenario_network(scenario, defaults, year, load_demand_patterns() if patterns else None)
+    limit = built.min_free_head_m if min_head is None else min_head
+    judged = settings(defaults, limit, required_pressure, accident_fraction)
+    return Loaded(None, judged, built, scenario, defaults)
 
 
 def _emit(payload: dict[str, Any], output: Format, tables: list[Table]) -> None:
     if output is Format.json:
-        console.print_json(json.dumps(payload, ensure_ascii=False))
+        # Plain text, not rich's print_json: the JSON of a large network is megabytes.
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1))
+        sys.stdout.write("\n")
         return
     for table in tables:
         console.print(table)
@@ -146,6 +187,18 @@ def _table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
 
 def _ls(m3_per_s: float | None) -> float | None:
     return None if m3_per_s is None else m3_per_s * 1000
+
+
+def _about(loaded: Loaded) -> dict[str, Any]:
+    if loaded.built is None:
+        return {"source": "inp", "demand_multiplier": loaded.demand_multiplier}
+    return {
+        "source": "scenario",
+        "year": loaded.built.year,
+        "peak_hour_factor": loaded.built.peak_hour_factor,
+        "illustrative_layout": loaded.built.illustrative,
+        **summary.coverage(loaded.built.coverage),
+    }
 
 
 def _check_table(title: str, check: dict[str, Any], passes: bool | None = None) -> Table:
@@ -168,9 +221,8 @@ def _check_table(title: str, check: dict[str, Any], passes: bool | None = None) 
     return _table(title, ["node", "free head m", "limit m", "verdict", "served"], rows)
 
 
-def _coverage_table(prepared: PreparedNetwork) -> Table | None:
+def _coverage_table(coverage: checks.DemandCoverage | None) -> Table | None:
     """The demand the horizon's network leaves out, node by node, and its share."""
-    coverage = prepared.coverage
     if coverage is None or not coverage.not_networked_m3_per_day:
         return None
     nodes = coverage.not_networked_m3_per_day
@@ -178,8 +230,8 @@ def _coverage_table(prepared: PreparedNetwork) -> Table | None:
     rows.append(["total", coverage.unserved_m3_per_day, f"{coverage.unserved_fraction:.1%}"])
     return _table(
         f"Demand not yet networked: {len(nodes)} nodes, {coverage.unserved_m3_per_day:,.1f} of "
-        f"{coverage.total_m3_per_day:,.1f} m³/d max day ({coverage.unserved_fraction:.1%}) "
-        "— not served, so the network FAILS",
+        f"{coverage.total_m3_per_day:,.1f} m³/d max day ({coverage.unserved_fraction:.1%}), "
+        "not served: the horizon FAILS",
         ["node", "max-day m³/d", "status"],
         rows,
     )
@@ -203,16 +255,26 @@ def _pump_table(points: list[checks.PumpPoint]) -> Table:
 
 
 def _pump_energy(
-    prepared: PreparedNetwork, annual_volume: float | None, grid_factor: float | None
+    loaded: Loaded, annual_volume: float | None, grid_factor: float | None
 ) -> list[checks.PumpEnergy]:
-    """Pump energy over the horizon's 24 h run (a scenario) or the file's own run (an .inp)."""
-    text = period_inp_text(prepared, load_demand_patterns())
-    with EpanetProject(text) as project:
+    """Pump energy over the horizon's 24 h run (a scenario) or the file's own run (an .inp, at
+    its own demand multiplier)."""
+    if loaded.built is not None and loaded.scenario is not None:
+        day = scenario_network(
+            loaded.scenario, loaded.defaults, loaded.built.year, load_demand_patterns()
+        )
+        opened = EpanetProject(inp_text(day.model))
+        annual: float | None = (
+            loaded.built.annual_volume_m3 if annual_volume is None else annual_volume
+        )
+    else:
+        assert loaded.inp is not None
+        opened = open_inp(loaded.inp)
+        annual = annual_volume
+    with opened as project:
         states = project.simulate()
         topology = project.topology
-    if annual_volume is None and prepared.built is not None:
-        annual_volume = prepared.built.annual_volume_m3
-    return checks.pump_energy(topology, states, annual_volume, grid_factor)
+    return checks.pump_energy(topology, states, annual, grid_factor)
 
 
 @network_app.command("check")
@@ -230,6 +292,12 @@ def check_command(
         None, "--grid-factor", help="Grid CO₂ factor, kg/kWh (no default)."
     ),
     annual_volume: float | None = typer.Option(None, "--annual-volume-m3"),
+    energy_run: bool | None = typer.Option(
+        None,
+        "--energy/--no-energy",
+        help="Pump energy over the extended-period run (default: on for a scenario's 24 h run, "
+        "off for an .inp, whose own run may be long; `network energy` always runs it).",
+    ),
     geojson: Path | None = typer.Option(None, "--geojson", help="Write results as GeoJSON."),
     inp_out: Path | None = typer.Option(None, "--inp-out", help="Write the network as .inp."),
     output: Format = FormatOpt,
@@ -237,27 +305,34 @@ def check_command(
     """Peak-hour solve, worst point against the free-head limit over all of the horizon's
     demand, pump operating points, pipe velocities with sizing suggestions, and pump energy
     over the 24 h run, in one go."""
-    prepared = _load(source, year, min_head, peak_factor, required_pressure=required_pressure)
-    defaults = load_design_defaults()
-    with EpanetProject(inp_text(prepared.model)) as project:
+    loaded = _load(source, year, min_head, peak_factor, required_pressure=required_pressure)
+    with loaded.open() as project:
         peak = checks.peak_hour(
-            project, prepared.limit_m, required_pressure_m=prepared.required_pressure_m
+            project, loaded.limit_m, required_pressure_m=loaded.required_pressure_m
         )
         topology = project.topology
         pumps = checks.pump_points(project, peak.solution)
         pipes = checks.pipe_checks(
             topology,
             peak.solution,
-            checks.velocity_ranges(defaults.velocity_ranges, v_min, v_max),
-            defaults.standard_dn_mm,
+            checks.velocity_ranges(loaded.defaults.velocity_ranges, v_min, v_max),
+            loaded.defaults.standard_dn_mm,
             max_headloss,
         )
-    energy = _pump_energy(prepared, annual_volume, grid_factor)
-    passes = checks.verdict(peak.check, prepared.coverage)
+        if inp_out is not None:
+            loaded.write_inp(project, inp_out)
+        geometry = project.geometry() if geojson is not None else None
+        analysis = (
+            "pressure-driven" if project.file_demand_model.pressure_driven else "demand-driven"
+        )
+    if energy_run is None:
+        energy_run = loaded.built is not None
+    energy = _pump_energy(loaded, annual_volume, grid_factor) if energy_run else []
+    passes = checks.verdict(peak.check, loaded.coverage)
     payload: dict[str, Any] = {
-        **prepared.about(),
+        **_about(loaded),
         "passes": passes,
-        "required_pressure_m": prepared.required_pressure_m,
+        "required_pressure_m": loaded.required_pressure_m,
         "peak_hour": summary.head_check(peak.check),
         "pressure_driven": None
         if peak.pressure_driven is None
@@ -268,16 +343,12 @@ def check_command(
         "nodes": summary.node_table(topology, peak.solution),
         "links": summary.link_table(topology, peak.solution),
     }
-    if inp_out is not None:
-        write_inp(prepared.model, inp_out)
-    if geojson is not None:
+    if geojson is not None and geometry is not None:
         nodes = {row["node"]: row for row in payload["nodes"]}
         links = {row["pipe"]: row for row in payload["pipes"]}
-        write_geojson(geojson, prepared.model, nodes, links)
-    tables = [
-        _check_table("Worst point at peak hour (demand-driven)", payload["peak_hour"], passes)
-    ]
-    coverage = _coverage_table(prepared)
+        write_geojson(geojson, topology, geometry, nodes, links)
+    tables = [_check_table(f"Worst point at peak hour ({analysis})", payload["peak_hour"], passes)]
+    coverage = _coverage_table(loaded.coverage)
     if coverage is not None:
         tables.append(coverage)
     if payload["pressure_driven"] is not None:
@@ -286,7 +357,8 @@ def check_command(
         )
     tables.append(_pump_table(pumps))
     tables.append(_pipe_table(pipes))
-    tables.append(_energy_table(energy))
+    if energy_run:
+        tables.append(_energy_table(energy))
     _emit(payload, output, tables)
 
 
@@ -326,22 +398,21 @@ def sizing_command(
     output: Format = FormatOpt,
 ) -> None:
     """Pipe velocity and head loss at peak hour, with a standard DN suggestion per pipe."""
-    prepared = _load(source, year, None, peak_factor)
-    defaults = load_design_defaults()
-    with EpanetProject(inp_text(prepared.model)) as project:
-        project.set_demand_model(DemandModel())
+    loaded = _load(source, year, None, peak_factor)
+    with loaded.open() as project:
+        project.set_demand_model(project.file_demand_model)
         solution = project.solve()
         pipes = checks.pipe_checks(
             project.topology,
             solution,
-            checks.velocity_ranges(defaults.velocity_ranges, v_min, v_max),
-            defaults.standard_dn_mm,
+            checks.velocity_ranges(loaded.defaults.velocity_ranges, v_min, v_max),
+            loaded.defaults.standard_dn_mm,
             max_headloss,
         )
     resized = [p.pipe for p in pipes if p.suggested_dn_mm != p.dn_mm]
     _emit(
         {
-            **prepared.about(),
+            **_about(loaded),
             "max_headloss_m_per_km": max_headloss,
             "resize": resized,
             "pipes": summary.rows(pipes),
@@ -387,14 +458,10 @@ def energy_command(
 ) -> None:
     """Pump energy over the horizon's 24 h run (an .inp: its own run), per m³ and per year, and
     its CO₂."""
-    prepared = _load(source, year, None, None)
-    energy = _pump_energy(prepared, annual_volume, grid_factor)
+    loaded = _load(source, year, None, None)
+    energy = _pump_energy(loaded, annual_volume, grid_factor)
     _emit(
-        {
-            **prepared.about(),
-            "grid_kg_co2_per_kwh": grid_factor,
-            "pumps": summary.rows(energy),
-        },
+        {**_about(loaded), "grid_kg_co2_per_kwh": grid_factor, "pumps": summary.rows(energy)},
         output,
         [_energy_table(energy)],
     )
@@ -420,7 +487,7 @@ def accident_command(
 ) -> None:
     """Accident check (事故校核): a pipe closed, solved pressure-driven at the accident flow
     (default 70 % of the design flow), one pipe at a time."""
-    prepared = _load(
+    loaded = _load(
         source,
         year,
         min_head,
@@ -428,27 +495,27 @@ def accident_command(
         required_pressure=required_pressure,
         accident_fraction=accident_fraction,
     )
-    fraction = prepared.settings.accident_flow_fraction
-    with EpanetProject(inp_text(prepared.model)) as project:
+    fraction = loaded.settings.accident_flow_fraction
+    with loaded.open() as project:
         if pipe:
             chosen = pipe
         else:
-            project.set_demand_model(DemandModel())
+            project.set_demand_model(project.file_demand_model)
             chosen = checks.pump_outlet_mains(project.topology, project.solve())
         results = [
             checks.accident(
                 project,
                 name,
-                prepared.limit_m,
-                required_pressure_m=prepared.required_pressure_m,
+                loaded.limit_m,
+                required_pressure_m=loaded.required_pressure_m,
                 flow_fraction=fraction,
             )
             for name in chosen
         ]
     payload: dict[str, Any] = {
-        **prepared.about(),
-        "limit_m": prepared.limit_m,
-        "required_pressure_m": prepared.required_pressure_m,
+        **_about(loaded),
+        "limit_m": loaded.limit_m,
+        "required_pressure_m": loaded.required_pressure_m,
         "accident_flow_fraction": fraction,
         "accidents": [summary.accident(r) for r in results],
     }
@@ -498,9 +565,9 @@ ChunkOpt = typer.Option(None, "--chunk-size", help="Cases per Dask task (default
 
 
 def _run_batch(
-    prepared: PreparedNetwork,
+    loaded: Loaded,
     cases_of: Any,
-    settings: batch.BatchSettings,
+    judged: batch.BatchSettings,
     scheduler: str | None,
     workers: int | None,
     chunk_size: int | None,
@@ -508,8 +575,7 @@ def _run_batch(
 ) -> list[batch.CaseResult]:
     """The batch in this process, on local Dask workers (the default for a batch worth it),
     or on the cluster `scheduler` names."""
-    text = inp_text(prepared.model)
-    with EpanetProject(text) as project:
+    with loaded.open() as project:
         cases = cases_of(project)
         local_cores = workers if workers is not None else os.cpu_count() or 1
         bar, advance = _progress_bar(len(cases), label)
@@ -518,15 +584,15 @@ def _run_batch(
                 return batch.run_cases(
                     project,
                     cases,
-                    settings.limit_m,
-                    required_pressure_m=settings.required_pressure_m,
-                    demand_fraction=settings.demand_fraction,
+                    judged.limit_m,
+                    required_pressure_m=judged.required_pressure_m,
+                    demand_fraction=judged.demand_fraction,
                     on_progress=advance,
                 )
             return batch.run_cases_on_dask(
-                text,
+                project.inp_text(),
                 cases,
-                settings,
+                judged,
                 scheduler,
                 workers=local_cores,
                 chunk_size=chunk_size,
@@ -573,7 +639,7 @@ def n1_command(
     """N-1: every pipe (or --pipe …) closed in turn, pressure-driven at the accident flow
     (default 70 % of the design flow); lists the pipes whose loss leaves users below the limit
     or unserved."""
-    prepared = _load(
+    loaded = _load(
         source,
         year,
         min_head,
@@ -587,14 +653,14 @@ def n1_command(
         skipped.extend([] if pipe else batch.check_valve_pipes(project))
         return batch.n1_cases(project, pipe)
 
-    fraction = prepared.settings.accident_flow_fraction
-    settings = batch.BatchSettings(prepared.limit_m, prepared.required_pressure_m, fraction)
-    results = _run_batch(prepared, cases_of, settings, scheduler, workers, chunk_size, "N-1")
+    fraction = loaded.settings.accident_flow_fraction
+    judged = batch.BatchSettings(loaded.limit_m, loaded.required_pressure_m, fraction)
+    results = _run_batch(loaded, cases_of, judged, scheduler, workers, chunk_size, "N-1")
     critical = [r.label for r in results if not r.passes]
-    payload: dict[str, Any] = {
-        **prepared.about(),
-        "limit_m": prepared.limit_m,
-        "required_pressure_m": prepared.required_pressure_m,
+    payload = {
+        **_about(loaded),
+        "limit_m": loaded.limit_m,
+        "required_pressure_m": loaded.required_pressure_m,
         "accident_flow_fraction": fraction,
         "pipes_checked": len(results),
         "critical_pipes": critical,
@@ -607,7 +673,7 @@ def n1_command(
         [
             _batch_table(
                 f"N-1 at {fraction:.0%} of the design flow: {len(critical)} of {len(results)} "
-                f"pipes leave users short of {prepared.limit_m:g} m",
+                f"pipes leave users short of {loaded.limit_m:g} m",
                 results,
                 not show_all,
             )
@@ -630,26 +696,26 @@ def samples_command(
     output: Format = FormatOpt,
 ) -> None:
     """Demand samples from the scenario's uncertainty, each solved pressure-driven."""
-    prepared = _load(source, year, min_head, None, required_pressure=required_pressure)
-    if prepared.scenario is None or prepared.built is None:
+    loaded = _load(source, year, min_head, None, required_pressure=required_pressure)
+    if loaded.scenario is None or loaded.built is None:
         raise InputError("source", str(source), "a scenario .yaml (samples need uncertainty)")
-    drawn = demand_samples(prepared.scenario, prepared.built.year, count, seed)
-    present = set(prepared.model.junction_name_list)
+    drawn = demand_samples(loaded.scenario, loaded.built.year, count, seed)
+    present = set(loaded.built.model.junction_name_list)
     samples = [{n: q for n, q in s.items() if n in present} for s in drawn.node_demands_m3_per_s]
     results = _run_batch(
-        prepared,
+        loaded,
         lambda project: batch.demand_cases(project, samples),
-        batch.BatchSettings(prepared.limit_m, prepared.required_pressure_m),
+        batch.BatchSettings(loaded.limit_m, loaded.required_pressure_m),
         scheduler,
         workers,
         chunk_size,
         "samples",
     )
     heads = sorted(r.worst_free_head_m for r in results if r.error is None)
-    payload: dict[str, Any] = {
-        **prepared.about(),
-        "limit_m": prepared.limit_m,
-        "required_pressure_m": prepared.required_pressure_m,
+    payload = {
+        **_about(loaded),
+        "limit_m": loaded.limit_m,
+        "required_pressure_m": loaded.required_pressure_m,
         "samples": len(results),
         "unused_uncertainty_paths": drawn.unused_paths,
         "passing_fraction": sum(r.passes for r in results) / len(results),
@@ -675,12 +741,12 @@ def pump_head_command(
     output: Format = FormatOpt,
 ) -> None:
     """Pump head needed for a target worst-point free head (curves scaled by one factor)."""
-    prepared = _load(source, year, target, peak_factor)
-    with EpanetProject(inp_text(prepared.model)) as project:
-        heads, check = checks.required_pump_heads(project, prepared.limit_m, pump)
-    payload: dict[str, Any] = {
-        **prepared.about(),
-        "target_m": prepared.limit_m,
+    loaded = _load(source, year, target, peak_factor)
+    with loaded.open() as project:
+        heads, check = checks.required_pump_heads(project, loaded.limit_m, pump)
+    payload = {
+        **_about(loaded),
+        "target_m": loaded.limit_m,
         "pumps": summary.rows(heads),
         "at_required_head": summary.head_check(check),
     }
@@ -689,7 +755,7 @@ def pump_head_command(
         output,
         [
             _table(
-                f"Pump head for {prepared.limit_m:g} m at the worst point "
+                f"Pump head for {loaded.limit_m:g} m at the worst point "
                 f"(then {check.worst.node} at {check.worst.free_head_m:.2f} m)",
                 ["pump", "design flow L/s", "head now m", "head needed m"],
                 [
@@ -712,12 +778,12 @@ def simulate_command(
     output: Format = FormatOpt,
 ) -> None:
     """Extended-period simulation with demand patterns and tanks (24 h for a scenario)."""
-    prepared = _load(source, year, None, None, patterns=True)
+    loaded = _load(source, year, None, None, patterns=True)
     duration = None if hours is None else round(hours * 3600)
-    with EpanetProject(inp_text(prepared.model)) as project:
+    with loaded.open() as project:
         states = project.simulate(duration)
         period = summary.period_summary(project.topology, states)
-    payload = {**prepared.about(), **period}
+    payload = {**_about(loaded), **period}
     _emit(
         payload,
         output,
@@ -753,6 +819,10 @@ def export_command(
     ),
 ) -> None:
     """Write the network (built from a scenario, or re-written from an .inp) as EPANET .inp."""
-    prepared = _load(source, year, None, None, patterns=patterns)
-    write_inp(prepared.model, inp_out)
+    loaded = _load(source, year, None, None, patterns=patterns)
+    if loaded.built is not None:
+        write_inp(loaded.built.model, inp_out)
+    else:
+        with loaded.open() as project:
+            project.save_inp(inp_out)
     console.print(f"wrote {inp_out}")

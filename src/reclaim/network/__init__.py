@@ -2,10 +2,12 @@
 peak-hour solve, worst-point, accident (N-1), pump-head, sizing and energy checks, 24 h
 simulation, and scenario batches in one process or on Dask.
 
-    prepared = prepare_scenario(scenario, load_design_defaults(), 2030)
-    with EpanetProject(inp_text(prepared.model)) as p:
-        result = peak_hour(p, prepared.limit_m, required_pressure_m=prepared.required_pressure_m)
-        passes = verdict(result.check, prepared.coverage)  # all of the horizon's demand
+    defaults = load_design_defaults()  # reclaim.io.network_files
+    built = scenario_network(scenario, defaults, 2030)
+    judged = settings(defaults, built.min_free_head_m)
+    with EpanetProject(inp_text(built.model)) as p:
+        result = peak_hour(p, judged.limit_m, required_pressure_m=judged.required_pressure_m)
+    passes = verdict(result.check, built.coverage)  # all of the horizon's demand
 """
 
 from reclaim.network.batch import (
@@ -28,13 +30,7 @@ from reclaim.network.checks import (
     velocity_ranges,
     verdict,
 )
-from reclaim.network.design import (
-    DesignDefaults,
-    PreparedNetwork,
-    period_inp_text,
-    prepare_inp,
-    prepare_scenario,
-)
+from reclaim.network.design import DesignDefaults, Settings, scenario_network, settings
 from reclaim.network.engine import DemandModel, EngineError, EpanetProject, Solution, Topology
 from reclaim.network.model import BuiltNetwork, build_network, check_model, inp_text
 
@@ -48,7 +44,7 @@ __all__ = [
     "DesignDefaults",
     "EngineError",
     "EpanetProject",
-    "PreparedNetwork",
+    "Settings",
     "Solution",
     "Topology",
     "accident",
@@ -58,15 +54,14 @@ __all__ = [
     "inp_text",
     "n1_cases",
     "peak_hour",
-    "period_inp_text",
     "pipe_checks",
-    "prepare_inp",
-    "prepare_scenario",
     "pump_energy",
     "pump_points",
     "required_pump_heads",
     "run_cases",
     "run_cases_on_dask",
+    "scenario_network",
+    "settings",
     "velocity_ranges",
     "verdict",
 ]

@@ -27,7 +27,7 @@ from reclaim.network.checks import (
     check_fraction,
     pressure_driven,
 )
-from reclaim.network.engine import DemandModel, EngineError, EpanetProject, FloatArray
+from reclaim.network.engine import EngineError, EpanetProject, FloatArray
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -155,7 +155,7 @@ def run_cases(
                 if on_progress is not None:
                     on_progress(done, len(cases))
     finally:
-        project.set_demand_model(DemandModel())
+        project.set_demand_model(project.file_demand_model)
     return results
 
 

@@ -135,10 +135,11 @@ class PeakHourResult:
 def peak_hour(
     project: EpanetProject, limit_m: float, *, required_pressure_m: float
 ) -> PeakHourResult:
-    """Solve at the model's demand multiplier (the peak-hour factor of a built scenario) and check
-    the worst point against `limit_m` (seed 001 §4.3.2: 0.15 MPa ≙ 15 m); where users fall
-    short, solve again pressure-driven (full delivery from `required_pressure_m`)."""
-    project.set_demand_model(DemandModel())
+    """Solve at the model's demand multiplier (the peak-hour factor of a built scenario) under the
+    network's own demand model (demand-driven unless an .inp sets PDA) and check the worst point
+    against `limit_m` (seed 001 §4.3.2: 0.15 MPa ≙ 15 m); where users fall short, solve again
+    pressure-driven (full delivery from `required_pressure_m`)."""
+    project.set_demand_model(project.file_demand_model)
     solution = project.solve()
     check = head_check(project.topology, solution, limit_m)
     short: HeadCheck | None = None
@@ -147,7 +148,7 @@ def peak_hour(
         try:
             short = head_check(project.topology, project.solve(), limit_m)
         finally:
-            project.set_demand_model(DemandModel())
+            project.set_demand_model(project.file_demand_model)
     return PeakHourResult(solution=solution, check=check, pressure_driven=short)
 
 
@@ -215,7 +216,7 @@ def accident(
         check = head_check(project.topology, solution, limit_m)
         return AccidentResult(pipe_id, check, flow_fraction, solution)
     finally:
-        project.set_demand_model(DemandModel())
+        project.set_demand_model(project.file_demand_model)
 
 
 def check_fraction(name: str, value: float) -> None:
@@ -267,7 +268,7 @@ def required_pump_heads(
     if not chosen:
         raise InputError("pump", None, "the network has no pump to size")
     curves = {i: project.pump_curve(i) for i in chosen}
-    project.set_demand_model(DemandModel())
+    project.set_demand_model(project.file_demand_model)
 
     def worst_at(factor: float) -> HeadCheck:
         for i, (flows, heads) in curves.items():
@@ -299,6 +300,7 @@ def required_pump_heads(
     finally:
         for i, (flows, heads) in curves.items():
             project.set_pump_curve(i, flows, heads)
+        project.set_demand_model(project.file_demand_model)
     result = []
     for i, (flows, heads) in curves.items():
         middle_point = len(heads) // 2

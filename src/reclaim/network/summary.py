@@ -14,6 +14,7 @@ import numpy as np
 from reclaim.network.batch import CaseResult
 from reclaim.network.checks import (
     AccidentResult,
+    DemandCoverage,
     HeadCheck,
     NodeState,
     PipeCheck,
@@ -48,6 +49,18 @@ def head_check(check: HeadCheck) -> dict[str, Any]:
         "users_below_limit": [node_state(s) for s in check.below_limit],
         "users_unserved": [s.node for s in check.unserved],
         "delivered_fraction": _number(check.delivered_fraction),
+    }
+
+
+def coverage(demand: DemandCoverage) -> dict[str, Any]:
+    """A horizon's max-day demand and the part of it no pipe reaches yet."""
+    return {
+        "demand_m3_per_day": _number(demand.total_m3_per_day),
+        "not_yet_networked_m3_per_day": {
+            node: _number(flow) for node, flow in demand.not_networked_m3_per_day.items()
+        },
+        "not_yet_networked_total_m3_per_day": _number(demand.unserved_m3_per_day),
+        "not_yet_networked_fraction": _number(demand.unserved_fraction),
     }
 
 
