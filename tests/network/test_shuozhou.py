@@ -125,7 +125,7 @@ def test_2025_baowu_booster_runs_past_its_rating_as_planning_says(scenario) -> N
     draws 5000 m³/d at max day, 6500 m³/d at the peak hour. Planning: 208.3 < 270.8 m³/h,
     inadequate. Network: the booster's single-point curve (q0 = 5000/86400 m³/s, h0 = 30 m)
     carries 6500/86400 m³/s, 130 % of q0, at h = 30 × (4/3 − 1.3²/3) = 23.1 m."""
-    plan = run_plan(scenario).figures["2025"]["pump_stations"]["booster_baowu"]
+    plan = run_plan(scenario).figures.to_json()["2025"]["pump_stations"]["booster_baowu"]
     assert plan["capacity_peak_hour_m3_per_hour"] == pytest.approx(5000 / 24)
     assert plan["required_peak_hour_m3_per_hour"] == pytest.approx(5000 * 1.3 / 24)
     assert plan["adequate"] is False
