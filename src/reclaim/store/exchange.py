@@ -373,8 +373,10 @@ def buyer_use(session: Session, listing: Listing, buyer: Actor) -> str:
     A buyer without a sector (a seller buying) takes the listed use; any other buyer whose sector
     the region does not convert the listed use to is refused.
     """
-    right = get_or_404(session, Right, listing.right_id, "right_id")
-    region = get_or_404(session, Region, right.region_id, "region_id")
+    if buyer.use_class is None or buyer.use_class == listing.use_class:
+        return listing.use_class  # no conversion: nothing to read (bids stay cheap)
+    region_id = session.scalar(select(Right.region_id).where(Right.id == listing.right_id))
+    region = get_or_404(session, Region, region_id or 0, "region_id")
     return converted_use(listing.use_class, buyer.use_class, region, "use_class")
 
 
