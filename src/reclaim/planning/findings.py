@@ -1,0 +1,203 @@
+"""What a reviewer of a plan must know first, judged once from the figures.
+
+Surplus or shortage and the use served least, utilisation against the plan's target and the
+national one, plants and pump stations smaller than needed, per-area rates outside their published
+range. Reports render these verdicts; they never judge the figures again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reclaim.planning.engine import PlanResult
+
+FULLY_MET_TOLERANCE = 1e-9
+"""A delivered share this close to 1 counts as fully met (binary rounding, not a margin)."""
+TIE_TOLERANCE = 1e-9
+"""Delivered shares this close are equal (uses cut alike in the same proportion)."""
+
+
+@dataclass(frozen=True)
+class RateRange:
+    """The published range of a per-area rate for one use category, with its source."""
+
+    low: float
+    high: float
+    source: str
+
+
+@dataclass(frozen=True)
+class AreaRate:
+    """A use's per-area rate and the published range of its category (None if none)."""
+
+    use_id: str
+    rate_l_per_m2_day: float
+    published: RateRange | None
+
+    @property
+    def within(self) -> bool:
+        """True when no range is published or the rate lies inside it."""
+        return self.published is None or (
+            self.published.low <= self.rate_l_per_m2_day <= self.published.high
+        )
+
+
+@dataclass(frozen=True)
+class Utilisation:
+    """Utilisation of one horizon against the plan's target and the national one."""
+
+    published_rate: float
+    capped_rate: float
+    target: float | None
+    national: float
+
+    @property
+    def meets_target(self) -> bool | None:
+        """The capped rate reaches the plan's target (None when the plan sets none)."""
+        return None if self.target is None else self.capped_rate >= self.target
+
+    @property
+    def meets_national(self) -> bool:
+        return self.capped_rate >= self.national
+
+    @property
+    def meets_reference(self) -> bool:
+        """Against the plan's target where it sets one, else the national target."""
+        return self.meets_national if self.meets_target is None else self.meets_target
+
+
+@dataclass(frozen=True)
+class PumpShortfall:
+    """A pump station (None: the plant stations together) with less capacity than required."""
+
+    station_id: str | None
+    design_m3_per_day: float
+    required_m3_per_day: float
+
+
+@dataclass(frozen=True)
+class HorizonFindings:
+    """The verdicts of one horizon."""
+
+    year: int
+    balance_1e4_m3_per_day: float
+    delivered_share_by_use: Mapping[str, float]
+    """Share of each use's annual demand delivered (uses with a demand only)."""
+    delivered_share_total: float | None
+    utilisation: Utilisation
+    plants_short_of_supply: bool
+    pumps_short: tuple[PumpShortfall, ...]
+
+    @property
+    def surplus(self) -> bool:
+        return self.balance_1e4_m3_per_day >= 0
+
+    @property
+    def least_served(self) -> tuple[str, float] | None:
+        """The use with the lowest share of its annual demand delivered, and that share; of
+        uses cut alike (shares equal but for binary rounding), the first in the scenario."""
+        shares = self.delivered_share_by_use
+        if not shares:
+            return None
+        lowest = min(shares.values())
+        worst = next(use_id for use_id, share in shares.items() if share <= lowest + TIE_TOLERANCE)
+        return worst, shares[worst]
+
+
+def fully_met(share: float | None) -> bool | None:
+    """True when a delivered share meets the whole demand (None when there is no demand)."""
+    return None if share is None else share >= 1 - FULLY_MET_TOLERANCE
+
+
+@dataclass(frozen=True)
+class PlanFindings:
+    """Every verdict of a plan, by horizon, with the rates and the number of audit findings."""
+
+    horizons: Mapping[int, HorizonFindings]
+    area_rates: tuple[AreaRate, ...]
+    audit_count: int
+
+    def horizon(self, year: int) -> HorizonFindings:
+        return self.horizons[year]
+
+    def shortfall_years(self) -> list[int]:
+        return [year for year, found in self.horizons.items() if not found.surplus]
+
+
+def plan_findings(
+    result: PlanResult, national_target: float, rate_ranges: Mapping[str, RateRange]
+) -> PlanFindings:
+    """Judge ``result`` once: ``national_target`` is the national utilisation rate, and
+    ``rate_ranges`` the published per-area rate ranges by use category (reference data)."""
+    scenario = result.scenario
+    horizons = {
+        year: _horizon(result, year, result.horizon(year), national_target)
+        for year in scenario.horizons
+    }
+    rates = tuple(
+        AreaRate(use.id, use.rate_l_per_m2_day, rate_ranges.get(use.category))
+        for use in scenario.uses
+        if use.rate_l_per_m2_day is not None
+    )
+    return PlanFindings(horizons, rates, len(result.audit))
+
+
+def _horizon(
+    result: PlanResult, year: int, figures: Mapping[str, Any], national: float
+) -> HorizonFindings:
+    scenario = result.scenario
+    by_use = figures["demand"]["by_use"]
+    shares = {
+        use.id: by_use[use.id]["delivered_1e4_m3_per_year"] / by_use[use.id]["1e4_m3_per_year"]
+        for use in scenario.uses
+        if by_use[use.id]["1e4_m3_per_year"] > 0
+    }
+    demand_year = figures["demand"]["total_1e4_m3_per_year"]
+    plants = figures.get("plants")
+    return HorizonFindings(
+        year=year,
+        balance_1e4_m3_per_day=figures["balance_1e4_m3_per_day"],
+        delivered_share_by_use=shares,
+        delivered_share_total=figures["delivered_1e4_m3_per_year"] / demand_year
+        if demand_year
+        else None,
+        utilisation=Utilisation(
+            published_rate=figures["utilisation_rate"],
+            capped_rate=figures["utilisation_rate_capped"],
+            target=figures.get("target_utilisation_rate"),
+            national=national,
+        ),
+        plants_short_of_supply=bool(plants and scenario.plants and not plants["covers_supply"]),
+        pumps_short=_pumps_short(result, figures),
+    )
+
+
+def _pumps_short(result: PlanResult, figures: Mapping[str, Any]) -> tuple[PumpShortfall, ...]:
+    """Stations with less capacity than required; the plant stations (serving the whole
+    network) are checked together first."""
+    stations = figures.get("pump_stations")
+    scenario = result.scenario
+    if not stations or not scenario.pump_stations:
+        return ()
+    short = [
+        PumpShortfall(
+            s.id, stations[s.id]["capacity_m3_per_day"], stations[s.id]["required_m3_per_day"]
+        )
+        for s in scenario.pump_stations
+        if stations[s.id].get("adequate") is False
+    ]
+    design, required = (
+        stations["total_capacity_m3_per_day"],
+        stations["required_total_m3_per_day"],
+    )
+    if plant_stations(result) and design < required:
+        short.insert(0, PumpShortfall(None, design, required))
+    return tuple(short)
+
+
+def plant_stations(result: PlanResult) -> Sequence[str]:
+    """Stations that serve the whole network (no `serves` list): they are checked together
+    against every use's max day × peak-hour factor."""
+    return [s.id for s in result.scenario.pump_stations if not s.serves]
