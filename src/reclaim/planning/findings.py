@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from reclaim.planning.engine import PlanResult
+from reclaim.planning.results import HorizonFigures
 
 FULLY_MET_TOLERANCE = 1e-9
 """A delivered share this close to 1 counts as fully met (binary rounding, not a margin)."""
@@ -133,65 +133,71 @@ def plan_findings(
     ``rate_ranges`` the published per-area rate ranges by use category (reference data)."""
     scenario = result.scenario
     horizons = {
-        year: _horizon(result, year, result.horizon(year), national_target)
-        for year in scenario.horizons
+        year: _horizon(result, result.horizon(year), national_target) for year in scenario.horizons
     }
     rates = tuple(
-        AreaRate(use.id, use.rate_l_per_m2_day, rate_ranges.get(use.category))
+        AreaRate(use.id, rate, rate_ranges.get(use.category))
         for use in scenario.uses
-        if use.rate_l_per_m2_day is not None
+        if use.driver == "area"
+        for rate in _rates_over_horizons(result, use.id)
     )
     return PlanFindings(horizons, rates, len(result.audit))
 
 
-def _horizon(
-    result: PlanResult, year: int, figures: Mapping[str, Any], national: float
-) -> HorizonFindings:
-    scenario = result.scenario
-    by_use = figures["demand"]["by_use"]
+def _rates_over_horizons(result: PlanResult, use_id: str) -> list[float]:
+    """A use's per-area rate in each horizon, each distinct value once."""
+    rates = (
+        result.horizon(year).demand.by_use[use_id].rate_l_per_m2_day
+        for year in result.scenario.horizons
+    )
+    return list(dict.fromkeys(float(rate) for rate in rates if rate is not None))
+
+
+def _horizon(result: PlanResult, figures: HorizonFigures, national: float) -> HorizonFindings:
+    by_use = figures.demand.by_use
     shares = {
-        use.id: by_use[use.id]["delivered_1e4_m3_per_year"] / by_use[use.id]["1e4_m3_per_year"]
-        for use in scenario.uses
-        if by_use[use.id]["1e4_m3_per_year"] > 0
+        use.id: float(by_use[use.id].delivered_1e4_m3_per_year / by_use[use.id].annual_1e4_m3)
+        for use in result.scenario.uses
+        if by_use[use.id].annual_1e4_m3 > 0
     }
-    demand_year = figures["demand"]["total_1e4_m3_per_year"]
-    plants = figures.get("plants")
+    demand_year = float(figures.demand.total_1e4_m3_per_year)
+    plants = figures.plants
     return HorizonFindings(
-        year=year,
-        balance_1e4_m3_per_day=figures["balance_1e4_m3_per_day"],
+        year=figures.year,
+        balance_1e4_m3_per_day=float(figures.balance_1e4_m3_per_day),
         delivered_share_by_use=shares,
-        delivered_share_total=figures["delivered_1e4_m3_per_year"] / demand_year
+        delivered_share_total=float(figures.delivered_1e4_m3_per_year) / demand_year
         if demand_year
         else None,
         utilisation=Utilisation(
-            published_rate=figures["utilisation_rate"],
-            capped_rate=figures["utilisation_rate_capped"],
-            target=figures.get("target_utilisation_rate"),
+            published_rate=float(figures.utilisation_rate),
+            capped_rate=float(figures.utilisation_rate_capped),
+            target=figures.target_utilisation_rate,
             national=national,
         ),
-        plants_short_of_supply=bool(plants and scenario.plants and not plants["covers_supply"]),
+        plants_short_of_supply=bool(result.scenario.plants) and not bool(plants.covers_supply),
         pumps_short=_pumps_short(result, figures),
     )
 
 
-def _pumps_short(result: PlanResult, figures: Mapping[str, Any]) -> tuple[PumpShortfall, ...]:
+def _pumps_short(result: PlanResult, figures: HorizonFigures) -> tuple[PumpShortfall, ...]:
     """Stations with less capacity than required; the plant stations (serving the whole
     network) are checked together first."""
-    stations = figures.get("pump_stations")
-    scenario = result.scenario
-    if not stations or not scenario.pump_stations:
+    stations = figures.pump_stations
+    if stations is None or not result.scenario.pump_stations:
         return ()
     short = [
         PumpShortfall(
-            s.id, stations[s.id]["capacity_m3_per_day"], stations[s.id]["required_m3_per_day"]
+            station.id,
+            float(entry.capacity_m3_per_day or 0.0),
+            float(entry.required_m3_per_day or 0.0),
         )
-        for s in scenario.pump_stations
-        if stations[s.id].get("adequate") is False
+        for station in result.scenario.pump_stations
+        if (entry := stations.stations[station.id]).adequate is not None
+        and not bool(entry.adequate)
     ]
-    design, required = (
-        stations["total_capacity_m3_per_day"],
-        stations["required_total_m3_per_day"],
-    )
+    design = float(stations.total_capacity_m3_per_day)
+    required = float(stations.required_total_m3_per_day)
     if plant_stations(result) and design < required:
         short.insert(0, PumpShortfall(None, design, required))
     return tuple(short)

@@ -33,7 +33,7 @@ from reclaim.reports.plan import (
     supply,
     utilisation,
 )
-from reclaim.reports.plan.context import FITNESS_KEY, PlanContext
+from reclaim.reports.plan.context import PlanContext
 
 Renderer = Callable[[PlanContext, Section], None]
 
@@ -83,7 +83,7 @@ def build_plan_document(result: PlanResult, lang: str, scenario_name: str) -> Do
         ("s_economics", economics.render),
         ("s_audit", audit.render),
     ]
-    if FITNESS_KEY in ctx.data:
+    if result.plants_fitness:
         sections.append(("s_fitness", _fitness))
     sections.append(("s_appendix", appendix.render))
     for number, (key, _) in enumerate(sections, start=1):

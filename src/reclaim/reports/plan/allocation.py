@@ -6,6 +6,7 @@ from reclaim.planning.findings import fully_met
 from reclaim.reports.document import Cell, Column, Row, Section
 from reclaim.reports.labels import PERCENT
 from reclaim.reports.plan.context import PlanContext, text
+from reclaim.units import Number
 
 
 def render(ctx: PlanContext, section: Section) -> None:
@@ -28,7 +29,7 @@ def render(ctx: PlanContext, section: Section) -> None:
     for year in short:
         y = str(year)
         judged = ctx.findings.horizon(year)
-        by_use = ctx.h(y)["demand"]["by_use"]
+        by_use = ctx.h(y).demand.by_use
         rows = []
         for use in sorted(ctx.scenario.uses, key=lambda x: x.priority):
             entry = by_use[use.id]
@@ -36,20 +37,20 @@ def render(ctx: PlanContext, section: Section) -> None:
                 _row(
                     ctx,
                     [u.name(use), str(use.priority)],
-                    [entry["m3_per_day"], entry["1e4_m3_per_year"]],
-                    [entry["delivered_max_day_m3_per_day"], entry["delivered_1e4_m3_per_year"]],
+                    [entry.m3_per_day, entry.annual_1e4_m3],
+                    [entry.delivered_max_day_m3_per_day, entry.delivered_1e4_m3_per_year],
                     judged.delivered_share_by_use.get(use.id),
                 )
             )
-        demand = ctx.h(y)["demand"]
+        demand = ctx.h(y).demand
         rows.append(
             _row(
                 ctx,
                 [u("total"), ""],
-                [demand["total_m3_per_day"], demand["total_1e4_m3_per_year"]],
+                [demand.total_m3_per_day, demand.total_1e4_m3_per_year],
                 [
-                    sum(e["delivered_max_day_m3_per_day"] for e in by_use.values()),
-                    ctx.h(y)["delivered_1e4_m3_per_year"],
+                    sum(float(e.delivered_max_day_m3_per_day) for e in by_use.values()),
+                    ctx.h(y).delivered_1e4_m3_per_year,
                 ],
                 judged.delivered_share_total,
                 total=True,
@@ -61,8 +62,8 @@ def render(ctx: PlanContext, section: Section) -> None:
 def _row(
     ctx: PlanContext,
     names: list[str],
-    demand: list[float],
-    delivered: list[float],
+    demand: list[Number],
+    delivered: list[Number],
     share: float | None,
     total: bool = False,
 ) -> Row:

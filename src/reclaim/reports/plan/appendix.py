@@ -15,13 +15,13 @@ def _basis(ctx: PlanContext, section: Section) -> None:
     """The coefficients the figures rest on: value used, published value or range, source."""
     u = ctx.labels
     coefficients = ctx.reference["coefficients"]
-    sewage = ctx.scenario.sewage
+    inputs = ctx.across
     given = u("basis_scenario")
     none = u("none")
     rows = [
         _row(
             u("r_reuse_cap"),
-            u.rate(sewage.reuse_cap),
+            inputs(lambda h: h.sewage_inputs.reuse_cap, u.rate),
             u("u_percent"),
             u.rate(coefficients["reuse_cap"]["value"]),
             coefficients["reuse_cap"]["source"],
@@ -35,19 +35,31 @@ def _basis(ctx: PlanContext, section: Section) -> None:
         ),
         _row(
             u("r_discharge_dom"),
-            u.number(sewage.discharge_factor_domestic, "factor"),
+            inputs(
+                lambda h: h.sewage_inputs.discharge_factor_domestic,
+                lambda v: u.number(v, "factor"),
+            ),
             u("u_factor"),
             none,
             given,
         ),
         _row(
             u("r_discharge_ind"),
-            u.number(sewage.discharge_factor_industrial, "factor"),
+            inputs(
+                lambda h: h.sewage_inputs.discharge_factor_industrial,
+                lambda v: u.number(v, "factor"),
+            ),
             u("u_factor"),
             none,
             given,
         ),
-        _row(u("r_unforeseen"), u.rate(sewage.unforeseen_factor), u("u_percent"), none, given),
+        _row(
+            u("r_unforeseen"),
+            inputs(lambda h: h.sewage_inputs.unforeseen_factor, u.rate),
+            u("u_percent"),
+            none,
+            given,
+        ),
     ]
     if ctx.scenario.peak_hour_factor is not None:
         rows.append(
@@ -99,9 +111,9 @@ def _pipe_list(ctx: PlanContext, section: Section) -> None:
     if not ctx.scenario.pipes:
         return
     flagged = {
-        item["figure"].removeprefix("pipes."): u.engine_text(plain(item["computed"], u))
-        for item in ctx.data["audit"]
-        if item["figure"].startswith("pipes.")
+        item.figure.removeprefix("pipes."): u.engine_text(plain(item.computed, u))
+        for item in ctx.result.audit
+        if item.figure.startswith("pipes.")
     }
     columns = [
         Column(u("no_col"), kind="nowrap"),

@@ -8,7 +8,7 @@ from reclaim.reports.plan.context import PlanContext, plain, text
 
 def render(ctx: PlanContext, section: Section) -> None:
     u = ctx.labels
-    items = ctx.data["audit"]
+    items = ctx.result.audit
     if not items:
         section.paragraph(u("audit_none"))
         return
@@ -25,11 +25,11 @@ def render(ctx: PlanContext, section: Section) -> None:
         Row(
             [
                 text(str(number)),
-                text(item["figure"]),
-                text(u.engine_text(plain(item["published"], u))),
-                Cell(u.engine_text(plain(item["computed"], u)), "bad"),
-                text(u.engine_text(item["source"])),
-                text(u.engine_text(item["note"])),
+                text(item.figure),
+                text(u.engine_text(plain(item.published, u))),
+                Cell(u.engine_text(plain(item.computed, u)), "bad"),
+                text(u.engine_text(item.source)),
+                text(u.engine_text(item.note)),
             ]
         )
         for number, item in enumerate(items, start=1)

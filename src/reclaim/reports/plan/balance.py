@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from reclaim.reports import charts
-from reclaim.reports.document import Cell, Section
+from reclaim.reports.document import Section
 from reclaim.reports.plan.context import PlanContext, check, signed, text
 
 
 def render(ctx: PlanContext, section: Section) -> None:
     u = ctx.labels
 
-    def number(key: str) -> Callable[[str], Cell]:
-        return lambda y: text(u.number(ctx.h(y)[key], "1e4_m3"))
-
     rows = [
         ctx.figure_row(
-            u("r_supply"), u("u_1e4_m3_per_day"), number("reclaimed_supply_1e4_m3_per_day")
+            u("r_supply"),
+            u("u_1e4_m3_per_day"),
+            lambda y: text(u.number(ctx.h(y).reclaimed_supply_1e4_m3_per_day, "1e4_m3")),
         ),
         ctx.figure_row(
             u("r_demand_day"),
             u("u_1e4_m3_per_day"),
-            lambda y: text(u.number(ctx.h(y)["demand"]["total_1e4_m3_per_day"], "1e4_m3")),
+            lambda y: text(u.number(ctx.h(y).demand.total_1e4_m3_per_day, "1e4_m3")),
         ),
         ctx.figure_row(
             u("r_balance"),
             u("u_1e4_m3_per_day"),
-            lambda y: signed(ctx.h(y)["balance_1e4_m3_per_day"], u, "1e4_m3"),
+            lambda y: signed(ctx.h(y).balance_1e4_m3_per_day, u, "1e4_m3"),
         ),
         ctx.figure_row(
             u("r_status"),
@@ -38,7 +35,7 @@ def render(ctx: PlanContext, section: Section) -> None:
     section.table(u("t_balance"), ctx.figure_columns(), rows)
     for y in ctx.years:
         figures = ctx.h(y)
-        gap = figures["balance_1e4_m3_per_day"]
+        gap = float(figures.balance_1e4_m3_per_day)
         key = (
             "balance_surplus_text" if ctx.findings.horizon(int(y)).surplus else "balance_short_text"
         )
@@ -46,24 +43,21 @@ def render(ctx: PlanContext, section: Section) -> None:
             u(
                 key,
                 year=ctx.horizon(y),
-                supply=u.number(figures["reclaimed_supply_1e4_m3_per_day"], "1e4_m3"),
-                demand=u.number(figures["demand"]["total_1e4_m3_per_day"], "1e4_m3"),
+                supply=u.number(figures.reclaimed_supply_1e4_m3_per_day, "1e4_m3"),
+                demand=u.number(figures.demand.total_1e4_m3_per_day, "1e4_m3"),
                 gap=u.number(abs(gap), "1e4_m3"),
                 section=ctx.section_of["s_allocation"],
             )
         )
     c = ctx.chart_labels
     series = [
-        (c("chart_demand"), [ctx.h(y)["demand"]["total_1e4_m3_per_day"] for y in ctx.years]),
-        (c("chart_supply"), [ctx.h(y)["reclaimed_supply_1e4_m3_per_day"] for y in ctx.years]),
-    ]
-    if "plants" in ctx.h(ctx.years[0]):
-        series.append(
-            (
-                c("chart_capacity"),
-                [ctx.h(y)["plants"]["reclaimed_capacity_1e4_m3_per_day"] for y in ctx.years],
-            )
+        (c(name), [float(read(ctx.h(y))) for y in ctx.years])
+        for name, read in (
+            ("chart_demand", lambda h: h.demand.total_1e4_m3_per_day),
+            ("chart_supply", lambda h: h.reclaimed_supply_1e4_m3_per_day),
+            ("chart_capacity", lambda h: h.plants.reclaimed_capacity_1e4_m3_per_day),
         )
+    ]
     svg = charts.grouped_bars(
         ctx.chart_horizons(),
         series,

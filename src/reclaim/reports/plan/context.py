@@ -4,18 +4,27 @@ the formatting of figure rows and cells."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from reclaim.io.scenario_file import planning_reference
 from reclaim.planning.engine import PlanResult
 from reclaim.planning.findings import PlanFindings, RateRange, plan_findings
+from reclaim.planning.results import HorizonFigures, UseFigures
 from reclaim.reports import charts
 from reclaim.reports.document import Cell, Column, Row, Tone
 from reclaim.reports.labels import Labels
 from reclaim.reports.plan.fitness import EffluentFitness
+from reclaim.units import Number
 
 CHART_LANGUAGE_FALLBACK = "en"
-FITNESS_KEY = "plants_fitness"
+T = TypeVar("T")
+
+
+def present(value: T | None) -> T:
+    """A figure the section has checked the plan to carry (pipes, economics, totals)."""
+    if value is None:
+        raise ValueError("a figure the plan result does not carry")
+    return value
 
 
 def text(value: str) -> Cell:
@@ -27,8 +36,9 @@ def check(ok: bool, labels: Labels, yes: str = "ok", no: str = "not_ok") -> Cell
     return Cell(labels(yes if ok else no), "good" if ok else "bad")
 
 
-def signed(value: float, labels: Labels, kind: str) -> Cell:
+def signed(value: Number, labels: Labels, kind: str) -> Cell:
     """A balance: "+" and green when positive, red when negative."""
+    value = float(value)
     shown = labels.number(value, kind)
     tone: Tone = "good" if value >= 0 else "bad"
     return Cell(f"+{shown}" if value > 0 else shown, tone)
@@ -50,7 +60,6 @@ class PlanContext:
     def __init__(self, result: PlanResult, labels: Labels, scenario_name: str) -> None:
         self.result = result
         self.scenario = result.scenario
-        self.data: dict[str, Any] = result.to_json_dict()
         self.labels = labels
         self.scenario_name = scenario_name
         self.years = [str(y) for y in self.scenario.horizons]
@@ -60,7 +69,7 @@ class PlanContext:
         self.national, self.national_source = float(national["value"]), str(national["source"])
         self.categories: Mapping[str, Mapping[str, str]] = self.reference["categories"]
         self.effluent = EffluentFitness(
-            self.data.get(FITNESS_KEY), labels, result.scenario, self.category
+            result.plants_fitness or None, labels, result.scenario, self.category
         )
         self.findings: PlanFindings = plan_findings(
             result,
@@ -78,10 +87,19 @@ class PlanContext:
         self.chart_font = font if chart_lang != "en" else None
         self.section_of: dict[str, int] = {}
 
-    def h(self, year: str) -> dict[str, Any]:
+    def h(self, year: str) -> HorizonFigures:
         """The figures of one horizon."""
-        figures: dict[str, Any] = self.data[year]
-        return figures
+        return self.result.horizon(int(year))
+
+    def across(self, read: Callable[[HorizonFigures], Any], show: Callable[[Any], str]) -> str:
+        """An input over the horizons: shown once when the same in all, else "a / b"."""
+        return " / ".join(dict.fromkeys(show(read(self.h(y))) for y in self.years))
+
+    def across_use(
+        self, use_id: str, read: Callable[[UseFigures], Any], show: Callable[[Any], str]
+    ) -> str:
+        """A use's input over the horizons (rate, days, price), as `across` shows it."""
+        return self.across(lambda h: read(h.demand.by_use[use_id]), show)
 
     def horizon(self, year: str, labels: Labels | None = None) -> str:
         """ "近期（2025年）" for the first of several horizons, "远期（…）" for the last."""

@@ -15,8 +15,8 @@ def render(ctx: PlanContext, section: Section) -> None:
         u(
             "demand_sum",
             horizon=ctx.horizon(y),
-            m3=u.number(ctx.h(y)["demand"]["total_m3_per_day"], "m3_per_day"),
-            year=u.number(ctx.h(y)["demand"]["total_1e4_m3_per_year"], "1e4_m3"),
+            m3=u.number(ctx.h(y).demand.total_m3_per_day, "m3_per_day"),
+            year=u.number(ctx.h(y).demand.total_1e4_m3_per_year, "1e4_m3"),
         )
         for y in ctx.years
     )
@@ -40,12 +40,12 @@ def render(ctx: PlanContext, section: Section) -> None:
             text(u.name(use)),
             text(ctx.category(use.category)),
             text(str(use.priority)),
-            text(str(use.days_per_year)),
+            text(ctx.across_use(use.id, lambda f: f.days_per_year, str)),
         ]
         for y in ctx.years:
-            entry = ctx.h(y)["demand"]["by_use"][use.id]
-            cells.append(text(u.number(entry["m3_per_day"], "m3_per_day")))
-            cells.append(text(u.number(entry["1e4_m3_per_year"], "1e4_m3")))
+            entry = ctx.h(y).demand.by_use[use.id]
+            cells.append(text(u.number(entry.m3_per_day, "m3_per_day")))
+            cells.append(text(u.number(entry.annual_1e4_m3, "1e4_m3")))
         rows.append(Row(cells))
         if len(industrial) > 1 and use is industrial[-1]:
             category = ctx.category(INDUSTRIAL_CATEGORY)
@@ -54,16 +54,14 @@ def render(ctx: PlanContext, section: Section) -> None:
                 if u.lang == "zh"
                 else f"{u('subtotal')} ({category})"
             )
-            rows.append(
-                _total_row(ctx, label, "industrial_m3_per_day", "industrial_1e4_m3_per_year")
-            )
-    rows.append(_total_row(ctx, u("total"), "total_m3_per_day", "total_1e4_m3_per_year"))
+            rows.append(_total_row(ctx, label, industrial=True))
+    rows.append(_total_row(ctx, u("total"), industrial=False))
     section.table(u("t_demand"), columns, rows)
     _drivers(ctx, section)
     series = [
         (
             ctx.chart_labels.name(use),
-            [ctx.h(y)["demand"]["by_use"][use.id]["m3_per_day"] for y in ctx.years],
+            [float(ctx.h(y).demand.by_use[use.id].m3_per_day) for y in ctx.years],
         )
         for use in uses
     ]
@@ -79,13 +77,16 @@ def render(ctx: PlanContext, section: Section) -> None:
         section.paragraph(u("chart_font_note"), note=True)
 
 
-def _total_row(ctx: PlanContext, label: str, daily_key: str, annual_key: str) -> Row:
+def _total_row(ctx: PlanContext, label: str, industrial: bool) -> Row:
+    """The industrial subtotal, or the total of every use."""
     u = ctx.labels
     cells = [text(""), text(label), text(""), text(""), text("")]
     for y in ctx.years:
-        demand = ctx.h(y)["demand"]
-        cells.append(text(u.number(demand[daily_key], "m3_per_day")))
-        cells.append(text(u.number(demand[annual_key], "1e4_m3")))
+        demand = ctx.h(y).demand
+        daily = demand.industrial_m3_per_day if industrial else demand.total_m3_per_day
+        annual = demand.industrial_1e4_m3_per_year if industrial else demand.total_1e4_m3_per_year
+        cells.append(text(u.number(daily, "m3_per_day")))
+        cells.append(text(u.number(annual, "1e4_m3")))
     return Row(cells, total=True)
 
 
@@ -101,10 +102,14 @@ def _drivers(ctx: PlanContext, section: Section) -> None:
         columns.append(Column(u("col_coverage"), group=ctx.horizon(y)))
     rows = []
     for use in area_uses:
-        cells = [text(u.name(use)), text(u.number(use.rate_l_per_m2_day, "l_per_m2_day"))]
+        rate = ctx.across_use(
+            use.id, lambda f: f.rate_l_per_m2_day, lambda v: u.number(v, "l_per_m2_day")
+        )
+        cells = [text(u.name(use)), text(rate)]
         for y in ctx.years:
-            entry = ctx.h(y)["demand"]["by_use"][use.id]
-            cells.append(text(u.number((use.area_ha or {})[int(y)], "ha")))
-            cells.append(text(u.number(entry["coverage"] * PERCENT, "percent")))
+            entry = ctx.h(y).demand.by_use[use.id]
+            coverage = None if entry.coverage is None else entry.coverage * PERCENT
+            cells.append(text(u.number(entry.area_ha, "ha")))
+            cells.append(text(u.number(coverage, "percent")))
         rows.append(Row(cells))
     section.table(u("t_demand_drivers"), columns, rows)

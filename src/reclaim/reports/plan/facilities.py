@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from reclaim.planning.findings import plant_stations
+from reclaim.planning.results import PipesFigures
 from reclaim.reports.document import Column, Row, Section
-from reclaim.reports.plan.context import PlanContext, check, text
+from reclaim.reports.plan.context import PlanContext, check, present, text
 from reclaim.units import M3_PER_1E4_M3
 
 
 def render(ctx: PlanContext, section: Section) -> None:
-    if "plants" not in ctx.h(ctx.years[0]):
-        return
     _plants(ctx, section)
     _pumps(ctx, section)
     _pipes(ctx, section)
@@ -51,19 +50,17 @@ def _plants(ctx: PlanContext, section: Section) -> None:
         ctx.figure_row(
             u("r_plants_total"),
             u("u_1e4_m3_per_day"),
-            lambda y: text(
-                u.number(ctx.h(y)["plants"]["reclaimed_capacity_1e4_m3_per_day"], "1e4_m3")
-            ),
+            lambda y: text(u.number(ctx.h(y).plants.reclaimed_capacity_1e4_m3_per_day, "1e4_m3")),
         ),
         ctx.figure_row(
             u("r_supply"),
             u("u_1e4_m3_per_day"),
-            lambda y: text(u.number(ctx.h(y)["reclaimed_supply_1e4_m3_per_day"], "1e4_m3")),
+            lambda y: text(u.number(ctx.h(y).reclaimed_supply_1e4_m3_per_day, "1e4_m3")),
         ),
         ctx.figure_row(
             u("r_covers_supply"),
             u("none"),
-            lambda y: check(ctx.h(y)["plants"]["covers_supply"], u),
+            lambda y: check(bool(ctx.h(y).plants.covers_supply), u),
         ),
     ]
     section.table(u("t_plants_check"), ctx.figure_columns(), check_rows)
@@ -71,7 +68,7 @@ def _plants(ctx: PlanContext, section: Section) -> None:
 
 def _pumps(ctx: PlanContext, section: Section) -> None:
     u = ctx.labels
-    if not ctx.scenario.pump_stations or "pump_stations" not in ctx.h(ctx.years[0]):
+    if not ctx.scenario.pump_stations or ctx.h(ctx.years[0]).pump_stations is None:
         return
     section.paragraph(u("pumps_text", peak=u.number(ctx.scenario.peak_hour_factor, "factor")))
     columns = [Column(u("col_station"), kind="text"), Column(u("col_head"))]
@@ -89,23 +86,23 @@ def _pumps(ctx: PlanContext, section: Section) -> None:
             text(u.number(station.head_m, "m") if station.head_m else u("none")),
         ]
         for y in ctx.years:
-            entry = ctx.h(y)["pump_stations"][station.id]
+            entry = present(ctx.h(y).pump_stations).stations[station.id]
             built = int(y) in station.capacity_m3_per_day
             cells.append(
-                text(u.number(entry["capacity_m3_per_day"], "m3_per_day") if built else u("none"))
+                text(u.number(entry.capacity_m3_per_day, "m3_per_day") if built else u("none"))
             )
-            if "required_m3_per_day" in entry:
-                cells.append(text(u.number(entry["required_m3_per_day"], "m3_per_day")))
-                cells.append(check(entry["adequate"], u, "adequate", "inadequate"))
+            if entry.required_m3_per_day is not None:
+                cells.append(text(u.number(entry.required_m3_per_day, "m3_per_day")))
+                cells.append(check(bool(entry.adequate), u, "adequate", "inadequate"))
             else:
                 cells += [text(u("none")), text(u("none"))]
         rows.append(Row(cells))
     if plant_stations(ctx.result):
         total = [text(u("r_pumps_total")), text("")]
         for y in ctx.years:
-            stations = ctx.h(y)["pump_stations"]
-            design = stations["total_capacity_m3_per_day"]
-            required = stations["required_total_m3_per_day"]
+            stations = present(ctx.h(y).pump_stations)
+            design = stations.total_capacity_m3_per_day
+            required = stations.required_total_m3_per_day
             together_short = any(
                 short.station_id is None for short in ctx.findings.horizon(int(y)).pumps_short
             )
@@ -123,10 +120,14 @@ def _pipes(ctx: PlanContext, section: Section) -> None:
     if not ctx.scenario.pipes:
         return
     phases = u("list_sep").join(
-        u("pipes_phase", horizon=ctx.horizon(y), km=u.number(ctx.h(y)["pipes"]["length_km"], "km"))
+        u(
+            "pipes_phase",
+            horizon=ctx.horizon(y),
+            km=u.number(_pipes_of(ctx, y).length_km, "km"),
+        )
         for y in ctx.years
     )
-    total_km = ctx.data["total"]["pipes"]["length_km"]
+    total_km = present(ctx.result.figures.total).pipes.length_km
     section.paragraph(u("pipes_text", total=u.number(total_km, "km"), phases=phases))
     diameters = sorted({pipe.dn_mm for pipe in ctx.scenario.pipes})
     columns = [
@@ -136,7 +137,7 @@ def _pipes(ctx: PlanContext, section: Section) -> None:
     ]
     rows = []
     for dn in diameters:
-        lengths = [ctx.h(y)["pipes"]["by_dn_km"].get(f"DN{dn}", 0.0) for y in ctx.years]
+        lengths = [_pipes_of(ctx, y).by_dn_km.get(f"DN{dn}", 0.0) for y in ctx.years]
         rows.append(
             Row(
                 [
@@ -150,7 +151,7 @@ def _pipes(ctx: PlanContext, section: Section) -> None:
         Row(
             [
                 text(u("total")),
-                *(text(u.number(ctx.h(y)["pipes"]["length_km"], "km")) for y in ctx.years),
+                *(text(u.number(_pipes_of(ctx, y).length_km, "km")) for y in ctx.years),
                 text(u.number(total_km, "km")),
             ],
             total=True,
@@ -160,12 +161,13 @@ def _pipes(ctx: PlanContext, section: Section) -> None:
         Row(
             [
                 text(u("r_cumulative")),
-                *(
-                    text(u.number(ctx.h(y)["pipes"]["cumulative_length_km"], "km"))
-                    for y in ctx.years
-                ),
+                *(text(u.number(_pipes_of(ctx, y).cumulative_length_km, "km")) for y in ctx.years),
                 text(""),
             ]
         )
     )
     section.table(u("t_pipes"), columns, rows)
+
+
+def _pipes_of(ctx: PlanContext, year: str) -> PipesFigures:
+    return present(ctx.h(year).pipes)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from reclaim.reports.document import Column, Row, Section
-from reclaim.reports.plan.context import PlanContext, text
+from reclaim.reports.plan.context import PlanContext, present, text
 
 
 def render(ctx: PlanContext, section: Section) -> None:
     u = ctx.labels
-    if not any(ctx.h(y).get("investment_by_item_1e4_yuan") for y in ctx.years):
+    if not any(ctx.h(y).investment_by_item_1e4_yuan for y in ctx.years):
         return
     columns = [
         Column(u("no_col"), kind="nowrap"),
@@ -21,7 +21,7 @@ def render(ctx: PlanContext, section: Section) -> None:
     rows = []
     number = 0
     for y in ctx.years:
-        for item, amount in ctx.h(y)["investment_by_item_1e4_yuan"].items():
+        for item, amount in (ctx.h(y).investment_by_item_1e4_yuan or {}).items():
             number += 1
             given = [c for c in ctx.scenario.costs.items if c.phase == int(y) and c.item == item]
             quantity = "; ".join(c.quantity for c in given if c.quantity) or u("none")
@@ -39,9 +39,9 @@ def render(ctx: PlanContext, section: Section) -> None:
                     ]
                 )
             )
-        subtotal = u.number(ctx.h(y)["investment_1e4_yuan"], "1e4_yuan")
+        subtotal = u.number(ctx.h(y).investment_1e4_yuan, "1e4_yuan")
         rows.append(_total(ctx.horizon(y), u("subtotal"), subtotal))
-    grand_total = u.number(ctx.data["total"]["investment_1e4_yuan"], "1e4_yuan")
+    grand_total = u.number(present(ctx.result.figures.total).investment_1e4_yuan, "1e4_yuan")
     rows.append(_total("", u("r_grand_total"), grand_total))
     section.table(u("t_investment"), columns, rows)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reclaim.reports.document import Section
-from reclaim.reports.plan.context import PlanContext, signed, text
+from reclaim.reports.plan.context import PlanContext, present, signed, text
 
 
 def render(ctx: PlanContext, section: Section) -> None:
@@ -26,54 +26,54 @@ def render(ctx: PlanContext, section: Section) -> None:
         ctx.figure_row(
             u("kf_demand"),
             u("u_m3_per_day"),
-            lambda y: text(u.number(ctx.h(y)["demand"]["total_m3_per_day"], "m3_per_day")),
+            lambda y: text(u.number(ctx.h(y).demand.total_m3_per_day, "m3_per_day")),
         ),
         ctx.figure_row(
             u("kf_demand_year"),
             u("u_1e4_m3_per_year"),
-            lambda y: text(u.number(ctx.h(y)["demand"]["total_1e4_m3_per_year"], "1e4_m3")),
+            lambda y: text(u.number(ctx.h(y).demand.total_1e4_m3_per_year, "1e4_m3")),
         ),
         ctx.figure_row(
             u("kf_sewage"),
             u("u_1e4_m3_per_day"),
-            lambda y: text(u.number(ctx.h(y)["sewage_1e4_m3_per_day"], "1e4_m3")),
+            lambda y: text(u.number(ctx.h(y).sewage_1e4_m3_per_day, "1e4_m3")),
         ),
         ctx.figure_row(
             u("kf_supply"),
             u("u_1e4_m3_per_day"),
-            lambda y: text(u.number(ctx.h(y)["reclaimed_supply_1e4_m3_per_day"], "1e4_m3")),
+            lambda y: text(u.number(ctx.h(y).reclaimed_supply_1e4_m3_per_day, "1e4_m3")),
         ),
         ctx.figure_row(
             u("kf_balance"),
             u("u_1e4_m3_per_day"),
-            lambda y: signed(ctx.h(y)["balance_1e4_m3_per_day"], u, "1e4_m3"),
+            lambda y: signed(ctx.h(y).balance_1e4_m3_per_day, u, "1e4_m3"),
         ),
         ctx.figure_row(
             u("kf_rate_published"),
             u("u_percent"),
-            lambda y: text(u.rate(ctx.h(y)["utilisation_rate"])),
+            lambda y: text(u.rate(ctx.h(y).utilisation_rate)),
         ),
         ctx.figure_row(u("kf_rate_capped"), u("u_percent"), ctx.capped_rate_cell),
         ctx.figure_row(
             u("kf_target"),
             u("u_percent"),
-            lambda y: text(u.rate(ctx.h(y).get("target_utilisation_rate"))),
+            lambda y: text(u.rate(ctx.h(y).target_utilisation_rate)),
         ),
         ctx.figure_row(u("kf_national"), u("u_percent"), lambda y: text(u.rate(ctx.national))),
     ]
-    if "pipes" in ctx.h(ctx.years[0]):
+    if ctx.h(ctx.years[0]).pipes is not None:
         rows.append(
             ctx.figure_row(
                 u("kf_pipes"),
                 u("u_km"),
-                lambda y: text(u.number(ctx.h(y)["pipes"]["length_km"], "km")),
+                lambda y: text(u.number(present(ctx.h(y).pipes).length_km, "km")),
             )
         )
         rows.append(
             ctx.figure_row(
                 u("kf_investment"),
                 u("u_1e4_yuan"),
-                lambda y: text(u.number(ctx.h(y)["investment_1e4_yuan"], "1e4_yuan")),
+                lambda y: text(u.number(ctx.h(y).investment_1e4_yuan, "1e4_yuan")),
             )
         )
     section.table(u("key_figures"), ctx.figure_columns(), rows)
@@ -150,8 +150,8 @@ def _facility_findings(ctx: PlanContext, year: str) -> list[str]:
             u(
                 "finding_plants_short",
                 horizon=ctx.horizon(year),
-                capacity=u.number(figures["plants"]["reclaimed_capacity_1e4_m3_per_day"], "1e4_m3"),
-                supply=u.number(figures["reclaimed_supply_1e4_m3_per_day"], "1e4_m3"),
+                capacity=u.number(figures.plants.reclaimed_capacity_1e4_m3_per_day, "1e4_m3"),
+                supply=u.number(figures.reclaimed_supply_1e4_m3_per_day, "1e4_m3"),
             )
         )
     for short in judged.pumps_short:

@@ -6,22 +6,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reclaim.planning.findings import Utilisation
+from reclaim.planning.results import HorizonFigures
 from reclaim.reports import charts
 from reclaim.reports.document import Cell, Row, Section
 from reclaim.reports.labels import PERCENT
 from reclaim.reports.plan.context import PlanContext, check, text
+from reclaim.units import Number
 
 
 def render(ctx: PlanContext, section: Section) -> None:
     u = ctx.labels
     section.paragraph(u("utilisation_text"))
 
-    def volume(key: str, inner: str | None = None) -> Callable[[str], Cell]:
-        def cell(y: str) -> Cell:
-            node = ctx.h(y)[key] if inner is None else ctx.h(y)[key][inner]
-            return text(u.number(node, "1e4_m3"))
-
-        return cell
+    def volume(read: Callable[[HorizonFigures], Number]) -> Callable[[str], Cell]:
+        return lambda y: text(u.number(read(ctx.h(y)), "1e4_m3"))
 
     def verdict(meets: bool | None) -> Cell:
         return text(u("none")) if meets is None else check(meets, u)
@@ -31,13 +29,17 @@ def render(ctx: PlanContext, section: Section) -> None:
 
     rows = [
         ctx.figure_row(
-            u("r_use_demand"), u("u_1e4_m3_per_year"), volume("demand", "total_1e4_m3_per_year")
+            u("r_use_demand"),
+            u("u_1e4_m3_per_year"),
+            volume(lambda h: h.demand.total_1e4_m3_per_year),
         ),
         ctx.figure_row(
-            u("r_use_delivered"), u("u_1e4_m3_per_year"), volume("delivered_1e4_m3_per_year")
+            u("r_use_delivered"),
+            u("u_1e4_m3_per_year"),
+            volume(lambda h: h.delivered_1e4_m3_per_year),
         ),
         ctx.figure_row(
-            u("r_sewage_year"), u("u_1e4_m3_per_year"), volume("sewage_1e4_m3_per_year")
+            u("r_sewage_year"), u("u_1e4_m3_per_year"), volume(lambda h: h.sewage_1e4_m3_per_year)
         ),
         ctx.figure_row(
             u("r_rate_published"),
