@@ -25,10 +25,14 @@ GB_50013_RATES = {
 
 def test_utilisation_against_the_plan_and_national_targets() -> None:
     # the plan's own target decides the colour when it sets one; the national one otherwise
-    below_target = Utilisation(published_rate=0.8254, capped_rate=0.7433, target=0.8, national=0.25)
+    below_target = Utilisation(
+        published_rate=0.8254, capped_rate=0.7433, target=0.8, meets_target=False, national=0.25
+    )
     assert (below_target.meets_target, below_target.meets_national) == (False, True)
     assert below_target.meets_reference is False
-    no_target = Utilisation(published_rate=0.3, capped_rate=0.2, target=None, national=0.25)
+    no_target = Utilisation(
+        published_rate=0.3, capped_rate=0.2, target=None, meets_target=None, national=0.25
+    )
     assert no_target.meets_target is None and no_target.meets_reference is False
 
 
@@ -39,7 +43,9 @@ def test_least_served_breaks_a_proportional_tie_in_scenario_order() -> None:
         balance_1e4_m3_per_day=-1.37,
         delivered_share_by_use={"industry": 1.0, "road": 0.4956596475518727, "green": 0.4956596475},
         delivered_share_total=0.9,
-        utilisation=Utilisation(published_rate=0.8, capped_rate=0.7, target=None, national=0.25),
+        utilisation=Utilisation(
+            published_rate=0.8, capped_rate=0.7, target=None, meets_target=None, national=0.25
+        ),
         plants_short_of_supply=False,
         pumps_short=(),
     )

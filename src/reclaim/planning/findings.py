@@ -51,12 +51,9 @@ class Utilisation:
     published_rate: float
     capped_rate: float
     target: float | None
+    meets_target: bool | None
+    """The capped rate reaches the plan's target (the engine's verdict; None without a target)."""
     national: float
-
-    @property
-    def meets_target(self) -> bool | None:
-        """The capped rate reaches the plan's target (None when the plan sets none)."""
-        return None if self.target is None else self.capped_rate >= self.target
 
     @property
     def meets_national(self) -> bool:
@@ -173,6 +170,7 @@ def _horizon(result: PlanResult, figures: HorizonFigures, national: float) -> Ho
             published_rate=float(figures.utilisation_rate),
             capped_rate=float(figures.utilisation_rate_capped),
             target=figures.target_utilisation_rate,
+            meets_target=None if figures.meets_target is None else bool(figures.meets_target),
             national=national,
         ),
         plants_short_of_supply=bool(result.scenario.plants) and not bool(plants.covers_supply),
