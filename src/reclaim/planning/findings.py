@@ -70,8 +70,8 @@ class PumpShortfall:
     """A pump station (None: the plant stations together) with less capacity than required."""
 
     station_id: str | None
-    design_m3_per_day: float
-    required_m3_per_day: float
+    design_peak_hour_m3_per_hour: float
+    required_peak_hour_m3_per_hour: float
 
 
 @dataclass(frozen=True)
@@ -187,15 +187,15 @@ def _pumps_short(result: PlanResult, figures: HorizonFigures) -> tuple[PumpShort
     short = [
         PumpShortfall(
             station.id,
-            float(entry.capacity_m3_per_day or 0.0),
-            float(entry.required_m3_per_day or 0.0),
+            float(entry.capacity_peak_hour_m3_per_hour or 0.0),
+            float(entry.required_peak_hour_m3_per_hour or 0.0),
         )
         for station in result.scenario.pump_stations
         if (entry := stations.stations[station.id]).adequate is not None
         and not bool(entry.adequate)
     ]
-    design = float(stations.total_capacity_m3_per_day)
-    required = float(stations.required_total_m3_per_day)
+    design = float(stations.total_capacity_peak_hour_m3_per_hour)
+    required = float(stations.required_total_peak_hour_m3_per_hour)
     if plant_stations(result) and design < required:
         short.insert(0, PumpShortfall(None, design, required))
     return tuple(short)

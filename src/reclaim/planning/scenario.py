@@ -51,6 +51,7 @@ Population1e4 = Annotated[NonNegativeFloat, _quantity("1e4_persons")]
 PriceYuanPerM3 = Annotated[NonNegativeFloat, _quantity("yuan_per_m3")]
 LengthM = Annotated[PositiveFloat, _quantity("m")]
 FlowM3PerDay = Annotated[NonNegativeFloat, _quantity("m3_per_day")]
+FlowM3PerHour = Annotated[NonNegativeFloat, _quantity("m3_per_hour")]
 IndexM3PerKm2Day = Annotated[NonNegativeFloat, _quantity("m3_per_km2_day")]
 RateLPerM2Day = Annotated[NonNegativeFloat, _quantity("l_per_m2_day")]
 RateLPerPersonDay = Annotated[NonNegativeFloat, _quantity("l_per_person_day")]
@@ -118,7 +119,9 @@ class PopulationProjection(Strict):
 
 SewageDriver = Literal["population", "water_supply", "plant_load", "measured"]
 FractionByHorizon = Fraction | dict[Year, Fraction]
-RatioByHorizon = NonNegativeFloat | dict[Year, NonNegativeFloat]
+Ratio = Annotated[NonNegativeFloat, _quantity("fraction")]
+"""A non-negative ratio that may exceed 1 (a plant's load), or "105 %"."""
+RatioByHorizon = Ratio | dict[Year, Ratio]
 
 
 class Sewage(Strict):
@@ -191,8 +194,9 @@ class Use(Strict):
     "volume_exchange": a water body's volume ÷ its exchange period; "evaporation_seepage": water
     area × (evaporation + seepage).
 
-    The days of use are its `months`, or `days_per_year` placed on the calendar centred on
-    `centred_on_month` (by default the middle of the irrigation season, see `Calendar`).
+    The days of use are its `months` (all their days, or `days_per_year` of them centred on
+    their middle), or `days_per_year` placed on the calendar centred on `centred_on_month` (by
+    default the middle of the irrigation season, see `Calendar`).
     """
 
     renamed_fields: ClassVar[Mapping[str, str]] = {"units": "unit_count"}
@@ -249,15 +253,15 @@ class Use(Strict):
                 f"driver {self.driver!r} needs {', '.join(missing)}"
                 " (a rate without a published default must be given)",
             )
-        if self.months is not None and self.days_per_year is not None:
-            raise InputError(
-                "days_per_year", self.days_per_year, "give months or days_per_year, not both"
-            )
         if self.months is not None and len(set(self.months)) != len(self.months):
             raise InputError("months", self.months, "each month once")
-        if self.centred_on_month is not None and self.days_per_year is None:
+        if self.centred_on_month is not None and (
+            self.days_per_year is None or self.months is not None
+        ):
             raise InputError(
-                "centred_on_month", self.centred_on_month, "places days_per_year; give it"
+                "centred_on_month",
+                self.centred_on_month,
+                "places days_per_year when no months are given",
             )
         return self
 
@@ -288,17 +292,77 @@ class Calendar(Strict):
     its middle."""
 
 
+def _daily_rate_as_hourly(per_year: object) -> object:
+    """The old `capacity_m3_per_day` was read by planning as the peak-hour rate written per day
+    (seed 001 §4.3.1: 泵站规模按最高日最大时流量计算): each figure is tagged m³/d, which the
+    m³/h field converts (÷ 24)."""
+    if not isinstance(per_year, dict):
+        return per_year
+    return {
+        year: f"{value} m3/d" if isinstance(value, int | float) else value
+        for year, value in per_year.items()
+    }
+
+
 class PumpStation(Strict):
+    """A pump station. Its design size per horizon is given in exactly one of two ways, named by
+    what it is; a horizon left out means not yet built. Planning and the network read it through
+    `reclaim.planning.facilities.peak_hour_capacity_m3_per_hour`."""
+
     id: Annotated[str, Field(pattern=r"^[a-z0-9_.-]+$")]
     name_zh: str
     name_en: str
     plant: str | None = None
-    capacity_m3_per_day: dict[Year, FlowM3PerDay]
-    """Design size per horizon; a horizon left out means not yet built."""
+    capacity_peak_hour_m3_per_hour: dict[Year, FlowM3PerHour] | None = None
+    """The rate it pumps at the peak hour of the max day, the way plans size stations (seed
+    001 §4.3.1); a plan's "5000 m³/d" station may be written "5000 m3/d" (read as ÷ 24)."""
+    capacity_max_day_m3_per_day: dict[Year, FlowM3PerDay] | None = None
+    """The max-day flow it is built for; at the peak hour it pumps this × peak_hour_factor."""
     head_m: PositiveFloat | None = None
     serves: list[str] | None = None
-    """Use ids this station supplies; its required size is their max-day demand × peak factor."""
+    """Use ids this station supplies; its required rate is their max-day demand × peak factor."""
     node: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_capacity_name(cls, data: Any, info: ValidationInfo) -> Any:
+        """`capacity_m3_per_day` (before issue 11) meant the peak-hour rate written per day:
+        read as `capacity_peak_hour_m3_per_hour`, each figure taken in m³/d (÷ 24)."""
+        old, new = "capacity_m3_per_day", "capacity_peak_hour_m3_per_hour"
+        if not isinstance(data, dict) or old not in data:
+            return data
+        if new in data:
+            raise InputError(old, data[old], f"renamed {new!r}, which is also given; keep {new!r}")
+        data = dict(data)
+        data[new] = _daily_rate_as_hourly(data.pop(old))
+        where = f" ({data['id']})" if isinstance(data.get("id"), str) else ""
+        note(
+            info,
+            f"pumpstation{where}: field {old!r} is renamed {new!r}; read under its old name as"
+            f" the peak-hour rate in m³/d (÷ 24), write {new!r}",
+        )
+        return data
+
+    @model_validator(mode="after")
+    def _one_capacity(self) -> PumpStation:
+        given = [
+            name
+            for name in ("capacity_peak_hour_m3_per_hour", "capacity_max_day_m3_per_day")
+            if getattr(self, name) is not None
+        ]
+        if len(given) != 1:
+            raise InputError(
+                "capacity_peak_hour_m3_per_hour",
+                None if not given else "both given",
+                "exactly one of capacity_peak_hour_m3_per_hour (peak-hour rate) or"
+                " capacity_max_day_m3_per_day (max-day flow)",
+            )
+        return self
+
+    @property
+    def built_in(self) -> set[int]:
+        """Horizons in which the station exists."""
+        return set(self.capacity_peak_hour_m3_per_hour or self.capacity_max_day_m3_per_day or {})
 
 
 class Pipe(Strict):

@@ -87,12 +87,11 @@ def _pumps(ctx: PlanContext, section: Section) -> None:
         ]
         for y in ctx.years:
             entry = present(ctx.h(y).pump_stations).stations[station.id]
-            built = int(y) in station.capacity_m3_per_day
-            cells.append(
-                text(u.number(entry.capacity_m3_per_day, "m3_per_day") if built else u("none"))
-            )
-            if entry.required_m3_per_day is not None:
-                cells.append(text(u.number(entry.required_m3_per_day, "m3_per_day")))
+            built = int(y) in station.built_in
+            capacity = entry.capacity_peak_hour_m3_per_hour
+            cells.append(text(u.number(capacity, "m3_per_hour") if built else u("none")))
+            if entry.required_peak_hour_m3_per_hour is not None:
+                cells.append(text(u.number(entry.required_peak_hour_m3_per_hour, "m3_per_hour")))
                 cells.append(check(bool(entry.adequate), u, "adequate", "inadequate"))
             else:
                 cells += [text(u("none")), text(u("none"))]
@@ -101,14 +100,14 @@ def _pumps(ctx: PlanContext, section: Section) -> None:
         total = [text(u("r_pumps_total")), text("")]
         for y in ctx.years:
             stations = present(ctx.h(y).pump_stations)
-            design = stations.total_capacity_m3_per_day
-            required = stations.required_total_m3_per_day
+            design = stations.total_capacity_peak_hour_m3_per_hour
+            required = stations.required_total_peak_hour_m3_per_hour
             together_short = any(
                 short.station_id is None for short in ctx.findings.horizon(int(y)).pumps_short
             )
             total += [
-                text(u.number(design, "m3_per_day")),
-                text(u.number(required, "m3_per_day")),
+                text(u.number(design, "m3_per_hour")),
+                text(u.number(required, "m3_per_hour")),
                 check(not together_short, u, "adequate", "inadequate"),
             ]
         rows.append(Row(total, total=True))

@@ -165,8 +165,8 @@ def _facility_findings(ctx: PlanContext, year: str) -> list[str]:
                 "finding_pumps_short",
                 horizon=ctx.horizon(year),
                 station=station,
-                design=u.number(short.design_m3_per_day, "m3_per_day"),
-                required=u.number(short.required_m3_per_day, "m3_per_day"),
+                design=u.number(short.design_peak_hour_m3_per_hour, "m3_per_hour"),
+                required=u.number(short.required_peak_hour_m3_per_hour, "m3_per_hour"),
             )
         )
     return found
