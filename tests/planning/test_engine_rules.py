@@ -40,7 +40,7 @@ def test_built_capacity_limits_supply() -> None:
 
 def _winter_case(winter: dict) -> dict:
     """Supply 2.5 万 × 0.8 = 20 000 m³/d. Industry 15 000 m³/d all year (priority 1); green
-    6852 m³/d for 200 days (priority 2, centred in the irrigation season: 8 Apr–23 Oct);
+    6852 m³/d for 200 days (priority 2, centred in the irrigation season: 8 Apr–24 Oct);
     a winter use of 3000 m³/d for 120 days (priority 2)."""
     return city(
         2.5,
