@@ -151,3 +151,17 @@ def test_n1_on_a_dask_scheduler_address(branched: Path) -> None:
         )
     assert remote["critical_pipes"] == local["critical_pipes"]
     assert [c["case"] for c in remote["cases"]] == [c["case"] for c in local["cases"]]
+
+
+def test_a_long_table_prints_every_row_as_plain_text() -> None:
+    # KY4 has 1,156 pipes: beyond RICH_TABLE_MAX_ROWS the pipe table is aligned plain text.
+    result = runner.invoke(app, ["network", "sizing", str(EXAMPLES / "ky4.inp")])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    header = lines.index("Pipes (velocity vs economic range, head loss)") + 1
+    header_words = lines[header].split()
+    assert header_words[:3] == ["pipe", "DN", "flow"] and header_words[-2:] == ["suggest", "DN"]
+    rows = [line.split()[0] for line in lines[header + 1 :] if line.strip()]
+    pipes = _json("sizing", str(EXAMPLES / "ky4.inp"))["pipes"]
+    assert rows == [p["pipe"] for p in pipes]
+    assert len(rows) > 1000
