@@ -362,3 +362,12 @@ def test_reuse_standards_list_their_tables_and_hold_every_item(
     standard = standards[standard_id]
     assert {table.id: len(table.items) for table in standard.tables} == sizes
     assert standard.complete
+
+
+def test_a_sample_failing_daily_and_instantaneous_limits_counts_once(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
+    # COD 80 mg/L fails Table 1 (50) and Table 4 (75) of grade 1-A: one failing sample, not two
+    sample = dated(make_sample(catalogue, {"cod_cr": (80, "mg/L")}), "2026-12-01")
+    result = evaluate_batch(SampleMatrix.from_samples([sample]), [standards["gb_18918_2002"]])
+    assert result.failures[("gb_18918_2002", "grade_1A")]["cod_cr"] == 1
