@@ -82,12 +82,24 @@ def user_mask(topology: Topology, solution: Solution) -> BoolArray:
     return users if users.any() else junctions
 
 
-def head_check(topology: Topology, solution: Solution, limit_m: float) -> HeadCheck:
-    """Worst point (user with the lowest free head) and the users below `limit_m` or unserved."""
+def head_check(
+    topology: Topology, solution: Solution, limit_m: float, pressure_driven: bool = False
+) -> HeadCheck:
+    """Worst point (user with the lowest free head) and the users below `limit_m` or unserved.
+
+    In a pressure-driven solution a user that no open link joins to a source, or that has no
+    free head (at or below the 0 m where delivery stops), is unserved whatever head or trickle
+    EPANET leaves it; a cut-off user's head means nothing, so it is neither the worst point nor
+    "below the limit". Which of two solutions within EPANET's accuracy is found must not
+    change the verdict."""
     free_head = solution.head_m - topology.elevation_m
-    users = np.flatnonzero(user_mask(topology, solution))
+    mask = user_mask(topology, solution)
+    users = np.flatnonzero(mask)
     if users.size == 0:
         raise InputError("network", "no junction", "a network with at least one junction")
+    cut_off = np.zeros(len(free_head), dtype=bool)
+    if pressure_driven and (free_head[mask] < limit_m - HEAD_TOLERANCE_M).any():
+        cut_off = topology.cut_off(solution.link_open)
     states = [
         NodeState(
             topology.node_ids[i],
@@ -97,17 +109,22 @@ def head_check(topology: Topology, solution: Solution, limit_m: float) -> HeadCh
         )
         for i in users
     ]
+    joined = [s for s, i in zip(states, users, strict=True) if not cut_off[i]] or states
     required = sum(s.required_m3_per_s for s in states)
     delivered = sum(s.delivered_m3_per_s for s in states)
     return HeadCheck(
         limit_m=limit_m,
-        worst=min(states, key=lambda s: s.free_head_m),
-        below_limit=tuple(s for s in states if s.free_head_m < limit_m - HEAD_TOLERANCE_M),
+        worst=min(joined, key=lambda s: s.free_head_m),
+        below_limit=tuple(s for s in joined if s.free_head_m < limit_m - HEAD_TOLERANCE_M),
         unserved=tuple(
             s
-            for s in states
+            for s, i in zip(states, users, strict=True)
             if s.required_m3_per_s > SERVED_TOLERANCE
-            and s.delivered_m3_per_s < UNSERVED_FRACTION * s.required_m3_per_s
+            and (
+                cut_off[i]
+                or s.delivered_m3_per_s < UNSERVED_FRACTION * s.required_m3_per_s
+                or (pressure_driven and s.free_head_m <= HEAD_TOLERANCE_M)
+            )
         ),
         delivered_fraction=delivered / required if required > SERVED_TOLERANCE else 1.0,
     )
@@ -146,7 +163,7 @@ def peak_hour(
     if check.below_limit:
         project.set_demand_model(pressure_driven(required_pressure_m))
         try:
-            short = head_check(project.topology, project.solve(), limit_m)
+            short = head_check(project.topology, project.solve(), limit_m, pressure_driven=True)
         finally:
             project.set_demand_model(project.file_demand_model)
     return PeakHourResult(solution=solution, check=check, pressure_driven=short)
@@ -213,7 +230,7 @@ def accident(
                 solution = project.solve()
             except EngineError as error:
                 return AccidentResult(pipe_id, None, flow_fraction, error=str(error))
-        check = head_check(project.topology, solution, limit_m)
+        check = head_check(project.topology, solution, limit_m, pressure_driven=True)
         return AccidentResult(pipe_id, check, flow_fraction, solution)
     finally:
         project.set_demand_model(project.file_demand_model)
