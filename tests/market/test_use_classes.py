@@ -81,6 +81,10 @@ def test_a_buyer_of_another_sector_is_refused(api: Api) -> None:
     assert snapshot(api.db) == before
     stated = api.post("/listings", "seller", listing(right, use_class="residential"))
     refused(api, stated, 403, "use_class")  # the seller may not restate the use either
+    negotiated = listing(
+        right, mode="negotiated", price_schedule=None, reserve_yuan_per_m3="2.00"
+    ) | {"counterparty_id": api.ids["estate"]}
+    refused(api, api.post("/listings", "seller", negotiated), 403, "counterparty_id")
     deal = api.ok(api.post(f"/listings/{listed['id']}/accept", "factory"))
     assert Decimal(deal["price_yuan_per_m3"]) == TIANJIN_INDUSTRIAL
     assert deal["use_class"] == "industrial"
