@@ -238,9 +238,7 @@ def visible_delivery(session: Session, actor: Actor, delivery_id: int) -> Delive
     return delivery
 
 
-def _locked(
-    session: Session, actor: Actor, delivery_id: int
-) -> tuple[Delivery, Contract, Region]:
+def _locked(session: Session, actor: Actor, delivery_id: int) -> tuple[Delivery, Contract, Region]:
     """A delivery the actor may see, locked, with its contract and region."""
     visible_delivery(session, actor, delivery_id)
     delivery = lock_or_404(session, Delivery, delivery_id, "delivery_id")
