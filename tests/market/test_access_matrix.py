@@ -109,13 +109,15 @@ def seed_region(world: World, code: str) -> None:
             "right_id": right_id,
             "mode": mode,
             **LOT,
-            "term_start": "2022-01-01",
+            "term_start": f"{year}-09-01",  # whole contract years not yet begun
             "term_end": "2024-09-01",
             "delivery_point": "gate",
             "reserve_yuan_per_m3": "2.60",
             **extra,
         }
         return int(api.ok(api.post("/listings", f"{holder}_{code}", body))["id"])
+
+    year = 2022
 
     def deal(holder: str, right_id: int) -> int:
         accepted = api.post(f"/listings/{listing(holder, right_id)}/accept", buyer)
@@ -139,17 +141,18 @@ def seed_region(world: World, code: str) -> None:
         ids[name] = contract["id"]
         world.add("contract", contract["id"], code, *parties)
         world.add("right", contract["right_id"], code, "buyer")
-    api.clock.now = datetime(2022, 1, 5, 9, 0, tzinfo=UTC)
+    api.clock.now = datetime(2022, 9, 5, 9, 0, tzinfo=UTC)
+    year = 2023
 
     def deliver(contract: str, day: str) -> dict[str, Any]:
         body = {"day": day, "volume_m3": 50}
         return dict(api.ok(api.post(f"/contracts/{ids[contract]}/deliveries", util, body)))
 
-    billed = deliver("contract", "2022-01-02")  # reported by the plant's operator: billed
+    billed = deliver("contract", "2022-09-02")  # reported by the plant's operator: billed
     world.add("bill", billed["bill"]["id"], code, "seller", "buyer")
     world.add("txn", billed["bill"]["ledger_txn_id"], code)
-    ids["awaiting"] = deliver("util_contract", "2022-01-02")["id"]  # its seller reported it
-    ids["disputed"] = deliver("util_contract", "2022-01-03")["id"]
+    ids["awaiting"] = deliver("util_contract", "2022-09-02")["id"]  # its seller reported it
+    ids["disputed"] = deliver("util_contract", "2022-09-03")["id"]
     api.ok(api.post(f"/deliveries/{ids['disputed']}/dispute", buyer, {"reason": "no flow"}), 200)
     ids["fixed"] = listing("seller", ids["right"])
     closes_at = (api.clock() + timedelta(days=30)).isoformat()
@@ -388,7 +391,7 @@ EXPECTED: dict[tuple[str, str], Case] = {
             "mode": "fixed",
             "annual_volume_m3": 10**9,
             "daily_max_m3": 100,
-            "term_start": "2022-01-01",
+            "term_start": "2023-09-01",
             "term_end": "2024-09-01",
             "delivery_point": "gate",
             "reserve_yuan_per_m3": "2.60",

@@ -170,7 +170,7 @@ def test_sewage_drivers() -> None:
             },
             3.825,
         ),
-        ({"driver": "plant_load", "load_rate": {2030: 0.75}}, 4.5),
+        ({"driver": "plant_load", "load_rate": {2030: "75 %"}}, 4.5),
         ({"driver": "measured", "measured_m3_per_day": {2030: 30_000}}, 3.0),
     ]
     for sewage, expected in cases:

@@ -136,7 +136,12 @@ def run(
 def sensitivity(
     scenario: ScenarioArg,
     samples: Annotated[int, typer.Option("--samples", "-n", help="Number of samples.")] = 100_000,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same figures).")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Random seed (same seed, same figures, whatever the chunk).")
+    ] = 0,
+    chunk: Annotated[
+        int, typer.Option(help="Samples computed at once (memory bound); figures do not change.")
+    ] = 100_000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """P10/P50/P90 of demand, balance and utilisation, and the chance that supply falls short."""
@@ -151,7 +156,7 @@ def sensitivity(
     ) as progress:
         task = progress.add_task("samples", total=samples)
         summary = run_sensitivity(
-            loaded, samples, seed, on_chunk=lambda k: progress.advance(task, k)
+            loaded, samples, seed, chunk, on_chunk=lambda k: progress.advance(task, k)
         )
     if as_json:
         typer.echo(json.dumps(summary.to_json_dict(), indent=2))

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from reclaim.errors import InputError
 from reclaim.planning import facilities
 from reclaim.planning.allocation import allocate_by_priority, allocate_year
 from reclaim.planning.audit import AssumedInput, Discrepancy, assumed_inputs, audit_plan
@@ -54,11 +55,22 @@ from coefficients.yaml, with its source)."""
 
 
 def use_days(scenario: Scenario, use: Use, year: int) -> DayMask:
-    """The days of the year on which the use draws water."""
-    if use.months is not None:
-        return months_mask(use.months)
+    """The days of the year on which the use draws water: its months (or `days_per_year` of
+    them, centred on their middle), else its days centred on a month or the irrigation season."""
     days = use.days_per_year
-    count = days.get(year, DAYS_PER_YEAR) if isinstance(days, dict) else days or DAYS_PER_YEAR
+    count = days.get(year, DAYS_PER_YEAR) if isinstance(days, dict) else days
+    if use.months is not None:
+        within = months_mask(use.months)
+        if count is None:
+            return within
+        if count > within.sum():
+            raise InputError(
+                f"uses.{use.id}.days_per_year",
+                count,
+                f"at most the {int(within.sum())} days of its months {use.months}",
+            )
+        return centred_mask(count, season_centre(use.months, f"uses.{use.id}.months"))
+    count = count or DAYS_PER_YEAR
     if use.centred_on_month is not None:
         centre = month_centre(use.centred_on_month)
     else:

@@ -84,6 +84,7 @@ def _seed_region(
         price_schedule=entry.get("price_schedule"),
         time_zone=entry["time_zone"]["value"],
         delivery_confirmation_days=entry["delivery_confirmation_days"]["value"],
+        use_class_conversions=entry.get("use_class_conversions", {}),
     )
     region = create_region(session, admin, spec, rules, schedules)
     accounts = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
@@ -113,8 +114,25 @@ class RegionSpec:
     exchange_fee_rate: Decimal | None = None
     treatment_feedback_share: Decimal | None = None
     price_schedule: str | None = None
+    use_class_conversions: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Listed use → the buyer sectors it may be bought for (none unless stated)."""
     time_zone: str | None = None
     delivery_confirmation_days: int | None = None
+
+
+def check_conversions(
+    conversions: Mapping[str, Sequence[str]], rules: ExchangeRules
+) -> dict[str, list[str]]:
+    """Use-class conversions name known use classes, never a class to itself; stored sorted."""
+    for listed, targets in conversions.items():
+        check_use_class(listed, rules, "use_class_conversions")
+        for target in targets:
+            check_use_class(target, rules, f"use_class_conversions.{listed}")
+            if target == listed:
+                raise InputError(
+                    f"use_class_conversions.{listed}", target, "a use other than the listed one"
+                )
+    return {listed: sorted(set(targets)) for listed, targets in sorted(conversions.items())}
 
 
 @cache
@@ -167,6 +185,7 @@ def create_region(
             if spec.delivery_confirmation_days is None
             else spec.delivery_confirmation_days
         ),
+        use_class_conversions=check_conversions(spec.use_class_conversions, rules),
     )
     _check_region_settings(region, schedules)
     session.add(region)
@@ -185,10 +204,16 @@ class RegionSettings:
     price_schedule: str | None = None
     time_zone: str | None = None
     delivery_confirmation_days: int | None = None
+    use_class_conversions: Mapping[str, Sequence[str]] | None = None
 
 
 def update_region(
-    session: Session, actor: Actor, region_id: int, settings: RegionSettings, schedules: set[str]
+    session: Session,
+    actor: Actor,
+    region_id: int,
+    settings: RegionSettings,
+    rules: ExchangeRules,
+    schedules: set[str],
 ) -> Region:
     """Change a region's settings (its administrator or regulator); checked as a whole."""
     require_role(actor, Role.ADMIN, Role.REGULATOR)
@@ -196,6 +221,8 @@ def update_region(
     region = lock_or_404(session, Region, region_id, "region_id")
     for setting in fields(settings):
         value = getattr(settings, setting.name)
+        if setting.name == "use_class_conversions" and value is not None:
+            value = check_conversions(value, rules)
         if value is not None:
             setattr(region, setting.name, value)
     _check_region_settings(region, schedules)
@@ -349,8 +376,6 @@ def add_plant(session: Session, actor: Actor, spec: PlantSpec, rules: ExchangeRu
         reclaimed_capacity_m3_per_day=spec.reclaimed_capacity_m3_per_day,
         deliverable_daily_m3=capacity.deliverable_daily_m3,
         deliverable_annual_m3=capacity.deliverable_annual_m3,
-        committed_daily_m3=0,
-        committed_annual_m3=0,
         operator_id=spec.operator_id,
         source=spec.source,
     )

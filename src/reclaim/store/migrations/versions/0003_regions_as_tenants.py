@@ -5,8 +5,8 @@ Regulators and operators kept one `accounts.region_id`; they now act in the regi
 exchange's defaults of the time of writing (Asia/Shanghai, 7 days; data/market/exchange_rules.yaml);
 existing deliveries were billed when recorded, so they are `billed` for their whole volume.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002_right_periods
 Create Date: 2026-12-02
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002_right_periods"
 branch_labels = None
 depends_on = None
 
