@@ -57,3 +57,15 @@ def test_a_run_carries_the_notes_on_its_scenario(api: Api) -> None:
     run = api.ok(api.post("/plans/run", "regulator", data))
     assert any("population_1e4_persons[2025]" in note for note in run["result"]["notes"])
     assert api.ok(api.post("/plans/run", "regulator", scenario()))["result"]["notes"] == []
+
+
+def test_a_misspelt_published_key_is_refused_and_nothing_kept(api: Api) -> None:
+    before = snapshot(api.db)
+    data = scenario()
+    data["published"][0]["figure"] = "2025.demand.by_use.gren.m3_per_day"
+    refused = api.post("/plans/run", "regulator", data)
+    assert refused.status_code == 422
+    body = refused.json()
+    assert body["field"] == "published[0].figure"
+    assert "2025.demand.by_use.green.m3_per_day" in body["reason"]
+    assert snapshot(api.db) == before

@@ -171,7 +171,7 @@ def _load(
 def _emit(payload: dict[str, Any], output: Format, tables: list[Table]) -> None:
     if output is Format.json:
         # Plain text, not rich's print_json: the JSON of a large network is megabytes.
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1))
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False))
         sys.stdout.write("\n")
         return
     for table in tables:

@@ -49,9 +49,6 @@ from reclaim.planning.supply import Supply, forecast_supply
 from reclaim.units import DAYS_PER_YEAR, M3_PER_1E4_M3
 
 INDUSTRIAL_CATEGORY = "industrial"
-DEFAULT_IRRIGATION_MONTHS = (4, 5, 6, 7, 8, 9, 10)
-"""Used only when a scenario was built without `scenario_from_dict` (which fills the default
-from coefficients.yaml, with its source)."""
 
 
 def use_days(scenario: Scenario, use: Use, year: int) -> DayMask:
@@ -74,7 +71,15 @@ def use_days(scenario: Scenario, use: Use, year: int) -> DayMask:
     if use.centred_on_month is not None:
         centre = month_centre(use.centred_on_month)
     else:
-        centre = season_centre(scenario.calendar.irrigation_months or DEFAULT_IRRIGATION_MONTHS)
+        season = scenario.calendar.irrigation_months
+        if season is None:
+            raise InputError(
+                "calendar.irrigation_months",
+                None,
+                f"needed to place the {count} days of use {use.id!r} (read a scenario with "
+                "reclaim.io.scenario_file, which fills the published default)",
+            )
+        centre = season_centre(season)
     return centred_mask(count, centre)
 
 

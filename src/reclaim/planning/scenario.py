@@ -532,11 +532,15 @@ ASSUMED_KEYS = frozenset({"value", "assumed"})
 
 
 def _collect_assumed(data: Any, path: str, found: dict[str, str]) -> Any:
-    """Replace each `{value: x, assumed: why}` by x, recording path → why."""
+    """Replace each `{value: x, assumed: why}` by x, and drop the `assumed: why` of a whole
+    block (a use, a plant…), recording path → why."""
     if isinstance(data, dict):
         if set(data) == ASSUMED_KEYS:
             found[path] = str(data["assumed"])
             return data["value"]
+        if isinstance(data.get("assumed"), str):
+            found[path] = data["assumed"]
+            data = {k: v for k, v in data.items() if k != "assumed"}
         return {
             k: _collect_assumed(v, f"{path}.{k}" if path else str(k), found)
             for k, v in data.items()
@@ -578,7 +582,8 @@ class Scenario(Strict):
     published: list[Published] = []
     assumed: dict[str, str] = {}
     """Inputs the plan does not print, by path (`sewage.industrial_land_ha.2025`), with why the
-    value was taken; written inline as `{value: 434.33, assumed: "why"}` or here."""
+    value was taken; written inline as `{value: 434.33, assumed: "why"}`, as `assumed: "why"`
+    on a whole block (a use, a plant), or here."""
 
     @model_validator(mode="before")
     @classmethod
