@@ -149,11 +149,14 @@ def seed_region(world: World, code: str) -> None:
         return dict(api.ok(api.post(f"/contracts/{ids[contract]}/deliveries", util, body)))
 
     billed = deliver("contract", "2022-09-02")  # reported by the plant's operator: billed
+    world.add("delivery", billed["id"], code, "seller", "buyer", "util")
     world.add("bill", billed["bill"]["id"], code, "seller", "buyer")
     world.add("txn", billed["bill"]["ledger_txn_id"], code)
     ids["awaiting"] = deliver("util_contract", "2022-09-02")["id"]  # its seller reported it
     ids["disputed"] = deliver("util_contract", "2022-09-03")["id"]
     api.ok(api.post(f"/deliveries/{ids['disputed']}/dispute", buyer, {"reason": "no flow"}), 200)
+    for name in ("awaiting", "disputed"):
+        world.add("delivery", ids[name], code, "util", "buyer")
     ids["fixed"] = listing("seller", ids["right"])
     closes_at = (api.clock() + timedelta(days=30)).isoformat()
     ids["auction"] = listing(
@@ -448,6 +451,7 @@ EXPECTED: dict[tuple[str, str], Case] = {
         "/contracts/{contract}/deliveries",
         gate(MARKET, record(("seller", "buyer", "util"), 200)),
     ),
+    ("GET", "/deliveries"): Case("/deliveries", gate(MARKET, 200), rows=listed("delivery")),
     # a disputed delivery is no longer confirmed or disputed (409) by its buyer
     ("POST", "/deliveries/{delivery_id}/confirm"): Case(
         "/deliveries/{disputed}/confirm", gate(PARTIES, answerer)

@@ -237,6 +237,9 @@ def test_a_delivery_its_seller_reports_waits_for_the_buyer(live_api: Api) -> Non
         200,
     )
     assert disputed["state"] == "disputed" and disputed["dispute_reason"]
+    queue = api.ok(api.get("/deliveries", "regulator", state="disputed"), 200)
+    assert [d["id"] for d in queue] == [second["id"]]
+    assert api.ok(api.get("/deliveries", "sz_water", state="disputed"), 200) == []
     assert api.post(f"/deliveries/{second['id']}/confirm", "hongyuan").status_code == 409
     decision = {"volume_m3": 600, "reason": "gate meter reading accepted"}
     assert api.post(f"/deliveries/{second['id']}/decide", "sz_water", decision).status_code == 404

@@ -30,13 +30,14 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.sql.elements import SQLCoreOperations
 from starlette.routing import Mount, Route
 
 from reclaim.market.errors import ForbiddenError
 from reclaim.market.rules import Role
 from reclaim.service.auth import bearer, current_actor
+from reclaim.store.models import Contract, Plant
 from reclaim.store.registry import Actor, require_staff_of
 
 
@@ -137,6 +138,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/contracts/{contract_id}/deliveries"): Rule(
         MARKET, Tenant.RECORD, "also the operator of the supplying plant"
     ),
+    ("GET", "/deliveries"): Rule(
+        MARKET, Tenant.LIST, "of the caller's contracts (or the plant it runs); staff: regions"
+    ),
     ("POST", "/deliveries/{delivery_id}/confirm"): Rule(
         PARTIES, Tenant.RECORD, "the contract's buyer"
     ),
@@ -228,3 +232,13 @@ def listed_for(
     if actor.role in STAFF:
         mine.append(region.in_(actor.region_ids))
     return or_(false(), *mine)
+
+
+def contracts_listed_for(actor: Actor) -> ColumnElement[bool]:
+    """`Tenant.LIST` for contracts (and their deliveries): as a party, as the seller running
+    the supplying plant, or (staff) those of its regions."""
+    mine = listed_for(actor, Contract.region_id, Contract.buyer_id, Contract.seller_id)
+    if actor.role is not Role.SELLER:
+        return mine
+    runs = select(Plant.id).where(Plant.operator_id == actor.id)
+    return or_(mine, Contract.plant_id.in_(runs))

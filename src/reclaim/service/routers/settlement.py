@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
 from reclaim.market.ledger import party_account
-from reclaim.market.rules import Role
-from reclaim.service.access import listed_for
+from reclaim.market.rules import DeliveryState, Role
+from reclaim.service.access import contracts_listed_for, listed_for
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of, dump, fingerprint
 from reclaim.service.schemas import (
@@ -86,6 +86,23 @@ def list_deliveries(contract_id: RowId, request: Request, actor: CurrentActor) -
             select(Delivery).where(Delivery.contract_id == contract_id).order_by(Delivery.day)
         )
         return [delivery_out(session, d) for d in rows]
+
+    return context_of(request).read(work)
+
+
+@router.get("/deliveries", response_model=list[DeliveryOut])
+def list_my_deliveries(
+    request: Request, actor: CurrentActor, state: DeliveryState | None = None
+) -> list[DeliveryOut]:
+    """The deliveries of the caller's contracts (staff: of their regions); `state=disputed` is
+    the regulator's queue, `state=awaiting_confirmation` the buyer's."""
+
+    def work(session: Session) -> list[DeliveryOut]:
+        query = select(Delivery).join(Contract, Contract.id == Delivery.contract_id)
+        query = query.where(contracts_listed_for(actor))
+        if state is not None:
+            query = query.where(Delivery.state == state.value)
+        return [delivery_out(session, d) for d in session.scalars(query.order_by(Delivery.id))]
 
     return context_of(request).read(work)
 

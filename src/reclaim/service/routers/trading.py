@@ -20,7 +20,7 @@ from reclaim.market.rules import (
     ListingState,
     RightState,
 )
-from reclaim.service.access import listed_for
+from reclaim.service.access import contracts_listed_for, listed_for
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of, dump, fingerprint
 from reclaim.service.schemas import (
@@ -54,7 +54,7 @@ from reclaim.store.exchange import (
     visible_deal,
     visible_right,
 )
-from reclaim.store.models import Bid, Contract, Deal, Listing, Plant, Right
+from reclaim.store.models import Bid, Contract, Deal, Listing, Right
 from reclaim.store.registry import Actor, get_or_404
 from reclaim.store.settlement import visible_contract
 
@@ -362,14 +362,7 @@ def list_contracts(request: Request, actor: CurrentActor) -> list[ContractOut]:
     contract of their regions)."""
 
     def work(session: Session) -> list[ContractOut]:
-        runs = select(Plant.id).where(Plant.operator_id == actor.id)
-        query = select(Contract).order_by(Contract.id)
-        query = query.where(
-            or_(
-                listed_for(actor, Contract.region_id, Contract.buyer_id, Contract.seller_id),
-                Contract.plant_id.in_(runs),
-            )
-        )
+        query = select(Contract).where(contracts_listed_for(actor)).order_by(Contract.id)
         return [dump(ContractOut, c) for c in session.scalars(query)]
 
     return context_of(request).read(work)
