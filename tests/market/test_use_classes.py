@@ -81,6 +81,10 @@ def test_a_buyer_of_another_sector_is_refused(api: Api) -> None:
     assert snapshot(api.db) == before
     stated = api.post("/listings", "seller", listing(right, use_class="residential"))
     refused(api, stated, 403, "use_class")  # the seller may not restate the use either
+    negotiated = listing(
+        right, mode="negotiated", price_schedule=None, reserve_yuan_per_m3="2.00"
+    ) | {"counterparty_id": api.ids["estate"]}
+    refused(api, api.post("/listings", "seller", negotiated), 403, "counterparty_id")
     deal = api.ok(api.post(f"/listings/{listed['id']}/accept", "factory"))
     assert Decimal(deal["price_yuan_per_m3"]) == TIANJIN_INDUSTRIAL
     assert deal["use_class"] == "industrial"
@@ -100,6 +104,8 @@ def test_a_conversion_the_region_allows_sets_price_and_right(api: Api) -> None:
     # converted to residential use: the residential tier, and a residential right
     assert Decimal(deal["price_yuan_per_m3"]) == TIANJIN_RESIDENTIAL
     assert deal["use_class"] == "residential"
+    notice = api.ok(api.get("/public/notices"), 200)[0]
+    assert notice["use_class"] == "residential"  # the public sees the use sold
     api.ok(api.post(f"/deals/{deal['id']}/approve", "regulator"), 200)
     api.clock.advance(days=5)  # the default publicity period (data file)
     contract = api.ok(api.post(f"/deals/{deal['id']}/conclude", "estate"))

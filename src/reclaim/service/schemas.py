@@ -346,6 +346,7 @@ class PublicNoticeOut(BaseModel):
     mode: str
     annual_volume_m3: int
     price_yuan_per_m3: Decimal
+    use_class: str
     term_start: date
     term_end: date
     publicity_ends_at: datetime

@@ -231,6 +231,9 @@ def create_listing(
     region = get_or_404(session, Region, right.region_id, "region_id")
     use_class = converted_use(right.use_class, spec.use_class, region, "use_class")
     _check_listing_price(session, actor, spec, schedules, now)
+    if spec.counterparty_id is not None:
+        counterparty = get_or_404(session, Account, spec.counterparty_id, "counterparty_id")
+        converted_use(use_class, counterparty.use_class or use_class, region, "counterparty_id")
     if spec.price_schedule is not None:
         schedules[spec.price_schedule].price_for(use_class)
     right = lock_or_404(session, Right, right.id, "right_id")
