@@ -172,13 +172,23 @@ class Topology:
     def cut_off_nodes(self) -> list[str]:
         """Nodes that no chain of links joins to a reservoir or tank (EPANET cannot solve them:
         error 110); computed only when a solve fails."""
+        cut_off = self.cut_off(np.ones(len(self.link_ids), dtype=bool))
+        return [self.node_ids[i] for i in np.flatnonzero(cut_off)]
+
+    def cut_off(self, link_open: BoolArray) -> BoolArray:
+        """Mask of the nodes no chain of open links joins to a reservoir or tank: in a solved
+        state they receive nothing, whatever head EPANET leaves them."""
         size = len(self.node_ids)
         graph = coo_matrix(
-            (np.ones(len(self.start_node)), (self.start_node, self.end_node)), shape=(size, size)
+            (
+                np.ones(int(link_open.sum())),
+                (self.start_node[link_open], self.end_node[link_open]),
+            ),
+            shape=(size, size),
         )
         _, component = connected_components(graph, directed=False)
-        fed = {component[i] for i, kind in enumerate(self.node_kinds) if kind != "junction"}
-        return [self.node_ids[i] for i in range(size) if component[i] not in fed]
+        sources = np.array([kind != "junction" for kind in self.node_kinds])
+        return ~np.isin(component, component[sources])
 
     def node_index(self, node_id: str) -> int:
         """Position of a node; an unknown id is an input error naming it."""
@@ -476,6 +486,11 @@ class EpanetProject:
     def _links(self, prop: int) -> FloatArray:
         en.getlinkvalues(self._handle, prop, self._link_values.c_array)
         return self._link_values.view.copy()
+
+    def link_open(self) -> BoolArray:
+        """Which links are open in the current solution (EPANET closes pumps, valves and check
+        valves as it solves)."""
+        return self._links(en.STATUS) > 0
 
     def head_m(self) -> FloatArray:
         """Heads of the current solution (m) — the cheap read batches use."""
