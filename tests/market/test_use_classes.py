@@ -20,10 +20,10 @@ def region_with_right(
     api: Api, code: str, conversions: dict[str, list[str]] | None = None
 ) -> dict[str, Any]:
     """A region priced by the Tianjin tiers, a plant, and an industrial right of `seller`."""
-    body: dict[str, Any] = {"code": code, "name": code, "price_schedule": "tianjin"}
+    settings: dict[str, Any] = {"price_schedule": "tianjin"}
     if conversions is not None:
-        body["use_class_conversions"] = conversions
-    region = api.ok(api.post("/regions", "regulator", body))
+        settings["use_class_conversions"] = conversions
+    region = api.add_region(code, code, **settings)
     plant = api.ok(
         api.post(
             f"/regions/{region['id']}/plants",
@@ -65,6 +65,8 @@ def listing(right: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 
 def parties(api: Api) -> None:
+    """The parties, registered in their home region."""
+    api.add_region("home", "home")
     api.add_party("seller", "seller")
     api.add_party("factory", "buyer", use_class="industrial")
     api.add_party("estate", "buyer", use_class="residential")
@@ -94,7 +96,7 @@ def test_a_conversion_the_region_allows_sets_price_and_right(api: Api) -> None:
     parties(api)
     bad = api.post(
         "/regions",
-        "regulator",
+        "admin",
         {"code": "bad", "name": "bad", "use_class_conversions": {"industrial": ["mining"]}},
     )
     refused(api, bad, 422, "use_class_conversions.industrial")

@@ -21,7 +21,7 @@ DELIVERABLE_ANNUAL_M3 = 800 * 365  # = 292 000
 
 def build(api: Api) -> tuple[dict[str, Any], dict[str, Any]]:
     """A region, its plant, a seller and an industrial buyer."""
-    region = api.ok(api.post("/regions", "regulator", {"code": "yr", "name": "yr"}))
+    region = api.add_region("yr", "yr")
     api.add_party("seller", "seller")
     api.add_party("buyer", "buyer", use_class="industrial")
     plant = api.ok(
