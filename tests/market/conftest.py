@@ -7,11 +7,15 @@ each other's rows. An unreachable PostgreSQL fails these tests; it never skips t
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -100,4 +104,29 @@ def app(backend: Backend, clock: Clock, rules: ExchangeRules) -> FastAPI:
 def api(app: FastAPI, backend: Backend, clock: Clock, rules: ExchangeRules) -> Iterator[Api]:
     """A client of the API, with a regulator already registered."""
     with TestClient(app, raise_server_exceptions=True) as client:
+        yield Api(client, backend.db, rules, clock)
+
+
+@contextmanager
+def served(app: FastAPI) -> Iterator[httpx.Client]:
+    """`app` served by uvicorn on 127.0.0.1 (a free port); a client of it."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        threading.Event().wait(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_api(app: FastAPI, backend: Backend, clock: Clock, rules: ExchangeRules) -> Iterator[Api]:
+    """The API served over HTTP by a live server (uvicorn), on the test clock."""
+    with served(app) as client:
         yield Api(client, backend.db, rules, clock)

@@ -136,8 +136,7 @@ def test_explicit_edition_and_undated_samples(
     sample = make_sample(catalogue, {"cod_cr": (40, "mg/L")})
     assert evaluate(sample, gb18918, "grade_1A").edition == "amendment_2025_from_2028"  # latest
     assert (
-        evaluate(sample, gb18918, "grade_1A", undated=date(2026, 12, 2)).edition
-        == "amendment_2025"
+        evaluate(sample, gb18918, "grade_1A", undated=date(2026, 12, 2)).edition == "amendment_2025"
     )
     later = dated(sample, "2027-01-01")
     assert evaluate(later, gb18918, "grade_1A", edition="original").edition == "original"
@@ -184,9 +183,10 @@ def test_a_series_across_the_amendment_date_is_refused(
 
 def test_gb_3838_table_1_holds_all_24_items(standards: dict[str, Standard]) -> None:
     gb3838 = standards["gb_3838_2002"]
-    [table_1, table_2] = gb3838.tables
+    [table_1, table_2, table_3] = gb3838.tables
     assert len(table_1.items) == 24  # GB 3838-2002 Table 1 lists 24 basic items
     assert len(table_2.items) == 5  # Table 2: sulfate, chloride, nitrate, Fe, Mn
+    assert table_3.items == ("drinking_source_specific_items",)  # 80 items, attested as one
     assert gb3838.complete and not any(gb3838.missing_items.values())
 
 
@@ -243,7 +243,7 @@ def test_an_incomplete_table_never_says_fit(
     assert evaluate(sample, standards["gb_3838_2002"], "III").fitness is Fitness.FIT
     raw = read_yaml(SHIPPED_STANDARDS_DIR / "gb_3838_2002.yaml")
     incomplete = standard_from_dict(without_row(raw, "cu"), catalogue, "trimmed")
-    assert incomplete.missing_items == {"table_1": ("cu",), "table_2": ()}
+    assert incomplete.missing_items == {"table_1": ("cu",), "table_2": (), "table_3": ()}
     verdict = evaluate(sample, incomplete, "III")
     # every limit it holds passes, yet the use is only undetermined
     assert {v.status for v in verdict.verdicts} <= {Status.PASS, Status.NOT_REQUIRED}
@@ -344,3 +344,58 @@ def test_batch_and_per_sample_agree_on_nondetects(
         ]
     )
     assert (unfit == expected).all()
+
+
+@pytest.mark.parametrize(
+    ("standard_id", "sizes"),
+    [
+        # verification-2026-12 §4.1: Table 1 has 13 items (total chlorine at the outlet and at the
+        # network end: two parameters), Table 2 the selective chloride and sulfate
+        ("gb_t_18920_2020", {"table_1": 14, "table_2": 2}),
+        ("gb_t_18920_2002", {"table_1": 14}),  # §4.2: 13 items, total chlorine as two parameters
+        ("gb_t_18921_2002", {"table_1": 14}),  # §4.4: 14 rows
+        ("gb_t_19923_2005", {"table_1": 20}),  # §4.5: 20 rows
+    ],
+)
+def test_reuse_standards_list_their_tables_and_hold_every_item(
+    standards: dict[str, Standard], standard_id: str, sizes: dict[str, int]
+) -> None:
+    standard = standards[standard_id]
+    assert {table.id: len(table.items) for table in standard.tables} == sizes
+    assert standard.complete
+
+
+def test_a_sample_failing_daily_and_instantaneous_limits_counts_once(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
+    # COD 80 mg/L fails Table 1 (50) and Table 4 (75) of grade 1-A: one failing sample, not two
+    sample = dated(make_sample(catalogue, {"cod_cr": (80, "mg/L")}), "2026-12-01")
+    result = evaluate_batch(SampleMatrix.from_samples([sample]), [standards["gb_18918_2002"]])
+    assert result.failures[("gb_18918_2002", "grade_1A")]["cod_cr"] == 1
+
+
+def test_a_drinking_source_needs_the_table_3_items_attested(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
+    # GB 3838-2002: drinking-water sources also meet Table 2 and the Table 3 items the authority
+    # selects; the class III water above is fit for class III, not yet for a drinking source
+    gb3838 = standards["gb_3838_2002"]
+    table_2 = {
+        "sulfate": (100, "mg/L"),  # ≤ 250
+        "chloride": (100, "mg/L"),  # ≤ 250
+        "nitrate_n": (5, "mg/L"),  # ≤ 10
+        "fe": (0.1, "mg/L"),  # ≤ 0.3
+        "mn": (0.05, "mg/L"),  # ≤ 0.1
+    }
+    sample = make_sample(catalogue, {**GB_3838_CLASS_III, **table_2})
+    assert evaluate(sample, gb3838, "III").fitness is Fitness.FIT
+    unattested = evaluate(sample, gb3838, "III", ["drinking_source"])
+    assert unattested.fitness is Fitness.UNDETERMINED
+    assert [v.parameter for v in unattested.with_status(Status.NOT_MEASURED)] == [
+        "drinking_source_specific_items"
+    ]
+    attested = make_sample(
+        catalogue,
+        {**GB_3838_CLASS_III, **table_2, "drinking_source_specific_items": {"value": "pass"}},
+    )
+    assert evaluate(attested, gb3838, "III", ["drinking_source"]).fitness is Fitness.FIT

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from reclaim.errors import InputError
 from reclaim.planning.engine import PlanResult
-from reclaim.reports import charts  # noqa: F401  (the chart font lookup tests replace)
 from reclaim.reports.document import Document, Section, render_html, render_markdown
 from reclaim.reports.labels import Labels
 from reclaim.reports.plan import (
@@ -53,7 +52,7 @@ def _fitness(ctx: PlanContext, section: Section) -> None:
 def build_plan_document(result: PlanResult, lang: str, scenario_name: str) -> Document:
     """The plan report as a document model in `lang` (an unknown language is an input error)."""
     labels = Labels.load(lang)
-    ctx = PlanContext(result, labels, scenario_name)
+    ctx = PlanContext(result, labels)
     region = labels.name(ctx.scenario.region)
     rounding = labels(f"rounding_{result.rounding}")
     notes = [

@@ -57,11 +57,10 @@ class PlanContext:
     """One plan result prepared for rendering: figures by horizon, findings judged once by
     `reclaim.planning.findings`, the labels of the report language and of its charts."""
 
-    def __init__(self, result: PlanResult, labels: Labels, scenario_name: str) -> None:
+    def __init__(self, result: PlanResult, labels: Labels) -> None:
         self.result = result
         self.scenario = result.scenario
         self.labels = labels
-        self.scenario_name = scenario_name
         self.years = [str(y) for y in self.scenario.horizons]
         self.reference = planning_reference()
         coefficients = self.reference["coefficients"]

@@ -53,6 +53,11 @@ def _plants(ctx: PlanContext, section: Section) -> None:
             lambda y: text(u.number(ctx.h(y).plants.reclaimed_capacity_1e4_m3_per_day, "1e4_m3")),
         ),
         ctx.figure_row(
+            u("r_cap_supply"),
+            u("u_1e4_m3_per_day"),
+            lambda y: text(u.number(ctx.h(y).cap_supply_1e4_m3_per_day, "1e4_m3")),
+        ),
+        ctx.figure_row(
             u("r_supply"),
             u("u_1e4_m3_per_day"),
             lambda y: text(u.number(ctx.h(y).reclaimed_supply_1e4_m3_per_day, "1e4_m3")),

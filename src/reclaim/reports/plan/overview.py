@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reclaim.planning.findings import fully_met
 from reclaim.reports.document import Section
 from reclaim.reports.plan.context import PlanContext, present, signed, text
 
@@ -90,6 +91,15 @@ def findings(ctx: PlanContext) -> list[str]:
         least = judged.least_served
         if judged.surplus or least is None:
             found.append(u("finding_surplus", horizon=ctx.horizon(y), gap=u.number(gap, "1e4_m3")))
+        elif fully_met(least[1]):
+            found.append(
+                u(
+                    "finding_short_max_day_only",
+                    horizon=ctx.horizon(y),
+                    gap=u.number(-gap, "1e4_m3"),
+                    busiest=u.number(ctx.h(y).demand.busiest_day_m3_per_day, "m3_per_day"),
+                )
+            )
         else:
             use_id, share = least
             found.append(
@@ -151,7 +161,7 @@ def _facility_findings(ctx: PlanContext, year: str) -> list[str]:
                 "finding_plants_short",
                 horizon=ctx.horizon(year),
                 capacity=u.number(figures.plants.reclaimed_capacity_1e4_m3_per_day, "1e4_m3"),
-                supply=u.number(figures.reclaimed_supply_1e4_m3_per_day, "1e4_m3"),
+                supply=u.number(figures.cap_supply_1e4_m3_per_day, "1e4_m3"),
             )
         )
     for short in judged.pumps_short:
