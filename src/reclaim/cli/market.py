@@ -71,7 +71,7 @@ def serve(
         )
         console.print(f"demo logins (password {demo_password!r}):", markup=False)
         for login in logins:
-            console.print(f"  {login.username:<10} {login.role}", markup=False)
+            console.print(f"  {login.username:<16} {login.role}", markup=False)
     context = ExchangeContext(db=database, rules=rules, schedules=schedules)
     console.print(
         f"reclaim exchange on http://{host}:{port} (API docs at /docs), db {db}",
