@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from reclaim.cli.backup import backup_command, restore_command
 from reclaim.cli.common import console, err_console, reports_input_errors
 from reclaim.errors import InputError
 
@@ -22,6 +23,8 @@ db_app = typer.Typer(help="The exchange's database: migrations and the first adm
 ledger_app = typer.Typer(help="The settlement ledger.")
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
+db_app.command("backup")(backup_command)
+db_app.command("restore")(restore_command)
 
 DbOption = typer.Option(DEFAULT_DB_URL, "--db", help="SQLAlchemy URL (SQLite file or PostgreSQL).")
 
