@@ -21,6 +21,7 @@ from reclaim.market.errors import ConflictError, ForbiddenError, MarketRefusal, 
 from reclaim.service.access import authorize, unruled_routes
 from reclaim.service.auth import AuthError
 from reclaim.service.context import ExchangeContext
+from reclaim.service.observability import Metrics, RequestObserver
 from reclaim.service.routers import (
     accounts,
     operations,
@@ -106,6 +107,8 @@ def create_app(context: ExchangeContext) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     app.state.exchange = context
+    app.state.metrics = Metrics(context.db.engine)
+    app.add_middleware(RequestObserver, metrics=app.state.metrics)
     app.add_exception_handler(InputError, _on_input_error)
     for refusal in STATUS_OF_REFUSAL:
         app.add_exception_handler(refusal, _on_refusal)
