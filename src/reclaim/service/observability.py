@@ -131,6 +131,12 @@ class RequestObserver:
         started = time.perf_counter()
         status = 500
         refusal = bytearray()
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            recorded = True
+            self._record(scope, status, time.perf_counter() - started, bytes(refusal))
 
         async def observed_send(message: Message) -> None:
             nonlocal status
@@ -139,33 +145,39 @@ class RequestObserver:
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER.lower().encode(), request_id.encode()))
                 message = {**message, "headers": headers}
-            elif message["type"] == "http.response.body" and status >= 400:
-                refusal.extend(message.get("body", b"")[: REFUSAL_BODY_BYTES - len(refusal)])
+            elif message["type"] == "http.response.body":
+                if status >= 400:
+                    refusal.extend(message.get("body", b"")[: REFUSAL_BODY_BYTES - len(refusal)])
+                if not message.get("more_body", False):
+                    record()  # before the client has the answer: counted and logged in order
             await send(message)
 
         try:
             await self.app(scope, receive, observed_send)
         finally:
-            elapsed = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
-            method = scope["method"]
-            self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(elapsed)
-            if status >= 400:
-                kind = _refusal_kind(bytes(refusal))
-                self.metrics.refusals.labels(route, str(status), kind).inc()
-            client = scope.get("client")
-            access_log.info(
-                "request",
-                extra={
-                    "method": method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 1),
-                    "client": client[0] if client else None,
-                },
-            )
+            if not recorded:  # no answer sent (an error ServerErrorMiddleware answers 500)
+                record()
             request_id_var.reset(token)
+
+    def _record(self, scope: Scope, status: int, elapsed: float, refusal: bytes) -> None:
+        """Count the request in the metrics and write its log line."""
+        route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
+        method = scope["method"]
+        self.metrics.requests.labels(method, route, str(status)).inc()
+        self.metrics.latency.labels(method, route).observe(elapsed)
+        if status >= 400:
+            self.metrics.refusals.labels(route, str(status), _refusal_kind(refusal)).inc()
+        client = scope.get("client")
+        access_log.info(
+            "request",
+            extra={
+                "method": method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 1),
+                "client": client[0] if client else None,
+            },
+        )
 
 
 LOG_FIELDS = ("method", "route", "status", "duration_ms", "client", "job")
@@ -174,7 +186,7 @@ LOG_FIELDS = ("method", "route", "status", "duration_ms", "client", "job")
 
 class JsonLines(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request id and the known extra
-        fields; an exception as its type and frames, never its message (a database error's message
+    fields; an exception as its type and frames, never its message (a database error's message
     quotes the statement's parameters)."""
 
     def format(self, record: logging.LogRecord) -> str:
