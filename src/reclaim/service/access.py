@@ -167,6 +167,9 @@ RULES: dict[tuple[str, str], Rule] = {
     # planning
     ("POST", "/plans/run"): Rule(ANYONE, Tenant.SELF, "a run is kept against its author"),
     ("GET", "/plans/{run_id}"): Rule(ANYONE, Tenant.RECORD),
+    # operations: probes for a load balancer (no data but "ok" or what is not ready)
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
     # API documents
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,

@@ -21,7 +21,15 @@ from reclaim.market.errors import ConflictError, ForbiddenError, MarketRefusal, 
 from reclaim.service.access import authorize, unruled_routes
 from reclaim.service.auth import AuthError
 from reclaim.service.context import ExchangeContext
-from reclaim.service.routers import accounts, plans, public, registry, settlement, trading
+from reclaim.service.routers import (
+    accounts,
+    operations,
+    plans,
+    public,
+    registry,
+    settlement,
+    trading,
+)
 from reclaim.service.schemas import ErrorOut
 
 SECRET_MASK = "***"
@@ -104,7 +112,7 @@ def create_app(context: ExchangeContext) -> FastAPI:
     app.add_exception_handler(AuthError, _on_auth_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
-    for module in (accounts, registry, trading, settlement, public, plans):
+    for module in (accounts, registry, trading, settlement, public, plans, operations):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     missing = unruled_routes(app)
     if missing:
