@@ -7,11 +7,15 @@ each other's rows. An unreachable PostgreSQL fails these tests; it never skips t
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -100,4 +104,38 @@ def app(backend: Backend, clock: Clock, rules: ExchangeRules) -> FastAPI:
 def api(app: FastAPI, backend: Backend, clock: Clock, rules: ExchangeRules) -> Iterator[Api]:
     """A client of the API, with a regulator already registered."""
     with TestClient(app, raise_server_exceptions=True) as client:
+        yield Api(client, backend.db, rules, clock)
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """Serve `app` with uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the live server did not start")
+        threading.Event().wait(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_url(app: FastAPI) -> Iterator[str]:
+    """The base URL of the app served live (uvicorn on loopback) over the backend."""
+    with serving(app) as url:
+        yield url
+
+
+@pytest.fixture
+def live_api(live_url: str, backend: Backend, clock: Clock, rules: ExchangeRules) -> Iterator[Api]:
+    """A client of the live server over real HTTP, with a regulator registered."""
+    with httpx.Client(base_url=live_url, timeout=60) as client:
         yield Api(client, backend.db, rules, clock)

@@ -12,13 +12,13 @@ from rich.table import Table
 from reclaim.cli.common import console, reports_input_errors
 from reclaim.errors import InputError
 from reclaim.io.quality_files import (
-    PROFILES_DIR,
     load_catalogue,
     load_profile,
     load_sample_matrix,
     load_samples,
     load_standards,
     load_treatments,
+    profile_ids,
     write_fitness_csv,
 )
 from reclaim.quality.batch import BatchFitness, evaluate_batch
@@ -144,7 +144,7 @@ def _lang(lang: str) -> str:
 
 def _samples(path: str, catalogue: Catalogue) -> list[Sample]:
     """Samples from a file, or the shipped profile of that name."""
-    if not Path(path).exists() and (PROFILES_DIR / f"{path}.yaml").exists():
+    if not Path(path).exists() and path in profile_ids():
         return [load_profile(path, catalogue)]
     return load_samples(path, catalogue)
 

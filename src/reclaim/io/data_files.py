@@ -17,6 +17,21 @@ def data_path(*parts: str) -> Path:
     return DATA_DIR.joinpath(*parts)
 
 
+def files_in(folder: Path, suffix: str) -> dict[str, Path]:
+    """The catalogue of a shipped folder: each `*suffix` file by its stem, resolved.
+
+    A name from outside is looked up here and never joined onto a path itself; a file whose
+    resolved path leaves the folder (a symlink pointing out) is not listed.
+    """
+    root = folder.resolve()
+    found = {}
+    for path in folder.glob(f"*{suffix}"):
+        resolved = path.resolve()
+        if resolved.is_file() and resolved.is_relative_to(root):
+            found[path.name.removesuffix(suffix)] = resolved
+    return dict(sorted(found.items()))
+
+
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file; a syntax error becomes an `InputError` naming the file and the line."""
     try:
