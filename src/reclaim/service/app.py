@@ -11,7 +11,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -21,6 +20,7 @@ from reclaim.errors import InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, MarketRefusal, NotFoundError
 from reclaim.service.auth import AuthError
 from reclaim.service.context import ExchangeContext
+from reclaim.service.docs import add_offline_docs
 from reclaim.service.limits import BodyLimit
 from reclaim.service.plan_jobs import PlanJobs
 from reclaim.service.refusal import refusal
@@ -120,12 +120,15 @@ async def _on_integrity_error(_request: Request, _exc: Exception) -> JSONRespons
 
 def create_app(context: ExchangeContext) -> FastAPI:
     """The HTTP API over one exchange context (store, rules, clock)."""
-    app = FastAPIOffline(
+    app = FastAPI(
         title="reclaim exchange",
         description="Reclaimed-water (再生水) rights: registry, trading, publicity, contracts, "
         "settlement, public prices.",
         version="1",
+        docs_url=None,
+        redoc_url=None,
     )
+    add_offline_docs(app)
     app.state.exchange = context
     app.state.plan_jobs = PlanJobs(context.db, context.clock)
     app.add_middleware(BodyLimit)
