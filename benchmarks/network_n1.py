@@ -25,10 +25,8 @@ import epanet
 import epanet.toolkit as en
 import wntr
 
-from reclaim.io.network_files import read_inp
 from reclaim.network import batch
-from reclaim.network.engine import DemandModel, EpanetProject
-from reclaim.network.model import inp_text
+from reclaim.network.engine import DemandModel, EpanetProject, FileUnits
 
 
 def largest_shipped_inp() -> Path:
@@ -39,7 +37,8 @@ def largest_shipped_inp() -> Path:
 
 
 class RawLoop:
-    """The bare toolkit loop on the same settings as ours (SI, duration 0, pressure-driven)."""
+    """The bare toolkit loop on the same settings as ours (file units, duration 0,
+    pressure-driven)."""
 
     def __init__(self, text: str, limit_m: float) -> None:
         self._scratch = tempfile.TemporaryDirectory()
@@ -48,9 +47,11 @@ class RawLoop:
         self.ph = ph = en.createproject()
         en.open(ph, str(inp), str(Path(self._scratch.name, "net.rpt")), "")
         en.setstatusreport(ph, en.NO_REPORT)
-        en.setflowunits(ph, en.LPS)
         model = DemandModel(pressure_driven=True, required_m=limit_m)
-        en.setdemandmodel(ph, en.PDA, model.minimum_m, model.required_m, model.exponent)
+        per_m = FileUnits.of(ph).pressure_per_m
+        en.setdemandmodel(
+            ph, en.PDA, model.minimum_m * per_m, model.required_m * per_m, model.exponent
+        )
         en.settimeparam(ph, en.DURATION, 0)
         en.openH(ph)
 
@@ -122,14 +123,19 @@ def main() -> None:
     args = parser.parse_args()
 
     path = largest_shipped_inp()
-    model = read_inp(path)
-    text = inp_text(model)
+    text = path.read_text(encoding="utf-8")
+    with EpanetProject(path) as opened:
+        topology = opened.topology
     print(f"network: {path.name} ({path.stat().st_size / 1e6:.2f} MB, "
-          f"{len(model.junction_name_list)} junctions, {len(model.pipe_name_list)} pipes)")
+          f"{int(topology.junctions.sum())} junctions, {int(topology.pipes.sum())} pipes)")
 
     ours_s, raw_s, results = time_ours_and_raw(text, args.min_head, args.chunk)
     n_ours = n_raw = len(results)
-    pipes = [name for name, pipe in model.pipes() if not pipe.check_valve]
+    pipes = [
+        name
+        for i, name in enumerate(topology.link_ids)
+        if topology.pipes[i] and not topology.check_valve[i]
+    ]
     step = max(len(pipes) // args.naive_sample, 1)
     sample = pipes[::step][:args.naive_sample]
     naive_s = time_naive(path, sample, args.min_head)

@@ -10,10 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reclaim.io.network_files import load_design_value, load_velocity_ranges, read_inp
+from reclaim.io.network_files import load_design_value, load_velocity_ranges
 from reclaim.network import batch, checks
 from reclaim.network.engine import EpanetProject
-from reclaim.network.model import inp_text
 from tests.network.conftest import HAND_INP
 
 BRANCHED = (
@@ -29,7 +28,7 @@ LOW_LIMIT_M = 5.0
 def project(tmp_path: Path) -> Iterator[EpanetProject]:
     path = tmp_path / "branched.inp"
     path.write_text(BRANCHED, encoding="utf-8")
-    with EpanetProject(inp_text(read_inp(path))) as opened:
+    with EpanetProject(path) as opened:
         yield opened
 
 

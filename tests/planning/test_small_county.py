@@ -105,5 +105,5 @@ def test_an_override_of_one_horizon_reaches_the_reuse_cap(small_county: Scenario
 
     figures = compute_figures(
         small_county, overrides={"sewage.reuse_cap.2030": 0.5}, with_facilities=False
-    )["2030"]
-    assert figures["reclaimed_supply_1e4_m3_per_day"] == pytest.approx(0.5 * SEWAGE_1E4)
+    ).horizon(2030)
+    assert figures.reclaimed_supply_1e4_m3_per_day == pytest.approx(0.5 * SEWAGE_1E4)

@@ -284,7 +284,7 @@ def test_no_allocation_table_when_supply_covers_demand(tmp_path: Path) -> None:
             use["flow_m3_per_day"][2030] = use["flow_m3_per_day"][2025]
     result = run_plan(scenario_from_dict(data), "plan")
     # 2030: 38000 + 17540 + 9709.4 = 65249.4 m³/d < 78500 m³/d of supply
-    assert result.horizon(2030)["balance_1e4_m3_per_day"] > 0
+    assert result.horizon(2030).balance_1e4_m3_per_day > 0
     files = plan_report.write_plan_report(result, tmp_path, "en", "modified.yaml")
     parser = parse_report(files.html.read_text(encoding="utf-8"))
     assert Labels.load("en")("allocation_none") in files.html.read_text(encoding="utf-8")

@@ -9,13 +9,13 @@ time 0 (its patterns' first period), its demands times --peak-factor (default 1)
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
-import wntr
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
@@ -25,7 +25,7 @@ from reclaim.io.network_files import (
     load_demand_patterns,
     load_design_value,
     load_velocity_ranges,
-    read_inp,
+    open_inp,
     write_geojson,
     write_inp,
 )
@@ -73,12 +73,31 @@ MaxHeadlossOpt = typer.Option(
 
 @dataclass
 class Loaded:
-    """A network ready to solve, and what the checks need to know about it."""
+    """A network ready to solve, and what the checks need to know about it: an .inp file, read
+    by EPANET as it is, or the network a scenario builds (WNTR) for one horizon."""
 
-    model: wntr.network.WaterNetworkModel
+    inp: Path | None
     limit_m: float
     built: BuiltNetwork | None
     scenario: Scenario | None
+    demand_multiplier: float | None = None
+    """--peak-factor for an .inp; once a project is open, the multiplier in force."""
+
+    def open(self) -> EpanetProject:
+        """Open the network in EPANET (the .inp file itself, or the scenario's .inp text)."""
+        if self.built is not None:
+            return EpanetProject(inp_text(self.built.model))
+        assert self.inp is not None
+        project = open_inp(self.inp, demand_multiplier=self.demand_multiplier)
+        self.demand_multiplier = project.demand_multiplier
+        return project
+
+    def write_inp(self, project: EpanetProject, path: Path) -> None:
+        """Write the network as .inp: WNTR's writer for a scenario, EPANET's for an .inp."""
+        if self.built is not None:
+            write_inp(self.built.model, path)
+        else:
+            project.save_inp(path)
 
 
 def _load(
@@ -91,19 +110,13 @@ def _load(
 ) -> Loaded:
     if not source.exists():
         raise FileNotFoundError(2, "no such file", str(source))
-    efficiency = float(load_design_value("pump_efficiency"))
     if source.suffix.lower() == ".inp":
         if year is not None:
             raise InputError("--year", year, "only for a scenario; an .inp has no horizons")
-        model = read_inp(source)
-        if peak_factor is not None:
-            if not peak_factor > 0:
-                raise InputError("--peak-factor", peak_factor, "must be > 0")
-            model.options.hydraulic.demand_multiplier = peak_factor
-        if model.options.energy.global_efficiency is None:
-            model.options.energy.global_efficiency = efficiency * 100
+        if peak_factor is not None and not peak_factor > 0:
+            raise InputError("--peak-factor", peak_factor, "must be > 0")
         limit = DEFAULT_MIN_HEAD_M if min_head is None else min_head
-        return Loaded(model, limit, None, None)
+        return Loaded(source, limit, None, None, demand_multiplier=peak_factor)
     if source.suffix.lower() not in (".yaml", ".yml"):
         raise InputError("source", str(source), "an .inp file or a scenario .yaml")
     if peak_factor is not None:
@@ -114,16 +127,18 @@ def _load(
     built = build_network(
         scenario,
         year,
-        pump_efficiency=efficiency,
+        pump_efficiency=float(load_design_value("pump_efficiency")),
         patterns=load_demand_patterns() if patterns else None,
     )
     limit = built.min_free_head_m if min_head is None else min_head
-    return Loaded(built.model, limit, built, scenario)
+    return Loaded(None, limit, built, scenario)
 
 
 def _emit(payload: dict[str, Any], output: Format, tables: list[Table]) -> None:
     if output is Format.json:
-        console.print_json(json.dumps(payload, ensure_ascii=False))
+        # Plain text, not rich's print_json: the JSON of a large network is megabytes.
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1))
+        sys.stdout.write("\n")
         return
     for table in tables:
         console.print(table)
@@ -146,10 +161,7 @@ def _ls(m3_per_s: float | None) -> float | None:
 
 def _about(loaded: Loaded) -> dict[str, Any]:
     if loaded.built is None:
-        return {
-            "source": "inp",
-            "demand_multiplier": loaded.model.options.hydraulic.demand_multiplier,
-        }
+        return {"source": "inp", "demand_multiplier": loaded.demand_multiplier}
     return {
         "source": "scenario",
         "year": loaded.built.year,
@@ -193,7 +205,7 @@ def _annual_volume(loaded: Loaded, pumped_m3_per_s: float, given: float | None) 
         return given
     if loaded.built is not None:
         return loaded.built.annual_volume_m3
-    multiplier = loaded.model.options.hydraulic.demand_multiplier or 1.0
+    multiplier = loaded.demand_multiplier or 1.0
     return pumped_m3_per_s / multiplier * SECONDS_PER_DAY * DAYS_PER_YEAR
 
 
@@ -218,7 +230,7 @@ def check_command(
     """Peak-hour solve, worst point against the free-head limit, pipe velocities with sizing
     suggestions and pump energy, in one go."""
     loaded = _load(source, year, min_head, peak_factor)
-    with EpanetProject(inp_text(loaded.model)) as project:
+    with loaded.open() as project:
         peak = checks.peak_hour(project, loaded.limit_m)
         topology = project.topology
         pipes = checks.pipe_checks(
@@ -232,6 +244,12 @@ def check_command(
         energy = checks.pump_energy(
             topology, peak.solution, _annual_volume(loaded, pumped, annual_volume), grid_factor
         )
+        if inp_out is not None:
+            loaded.write_inp(project, inp_out)
+        geometry = project.geometry() if geojson is not None else None
+        analysis = (
+            "pressure-driven" if project.file_demand_model.pressure_driven else "demand-driven"
+        )
     payload = {
         **_about(loaded),
         "peak_hour": summary.head_check(peak.check),
@@ -243,13 +261,11 @@ def check_command(
         "nodes": summary.node_table(topology, peak.solution),
         "links": summary.link_table(topology, peak.solution),
     }
-    if inp_out is not None:
-        write_inp(loaded.model, inp_out)
-    if geojson is not None:
+    if geojson is not None and geometry is not None:
         nodes = {row["node"]: row for row in payload["nodes"]}
         links = {row["pipe"]: row for row in payload["pipes"]}
-        write_geojson(geojson, loaded.model, nodes, links)
-    tables = [_check_table("Worst point at peak hour (demand-driven)", payload["peak_hour"])]
+        write_geojson(geojson, topology, geometry, nodes, links)
+    tables = [_check_table(f"Worst point at peak hour ({analysis})", payload["peak_hour"])]
     if payload["pressure_driven"] is not None:
         tables.append(
             _check_table("Pressure-driven: what users receive", payload["pressure_driven"])
@@ -296,7 +312,7 @@ def sizing_command(
 ) -> None:
     """Pipe velocity and head loss at peak hour, with a standard DN suggestion per pipe."""
     loaded = _load(source, year, None, peak_factor)
-    with EpanetProject(inp_text(loaded.model)) as project:
+    with loaded.open() as project:
         solution = checks.peak_hour(project, loaded.limit_m).solution
         pipes = checks.pipe_checks(
             project.topology,
@@ -349,7 +365,7 @@ def energy_command(
 ) -> None:
     """Pump energy per m³ and per year at the peak-hour point, and its CO₂."""
     loaded = _load(source, year, None, peak_factor)
-    with EpanetProject(inp_text(loaded.model)) as project:
+    with loaded.open() as project:
         solution = checks.peak_hour(project, loaded.limit_m).solution
         pumped = sum(max(float(solution.flow_m3_per_s[i]), 0.0) for i in project.pump_indices)
         energy = checks.pump_energy(
@@ -380,7 +396,7 @@ def accident_command(
 ) -> None:
     """Accident check (事故校核): a pipe closed, solved pressure-driven, one pipe at a time."""
     loaded = _load(source, year, min_head, peak_factor)
-    with EpanetProject(inp_text(loaded.model)) as project:
+    with loaded.open() as project:
         chosen = pipe or checks.pump_outlet_mains(
             project.topology, checks.peak_hour(project, loaded.limit_m).solution
         )
@@ -419,15 +435,14 @@ def _progress_bar(total: int, label: str) -> tuple[Progress, batch.Progress]:
 def _run_batch(
     loaded: Loaded, cases_of: Any, scheduler: str | None, chunk_size: int, label: str
 ) -> list[batch.CaseResult]:
-    text = inp_text(loaded.model)
-    with EpanetProject(text) as project:
+    with loaded.open() as project:
         cases = cases_of(project)
         bar, advance = _progress_bar(len(cases), label)
         with bar:
             if scheduler is None:
                 return batch.run_cases(project, cases, loaded.limit_m, advance)
             return batch.run_cases_on_dask(
-                text, cases, loaded.limit_m, scheduler, chunk_size, advance
+                project.inp_text(), cases, loaded.limit_m, scheduler, chunk_size, advance
             )
 
 
@@ -516,7 +531,7 @@ def samples_command(
     if loaded.scenario is None or loaded.built is None:
         raise InputError("source", str(source), "a scenario .yaml (samples need uncertainty)")
     drawn = demand_samples(loaded.scenario, loaded.built.year, count, seed)
-    present = set(loaded.model.junction_name_list)
+    present = set(loaded.built.model.junction_name_list)
     samples = [{n: q for n, q in s.items() if n in present} for s in drawn.node_demands_m3_per_s]
     results = _run_batch(
         loaded,
@@ -555,7 +570,7 @@ def pump_head_command(
 ) -> None:
     """Pump head needed for a target worst-point free head (curves scaled by one factor)."""
     loaded = _load(source, year, target, peak_factor)
-    with EpanetProject(inp_text(loaded.model)) as project:
+    with loaded.open() as project:
         heads, check = checks.required_pump_heads(project, loaded.limit_m, pump)
     payload = {
         **_about(loaded),
@@ -593,7 +608,7 @@ def simulate_command(
     """Extended-period simulation with demand patterns and tanks (24 h for a scenario)."""
     loaded = _load(source, year, None, None, patterns=True)
     duration = None if hours is None else round(hours * 3600)
-    with EpanetProject(inp_text(loaded.model)) as project:
+    with loaded.open() as project:
         states = project.simulate(duration)
         period = summary.period_summary(project.topology, states)
     payload = {**_about(loaded), **period}
@@ -633,5 +648,9 @@ def export_command(
 ) -> None:
     """Write the network (built from a scenario, or re-written from an .inp) as EPANET .inp."""
     loaded = _load(source, year, None, None, patterns=patterns)
-    write_inp(loaded.model, inp_out)
+    if loaded.built is not None:
+        write_inp(loaded.built.model, inp_out)
+    else:
+        with loaded.open() as project:
+            project.save_inp(inp_out)
     console.print(f"wrote {inp_out}")

@@ -13,8 +13,14 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def data_path(*parts: str) -> Path:
-    """Path of a shipped reference data file, e.g. `data_path("planning", "coefficients.yaml")`."""
-    return DATA_DIR.joinpath(*parts)
+    """Path of a shipped reference data file, e.g. `data_path("planning", "coefficients.yaml")`.
+
+    Resolved and confirmed inside the data folder: `..` or an absolute part is refused.
+    """
+    path = DATA_DIR.joinpath(*parts).resolve()
+    if not path.is_relative_to(DATA_DIR.resolve()):
+        raise InputError("data file", "/".join(parts), "a file inside the shipped data folder")
+    return path
 
 
 def files_in(folder: Path, suffix: str) -> dict[str, Path]:

@@ -65,7 +65,7 @@ def load_standards(
     national standard); a use may ``inherits:`` another standard's use and tighten its limits.
     """
     catalogue = catalogue or load_catalogue()
-    files = sorted(SHIPPED_STANDARDS_DIR.glob("*.yaml"))
+    files = list(files_in(SHIPPED_STANDARDS_DIR, ".yaml").values())
     for directory in extra_dirs:
         path = Path(directory)
         if not path.is_dir():
@@ -252,9 +252,9 @@ def _read_wide(path: Path, catalogue: Catalogue) -> tuple[SampleMatrix, tuple[st
         np.column_stack(highs) if highs else np.empty((len(frame), 0)),
         np.column_stack(nondetects) if nondetects else None,
         tuple(frame["sample"]),
+        tuple(d or None for d in frame["date"]) if "date" in frame else None,
     )
-    dates = tuple(d or None for d in frame["date"]) if "date" in frame else (None,) * len(frame)
-    return matrix, dates
+    return matrix, matrix.taken or (None,) * len(frame)
 
 
 def _is_wide_csv(path: Path) -> bool:

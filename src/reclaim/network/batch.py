@@ -135,7 +135,7 @@ def run_cases(
                 if on_progress is not None:
                     on_progress(done, len(cases))
     finally:
-        project.set_demand_model(DemandModel())
+        project.set_demand_model(project.file_demand_model)
     return results
 
 

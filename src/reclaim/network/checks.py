@@ -120,9 +120,10 @@ class PeakHourResult:
 
 
 def peak_hour(project: EpanetProject, limit_m: float) -> PeakHourResult:
-    """Solve at the model's demand multiplier (the peak-hour factor of a built scenario) and check
-    the worst point against `limit_m` (seed 001 §4.3.2: 0.15 MPa ≙ 15 m)."""
-    project.set_demand_model(DemandModel())
+    """Solve at the model's demand multiplier (the peak-hour factor of a built scenario) under the
+    network's own demand model (demand-driven unless an .inp sets PDA) and check the worst point
+    against `limit_m` (seed 001 §4.3.2: 0.15 MPa ≙ 15 m)."""
+    project.set_demand_model(project.file_demand_model)
     solution = project.solve()
     check = head_check(project.topology, solution, limit_m)
     short: HeadCheck | None = None
@@ -131,7 +132,7 @@ def peak_hour(project: EpanetProject, limit_m: float) -> PeakHourResult:
         try:
             short = head_check(project.topology, project.solve(), limit_m)
         finally:
-            project.set_demand_model(DemandModel())
+            project.set_demand_model(project.file_demand_model)
     return PeakHourResult(solution=solution, check=check, pressure_driven=short)
 
 
@@ -160,7 +161,7 @@ def accident(project: EpanetProject, pipe_id: str, limit_m: float) -> AccidentRe
                 return AccidentResult(pipe=pipe_id, check=None, error=str(error))
         return AccidentResult(pipe=pipe_id, check=head_check(project.topology, solution, limit_m))
     finally:
-        project.set_demand_model(DemandModel())
+        project.set_demand_model(project.file_demand_model)
 
 
 def pump_outlet_mains(topology: Topology, solution: Solution) -> list[str]:
@@ -238,6 +239,7 @@ def required_pump_heads(
     finally:
         for i, (flows, heads) in curves.items():
             project.set_pump_curve(i, flows, heads)
+        project.set_demand_model(project.file_demand_model)
     result = []
     for i, (flows, heads) in curves.items():
         middle_point = len(heads) // 2

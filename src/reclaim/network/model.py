@@ -19,6 +19,7 @@ import wntr
 
 from reclaim.errors import InputError
 from reclaim.network.demand import demand_by_use_m3_per_day
+from reclaim.planning.engine import use_days
 from reclaim.planning.scenario import Network, NetworkSource, Scenario
 
 SECONDS_PER_DAY = 86_400
@@ -305,7 +306,7 @@ def build_network(
         model.options.time.pattern_timestep = SECONDS_PER_HOUR
         model.options.time.report_timestep = SECONDS_PER_HOUR
     check_model(model)
-    days = {use.id: use.days_per_year for use in scenario.uses}
+    days = {use.id: int(use_days(scenario, use, year).sum()) for use in scenario.uses}
     annual = sum(
         flow * days[use_id]
         for node_id, per_use in node_demands.items()
