@@ -128,6 +128,13 @@ def test_bad_or_oversized_scenarios_are_refused_and_nothing_is_kept(live_api: Ap
         "value": f"{PLAN_COUNT_LIMITS['pipes'] + 1} items",
         "reason": f"at most {PLAN_COUNT_LIMITS['pipes']} items in a plan run",
     }
+    deep = scenario()
+    deep["region"] = {"name_zh": {}}
+    for _ in range(500):  # the scenario's own checks recurse: depth is refused before them
+        deep["region"] = {"name_zh": deep["region"]}
+    nested = post_run(api, "shuozhou_bureau", deep)
+    assert nested.status_code == 422, nested.text
+    assert nested.json()["field"] == "body" and len(nested.content) < 1000
     assert api.client.post("/plans/run", json=scenario()).status_code == 401
     assert api.get("/plans/1", "shuozhou_bureau").status_code == 404
     assert snapshot(api.db) == before

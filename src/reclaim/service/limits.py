@@ -45,6 +45,8 @@ PLAN_COUNT_LIMITS: dict[str, int] = {
     "network.links": 5_000,
 }
 """The most items of each list a scenario sent to `POST /plans/run` may have."""
+PLAN_DEPTH = 16
+"""The deepest nesting of objects and arrays in a scenario (a real one is about 6 deep)."""
 PLAN_WORKERS = 2
 """Threads computing plan runs, beside the request threads."""
 PLAN_QUEUE = 16
@@ -57,6 +59,19 @@ def body_limit(method: str, path: str) -> tuple[int, str]:
         if method == route_method and route.match(path):
             return limit, f"{method} {route.pattern}"
     return DEFAULT_BODY_BYTES, f"{method} {path}"
+
+
+def check_nesting(document: Any, most: int = PLAN_DEPTH) -> None:
+    """Refuse a document nested deeper than `most` (checked without recursion)."""
+    stack = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        if depth > most:
+            raise InputError("body", f"nested {depth} deep", f"at most {most} levels of nesting")
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children)
 
 
 def check_plan_size(scenario: Scenario) -> None:

@@ -25,7 +25,7 @@ from reclaim.market.rules import Role
 from reclaim.planning.scenario import Scenario
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import REPLAY_HEADER, context_of
-from reclaim.service.limits import PLAN_QUEUE, check_plan_size
+from reclaim.service.limits import PLAN_QUEUE, check_nesting, check_plan_size
 from reclaim.service.plan_jobs import QUEUED, PlanJobs
 from reclaim.service.refusal import refusal
 from reclaim.service.schemas import MAX_ID, IdempotencyKey, PlanRunOut
@@ -114,6 +114,7 @@ def run_scenario(
     Answers 202 with the run's `status_url`; read it until `state` is `done` or `failed`.
     """
     context = context_of(request)
+    check_nesting(scenario)
     validated = scenario_from_dict(scenario)
     check_plan_size(validated)
     _check_profiles(validated)
