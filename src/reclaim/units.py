@@ -20,6 +20,8 @@ M2_PER_KM2 = 1.0e6
 M3_PER_L = 1.0e-3
 PERSONS_PER_1E4_PERSONS = 1.0e4
 DAYS_PER_YEAR = 365
+HOURS_PER_DAY = 24
+SECONDS_PER_HOUR = 3_600
 M_HEAD_PER_MPA = 100.0
 """Planning convention (seed 001 §4.3.2: 0.15 MPa ≙ 15 m free head); 1 MPa ≈ 102 m of water."""
 
@@ -77,6 +79,12 @@ QUANTITY_UNITS: dict[str, dict[str, float]] = {
         "万t/d": M3_PER_1E4_M3,
         "万吨/日": M3_PER_1E4_M3,
         "万吨/天": M3_PER_1E4_M3,
+    },
+    "m3_per_hour": {
+        "m3/h": 1.0,
+        "l/s": SECONDS_PER_HOUR * M3_PER_L,
+        "m3/d": 1.0 / HOURS_PER_DAY,
+        "万m3/d": M3_PER_1E4_M3 / HOURS_PER_DAY,
     },
     "m3_per_km2_day": {
         "m3/(km2·d)": 1.0,

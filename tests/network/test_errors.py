@@ -111,7 +111,7 @@ def test_unknown_pipe_in_an_accident_check(hand_inp: Path) -> None:
         open_inp(hand_inp) as project,
         pytest.raises(InputError, match=r"pipe: got 'P99'; not a link"),
     ):
-        accident(project, "P99", 15.0)
+        accident(project, "P99", 15.0, required_pressure_m=10.0, flow_fraction=0.7)
 
 
 def test_tank_level_out_of_order_names_the_field(tmp_path: Path, shuozhou_raw: dict) -> None:  # type: ignore[type-arg]

@@ -49,9 +49,9 @@ _ROWS: list[tuple[Callable[[HorizonFigures], Any], str, str]] = [
     (lambda h: h.utilisation_rate_capped, "utilisation (capped at supply)", "%"),
     (lambda h: h.target_utilisation_rate, "utilisation target", "%"),
     (
-        lambda h: h.pump_stations and h.pump_stations.required_total_m3_per_day,
-        "pump size needed (max-day × peak)",
-        "m³/d",
+        lambda h: h.pump_stations and h.pump_stations.required_total_peak_hour_m3_per_hour,
+        "pump rate needed (max-day × peak ÷ 24)",
+        "m³/h",
     ),
     (lambda h: h.pipes and h.pipes.length_km, "pipe laid in phase", "km"),
     (lambda h: h.investment_1e4_yuan, "investment in phase", "万元"),

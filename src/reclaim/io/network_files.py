@@ -16,6 +16,7 @@ import wntr
 
 from reclaim.io.data_files import data_path, read_yaml
 from reclaim.network.checks import VelocityRange
+from reclaim.network.design import DesignDefaults
 from reclaim.network.engine import EpanetProject, Geometry, Topology
 
 
@@ -101,3 +102,15 @@ def load_demand_patterns() -> dict[str, list[float]]:
     """24 hourly multipliers per use category (data/network/demand_patterns.yaml)."""
     raw = read_yaml(data_path("network", "demand_patterns.yaml"))
     return {category: list(entry["values"]) for category, entry in raw.items()}
+
+
+def load_design_defaults() -> DesignDefaults:
+    """The defaults of the network checks (data/network/design.yaml), each with its source."""
+    return DesignDefaults(
+        min_free_head_m=float(load_design_value("min_free_head_m")),
+        required_pressure_m=float(load_design_value("required_pressure_m")),
+        accident_flow_fraction=float(load_design_value("accident_flow_fraction")),
+        pump_efficiency=float(load_design_value("pump_efficiency")),
+        velocity_ranges=tuple(load_velocity_ranges()),
+        standard_dn_mm=tuple(float(dn) for dn in load_design_value("standard_dn_mm")),
+    )

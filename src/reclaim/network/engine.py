@@ -312,6 +312,8 @@ class EpanetProject:
         self._handle = en.createproject()
         self._hydraulics_open = False
         self._errors_seen = 0
+        self.cold_restarts = 0
+        """Solves that failed from the last flows and were solved again from a cold start."""
         try:
             self._call(
                 self.name,
@@ -579,23 +581,44 @@ class EpanetProject:
     def run_steady(self) -> None:
         """Solve one hydraulic state (inside `steady()`) and check EPANET balanced it.
 
-        EPANET stops after its TRIALS limit (200 by default), so a network it cannot solve
-        ends in an error here, never in a hang.
+        Warm start: `initH(0)` keeps the last solution's flows, so a state close to the last
+        one (a pipe closed, demands changed) balances in a few trials. A case that fails from
+        there is solved again from EPANET's own initial flows (`initH(10)`, a cold start) before
+        it counts as failed; `cold_restarts` counts those. EPANET stops after its TRIALS limit
+        (200 by default), so a network it cannot solve ends in an error here, never in a hang.
         """
         try:
-            self._call("network", en.initH, self._handle, en.NOSAVE)
-            self._call("network", en.runH, self._handle)
-            self._check_balanced()
-        except EngineError as error:
-            cut_off = self.topology.cut_off_nodes()
-            if not cut_off:
-                raise
-            raise EngineError(
-                f"node {cut_off[0]}",
-                error.code,
-                f"{error.allowed}; {len(cut_off)} node(s) reach no reservoir or tank through any"
-                f" link: {', '.join(cut_off[:5])}",
-            ) from None
+            self._solve_from(en.NOSAVE)
+        except EngineError:
+            self.cold_restarts += 1
+            try:
+                self._solve_from(en.INITFLOW)
+            except EngineError as error:
+                cut_off = self.topology.cut_off_nodes()
+                if not cut_off:
+                    raise
+                raise EngineError(
+                    f"node {cut_off[0]}",
+                    error.code,
+                    f"{error.allowed}; {len(cut_off)} node(s) reach no reservoir or tank through"
+                    f" any link: {', '.join(cut_off[:5])}",
+                ) from None
+
+    def _solve_from(self, init_flag: int) -> None:
+        self._call("network", en.initH, self._handle, init_flag)
+        self._call("network", en.runH, self._handle)
+        self._check_balanced()
+
+    @contextmanager
+    def demand_scaled(self, factor: float) -> Iterator[None]:
+        """Within the block every demand is `factor` × what it was (EPANET's demand multiplier),
+        e.g. the accident flow fraction of the design flow."""
+        before = self.demand_multiplier
+        self.set_demand_multiplier(before * factor)
+        try:
+            yield
+        finally:
+            self.set_demand_multiplier(before)
 
     def _check_balanced(self) -> None:
         ph = self._handle

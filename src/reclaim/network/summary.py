@@ -14,11 +14,13 @@ import numpy as np
 from reclaim.network.batch import CaseResult
 from reclaim.network.checks import (
     AccidentResult,
+    DemandCoverage,
     HeadCheck,
     NodeState,
     PipeCheck,
     PumpEnergy,
     PumpHead,
+    PumpPoint,
 )
 from reclaim.network.engine import Solution, Topology
 
@@ -50,10 +52,23 @@ def head_check(check: HeadCheck) -> dict[str, Any]:
     }
 
 
+def coverage(demand: DemandCoverage) -> dict[str, Any]:
+    """A horizon's max-day demand and the part of it no pipe reaches yet."""
+    return {
+        "demand_m3_per_day": _number(demand.total_m3_per_day),
+        "not_yet_networked_m3_per_day": {
+            node: _number(flow) for node, flow in demand.not_networked_m3_per_day.items()
+        },
+        "not_yet_networked_total_m3_per_day": _number(demand.unserved_m3_per_day),
+        "not_yet_networked_fraction": _number(demand.unserved_fraction),
+    }
+
+
 def accident(result: AccidentResult) -> dict[str, Any]:
-    """One pipe out of service."""
+    """One pipe out of service, at a share of the design flow."""
     return {
         "pipe": result.pipe,
+        "flow_fraction": result.flow_fraction,
         "error": result.error,
         "check": None if result.check is None else head_check(result.check),
     }
@@ -71,6 +86,22 @@ def case(result: CaseResult) -> dict[str, Any]:
         "delivered_fraction": _number(result.delivered_fraction),
         "error": result.error,
     }
+
+
+def pump_points(points: Sequence[PumpPoint]) -> list[dict[str, Any]]:
+    """Each pump's operating point and its share of the rated flow."""
+    return [
+        {
+            "pump": p.pump,
+            "flow_m3_per_s": _number(p.flow_m3_per_s),
+            "head_m": _number(p.head_m),
+            "rated_flow_m3_per_s": None
+            if p.rated_flow_m3_per_s is None
+            else _number(p.rated_flow_m3_per_s),
+            "load_fraction": None if p.load_fraction is None else _number(p.load_fraction),
+        }
+        for p in points
+    ]
 
 
 def rows(items: Sequence[PipeCheck | PumpEnergy | PumpHead]) -> list[dict[str, Any]]:

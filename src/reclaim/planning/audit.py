@@ -25,7 +25,7 @@ from typing import Any
 from reclaim.errors import InputError
 from reclaim.planning.results import PlanFigures, flat_figures
 from reclaim.planning.scenario import Pipe, Published, Scenario
-from reclaim.units import DAYS_PER_YEAR, M3_PER_1E4_M3
+from reclaim.units import DAYS_PER_YEAR, HOURS_PER_DAY, M3_PER_1E4_M3
 
 PERCENT = 100.0
 _RELATIVE_GUARD = 1e-9
@@ -91,7 +91,14 @@ def published_values(scenario: Scenario, figures: PlanFigures) -> dict[int, floa
 
 def _key_unit(figure: str) -> str | None:
     """The unit a figure key carries in its name."""
-    for suffix in ("1e4_m3_per_day", "1e4_m3_per_year", "m3_per_day", "1e4_yuan", "km"):
+    for suffix in (
+        "1e4_m3_per_day",
+        "1e4_m3_per_year",
+        "m3_per_day",
+        "m3_per_hour",
+        "1e4_yuan",
+        "km",
+    ):
         if figure.endswith(suffix):
             return suffix
     if figure.endswith(("utilisation_rate", "utilisation_rate_capped", "coverage")):
@@ -124,6 +131,10 @@ def published_figures(scenario: Scenario, figures: PlanFigures) -> list[Discrepa
         value, half_unit, shown = entry.value, 0.5 * 10.0 ** -_decimals(entry), computed
         if entry.unit == "percent":
             value, half_unit, shown = value / PERCENT, half_unit / PERCENT, computed * PERCENT
+        elif entry.unit == "m3_per_day" and key_unit == "m3_per_hour":
+            # a rate printed per day (plans print a station's peak-hour size in m³/d)
+            value, half_unit = value / HOURS_PER_DAY, half_unit / HOURS_PER_DAY
+            shown = computed * HOURS_PER_DAY
         elif (
             entry.unit is not None
             and {entry.unit, key_unit} == {"1e4_m3_per_day", "1e4_m3_per_year"}

@@ -136,18 +136,20 @@ class ZoneFigures:
 
 @dataclass(frozen=True, kw_only=True)
 class PumpStationFigures:
+    """A station's peak-hour rate against the rate the uses it serves need (m³/h)."""
+
     built: bool
-    capacity_m3_per_day: float | None = None
+    capacity_peak_hour_m3_per_hour: float | None = None
     head_m: float | None = None
-    required_m3_per_day: Values | None = None
+    required_peak_hour_m3_per_hour: Values | None = None
     adequate: Values | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class PumpStationsFigures:
     peak_hour_factor: float
-    required_total_m3_per_day: Values
-    total_capacity_m3_per_day: float
+    required_total_peak_hour_m3_per_hour: Values
+    total_capacity_peak_hour_m3_per_hour: float
     stations: dict[str, PumpStationFigures] = field(metadata=_json_key(MERGE))
 
 

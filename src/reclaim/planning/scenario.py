@@ -51,6 +51,7 @@ Population1e4 = Annotated[NonNegativeFloat, _quantity("1e4_persons")]
 PriceYuanPerM3 = Annotated[NonNegativeFloat, _quantity("yuan_per_m3")]
 LengthM = Annotated[PositiveFloat, _quantity("m")]
 FlowM3PerDay = Annotated[NonNegativeFloat, _quantity("m3_per_day")]
+FlowM3PerHour = Annotated[NonNegativeFloat, _quantity("m3_per_hour")]
 IndexM3PerKm2Day = Annotated[NonNegativeFloat, _quantity("m3_per_km2_day")]
 RateLPerM2Day = Annotated[NonNegativeFloat, _quantity("l_per_m2_day")]
 RateLPerPersonDay = Annotated[NonNegativeFloat, _quantity("l_per_person_day")]
@@ -288,17 +289,77 @@ class Calendar(Strict):
     its middle."""
 
 
+def _daily_rate_as_hourly(per_year: object) -> object:
+    """The old `capacity_m3_per_day` was read by planning as the peak-hour rate written per day
+    (seed 001 §4.3.1: 泵站规模按最高日最大时流量计算): each figure is tagged m³/d, which the
+    m³/h field converts (÷ 24)."""
+    if not isinstance(per_year, dict):
+        return per_year
+    return {
+        year: f"{value} m3/d" if isinstance(value, int | float) else value
+        for year, value in per_year.items()
+    }
+
+
 class PumpStation(Strict):
+    """A pump station. Its design size per horizon is given in exactly one of two ways, named by
+    what it is; a horizon left out means not yet built. Planning and the network read it through
+    `reclaim.planning.facilities.peak_hour_capacity_m3_per_hour`."""
+
     id: Annotated[str, Field(pattern=r"^[a-z0-9_.-]+$")]
     name_zh: str
     name_en: str
     plant: str | None = None
-    capacity_m3_per_day: dict[Year, FlowM3PerDay]
-    """Design size per horizon; a horizon left out means not yet built."""
+    capacity_peak_hour_m3_per_hour: dict[Year, FlowM3PerHour] | None = None
+    """The rate it pumps at the peak hour of the max day, the way plans size stations (seed
+    001 §4.3.1); a plan's "5000 m³/d" station may be written "5000 m3/d" (read as ÷ 24)."""
+    capacity_max_day_m3_per_day: dict[Year, FlowM3PerDay] | None = None
+    """The max-day flow it is built for; at the peak hour it pumps this × peak_hour_factor."""
     head_m: PositiveFloat | None = None
     serves: list[str] | None = None
-    """Use ids this station supplies; its required size is their max-day demand × peak factor."""
+    """Use ids this station supplies; its required rate is their max-day demand × peak factor."""
     node: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_capacity_name(cls, data: Any, info: ValidationInfo) -> Any:
+        """`capacity_m3_per_day` (before issue 11) meant the peak-hour rate written per day:
+        read as `capacity_peak_hour_m3_per_hour`, each figure taken in m³/d (÷ 24)."""
+        old, new = "capacity_m3_per_day", "capacity_peak_hour_m3_per_hour"
+        if not isinstance(data, dict) or old not in data:
+            return data
+        if new in data:
+            raise InputError(old, data[old], f"renamed {new!r}, which is also given; keep {new!r}")
+        data = dict(data)
+        data[new] = _daily_rate_as_hourly(data.pop(old))
+        where = f" ({data['id']})" if isinstance(data.get("id"), str) else ""
+        note(
+            info,
+            f"pumpstation{where}: field {old!r} is renamed {new!r}; read under its old name as"
+            f" the peak-hour rate in m³/d (÷ 24), write {new!r}",
+        )
+        return data
+
+    @model_validator(mode="after")
+    def _one_capacity(self) -> PumpStation:
+        given = [
+            name
+            for name in ("capacity_peak_hour_m3_per_hour", "capacity_max_day_m3_per_day")
+            if getattr(self, name) is not None
+        ]
+        if len(given) != 1:
+            raise InputError(
+                "capacity_peak_hour_m3_per_hour",
+                None if not given else "both given",
+                "exactly one of capacity_peak_hour_m3_per_hour (peak-hour rate) or"
+                " capacity_max_day_m3_per_day (max-day flow)",
+            )
+        return self
+
+    @property
+    def built_in(self) -> set[int]:
+        """Horizons in which the station exists."""
+        return set(self.capacity_peak_hour_m3_per_hour or self.capacity_max_day_m3_per_day or {})
 
 
 class Pipe(Strict):

@@ -34,6 +34,7 @@ OUTPUTS: dict[str, Callable[[HorizonFigures], Number]] = {
     "balance_1e4_m3_per_day": lambda h: h.balance_1e4_m3_per_day,
     "utilisation_rate": lambda h: h.utilisation_rate,
     "utilisation_rate_capped": lambda h: h.utilisation_rate_capped,
+    "shortfall_1e4_m3_per_year": lambda h: h.shortfall_1e4_m3_per_year,
 }
 
 
@@ -114,7 +115,9 @@ def sample_outputs(
 
 @dataclass(frozen=True)
 class SensitivitySummary:
-    """P10/P50/P90 of each output and the probability that supply falls short, per horizon."""
+    """P10/P50/P90 of each output and, per horizon, the probability that supply falls short
+    of demand on at least one day of the year (day by day through the calendar, not the sum of
+    every use's max day: uses of different seasons never draw together)."""
 
     samples: int
     seed: int
@@ -166,5 +169,5 @@ def run_sensitivity(
             name: {f"p{round(q * 100)}": float(np.quantile(values, q)) for q in QUANTILES}
             for name, values in joined.items()
         }
-        short[year] = float(np.mean(joined["balance_1e4_m3_per_day"] < 0.0))
+        short[year] = float(np.mean(joined["shortfall_1e4_m3_per_year"] > 0.0))
     return SensitivitySummary(samples, seed, quantiles, short)

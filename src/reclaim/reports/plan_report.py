@@ -357,13 +357,16 @@ class _PlanReport:
         short = [
             (
                 u.name(s),
-                stations[s.id]["capacity_m3_per_day"],
-                stations[s.id]["required_m3_per_day"],
+                stations[s.id]["capacity_peak_hour_m3_per_hour"],
+                stations[s.id]["required_peak_hour_m3_per_hour"],
             )
             for s in self.scenario.pump_stations
             if stations[s.id].get("adequate") is False
         ]
-        together = (stations["total_capacity_m3_per_day"], stations["required_total_m3_per_day"])
+        together = (
+            stations["total_capacity_peak_hour_m3_per_hour"],
+            stations["required_total_peak_hour_m3_per_hour"],
+        )
         if self.plant_stations() and together[0] < together[1]:
             short.insert(0, (u("pumps_together"), *together))
         for name, design, required in short:
@@ -372,8 +375,8 @@ class _PlanReport:
                     "finding_pumps_short",
                     horizon=self.horizon(year),
                     station=name,
-                    design=u.number(design, "m3_per_day"),
-                    required=u.number(required, "m3_per_day"),
+                    design=u.number(design, "m3_per_hour"),
+                    required=u.number(required, "m3_per_hour"),
                 )
             )
         return found
@@ -955,14 +958,18 @@ class _PlanReport:
             ]
             for y in self.years:
                 entry = self.h(y)["pump_stations"][station.id]
-                built = int(y) in station.capacity_m3_per_day
+                built = int(y) in station.built_in
                 cells.append(
                     _text(
-                        u.number(entry["capacity_m3_per_day"], "m3_per_day") if built else u("none")
+                        u.number(entry["capacity_peak_hour_m3_per_hour"], "m3_per_hour")
+                        if built
+                        else u("none")
                     )
                 )
-                if "required_m3_per_day" in entry:
-                    cells.append(_text(u.number(entry["required_m3_per_day"], "m3_per_day")))
+                if "required_peak_hour_m3_per_hour" in entry:
+                    cells.append(
+                        _text(u.number(entry["required_peak_hour_m3_per_hour"], "m3_per_hour"))
+                    )
                     cells.append(_check(entry["adequate"], u, "adequate", "inadequate"))
                 else:
                     cells += [_text(u("none")), _text(u("none"))]
@@ -972,12 +979,12 @@ class _PlanReport:
             for y in self.years:
                 stations = self.h(y)["pump_stations"]
                 design, required = (
-                    stations["total_capacity_m3_per_day"],
-                    stations["required_total_m3_per_day"],
+                    stations["total_capacity_peak_hour_m3_per_hour"],
+                    stations["required_total_peak_hour_m3_per_hour"],
                 )
                 total += [
-                    _text(u.number(design, "m3_per_day")),
-                    _text(u.number(required, "m3_per_day")),
+                    _text(u.number(design, "m3_per_hour")),
+                    _text(u.number(required, "m3_per_hour")),
                     _check(design >= required, u, "adequate", "inadequate"),
                 ]
             rows.append(Row(total, total=True))
