@@ -138,3 +138,32 @@ def test_bad_or_oversized_scenarios_are_refused_and_nothing_is_kept(live_api: Ap
     assert api.client.post("/plans/run", json=scenario()).status_code == 401
     assert api.get("/plans/1", "shuozhou_bureau").status_code == 404
     assert snapshot(api.db) == before
+
+
+def test_a_run_carries_the_notes_on_its_scenario(live_api: Api) -> None:
+    """A population in persons where 万人 is expected (580 000 for Shuozhou's 58 万) is kept
+    but noted, naming the field, as on the command line."""
+    api = live_api
+    two_regions(api)
+    data = scenario()
+    data["sewage"]["population_1e4_persons"] = {2025: 580_000, 2030: 65}
+    noted = api.ok(post_run(api, "shuozhou_bureau", data), 202)
+    plain = api.ok(post_run(api, "shuozhou_bureau", scenario()), 202)
+    notes = finished(api, noted["status_url"], "shuozhou_bureau")["result"]["notes"]
+    assert any("population_1e4_persons[2025]" in note for note in notes)
+    assert finished(api, plain["status_url"], "shuozhou_bureau")["result"]["notes"] == []
+
+
+def test_a_scenario_the_engine_refuses_ends_failed_with_the_reason(live_api: Api) -> None:
+    """A published figure key the engine does not compute is found by the audit, after the 202:
+    the run ends `failed`, its error naming the field, the value and the nearest valid key."""
+    api = live_api
+    two_regions(api)
+    data = scenario()
+    data["published"][0]["figure"] = "2025.demand.by_use.gren.m3_per_day"
+    queued = api.ok(post_run(api, "shuozhou_bureau", data), 202)
+    run = finished(api, queued["status_url"], "shuozhou_bureau")
+    assert run["state"] == "failed" and run["result"] is None
+    assert run["error"]["field"] == "published[0].figure"
+    assert run["error"]["value"] == "2025.demand.by_use.gren.m3_per_day"
+    assert "2025.demand.by_use.green.m3_per_day" in run["error"]["reason"]

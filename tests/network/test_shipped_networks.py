@@ -106,8 +106,11 @@ def test_check_equals_the_toolkit_or_is_refused_as_epanet_refuses(
     path: Path, tmp_path: Path
 ) -> None:
     reference = toolkit_run(path, tmp_path)
-    result = runner.invoke(app, ["network", "check", str(path), "--format", "json"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = runner.invoke(app, ["network", "check", str(path), "--format", "json"])
     assert "Traceback" not in result.output
+    assert not [str(w.message) for w in caught]  # no library warning reaches the user
     assert "Warning" not in result.stderr
     if reference.heads_m is None:
         assert result.exit_code == 2
@@ -135,3 +138,51 @@ def test_check_equals_the_toolkit_or_is_refused_as_epanet_refuses(
     assert list(heads) == list(reference.heads_m)
     worst = max(abs(heads[node] - head) for node, head in reference.heads_m.items())
     assert worst < HEAD_TOLERANCE_M
+
+
+GPM_PER_CFS = 448.831  # EPANET 2.3 src/types.h, with M3_PER_FT3 below
+M3_PER_FT3 = 0.028317
+KY = _package_dir("epyt") / "networks" / "asce-tf-wdst"
+
+
+@pytest.mark.parametrize("name", ["ky10.inp", "ky11.inp"])
+def test_us_units_constant_power_pumps_equal_the_toolkit(name: str, tmp_path: Path) -> None:
+    """KY10 and KY11 are in GPM with constant-power pumps (`POWER` kW ratings): six hours of
+    our run equal EPANET's own run of the untouched file, heads to 1e-3 m and pump flows to
+    1e-3 L/s (switching the file to L/s on opening moved heads by up to 18 m)."""
+    path = KY / name
+    duration_s = 6 * 3600
+    ph = en.createproject()
+    en.open(ph, str(path), str(tmp_path / "ref.rpt"), "")
+    assert en.getflowunits(ph) == en.GPM
+    pumps = [
+        i
+        for i in range(1, en.getcount(ph, en.LINKCOUNT) + 1)
+        if en.getlinktype(ph, i) == en.PUMP and en.getheadcurveindex(ph, i) == 0
+    ]
+    assert pumps  # pumps with no head curve: rated by constant power
+    nodes = range(1, en.getcount(ph, en.NODECOUNT) + 1)
+    en.settimeparam(ph, en.DURATION, duration_s)
+    times, heads, flows = [], [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        en.openH(ph)
+        en.initH(ph, en.NOSAVE)
+        while True:
+            times.append(en.runH(ph))
+            heads.append([en.getnodevalue(ph, i, en.HEAD) * M_PER_FT for i in nodes])
+            flows.append(
+                [en.getlinkvalue(ph, i, en.FLOW) / GPM_PER_CFS * M3_PER_FT3 for i in pumps]
+            )
+            if en.nextH(ph) <= 0:
+                break
+        en.closeH(ph)
+    en.close(ph)
+    en.deleteproject(ph)
+    with EpanetProject(path) as project:
+        states = project.simulate(duration_s)
+    assert [s.time_s for s in states] == times
+    for state, expected_heads, expected_flows in zip(states, heads, flows, strict=True):
+        assert abs(state.head_m - expected_heads).max() < HEAD_TOLERANCE_M
+        pump_flows = state.flow_m3_per_s[[i - 1 for i in pumps]]
+        assert abs(pump_flows - expected_flows).max() * 1000 < 1e-3

@@ -92,13 +92,14 @@ def test_unknown_rounding_mode() -> None:
 def test_unknown_uncertain_input(tmp_path: Path) -> None:
     def edit(d: dict) -> None:
         d["uncertainty"] = [
-            {"path": "uses.nope.rate_l_per_m2_day", "kind": "uniform", "low": 1, "high": 2}
+            {"path": "uses.prak.rate_l_per_m2_day", "kind": "uniform", "low": 1, "high": 2}
         ]
 
     path = _scenario(tmp_path, edit)
     result = runner.invoke(app, ["plan", "sensitivity", str(path), "-n", "10"])
     assert result.exit_code == 2
-    assert "uncertainty.path" in result.stderr and "uses.nope.rate_l_per_m2_day" in result.stderr
+    assert "uncertainty.path" in result.stderr and "uses.prak.rate_l_per_m2_day" in result.stderr
+    assert "nearest valid path: uses.park.rate_l_per_m2_day" in result.stderr
 
 
 @pytest.mark.parametrize("samples", ["0", "-3"])

@@ -40,7 +40,7 @@ def test_built_capacity_limits_supply() -> None:
 
 def _winter_case(winter: dict) -> dict:
     """Supply 2.5 万 × 0.8 = 20 000 m³/d. Industry 15 000 m³/d all year (priority 1); green
-    6852 m³/d for 200 days (priority 2, centred in the irrigation season: 8 Apr–23 Oct);
+    6852 m³/d for 200 days (priority 2, centred in the irrigation season: 8 Apr–24 Oct);
     a winter use of 3000 m³/d for 120 days (priority 2)."""
     return city(
         2.5,
@@ -54,8 +54,12 @@ def _winter_case(winter: dict) -> dict:
 
 @pytest.mark.parametrize(
     "winter",
-    [{"months": [11, 12, 1, 2]}, {"days_per_year": 120, "centred_on_month": 1}],
-    ids=["months", "days-centred-on-january"],
+    [
+        {"months": [11, 12, 1, 2]},
+        {"days_per_year": 120, "centred_on_month": 1},
+        {"days_per_year": 120, "months": [11, 12, 1, 2, 3]},
+    ],
+    ids=["months", "days-centred-on-january", "days-within-winter-months"],
 )
 def test_a_winter_use_draws_in_its_own_months(winter: dict) -> None:
     """Green days: 15 000 + 6852 = 21 852 > 20 000, short 1852 m³/d × 200 d = 37.04 万 m³.
@@ -145,3 +149,11 @@ def test_balance_per_plant_and_per_zone() -> None:
     assert horizon.zones["south"].balance_1e4_m3_per_day == pytest.approx(0.5)
     assert horizon.reclaimed_supply_1e4_m3_per_day == pytest.approx(1.8)
     assert horizon.plants.sewage_split == "sewage_capacity"
+
+
+def test_days_that_do_not_fit_their_months_are_refused() -> None:
+    from reclaim.errors import InputError
+
+    data = _winter_case({"days_per_year": 130, "months": [12, 1, 2, 3]})  # 121 days
+    with pytest.raises(InputError, match="at most the 121 days"):
+        run_plan(build(data))

@@ -129,17 +129,19 @@ def test_a_renamed_field_is_read_under_its_old_name_with_a_note(tmp_path: Path) 
 
 def test_assumed_inputs_are_listed() -> None:
     """An input the plan does not print is written `{value, assumed}` and listed by the audit."""
-    data = city(5.0, [flow_use("mill", 1000)])
+    data = city(5.0, [flow_use("mill", 1000, assumed="the plan names the mill, not its flow")])
     data["sewage"]["unforeseen_factor"] = {"value": 0.1, "assumed": "typical of county plans"}
     result = run_plan(build(data))
     assert result.horizon(2030).sewage_inputs.unforeseen_factor == pytest.approx(0.1)
     assert [(a.input, a.why) for a in result.assumed] == [
-        ("sewage.unforeseen_factor", "typical of county plans")
+        ("sewage.unforeseen_factor", "typical of county plans"),
+        ("uses.mill", "the plan names the mill, not its flow"),
     ]
     plain = json.loads(json.dumps(result.to_json_dict()))
-    assert plain["assumed_inputs"] == [
-        {"input": "sewage.unforeseen_factor", "why": "typical of county plans"}
-    ]
+    assert plain["assumed_inputs"][0] == {
+        "input": "sewage.unforeseen_factor",
+        "why": "typical of county plans",
+    }
 
 
 def test_shuozhou_marks_its_interpolated_industrial_land(shuozhou) -> None:
@@ -170,7 +172,7 @@ def test_sewage_drivers() -> None:
             },
             3.825,
         ),
-        ({"driver": "plant_load", "load_rate": {2030: 0.75}}, 4.5),
+        ({"driver": "plant_load", "load_rate": {2030: "75 %"}}, 4.5),
         ({"driver": "measured", "measured_m3_per_day": {2030: 30_000}}, 3.0),
     ]
     for sewage, expected in cases:

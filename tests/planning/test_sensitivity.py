@@ -100,3 +100,16 @@ def test_command_prints_json() -> None:
     )
     assert result.exit_code == 0, result.output
     assert '"probability_supply_short"' in result.stdout
+
+
+def test_command_figures_do_not_depend_on_the_chunk() -> None:
+    path = str(EXAMPLES / "shuozhou.yaml")
+    outputs = [
+        CliRunner().invoke(
+            app,
+            ["plan", "sensitivity", path, "-n", "3000", "--seed", "3", "--chunk", chunk, "--json"],
+        )
+        for chunk in ("3000", "1000", "641")
+    ]
+    assert all(r.exit_code == 0 for r in outputs), outputs[0].output
+    assert outputs[0].stdout == outputs[1].stdout == outputs[2].stdout

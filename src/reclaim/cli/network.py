@@ -21,7 +21,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from reclaim.cli.common import console, err_console, reports_input_errors
+from reclaim.cli.common import (
+    console,
+    err_console,
+    load_scenario_with_notes,
+    reports_input_errors,
+)
 from reclaim.errors import InputError
 from reclaim.io.network_files import (
     load_demand_patterns,
@@ -30,7 +35,6 @@ from reclaim.io.network_files import (
     write_geojson,
     write_inp,
 )
-from reclaim.io.scenario_file import load_scenario
 from reclaim.network import batch, checks, summary
 from reclaim.network.design import (
     DesignDefaults,
@@ -157,7 +161,7 @@ def _load(
         raise InputError(
             "--peak-factor", peak_factor, "only for an .inp; a scenario uses its peak_hour_factor"
         )
-    scenario = load_scenario(source)
+    scenario = load_scenario_with_notes(source)
     built = scenario_network(scenario, defaults, year, load_demand_patterns() if patterns else None)
     limit = built.min_free_head_m if min_head is None else min_head
     judged = settings(defaults, limit, required_pressure, accident_fraction)
@@ -167,7 +171,7 @@ def _load(
 def _emit(payload: dict[str, Any], output: Format, tables: list[Table]) -> None:
     if output is Format.json:
         # Plain text, not rich's print_json: the JSON of a large network is megabytes.
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1))
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False))
         sys.stdout.write("\n")
         return
     for table in tables:

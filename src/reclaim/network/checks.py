@@ -20,6 +20,7 @@ from reclaim.network.engine import (
     DemandModel,
     EngineError,
     EpanetProject,
+    FloatArray,
     Solution,
     Topology,
 )
@@ -84,32 +85,32 @@ def user_mask(topology: Topology, solution: Solution) -> BoolArray:
 
 def head_check(topology: Topology, solution: Solution, limit_m: float) -> HeadCheck:
     """Worst point (user with the lowest free head) and the users below `limit_m` or unserved."""
-    free_head = solution.head_m - topology.elevation_m
     users = np.flatnonzero(user_mask(topology, solution))
     if users.size == 0:
         raise InputError("network", "no junction", "a network with at least one junction")
-    states = [
-        NodeState(
-            topology.node_ids[i],
-            float(free_head[i]),
-            float(solution.required_demand_m3_per_s[i]),
-            float(solution.demand_m3_per_s[i]),
+    free_head = solution.head_m[users] - topology.elevation_m[users]
+    required = solution.required_demand_m3_per_s[users]
+    delivered = solution.demand_m3_per_s[users]
+
+    def state(k: int) -> NodeState:
+        return NodeState(
+            topology.node_ids[users[k]],
+            float(free_head[k]),
+            float(required[k]),
+            float(delivered[k]),
         )
-        for i in users
-    ]
-    required = sum(s.required_m3_per_s for s in states)
-    delivered = sum(s.delivered_m3_per_s for s in states)
+
+    below = free_head < limit_m - HEAD_TOLERANCE_M
+    unserved = (required > SERVED_TOLERANCE) & (delivered < UNSERVED_FRACTION * required)
+    total_required = float(required.sum())
     return HeadCheck(
         limit_m=limit_m,
-        worst=min(states, key=lambda s: s.free_head_m),
-        below_limit=tuple(s for s in states if s.free_head_m < limit_m - HEAD_TOLERANCE_M),
-        unserved=tuple(
-            s
-            for s in states
-            if s.required_m3_per_s > SERVED_TOLERANCE
-            and s.delivered_m3_per_s < UNSERVED_FRACTION * s.required_m3_per_s
-        ),
-        delivered_fraction=delivered / required if required > SERVED_TOLERANCE else 1.0,
+        worst=state(int(np.argmin(free_head))),
+        below_limit=tuple(state(k) for k in np.flatnonzero(below).tolist()),
+        unserved=tuple(state(k) for k in np.flatnonzero(unserved).tolist()),
+        delivered_fraction=float(delivered.sum()) / total_required
+        if total_required > SERVED_TOLERANCE
+        else 1.0,
     )
 
 
@@ -315,13 +316,17 @@ def required_pump_heads(
     return result, check
 
 
+PROBLEMS = ("too slow", "too fast", "head loss high")
 NO_FLOW_M3_PER_S = 1e-9
 """Below this a pipe is taken as carrying no flow (EPANET leaves ~1e-12 in closed links)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class PipeCheck:
-    """A pipe's velocity and head loss at the solved state, and a DN suggestion."""
+    """A pipe's velocity and head loss at the solved state, and a DN suggestion.
+
+    Not frozen: a frozen dataclass is several times slower to build, and a large network has
+    tens of thousands of pipes (benchmarks/network_bridge.py)."""
 
     pipe: str
     dn_mm: float
@@ -362,47 +367,90 @@ def pipe_checks(
             raise InputError("velocity range", (band.v_min, band.v_max), "0 ≤ v_min < v_max")
     if max_headloss_m_per_km is not None and not max_headloss_m_per_km > 0:
         raise InputError("max_headloss_m_per_km", max_headloss_m_per_km, "must be > 0")
-    checks = []
-    headloss = solution.head_m[topology.start_node] - solution.head_m[topology.end_node]
-    for i in np.flatnonzero(topology.pipes):
-        dn = topology.diameter_m[i] * 1000
-        band = _band(ranges, dn)
-        flow = abs(float(solution.flow_m3_per_s[i]))
-        velocity = abs(float(solution.velocity_m_per_s[i]))
-        if flow <= NO_FLOW_M3_PER_S:
-            # A shut pipe (closed check valve, dead end) carries the head difference across its
-            # ends without friction: no head loss to judge, nothing to resize.
-            checks.append(
-                PipeCheck(
-                    topology.link_ids[i], dn, 0.0, 0.0, 0.0, band.v_min, band.v_max, "no flow", dn
-                )
-            )
-            continue
-        loss = abs(float(headloss[i])) / topology.length_m[i] * 1000
-        problems = []
-        if velocity < band.v_min:
-            problems.append("too slow")
-        elif velocity > band.v_max:
-            problems.append("too fast")
-        if max_headloss_m_per_km is not None and loss > max_headloss_m_per_km:
-            problems.append("head loss high")
-        sizing = _Sizing(flow, dn, loss, ranges, max_headloss_m_per_km)
-        checks.append(
-            PipeCheck(
-                pipe=topology.link_ids[i],
-                dn_mm=dn,
-                flow_m3_per_s=flow,
-                velocity_m_per_s=velocity,
-                headloss_m_per_km=loss,
-                v_min=band.v_min,
-                v_max=band.v_max,
-                verdict=", ".join(problems) or "ok",
-                suggested_dn_mm=dn
-                if not problems
-                else float(min(standard_dn_mm, key=lambda c: (sizing.miss(c), abs(c - dn)))),
-            )
+    pipes = np.flatnonzero(topology.pipes)
+    dn = topology.diameter_m[pipes] * 1000
+    flow = np.abs(solution.flow_m3_per_s[pipes])
+    velocity = np.abs(solution.velocity_m_per_s[pipes])
+    drop = solution.head_m[topology.start_node[pipes]] - solution.head_m[topology.end_node[pipes]]
+    loss = np.abs(drop) / topology.length_m[pipes] * 1000
+    v_min, v_max = _band_limits(ranges, dn)
+    # A shut pipe (closed check valve, dead end) carries the head difference across its ends
+    # without friction: no head loss to judge, nothing to resize.
+    flowing = flow > NO_FLOW_M3_PER_S
+    slow = flowing & (velocity < v_min)
+    fast = flowing & ~slow & (velocity > v_max)
+    if max_headloss_m_per_km is None:
+        high = np.zeros_like(flowing)
+    else:
+        high = flowing & (loss > max_headloss_m_per_km)
+    suggested = dn.copy()
+    wrong = np.flatnonzero(slow | fast | high)
+    if wrong.size:
+        suggested[wrong] = _suggest_dn(
+            flow[wrong], dn[wrong], loss[wrong], ranges, standard_dn_mm, max_headloss_m_per_km
         )
-    return checks
+    # Verdict of each combination of (too slow, too fast, head loss high), as a bit code.
+    verdict_of = [
+        ", ".join(p for bit, p in enumerate(PROBLEMS) if code >> bit & 1) or "ok"
+        for code in range(2 ** len(PROBLEMS))
+    ]
+    codes = slow.astype(np.int64) + 2 * fast + 4 * high
+    verdicts = [
+        verdict_of[code] if on else "no flow"
+        for code, on in zip(codes.tolist(), flowing.tolist(), strict=True)
+    ]
+    shut = ~flowing  # reported with no flow, velocity or head loss
+    flow[shut] = velocity[shut] = loss[shut] = 0.0
+    ids = [topology.link_ids[i] for i in pipes.tolist()]
+    numbers = [column.tolist() for column in (dn, flow, velocity, loss, v_min, v_max)]
+    # Rows in PipeCheck's field order, built column-wise: a large network has 10⁴+ pipes.
+    rows = zip(ids, *numbers, verdicts, suggested.tolist(), strict=True)
+    return list(itertools.starmap(PipeCheck, rows))
+
+
+def _suggest_dn(
+    flow_m3_per_s: FloatArray,
+    dn_mm: FloatArray,
+    headloss_m_per_km: FloatArray,
+    ranges: Sequence[VelocityRange],
+    standard_dn_mm: Sequence[float],
+    max_headloss_m_per_km: float | None,
+) -> FloatArray:
+    """For each pipe, the standard DN that misses the economic band and the head-loss limit
+    least at its flow (nearest to the current DN among equals).
+
+    Head loss at another DN follows Hazen–Williams at the same flow and C: J ∝ d^-4.871.
+    """
+    candidates = np.asarray(standard_dn_mm, dtype=float)
+    miss = np.empty((flow_m3_per_s.size, candidates.size))
+    for j, candidate in enumerate(candidates.tolist()):
+        band = _band(ranges, candidate)
+        velocity = flow_m3_per_s / (np.pi * (candidate / 1000) ** 2 / 4)
+        over = np.maximum(np.maximum(band.v_min - velocity, velocity - band.v_max), 0.0)
+        miss[:, j] = over / band.v_max
+        if max_headloss_m_per_km is not None:
+            loss = headloss_m_per_km * (dn_mm / candidate) ** HW_DIAMETER_EXPONENT
+            excess = np.maximum(loss - max_headloss_m_per_km, 0.0)
+            miss[:, j] += excess / max_headloss_m_per_km
+    best = miss == miss.min(axis=1, keepdims=True)
+    distance = np.where(best, np.abs(candidates[None, :] - dn_mm[:, None]), np.inf)
+    return candidates[np.argmin(distance, axis=1)]
+
+
+def _band_limits(
+    ranges: Sequence[VelocityRange], dn_mm: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """`_band` of every DN at once: the economic velocity low and high of each."""
+    below_all = dn_mm < ranges[-1].dn_min_mm
+    v_min = np.where(below_all, float(ranges[0].v_min), float(ranges[-1].v_min))
+    v_max = np.where(below_all, float(ranges[0].v_max), float(ranges[-1].v_max))
+    found = np.zeros(dn_mm.shape, dtype=np.bool_)
+    for band in ranges:
+        inside = ~found & (band.dn_min_mm <= dn_mm) & (dn_mm < band.dn_max_mm)
+        v_min[inside] = band.v_min
+        v_max[inside] = band.v_max
+        found |= inside
+    return v_min, v_max
 
 
 def velocity_ranges(
@@ -422,29 +470,6 @@ def _band(ranges: Sequence[VelocityRange], dn_mm: float) -> VelocityRange:
         if band.dn_min_mm <= dn_mm < band.dn_max_mm:
             return band
     return ranges[-1] if dn_mm >= ranges[-1].dn_min_mm else ranges[0]
-
-
-@dataclass(frozen=True)
-class _Sizing:
-    """How far a candidate DN misses the economic band and the head-loss limit at this flow.
-
-    Head loss at another DN follows Hazen–Williams at the same flow and C: J ∝ d^-4.871.
-    """
-
-    flow_m3_per_s: float
-    dn_mm: float
-    headloss_m_per_km: float
-    ranges: Sequence[VelocityRange]
-    max_headloss_m_per_km: float | None
-
-    def miss(self, candidate_mm: float) -> float:
-        band = _band(self.ranges, candidate_mm)
-        velocity = self.flow_m3_per_s / (np.pi * (candidate_mm / 1000) ** 2 / 4)
-        miss = max(band.v_min - velocity, velocity - band.v_max, 0.0) / band.v_max
-        if self.max_headloss_m_per_km is not None:
-            loss = self.headloss_m_per_km * (self.dn_mm / candidate_mm) ** HW_DIAMETER_EXPONENT
-            miss += max(loss - self.max_headloss_m_per_km, 0.0) / self.max_headloss_m_per_km
-        return float(miss)
 
 
 @dataclass(frozen=True)

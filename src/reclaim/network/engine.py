@@ -411,6 +411,7 @@ class EpanetProject:
         units = self.units
         nodes = range(1, n_nodes + 1)
         links = range(1, n_links + 1)
+        n_junctions = n_nodes - en.getcount(ph, en.TANKCOUNT)
         link_types = [en.getlinktype(ph, i) for i in links]
         link_kinds: list[LinkKind] = [
             "pump" if code == en.PUMP else "pipe" if code <= en.PIPE else "valve"
@@ -419,7 +420,9 @@ class EpanetProject:
         ends = np.array([en.getlinknodes(ph, i) for i in links], dtype=np.int64).reshape(-1, 2)
         return Topology(
             node_ids=tuple(en.getnodeid(ph, i) for i in nodes),
-            node_kinds=tuple(_NODE_KINDS[en.getnodetype(ph, i)] for i in nodes),
+            # EPANET numbers the junctions first; only tanks and reservoirs need asking.
+            node_kinds=("junction",) * n_junctions
+            + tuple(_NODE_KINDS[en.getnodetype(ph, i)] for i in nodes[n_junctions:]),
             elevation_m=self._nodes(en.ELEVATION) * units.length_m,
             link_ids=tuple(en.getlinkid(ph, i) for i in links),
             link_kinds=tuple(link_kinds),

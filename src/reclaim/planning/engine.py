@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from reclaim.errors import InputError
 from reclaim.planning import facilities
 from reclaim.planning.allocation import allocate_by_priority, allocate_year
 from reclaim.planning.audit import AssumedInput, Discrepancy, assumed_inputs, audit_plan
@@ -48,21 +49,37 @@ from reclaim.planning.supply import Supply, forecast_supply
 from reclaim.units import DAYS_PER_YEAR, M3_PER_1E4_M3
 
 INDUSTRIAL_CATEGORY = "industrial"
-DEFAULT_IRRIGATION_MONTHS = (4, 5, 6, 7, 8, 9, 10)
-"""Used only when a scenario was built without `scenario_from_dict` (which fills the default
-from coefficients.yaml, with its source)."""
 
 
 def use_days(scenario: Scenario, use: Use, year: int) -> DayMask:
-    """The days of the year on which the use draws water."""
-    if use.months is not None:
-        return months_mask(use.months)
+    """The days of the year on which the use draws water: its months (or `days_per_year` of
+    them, centred on their middle), else its days centred on a month or the irrigation season."""
     days = use.days_per_year
-    count = days.get(year, DAYS_PER_YEAR) if isinstance(days, dict) else days or DAYS_PER_YEAR
+    count = days.get(year, DAYS_PER_YEAR) if isinstance(days, dict) else days
+    if use.months is not None:
+        within = months_mask(use.months)
+        if count is None:
+            return within
+        if count > within.sum():
+            raise InputError(
+                f"uses.{use.id}.days_per_year",
+                count,
+                f"at most the {int(within.sum())} days of its months {use.months}",
+            )
+        return centred_mask(count, season_centre(use.months, f"uses.{use.id}.months"))
+    count = count or DAYS_PER_YEAR
     if use.centred_on_month is not None:
         centre = month_centre(use.centred_on_month)
     else:
-        centre = season_centre(scenario.calendar.irrigation_months or DEFAULT_IRRIGATION_MONTHS)
+        season = scenario.calendar.irrigation_months
+        if season is None:
+            raise InputError(
+                "calendar.irrigation_months",
+                None,
+                f"needed to place the {count} days of use {use.id!r} (read a scenario with "
+                "reclaim.io.scenario_file, which fills the published default)",
+            )
+        centre = season_centre(season)
     return centred_mask(count, centre)
 
 

@@ -119,7 +119,9 @@ class PopulationProjection(Strict):
 
 SewageDriver = Literal["population", "water_supply", "plant_load", "measured"]
 FractionByHorizon = Fraction | dict[Year, Fraction]
-RatioByHorizon = NonNegativeFloat | dict[Year, NonNegativeFloat]
+Ratio = Annotated[NonNegativeFloat, _quantity("fraction")]
+"""A non-negative ratio that may exceed 1 (a plant's load), or "105 %"."""
+RatioByHorizon = Ratio | dict[Year, Ratio]
 
 
 class Sewage(Strict):
@@ -192,8 +194,9 @@ class Use(Strict):
     "volume_exchange": a water body's volume ÷ its exchange period; "evaporation_seepage": water
     area × (evaporation + seepage).
 
-    The days of use are its `months`, or `days_per_year` placed on the calendar centred on
-    `centred_on_month` (by default the middle of the irrigation season, see `Calendar`).
+    The days of use are its `months` (all their days, or `days_per_year` of them centred on
+    their middle), or `days_per_year` placed on the calendar centred on `centred_on_month` (by
+    default the middle of the irrigation season, see `Calendar`).
     """
 
     renamed_fields: ClassVar[Mapping[str, str]] = {"units": "unit_count"}
@@ -250,15 +253,15 @@ class Use(Strict):
                 f"driver {self.driver!r} needs {', '.join(missing)}"
                 " (a rate without a published default must be given)",
             )
-        if self.months is not None and self.days_per_year is not None:
-            raise InputError(
-                "days_per_year", self.days_per_year, "give months or days_per_year, not both"
-            )
         if self.months is not None and len(set(self.months)) != len(self.months):
             raise InputError("months", self.months, "each month once")
-        if self.centred_on_month is not None and self.days_per_year is None:
+        if self.centred_on_month is not None and (
+            self.days_per_year is None or self.months is not None
+        ):
             raise InputError(
-                "centred_on_month", self.centred_on_month, "places days_per_year; give it"
+                "centred_on_month",
+                self.centred_on_month,
+                "places days_per_year when no months are given",
             )
         return self
 
@@ -529,11 +532,15 @@ ASSUMED_KEYS = frozenset({"value", "assumed"})
 
 
 def _collect_assumed(data: Any, path: str, found: dict[str, str]) -> Any:
-    """Replace each `{value: x, assumed: why}` by x, recording path → why."""
+    """Replace each `{value: x, assumed: why}` by x, and drop the `assumed: why` of a whole
+    block (a use, a plant…), recording path → why."""
     if isinstance(data, dict):
         if set(data) == ASSUMED_KEYS:
             found[path] = str(data["assumed"])
             return data["value"]
+        if isinstance(data.get("assumed"), str):
+            found[path] = data["assumed"]
+            data = {k: v for k, v in data.items() if k != "assumed"}
         return {
             k: _collect_assumed(v, f"{path}.{k}" if path else str(k), found)
             for k, v in data.items()
@@ -575,7 +582,8 @@ class Scenario(Strict):
     published: list[Published] = []
     assumed: dict[str, str] = {}
     """Inputs the plan does not print, by path (`sewage.industrial_land_ha.2025`), with why the
-    value was taken; written inline as `{value: 434.33, assumed: "why"}` or here."""
+    value was taken; written inline as `{value: 434.33, assumed: "why"}`, as `assumed: "why"`
+    on a whole block (a use, a plant), or here."""
 
     @model_validator(mode="before")
     @classmethod

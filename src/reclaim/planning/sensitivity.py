@@ -147,7 +147,7 @@ def run_sensitivity(
     if samples < 1:
         raise InputError("--samples", samples, "at least 1")
     if chunk < 1:
-        raise InputError("chunk", chunk, "at least 1")
+        raise InputError("--chunk", chunk, "at least 1")
     if not scenario.uncertainty:
         raise InputError("uncertainty", [], "at least one uncertain input to sample")
     rng = np.random.default_rng(seed)

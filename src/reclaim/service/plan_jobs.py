@@ -19,7 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from reclaim.errors import InputError
-from reclaim.io.scenario_file import plants_fitness, scenario_from_dict
+from reclaim.io.scenario_file import plants_fitness, scenario_from_dict, scenario_notes
 from reclaim.planning.engine import RoundingMode, run_plan
 from reclaim.service.limits import PLAN_QUEUE, PLAN_WORKERS
 from reclaim.service.refusal import excerpt
@@ -33,12 +33,13 @@ QUEUED, DONE, FAILED = "queued", "done", "failed"
 def compute(scenario: dict[str, Any], rounding: str) -> tuple[str, dict[str, Any]]:
     """The state a run ends in and its result (done) or its refusal (failed)."""
     try:
-        validated = scenario_from_dict(scenario)
+        notes: list[str] = []
+        validated = scenario_from_dict(scenario, notes=notes)
         result = run_plan(validated, cast(RoundingMode, rounding), plants_fitness(validated))
     except InputError as error:
         refused = {"error": "invalid_input", "field": error.field, "reason": error.allowed}
         return FAILED, {**refused, "value": excerpt(error.value)}
-    return DONE, result.to_json_dict()
+    return DONE, {**result.to_json_dict(), "notes": [*notes, *scenario_notes(validated)]}
 
 
 class PlanJobs:
