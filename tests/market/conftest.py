@@ -134,8 +134,15 @@ def live_url(app: FastAPI) -> Iterator[str]:
         yield url
 
 
+@contextmanager
+def served(app: FastAPI) -> Iterator[httpx.Client]:
+    """`app` served by uvicorn on 127.0.0.1 (a free port); a client of it."""
+    with serving(app) as url, httpx.Client(base_url=url, timeout=60) as client:
+        yield client
+
+
 @pytest.fixture
-def live_api(live_url: str, backend: Backend, clock: Clock, rules: ExchangeRules) -> Iterator[Api]:
-    """A client of the live server over real HTTP, with a regulator registered."""
-    with httpx.Client(base_url=live_url, timeout=60) as client:
+def live_api(app: FastAPI, backend: Backend, clock: Clock, rules: ExchangeRules) -> Iterator[Api]:
+    """The API served over HTTP by a live server (uvicorn), on the test clock."""
+    with served(app) as client:
         yield Api(client, backend.db, rules, clock)

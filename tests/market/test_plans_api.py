@@ -40,9 +40,11 @@ def two_regions(api: Api) -> tuple[int, int]:
     """Shuozhou and Lingshi, each with its own water bureau (a regulator) and a seller."""
     ids = []
     for code, name in (("shuozhou", "朔州"), ("lingshi", "灵石")):
-        region = api.ok(api.post("/regions", "regulator", {"code": code, "name": name}))
-        api.add_party(f"{code}_bureau", "regulator", region_id=region["id"])
-        api.add_party(f"{code}_seller", "seller", region_id=region["id"])
+        region = api.ok(api.post("/regions", "admin", {"code": code, "name": name}))
+        api.region_id = region["id"]
+        api.add_party(f"{code}_bureau", "regulator", by="admin")
+        api.assign(f"{code}_bureau", region["id"])
+        api.add_party(f"{code}_seller", "seller", by="admin")
         ids.append(region["id"])
     return ids[0], ids[1]
 

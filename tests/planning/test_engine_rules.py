@@ -157,3 +157,11 @@ def test_days_that_do_not_fit_their_months_are_refused() -> None:
     data = _winter_case({"days_per_year": 130, "months": [12, 1, 2, 3]})  # 121 days
     with pytest.raises(InputError, match="at most the 121 days"):
         run_plan(build(data))
+
+
+def test_only_releases_to_the_environment_may_stay_outside_the_cap() -> None:
+    from reclaim.errors import InputError
+
+    data = city(2.5, [flow_use("industry", 20_000, outside_cap=True)])
+    with pytest.raises(InputError, match=r"uses\[0\]\.outside_cap"):
+        build(data)

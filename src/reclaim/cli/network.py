@@ -579,6 +579,8 @@ def _run_batch(
 ) -> list[batch.CaseResult]:
     """The batch in this process, on local Dask workers (the default for a batch worth it),
     or on the cluster `scheduler` names."""
+    if workers is not None and workers < 1:
+        raise InputError("--workers", workers, "at least 1 (1 runs the batch in this process)")
     with loaded.open() as project:
         cases = cases_of(project)
         local_cores = workers if workers is not None else os.cpu_count() or 1

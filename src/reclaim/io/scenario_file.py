@@ -76,6 +76,14 @@ def scenario_from_dict(
                 use.category,
                 f"one of the GB/T 18919 categories: {', '.join(categories)}",
             )
+        released = [c for c, entry in categories.items() if entry.get("release_outside_cap")]
+        if use.outside_cap and use.category not in released:
+            raise InputError(
+                f"uses[{index}].outside_cap",
+                True,
+                f"only for a release to the environment ({', '.join(released)}); "
+                f"{use.category!r} draws on the reclaimed supply",
+            )
     sewage = scenario.sewage
     if sewage.reuse_cap is None:
         sewage = sewage.model_copy(

@@ -106,7 +106,7 @@ def compute_horizon(
     uses = scenario.uses
     masks = {u.id: use_days(scenario, u, year) for u in uses}
     days = {u: int(mask.sum()) for u, mask in masks.items()}
-    daily = {u.id: use_max_day_m3_per_day(scenario, u, year, inputs, rounder) for u in uses}
+    daily = {u.id: use_max_day_m3_per_day(u, year, inputs, rounder) for u in uses}
     annual = {u: use_annual_1e4_m3(daily[u], days[u], rounder) for u in daily}
     outside = {u.id for u in uses if u.outside_cap}
     within = [u.id for u in uses if not u.outside_cap]
@@ -188,7 +188,7 @@ def compute_horizon(
         delivered_1e4_m3_per_year=delivered_total,
         shortfall_1e4_m3_per_year=total_1e4_m3_per_year - delivered_total,
         months=_months(daily, masks, allocation.delivered_by_month_m3),
-        plants=_plants(scenario, supply.plants, supply.sewage_split, daily, supply),
+        plants=_plants(scenario, supply, daily),
         zones=_zones(scenario, supply.plants, daily),
         target_utilisation_rate=target,
         meets_target=None if target is None else np.asarray(capped >= target)[()],
@@ -216,18 +216,13 @@ def _months(
     return months
 
 
-def _plants(
-    scenario: Scenario,
-    plants: Mapping[str, PlantFigures],
-    split: str,
-    daily: Mapping[str, Values],
-    supply: Supply,
-) -> PlantsFigures:
+def _plants(scenario: Scenario, supply: Supply, daily: Mapping[str, Values]) -> PlantsFigures:
     """Plants in service, their capacity, and the balance of each plant that uses name."""
     served: dict[str, list[str]] = {}
     for use in scenario.uses:
         if use.plant is not None and not use.outside_cap:
             served.setdefault(use.plant, []).append(use.id)
+    plants = supply.plants
     by_plant = {}
     for plant_id, figures in plants.items():
         if plant_id in served:
@@ -248,7 +243,7 @@ def _plants(
         reclaimed_capacity_1e4_m3_per_day=capacity,
         sewage_capacity_1e4_m3_per_day=sewage_capacity / M3_PER_1E4_M3,
         covers_supply=np.asarray(capacity >= supply.cap_supply_1e4_m3_per_day)[()],
-        sewage_split=split,
+        sewage_split=supply.sewage_split,
         by_plant=by_plant,
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 
 from reclaim.errors import InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, MarketRefusal, NotFoundError
+from reclaim.service.access import authorize, unruled_routes
 from reclaim.service.auth import AuthError
 from reclaim.service.context import ExchangeContext
 from reclaim.service.docs import add_offline_docs
@@ -119,7 +120,8 @@ async def _on_integrity_error(_request: Request, _exc: Exception) -> JSONRespons
 
 
 def create_app(context: ExchangeContext) -> FastAPI:
-    """The HTTP API over one exchange context (store, rules, clock)."""
+    """The HTTP API over one exchange context (store, rules, clock); every route has an access
+    rule (reclaim.service.access), enforced before it runs."""
     app = FastAPI(
         title="reclaim exchange",
         description="Reclaimed-water (再生水) rights: registry, trading, publicity, contracts, "
@@ -127,6 +129,7 @@ def create_app(context: ExchangeContext) -> FastAPI:
         version="1",
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(authorize)],
     )
     add_offline_docs(app)
     app.state.exchange = context
@@ -141,4 +144,7 @@ def create_app(context: ExchangeContext) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     for module in (accounts, registry, trading, settlement, public, plans):
         app.include_router(module.router, responses=ERROR_RESPONSES)
+    missing = unruled_routes(app)
+    if missing:
+        raise RuntimeError(f"routes without an access rule in reclaim.service.access: {missing}")
     return app

@@ -76,19 +76,24 @@ def actor_for_token(session: Session, token: str, now: datetime) -> Actor:
         raise AuthError(f"token expired at {row.expires_at.isoformat()}")
     account = session.get(Account, row.account_id)
     assert account is not None
-    return Actor.of(account)
+    return Actor.load(session, account)
 
 
 def current_actor(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Actor:
-    """FastAPI dependency: the authenticated caller (401 if none)."""
+    """FastAPI dependency: the authenticated caller (401 if none), read once per request."""
+    known = getattr(request.state, "actor", None)
+    if isinstance(known, Actor):
+        return known
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthError("missing bearer token (Authorization: Bearer <token>)")
     context = context_of(request)
     now = context.clock()
     token = credentials.credentials
-    return context.read(lambda session: actor_for_token(session, token, now))
+    actor = context.read(lambda session: actor_for_token(session, token, now))
+    request.state.actor = actor
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -29,7 +29,7 @@ from reclaim.service.limits import PLAN_QUEUE, check_nesting, check_plan_size
 from reclaim.service.plan_jobs import QUEUED, PlanJobs
 from reclaim.service.refusal import refusal
 from reclaim.service.schemas import MAX_ID, IdempotencyKey, PlanRunOut
-from reclaim.store.models import Account, PlanRun, Region
+from reclaim.store.models import PlanRun, Region
 from reclaim.store.registry import Actor, get_or_404
 
 router = APIRouter(tags=["planning"])
@@ -60,19 +60,20 @@ def _run_out(run: PlanRun) -> PlanRunOut:
     )
 
 
-def acts_in_region(session: Session, actor: Actor, region_id: int) -> bool:
-    """True when the actor's account belongs to the region."""
-    account = session.get(Account, actor.id)
-    return account is not None and account.region_id == region_id
+def acts_in_region(actor: Actor, region_id: int) -> bool:
+    """Staff assigned to the region, or a party whose home region it is."""
+    return actor.is_staff_of(region_id) or (
+        actor.role in (Role.SELLER, Role.BUYER) and actor.region_id == region_id
+    )
 
 
-def _may_read(session: Session, actor: Actor, run: PlanRun) -> bool:
+def _may_read(actor: Actor, run: PlanRun) -> bool:
     if run.created_by_id == actor.id:
         return True
     return (
-        actor.role == Role.REGULATOR
+        actor.role is Role.REGULATOR
         and run.region_id is not None
-        and acts_in_region(session, actor, run.region_id)
+        and actor.is_staff_of(run.region_id)
     )
 
 
@@ -123,7 +124,7 @@ def run_scenario(
     def work(session: Session, now: datetime) -> BaseModel:
         if region_id is not None:
             get_or_404(session, Region, region_id, "region_id")
-            if not acts_in_region(session, actor, region_id):
+            if not acts_in_region(actor, region_id):
                 raise ForbiddenError(
                     "region_id", region_id, "a run is attached only to a region you act in"
                 )
@@ -172,7 +173,7 @@ def get_run(
 
     def work(session: Session) -> PlanRunOut:
         run = session.get(PlanRun, run_id)
-        if run is None or not _may_read(session, actor, run):
+        if run is None or not _may_read(actor, run):
             raise NotFoundError("run_id", run_id)
         return _run_out(run)
 

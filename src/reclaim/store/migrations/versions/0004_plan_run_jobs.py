@@ -1,7 +1,7 @@
 """Plan runs are computed outside the request: a state, the rounding asked for, an error.
 
-Revision ID: 0003_plan_run_jobs
-Revises: 0002_right_periods
+Revision ID: 0004_plan_run_jobs
+Revises: 0003
 Create Date: 2026-12-02
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_plan_run_jobs"
-down_revision = "0002_right_periods"
+revision = "0004_plan_run_jobs"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
