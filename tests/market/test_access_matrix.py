@@ -490,7 +490,7 @@ EXPECTED: dict[tuple[str, str], Case] = {
 
 
 def call(world: World, method: str, case: Case, caller: str, region: str) -> Any:
-    """Send one matrix request; the response."""
+    """Send one matrix request (a mounted folder: a GET of the case's path); the response."""
     names = {
         **world.ids[region],
         "bystander": world.api.ids[world.user("bystander", region)],

@@ -15,6 +15,7 @@ from typing import Any
 
 from reclaim.store.audit import audit
 from tests.market.helpers import Api
+from tests.market.test_concurrency import race
 
 SHUOZHOU_NO1 = {"sewage_treated_m3_per_day": 40_000, "reclaimed_capacity_m3_per_day": 32_000}
 """Seed 001 §3.2: No. 1 plant, 4.0 万 m³/d sewage treated, 3.2 万 m³/d reclaimed."""
@@ -282,4 +283,36 @@ def test_a_delivery_its_seller_reports_waits_for_the_buyer(live_api: Api) -> Non
     listed = api.ok(api.get(path, "hongyuan"), 200)
     assert [d["state"] for d in listed] == ["billed", "billed", "billed", "rejected"]
     assert api.get(path, "sz_water").status_code == 404
+    assert api.db.run(audit) == []
+
+
+def test_a_delivery_is_billed_once_when_its_buyer_and_the_billing_run_race(
+    live_api: Api,
+) -> None:
+    api = live_api
+    region = api.add_region(
+        "lingshi", "灵石", publicity_days=PUBLICITY_DAYS, delivery_confirmation_days=1
+    )
+    api.add_party("baojing", "seller")
+    api.add_party("hongyuan", "buyer", use_class="industrial")
+    api.add_party("exchange", "operator", by="admin", region_id=region["id"])
+    plant_id = api.ok(plant(api, region["id"], "baojing"))["id"]
+    contract = sold_right(api, plant_id, "baojing", "hongyuan")
+    api.clock.now = datetime(2021, 10, 10, 9, 0, tzinfo=UTC)
+    body = {"day": "2021-10-01", "volume_m3": 700}
+    delivery = api.ok(api.post(f"/contracts/{contract['id']}/deliveries", "baojing", body))
+    api.clock.advance(days=2)  # past the region's one day: both may bill it
+    for who in ("hongyuan", "exchange"):
+        api.login(who)
+    calls = [
+        lambda: api.post(f"/deliveries/{delivery['id']}/confirm", "hongyuan"),
+        lambda: api.post("/deliveries/bill-due", "exchange"),
+    ] * 6
+    statuses = race(calls)
+    assert set(statuses[0::2]) <= {200, 409} and set(statuses[1::2]) == {200}
+    bills = api.ok(api.get("/bills", "hongyuan"), 200)
+    assert [(b["delivery_id"], Decimal(b["amount_yuan"])) for b in bills] == [
+        (delivery["id"], 700 * PRICE)
+    ]
+    assert api.ok(api.get("/ledger/verify", "regulator"), 200)["ok"]
     assert api.db.run(audit) == []

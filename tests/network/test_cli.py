@@ -186,3 +186,17 @@ def test_n1_and_accident_run_at_the_accident_flow(branched: Path) -> None:
     assert accident["flow_fraction"] == 0.7
     full = _json("accident", str(branched), "--pipe", "P3", "--accident-fraction", "1")
     assert full["accidents"][0]["flow_fraction"] == 1.0
+
+
+def test_a_long_table_prints_every_row_as_plain_text() -> None:
+    # KY4 has 1,156 pipes: beyond RICH_TABLE_MAX_ROWS the pipe table is aligned plain text.
+    result = runner.invoke(app, ["network", "sizing", str(EXAMPLES / "ky4.inp")])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    header = lines.index("Pipes (velocity vs economic range, head loss)") + 1
+    header_words = lines[header].split()
+    assert header_words[:3] == ["pipe", "DN", "flow"] and header_words[-2:] == ["suggest", "DN"]
+    rows = [line.split()[0] for line in lines[header + 1 :] if line.strip()]
+    pipes = _json("sizing", str(EXAMPLES / "ky4.inp"))["pipes"]
+    assert rows == [p["pipe"] for p in pipes]
+    assert len(rows) > 1000

@@ -36,6 +36,8 @@ def _fails(path: Path, *expected: str, args: tuple[str, ...] = ()) -> None:
 def test_unknown_field(tmp_path: Path) -> None:
     path = _scenario(tmp_path, lambda d: d["uses"][1].update(area_m2={2030: 1e6}))
     _fails(path, "uses[1].area_m2", "unknown field")
+    path = _scenario(tmp_path, lambda d: d["uses"][0].update(flow_m3_per_dya={2030: 1}))
+    _fails(path, "uses[0].flow_m3_per_dya", "nearest valid field: flow_m3_per_day")
 
 
 def test_negative_area(tmp_path: Path) -> None:

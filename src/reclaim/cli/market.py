@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
-from sqlalchemy.exc import DBAPIError
 
 from reclaim.cli.common import console, err_console, reports_input_errors
 from reclaim.errors import InputError
-from reclaim.io.market_data import load_exchange_rules, load_price_schedules
-from reclaim.market.errors import MarketRefusal
-from reclaim.market.rules import Role
-from reclaim.service.context import ExchangeContext, utc_now
-from reclaim.store.db import Database
-from reclaim.store.registry import AccountSpec, create_account
-from reclaim.store.settlement import verify_ledger
+
+if TYPE_CHECKING:
+    from reclaim.store.db import Database
 
 DEFAULT_DB_URL = "sqlite:///reclaim.db"
 DEFAULT_DEMO_PASSWORD = "reclaim-demo"
@@ -29,6 +26,10 @@ DbOption = typer.Option(DEFAULT_DB_URL, "--db", help="SQLAlchemy URL (SQLite fil
 
 
 def _open(url: str) -> Database:
+    from sqlalchemy.exc import DBAPIError
+
+    from reclaim.store.db import Database
+
     if not (url.startswith("sqlite") or url.startswith("postgresql")):
         raise InputError("--db", url, "a sqlite:/// or postgresql+psycopg:// URL")
     database = Database.from_url(url)
@@ -53,7 +54,9 @@ def serve(
     """Start the exchange's HTTP API (the database is migrated first)."""
     import uvicorn
 
+    from reclaim.io.market_data import load_exchange_rules, load_price_schedules
     from reclaim.service.app import create_app
+    from reclaim.service.context import ExchangeContext, utc_now
     from reclaim.service.demo import seed_demo
 
     database = _open(db)
@@ -92,7 +95,12 @@ def add_admin(
 ) -> None:
     """Create an administrator on the server, who then creates regions and registers and assigns
     their regulators and operators over the API."""
+    from reclaim.io.market_data import load_exchange_rules
+    from reclaim.market.errors import MarketRefusal
+    from reclaim.market.rules import Role
     from reclaim.service.auth import hash_password
+    from reclaim.service.context import utc_now
+    from reclaim.store.registry import AccountSpec, create_account
 
     if len(password) < 8:
         raise InputError("password", "***", "at least 8 characters")
@@ -111,6 +119,8 @@ def add_admin(
 @reports_input_errors
 def verify(db: str = DbOption) -> None:
     """Recompute the ledger's hash chain; exit 1 naming the first broken entry."""
+    from reclaim.store.settlement import verify_ledger
+
     report = _open(db).run(verify_ledger)
     if report.chain_break is not None:
         err_console.print(

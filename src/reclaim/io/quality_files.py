@@ -10,10 +10,9 @@ import csv
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, files_in, read_yaml
@@ -35,6 +34,9 @@ from reclaim.quality.standards import (
     latest_editions,
     standard_from_dict,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a wide CSV is read: pandas costs start-up time
 
 SHIPPED_STANDARDS_DIR = data_path("quality", "standards")
 PROFILES_DIR = data_path("quality", "profiles")
@@ -224,6 +226,8 @@ def load_sample_matrix(path: str | Path, catalogue: Catalogue | None = None) -> 
 
 def _read_wide(path: Path, catalogue: Catalogue) -> tuple[SampleMatrix, tuple[str | None, ...]]:
     """A wide CSV as a matrix, and each sample's date (None where not given)."""
+    import pandas as pd
+
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     if "sample" not in frame.columns:
         raise InputError(f"{path}:header", list(frame.columns), "a 'sample' column")
@@ -282,6 +286,8 @@ def _wide_values(
         _first_bad(bad, text, where, f"one of {', '.join(CONFORMITY_WORDS)} or empty")
         values = words.map(CONFORMITY_WORDS).astype(float).to_numpy()
         return values, values, np.zeros(len(values), dtype=bool)
+    import pandas as pd
+
     nondetect = text.str.startswith("<").to_numpy()
     numbers = pd.to_numeric(text.str.lstrip("<").str.strip(), errors="coerce").to_numpy(dtype=float)
     bad = (text != "") & (np.isnan(numbers) | np.isinf(numbers))
@@ -340,6 +346,8 @@ def _samples_of_matrix(matrix: SampleMatrix, dates: tuple[str | None, ...]) -> l
 
 def write_fitness_csv(path: str | Path, matrix: SampleMatrix, result: BatchFitness) -> None:
     """Write one row per sample, one column per ``standard/use``, holding fit/undetermined/unfit."""
+    import pandas as pd
+
     ids = matrix.sample_ids or tuple(str(row) for row in range(matrix.size))
     labels = np.array([fitness.value for fitness in FITNESS_BY_CODE])
     columns = {

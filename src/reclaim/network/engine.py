@@ -388,7 +388,7 @@ class EpanetProject:
         the input file names its line, section and element."""
         try:
             return _engine_call(element, function, *args)
-        except EngineError as error:
+        except EngineError:
             details = self._reported_errors()
             if not details:
                 raise
@@ -407,8 +407,7 @@ class EpanetProject:
                 number, section, element_id = defined
                 where = f"{self.name}:{number} {section} {element_id}"
                 raise EngineError(where, first.code, reason) from None
-            text = "; ".join(f"Error {d.code}: {d.reason}" for d in details)
-            raise EngineError(element, error.code, text) from None
+            raise EngineError(element, first.code, reason) from None
 
     def _source_text(self) -> str:
         """The .inp text, read back from the file only when an error must be located."""

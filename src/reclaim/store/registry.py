@@ -5,7 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
@@ -102,6 +102,11 @@ def lock_or_404(session: Session, model: type[ModelT], ident: int, field: str) -
     if row is None:
         raise NotFoundError(field, ident)
     return row
+
+
+def region_today(region: Region, now: datetime) -> date:
+    """The calendar day `now` falls on in the region's time zone."""
+    return now.astimezone(zoneinfo.ZoneInfo(region.time_zone)).date()
 
 
 @dataclass(frozen=True)
