@@ -482,6 +482,8 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("GET", "/public/price-index"): Case("/public/price-index?region_id={region}", public(200)),
     ("POST", "/plans/run"): Case("/plans/run", gate(SIGNED_IN, 422), lambda _w, _r: {}),
     ("GET", "/plans/{run_id}"): Case(f"/plans/{UNKNOWN_ID}", gate(SIGNED_IN, 404)),
+    ("GET", "/healthz"): Case("/healthz", public(200)),
+    ("GET", "/readyz"): Case("/readyz", public(200)),
     ("GET", "/openapi.json"): Case("/openapi.json", public(200)),
     ("GET", "/docs"): Case("/docs", public(200)),
     ("GET", "/redoc"): Case("/redoc", public(200)),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from reclaim.cli.backup import backup_command, restore_command
 from reclaim.cli.common import console, err_console, reports_input_errors
 from reclaim.errors import InputError
 
@@ -21,6 +23,8 @@ db_app = typer.Typer(help="The exchange's database: migrations and the first adm
 ledger_app = typer.Typer(help="The settlement ledger.")
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
+db_app.command("backup")(backup_command)
+db_app.command("restore")(restore_command)
 
 DbOption = typer.Option(DEFAULT_DB_URL, "--db", help="SQLAlchemy URL (SQLite file or PostgreSQL).")
 
@@ -39,6 +43,37 @@ def _open(url: str) -> Database:
     except DBAPIError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         raise InputError("--db", url, f"a database that can be opened ({reason})") from None
+    return database
+
+
+class MissingDatabase(InputError):
+    """A command that reads the exchange found no reclaim database at the URL given."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__("--db", url, "no reclaim database there")
+        self.url = url
+
+    def __str__(self) -> str:
+        return (
+            f"no reclaim database at {self.url}; "
+            f"create one with `reclaim db upgrade --db {self.url}`"
+        )
+
+
+def _open_existing(url: str) -> Database:
+    """The database at `url`, which must already hold the exchange's schema. A missing SQLite
+    file is not created (connecting would create it) and an empty database is not migrated."""
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    if url.startswith("sqlite"):
+        file = make_url(url).database
+        if not file or file == ":memory:" or not Path(file).is_file():
+            raise MissingDatabase(url)
+    database = _open(url)
+    if not inspect(database.engine).has_table("alembic_version"):
+        database.dispose()
+        raise MissingDatabase(url)
     return database
 
 
@@ -68,7 +103,7 @@ def serve(
         )
         console.print(f"demo logins (password {demo_password!r}):", markup=False)
         for login in logins:
-            console.print(f"  {login.username:<10} {login.role}", markup=False)
+            console.print(f"  {login.username:<16} {login.role}", markup=False)
     context = ExchangeContext(db=database, rules=rules, schedules=schedules)
     console.print(
         f"reclaim exchange on http://{host}:{port} (API docs at /docs), db {db}",
@@ -89,7 +124,9 @@ def upgrade(db: str = DbOption) -> None:
 @db_app.command("add-admin")
 @reports_input_errors
 def add_admin(
-    username: str = typer.Argument(..., help="Login of the administrator."),
+    username: str = typer.Argument(
+        ..., help="Login of the administrator: lower-case letters, digits, _ . -"
+    ),
     password: str = typer.Option(..., prompt=True, hide_input=True, help="At least 8 characters."),
     db: str = DbOption,
 ) -> None:
@@ -97,11 +134,12 @@ def add_admin(
     their regulators and operators over the API."""
     from reclaim.io.market_data import load_exchange_rules
     from reclaim.market.errors import MarketRefusal
-    from reclaim.market.rules import Role
+    from reclaim.market.rules import Role, check_username
     from reclaim.service.auth import hash_password
     from reclaim.service.context import utc_now
     from reclaim.store.registry import AccountSpec, create_account
 
+    check_username(username)  # before the database is created or migrated
     if len(password) < 8:
         raise InputError("password", "***", "at least 8 characters")
     database = _open(db)
@@ -121,7 +159,7 @@ def verify(db: str = DbOption) -> None:
     """Recompute the ledger's hash chain; exit 1 naming the first broken entry."""
     from reclaim.store.settlement import verify_ledger
 
-    report = _open(db).run(verify_ledger)
+    report = _open_existing(db).run(verify_ledger)
     if report.chain_break is not None:
         err_console.print(
             f"ledger broken at entry {report.chain_break.seq}: {report.chain_break.reason}",

@@ -174,6 +174,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/plans/{run_id}"): Rule(
         ANYONE, Tenant.RECORD, "its author, or a regulator assigned to the region it names"
     ),
+    # operations: probes for a load balancer (no data but "ok" or what is not ready)
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
     # API documents
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,

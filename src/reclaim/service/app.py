@@ -25,7 +25,15 @@ from reclaim.service.docs import add_offline_docs
 from reclaim.service.limits import BodyLimit
 from reclaim.service.plan_jobs import PlanJobs
 from reclaim.service.refusal import refusal
-from reclaim.service.routers import accounts, plans, public, registry, settlement, trading
+from reclaim.service.routers import (
+    accounts,
+    operations,
+    plans,
+    public,
+    registry,
+    settlement,
+    trading,
+)
 from reclaim.service.schemas import ErrorOut
 
 SECRET_MASK = "***"
@@ -142,7 +150,7 @@ def create_app(context: ExchangeContext) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    for module in (accounts, registry, trading, settlement, public, plans):
+    for module in (accounts, registry, trading, settlement, public, plans, operations):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     missing = unruled_routes(app)
     if missing:

@@ -21,6 +21,7 @@ from reclaim.market.rules import (
     ExchangeRules,
     Role,
     check_use_class,
+    check_username,
     deliverable_capacity,
 )
 from reclaim.store.models import Account, Base, Plant, Region, RegionStaff
@@ -268,6 +269,7 @@ def create_account(
             raise InputError("region_id", None, "a seller or buyer belongs to a region")
         if spec.region_id is not None and actor.role is not Role.ADMIN:
             require_staff_of(actor, spec.region_id, "region_id", spec.region_id)
+    check_username(spec.username)
     if spec.use_class is not None:
         check_use_class(spec.use_class, rules)
     if spec.region_id is not None:
