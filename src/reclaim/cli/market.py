@@ -19,14 +19,24 @@ DEFAULT_DEMO_PASSWORD = "reclaim-demo"
 EXIT_LEDGER_BROKEN = 1
 
 app = typer.Typer(no_args_is_help=True)
-db_app = typer.Typer(help="The exchange's database: migrations and the first administrator.")
+db_app = typer.Typer(
+    help="The exchange's database: migrations, backups, the first administrator.",
+    short_help="Migrations, backups, the first administrator.",
+)
 ledger_app = typer.Typer(help="The settlement ledger.")
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
-db_app.command("backup")(backup_command)
-db_app.command("restore")(restore_command)
+db_app.command("backup", short_help="A consistent copy of a live exchange.")(backup_command)
+db_app.command("restore", short_help="Load a backup into an empty database, checked.")(
+    restore_command
+)
 
-DbOption = typer.Option(DEFAULT_DB_URL, "--db", help="SQLAlchemy URL (SQLite file or PostgreSQL).")
+DbOption = typer.Option(
+    DEFAULT_DB_URL,
+    "--db",
+    metavar="URL",
+    help="Database URL: sqlite:///FILE or postgresql+psycopg://USER@HOST/NAME.",
+)
 
 
 def _open(url: str) -> Database:
@@ -81,10 +91,14 @@ def _open_existing(url: str) -> Database:
 @reports_input_errors
 def serve(
     db: str = DbOption,
-    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
-    demo: bool = typer.Option(False, help="Seed Shuozhou and a Lingshi-like county first."),
-    demo_password: str = typer.Option(DEFAULT_DEMO_PASSWORD, help="Password of the demo logins."),
+    host: str = typer.Option("127.0.0.1", metavar="ADDRESS", help="Address to listen on."),
+    port: int = typer.Option(8000, metavar="N", help="TCP port to listen on."),
+    demo: bool = typer.Option(
+        False, "--demo", help="Seed Shuozhou and a Lingshi-like county first."
+    ),
+    demo_password: str = typer.Option(
+        DEFAULT_DEMO_PASSWORD, metavar="TEXT", help="Password of the demo logins."
+    ),
 ) -> None:
     """Start the exchange's HTTP API (the database is migrated first)."""
     import uvicorn
@@ -121,13 +135,21 @@ def upgrade(db: str = DbOption) -> None:
     console.print(f"database {db} is at the newest schema", markup=False)
 
 
-@db_app.command("add-admin")
+@db_app.command("add-admin", short_help="Create the platform's administrator.")
 @reports_input_errors
 def add_admin(
     username: str = typer.Argument(
-        ..., help="Login of the administrator: lower-case letters, digits, _ . -"
+        ...,
+        metavar="NAME",
+        help="Login of the administrator: lower-case letters, digits, _ . -",
     ),
-    password: str = typer.Option(..., prompt=True, hide_input=True, help="At least 8 characters."),
+    password: str = typer.Option(
+        ...,
+        prompt=True,
+        hide_input=True,
+        metavar="TEXT",
+        help="At least 8 characters (asked for when not given).",
+    ),
     db: str = DbOption,
 ) -> None:
     """Create an administrator on the server, who then creates regions and registers and assigns
@@ -153,7 +175,7 @@ def add_admin(
     console.print(f"administrator {username!r} created", markup=False)
 
 
-@ledger_app.command("verify")
+@ledger_app.command("verify", short_help="Recompute the ledger's hash chain.")
 @reports_input_errors
 def verify(db: str = DbOption) -> None:
     """Recompute the ledger's hash chain; exit 1 naming the first broken entry."""
