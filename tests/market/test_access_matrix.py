@@ -486,8 +486,8 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("GET", "/readyz"): Case("/readyz", public(200)),
     ("GET", "/openapi.json"): Case("/openapi.json", public(200)),
     ("GET", "/docs"): Case("/docs", public(200)),
-    ("GET", "/docs/oauth2-redirect"): Case("/docs/oauth2-redirect", public(200)),
     ("GET", "/redoc"): Case("/redoc", public(200)),
+    ("MOUNT", "/docs-assets"): Case("/docs-assets/redoc.standalone.js", public(200)),
 }
 
 

@@ -164,9 +164,9 @@ def _lang(lang: str) -> str:
 
 def _samples(path: str, catalogue: Catalogue) -> list[Sample]:
     """Samples from a file, or the shipped profile of that name."""
-    from reclaim.io.quality_files import PROFILES_DIR, load_profile, load_samples
+    from reclaim.io.quality_files import load_profile, load_samples, profile_ids
 
-    if not Path(path).exists() and (PROFILES_DIR / f"{path}.yaml").exists():
+    if not Path(path).exists() and path in profile_ids():
         return [load_profile(path, catalogue)]
     return load_samples(path, catalogue)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from reclaim.errors import InputError
-from reclaim.io.data_files import data_path, read_yaml
+from reclaim.io.data_files import data_path, files_in, read_yaml
 from reclaim.quality.batch import FITNESS_BY_CODE, BatchFitness
 from reclaim.quality.catalogue import Catalogue, catalogue_from_dict
 from reclaim.quality.evaluate import FitnessMatrix, fitness_matrix
@@ -67,7 +67,7 @@ def load_standards(
     national standard); a use may ``inherits:`` another standard's use and tighten its limits.
     """
     catalogue = catalogue or load_catalogue()
-    files = sorted(SHIPPED_STANDARDS_DIR.glob("*.yaml"))
+    files = list(files_in(SHIPPED_STANDARDS_DIR, ".yaml").values())
     for directory in extra_dirs:
         path = Path(directory)
         if not path.is_dir():
@@ -112,12 +112,20 @@ def load_samples(path: str | Path, catalogue: Catalogue | None = None) -> list[S
     raise InputError("sample_file", str(path), "a .csv, .yaml or .yml file")
 
 
+def profile_ids() -> dict[str, Path]:
+    """The shipped effluent profiles by id, each file confirmed inside the profiles folder."""
+    return files_in(PROFILES_DIR, ".yaml")
+
+
 def load_profile(name: str, catalogue: Catalogue | None = None) -> Sample:
-    """A shipped effluent profile by name (e.g. ``shuozhou_design_effluent``) as a sample."""
-    path = PROFILES_DIR / f"{name}.yaml"
-    if not path.exists():
-        known = ", ".join(sorted(p.stem for p in PROFILES_DIR.glob("*.yaml")))
-        raise InputError("profile", name, f"a shipped profile ({known})")
+    """A shipped effluent profile by id (e.g. ``shuozhou_design_effluent``) as a sample.
+
+    The id is checked against the catalogue of shipped profiles; it never becomes a path.
+    """
+    profiles = profile_ids()
+    path = profiles.get(name)
+    if path is None:
+        raise InputError("profile", name, f"a shipped profile id ({', '.join(profiles)})")
     return load_samples(path, catalogue)[0]
 
 
