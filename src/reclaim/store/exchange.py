@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from reclaim.errors import InputError
@@ -21,15 +21,18 @@ from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
 from reclaim.market.prices import PriceSchedule
 from reclaim.market.rules import (
     AUCTION_MODES,
+    UNDECIDED_DEAL_STATES,
     BidView,
     DealState,
     ExchangeRules,
     ListingMode,
     ListingState,
+    ObjectionState,
     RightState,
     Role,
     check_bid,
     check_can_close,
+    check_decidable,
     check_term,
     check_use_class,
     check_volumes,
@@ -38,7 +41,17 @@ from reclaim.market.rules import (
     term_years,
     winning_bid,
 )
-from reclaim.store.models import Account, Bid, Contract, Deal, Listing, Plant, Region, Right
+from reclaim.store.models import (
+    Account,
+    Bid,
+    Contract,
+    Deal,
+    Listing,
+    Objection,
+    Plant,
+    Region,
+    Right,
+)
 from reclaim.store.registry import Actor, get_or_404, lock_or_404, require_role
 
 TRADING_ROLES = (Role.SELLER, Role.BUYER)
@@ -284,6 +297,7 @@ def _open_deal(
     assert right is not None
     region = session.get(Region, right.region_id)
     assert region is not None
+    publicity_ends_at = now + timedelta(days=region.publicity_days)
     deal = Deal(
         listing_id=listing.id,
         right_id=listing.right_id,
@@ -298,7 +312,8 @@ def _open_deal(
         price_yuan_per_m3=price,
         delivery_point=listing.delivery_point,
         state=DealState.PUBLICITY.value,
-        publicity_ends_at=now + timedelta(days=region.publicity_days),
+        publicity_ends_at=publicity_ends_at,
+        lapses_at=publicity_ends_at + timedelta(days=region.lapse_days),
         created_at=now,
     )
     session.add(deal)
@@ -410,21 +425,48 @@ def decide_deal(
     reason: str | None,
     now: datetime,
 ) -> Deal:
-    """The regulator approves or rejects a deal in publicity; a rejection frees the volume."""
+    """The regulator approves or rejects an undecided deal; a rejection frees the volume.
+
+    Approval waits for the end of publicity (公示) and for every objection to be resolved; a
+    rejection, which must give its reason, may come at any time before the deal lapses.
+    """
     require_role(actor, Role.REGULATOR)
     deal = lock_or_404(session, Deal, deal_id, "deal_id")
-    if deal.state != DealState.PUBLICITY.value:
-        raise ConflictError("deal_id", deal_id, f"the deal is {deal.state}, not in publicity")
+    if DealState(deal.state) not in UNDECIDED_DEAL_STATES:
+        raise ConflictError(
+            "deal_id", deal_id, f"the deal is {deal.state}, not awaiting a decision"
+        )
     if not approve and not reason:
         raise InputError("reason", reason, "a rejection states its reason")
+    if approve:
+        check_decidable(
+            deal.id, deal.publicity_ends_at, count_open_objections(session, deal.id), now
+        )
     deal.state = (DealState.APPROVED if approve else DealState.REJECTED).value
     deal.decided_by_id = actor.id
     deal.decided_at = now
     deal.decision_reason = reason
     if not approve:
-        _release(session, deal.right_id, deal.annual_volume_m3, deal.daily_max_m3)
+        release_deal_volume(session, deal)
     session.flush()
     return deal
+
+
+def count_open_objections(session: Session, deal_id: int) -> int:
+    """How many objections to the deal the regulator has not resolved yet."""
+    return int(
+        session.scalar(
+            select(func.count(Objection.id)).where(
+                Objection.deal_id == deal_id, Objection.state == ObjectionState.OPEN.value
+            )
+        )
+        or 0
+    )
+
+
+def release_deal_volume(session: Session, deal: Deal) -> None:
+    """A deal that will not become a contract gives its reserved volume back to the right."""
+    _release(session, deal.right_id, deal.annual_volume_m3, deal.daily_max_m3)
 
 
 def conclude_deal(session: Session, actor: Actor, deal_id: int, now: datetime) -> Contract:
