@@ -7,11 +7,16 @@ each other's rows. An unreachable PostgreSQL fails these tests; it never skips t
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -101,3 +106,64 @@ def api(app: FastAPI, backend: Backend, clock: Clock, rules: ExchangeRules) -> I
     """A client of the API, with a regulator already registered."""
     with TestClient(app, raise_server_exceptions=True) as client:
         yield Api(client, backend.db, rules, clock)
+
+
+@contextmanager
+def serve(context: ExchangeContext) -> Iterator[str]:
+    """The API over `context`, served by uvicorn on 127.0.0.1 (a free port); yields its URL."""
+    config = uvicorn.Config(create_app(context), host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        threading.Event().wait(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_api(backend: Backend, clock: Clock, rules: ExchangeRules) -> Iterator[Api]:
+    """The API served by uvicorn on 127.0.0.1 (a free port), with a regulator registered."""
+    context = ExchangeContext(backend.db, rules, load_price_schedules(), clock, FAST_HASHER)
+    with serve(context) as url, httpx.Client(base_url=url, timeout=60) as client:
+        yield Api(client, backend.db, rules, clock)
+
+
+class ServiceClock(Clock):
+    """A testing service's own time (its clock + the offset set over HTTP)."""
+
+    def __init__(self, context: ExchangeContext, base: Clock) -> None:
+        super().__init__()
+        self.context = context
+        self.base = base
+
+    def __call__(self) -> datetime:
+        return self.context.now()
+
+    def advance(self, **delta: float) -> None:
+        """Move the underlying test clock (the offset moves only over HTTP)."""
+        self.base.advance(**delta)
+
+
+@pytest.fixture
+def testing_api(
+    backend: Backend, clock: Clock, rules: ExchangeRules
+) -> Iterator[tuple[Api, ExchangeContext]]:
+    """A service started for testing (as RECLAIM_TESTING=1 does), its scheduler ticking every
+    0.1 s; the test moves its clock over HTTP only (PUT /testing/clock)."""
+    context = ExchangeContext(
+        backend.db,
+        rules,
+        load_price_schedules(),
+        clock,
+        FAST_HASHER,
+        testing=True,
+        run_scheduler=True,
+        scheduler_tick_s=0.1,
+    )
+    with serve(context) as url, httpx.Client(base_url=url, timeout=60) as client:
+        yield Api(client, backend.db, rules, ServiceClock(context, clock)), context

@@ -9,48 +9,25 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
-import uvicorn
 from sqlalchemy import func, select
 
-from reclaim.io.market_data import load_price_schedules
-from reclaim.market.rules import ExchangeRules
-from reclaim.service.app import create_app
-from reclaim.service.context import ExchangeContext
 from reclaim.store.audit import audit
 from reclaim.store.models import Bid, Deal, Plant, Right
 from reclaim.store.settlement import verify_ledger
 from tests.market.conftest import Backend
-from tests.market.helpers import FAST_HASHER, Api, Clock
+from tests.market.helpers import Api
 
 BUYERS = 12
 PLANT_SEWAGE_M3_PER_DAY = 1_000
 PLANT_RECLAIMED_M3_PER_DAY = 800  # deliverable: min(0.8 × 1000, 800) = 800 m³/d (illustrative)
 RIGHT_ANNUAL_M3 = 20_000
 RIGHT_DAILY_M3 = 50
-
-
-@pytest.fixture
-def live_api(backend: Backend, clock: Clock, rules: ExchangeRules) -> Iterator[Api]:
-    """The API served by uvicorn on 127.0.0.1 (a free port), with a regulator registered."""
-    context = ExchangeContext(backend.db, rules, load_price_schedules(), clock, FAST_HASHER)
-    config = uvicorn.Config(create_app(context), host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        threading.Event().wait(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-        yield Api(client, backend.db, rules, clock)
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def race(calls: list[Callable[[], httpx.Response]]) -> list[int]:

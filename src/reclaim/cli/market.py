@@ -148,6 +148,7 @@ def verify(
         err_console.print(
             f"ledger broken at entry {report.chain_break.seq}: {report.chain_break.reason}",
             markup=False,
+            soft_wrap=True,
         )
         raise typer.Exit(EXIT_LEDGER_BROKEN)
     if report.unbalanced_txns or not report.head_matches:
@@ -155,15 +156,19 @@ def verify(
             f"ledger chain intact but unbalanced transactions {report.unbalanced_txns} "
             f"or a stale head (head matches: {report.head_matches})",
             markup=False,
+            soft_wrap=True,
         )
         raise typer.Exit(EXIT_LEDGER_BROKEN)
     if head_mismatch is not None:
-        err_console.print(f"ledger does not extend the saved head: {head_mismatch}", markup=False)
+        err_console.print(
+            f"ledger does not extend the saved head: {head_mismatch}", markup=False, soft_wrap=True
+        )
         raise typer.Exit(EXIT_LEDGER_BROKEN)
     extends = "" if saved is None else f", extends the saved head {saved.last_hash[:12]}…"
     console.print(
         f"ledger ok: {report.entries} entries, chain intact, every transaction balances{extends}",
         markup=False,
+        soft_wrap=True,
     )
 
 

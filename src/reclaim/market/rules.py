@@ -66,7 +66,7 @@ class DealState(StrEnum):
     """
 
     PUBLICITY = "publicity"
-    AWAITING_DECISION = "awaiting_decision"
+    PENDING_DECISION = "pending_decision"
     """Publicity has ended; no more objections, the regulator decides."""
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -74,7 +74,7 @@ class DealState(StrEnum):
     CONTRACTED = "contracted"
 
 
-UNDECIDED_DEAL_STATES = frozenset({DealState.PUBLICITY, DealState.AWAITING_DECISION})
+UNDECIDED_DEAL_STATES = frozenset({DealState.PUBLICITY, DealState.PENDING_DECISION})
 OPEN_DEAL_STATES = UNDECIDED_DEAL_STATES | {DealState.APPROVED}
 
 

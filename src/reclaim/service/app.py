@@ -7,12 +7,16 @@ request is refused: each request is one transaction.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 import anyio
 from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -21,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from reclaim.errors import InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, MarketRefusal, NotFoundError
 from reclaim.service.auth import AuthError, TooManyAttempts
-from reclaim.service.context import ExchangeContext
+from reclaim.service.context import ExchangeContext, PendingActor
 from reclaim.service.routers import (
     accounts,
     plans,
@@ -128,7 +132,44 @@ class InFlightLimit:
         if self.semaphore is None:
             self.semaphore = anyio.Semaphore(self.limit)
         async with self.semaphore:
-            await self.app(scope, receive, send)
+            try:
+                await self.app(scope, receive, send)
+            finally:  # a transaction no route wrapper ended (normally there is none)
+                transaction = scope.get("state", {}).get("transaction")
+                if transaction is not None:
+                    transaction.close()
+
+
+def begin_in_route(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a route so that its caller's transaction begins (and checks the token) in the
+    route's own thread before the route runs, and ends with it."""
+    if inspect.iscoroutinefunction(endpoint):
+
+        @functools.wraps(endpoint)
+        async def run_async(**values: Any) -> Any:
+            pending = [v for v in values.values() if isinstance(v, PendingActor)]
+            try:
+                for actor in pending:
+                    actor.transaction.begin()
+                return await endpoint(**values)
+            finally:
+                for actor in pending:
+                    actor.transaction.close()
+
+        return run_async
+
+    @functools.wraps(endpoint)
+    def run(**values: Any) -> Any:
+        pending = [v for v in values.values() if isinstance(v, PendingActor)]
+        try:
+            for actor in pending:
+                actor.transaction.begin()
+            return endpoint(**values)
+        finally:
+            for actor in pending:
+                actor.transaction.close()
+
+    return run
 
 
 def create_app(context: ExchangeContext) -> FastAPI:
@@ -155,4 +196,7 @@ def create_app(context: ExchangeContext) -> FastAPI:
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     for module in (accounts, registry, trading, publicity, settlement, public, plans, testing):
         app.include_router(module.router, responses=ERROR_RESPONSES)
+    for route in app.routes:  # last, so that every route is covered
+        if isinstance(route, APIRoute) and route.dependant.call is not None:
+            route.dependant.call = begin_in_route(route.dependant.call)
     return app

@@ -6,7 +6,6 @@ import hashlib
 import logging
 import math
 import secrets
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -18,7 +17,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from reclaim.market.access import ThrottlePolicy
-from reclaim.service.context import RequestTransaction, app_context
+from reclaim.service.context import PendingActor, RequestTransaction, app_context
 from reclaim.store.models import Account, Token
 from reclaim.store.registry import Actor
 from reclaim.store.throttle import claim_attempt
@@ -149,13 +148,14 @@ def revoke_account_tokens(session: Session, account_id: int, now: datetime) -> i
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def current_actor(
+async def current_actor(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Iterator[Actor]:
+) -> Actor:
     """FastAPI dependency: the authenticated caller (401 if none).
 
-    Opens the request's one transaction, checks the token in it and leaves it open for the
-    route (`context_of(request)` joins it); it is closed when the request ends.
+    Touches no database: it sets up the request's one transaction, in which the route's thread
+    checks the token before the route runs (`app.begin_in_route`), and that `context_of(request)`
+    joins. The route wrapper closes it when the request ends.
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthError("missing bearer token (Authorization: Bearer <token>)")
@@ -169,10 +169,7 @@ def current_actor(
     )
     request.state.transaction = transaction
     request.state.token = token
-    try:
-        yield transaction.actor
-    finally:
-        transaction.close()
+    return PendingActor(transaction)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from argon2 import PasswordHasher
 from pydantic import BaseModel
@@ -53,6 +53,8 @@ def utc_now() -> datetime:
 class RequestTransaction:
     """The one transaction of an authenticated request: its token is checked inside it.
 
+    It begins on first use — in the thread that runs the route, so that on SQLite the write
+    lock is taken and released there, never held while the request waits for another thread.
     `check` resolves the caller; a retry rolls back, begins again and checks the token again,
     so a token revoked meanwhile is refused rather than used.
     """
@@ -61,41 +63,77 @@ class RequestTransaction:
         self._db = db
         self._check = check
         self._read_only = read_only
-        self.session = self._begin()
-        try:
-            self.actor = self._check(self.session)
-        except BaseException:
-            self.session.close()
-            raise
+        self._session: Session | None = None
+        self._actor: Actor | None = None
 
-    def _begin(self) -> Session:
-        session = (self._db.read_sessions if self._read_only else self._db.sessions)()
-        session.begin()
-        return session
+    def begin(self) -> Session:
+        """Begin (once) and check the token: `AuthError` if it is not valid."""
+        if self._session is None:
+            session = (self._db.read_sessions if self._read_only else self._db.sessions)()
+            session.begin()
+            try:
+                self._actor = self._check(session)
+            except BaseException:
+                session.close()
+                raise
+            self._session = session
+        return self._session
+
+    @property
+    def actor(self) -> Actor:
+        """The authenticated caller (checked now if it was not yet)."""
+        self.begin()
+        assert self._actor is not None
+        return self._actor
 
     def run(self, work: Callable[[Session], T]) -> T:
         """Run `work` in this transaction and commit; retried from the token check if it must."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
+            session = self.begin()
             try:
-                result = work(self.session)
-                self.session.commit()
+                result = work(session)
+                session.commit()
                 return result
             except DBAPIError as error:
-                self.session.rollback()
+                self.close()
                 if attempt == MAX_ATTEMPTS or not is_retryable(error):
                     raise
                 time.sleep(RETRY_BASE_DELAY_S * attempt * (1 + random.random()))
-                self.session.close()
-                self.session = self._begin()
-                self.actor = self._check(self.session)  # a refusal here leaves it to close()
             except BaseException:
-                self.session.rollback()
+                session.rollback()
                 raise
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def close(self) -> None:
         """End the request: roll back whatever was not committed and return the connection."""
-        self.session.close()
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+ACTOR_FIELDS = frozenset(f.name for f in dataclasses.fields(Actor))
+
+
+class PendingActor(Actor):
+    """The caller of a request, known once its transaction has begun and checked the token.
+
+    The authentication dependency hands this out without touching the database; the route's
+    thread begins the transaction (`begin_in_route`), and any field read resolves it.
+    """
+
+    def __init__(self, transaction: RequestTransaction) -> None:
+        object.__setattr__(self, "_transaction", transaction)
+
+    def __getattribute__(self, name: str) -> Any:
+        """Fields come from the checked actor; everything else from this object."""
+        if name in ACTOR_FIELDS:
+            return getattr(object.__getattribute__(self, "_transaction").actor, name)
+        return object.__getattribute__(self, name)
+
+    @property
+    def transaction(self) -> RequestTransaction:
+        """The request's transaction."""
+        return cast(RequestTransaction, object.__getattribute__(self, "_transaction"))
 
 
 @dataclass

@@ -116,7 +116,7 @@ def end_publicity(session: Session, now: datetime) -> int:
     moved = session.execute(
         update(Deal)
         .where(Deal.state == DealState.PUBLICITY.value, Deal.publicity_ends_at <= now)
-        .values(state=DealState.AWAITING_DECISION.value)
+        .values(state=DealState.PENDING_DECISION.value)
         .execution_options(synchronize_session=False)
     )
     assert isinstance(moved, CursorResult)
