@@ -25,10 +25,8 @@ import epanet
 import epanet.toolkit as en
 import wntr
 
-from reclaim.io.network_files import read_inp
 from reclaim.network import batch
-from reclaim.network.engine import DemandModel, EpanetProject
-from reclaim.network.model import inp_text
+from reclaim.network.engine import DemandModel, EpanetProject, FileUnits
 
 
 def largest_shipped_inp() -> Path:
@@ -39,7 +37,8 @@ def largest_shipped_inp() -> Path:
 
 
 class RawLoop:
-    """The bare toolkit loop on the same settings as ours (SI, duration 0, pressure-driven)."""
+    """The bare toolkit loop on the same settings as ours (file units, duration 0,
+    pressure-driven)."""
 
     def __init__(self, text: str, limit_m: float) -> None:
         self._scratch = tempfile.TemporaryDirectory()
@@ -48,9 +47,11 @@ class RawLoop:
         self.ph = ph = en.createproject()
         en.open(ph, str(inp), str(Path(self._scratch.name, "net.rpt")), "")
         en.setstatusreport(ph, en.NO_REPORT)
-        en.setflowunits(ph, en.LPS)
         model = DemandModel(pressure_driven=True, required_m=limit_m)
-        en.setdemandmodel(ph, en.PDA, model.minimum_m, model.required_m, model.exponent)
+        per_m = FileUnits.of(ph).pressure_per_m
+        en.setdemandmodel(
+            ph, en.PDA, model.minimum_m * per_m, model.required_m * per_m, model.exponent
+        )
         en.settimeparam(ph, en.DURATION, 0)
         en.openH(ph)
 
@@ -76,9 +77,8 @@ class RawLoop:
         self._scratch.cleanup()
 
 
-def time_ours_and_raw(
-    text: str, limit_m: float, chunk: int
-) -> tuple[float, float, list[batch.CaseResult]]:
+def time_ours_and_raw(text: str, limit_m: float, chunk: int
+                      ) -> tuple[float, float, list[batch.CaseResult]]:
     """Both runners over every pipe, alternating chunk by chunk so that load from other
     processes on the machine weighs on both alike."""
     raw = RawLoop(text, limit_m)
@@ -88,7 +88,7 @@ def time_ours_and_raw(
         with EpanetProject(text) as project:
             cases = batch.n1_cases(project)
             for first in range(0, len(cases), chunk):
-                part = cases[first : first + chunk]
+                part = cases[first:first + chunk]
                 start = time.perf_counter()
                 results += batch.run_cases(project, part, limit_m)
                 ours_s += time.perf_counter() - start
@@ -110,8 +110,7 @@ def time_naive(path: Path, pipes: list[str], limit_m: float) -> float:
             model.options.hydraulic.minimum_pressure = 0.0
             model.get_link(pipe).initial_status = wntr.network.LinkStatus.Closed
             results = wntr.sim.EpanetSimulator(model).run_sim(
-                file_prefix=str(Path(scratch, "naive"))
-            )
+                file_prefix=str(Path(scratch, "naive")))
             results.node["pressure"].min(axis=1)
         return time.perf_counter() - start
 
@@ -124,18 +123,21 @@ def main() -> None:
     args = parser.parse_args()
 
     path = largest_shipped_inp()
-    model = read_inp(path)
-    text = inp_text(model)
-    print(
-        f"network: {path.name} ({path.stat().st_size / 1e6:.2f} MB, "
-        f"{len(model.junction_name_list)} junctions, {len(model.pipe_name_list)} pipes)"
-    )
+    text = path.read_text(encoding="utf-8")
+    with EpanetProject(path) as opened:
+        topology = opened.topology
+    print(f"network: {path.name} ({path.stat().st_size / 1e6:.2f} MB, "
+          f"{int(topology.junctions.sum())} junctions, {int(topology.pipes.sum())} pipes)")
 
     ours_s, raw_s, results = time_ours_and_raw(text, args.min_head, args.chunk)
     n_ours = n_raw = len(results)
-    pipes = [name for name, pipe in model.pipes() if not pipe.check_valve]
+    pipes = [
+        name
+        for i, name in enumerate(topology.link_ids)
+        if topology.pipes[i] and not topology.check_valve[i]
+    ]
     step = max(len(pipes) // args.naive_sample, 1)
-    sample = pipes[::step][: args.naive_sample]
+    sample = pipes[::step][:args.naive_sample]
     naive_s = time_naive(path, sample, args.min_head)
 
     ours_rate = n_ours / ours_s
@@ -143,10 +145,8 @@ def main() -> None:
     naive_rate = len(sample) / naive_s
     failing = sum(not r.passes for r in results)
     errors = sum(r.error is not None for r in results)
-    print(
-        f"N-1 scenarios: {n_ours} (one per pipe without a check valve), limit "
-        f"{args.min_head:g} m, pressure-driven"
-    )
+    print(f"N-1 scenarios: {n_ours} (one per pipe without a check valve), limit "
+          f"{args.min_head:g} m, pressure-driven")
     print(f"  ours  : {ours_rate:10.1f} scenarios/s ({ours_s:.2f} s)")
     print(f"  raw   : {raw_rate:10.1f} scenarios/s ({raw_s:.2f} s)  toolkit solve loop alone")
     print(f"  naive : {naive_rate:10.3f} scenarios/s ({naive_s:.2f} s for {len(sample)} sampled)")

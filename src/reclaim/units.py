@@ -7,6 +7,7 @@ The Chinese planning unit 万 m³ (10⁴ m³) and hectares appear only at the ed
 
 from __future__ import annotations
 
+import re
 from typing import Union
 
 import numpy as np
@@ -19,6 +20,8 @@ M2_PER_KM2 = 1.0e6
 M3_PER_L = 1.0e-3
 PERSONS_PER_1E4_PERSONS = 1.0e4
 DAYS_PER_YEAR = 365
+HOURS_PER_DAY = 24
+SECONDS_PER_HOUR = 3_600
 M_HEAD_PER_MPA = 100.0
 """Planning convention (seed 001 §4.3.2: 0.15 MPa ≙ 15 m free head); 1 MPa ≈ 102 m of water."""
 
@@ -51,39 +54,88 @@ def l_to_m3(volume_l: Number) -> Number:
     return volume_l * M3_PER_L
 
 
-# Units a scenario may write next to a number ("915.22 ha", "3.2 万m3/d"); each maps to the factor
-# that converts it into the SI unit of the field it is written in.
+# Units a scenario may write next to a number ("915.22 ha", "3.2 万m3/d", "85 %"), as Chinese plans
+# print them; each maps to the factor that converts it into the SI unit of the field it is written
+# in. A tonne of water is taken as 1 m³ (t/d, 吨/日 for water flows).
 QUANTITY_UNITS: dict[str, dict[str, float]] = {
-    "ha": {"ha": 1.0, "hm2": 1.0, "m2": 1.0 / M2_PER_HA, "km2": M2_PER_KM2 / M2_PER_HA},
+    "ha": {
+        "ha": 1.0,
+        "hm2": 1.0,
+        "公顷": 1.0,
+        "m2": 1.0 / M2_PER_HA,
+        "平方米": 1.0 / M2_PER_HA,
+        "km2": M2_PER_KM2 / M2_PER_HA,
+        "平方公里": M2_PER_KM2 / M2_PER_HA,
+    },
     "m": {"m": 1.0, "km": 1000.0},
-    "m3_per_day": {"m3/d": 1.0, "万m3/d": M3_PER_1E4_M3, "1e4m3/d": M3_PER_1E4_M3},
+    "m3": {"m3": 1.0, "万m3": M3_PER_1E4_M3, "t": 1.0, "吨": 1.0},
+    "m3_per_day": {
+        "m3/d": 1.0,
+        "万m3/d": M3_PER_1E4_M3,
+        "1e4m3/d": M3_PER_1E4_M3,
+        "t/d": 1.0,
+        "吨/日": 1.0,
+        "吨/天": 1.0,
+        "万t/d": M3_PER_1E4_M3,
+        "万吨/日": M3_PER_1E4_M3,
+        "万吨/天": M3_PER_1E4_M3,
+    },
+    "m3_per_hour": {
+        "m3/h": 1.0,
+        "l/s": SECONDS_PER_HOUR * M3_PER_L,
+        "m3/d": 1.0 / HOURS_PER_DAY,
+        "万m3/d": M3_PER_1E4_M3 / HOURS_PER_DAY,
+    },
     "m3_per_km2_day": {
         "m3/(km2·d)": 1.0,
         "m3/(km2*d)": 1.0,
         "万m3/(km2·d)": M3_PER_1E4_M3,
         "万m3/(km2*d)": M3_PER_1E4_M3,
     },
-    "l_per_m2_day": {"l/(m2·d)": 1.0, "l/(m2*d)": 1.0, "mm/d": 1.0},
+    "l_per_m2_day": {
+        "l/(m2·d)": 1.0,
+        "l/(m2*d)": 1.0,
+        "mm/d": 1.0,
+        "m3/(hm2·d)": 1.0 / M3_PER_L / M2_PER_HA,
+        "m3/(hm2*d)": 1.0 / M3_PER_L / M2_PER_HA,
+        "m3/(ha·d)": 1.0 / M3_PER_L / M2_PER_HA,
+        "m3/(ha*d)": 1.0 / M3_PER_L / M2_PER_HA,
+    },
     "l_per_person_day": {"l/(person·d)": 1.0, "l/(person*d)": 1.0, "l/(人·d)": 1.0},
+    "1e4_persons": {"万人": 1.0, "人": 1.0 / PERSONS_PER_1E4_PERSONS},
+    "fraction": {"%": 0.01},
+    "yuan_per_m3": {"元/m3": 1.0, "元/t": 1.0, "元/吨": 1.0},
 }
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_SPELLINGS = {"³": "3", "²": "2", "㎡": "m2", "㎥": "m3", "（": "(", "）": ")", "・": "·"}
+
+
+def _normalised_unit(text: str) -> str:
+    unit = text.replace(" ", "")
+    for written, plain in _SPELLINGS.items():
+        unit = unit.replace(written, plain)
+    return unit.lower()
 
 
 def parse_quantity(text: str, field_unit: str) -> float:
-    """Read "<number> <unit>" written for a field whose SI unit is `field_unit`.
+    """Read "<number> <unit>" (or "<number><unit>") written for a field whose SI unit is
+    `field_unit`.
 
     Raises ValueError naming the allowed units when the unit does not fit the field, so a
     value in the wrong unit is refused rather than silently misread.
     """
     allowed = QUANTITY_UNITS[field_unit]
-    parts = text.strip().split(maxsplit=1)
-    try:
-        number = float(parts[0])
-    except (ValueError, IndexError):
-        raise ValueError(f"expected a number or '<number> <unit>', got {text!r}") from None
-    if len(parts) == 1:
+    stripped = text.strip()
+    number_text = _NUMBER.match(stripped)
+    if number_text is None:
+        raise ValueError(f"expected a number or '<number> <unit>', got {text!r}")
+    number = float(number_text.group(0))
+    written = stripped[number_text.end() :].strip()
+    if not written:
         return number
-    unit = parts[1].replace(" ", "").replace("³", "3").replace("²", "2").lower()
+    unit = _normalised_unit(written)
     for name, factor in allowed.items():
-        if unit == name.lower():
+        if unit == _normalised_unit(name):
             return number * factor
-    raise ValueError(f"unit {parts[1]!r} does not fit this field; allowed: {', '.join(allowed)}")
+    raise ValueError(f"unit {written!r} does not fit this field; allowed: {', '.join(allowed)}")

@@ -25,7 +25,7 @@ from reclaim.io.market_data import load_exchange_rules, load_price_schedules
 from reclaim.market.rules import ExchangeRules
 from reclaim.service.app import create_app
 from reclaim.service.context import ExchangeContext
-from reclaim.store.db import Database
+from reclaim.store.db import Database, upgrade_schema
 from tests.market.helpers import FAST_HASHER, Api, Clock
 
 PG_URL = os.environ.get(
@@ -35,9 +35,9 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 class Backend:
-    """A migrated, empty database of one kind, and the URL that reaches it."""
+    """A migrated (to `revision`), empty database of one kind, and the URL that reaches it."""
 
-    def __init__(self, kind: str, tmp_path: Path) -> None:
+    def __init__(self, kind: str, tmp_path: Path, revision: str = "head") -> None:
         self.kind = kind
         self.schema: str | None = None
         if kind == "sqlite":
@@ -49,7 +49,7 @@ class Backend:
                 connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
             self.url = f"{PG_URL}?options=-csearch_path%3D{self.schema}"
         self.db = Database.from_url(self.url)
-        self.db.upgrade()
+        upgrade_schema(self.db.engine, revision)
 
     def close(self) -> None:
         """Dispose of the pool and drop the PostgreSQL schema."""

@@ -11,13 +11,14 @@ import itertools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 
 from reclaim.store.audit import audit
+from reclaim.store.exchange import committed_on
 from reclaim.store.models import Bid, Deal, Plant, Right
 from reclaim.store.settlement import verify_ledger
 from tests.market.conftest import Backend
@@ -212,11 +213,12 @@ def test_conflicting_requests_keep_every_invariant(live_api: Api, backend: Backe
 
     def check(session: Any) -> None:
         plant_row = session.get(Plant, plant["id"])
-        assert plant_row.committed_annual_m3 <= plant_row.deliverable_annual_m3
+        committed_annual, _ = committed_on(session, plant["id"], date(2021, 9, 1))
+        assert committed_annual <= plant_row.deliverable_annual_m3
         issued_total = session.scalar(
             select(func.sum(Right.original_annual_m3)).where(Right.parent_id.is_(None))
         )
-        assert issued_total == fits * RIGHT_ANNUAL_M3 == plant_row.committed_annual_m3
+        assert issued_total == fits * RIGHT_ANNUAL_M3 == committed_annual
         assert (
             session.scalar(
                 select(func.count()).select_from(Deal).where(Deal.listing_id == whole["id"])

@@ -37,7 +37,8 @@ def test_demo_regions_from_the_seeds(backend: Backend, rules: ExchangeRules) -> 
         assert count(select(func.count()).select_from(Region)) == 2
         assert count(select(func.count()).select_from(Account)) == 7
         right = session.scalars(select(Right)).one()
-        assert right.annual_volume_m3 == 720 * 10_000  # seed 000: 720 万 m³/yr
+        assert right.original_annual_m3 == 720 * 10_000  # seed 000: 720 万 m³/yr
+        assert [p.annual_m3 for p in right.periods] == [720 * 10_000]  # the same every year
         assert right.term_end.year - right.term_start.year == 5  # seed 000: 为期 5 年
 
     backend.db.run(read)

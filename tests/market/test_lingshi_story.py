@@ -25,10 +25,16 @@ SHUOZHOU_INDUSTRIAL_PRICE = Decimal("2.6")  # seed 001 §5.4: 2.6 元/m³, the r
 TIANJIN_INDUSTRIAL_PRICE = Decimal("3.1")  # seed 001 §5.4: Tianjin industrial tier 3.1 元/m³
 PUBLICITY_DAYS = 7  # set for this region; the exchange default comes from the data file
 FEE_RATE = Decimal("0.01")
+RESALE_M3_PER_YEAR = 600_000  # illustrative: a quarter of Hongyuan's lot, resold for two years
+RESALE_DAILY_M3 = 1_000
 FEEDBACK_SHARE = Decimal("0.20")
 
 
 def test_lingshi_story(api: Api) -> None:
+    def sound() -> None:
+        """Every invariant holds on every day of every right and plant."""
+        assert api.db.run(audit) == []
+
     region = api.ok(
         api.post(
             "/regions",
@@ -90,6 +96,8 @@ def test_lingshi_story(api: Api) -> None:
     }
     closes_at = (api.clock() + timedelta(days=3)).isoformat()
 
+    sound()
+
     # 2. three lots: an ascending auction, a sealed auction, a negotiated transfer
     open_lot = api.ok(
         api.post(
@@ -133,6 +141,8 @@ def test_lingshi_story(api: Api) -> None:
     mine = api.ok(api.get("/rights", "bureau"), 200)
     assert mine[0]["reserved_annual_m3"] == 3 * LOT_M3_PER_YEAR
 
+    sound()
+
     # 3. bidding: highest price wins; ties by time
     bids = f"/listings/{open_lot['id']}/bids"
     api.ok(api.post(bids, "hongyuan", {"price_yuan_per_m3": "2.60"}))
@@ -168,6 +178,8 @@ def test_lingshi_story(api: Api) -> None:
     assert won_sealed["deal"]["buyer_id"] == api.ids["jiuxin"]  # same price, earlier bid
     negotiated_deal = api.ok(api.post(f"/listings/{negotiated['id']}/accept", "coking3"))
     deals = [won_open["deal"], won_sealed["deal"], negotiated_deal]
+
+    sound()
 
     # 4. publicity (公示): the public sees the notices and objects to one deal; approval waits
     # for the end of publicity and then for the objection to be resolved
@@ -217,6 +229,8 @@ def test_lingshi_story(api: Api) -> None:
     shown = next(n for n in board["deals"] if n["deal_id"] == deals[0]["id"])
     assert [(o["state"], o["resolution"]) for o in shown["objections"]] == [("dismissed", reason)]
 
+    sound()
+
     # 5. contracts once approved after the publicity period
     contracts = [api.ok(api.post(f"/deals/{d['id']}/conclude", "regulator")) for d in deals]
     assert [c["annual_volume_m3"] for c in contracts] == [LOT_M3_PER_YEAR] * 3
@@ -224,6 +238,8 @@ def test_lingshi_story(api: Api) -> None:
     bureau_right = api.ok(api.get(f"/rights/{right['id']}", "bureau"), 200)
     assert bureau_right["annual_volume_m3"] == 0 and bureau_right["state"] == "exhausted"
     assert api.get(f"/rights/{right['id']}", "hongyuan").status_code == 404
+
+    sound()
 
     # 6. deliveries billed: Hongyuan's 2000 m³ a day at 3.00 元/m³
     hongyuan_contract = contracts[0]
@@ -256,22 +272,26 @@ def test_lingshi_story(api: Api) -> None:
     assert api.ok(api.get("/bills", "jiuxin"), 200) == []
     assert len(api.ok(api.get("/bills", "hongyuan"), 200)) == 1
 
-    # 7. months later, resale of part of Hongyuan's right, priced by the Tianjin tiers for the
-    # buyer's sector
+    sound()
+
+    # 7. months later, Hongyuan resells part of its right for two of its contract years (they
+    # run from each 15 August), priced by the Tianjin tiers for the buyer's sector
     api.clock.advance(days=150)
     hongyuan_right = hongyuan_contract["right_id"]
     resale_terms = {
         "right_id": hongyuan_right,
         "mode": "fixed",
-        "annual_volume_m3": 600_000,
-        "daily_max_m3": 1_000,
-        "term_start": "2022-01-01",
-        "term_end": term_end,
+        "annual_volume_m3": RESALE_M3_PER_YEAR,
+        "daily_max_m3": RESALE_DAILY_M3,
+        "term_start": "2022-08-15",
+        "term_end": "2024-08-15",
         "delivery_point": "焦化园区",
         "price_schedule": "tianjin",
     }
     outside = api.post("/listings", "hongyuan", {**resale_terms, "term_end": "2027-01-01"})
     assert outside.status_code == 422 and outside.json()["field"] == "term_end"
+    mid_year = api.post("/listings", "hongyuan", {**resale_terms, "term_start": "2022-01-01"})
+    assert mid_year.status_code == 422 and mid_year.json()["field"] == "term_start"
     resale = api.ok(api.post("/listings", "hongyuan", resale_terms))
     resale_deal = api.ok(api.post(f"/listings/{resale['id']}/accept", "coking3"))
     assert Decimal(resale_deal["price_yuan_per_m3"]) == TIANJIN_INDUSTRIAL_PRICE
@@ -280,19 +300,40 @@ def test_lingshi_story(api: Api) -> None:
     api.clock.advance(days=PUBLICITY_DAYS)
     api.ok(api.post(f"/deals/{resale_deal['id']}/approve", "regulator"), 200)
     resale_contract = api.ok(api.post(f"/deals/{resale_deal['id']}/conclude", "coking3"))
+    sound()
     held = api.ok(api.get(f"/rights/{hongyuan_right}", "hongyuan"), 200)
-    assert held["annual_volume_m3"] == LOT_M3_PER_YEAR - 600_000
+    # Hongyuan keeps its whole lot in the year under way and from 2024 on; in the two years sold
+    # it holds 2 400 000 − 600 000 = 1 800 000 m³/yr and 7 000 − 1 000 = 6 000 m³/d
+    assert [
+        (p["starts_on"], p["ends_on"], p["annual_volume_m3"], p["daily_max_m3"])
+        for p in held["periods"]
+    ] == [
+        ("2021-08-15", "2022-08-15", LOT_M3_PER_YEAR, 7_000),
+        ("2022-08-15", "2024-08-15", LOT_M3_PER_YEAR - RESALE_M3_PER_YEAR, 7_000 - 1_000),
+        ("2024-08-15", term_end, LOT_M3_PER_YEAR, 7_000),
+    ]
     new_right = api.ok(api.get(f"/rights/{resale_contract['right_id']}", "coking3"), 200)
-    assert new_right["parent_id"] == hongyuan_right and new_right["annual_volume_m3"] == 600_000
+    assert new_right["parent_id"] == hongyuan_right
+    assert (new_right["term_start"], new_right["term_end"]) == ("2022-08-15", "2024-08-15")
+    assert new_right["annual_volume_m3"] == RESALE_M3_PER_YEAR
 
-    # 8. fees fed back to treatment from every payment
+    # 8. in the years resold, Hongyuan's deliveries stop at what it kept; coking3's are billed and
+    # fees fed back to treatment from every payment
+    api.clock.advance(days=230)  # 2022-09: the first year resold is under way
+    over_kept = api.post(
+        f"/contracts/{hongyuan_contract['id']}/deliveries",
+        "baojing",
+        {"day": "2022-09-01", "volume_m3": 6_001},  # kept: 6 000 m³/d
+    )
+    assert over_kept.status_code == 422 and over_kept.json()["field"] == "volume_m3"
     api.ok(
         api.post(
             f"/contracts/{resale_contract['id']}/deliveries",
             "baojing",
-            {"day": "2022-02-01", "volume_m3": 1_000},
+            {"day": "2022-09-01", "volume_m3": 1_000},
         )
     )
+    sound()
     balances = api.ok(api.get("/ledger/balances", "regulator"), 200)
     resale_amount = 1_000 * TIANJIN_INDUSTRIAL_PRICE
     treatment = f"treatment:region:{region['id']}"
@@ -319,4 +360,35 @@ def test_lingshi_story(api: Api) -> None:
     assert Decimal(later["index"]) == (TIANJIN_INDUSTRIAL_PRICE / august_mean * 100).quantize(
         Decimal("0.01")
     )
-    assert api.db.run(audit) == []
+    sound()
+
+    # 10. expiry frees capacity: the plant delivers 27 400 × 365 = 10 001 000 m³/yr, and the
+    # 7 200 000 issued run until 2026-08-15. Another 7 200 000 fits from that day on, not a day
+    # before (7 200 000 × 2 > 10 001 000).
+    next_right = {
+        "holder_id": api.ids["bureau"],
+        "plant_id": plant["id"],
+        "annual_volume_m3": LINGSHI_RIGHTS_M3_PER_YEAR,
+        "daily_max_m3": 21_000,
+        "term_start": "2026-08-14",
+        "term_end": "2031-08-15",
+        "use_class": "industrial",
+    }
+    overlapping = api.post("/rights", "regulator", next_right)
+    assert overlapping.status_code == 409 and overlapping.json()["field"] == "annual_volume_m3"
+    # free on 2026-08-14: 10 001 000 − 7 200 000 = 2 801 000
+    assert "only 2801000 more m³/yr in 2026-08-14–2026-08-15" in overlapping.json()["reason"]
+    api.ok(api.post("/rights", "regulator", {**next_right, "term_start": term_end}))
+    sound()
+    api.clock.advance(days=365)  # 2023-09: coking3's first resold year is over, the second runs
+    plants = api.ok(api.get(f"/regions/{region['id']}/plants"), 200)
+    assert plants[0]["committed_annual_m3"] == LINGSHI_RIGHTS_M3_PER_YEAR
+    api.clock.now = api.clock.now.replace(year=2024, month=9, day=1)  # after 2024-08-15
+    expired = api.ok(api.get(f"/rights/{resale_contract['right_id']}", "coking3"), 200)
+    assert expired["state"] == "expired" and expired["annual_volume_m3"] == 0
+    back = api.ok(api.get(f"/rights/{hongyuan_right}", "hongyuan"), 200)
+    assert back["annual_volume_m3"] == LOT_M3_PER_YEAR  # the resold years are over
+    api.clock.now = api.clock.now.replace(year=2026, month=9, day=1)  # the first rights expired
+    plants = api.ok(api.get(f"/regions/{region['id']}/plants"), 200)
+    assert plants[0]["committed_annual_m3"] == LINGSHI_RIGHTS_M3_PER_YEAR  # the new right alone
+    sound()

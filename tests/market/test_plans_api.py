@@ -47,3 +47,25 @@ def test_bad_scenarios_are_refused_and_nothing_is_kept(api: Api) -> None:
     assert api.client.post("/plans/run", json=scenario()).status_code == 401
     assert api.get("/plans/1", "regulator").status_code == 404
     assert snapshot(api.db) == before
+
+
+def test_a_run_carries_the_notes_on_its_scenario(api: Api) -> None:
+    """A population in persons where 万人 is expected (580 000 for Shuozhou's 58 万) is kept
+    but noted, naming the field, as on the command line."""
+    data = scenario()
+    data["sewage"]["population_1e4_persons"] = {2025: 580_000, 2030: 65}
+    run = api.ok(api.post("/plans/run", "regulator", data))
+    assert any("population_1e4_persons[2025]" in note for note in run["result"]["notes"])
+    assert api.ok(api.post("/plans/run", "regulator", scenario()))["result"]["notes"] == []
+
+
+def test_a_misspelt_published_key_is_refused_and_nothing_kept(api: Api) -> None:
+    before = snapshot(api.db)
+    data = scenario()
+    data["published"][0]["figure"] = "2025.demand.by_use.gren.m3_per_day"
+    refused = api.post("/plans/run", "regulator", data)
+    assert refused.status_code == 422
+    body = refused.json()
+    assert body["field"] == "published[0].figure"
+    assert "2025.demand.by_use.green.m3_per_day" in body["reason"]
+    assert snapshot(api.db) == before

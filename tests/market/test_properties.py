@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session
 from reclaim.errors import InputError
 from reclaim.io.market_data import load_exchange_rules, load_price_schedules
 from reclaim.market.errors import MarketRefusal
+from reclaim.market.periods import Period, period_on, year_boundaries
 from reclaim.market.rules import ExchangeRules, ListingMode, Role
 from reclaim.service.auth import hash_password
 from reclaim.store.audit import audit
@@ -43,6 +45,7 @@ from reclaim.store.exchange import (
     create_listing,
     decide_deal,
     issue_right,
+    periods_of,
     place_bid,
 )
 from reclaim.store.models import Contract, Listing, Plant, Right
@@ -63,6 +66,7 @@ PARTIES = ["regulator", "operator", "plantop", "seller", "buyer0", "buyer1", "bu
 HOLDERS = ["seller", "buyer0", "buyer1", "buyer2"]
 SCHEDULES = load_price_schedules()
 MAX_ISSUES = 6
+MAX_LONG_WAITS = 3
 """Issue a few rights, then trade them (else issuing, always possible, crowds out the rest)."""
 PLANTS = [(1_000, 800), (500, 450)]  # illustrative sewage / reclaimed m³/d, small so caps bite
 
@@ -116,6 +120,9 @@ class ExchangeMachine(RuleBasedStateMachine):
         self.contracts: list[int] = []
         self.refusals = 0
         self.issues_tried = 0
+        self.long_waits = 0
+        self.expected: dict[int, dict[date, int]] = {}
+        """Right → contract year → annual volume held, from the issues and contracts alone."""
 
     def attempt(self, work: Callable[[Session], Any]) -> Any:
         """Run one operation; on a refusal check that nothing was written and return None."""
@@ -133,25 +140,34 @@ class ExchangeMachine(RuleBasedStateMachine):
         holder=st.sampled_from(HOLDERS),
         annual=st.integers(-10, 80_000),
         daily=st.integers(1, 250),
+        delay_days=st.integers(0, 400),
         years=st.integers(1, 5),
+        slack_days=st.integers(0, 1),
     )
-    def issue(self, plant: int, holder: str, annual: int, daily: int, years: int) -> None:
+    def issue(
+        self,
+        plant: int,
+        holder: str,
+        annual: int,
+        daily: int,
+        delay_days: int,
+        years: int,
+        slack_days: int,
+    ) -> None:
+        """Issue a right starting now or later; 365-day years make some terms end mid-year."""
         self.issues_tried += 1
         now = self.clock()
+        start = now.date() + timedelta(days=delay_days)
+        end = start + timedelta(days=365 * years + slack_days)
         spec = RightSpec(
-            self.actors[holder].id,
-            self.plants[plant],
-            annual,
-            daily,
-            now.date(),
-            now.date() + timedelta(days=365 * years),
-            "industrial",
+            self.actors[holder].id, self.plants[plant], annual, daily, start, end, "industrial"
         )
         right = self.attempt(
             lambda s: issue_right(s, self.actors["regulator"], spec, self.rules, now)
         )
         if right is not None:
             self.rights.append(right.id)
+            self.expected[right.id] = dict.fromkeys(year_boundaries(start, end)[:-1], annual)
 
     @precondition(lambda self: self.rights)
     @rule(
@@ -159,22 +175,36 @@ class ExchangeMachine(RuleBasedStateMachine):
         mode=st.sampled_from(list(ListingMode)),
         share=st.integers(1, 120),
         daily_share=st.integers(1, 120),
-        shift=st.integers(-1, 3),
+        first_year=st.integers(0, 5),
+        years=st.integers(1, 5),
+        nudge_days=st.sampled_from([0, 0, 0, 0, 0, 0, 1, -1]),
     )
     def list_right(
-        self, data: st.DataObject, mode: ListingMode, share: int, daily_share: int, shift: int
+        self,
+        data: st.DataObject,
+        mode: ListingMode,
+        share: int,
+        daily_share: int,
+        first_year: int,
+        years: int,
+        nudge_days: int,
     ) -> None:
+        """List a share of a right over some of its years: shifted, partial, sometimes not
+        on a year's boundary (refused)."""
         right_id = data.draw(st.sampled_from(self.rights))
         right = self.backend.db.run(lambda s: s.get(Right, right_id))
         now = self.clock()
         auction = mode in (ListingMode.ASCENDING, ListingMode.SEALED)
+        bounds = year_boundaries(right.term_start, right.term_end)
+        first = min(first_year, len(bounds) - 2)
+        last = min(first + years, len(bounds) - 1)
         spec = ListingSpec(
             right_id=right.id,
             mode=mode,
-            annual_volume_m3=max(1, right.annual_volume_m3 * share // 100),
-            daily_max_m3=max(1, right.daily_max_m3 * daily_share // 100),
-            term_start=right.term_start + timedelta(days=shift),
-            term_end=right.term_end,
+            annual_volume_m3=max(1, right.original_annual_m3 * share // 100),
+            daily_max_m3=max(1, right.original_daily_m3 * daily_share // 100),
+            term_start=bounds[first] + timedelta(days=nudge_days),
+            term_end=bounds[last],
             delivery_point="gate",
             reserve_yuan_per_m3=Decimal("2.00"),
             counterparty_id=self.actors["buyer0"].id if mode is ListingMode.NEGOTIATED else None,
@@ -250,6 +280,17 @@ class ExchangeMachine(RuleBasedStateMachine):
             self.deals.remove(deal_id)
             self.contracts.append(contract.id)
             self.rights.append(contract.right_id)
+            source = self.backend.db.run(lambda s: s.get(Right, contract.source_right_id))
+            whole = (contract.term_start, contract.term_end) == (source.term_start, source.term_end)
+            event("sale concluded over the whole term" if whole else "sale concluded, part term")
+            sold = self.expected[contract.source_right_id]
+            for year in sold:
+                if contract.term_start <= year < contract.term_end:
+                    sold[year] -= contract.annual_volume_m3
+            self.expected[contract.right_id] = dict.fromkeys(
+                year_boundaries(contract.term_start, contract.term_end)[:-1],
+                contract.annual_volume_m3,
+            )
 
     @precondition(lambda self: self.contracts)
     @rule(data=st.data(), offset=st.integers(-5, 400), share=st.integers(-5, 120))
@@ -265,12 +306,47 @@ class ExchangeMachine(RuleBasedStateMachine):
     def wait(self, hours: int) -> None:
         self.clock.advance(hours=hours)
 
+    @precondition(lambda self: self.long_waits < MAX_LONG_WAITS)
+    @rule(days=st.integers(30, 400))
+    def wait_long(self, days: int) -> None:
+        """Let years begin and rights expire."""
+        self.long_waits += 1
+        self.clock.advance(days=days)
+
     @invariant()
     def invariants_hold(self) -> None:
         assert self.backend.db.run(audit) == []
 
+    @invariant()
+    def every_year_holds_what_the_trades_left(self) -> None:
+        """Each contract year of each right holds its issued volume less the years sold,
+        counted here from the contracts alone."""
+
+        def held(session: Session) -> dict[int, dict[date, tuple[int, int]]]:
+            out = {}
+            for right_id in self.expected:
+                right = session.get(Right, right_id)
+                assert right is not None
+                periods = periods_of(right)
+                out[right_id] = {
+                    year: (held_on(periods, year), held_on(periods, end - timedelta(days=1)))
+                    for year, end in pairwise(year_boundaries(right.term_start, right.term_end))
+                }
+            return out
+
+        stored = self.backend.db.run(held)
+        for right_id, years in self.expected.items():
+            assert {y: (v, v) for y, v in years.items()} == stored[right_id], right_id
+
     def teardown(self) -> None:
         self.backend.close()
+
+
+def held_on(periods: list[Period], day: date) -> int:
+    """Annual volume a right holds on `day` (a day of its term)."""
+    period = period_on(periods, day)
+    assert period is not None
+    return period.annual_m3
 
 
 EXAMPLES = {"sqlite": 25, "postgresql": 10}

@@ -26,6 +26,19 @@ from reclaim.market.ledger import (
     settlement_postings,
     verify_chain,
 )
+from reclaim.market.periods import (
+    Period,
+    Slice,
+    check_capacity,
+    check_sale_years,
+    peak_load,
+    period_on,
+    release,
+    reserve,
+    transfer,
+    whole_term,
+    year_boundaries,
+)
 from reclaim.market.prices import Trade, price_index
 from reclaim.market.rules import (
     BidView,
@@ -157,33 +170,131 @@ def test_contract_years_and_term() -> None:
     assert term_years(date(2021, 8, 15), date(2026, 8, 15)) == Decimal("5.00")  # 1826 d / 365
 
 
+Y2025, Y2026, Y2027 = date(2025, 1, 1), date(2026, 1, 1), date(2027, 1, 1)
+
+
+def right_snapshot(
+    right_id: int, parent: int | None, start: date, end: date, periods: list[Period]
+) -> RightSnapshot:
+    """A right issued (or bought) with 1 000 m³/yr, 10 m³/d over [start, end)."""
+    return RightSnapshot(right_id, 1, parent, start, end, 1_000, 10, tuple(periods))
+
+
 def test_the_audit_catches_each_broken_invariant() -> None:
-    plant = PlantSnapshot(1, 1_000, 10, 1_000, 10)
-    right = RightSnapshot(1, 1, None, 1_000, 10, 600, 6, 0, 0)
-    sold = DealSnapshot(1, 1, 1, "contracted", 400, 4)
-    listing = ListingSnapshot(1, 1, "sold", 400, 4, Decimal("2.70"))
-    sound = invariant_violations(
-        [plant], [right, child(400, 4)], [listing], [sold], [(1, Decimal("2.70"))]
+    # 1 000 m³/yr, 10 m³/d for 2025–2026; 400 m³/yr, 4 m³/d of 2025 alone sold to right 2:
+    # the seller holds 600 in 2025 and still 1 000 in 2026; the buyer 400 in 2025.
+    plant = PlantSnapshot(1, 1_000, 10)
+    seller = right_snapshot(
+        1, None, Y2025, Y2027, [Period(Y2025, Y2026, 600, 6), Period(Y2026, Y2027, 1_000, 10)]
     )
-    assert sound == []
-    over = PlantSnapshot(1, 900, 10, 1_000, 10)
-    assert any(
-        "over-committed" in p
-        for p in invariant_violations(
-            [over], [right, child(400, 4)], [listing], [sold], [(1, Decimal("2.70"))]
-        )
-    )
-    twice = DealSnapshot(2, 1, 1, "contracted", 400, 4)
-    problems = invariant_violations(
-        [plant], [right, child(400, 4)], [listing], [sold, twice], [(1, Decimal("2.70"))]
-    )
+    buyer = RightSnapshot(2, 1, 1, Y2025, Y2026, 400, 4, (Period(Y2025, Y2026, 400, 4),))
+    sale = Slice(Y2025, Y2026, 400, 4)
+    sold = DealSnapshot(1, 1, 1, "contracted", sale)
+    listing = ListingSnapshot(1, 1, "sold", sale, Decimal("2.70"))
+    bids = [(1, Decimal("2.70"))]
+    assert invariant_violations([plant], [seller, buyer], [listing], [sold], bids) == []
+
+    # the defect of issue 8: the seller's 2026 lost with the sale → 400 m³/yr of 2026 gone
+    lossy = right_snapshot(1, None, Y2025, Y2027, [Period(Y2025, Y2027, 600, 6)])
+    problems = invariant_violations([plant], [lossy, buyer], [listing], [sold], bids)
+    assert any("2026-01-01–2027-01-01: holds 600 + sold 0" in p for p in problems)
+    assert any("plant 1 in 2026-01-01–2027-01-01: rights hold 600" in p for p in problems)
+
+    # 900 m³/yr deliverable < 1 000 issued in each year
+    over = PlantSnapshot(1, 900, 10)
+    problems = invariant_violations([over], [seller, buyer], [listing], [sold], bids)
+    assert any("over-committed in 2025-01-01–2026-01-01" in p for p in problems)
+    assert any("over-committed in 2026-01-01–2027-01-01" in p for p in problems)
+
+    twice = DealSnapshot(2, 1, 1, "contracted", sale)
+    problems = invariant_violations([plant], [seller, buyer], [listing], [sold, twice], bids)
     assert any("2 deals" in p for p in problems) and any("sold twice" in p for p in problems)
     stale = invariant_violations(
-        [plant], [right, child(400, 4)], [listing], [sold], [(1, Decimal("2.90"))]
+        [plant], [seller, buyer], [listing], [sold], [(1, Decimal("2.90"))]
     )
     assert any("best bid" in p for p in stale)
 
+    # an open listing of 2026 must be reserved in 2026 only
+    open_2026 = ListingSnapshot(2, 1, "open", Slice(Y2026, Y2027, 300, 3))
+    reserved_all = right_snapshot(
+        1,
+        None,
+        Y2025,
+        Y2027,
+        [Period(Y2025, Y2026, 600, 6, 300, 3), Period(Y2026, Y2027, 1_000, 10, 300, 3)],
+    )
+    problems = invariant_violations(
+        [plant], [reserved_all, buyer], [listing, open_2026], [sold], bids
+    )
+    assert problems == [
+        "right 1 in 2025-01-01–2026-01-01: reservations differ from open listings/deals"
+    ]
 
-def child(annual: int, daily: int) -> RightSnapshot:
-    """The buyer's right created by a contract on right 1."""
-    return RightSnapshot(2, 1, 1, annual, daily, annual, daily, 0, 0)
+    gap = right_snapshot(1, None, Y2025, Y2027, [Period(Y2025, Y2026, 600, 6)])
+    problems = invariant_violations([plant], [gap, buyer], [listing], [sold], bids)
+    assert "right 1: periods do not span its term" in problems
+
+
+def test_a_sale_of_one_year_splits_the_right_and_conserves_every_year() -> None:
+    # 1 000 m³/yr, 10 m³/d, 2025-03-01 → 2030-03-01 (contract years from 1 March); 500 m³/yr,
+    # 5 m³/d of the year 2026-03-01 → 2027-03-01 listed, then sold
+    start, end = date(2025, 3, 1), date(2030, 3, 1)
+    whole = whole_term(start, end, 1_000, 10)
+    sale = Slice(date(2026, 3, 1), date(2027, 3, 1), 500, 5)
+    reserved = reserve(whole, sale)
+    assert reserved == [
+        Period(start, date(2026, 3, 1), 1_000, 10),
+        Period(date(2026, 3, 1), date(2027, 3, 1), 1_000, 10, 500, 5),
+        Period(date(2027, 3, 1), end, 1_000, 10),
+    ]
+    assert release(reserved, sale) == whole  # withdrawn: one period again
+    sold = transfer(reserved, sale)
+    assert [(p.starts_on.year, p.annual_m3, p.daily_m3) for p in sold] == [
+        (2025, 1_000, 10),
+        (2026, 500, 5),  # 1 000 − 500, 10 − 5
+        (2027, 1_000, 10),
+    ]
+    assert period_on(sold, date(2026, 12, 31)) == sold[1]
+    with pytest.raises(ConflictError) as refused:
+        reserve(sold, Slice(date(2026, 3, 1), date(2028, 3, 1), 600, 1))
+    # 2026 holds 500 free, less than the 600 asked for
+    assert refused.value.field == "annual_volume_m3"
+    assert "500 m³/yr free in 2026-03-01–2027-03-01" in refused.value.reason
+
+
+def test_a_sale_covers_whole_contract_years_not_yet_begun() -> None:
+    start, end = date(2021, 8, 15), date(2026, 8, 15)
+    today = date(2022, 1, 17)
+    check_sale_years(start, end, date(2022, 8, 15), date(2023, 8, 15), today)
+    check_sale_years(start, end, date(2022, 8, 15), end, today)
+    with pytest.raises(InputError) as refused:
+        check_sale_years(start, end, date(2023, 1, 1), end, today)
+    assert refused.value.field == "term_start"
+    assert "2022-08-15 or 2023-08-15" in refused.value.allowed
+    with pytest.raises(InputError) as refused:
+        check_sale_years(start, end, date(2022, 8, 15), date(2024, 8, 1), today)
+    assert refused.value.field == "term_end"
+    with pytest.raises(InputError) as refused:  # the year under way began 2021-08-15
+        check_sale_years(start, end, start, end, today)
+    assert refused.value.field == "term_start" and "not yet begun" in refused.value.allowed
+    # a term of 400 days: one whole year and a short last one ending with the right
+    assert year_boundaries(date(2025, 1, 1), date(2026, 2, 5)) == [
+        date(2025, 1, 1),
+        date(2026, 1, 1),
+        date(2026, 2, 5),
+    ]
+
+
+def test_capacity_is_checked_on_every_day_and_expiry_frees_it() -> None:
+    # a plant of 1 000 m³/yr, 10 m³/d: right A holds 800 in 2025, right B 300 from 2026 on
+    held = [Period(Y2025, Y2026, 800, 8), Period(Y2026, Y2027, 300, 3)]
+    # 200 more in 2025 fits (800 + 200 = 1 000); 700 more in 2026 fits (300 + 700)
+    check_capacity(1, held, Slice(Y2025, Y2026, 200, 2), 1_000, 10)
+    check_capacity(1, held, Slice(Y2026, Y2027, 700, 7), 1_000, 10)
+    # 201 over both years: 2025 binds (800 + 201 > 1 000)
+    with pytest.raises(ConflictError) as refused:
+        check_capacity(1, held, Slice(Y2025, Y2027, 201, 1), 1_000, 10)
+    assert (
+        refused.value.reason == "plant 1 can deliver only 200 more m³/yr in 2025-01-01–2026-01-01"
+    )
+    assert peak_load(held, Y2026, Y2027).annual_m3 == 300  # right A expired: not counted

@@ -31,12 +31,12 @@ def client() -> Iterator[Client]:
 def test_dask_batch_equals_in_process_batch(client: Client) -> None:
     with EpanetProject(BRANCHED) as project:
         cases = batch.n1_cases(project)
-        local = batch.run_cases(project, cases, LOW_LIMIT_M)
+        local = batch.run_cases(project, cases, LOW_LIMIT_M, required_pressure_m=LOW_LIMIT_M)
     seen: list[tuple[int, int]] = []
     remote = batch.run_cases_on_dask(
         BRANCHED,
         cases,
-        LOW_LIMIT_M,
+        batch.BatchSettings(LOW_LIMIT_M, LOW_LIMIT_M),
         client,
         chunk_size=2,
         on_progress=lambda done, total: seen.append((done, total)),
@@ -61,7 +61,11 @@ def test_unreachable_scheduler_is_an_input_error() -> None:
 
     with pytest.raises(InputError, match=r"scheduler: got 'tcp://127\.0\.0\.1:9'"):
         batch.run_cases_on_dask(
-            BRANCHED, [], LOW_LIMIT_M, "tcp://127.0.0.1:9", connect_timeout_s=1.0
+            BRANCHED,
+            [],
+            batch.BatchSettings(LOW_LIMIT_M, LOW_LIMIT_M),
+            "tcp://127.0.0.1:9",
+            connect_timeout_s=1.0,
         )
 
 
@@ -87,6 +91,8 @@ def test_demand_cases_restore_the_base_demands(tmp_path: Path) -> None:
     with EpanetProject(BRANCHED) as project:
         before = project.base_demands_m3_per_s()
         doubled = {n: 2 * before[project.topology.node_index(n)] for n in ("N2", "N3", "N4", "N5")}
-        (result,) = batch.run_cases(project, batch.demand_cases(project, [doubled]), 0.0)
+        (result,) = batch.run_cases(
+            project, batch.demand_cases(project, [doubled]), 0.0, required_pressure_m=1.0
+        )
         assert result.required_m3_per_s == pytest.approx(2 * (0.030 + 0.025 + 0.040 + 0.005))
         assert list(project.base_demands_m3_per_s()) == list(before)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import wntr
 
-from reclaim.io.network_files import load_design_value, load_velocity_ranges, read_inp
+from reclaim.io.network_files import load_design_value, load_velocity_ranges
 from reclaim.network import batch, checks
-from reclaim.network.engine import EpanetProject
-from reclaim.network.model import inp_text
+from reclaim.network.engine import EpanetProject, Topology
 from tests.network.conftest import HAND_INP
 
 BRANCHED = (
@@ -29,7 +29,7 @@ LOW_LIMIT_M = 5.0
 def project(tmp_path: Path) -> Iterator[EpanetProject]:
     path = tmp_path / "branched.inp"
     path.write_text(BRANCHED, encoding="utf-8")
-    with EpanetProject(inp_text(read_inp(path))) as opened:
+    with EpanetProject(path) as opened:
         yield opened
 
 
@@ -37,12 +37,17 @@ def test_n1_finds_the_branch_and_batch_equals_fresh_solves(project: EpanetProjec
     before = project.solve()
     cases = batch.n1_cases(project)
     assert [c.label for c in cases] == ["P1", "P2", "P3", "P4", "P5", "P6"]
-    results = {r.label: r for r in batch.run_cases(project, cases, LOW_LIMIT_M)}
+    results = {
+        r.label: r
+        for r in batch.run_cases(project, cases, LOW_LIMIT_M, required_pressure_m=LOW_LIMIT_M)
+    }
     assert results["P6"].users_unserved == ("N5",)
     assert all(not r.users_unserved for label, r in results.items() if label != "P6")
     # Running the batch on one open project gives what a fresh accident check gives.
     for label, result in results.items():
-        single = checks.accident(project, label, LOW_LIMIT_M)
+        single = checks.accident(
+            project, label, LOW_LIMIT_M, required_pressure_m=LOW_LIMIT_M, flow_fraction=1.0
+        )
         assert single.check is not None
         assert single.check.worst.node == result.worst_node
         assert single.check.worst.free_head_m == pytest.approx(result.worst_free_head_m, abs=1e-9)
@@ -53,10 +58,45 @@ def test_n1_finds_the_branch_and_batch_equals_fresh_solves(project: EpanetProjec
     assert np.allclose(after.flow_m3_per_s, before.flow_m3_per_s, atol=1e-12)
 
 
+@pytest.mark.parametrize("pipe", ["P1", "P3", "P5"])
+def test_accident_carries_70_percent_of_the_design_flow(project: EpanetProject, pipe: str) -> None:
+    """GB 50013-2018 §7.1.3: a town's accident flow is 70 % of the design flow. Worked by hand:
+    every user keeps its (reduced) demand, so the pump lifts 0.7 × 0.100 = 0.070 m³/s and its
+    curve h = 80 − 2000 q² gives 80 − 2000 × 0.07² = 70.2 m: N1 (ground 150 m) sits at
+    100 + 70.2 m, a free head of 20.2 m; at the full design flow it would be 10 m."""
+    result = checks.accident(project, pipe, 5.0, required_pressure_m=5.0, flow_fraction=0.7)
+    assert result.check is not None and result.solution is not None
+    assert result.flow_fraction == 0.7
+    n1 = project.topology.node_index("N1")
+    assert result.solution.head_m[n1] - 150.0 == pytest.approx(20.2, abs=1e-3)
+    users = project.topology.junctions
+    assert float(result.solution.required_demand_m3_per_s[users].sum()) == pytest.approx(0.070)
+    assert result.check.delivered_fraction == pytest.approx(1.0, abs=1e-6)
+    (batch_result,) = batch.run_cases(
+        project,
+        batch.n1_cases(project, [pipe]),
+        5.0,
+        required_pressure_m=5.0,
+        demand_fraction=0.7,
+    )
+    assert batch_result.required_m3_per_s == pytest.approx(0.070)
+    # warm start from another state: equal to EPANET's accuracy
+    assert batch_result.worst_free_head_m == pytest.approx(result.check.worst.free_head_m, abs=1e-4)
+    # …and the project is back at the full design flow afterwards.
+    assert project.solve().head_m[n1] - 150.0 == pytest.approx(80 - 2000 * 0.1**2 - 50, abs=1e-3)
+
+
+def test_accident_fraction_outside_0_1_is_refused(project: EpanetProject) -> None:
+    from reclaim.errors import InputError
+
+    with pytest.raises(InputError, match=r"accident_flow_fraction: got 1\.5"):
+        checks.accident(project, "P1", 5.0, required_pressure_m=5.0, flow_fraction=1.5)
+
+
 def test_pump_head_for_a_target_matches_the_closed_form(project: EpanetProject) -> None:
     # One source, fixed demands: the pump carries 0.100 m³/s whatever its head, and scaling its
     # curve h = 80 − 2000 q² by s lifts every head by (s − 1)(80 − 2000·0.1²) = (s − 1)·60.
-    base = checks.peak_hour(project, 15.0).check.worst.free_head_m
+    base = checks.peak_hour(project, 15.0, required_pressure_m=10.0).check.worst.free_head_m
     gain = 80 - 2000 * TOTAL_DEMAND_M3_S**2
     target = 25.0
     scale = 1 + (target - base) / gain
@@ -69,7 +109,7 @@ def test_pump_head_for_a_target_matches_the_closed_form(project: EpanetProject) 
 
 
 def test_worst_point_against_the_15_m_limit(project: EpanetProject) -> None:
-    result = checks.peak_hour(project, 15.0)
+    result = checks.peak_hour(project, 15.0, required_pressure_m=10.0)
     solution = result.solution
     topology = project.topology
     free = {
@@ -80,9 +120,25 @@ def test_worst_point_against_the_15_m_limit(project: EpanetProject) -> None:
     users = {n: h for n, h in free.items() if n != "N1"}  # N1 draws nothing
     assert result.check.worst.node == min(users, key=users.__getitem__)
     assert result.check.passes == (min(users.values()) >= 15.0)
-    if not result.check.passes:
-        assert result.pressure_driven is not None
-        assert result.pressure_driven.delivered_fraction < 1.0
+    assert not result.check.passes  # N3 at 12.2 m, N4 at 11.7 m: below 15 m
+
+
+def test_full_delivery_pressure_is_not_the_service_limit(project: EpanetProject) -> None:
+    """Users below the 15 m limit but above the 10 m of full delivery still get all their
+    demand; with full delivery at 15 m they get Wagner's share d·√(p/15) (EPANET 2.2 Users
+    Manual §3.1, pressure-driven demand, exponent 0.5, minimum pressure 0)."""
+    at_10 = checks.peak_hour(project, 15.0, required_pressure_m=10.0)
+    heads = {s.node: s.free_head_m for s in at_10.check.below_limit}
+    assert heads and min(heads.values()) > 10.0
+    assert at_10.pressure_driven is not None
+    assert at_10.pressure_driven.below_limit  # still short of the limit…
+    assert at_10.pressure_driven.delivered_fraction == pytest.approx(1.0, abs=1e-9)  # …served
+    at_15 = checks.peak_hour(project, 15.0, required_pressure_m=15.0)
+    assert at_15.pressure_driven is not None
+    assert at_15.pressure_driven.delivered_fraction < 0.999
+    for state in at_15.pressure_driven.below_limit:
+        share = math.sqrt(max(state.free_head_m, 0.0) / 15.0)
+        assert state.delivered_m3_per_s == pytest.approx(state.required_m3_per_s * share, rel=1e-3)
 
 
 def test_pipe_velocity_and_sizing(project: EpanetProject) -> None:
@@ -117,21 +173,65 @@ def _fits(flow: float, dn: float, ranges: list[checks.VelocityRange]) -> bool:
     return band.v_min <= v <= band.v_max
 
 
-def test_pump_energy_is_rho_g_q_h_over_efficiency(project: EpanetProject) -> None:
-    solution = project.solve()
-    annual = 1.0e6
-    grid = 0.5703  # kg CO₂/kWh: any user-given factor; this is the figure used for the demo
-    (energy,) = checks.pump_energy(project.topology, solution, annual, grid)
-    q, h = energy.flow_m3_per_s, energy.head_m
-    assert q == pytest.approx(TOTAL_DEMAND_M3_S, rel=1e-6)
-    assert h == pytest.approx(80 - 2000 * q**2, abs=1e-3)
-    # P = ρ g Q H / η with ρ = 1000 kg/m³, g = 9.80665 m/s², η = 0.75 (EPANET's default global
-    # efficiency, Users Manual [ENERGY]); EPANET's own unit constants agree to 1e-3.
-    power_kw = 1000 * 9.80665 * q * h / 0.75 / 1000
-    assert energy.power_kw == pytest.approx(power_kw, rel=1e-3)
-    assert energy.kwh_per_m3 == pytest.approx(power_kw / (q * 3600), rel=1e-3)
-    assert energy.kwh_per_year == pytest.approx(energy.kwh_per_m3 * annual)
+# A day of demand on the hand-solved network: 24 hourly multipliers averaging 1 (a morning and
+# an evening peak), so the pump's operating point moves along its curve over the day.
+DAY_PATTERN = [0.5, 0.4, 0.4, 0.4, 0.5, 0.8, 1.2, 1.5, 1.4, 1.2, 1.1, 1.0,
+               1.0, 1.0, 1.0, 1.1, 1.2, 1.4, 1.6, 1.5, 1.2, 1.0, 0.8, 0.8]  # fmt: skip
+DAY_INP = (
+    BRANCHED.replace("N2 140 30", "N2 140 30 DAY")
+    .replace("N3 145 25", "N3 145 25 DAY")
+    .replace("N4 135 40", "N4 135 40 DAY")
+    .replace("N5 130 5", "N5 130 5 DAY")
+    .replace(
+        "[OPTIONS]",
+        "[PATTERNS]\nDAY "
+        + " ".join(f"{m:g}" for m in DAY_PATTERN)
+        + "\n[TIMES]\nDuration 24:00\nHydraulic Timestep 1:00\nPattern Timestep 1:00\n"
+        "Report Timestep 1:00\n[ENERGY]\nGlobal Efficiency 75\n[OPTIONS]",
+    )
+)
+
+
+def test_pump_energy_integrates_the_24_h_run(tmp_path: Path) -> None:
+    assert sum(DAY_PATTERN) / 24 == pytest.approx(1.0)
+    path = tmp_path / "day.inp"
+    path.write_text(DAY_INP, encoding="utf-8")
+    with EpanetProject(DAY_INP) as project:
+        states = project.simulate()
+        topology = project.topology
+    daily_m3 = TOTAL_DEMAND_M3_S * 86400  # patterns average 1: the base demand for a day
+    annual = 365 * daily_m3
+    grid = 0.5703  # kg CO₂/kWh: any user-given factor
+    (energy,) = checks.pump_energy(topology, states, annual, grid)
+
+    # Independently: WNTR's own EPANET run of the file and its metrics.pump_energy (power
+    # 1000·9.81·Q·H/η held over each 1 h report step), summed over the 24 steps of the day.
+    model = wntr.network.WaterNetworkModel(str(path))
+    results = wntr.sim.EpanetSimulator(model).run_sim(file_prefix=str(tmp_path / "wntr"))
+    flows = results.link["flowrate"][["PU"]]
+    joules = wntr.metrics.pump_energy(flows, results.node["head"], model)["PU"]
+    day = joules[joules.index < 86400]
+    assert len(day) == 24
+    wntr_kwh = float(day.sum()) / 3.6e6
+    assert energy.period_h == pytest.approx(24.0)
+    assert energy.kwh == pytest.approx(wntr_kwh, rel=2e-3)  # g = 9.81 vs EPANET's constants
+    pumped = float(flows["PU"][flows.index < 86400].sum()) * 3600
+    assert energy.pumped_m3 == pytest.approx(pumped, rel=1e-6)
+    assert energy.pumped_m3 == pytest.approx(daily_m3, rel=1e-6)
+    assert energy.kwh_per_year == pytest.approx(365 * wntr_kwh, rel=2e-3)
     assert energy.co2_t_per_year == pytest.approx(energy.kwh_per_year * grid / 1000)
+
+    # The peak-hour state times the year's volume (what the check did before) is another
+    # figure: the pump works at another point of its curve at the peak than on average.
+    peak = max(states, key=lambda s: float(s.flow_m3_per_s[project_pump(topology)]))
+    i = project_pump(topology)
+    peak_kwh_per_m3 = float(peak.pump_power_kw[i]) / (float(peak.flow_m3_per_s[i]) * 3600)
+    assert abs(peak_kwh_per_m3 * annual - energy.kwh_per_year) > 0.01 * energy.kwh_per_year
+
+
+def project_pump(topology: Topology) -> int:
+    """Position of the one pump, PU."""
+    return topology.link_index("PU")
 
 
 def test_head_loss_limit_flags_and_resizes(project: EpanetProject) -> None:

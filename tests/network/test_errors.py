@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from reclaim.errors import InputError
-from reclaim.io.network_files import read_inp
+from reclaim.io.network_files import open_inp
 from reclaim.io.scenario_file import load_scenario
 from reclaim.network.engine import EngineError, EpanetProject
-from reclaim.network.model import build_network, inp_text
+from reclaim.network.model import build_network
 from tests.network.conftest import HAND_INP
 from tests.network.test_shuozhou import SHUOZHOU
 
@@ -22,43 +22,19 @@ def _inp(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def _line_of(text: str, start: str) -> int:
-    return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(start))
-
-
-def test_malformed_line_names_file_line_and_section(tmp_path: Path) -> None:
-    text = HAND_INP.replace("P3 N2 N3 600 200 110", "P3 N2 N3 600")
-    with pytest.raises(InputError) as error:
-        read_inp(_inp(tmp_path, text))
-    assert f"bad.inp:{_line_of(text, 'P3 ')} [PIPES]" in str(error.value)
-    assert "at least 6 fields" in str(error.value)
-
-
-def test_text_where_a_number_belongs_names_the_pipe(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"pipe P4: got 'two hundred'|pipe P4: got 'two'"):
-        read_inp(_inp(tmp_path, HAND_INP.replace("P4 N2 N4 900 200 110", "P4 N2 N4 900 two 110")))
-
-
-def test_unknown_node_names_the_link_and_the_node(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"pipe P5: got 'N9'; a node defined in"):
-        read_inp(_inp(tmp_path, HAND_INP.replace("P5 N3 N4 700", "P5 N3 N9 700")))
-
-
-def test_negative_diameter_names_the_pipe(tmp_path: Path) -> None:
-    with pytest.raises(InputError) as error:
-        read_inp(_inp(tmp_path, HAND_INP.replace("P5 N3 N4 700 150", "P5 N3 N4 700 -100")))
-    assert str(error.value) == "pipe P5: got 'diameter -100 mm'; diameter must be > 0"
-
-
-def test_disconnected_nodes_are_named(tmp_path: Path) -> None:
+def test_nodes_cut_off_from_every_source_are_named(tmp_path: Path) -> None:
+    # EPANET opens the file, then cannot solve it (error 110): the error names the island.
     island = HAND_INP.replace("[RESERVOIRS]", "N5 130 1\nN6 130 1\n[RESERVOIRS]").replace(
         "[PUMPS]", "P6 N5 N6 100 100 100\n[PUMPS]"
     )
-    with pytest.raises(InputError, match=r"node N5: got 'disconnected'; 2 node\(s\) reach no"):
-        read_inp(_inp(tmp_path, island))
+    with open_inp(_inp(tmp_path, island)) as project, pytest.raises(EngineError) as error:
+        project.solve()
+    assert error.value.code == 110
+    assert "2 node(s) reach no reservoir or tank through any link: N5, N6" in str(error.value)
+    # A junction without any link: EPANET refuses it itself (error 234 names it).
     lonely = HAND_INP.replace("[RESERVOIRS]", "N7 130 1\n[RESERVOIRS]")
-    with pytest.raises(InputError, match=r"node N7: got 'no link'"):
-        read_inp(_inp(tmp_path, lonely))
+    with pytest.raises(EngineError, match=r"network has an unconnected node with ID:\s+N7"):
+        open_inp(_inp(tmp_path, lonely))
 
 
 def test_network_epanet_cannot_solve_gives_its_code_and_the_element() -> None:
@@ -132,10 +108,10 @@ def test_unknown_pipe_in_an_accident_check(hand_inp: Path) -> None:
     from reclaim.network.checks import accident
 
     with (
-        EpanetProject(inp_text(read_inp(hand_inp))) as project,
+        open_inp(hand_inp) as project,
         pytest.raises(InputError, match=r"pipe: got 'P99'; not a link"),
     ):
-        accident(project, "P99", 15.0)
+        accident(project, "P99", 15.0, required_pressure_m=10.0, flow_fraction=0.7)
 
 
 def test_tank_level_out_of_order_names_the_field(tmp_path: Path, shuozhou_raw: dict) -> None:  # type: ignore[type-arg]
@@ -147,8 +123,13 @@ def test_tank_level_out_of_order_names_the_field(tmp_path: Path, shuozhou_raw: d
 
 
 def test_engine_reports_epanets_own_detail_naming_the_element() -> None:
-    # Straight to the engine (no reader pre-check): EPANET's report line names node and section.
+    # .inp text straight to the engine: EPANET's report names the code, section and element,
+    # and the engine finds the line it echoes.
+    text = HAND_INP.replace("P5 N3 N4 700 150 100", "P5 N3 N9 700 150 100")
     with pytest.raises(EngineError) as error:
-        EpanetProject(HAND_INP.replace("P5 N3 N4 700 150 100", "P5 N3 N9 700 150 100"))
-    assert error.value.code == 200
-    assert "Error 203: undefined node N9 in [PIPES] section" in str(error.value)
+        EpanetProject(text)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("P5 "))
+    assert error.value.code == 203
+    assert str(error.value) == (
+        f"network:{line} [PIPES] P5: got 'EPANET error 203'; undefined node N9"
+    )

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reclaim import units
-from reclaim.planning.allocation import allocate_by_priority, annual_delivered_m3, seasons
+from reclaim.planning.allocation import allocate_by_priority, allocate_year
+from reclaim.planning.calendar import centred_mask, periods
 from reclaim.planning.engine import compute_figures
 from reclaim.planning.scenario import Scenario
 
@@ -32,7 +33,9 @@ def _with_green(scenario: Scenario, area_ha: float, coverage: float) -> Scenario
 
 
 def _total(scenario: Scenario) -> float:
-    return compute_figures(scenario, with_facilities=False)["2030"]["demand"]["total_m3_per_day"]
+    return float(
+        compute_figures(scenario, with_facilities=False).horizon(2030).demand.total_m3_per_day
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -52,9 +55,10 @@ def test_capped_utilisation_never_exceeds_uncapped(
 ) -> None:
     overrides = {"sewage.population_1e4_persons": population}
     scenario = _with_green(shuozhou, area_ha, coverage)
-    for horizon in ("2025", "2030"):
-        figures = compute_figures(scenario, overrides=overrides, with_facilities=False)[horizon]
-        assert figures["utilisation_rate_capped"] <= figures["utilisation_rate"] + 1e-12
+    for horizon in (2025, 2030):
+        figures = compute_figures(scenario, overrides=overrides, with_facilities=False)
+        result = figures.horizon(horizon)
+        assert result.utilisation_rate_capped <= result.utilisation_rate + 1e-12
 
 
 demands = st.dictionaries(st.sampled_from(list("abcdef")), flow, min_size=1)
@@ -76,16 +80,26 @@ def test_allocation_within_supply_and_each_demand(
 
 
 @settings(max_examples=100, deadline=None)
-@given(supply=flow, demand=demands, days=st.lists(st.integers(1, 365), min_size=6, max_size=6))
-def test_seasons_cover_the_year_once(
-    supply: float, demand: dict[str, float], days: list[int]
+@given(
+    supply=flow,
+    demand=demands,
+    days=st.lists(st.integers(1, 365), min_size=6, max_size=6),
+    centres=st.lists(st.floats(0, 364), min_size=6, max_size=6),
+)
+def test_periods_cover_each_use_on_its_days_only(
+    supply: float, demand: dict[str, float], days: list[int], centres: list[float]
 ) -> None:
-    per_use = {use: days[i] for i, use in enumerate(sorted(demand))}
-    year = seasons(per_use)
-    assert sum(s.days for s in year) == max(per_use.values())
-    delivered = annual_delivered_m3(supply, demand, dict.fromkeys(demand, 1), year)
-    for use, volume in delivered.items():
-        assert volume <= demand[use] * per_use[use] * (1 + 1e-12) + 1e-9
+    uses = sorted(demand)
+    masks = {use: centred_mask(days[i], centres[i]) for i, use in enumerate(uses)}
+    year = periods(masks)
+    for i, use in enumerate(uses):
+        assert sum(p.days for p in year if use in p.uses) == days[i]
+    assert sum(p.days for p in year) <= 365
+    result = allocate_year(supply, supply, demand, dict.fromkeys(demand, 1), (), year)
+    for i, use in enumerate(uses):
+        delivered = sum(result.delivered_by_month_m3[use])
+        assert delivered <= demand[use] * days[i] * (1 + 1e-12) + 1e-9
+        assert np.isclose(delivered + result.unmet_m3[use], demand[use] * days[i], atol=1e-6)
 
 
 @settings(max_examples=200)

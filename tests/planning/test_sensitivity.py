@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from reclaim.cli.main import app
-from reclaim.planning.scenario import Scenario
-from reclaim.planning.sensitivity import run_sensitivity
+from reclaim.errors import InputError
+from reclaim.planning.scenario import Distribution, Scenario
+from reclaim.planning.sensitivity import run_sensitivity, sample_inputs
 
 from .conftest import EXAMPLES
 
@@ -40,12 +42,50 @@ def test_quantiles_and_probability_short(four_uses: Scenario) -> None:
     assert balance["p50"] == pytest.approx((SUPPLY - _demand(2.0)) / 1e4, abs=1e-3)
 
 
-def test_same_seed_same_figures_whatever_the_chunking(small_county: Scenario) -> None:
-    one = run_sensitivity(small_county, 5_000, seed=3, chunk=5_000)
-    again = run_sensitivity(small_county, 5_000, seed=3, chunk=5_000)
-    assert one == again
-    other_seed = run_sensitivity(small_county, 5_000, seed=4, chunk=5_000)
+def test_same_seed_same_figures_whatever_the_chunking(shuozhou: Scenario) -> None:
+    """Shuozhou has five uncertain inputs (uniform, triangular, normal): seed 3 must give the
+    same summary in one chunk, in chunks of 1000 and in uneven chunks of 777."""
+    assert len(shuozhou.uncertainty) >= 3
+    one = run_sensitivity(shuozhou, 5_000, seed=3, chunk=5_000)
+    for chunk in (1_000, 777):
+        assert run_sensitivity(shuozhou, 5_000, seed=3, chunk=chunk) == one, chunk
+    other_seed = run_sensitivity(shuozhou, 5_000, seed=4, chunk=5_000)
     assert other_seed.quantiles != one.quantiles
+
+
+def _with_uncertainty(scenario: Scenario, *distributions: dict) -> Scenario:
+    return scenario.model_copy(
+        update={"uncertainty": [Distribution.model_validate(d) for d in distributions]}
+    )
+
+
+def test_samples_stay_in_each_inputs_valid_range(small_county: Scenario) -> None:
+    """A normal rate N(0.5, 1) would be negative 31 % of the time and a coverage N(0.95, 0.2)
+    above 1 in 40 %: both are drawn from the distribution truncated to the valid range.
+    U(−1, 3) truncated to rates ≥ 0 is U(0, 3), mean 1.5."""
+    scenario = _with_uncertainty(
+        small_county,
+        {"path": "uses.park.rate_l_per_m2_day", "kind": "normal", "mean": 0.5, "sd": 1.0},
+        {"path": "uses.park.coverage", "kind": "normal", "mean": 0.95, "sd": 0.2},
+        {"path": "uses.lake.rate_l_per_m2_day", "kind": "uniform", "low": -1.0, "high": 3.0},
+    )
+    samples = sample_inputs(scenario, 200_000, np.random.default_rng(5))
+    rate, coverage = samples["uses.park.rate_l_per_m2_day"], samples["uses.park.coverage"]
+    assert rate.min() >= 0.0 and coverage.max() <= 1.0 and coverage.min() >= 0.0
+    assert np.mean(rate == 0.0) < 1e-4 and np.mean(coverage == 1.0) < 1e-4  # truncated, not clipped
+    assert samples["uses.lake.rate_l_per_m2_day"].mean() == pytest.approx(1.5, abs=0.01)
+    # truncated normal N(0.5, 1) on [0, ∞): mean = 0.5 + φ(0.5) / Φ(0.5) = 0.5 + 0.35207 / 0.69146
+    assert rate.mean() == pytest.approx(0.5 + 0.352065 / 0.691462, abs=0.01)
+    summary = run_sensitivity(scenario, 20_000, seed=1)
+    assert summary.quantiles["2030"]["demand.total_m3_per_day"]["p10"] > 0
+
+
+def test_a_distribution_outside_the_valid_range_is_refused(small_county: Scenario) -> None:
+    scenario = _with_uncertainty(
+        small_county, {"path": "uses.park.coverage", "kind": "uniform", "low": 1.5, "high": 2.0}
+    )
+    with pytest.raises(InputError, match=r"uses\.park\.coverage"):
+        run_sensitivity(scenario, 100)
 
 
 def test_progress_reports_every_sample(small_county: Scenario) -> None:
@@ -60,3 +100,16 @@ def test_command_prints_json() -> None:
     )
     assert result.exit_code == 0, result.output
     assert '"probability_supply_short"' in result.stdout
+
+
+def test_command_figures_do_not_depend_on_the_chunk() -> None:
+    path = str(EXAMPLES / "shuozhou.yaml")
+    outputs = [
+        CliRunner().invoke(
+            app,
+            ["plan", "sensitivity", path, "-n", "3000", "--seed", "3", "--chunk", chunk, "--json"],
+        )
+        for chunk in ("3000", "1000", "641")
+    ]
+    assert all(r.exit_code == 0 for r in outputs), outputs[0].output
+    assert outputs[0].stdout == outputs[1].stdout == outputs[2].stdout

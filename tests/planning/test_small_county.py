@@ -89,9 +89,13 @@ def test_facilities_and_money(horizon: dict) -> None:
         "DN300": pytest.approx(2.5),
     }
     pump = horizon["pump_stations"]["industrial_pump"]
-    assert pump["required_m3_per_day"] == pytest.approx(10_000 * 1.2)
+    # max-day demand × peak-hour factor ÷ 24 h; the station is given as "12000 m3/d" = 500 m³/h
+    assert pump["required_peak_hour_m3_per_hour"] == pytest.approx(10_000 * 1.2 / 24)
+    assert pump["capacity_peak_hour_m3_per_hour"] == pytest.approx(12_000 / 24)
     assert pump["adequate"] is True
-    assert horizon["pump_stations"]["required_total_m3_per_day"] == pytest.approx(15_840 * 1.2)
+    assert horizon["pump_stations"]["required_total_peak_hour_m3_per_hour"] == pytest.approx(
+        15_840 * 1.2 / 24
+    )
     economics = horizon["economics"]
     assert economics["revenue_1e4_yuan_per_year"] == pytest.approx(365 * 2.0 + 18 * 1.0)
     assert set(economics["unpriced_uses"]) == set(DAILY) - {"coking", "park"}
@@ -105,5 +109,5 @@ def test_an_override_of_one_horizon_reaches_the_reuse_cap(small_county: Scenario
 
     figures = compute_figures(
         small_county, overrides={"sewage.reuse_cap.2030": 0.5}, with_facilities=False
-    )["2030"]
-    assert figures["reclaimed_supply_1e4_m3_per_day"] == pytest.approx(0.5 * SEWAGE_1E4)
+    ).horizon(2030)
+    assert figures.reclaimed_supply_1e4_m3_per_day == pytest.approx(0.5 * SEWAGE_1E4)

@@ -151,9 +151,9 @@ def test_pump_and_pipe_and_investment_tables(zh: tuple[ReportParser, str, Path])
     parser = zh[0]
     pumps = row(titled(parser, "zh", "t_pumps"), "厂内泵站合计（全部用户最高日 × 时变化系数）")
     # seed 001 §4.3.1: stations 5000 + 40000 m³/d (2025) and 32000 + 50000 + 40000 (2030),
-    # sized at max-day demand × peak-hour factor 1.3
-    assert pumps[2:5] == ["45000.0", f"{50818.6 * 1.3:.1f}", "不足"]
-    assert pumps[5:8] == ["122000.0", f"{92249.4 * 1.3:.1f}", "满足"]
+    # sized at the peak hour of the max day (factor 1.3), shown as m³/h (÷ 24)
+    assert pumps[2:5] == [f"{45000 / 24:.1f}", f"{50818.6 * 1.3 / 24:.1f}", "不足"]
+    assert pumps[5:8] == [f"{122000 / 24:.1f}", f"{92249.4 * 1.3 / 24:.1f}", "满足"]
     pipes = row(titled(parser, "zh", "t_pipes"), "合计")
     assert pipes[1:] == ["35.49", "64.37", "99.86"]  # §4.3.2: 99.86 km in all
     investment = row(titled(parser, "zh", "t_investment"), "总投资")
@@ -185,7 +185,7 @@ def test_every_audit_item_is_listed(lang: str, request: pytest.FixtureRequest) -
         "2030.utilisation_rate",
         "2025.pipes.length_km",
         "2030.pipes.length_km",
-        "2025.pump_stations.booster_baowu.capacity_m3_per_day",
+        "2025.pump_stations.booster_baowu.capacity_peak_hour_m3_per_hour",
         "pipes.p27",
         "pipes.p28",
         "2021.reuse_volume",
@@ -284,7 +284,7 @@ def test_no_allocation_table_when_supply_covers_demand(tmp_path: Path) -> None:
             use["flow_m3_per_day"][2030] = use["flow_m3_per_day"][2025]
     result = run_plan(scenario_from_dict(data), "plan")
     # 2030: 38000 + 17540 + 9709.4 = 65249.4 m³/d < 78500 m³/d of supply
-    assert result.horizon(2030)["balance_1e4_m3_per_day"] > 0
+    assert result.horizon(2030).balance_1e4_m3_per_day > 0
     files = plan_report.write_plan_report(result, tmp_path, "en", "modified.yaml")
     parser = parse_report(files.html.read_text(encoding="utf-8"))
     assert Labels.load("en")("allocation_none") in files.html.read_text(encoding="utf-8")
@@ -350,8 +350,11 @@ def test_findings_state_the_shortfall_the_missed_target_and_the_small_pumps(
     # 2030: short by 1.37 万 m³/d (seed 001 §4.2); capped rate 74.33 % < 80 % target (§1.4)
     assert "远期（2030年）最高日供水缺口 1.37 万m³/d" in findings
     assert f"{CAPPED_2030}%（规划口径 82.54%），未达到规划目标 80.00%" in findings
-    # 2025: plant stations of 5000 + 40000 m³/d against 50818.6 m³/d × 1.3 (§4.3.1)
-    assert f"设计规模 45000.0 m³/d 小于所需 {50818.6 * 1.3:.1f} m³/d" in findings
+    # 2025: plant stations of 5000 + 40000 m³/d (peak-hour rates, ÷ 24 → m³/h) against
+    # 50818.6 m³/d × 1.3 ÷ 24 (§4.3.1)
+    assert (
+        f"最高时设计流量 {45000 / 24:.1f} m³/h 小于所需 {50818.6 * 1.3 / 24:.1f} m³/h" in findings
+    )
     assert "近期（2025年）最高日可供水量盈余 2.14 万m³/d" in findings
 
 

@@ -22,6 +22,7 @@ PASS, FAIL, INCONCLUSIVE, NOT_MEASURED = (
     Status.INCONCLUSIVE,
     Status.NOT_MEASURED,
 )
+UNVERIFIED = Status.UNVERIFIED_LIMIT
 
 
 def outcomes(verdict_parameters: tuple, parameter: str) -> set[Status]:
@@ -63,7 +64,14 @@ def test_urban_miscellaneous_table(
     verdict = evaluate(make_sample(catalogue, URBAN_EFFLUENT), standards["gb_t_18920_2002"], use)
     passed = {v.parameter for v in verdict.with_status(PASS)}
     unknown = {v.parameter for v in verdict.with_status(NOT_MEASURED)}
-    assert passed == URBAN_MET
+    if use == "road_cleaning_fire":
+        # BOD5 15 for road cleaning / fire fighting is a disputed cell (10 in juduo.cc and
+        # lb0371.com, 15 in xiaomilidoc; verification-2026-12 §3.2): 10 passes it only tentatively
+        [bod5] = [v for v in verdict.verdicts if v.parameter == "bod5"]
+        assert (bod5.status, bod5.tentative) == (Status.UNVERIFIED_LIMIT, PASS)
+        assert passed == URBAN_MET - {"bod5"}
+    else:
+        assert passed == URBAN_MET
     assert unknown <= URBAN_UNSET and unknown
     assert not verdict.failing()
     # five met, the rest unknown: the seed concludes strict disinfection makes the water usable,
@@ -106,7 +114,12 @@ INDUSTRIAL_ROWS = [
     ("cooling_open_recirculating_makeup", "tp", "≤ 1 mg/L", PASS),  # 0.4 ≤ 1.0
     ("cooling_open_recirculating_makeup", "fe", "≤ 0.3 mg/L", NOT_MEASURED),
     ("cooling_open_recirculating_makeup", "mn", "≤ 0.1 mg/L", FAIL),  # 2.0 > 0.1
-    ("cooling_open_recirculating_makeup", "fecal_coliform", "≤ 2000 count/L", PASS),  # 1000 ≤ 2000
+    (
+        "cooling_open_recirculating_makeup",
+        "fecal_coliform",
+        "≤ 2000 count/L",
+        UNVERIFIED,
+    ),  # 1000 ≤ 2000
     ("washing", "colour", "≤ 30 degree", PASS),
     ("washing", "ph", "6.5–9", INCONCLUSIVE),  # 6–9 not inside 6.5–9
     ("washing", "ss", "≤ 30 mg/L", PASS),  # 10 ≤ 30
@@ -114,7 +127,7 @@ INDUSTRIAL_ROWS = [
     ("washing", "tds", "≤ 1000 mg/L", NOT_MEASURED),
     ("washing", "fe", "≤ 0.3 mg/L", NOT_MEASURED),
     ("washing", "mn", "≤ 0.1 mg/L", FAIL),  # 2.0 > 0.1
-    ("washing", "fecal_coliform", "≤ 2000 count/L", PASS),
+    ("washing", "fecal_coliform", "≤ 2000 count/L", UNVERIFIED),
     ("boiler_makeup", "colour", "≤ 30 degree", PASS),
     ("boiler_makeup", "turbidity", "≤ 5 NTU", NOT_MEASURED),
     ("boiler_makeup", "ph", "6.5–8.5", INCONCLUSIVE),
@@ -123,7 +136,7 @@ INDUSTRIAL_ROWS = [
     ("boiler_makeup", "nh3_n", "≤ 10 mg/L", PASS),
     ("boiler_makeup", "tp", "≤ 1 mg/L", PASS),
     ("boiler_makeup", "mn", "≤ 0.1 mg/L", FAIL),
-    ("boiler_makeup", "fecal_coliform", "≤ 2000 count/L", PASS),
+    ("boiler_makeup", "fecal_coliform", "≤ 2000 count/L", UNVERIFIED),
 ]
 # Rows of the seed table that GB/T 19923-2005 Table 1 does not set for that use: the seed's table
 # merges GB 50335-2016 and GB/T 1576-2018 figures (its §4.1.2 (3) names all three documents).
@@ -151,7 +164,12 @@ def test_industrial_table(
     )
     [row] = [v for v in verdict.verdicts if v.parameter == parameter]
     assert row.limit is not None and row.limit.stated == stated
-    assert row.status is expected  # these GB/T 19923-2005 rows are verified
+    if expected is UNVERIFIED:
+        # fecal coliform rests only on a low-trust page (verification-2026-12 §4.5): 1000 ≤ 2000
+        # passes tentatively
+        assert (row.status, row.tentative) == (UNVERIFIED, PASS)
+    else:
+        assert row.status is expected  # these GB/T 19923-2005 rows are verified
 
 
 @pytest.mark.parametrize(("use", "parameter"), INDUSTRIAL_BEYOND_GB_T_19923)

@@ -51,14 +51,17 @@ def test_eu_period_rule_allows_one_in_ten_within_one_log(
 def test_every_sample_rule_without_a_period_rule(
     catalogue: Catalogue, standards: dict[str, Standard]
 ) -> None:
-    # GB 18918 sets no share: one exceedance of COD 50 mg/L (grade 1-A) fails the period
+    # GB 18918 sets no share: one exceedance of COD 50 mg/L (Table 1 daily mean, grade 1-A) fails
+    # the period; 55 stays under the 75 mg/L instantaneous value of Table 4 (2025 amendment)
     standard = standards["gb_18918_2002"]
     series = [
         make_sample(catalogue, {"cod_cr": (value, "mg/L")}, str(i))
         for i, value in enumerate([30, 40, 55])
     ]
     verdict = evaluate_series(series, standard, "grade_1A")
-    [cod] = [v for v in verdict.verdicts if v.parameter == "cod_cr"]
+    [cod, cod_instantaneous] = [v for v in verdict.verdicts if v.parameter == "cod_cr"]
+    assert (cod.limit, cod_instantaneous.limit) == ("≤ 50 mg/L", "≤ 75 mg/L")
+    assert (cod_instantaneous.status, cod_instantaneous.n_fail) == (Status.PASS, 0)
     assert (cod.status, cod.n_fail, cod.worst_ratio) == (Status.FAIL, 1, pytest.approx(55 / 50))
     assert verdict.fitness is Fitness.UNFIT
 

@@ -78,7 +78,8 @@ def test_batch_command_counts_and_writes_per_sample_fitness(tmp_path: Path) -> N
     # Table 1 is not measured → undetermined
     assert (grade_1a["fit"], grade_1a["undetermined"], grade_1a["unfit"]) == (0, 1, 1)
     assert grade_1a["failures"]["cod_cr"] == 1  # only sample b
-    assert "hg" in grade_1a["unverified_limits"]  # GB 18918 Table 2 not confirmed
+    # every GB 18918 limit is confirmed by the primary MEE text (verification-2026-12 §4.9)
+    assert grade_1a["unverified_limits"] == []
     written = out.read_text(encoding="utf-8").splitlines()
     assert written[0].startswith("sample,gb_18918_2002/grade_1A")
     assert written[2].split(",")[1] == "unfit"

@@ -3,37 +3,48 @@
 Every command takes NET.inp or SCENARIO.yaml. A scenario is built for one horizon (--year, default
 the last) at its peak-hour factor, with its own free-head limit; an .inp is solved as written at
 time 0 (its patterns' first period), its demands times --peak-factor (default 1), against
---min-head (default 15 m, seed 001 §4.3.2). `simulate` runs the whole period instead.
+--min-head (default 15 m, seed 001 §4.3.2). `simulate` runs the whole period instead. The design
+rules and their defaults live in `reclaim.network.design` and data/network/design.yaml.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
-import wntr
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from reclaim.cli.common import console, err_console, reports_input_errors
+from reclaim.cli.common import (
+    console,
+    err_console,
+    load_scenario_with_notes,
+    reports_input_errors,
+)
 from reclaim.errors import InputError
 from reclaim.io.network_files import (
     load_demand_patterns,
-    load_design_value,
-    load_velocity_ranges,
-    read_inp,
+    load_design_defaults,
+    open_inp,
     write_geojson,
     write_inp,
 )
-from reclaim.io.scenario_file import load_scenario
 from reclaim.network import batch, checks, summary
-from reclaim.network.checks import VelocityRange
+from reclaim.network.design import (
+    DesignDefaults,
+    Settings,
+    check_peak_factor,
+    scenario_network,
+    settings,
+)
 from reclaim.network.engine import EpanetProject
-from reclaim.network.model import SECONDS_PER_DAY, BuiltNetwork, build_network, inp_text
+from reclaim.network.model import BuiltNetwork, inp_text
 from reclaim.network.samples import demand_samples
 from reclaim.planning.scenario import Scenario
 
@@ -43,9 +54,9 @@ network_app = typer.Typer(
     "accident (N-1), pump head, sizing, energy, 24 h simulation.",
 )
 
-DEFAULT_MIN_HEAD_M = 15.0
-"""Seed 001 §4.3.2: 最不利点自由水头取 0.15 MPa (≙ 15 m) when an .inp gives no limit."""
-DAYS_PER_YEAR = 365
+LOCAL_DASK_MIN_CASES = 200
+"""Below this many cases a batch runs in this process: starting local Dask workers takes
+longer than such a batch takes to run."""
 
 
 class Format(StrEnum):
@@ -57,6 +68,17 @@ SourceArg = typer.Argument(..., help="An EPANET .inp file or a planning scenario
 YearOpt = typer.Option(None, "--year", help="Scenario horizon (default: the last).")
 MinHeadOpt = typer.Option(
     None, "--min-head", help="Free-head limit, m (default: the scenario's, else 15)."
+)
+RequiredPressureOpt = typer.Option(
+    None,
+    "--required-pressure",
+    help="Pressure at which a user draws its full demand in pressure-driven solves, m "
+    "(default 10, an assumption: see data/network/design.yaml).",
+)
+AccidentFractionOpt = typer.Option(
+    None,
+    "--accident-fraction",
+    help="Share of the design flow an accident must carry (default 0.7, GB 50013-2018 §7.1.3).",
 )
 PeakOpt = typer.Option(
     None,
@@ -73,12 +95,45 @@ MaxHeadlossOpt = typer.Option(
 
 @dataclass
 class Loaded:
-    """A network ready to solve, and what the checks need to know about it."""
+    """A network ready to solve, and what the checks need to know about it: an .inp file, read
+    by EPANET as it is, or the network a scenario builds (WNTR) for one horizon."""
 
-    model: wntr.network.WaterNetworkModel
-    limit_m: float
+    inp: Path | None
+    settings: Settings
     built: BuiltNetwork | None
     scenario: Scenario | None
+    defaults: DesignDefaults
+    demand_multiplier: float | None = None
+    """--peak-factor for an .inp; once a project is open, the multiplier in force."""
+
+    @property
+    def limit_m(self) -> float:
+        return self.settings.limit_m
+
+    @property
+    def required_pressure_m(self) -> float:
+        return self.settings.required_pressure_m
+
+    @property
+    def coverage(self) -> checks.DemandCoverage | None:
+        """The horizon's demand and what of it is not networked; None for an .inp."""
+        return None if self.built is None else self.built.coverage
+
+    def open(self) -> EpanetProject:
+        """Open the network in EPANET (the .inp file itself, or the scenario's .inp text)."""
+        if self.built is not None:
+            return EpanetProject(inp_text(self.built.model))
+        assert self.inp is not None
+        project = open_inp(self.inp, demand_multiplier=self.demand_multiplier)
+        self.demand_multiplier = project.demand_multiplier
+        return project
+
+    def write_inp(self, project: EpanetProject, path: Path) -> None:
+        """Write the network as .inp: WNTR's writer for a scenario, EPANET's for an .inp."""
+        if self.built is not None:
+            write_inp(self.built.model, path)
+        else:
+            project.save_inp(path)
 
 
 def _load(
@@ -87,43 +142,37 @@ def _load(
     min_head: float | None,
     peak_factor: float | None,
     *,
+    required_pressure: float | None = None,
+    accident_fraction: float | None = None,
     patterns: bool = False,
 ) -> Loaded:
     if not source.exists():
         raise FileNotFoundError(2, "no such file", str(source))
-    efficiency = float(load_design_value("pump_efficiency"))
+    defaults = load_design_defaults()
     if source.suffix.lower() == ".inp":
         if year is not None:
             raise InputError("--year", year, "only for a scenario; an .inp has no horizons")
-        model = read_inp(source)
-        if peak_factor is not None:
-            if not peak_factor > 0:
-                raise InputError("--peak-factor", peak_factor, "must be > 0")
-            model.options.hydraulic.demand_multiplier = peak_factor
-        if model.options.energy.global_efficiency is None:
-            model.options.energy.global_efficiency = efficiency * 100
-        limit = DEFAULT_MIN_HEAD_M if min_head is None else min_head
-        return Loaded(model, limit, None, None)
+        check_peak_factor(peak_factor)
+        judged = settings(defaults, min_head, required_pressure, accident_fraction)
+        return Loaded(source, judged, None, None, defaults, demand_multiplier=peak_factor)
     if source.suffix.lower() not in (".yaml", ".yml"):
         raise InputError("source", str(source), "an .inp file or a scenario .yaml")
     if peak_factor is not None:
         raise InputError(
             "--peak-factor", peak_factor, "only for an .inp; a scenario uses its peak_hour_factor"
         )
-    scenario = load_scenario(source)
-    built = build_network(
-        scenario,
-        year,
-        pump_efficiency=efficiency,
-        patterns=load_demand_patterns() if patterns else None,
-    )
+    scenario = load_scenario_with_notes(source)
+    built = scenario_network(scenario, defaults, year, load_demand_patterns() if patterns else None)
     limit = built.min_free_head_m if min_head is None else min_head
-    return Loaded(built.model, limit, built, scenario)
+    judged = settings(defaults, limit, required_pressure, accident_fraction)
+    return Loaded(None, judged, built, scenario, defaults)
 
 
 def _emit(payload: dict[str, Any], output: Format, tables: list[Table]) -> None:
     if output is Format.json:
-        console.print_json(json.dumps(payload, ensure_ascii=False))
+        # Plain text, not rich's print_json: the JSON of a large network is megabytes.
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False))
+        sys.stdout.write("\n")
         return
     for table in tables:
         console.print(table)
@@ -146,27 +195,25 @@ def _ls(m3_per_s: float | None) -> float | None:
 
 def _about(loaded: Loaded) -> dict[str, Any]:
     if loaded.built is None:
-        return {
-            "source": "inp",
-            "demand_multiplier": loaded.model.options.hydraulic.demand_multiplier,
-        }
+        return {"source": "inp", "demand_multiplier": loaded.demand_multiplier}
     return {
         "source": "scenario",
         "year": loaded.built.year,
         "peak_hour_factor": loaded.built.peak_hour_factor,
         "illustrative_layout": loaded.built.illustrative,
-        "not_yet_networked_m3_per_day": loaded.built.not_networked_m3_per_day,
+        **summary.coverage(loaded.built.coverage),
     }
 
 
-def _check_table(title: str, check: dict[str, Any]) -> Table:
+def _check_table(title: str, check: dict[str, Any], passes: bool | None = None) -> Table:
     worst = check["worst_point"]
+    verdict = check["passes"] if passes is None else passes
     rows = [
         [
             worst["node"],
             worst["free_head_m"],
             check["limit_m"],
-            "PASS" if check["passes"] else "FAIL",
+            "PASS" if verdict else "FAIL",
             worst["served_fraction"],
         ]
     ]
@@ -178,23 +225,60 @@ def _check_table(title: str, check: dict[str, Any]) -> Table:
     return _table(title, ["node", "free head m", "limit m", "verdict", "served"], rows)
 
 
-def _velocity_ranges(v_min: float | None, v_max: float | None) -> list[VelocityRange]:
-    if v_min is None and v_max is None:
-        return load_velocity_ranges()
-    if v_min is None or v_max is None:
-        raise InputError("--v-min/--v-max", (v_min, v_max), "give both or neither")
-    return [VelocityRange(0.0, float("inf"), v_min, v_max)]
+def _coverage_table(coverage: checks.DemandCoverage | None) -> Table | None:
+    """The demand the horizon's network leaves out, node by node, and its share."""
+    if coverage is None or not coverage.not_networked_m3_per_day:
+        return None
+    nodes = coverage.not_networked_m3_per_day
+    rows: list[list[Any]] = [[node, flow, "not networked"] for node, flow in sorted(nodes.items())]
+    rows.append(["total", coverage.unserved_m3_per_day, f"{coverage.unserved_fraction:.1%}"])
+    return _table(
+        f"Demand not yet networked: {len(nodes)} nodes, {coverage.unserved_m3_per_day:,.1f} of "
+        f"{coverage.total_m3_per_day:,.1f} m³/d max day ({coverage.unserved_fraction:.1%}), "
+        "not served: the horizon FAILS",
+        ["node", "max-day m³/d", "status"],
+        rows,
+    )
 
 
-def _annual_volume(loaded: Loaded, pumped_m3_per_s: float, given: float | None) -> float:
-    """The year's volume: given, or the scenario's uses, or the .inp's pumped flow at this state
-    divided by its demand multiplier, all year."""
-    if given is not None:
-        return given
-    if loaded.built is not None:
-        return loaded.built.annual_volume_m3
-    multiplier = loaded.model.options.hydraulic.demand_multiplier or 1.0
-    return pumped_m3_per_s / multiplier * SECONDS_PER_DAY * DAYS_PER_YEAR
+def _pump_table(points: list[checks.PumpPoint]) -> Table:
+    return _table(
+        "Pumps at peak hour (operating point against the rated flow)",
+        ["pump", "flow L/s", "rated L/s", "% of rating", "head m"],
+        [
+            [
+                p.pump,
+                _ls(p.flow_m3_per_s),
+                _ls(p.rated_flow_m3_per_s),
+                None if p.load_fraction is None else f"{p.load_fraction:.0%}",
+                p.head_m,
+            ]
+            for p in points
+        ],
+    )
+
+
+def _pump_energy(
+    loaded: Loaded, annual_volume: float | None, grid_factor: float | None
+) -> list[checks.PumpEnergy]:
+    """Pump energy over the horizon's 24 h run (a scenario) or the file's own run (an .inp, at
+    its own demand multiplier)."""
+    if loaded.built is not None and loaded.scenario is not None:
+        day = scenario_network(
+            loaded.scenario, loaded.defaults, loaded.built.year, load_demand_patterns()
+        )
+        opened = EpanetProject(inp_text(day.model))
+        annual: float | None = (
+            loaded.built.annual_volume_m3 if annual_volume is None else annual_volume
+        )
+    else:
+        assert loaded.inp is not None
+        opened = open_inp(loaded.inp)
+        annual = annual_volume
+    with opened as project:
+        states = project.simulate()
+        topology = project.topology
+    return checks.pump_energy(topology, states, annual, grid_factor)
 
 
 @network_app.command("check")
@@ -204,6 +288,7 @@ def check_command(
     year: int | None = YearOpt,
     min_head: float | None = MinHeadOpt,
     peak_factor: float | None = PeakOpt,
+    required_pressure: float | None = RequiredPressureOpt,
     v_min: float | None = typer.Option(None, "--v-min", help="Economic velocity low, m/s."),
     v_max: float | None = typer.Option(None, "--v-max", help="Economic velocity high, m/s."),
     max_headloss: float | None = MaxHeadlossOpt,
@@ -211,51 +296,73 @@ def check_command(
         None, "--grid-factor", help="Grid CO₂ factor, kg/kWh (no default)."
     ),
     annual_volume: float | None = typer.Option(None, "--annual-volume-m3"),
+    energy_run: bool | None = typer.Option(
+        None,
+        "--energy/--no-energy",
+        help="Pump energy over the extended-period run (default: on for a scenario's 24 h run, "
+        "off for an .inp, whose own run may be long; `network energy` always runs it).",
+    ),
     geojson: Path | None = typer.Option(None, "--geojson", help="Write results as GeoJSON."),
     inp_out: Path | None = typer.Option(None, "--inp-out", help="Write the network as .inp."),
     output: Format = FormatOpt,
 ) -> None:
-    """Peak-hour solve, worst point against the free-head limit, pipe velocities with sizing
-    suggestions and pump energy, in one go."""
-    loaded = _load(source, year, min_head, peak_factor)
-    with EpanetProject(inp_text(loaded.model)) as project:
-        peak = checks.peak_hour(project, loaded.limit_m)
+    """Peak-hour solve, worst point against the free-head limit over all of the horizon's
+    demand, pump operating points, pipe velocities with sizing suggestions, and pump energy
+    over the 24 h run, in one go."""
+    loaded = _load(source, year, min_head, peak_factor, required_pressure=required_pressure)
+    with loaded.open() as project:
+        peak = checks.peak_hour(
+            project, loaded.limit_m, required_pressure_m=loaded.required_pressure_m
+        )
         topology = project.topology
+        pumps = checks.pump_points(project, peak.solution)
         pipes = checks.pipe_checks(
             topology,
             peak.solution,
-            _velocity_ranges(v_min, v_max),
-            load_design_value("standard_dn_mm"),
+            checks.velocity_ranges(loaded.defaults.velocity_ranges, v_min, v_max),
+            loaded.defaults.standard_dn_mm,
             max_headloss,
         )
-        pumped = sum(max(float(peak.solution.flow_m3_per_s[i]), 0.0) for i in project.pump_indices)
-        energy = checks.pump_energy(
-            topology, peak.solution, _annual_volume(loaded, pumped, annual_volume), grid_factor
+        if inp_out is not None:
+            loaded.write_inp(project, inp_out)
+        geometry = project.geometry() if geojson is not None else None
+        analysis = (
+            "pressure-driven" if project.file_demand_model.pressure_driven else "demand-driven"
         )
-    payload = {
+    if energy_run is None:
+        energy_run = loaded.built is not None
+    energy = _pump_energy(loaded, annual_volume, grid_factor) if energy_run else []
+    passes = checks.verdict(peak.check, loaded.coverage)
+    payload: dict[str, Any] = {
         **_about(loaded),
+        "passes": passes,
+        "required_pressure_m": loaded.required_pressure_m,
         "peak_hour": summary.head_check(peak.check),
         "pressure_driven": None
         if peak.pressure_driven is None
         else summary.head_check(peak.pressure_driven),
+        "pump_points": summary.pump_points(pumps),
         "pipes": summary.rows(pipes),
         "pumps": summary.rows(energy),
         "nodes": summary.node_table(topology, peak.solution),
         "links": summary.link_table(topology, peak.solution),
     }
-    if inp_out is not None:
-        write_inp(loaded.model, inp_out)
-    if geojson is not None:
+    if geojson is not None and geometry is not None:
         nodes = {row["node"]: row for row in payload["nodes"]}
         links = {row["pipe"]: row for row in payload["pipes"]}
-        write_geojson(geojson, loaded.model, nodes, links)
-    tables = [_check_table("Worst point at peak hour (demand-driven)", payload["peak_hour"])]
+        write_geojson(geojson, topology, geometry, nodes, links)
+    tables = [_check_table(f"Worst point at peak hour ({analysis})", payload["peak_hour"], passes)]
+    coverage = _coverage_table(loaded.coverage)
+    if coverage is not None:
+        tables.append(coverage)
     if payload["pressure_driven"] is not None:
         tables.append(
             _check_table("Pressure-driven: what users receive", payload["pressure_driven"])
         )
+    tables.append(_pump_table(pumps))
     tables.append(_pipe_table(pipes))
-    tables.append(_energy_table(energy))
+    if energy_run:
+        tables.append(_energy_table(energy))
     _emit(payload, output, tables)
 
 
@@ -296,13 +403,14 @@ def sizing_command(
 ) -> None:
     """Pipe velocity and head loss at peak hour, with a standard DN suggestion per pipe."""
     loaded = _load(source, year, None, peak_factor)
-    with EpanetProject(inp_text(loaded.model)) as project:
-        solution = checks.peak_hour(project, loaded.limit_m).solution
+    with loaded.open() as project:
+        project.set_demand_model(project.file_demand_model)
+        solution = project.solve()
         pipes = checks.pipe_checks(
             project.topology,
             solution,
-            _velocity_ranges(v_min, v_max),
-            load_design_value("standard_dn_mm"),
+            checks.velocity_ranges(loaded.defaults.velocity_ranges, v_min, v_max),
+            loaded.defaults.standard_dn_mm,
             max_headloss,
         )
     resized = [p.pipe for p in pipes if p.suggested_dn_mm != p.dn_mm]
@@ -319,16 +427,17 @@ def sizing_command(
 
 
 def _energy_table(energy: list[checks.PumpEnergy]) -> Table:
+    period = f"{energy[0].period_h:g} h" if energy else "the run"
     return _table(
-        "Pumps (peak-hour operating point)",
-        ["pump", "flow L/s", "head m", "kW", "kWh/m³", "MWh/yr", "t CO₂/yr"],
+        f"Pump energy over {period} (extended-period run), per m³ and per year",
+        ["pump", "pumped m³", "kWh", "kWh/m³", "m³/yr", "MWh/yr", "t CO₂/yr"],
         [
             [
                 e.pump,
-                _ls(e.flow_m3_per_s),
-                e.head_m,
-                e.power_kw,
+                e.pumped_m3,
+                e.kwh,
                 e.kwh_per_m3,
+                e.annual_volume_m3,
                 e.kwh_per_year / 1000,
                 e.co2_t_per_year,
             ]
@@ -343,18 +452,18 @@ def energy_command(
     source: Path = SourceArg,
     grid_factor: float = typer.Option(..., "--grid-factor", help="Grid CO₂ factor, kg/kWh."),
     year: int | None = YearOpt,
-    peak_factor: float | None = PeakOpt,
-    annual_volume: float | None = typer.Option(None, "--annual-volume-m3"),
+    annual_volume: float | None = typer.Option(
+        None,
+        "--annual-volume-m3",
+        help="Volume pumped in a year (default: a scenario's uses × their days of use; an .inp's "
+        "run repeated over 365 days).",
+    ),
     output: Format = FormatOpt,
 ) -> None:
-    """Pump energy per m³ and per year at the peak-hour point, and its CO₂."""
-    loaded = _load(source, year, None, peak_factor)
-    with EpanetProject(inp_text(loaded.model)) as project:
-        solution = checks.peak_hour(project, loaded.limit_m).solution
-        pumped = sum(max(float(solution.flow_m3_per_s[i]), 0.0) for i in project.pump_indices)
-        energy = checks.pump_energy(
-            project.topology, solution, _annual_volume(loaded, pumped, annual_volume), grid_factor
-        )
+    """Pump energy over the horizon's 24 h run (an .inp: its own run), per m³ and per year, and
+    its CO₂."""
+    loaded = _load(source, year, None, None)
+    energy = _pump_energy(loaded, annual_volume, grid_factor)
     _emit(
         {**_about(loaded), "grid_kg_co2_per_kwh": grid_factor, "pumps": summary.rows(energy)},
         output,
@@ -376,18 +485,42 @@ def accident_command(
     year: int | None = YearOpt,
     min_head: float | None = MinHeadOpt,
     peak_factor: float | None = PeakOpt,
+    required_pressure: float | None = RequiredPressureOpt,
+    accident_fraction: float | None = AccidentFractionOpt,
     output: Format = FormatOpt,
 ) -> None:
-    """Accident check (事故校核): a pipe closed, solved pressure-driven, one pipe at a time."""
-    loaded = _load(source, year, min_head, peak_factor)
-    with EpanetProject(inp_text(loaded.model)) as project:
-        chosen = pipe or checks.pump_outlet_mains(
-            project.topology, checks.peak_hour(project, loaded.limit_m).solution
-        )
-        results = [checks.accident(project, name, loaded.limit_m) for name in chosen]
-    payload = {
+    """Accident check (事故校核): a pipe closed, solved pressure-driven at the accident flow
+    (default 70 % of the design flow), one pipe at a time."""
+    loaded = _load(
+        source,
+        year,
+        min_head,
+        peak_factor,
+        required_pressure=required_pressure,
+        accident_fraction=accident_fraction,
+    )
+    fraction = loaded.settings.accident_flow_fraction
+    with loaded.open() as project:
+        if pipe:
+            chosen = pipe
+        else:
+            project.set_demand_model(project.file_demand_model)
+            chosen = checks.pump_outlet_mains(project.topology, project.solve())
+        results = [
+            checks.accident(
+                project,
+                name,
+                loaded.limit_m,
+                required_pressure_m=loaded.required_pressure_m,
+                flow_fraction=fraction,
+            )
+            for name in chosen
+        ]
+    payload: dict[str, Any] = {
         **_about(loaded),
         "limit_m": loaded.limit_m,
+        "required_pressure_m": loaded.required_pressure_m,
+        "accident_flow_fraction": fraction,
         "accidents": [summary.accident(r) for r in results],
     }
     tables = []
@@ -395,7 +528,12 @@ def accident_command(
         if result.error is not None:
             err_console.print(f"pipe {result.pipe}: {result.error}")
         else:
-            tables.append(_check_table(f"Pipe {result.pipe} out of service", entry["check"]))
+            tables.append(
+                _check_table(
+                    f"Pipe {result.pipe} out of service, {fraction:.0%} of the design flow",
+                    entry["check"],
+                )
+            )
     _emit(payload, output, tables)
 
 
@@ -416,18 +554,53 @@ def _progress_bar(total: int, label: str) -> tuple[Progress, batch.Progress]:
     return bar, advance
 
 
+SchedulerOpt = typer.Option(
+    None,
+    "--scheduler",
+    help="Dask scheduler address (tcp://host:8786) to spread the batch over its machines; "
+    "default: local Dask workers.",
+)
+WorkersOpt = typer.Option(
+    None,
+    "--workers",
+    help="Local Dask worker processes (default: every core; 1 = in this process).",
+)
+ChunkOpt = typer.Option(None, "--chunk-size", help="Cases per Dask task (default: 4 per worker).")
+
+
 def _run_batch(
-    loaded: Loaded, cases_of: Any, scheduler: str | None, chunk_size: int, label: str
+    loaded: Loaded,
+    cases_of: Any,
+    judged: batch.BatchSettings,
+    scheduler: str | None,
+    workers: int | None,
+    chunk_size: int | None,
+    label: str,
 ) -> list[batch.CaseResult]:
-    text = inp_text(loaded.model)
-    with EpanetProject(text) as project:
+    """The batch in this process, on local Dask workers (the default for a batch worth it),
+    or on the cluster `scheduler` names."""
+    with loaded.open() as project:
         cases = cases_of(project)
+        local_cores = workers if workers is not None else os.cpu_count() or 1
         bar, advance = _progress_bar(len(cases), label)
         with bar:
-            if scheduler is None:
-                return batch.run_cases(project, cases, loaded.limit_m, advance)
+            if scheduler is None and (local_cores <= 1 or len(cases) < LOCAL_DASK_MIN_CASES):
+                return batch.run_cases(
+                    project,
+                    cases,
+                    judged.limit_m,
+                    required_pressure_m=judged.required_pressure_m,
+                    demand_fraction=judged.demand_fraction,
+                    on_progress=advance,
+                )
             return batch.run_cases_on_dask(
-                text, cases, loaded.limit_m, scheduler, chunk_size, advance
+                project.inp_text(),
+                cases,
+                judged,
+                scheduler,
+                workers=local_cores,
+                chunk_size=chunk_size,
+                on_progress=advance,
             )
 
 
@@ -459,27 +632,40 @@ def n1_command(
     year: int | None = YearOpt,
     min_head: float | None = MinHeadOpt,
     peak_factor: float | None = PeakOpt,
-    scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Dask scheduler address; default: in process."
-    ),
-    chunk_size: int = typer.Option(64, "--chunk-size", help="Cases per Dask task."),
+    required_pressure: float | None = RequiredPressureOpt,
+    accident_fraction: float | None = AccidentFractionOpt,
+    scheduler: str | None = SchedulerOpt,
+    workers: int | None = WorkersOpt,
+    chunk_size: int | None = ChunkOpt,
     show_all: bool = typer.Option(False, "--all", help="Table: every pipe, not only failures."),
     output: Format = FormatOpt,
 ) -> None:
-    """N-1: every pipe (or --pipe …) closed in turn, pressure-driven; lists the pipes whose loss
-    leaves users below the limit or unserved."""
-    loaded = _load(source, year, min_head, peak_factor)
+    """N-1: every pipe (or --pipe …) closed in turn, pressure-driven at the accident flow
+    (default 70 % of the design flow); lists the pipes whose loss leaves users below the limit
+    or unserved."""
+    loaded = _load(
+        source,
+        year,
+        min_head,
+        peak_factor,
+        required_pressure=required_pressure,
+        accident_fraction=accident_fraction,
+    )
     skipped: list[str] = []
 
     def cases_of(project: EpanetProject) -> list[batch.Case]:
         skipped.extend([] if pipe else batch.check_valve_pipes(project))
         return batch.n1_cases(project, pipe)
 
-    results = _run_batch(loaded, cases_of, scheduler, chunk_size, "N-1")
+    fraction = loaded.settings.accident_flow_fraction
+    judged = batch.BatchSettings(loaded.limit_m, loaded.required_pressure_m, fraction)
+    results = _run_batch(loaded, cases_of, judged, scheduler, workers, chunk_size, "N-1")
     critical = [r.label for r in results if not r.passes]
     payload = {
         **_about(loaded),
         "limit_m": loaded.limit_m,
+        "required_pressure_m": loaded.required_pressure_m,
+        "accident_flow_fraction": fraction,
         "pipes_checked": len(results),
         "critical_pipes": critical,
         "not_checked_check_valve_pipes": skipped,
@@ -490,8 +676,8 @@ def n1_command(
         output,
         [
             _batch_table(
-                f"N-1: {len(critical)} of {len(results)} pipes leave users short of "
-                f"{loaded.limit_m:g} m",
+                f"N-1 at {fraction:.0%} of the design flow: {len(critical)} of {len(results)} "
+                f"pipes leave users short of {loaded.limit_m:g} m",
                 results,
                 not show_all,
             )
@@ -507,21 +693,25 @@ def samples_command(
     seed: int = typer.Option(0, "--seed"),
     year: int | None = YearOpt,
     min_head: float | None = MinHeadOpt,
-    scheduler: str | None = typer.Option(None, "--scheduler"),
-    chunk_size: int = typer.Option(64, "--chunk-size"),
+    required_pressure: float | None = RequiredPressureOpt,
+    scheduler: str | None = SchedulerOpt,
+    workers: int | None = WorkersOpt,
+    chunk_size: int | None = ChunkOpt,
     output: Format = FormatOpt,
 ) -> None:
     """Demand samples from the scenario's uncertainty, each solved pressure-driven."""
-    loaded = _load(source, year, min_head, None)
+    loaded = _load(source, year, min_head, None, required_pressure=required_pressure)
     if loaded.scenario is None or loaded.built is None:
         raise InputError("source", str(source), "a scenario .yaml (samples need uncertainty)")
     drawn = demand_samples(loaded.scenario, loaded.built.year, count, seed)
-    present = set(loaded.model.junction_name_list)
+    present = set(loaded.built.model.junction_name_list)
     samples = [{n: q for n, q in s.items() if n in present} for s in drawn.node_demands_m3_per_s]
     results = _run_batch(
         loaded,
         lambda project: batch.demand_cases(project, samples),
+        batch.BatchSettings(loaded.limit_m, loaded.required_pressure_m),
         scheduler,
+        workers,
         chunk_size,
         "samples",
     )
@@ -529,6 +719,7 @@ def samples_command(
     payload = {
         **_about(loaded),
         "limit_m": loaded.limit_m,
+        "required_pressure_m": loaded.required_pressure_m,
         "samples": len(results),
         "unused_uncertainty_paths": drawn.unused_paths,
         "passing_fraction": sum(r.passes for r in results) / len(results),
@@ -555,7 +746,7 @@ def pump_head_command(
 ) -> None:
     """Pump head needed for a target worst-point free head (curves scaled by one factor)."""
     loaded = _load(source, year, target, peak_factor)
-    with EpanetProject(inp_text(loaded.model)) as project:
+    with loaded.open() as project:
         heads, check = checks.required_pump_heads(project, loaded.limit_m, pump)
     payload = {
         **_about(loaded),
@@ -593,7 +784,7 @@ def simulate_command(
     """Extended-period simulation with demand patterns and tanks (24 h for a scenario)."""
     loaded = _load(source, year, None, None, patterns=True)
     duration = None if hours is None else round(hours * 3600)
-    with EpanetProject(inp_text(loaded.model)) as project:
+    with loaded.open() as project:
         states = project.simulate(duration)
         period = summary.period_summary(project.topology, states)
     payload = {**_about(loaded), **period}
@@ -633,5 +824,9 @@ def export_command(
 ) -> None:
     """Write the network (built from a scenario, or re-written from an .inp) as EPANET .inp."""
     loaded = _load(source, year, None, None, patterns=patterns)
-    write_inp(loaded.model, inp_out)
+    if loaded.built is not None:
+        write_inp(loaded.built.model, inp_out)
+    else:
+        with loaded.open() as project:
+            project.save_inp(inp_out)
     console.print(f"wrote {inp_out}")

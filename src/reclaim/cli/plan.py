@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,10 +11,15 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from reclaim.cli.common import console, err_console, reports_input_errors
-from reclaim.io.scenario_file import load_scenario, plants_fitness, rate_notes
+from reclaim.cli.common import (
+    console,
+    err_console,
+    load_scenario_with_notes,
+    reports_input_errors,
+)
+from reclaim.io.scenario_file import plants_fitness
 from reclaim.planning.engine import PlanResult, run_plan
-from reclaim.planning.figures import lookup_figure
+from reclaim.planning.results import HorizonFigures
 from reclaim.planning.rounding import rounding_mode
 from reclaim.planning.sensitivity import run_sensitivity
 
@@ -26,23 +32,39 @@ RoundingOpt = Annotated[
     str, typer.Option("--rounding", help="full (default) or plan: round as the document prints.")
 ]
 
-_ROWS: list[tuple[str, str, str]] = [
-    ("demand.total_m3_per_day", "max-day demand", "m³/d"),
-    ("demand.total_1e4_m3_per_year", "annual demand", "万 m³/yr"),
-    ("domestic_1e4_m3_per_day", "domestic water", "万 m³/d"),
-    ("industrial_1e4_m3_per_day", "industrial water", "万 m³/d"),
-    ("sewage_1e4_m3_per_day", "sewage treated", "万 m³/d"),
-    ("reclaimed_supply_1e4_m3_per_day", "reclaimed supply", "万 m³/d"),
-    ("balance_1e4_m3_per_day", "max-day balance", "万 m³/d"),
-    ("utilisation_rate", "utilisation (as published)", "%"),
-    ("utilisation_rate_capped", "utilisation (capped at supply)", "%"),
-    ("target_utilisation_rate", "utilisation target", "%"),
-    ("plants.reclaimed_capacity_1e4_m3_per_day", "plant capacity", "万 m³/d"),
-    ("pump_stations.required_total_m3_per_day", "pump size needed (max-day × peak)", "m³/d"),
-    ("pipes.length_km", "pipe laid in phase", "km"),
-    ("investment_1e4_yuan", "investment in phase", "万元"),
-    ("economics.revenue_1e4_yuan_per_year", "revenue at prices given", "万元/yr"),
-    ("economics.freshwater_displaced_1e4_m3_per_year", "freshwater displaced", "万 m³/yr"),
+_ROWS: list[tuple[Callable[[HorizonFigures], Any], str, str]] = [
+    (lambda h: h.demand.total_m3_per_day, "max-day demand", "m³/d"),
+    (lambda h: h.demand.total_1e4_m3_per_year, "annual demand", "万 m³/yr"),
+    (lambda h: h.domestic_1e4_m3_per_day, "domestic water", "万 m³/d"),
+    (lambda h: h.industrial_1e4_m3_per_day, "industrial water", "万 m³/d"),
+    (lambda h: h.water_supply_1e4_m3_per_day, "water supplied", "万 m³/d"),
+    (lambda h: h.sewage_1e4_m3_per_day, "sewage treated", "万 m³/d"),
+    (lambda h: h.cap_supply_1e4_m3_per_day, "reuse cap × sewage", "万 m³/d"),
+    (lambda h: h.plants.reclaimed_capacity_1e4_m3_per_day, "plant capacity", "万 m³/d"),
+    (lambda h: h.reclaimed_supply_1e4_m3_per_day, "reclaimed supply", "万 m³/d"),
+    (lambda h: h.balance_1e4_m3_per_day, "max-day balance", "万 m³/d"),
+    (lambda h: h.delivered_1e4_m3_per_year, "delivered (capped at supply)", "万 m³/yr"),
+    (lambda h: h.shortfall_1e4_m3_per_year, "annual shortfall", "万 m³/yr"),
+    (lambda h: h.utilisation_rate, "utilisation (as published)", "%"),
+    (lambda h: h.utilisation_rate_capped, "utilisation (capped at supply)", "%"),
+    (lambda h: h.target_utilisation_rate, "utilisation target", "%"),
+    (
+        lambda h: h.pump_stations and h.pump_stations.required_total_peak_hour_m3_per_hour,
+        "pump rate needed (max-day × peak ÷ 24)",
+        "m³/h",
+    ),
+    (lambda h: h.pipes and h.pipes.length_km, "pipe laid in phase", "km"),
+    (lambda h: h.investment_1e4_yuan, "investment in phase", "万元"),
+    (
+        lambda h: h.economics and h.economics.revenue_1e4_yuan_per_year,
+        "revenue at prices given",
+        "万元/yr",
+    ),
+    (
+        lambda h: h.economics and h.economics.freshwater_displaced_1e4_m3_per_year,
+        "freshwater displaced",
+        "万 m³/yr",
+    ),
 ]
 
 
@@ -55,24 +77,25 @@ def _fmt(value: Any, unit: str) -> str:
 
 
 def _print_tables(result: PlanResult) -> None:
-    data = result.to_json_dict()
-    years = [str(y) for y in result.scenario.horizons]
+    horizons = [result.horizon(y) for y in result.scenario.horizons]
     table = Table(
         title=f"{result.scenario.region.name_zh} / {result.scenario.region.name_en}"
         f" — rounding: {result.rounding}"
     )
     table.add_column("figure")
     table.add_column("unit")
-    for year in years:
-        table.add_column(year, justify="right")
+    for h in horizons:
+        table.add_column(str(h.year), justify="right")
     for use in result.scenario.uses:
         table.add_row(
             f"  {use.name_en}",
             "m³/d",
-            *(_fmt(data[y]["demand"]["by_use"][use.id]["m3_per_day"], "") for y in years),
+            *(_fmt(h.demand.by_use[use.id].m3_per_day, "") for h in horizons),
         )
-    for key, label, unit in _ROWS:
-        table.add_row(label, unit, *(_fmt(lookup_figure(data[y], key), unit) for y in years))
+    for figure, label, unit in _ROWS:
+        values = [figure(h) for h in horizons]
+        if any(v is not None for v in values):
+            table.add_row(label, unit, *(_fmt(v, unit) for v in values))
     console.print(table)
     if result.audit:
         audit = Table(title=f"Audit: {len(result.audit)} inconsistencies in the published plan")
@@ -83,6 +106,13 @@ def _print_tables(result: PlanResult) -> None:
                 item.figure, str(item.published), str(item.computed), item.source, item.note
             )
         console.print(audit)
+    if result.assumed:
+        assumed = Table(title=f"Assumed: {len(result.assumed)} inputs the plan does not print")
+        for column in ("input", "why"):
+            assumed.add_column(column, overflow="fold")
+        for entry in result.assumed:
+            assumed.add_row(entry.input, entry.why)
+        console.print(assumed)
 
 
 @plan_app.command("run")
@@ -93,9 +123,7 @@ def run(
     rounding: RoundingOpt = "full",
 ) -> None:
     """Compute every figure per horizon and audit the figures the plan publishes."""
-    loaded = load_scenario(scenario)
-    for note in rate_notes(loaded):
-        err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+    loaded = load_scenario_with_notes(scenario)
     result = run_plan(loaded, rounding_mode(rounding, "--rounding"), plants_fitness(loaded))
     if as_json:
         typer.echo(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2))
@@ -108,11 +136,16 @@ def run(
 def sensitivity(
     scenario: ScenarioArg,
     samples: Annotated[int, typer.Option("--samples", "-n", help="Number of samples.")] = 100_000,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same figures).")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Random seed (same seed, same figures, whatever the chunk).")
+    ] = 0,
+    chunk: Annotated[
+        int, typer.Option(help="Samples computed at once (memory bound); figures do not change.")
+    ] = 100_000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """P10/P50/P90 of demand, balance and utilisation, and the chance that supply falls short."""
-    loaded = load_scenario(scenario)
+    loaded = load_scenario_with_notes(scenario)
     with Progress(
         TextColumn("sampling"),
         BarColumn(),
@@ -123,7 +156,7 @@ def sensitivity(
     ) as progress:
         task = progress.add_task("samples", total=samples)
         summary = run_sensitivity(
-            loaded, samples, seed, on_chunk=lambda k: progress.advance(task, k)
+            loaded, samples, seed, chunk, on_chunk=lambda k: progress.advance(task, k)
         )
     if as_json:
         typer.echo(json.dumps(summary.to_json_dict(), indent=2))

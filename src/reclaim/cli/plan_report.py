@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from reclaim.cli.common import console, err_console, reports_input_errors
-from reclaim.io.scenario_file import load_scenario, plants_fitness, rate_notes
+from reclaim.cli.common import console, load_scenario_with_notes, reports_input_errors
+from reclaim.io.scenario_file import plants_fitness
 from reclaim.planning.engine import run_plan
 from reclaim.planning.rounding import rounding_mode
 from reclaim.reports.labels import Labels
@@ -35,9 +35,7 @@ def report(
     """Write the plan report: demand, supply, balance, utilisation, facilities, audit."""
     Labels.load(lang)  # an unknown language fails before any work is done
     mode = rounding_mode(rounding, "--rounding")
-    loaded = load_scenario(scenario)
-    for note in rate_notes(loaded):
-        err_console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+    loaded = load_scenario_with_notes(scenario)
     with console.status(f"Computing the plan of {scenario} …"):
         result = run_plan(loaded, mode, plants_fitness(loaded))
     with console.status(f"Rendering the {lang} report into {out} …"):

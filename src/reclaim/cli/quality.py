@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,7 @@ HEADINGS = {
         "edition": "版本",
         "share": "达标率",
         "most_failing": "超标最多的指标",
+        "incomplete": "标准数据不全，不能判定适用；缺少",
     },
     "en": {
         "parameter": "parameter",
@@ -98,6 +101,7 @@ HEADINGS = {
         "edition": "edition",
         "share": "share passing",
         "most_failing": "most failing",
+        "incomplete": "standard data incomplete, cannot say fit; missing from",
     },
 }
 
@@ -134,6 +138,12 @@ DirsOption = typer.Option(
 ConditionOption = typer.Option(
     [], "--condition", help="Assert a condition of the standard (e.g. coastal_high_tds)."
 )
+EditionOption = typer.Option(
+    None,
+    "--edition",
+    help="Judge in this dated edition (e.g. original, amendment_2025 of GB 18918) instead of the "
+    "one in force on each sample's date (today for undated samples).",
+)
 
 
 def _lang(lang: str) -> str:
@@ -163,6 +173,10 @@ def _measured(measurement: Measurement | None, unit: str) -> str:
 
 def _unit_label(measurement: Measurement | None, unit: str) -> str:
     return "" if measurement is None or unit in ("pH", "conformity") else unit
+
+
+def _edition_id(standard: Standard) -> str | None:
+    return None if standard.dated_edition is None else standard.dated_edition.id
 
 
 def _print_json(payload: Any) -> None:
@@ -203,6 +217,14 @@ def standards_command(
                 "conditions": list(standard.conditions),
                 "limits": total,
                 "unverified_limits": unverified,
+                "editions": [
+                    {"id": e.id, "effective": e.effective.isoformat(), "name": e.name(lang)}
+                    for e in standard.editions
+                ],
+                "edition_in_force": _edition_id(standard.in_force_on(date.today())),
+                "missing_items": {
+                    table: list(items) for table, items in standard.missing_items.items() if items
+                },
                 "origin": standard.origin,
             }
         )
@@ -245,6 +267,7 @@ def check_command(
     ),
     use_id: str = typer.Option(..., "--use", help="Use id within the standard, e.g. toilet."),
     condition: list[str] = ConditionOption,
+    edition: str | None = EditionOption,
     as_json: bool = JsonOption,
     lang: str = LangOption,
     standards_dir: list[Path] = DirsOption,
@@ -256,7 +279,7 @@ def check_command(
     treatments = load_treatments(catalogue)
     results = []
     for sample in _samples(sample_file, catalogue):
-        verdict = evaluate(sample, standard, use_id, condition)
+        verdict = evaluate(sample, standard, use_id, condition, edition, date.today())
         results.append((verdict, treatment_gap(verdict, catalogue, treatments)))
     if as_json:
         _print_json([{**verdict.to_dict(), "gap": gap.to_dict()} for verdict, gap in results])
@@ -264,13 +287,16 @@ def check_command(
     words, labels = HEADINGS[lang], LABELS[lang]
     use = standard.use(use_id)
     for verdict, gap in results:
+        edition_note = f" ({verdict.edition})" if verdict.edition else ""
         table = Table(
-            title=f"{verdict.sample_id} — {standard.code} {use.name(lang)}: "
+            title=f"{verdict.sample_id} — {standard.code}{edition_note} {use.name(lang)}: "
             f"{labels[verdict.fitness]}"
         )
         for heading in ("parameter", "limit", "measured", "verdict", "ratio", "clause"):
             table.add_column(words[heading])
         for item in verdict.verdicts:
+            if item.status is Status.NOT_REQUIRED:
+                continue  # in the JSON; in a table, 43 selective items not asked for are noise
             label = labels[item.status]
             if item.tentative is not None:
                 label += f" ({labels[item.tentative]}?)"
@@ -285,8 +311,16 @@ def check_command(
                 "" if item.limit is None else item.limit.clause,
             )
         console.print(table)
+        _print_missing(verdict.missing_items, catalogue, lang)
         for step_item in gap.items:
             console.print(f"  {_gap_line(step_item, catalogue, lang)}", markup=False)
+
+
+def _print_missing(missing: Mapping[str, tuple[str, ...]], catalogue: Catalogue, lang: str) -> None:
+    """Tables the standard's data does not hold in full: the reason it cannot say fit."""
+    for table, items in missing.items():
+        names = ", ".join(catalogue.parameters[item].name(lang) for item in items)
+        console.print(f"  {HEADINGS[lang]['incomplete']} {table}: {names}", markup=False)
 
 
 def _gap_line(item: GapItem, catalogue: Catalogue, lang: str) -> str:
@@ -316,6 +350,7 @@ def matrix_command(
     standard_ids: list[str] = StandardFilterOption,
     current_only: bool = CurrentOnlyOption,
     condition: list[str] = ConditionOption,
+    edition: str | None = EditionOption,
     as_json: bool = JsonOption,
     lang: str = LangOption,
     standards_dir: list[Path] = DirsOption,
@@ -328,7 +363,7 @@ def matrix_command(
     treatments = load_treatments(catalogue)
     payload = []
     for sample in _samples(sample_file, catalogue):
-        matrix = fitness_matrix(sample, chosen, condition)
+        matrix = fitness_matrix(sample, chosen, condition, edition, date.today())
         gaps = {
             (gap.standard_id, gap.use_id): gap
             for gap in cheapest_routes(matrix, catalogue, treatments)
@@ -357,10 +392,13 @@ def matrix_command(
                 ]
                 if names:
                     reasons.append(f"{labels[status]}: {', '.join(names)}")
+            for table_id, items in verdict.missing_items.items():
+                reasons.append(f"{words['incomplete']} {table_id}: {len(items)}")
             gap = gaps.get((verdict.standard_id, verdict.use_id))
             steps = "" if gap is None else ", ".join(step.name(lang) for step in gap.steps)
+            edition_note = f" ({verdict.edition})" if verdict.edition else ""
             table.add_row(
-                standard.code,
+                standard.code + edition_note,
                 standard.use(verdict.use_id).name(lang),
                 labels[verdict.fitness],
                 "\n".join(reasons),
@@ -386,6 +424,7 @@ def series_command(
         0, "--window-days", help="Or over this many days ending at each sample (needs dates)."
     ),
     condition: list[str] = ConditionOption,
+    edition: str | None = EditionOption,
     as_json: bool = JsonOption,
     lang: str = LangOption,
     standards_dir: list[Path] = DirsOption,
@@ -395,14 +434,19 @@ def series_command(
     catalogue = load_catalogue()
     standard = find_standard(load_standards(standards_dir, catalogue), standard_id)
     samples = load_samples(sample_file, catalogue)
-    verdict = evaluate_series(samples, standard, use_id, condition)
+    today = date.today()
+    verdict = evaluate_series(samples, standard, use_id, condition, edition=edition, undated=today)
     if window and window_days:
         raise InputError("--window-days", window_days, "either --window or --window-days, not both")
     rolling = []
     if window:
-        rolling = rolling_compliance(samples, standard, use_id, window, condition)
+        rolling = rolling_compliance(
+            samples, standard, use_id, window, condition, edition=edition, undated=today
+        )
     elif window_days:
-        rolling = rolling_compliance_days(samples, standard, use_id, window_days, condition)
+        rolling = rolling_compliance_days(
+            samples, standard, use_id, window_days, condition, edition=edition, undated=today
+        )
     if as_json:
         _print_json(
             {
@@ -441,6 +485,7 @@ def batch_command(
         None, "--out", help="Write the fitness of every sample and use here."
     ),
     condition: list[str] = ConditionOption,
+    edition: str | None = EditionOption,
     as_json: bool = JsonOption,
     lang: str = LangOption,
     standards_dir: list[Path] = DirsOption,
@@ -451,7 +496,7 @@ def batch_command(
     loaded = load_standards(standards_dir, catalogue)
     chosen = _chosen_standards(loaded, standard_ids, current_only)
     matrix = load_sample_matrix(sample_file, catalogue)
-    result = evaluate_batch(matrix, chosen, condition)
+    result = evaluate_batch(matrix, chosen, condition, edition=edition, undated=date.today())
     if out is not None:
         write_fitness_csv(out, matrix, result)
     counts = result.counts()

@@ -1,7 +1,8 @@
 """Network files: EPANET .inp in and out, GeoJSON of results out, the network's reference data.
 
-An .inp is checked line by line before WNTR reads it, so a malformed line, a missing number or a
-link to an unknown node is reported with its line and element instead of a bare EPANET code.
+An .inp is read by the EPANET toolkit itself (owa-epanet), so reclaim accepts exactly the files
+EPANET accepts; where EPANET refuses one, the error names the file, line, section and element
+with EPANET's own code and reason. WNTR builds and writes the networks of scenarios.
 """
 
 from __future__ import annotations
@@ -13,120 +14,25 @@ from typing import Any
 
 import wntr
 
-from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, read_yaml
 from reclaim.network.checks import VelocityRange
-from reclaim.network.model import check_model
-
-# Section → (fewest fields, positions that must be numbers) of EPANET 2.2's .inp format.
-_LINE_SHAPES: dict[str, tuple[int, tuple[int, ...]]] = {
-    "[JUNCTIONS]": (2, (1,)),
-    "[RESERVOIRS]": (2, (1,)),
-    "[TANKS]": (7, (1, 2, 3, 4, 5, 6)),
-    "[PIPES]": (6, (3, 4, 5)),
-    "[PUMPS]": (4, ()),
-    "[VALVES]": (6, (3,)),
-}
-_NODE_SECTIONS = ("[JUNCTIONS]", "[RESERVOIRS]", "[TANKS]")
-_LINK_SECTIONS = ("[PIPES]", "[PUMPS]", "[VALVES]")
-_KIND = {
-    "[JUNCTIONS]": "junction",
-    "[RESERVOIRS]": "reservoir",
-    "[TANKS]": "tank",
-    "[PIPES]": "pipe",
-    "[PUMPS]": "pump",
-    "[VALVES]": "valve",
-}
+from reclaim.network.design import DesignDefaults
+from reclaim.network.engine import EpanetProject, Geometry, Topology
 
 
-def _sections(text: str) -> list[tuple[str, int, list[str]]]:
-    """(section, line number, fields) of every data line, comments removed."""
-    rows = []
-    section = ""
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split(";", 1)[0].strip()
-        if not line:
-            continue
-        if line.startswith("["):
-            section = line.split()[0].upper()
-            continue
-        rows.append((section, number, line.split()))
-    return rows
-
-
-def check_inp_text(text: str, name: str) -> None:
-    """Refuse a malformed line (too few fields, text where a number belongs) or a link to an
-    unknown node, naming file, line and element."""
-    rows = _sections(text)
-    nodes = {fields[0] for section, _, fields in rows if section in _NODE_SECTIONS}
-    for section, number, fields in rows:
-        if section not in _LINE_SHAPES:
-            continue
-        fewest, numeric = _LINE_SHAPES[section]
-        where = f"{name}:{number} {section}"
-        if len(fields) < fewest:
-            raise InputError(
-                where, " ".join(fields), f"a {_KIND[section]} line needs at least {fewest} fields"
-            )
-        for position in numeric:
-            try:
-                float(fields[position])
-            except ValueError:
-                raise InputError(
-                    f"{where} {_KIND[section]} {fields[0]}",
-                    fields[position],
-                    f"field {position + 1} must be a number",
-                ) from None
-        if section == "[PIPES]":
-            _check_pipe_sizes(fields, si=_si_units(rows))
-        if section in _LINK_SECTIONS:
-            for end in fields[1:3]:
-                if end not in nodes:
-                    raise InputError(
-                        f"{where} {_KIND[section]} {fields[0]}",
-                        end,
-                        "a node defined in [JUNCTIONS], [RESERVOIRS] or [TANKS]",
-                    )
-
-
-_SI_FLOW_UNITS = {"LPS", "LPM", "MLD", "CMH", "CMD", "CMS"}
-
-
-def _si_units(rows: list[tuple[str, int, list[str]]]) -> bool:
-    """Whether the .inp's flow units make lengths m and diameters mm (EPANET's rule)."""
-    for section, _, fields in rows:
-        if section == "[OPTIONS]" and len(fields) >= 2 and fields[0].upper() == "UNITS":
-            return fields[1].upper() in _SI_FLOW_UNITS
-    return False  # EPANET's default flow unit is GPM
-
-
-def _check_pipe_sizes(fields: list[str], si: bool) -> None:
-    """A pipe's length, diameter and roughness must be positive."""
-    for label, position, unit in (
-        ("length", 3, "m" if si else "ft"),
-        ("diameter", 4, "mm" if si else "in"),
-        ("roughness", 5, ""),
-    ):
-        value = float(fields[position])
-        if not value > 0:
-            raise InputError(
-                f"pipe {fields[0]}", f"{label} {value:g} {unit}".strip(), f"{label} must be > 0"
-            )
-
-
-def read_inp(path: Path) -> wntr.network.WaterNetworkModel:
-    """Read and check an EPANET .inp file into a WNTR model."""
+def open_inp(path: Path, *, demand_multiplier: float | None = None) -> EpanetProject:
+    """Open an EPANET .inp file as it is (its own units and options); `demand_multiplier`
+    replaces its DEMAND MULTIPLIER."""
+    if not path.is_file():
+        raise FileNotFoundError(2, "no such file", str(path))
+    project = EpanetProject(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        text = path.read_text(encoding="latin-1")
-    check_inp_text(text, path.name)
-    try:
-        model = wntr.network.WaterNetworkModel(str(path))
-    except Exception as error:  # WNTR raises EpanetException, KeyError, ValueError…
-        raise InputError(path.name, type(error).__name__, str(error)) from None
-    check_model(model)
-    return model
+        if demand_multiplier is not None:
+            project.set_demand_multiplier(demand_multiplier)
+    except BaseException:
+        project.close()
+        raise
+    return project
 
 
 def write_inp(model: wntr.network.WaterNetworkModel, path: Path) -> None:
@@ -136,44 +42,48 @@ def write_inp(model: wntr.network.WaterNetworkModel, path: Path) -> None:
 
 def write_geojson(
     path: Path,
-    model: wntr.network.WaterNetworkModel,
+    topology: Topology,
+    geometry: Geometry,
     node_properties: Mapping[str, Mapping[str, Any]],
     link_properties: Mapping[str, Mapping[str, Any]],
 ) -> None:
     """Nodes as Points and links as LineStrings (through their vertices), with result
-    properties; coordinates are the model's (the .inp's map units)."""
+    properties; coordinates are the .inp's map units. A node without coordinates has a null
+    geometry, and so has a link with such an end."""
     features: list[dict[str, Any]] = []
-    for name, node in model.nodes():
+    for i, name in enumerate(topology.node_ids):
+        point = geometry.node_xy[i]
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": list(node.coordinates)},
+                "geometry": None if point is None else {"type": "Point", "coordinates": point},
                 "properties": {
                     "id": name,
-                    "kind": node.node_type.lower(),
+                    "kind": topology.node_kinds[i],
                     **node_properties.get(name, {}),
                 },
             }
         )
-    for name, link in model.links():
-        points = [link.start_node.coordinates, *link.vertices, link.end_node.coordinates]
+    for i, name in enumerate(topology.link_ids):
+        start = geometry.node_xy[topology.start_node[i]]
+        end = geometry.node_xy[topology.end_node[i]]
+        line = None
+        if start is not None and end is not None:
+            points = [start, *geometry.link_vertices[i], end]
+            line = {"type": "LineString", "coordinates": [list(p) for p in points]}
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": [list(p) for p in points]},
+                "geometry": line,
                 "properties": {
                     "id": name,
-                    "kind": link.link_type.lower(),
+                    "kind": topology.link_kinds[i],
                     **link_properties.get(name, {}),
                 },
             }
         )
-    path.write_text(
-        json.dumps(
-            {"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=1
-        ),
-        encoding="utf-8",
-    )
+    with path.open("w", encoding="utf-8") as out:
+        json.dump({"type": "FeatureCollection", "features": features}, out, ensure_ascii=False)
 
 
 def load_velocity_ranges() -> list[VelocityRange]:
@@ -192,3 +102,15 @@ def load_demand_patterns() -> dict[str, list[float]]:
     """24 hourly multipliers per use category (data/network/demand_patterns.yaml)."""
     raw = read_yaml(data_path("network", "demand_patterns.yaml"))
     return {category: list(entry["values"]) for category, entry in raw.items()}
+
+
+def load_design_defaults() -> DesignDefaults:
+    """The defaults of the network checks (data/network/design.yaml), each with its source."""
+    return DesignDefaults(
+        min_free_head_m=float(load_design_value("min_free_head_m")),
+        required_pressure_m=float(load_design_value("required_pressure_m")),
+        accident_flow_fraction=float(load_design_value("accident_flow_fraction")),
+        pump_efficiency=float(load_design_value("pump_efficiency")),
+        velocity_ranges=tuple(load_velocity_ranges()),
+        standard_dn_mm=tuple(float(dn) for dn in load_design_value("standard_dn_mm")),
+    )

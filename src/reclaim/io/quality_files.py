@@ -244,9 +244,9 @@ def _read_wide(path: Path, catalogue: Catalogue) -> tuple[SampleMatrix, tuple[st
         np.column_stack(highs) if highs else np.empty((len(frame), 0)),
         np.column_stack(nondetects) if nondetects else None,
         tuple(frame["sample"]),
+        tuple(d or None for d in frame["date"]) if "date" in frame else None,
     )
-    dates = tuple(d or None for d in frame["date"]) if "date" in frame else (None,) * len(frame)
-    return matrix, dates
+    return matrix, matrix.taken or (None,) * len(frame)
 
 
 def _is_wide_csv(path: Path) -> bool:

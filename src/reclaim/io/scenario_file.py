@@ -55,13 +55,17 @@ def input_error_from(error: ValidationError) -> InputError:
     return InputError(path, value, message)
 
 
-def scenario_from_dict(data: Any, reference: dict[str, Any] | None = None) -> Scenario:
-    """Validate a scenario mapping and fill the defaults that have a published source."""
+def scenario_from_dict(
+    data: Any, reference: dict[str, Any] | None = None, notes: list[str] | None = None
+) -> Scenario:
+    """Validate a scenario mapping and fill the defaults that have a published source.
+
+    Notes (a field read under its old name) are appended to `notes`."""
     if not isinstance(data, dict):
         raise InputError("scenario", type(data).__name__, "a mapping of scenario blocks")
     reference = reference or planning_reference()
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data, context={"notes": [] if notes is None else notes})
     except ValidationError as error:
         raise input_error_from(error) from None
     categories = reference["categories"]
@@ -77,19 +81,24 @@ def scenario_from_dict(data: Any, reference: dict[str, Any] | None = None) -> Sc
         sewage = sewage.model_copy(
             update={"reuse_cap": reference["coefficients"]["reuse_cap"]["value"]}
         )
+    calendar = scenario.calendar
+    if calendar.irrigation_months is None:
+        default = reference["coefficients"]["irrigation_season"]["months"]
+        calendar = calendar.model_copy(update={"irrigation_months": list(default)})
     return scenario.model_copy(
         update={
             "sewage": sewage,
+            "calendar": calendar,
             "rounding": {**reference["rounding"], **scenario.rounding},
         }
     )
 
 
-def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file."""
+def load_scenario(path: Path, notes: list[str] | None = None) -> Scenario:
+    """Read and validate a scenario file (notes, if any, appended to `notes`)."""
     if not path.is_file():
         raise InputError("scenario", str(path), "an existing YAML file")
-    return scenario_from_dict(read_yaml(path))
+    return scenario_from_dict(read_yaml(path), notes=notes)
 
 
 def rate_notes(scenario: Scenario, reference: dict[str, Any] | None = None) -> list[str]:
@@ -101,12 +110,39 @@ def rate_notes(scenario: Scenario, reference: dict[str, Any] | None = None) -> l
         if published is None or use.rate_l_per_m2_day is None:
             continue
         low, high = published["range"]
-        if not low <= use.rate_l_per_m2_day <= high:
-            notes.append(
-                f"uses[{index}].rate_l_per_m2_day: {use.rate_l_per_m2_day:g} is outside "
-                f"{low:g}–{high:g} {published['unit']} ({published['source']})"
-            )
+        rates = use.rate_l_per_m2_day
+        for where, rate in rates.items() if isinstance(rates, dict) else [(None, rates)]:
+            if not low <= rate <= high:
+                notes.append(
+                    f"uses[{index}].rate_l_per_m2_day{'' if where is None else f'[{where}]'}: "
+                    f"{rate:g} is outside {low:g}–{high:g} {published['unit']} "
+                    f"({published['source']})"
+                )
     return notes
+
+
+def population_notes(scenario: Scenario, reference: dict[str, Any] | None = None) -> list[str]:
+    """A population in 万人 larger than any city's looks like persons entered as 万人 (off by
+    10⁴), one note each."""
+    largest = (reference or planning_reference())["coefficients"]["largest_city_population"]
+    limit = float(largest["value_1e4_persons"])
+    given = [("sewage", scenario.sewage.population_1e4_persons)]
+    given += [(f"uses.{u.id}", u.population_1e4_persons) for u in scenario.uses]
+    notes = []
+    for block, populations in given:
+        for year, value in (populations or {}).items():
+            if value > limit:
+                notes.append(
+                    f"{block}.population_1e4_persons[{year}]: {value:g} 万人 is more than the "
+                    f"{limit:g} 万 of the most populous city ({largest['source']}); if it "
+                    f'counts persons, write "{value:g} 人" (= {value / 1e4:g} 万人)'
+                )
+    return notes
+
+
+def scenario_notes(scenario: Scenario, reference: dict[str, Any] | None = None) -> list[str]:
+    """Everything about a valid scenario a planner should look at again."""
+    return rate_notes(scenario, reference) + population_notes(scenario, reference)
 
 
 def plants_fitness(scenario: Scenario) -> dict[str, Any]:

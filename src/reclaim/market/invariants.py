@@ -1,69 +1,72 @@
 """The exchange's invariants, checked over a snapshot of its state whatever order led there.
 
-- no source is over-committed: rights issued against a plant never exceed its deliverable supply;
-- volume is conserved: selling part of a right moves volume, it never creates any;
-- no right is sold twice: a listing yields at most one deal, and a right's reservations never
-  exceed what it holds.
+Volumes are a function of the year (see `reclaim.market.periods`), so every check holds on every
+day of every right and plant, stretch by stretch between the days where anything changes:
+
+- no source is over-committed: on any day, the volume held by the rights of a plant never exceeds
+  its deliverable supply, and equals what was issued against it then;
+- volume is conserved: on any day of a right, what it holds plus what it sold equals what it was
+  issued (or bought) with;
+- no right is sold twice: a listing yields at most one deal, and on any day a right's
+  reservations equal its open listings and deals and never exceed what it holds.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 
+from reclaim.market.periods import Period, Slice
 from reclaim.market.rules import OPEN_DEAL_STATES, DealState, ListingState
 
 
 @dataclass(frozen=True)
 class PlantSnapshot:
-    """A plant's deliverable supply and the counters of volume committed against it."""
+    """A plant's deliverable supply."""
 
     id: int
     deliverable_annual_m3: int
     deliverable_daily_m3: int
-    committed_annual_m3: int
-    committed_daily_m3: int
 
 
 @dataclass(frozen=True)
 class RightSnapshot:
-    """A right's volumes: as issued (or bought), held now, and reserved by open listings/deals."""
+    """A right's term, the volume it was issued (or bought) with, and its periods."""
 
     id: int
     plant_id: int
     parent_id: int | None
+    term_start: date
+    term_end: date
     original_annual_m3: int
     original_daily_m3: int
-    annual_volume_m3: int
-    daily_max_m3: int
-    reserved_annual_m3: int
-    reserved_daily_m3: int
+    periods: tuple[Period, ...]
 
 
 @dataclass(frozen=True)
 class ListingSnapshot:
-    """A listing's volume and state."""
+    """A listing's volume, term and state."""
 
     id: int
     right_id: int
     state: str
-    annual_volume_m3: int
-    daily_max_m3: int
+    span: Slice
     best_bid_yuan_per_m3: Decimal | None = None
 
 
 @dataclass(frozen=True)
 class DealSnapshot:
-    """A deal's listing, right, volume and state."""
+    """A deal's listing, right, volume, term and state."""
 
     id: int
     listing_id: int
     right_id: int
     state: str
-    annual_volume_m3: int
-    daily_max_m3: int
+    span: Slice
 
 
 def invariant_violations(
@@ -97,41 +100,68 @@ def invariant_violations(
     return problems
 
 
+def _stretches(spans: Iterable[Slice | Period]) -> list[tuple[date, date]]:
+    """The stretches between consecutive days where any span begins or ends."""
+    cuts = sorted({day for s in spans for day in (s.starts_on, s.ends_on)})
+    return list(pairwise(cuts))
+
+
+def _on(spans: Iterable[Slice | Period], day: date) -> tuple[int, int]:
+    """Annual and daily volume of the spans covering `day`."""
+    covering = [s for s in spans if s.covers(day)]
+    return sum(s.annual_m3 for s in covering), sum(s.daily_m3 for s in covering)
+
+
+def _issued(right: RightSnapshot) -> Slice:
+    return Slice(
+        right.term_start, right.term_end, right.original_annual_m3, right.original_daily_m3
+    )
+
+
 def _source_violations(
     plants: Sequence[PlantSnapshot], rights: Sequence[RightSnapshot]
 ) -> list[str]:
     problems: list[str] = []
-    issued_annual: dict[int, int] = defaultdict(int)
-    issued_daily: dict[int, int] = defaultdict(int)
-    held_annual: dict[int, int] = defaultdict(int)
-    held_daily: dict[int, int] = defaultdict(int)
+    issued: dict[int, list[Slice]] = defaultdict(list)
+    held: dict[int, list[Period]] = defaultdict(list)
     for right in rights:
         if right.parent_id is None:
-            issued_annual[right.plant_id] += right.original_annual_m3
-            issued_daily[right.plant_id] += right.original_daily_m3
-        held_annual[right.plant_id] += right.annual_volume_m3
-        held_daily[right.plant_id] += right.daily_max_m3
+            issued[right.plant_id].append(_issued(right))
+        held[right.plant_id] += right.periods
     for plant in plants:
-        if issued_annual[plant.id] > plant.deliverable_annual_m3:
-            problems.append(
-                f"plant {plant.id} over-committed: {issued_annual[plant.id]} m³/yr issued, "
-                f"{plant.deliverable_annual_m3} deliverable"
-            )
-        if issued_daily[plant.id] > plant.deliverable_daily_m3:
-            problems.append(
-                f"plant {plant.id} over-committed: {issued_daily[plant.id]} m³/d issued, "
-                f"{plant.deliverable_daily_m3} deliverable"
-            )
-        if (plant.committed_annual_m3, plant.committed_daily_m3) != (
-            issued_annual[plant.id],
-            issued_daily[plant.id],
-        ):
-            problems.append(f"plant {plant.id} commitment counters differ from the rights issued")
-        if (held_annual[plant.id], held_daily[plant.id]) != (
-            issued_annual[plant.id],
-            issued_daily[plant.id],
-        ):
-            problems.append(f"plant {plant.id}: volume held by rights differs from volume issued")
+        for first, last in _stretches([*issued[plant.id], *held[plant.id]]):
+            issued_annual, issued_daily = _on(issued[plant.id], first)
+            held_annual, held_daily = _on(held[plant.id], first)
+            when = f"in {first}–{last}"
+            if issued_annual > plant.deliverable_annual_m3:
+                problems.append(
+                    f"plant {plant.id} over-committed {when}: {issued_annual} m³/yr issued, "
+                    f"{plant.deliverable_annual_m3} deliverable"
+                )
+            if issued_daily > plant.deliverable_daily_m3:
+                problems.append(
+                    f"plant {plant.id} over-committed {when}: {issued_daily} m³/d issued, "
+                    f"{plant.deliverable_daily_m3} deliverable"
+                )
+            if (held_annual, held_daily) != (issued_annual, issued_daily):
+                problems.append(
+                    f"plant {plant.id} {when}: rights hold {held_annual} m³/yr, "
+                    f"{held_daily} m³/d; issued {issued_annual} m³/yr, {issued_daily} m³/d"
+                )
+    return problems
+
+
+def _tiling_violations(right: RightSnapshot) -> list[str]:
+    periods = sorted(right.periods, key=lambda p: p.starts_on)
+    if not periods:
+        return [f"right {right.id} has no periods"]
+    problems = []
+    if periods[0].starts_on != right.term_start or periods[-1].ends_on != right.term_end:
+        problems.append(f"right {right.id}: periods do not span its term")
+    if any(p.ends_on <= p.starts_on for p in periods):
+        problems.append(f"right {right.id}: a period ends before it starts")
+    if any(a.ends_on != b.starts_on for a, b in pairwise(periods)):
+        problems.append(f"right {right.id}: periods leave a gap or overlap")
     return problems
 
 
@@ -141,36 +171,63 @@ def _right_violations(
     deals: Sequence[DealSnapshot],
 ) -> list[str]:
     problems: list[str] = []
-    reserved_annual: dict[int, int] = defaultdict(int)
-    reserved_daily: dict[int, int] = defaultdict(int)
-    sold_annual: dict[int, int] = defaultdict(int)
-    sold_daily: dict[int, int] = defaultdict(int)
+    reserving: dict[int, list[Slice]] = defaultdict(list)
+    sold: dict[int, list[Slice]] = defaultdict(list)
     for listing in listings:
         if listing.state == ListingState.OPEN:
-            reserved_annual[listing.right_id] += listing.annual_volume_m3
-            reserved_daily[listing.right_id] += listing.daily_max_m3
+            reserving[listing.right_id].append(listing.span)
     for deal in deals:
         if deal.state in OPEN_DEAL_STATES:
-            reserved_annual[deal.right_id] += deal.annual_volume_m3
-            reserved_daily[deal.right_id] += deal.daily_max_m3
+            reserving[deal.right_id].append(deal.span)
         elif deal.state == DealState.CONTRACTED:
-            sold_annual[deal.right_id] += deal.annual_volume_m3
-            sold_daily[deal.right_id] += deal.daily_max_m3
+            sold[deal.right_id].append(deal.span)
     for right in rights:
-        if not 0 <= right.reserved_annual_m3 <= right.annual_volume_m3:
-            problems.append(
-                f"right {right.id} reserves {right.reserved_annual_m3} m³/yr of "
-                f"{right.annual_volume_m3} held"
-            )
-        if (right.reserved_annual_m3, right.reserved_daily_m3) != (
-            reserved_annual[right.id],
-            reserved_daily[right.id],
-        ):
-            problems.append(f"right {right.id}: reservations differ from its open listings/deals")
-        if right.annual_volume_m3 + sold_annual[right.id] != right.original_annual_m3:
-            problems.append(f"right {right.id} sold more (or less) than it gave up: sold twice?")
-        if right.daily_max_m3 + sold_daily[right.id] != right.original_daily_m3:
-            problems.append(
-                f"right {right.id}: daily volume sold differs from daily volume given up"
-            )
+        tiling = _tiling_violations(right)
+        problems += tiling
+        if tiling:
+            continue
+        outside = [
+            s
+            for s in (*reserving[right.id], *sold[right.id])
+            if s.starts_on < right.term_start or s.ends_on > right.term_end
+        ]
+        if outside:
+            problems.append(f"right {right.id}: a listing or deal lies outside its term")
+        spans: list[Slice | Period] = [*right.periods, *reserving[right.id], *sold[right.id]]
+        for first, last in _stretches(spans):
+            if not right.term_start <= first < right.term_end:
+                continue
+            problems += _year_violations(right, first, last, reserving[right.id], sold[right.id])
+    return problems
+
+
+def _year_violations(
+    right: RightSnapshot, first: date, last: date, reserving: list[Slice], sold: list[Slice]
+) -> list[str]:
+    problems = []
+    period = next(p for p in right.periods if p.covers(first))
+    when = f"in {first}–{last}"
+    if not 0 <= period.reserved_annual_m3 <= period.annual_m3:
+        problems.append(
+            f"right {right.id} {when} reserves {period.reserved_annual_m3} m³/yr of "
+            f"{period.annual_m3} held"
+        )
+    if not 0 <= period.reserved_daily_m3 <= period.daily_m3:
+        problems.append(
+            f"right {right.id} {when} reserves {period.reserved_daily_m3} m³/d of "
+            f"{period.daily_m3} held"
+        )
+    if (period.reserved_annual_m3, period.reserved_daily_m3) != _on(reserving, first):
+        problems.append(f"right {right.id} {when}: reservations differ from open listings/deals")
+    sold_annual, sold_daily = _on(sold, first)
+    if period.annual_m3 + sold_annual != right.original_annual_m3:
+        problems.append(
+            f"right {right.id} {when}: holds {period.annual_m3} + sold {sold_annual} m³/yr, "
+            f"issued {right.original_annual_m3}: sold twice, or volume lost?"
+        )
+    if period.daily_m3 + sold_daily != right.original_daily_m3:
+        problems.append(
+            f"right {right.id} {when}: holds {period.daily_m3} + sold {sold_daily} m³/d, "
+            f"issued {right.original_daily_m3}"
+        )
     return problems

@@ -44,10 +44,14 @@ AUCTION_MODES = frozenset({ListingMode.ASCENDING, ListingMode.SEALED})
 
 
 class RightState(StrEnum):
-    """Life of a right: active while it holds volume, exhausted once all of it is sold."""
+    """Life of a right: active while it holds volume, exhausted once all of it is sold.
+
+    Expired (past its term) is read from the date, never stored.
+    """
 
     ACTIVE = "active"
     EXHAUSTED = "exhausted"
+    EXPIRED = "expired"
 
 
 class ListingState(StrEnum):
@@ -189,10 +193,10 @@ def check_within_term(term_start: date, term_end: date, valid_from: date, valid_
         )
 
 
-def check_use_class(use_class: str, rules: ExchangeRules) -> None:
+def check_use_class(use_class: str, rules: ExchangeRules, field: str = "use_class") -> None:
     """A use class is one of the sectors the exchange knows."""
     if use_class not in rules.use_classes:
-        raise InputError("use_class", use_class, f"one of {', '.join(rules.use_classes)}")
+        raise InputError(field, use_class, f"one of {', '.join(rules.use_classes)}")
 
 
 def term_years(term_start: date, term_end: date) -> Decimal:

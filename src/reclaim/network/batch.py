@@ -1,14 +1,18 @@
 """Scenario batches: N-1 over every pipe, demand samples from the planning sensitivity.
 
-A batch runs in one process on one open EPANET project: each case changes the project in place
-(close a pipe, load new demands), solves pressure-driven, is read and is undone. On request the
-cases are split into chunks run on a Dask cluster, each worker opening the .inp text once per
-chunk. Every case ends in a result or in an error naming the case; none can hang (EPANET's
-trial limit bounds each solve).
+A batch runs on one open EPANET project: each case changes the project in place (close a pipe,
+load new demands), solves pressure-driven from the last case's flows, is read and is undone.
+On Dask the cases are cut into chunks spread over local processes or a cluster's workers, each
+worker opening the .inp text once. Every case ends in a result or in an error naming the case;
+none can hang (EPANET's trial limit bounds each solve).
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
+import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -16,8 +20,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reclaim.errors import InputError
-from reclaim.network.checks import HEAD_TOLERANCE_M, SERVED_TOLERANCE, UNSERVED_FRACTION
-from reclaim.network.engine import DemandModel, EngineError, EpanetProject, FloatArray
+from reclaim.network.checks import (
+    HEAD_TOLERANCE_M,
+    SERVED_TOLERANCE,
+    UNSERVED_FRACTION,
+    check_fraction,
+    pressure_driven,
+)
+from reclaim.network.engine import EngineError, EpanetProject, FloatArray
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -92,17 +102,27 @@ def run_cases(
     project: EpanetProject,
     cases: Sequence[Case],
     limit_m: float,
+    *,
+    required_pressure_m: float,
+    demand_fraction: float = 1.0,
     on_progress: Progress | None = None,
 ) -> list[CaseResult]:
-    """Run every case on this open project, pressure-driven at `limit_m`, and restore it."""
+    """Run every case on this open project, pressure-driven (full delivery from
+    `required_pressure_m`) at `demand_fraction` of the model's demand (the accident flow for
+    N-1), judged against `limit_m`; the project is restored afterwards.
+
+    Each case starts from the last one's flows (warm start); one that fails from there is
+    solved again from a cold start before it counts as failed (`EpanetProject.run_steady`).
+    """
+    check_fraction("demand_fraction", demand_fraction)
     topology = project.topology
     junctions = topology.junctions
     elevation = topology.elevation_m
     base = project.base_demands_m3_per_s()
-    project.set_demand_model(DemandModel(pressure_driven=True, required_m=limit_m))
+    project.set_demand_model(pressure_driven(required_pressure_m))
     results: list[CaseResult] = []
     try:
-        with project.steady():
+        with project.steady(), project.demand_scaled(demand_fraction):
             for done, case in enumerate(cases, start=1):
                 if case.base_demand_m3_per_s is not None:
                     project.set_base_demands(np.asarray(case.base_demand_m3_per_s))
@@ -135,7 +155,7 @@ def run_cases(
                 if on_progress is not None:
                     on_progress(done, len(cases))
     finally:
-        project.set_demand_model(DemandModel())
+        project.set_demand_model(project.file_demand_model)
     return results
 
 
@@ -169,46 +189,112 @@ def _evaluate(
     )
 
 
-def _run_chunk(inp_text: str, cases: Sequence[Case], limit_m: float) -> list[CaseResult]:
-    """A Dask task: open the network once and run a chunk of cases."""
-    with EpanetProject(inp_text) as project:
-        return run_cases(project, cases, limit_m)
+@dataclass(frozen=True)
+class BatchSettings:
+    """What every case of a batch is judged by: the free-head limit, the pressure of full
+    delivery, and the share of the model's demand (the accident flow for N-1)."""
+
+    limit_m: float
+    required_pressure_m: float
+    demand_fraction: float = 1.0
+
+
+_worker = threading.local()
+"""On a Dask worker thread: the network its last chunk ran on, kept open for the next chunk
+(one per thread, since an EPANET project is not shared between threads)."""
+
+
+def _opened(inp_text: str) -> EpanetProject:
+    """The open project of this .inp text on this worker thread, opened once per network."""
+    key = hashlib.sha256(inp_text.encode()).hexdigest()
+    if getattr(_worker, "key", None) != key:
+        if getattr(_worker, "project", None) is not None:
+            _worker.project.close()
+        _worker.project, _worker.key = EpanetProject(inp_text), key
+    project: EpanetProject = _worker.project
+    return project
+
+
+def _run_chunk(inp_text: str, cases: Sequence[Case], settings: BatchSettings) -> list[CaseResult]:
+    """A Dask task: a chunk of cases on the worker's open project of this network."""
+    return run_cases(
+        _opened(inp_text),
+        cases,
+        settings.limit_m,
+        required_pressure_m=settings.required_pressure_m,
+        demand_fraction=settings.demand_fraction,
+    )
+
+
+CHUNKS_PER_WORKER = 4
+"""Chunks a batch is cut into per worker: enough to even out slow and fast chunks, few enough
+that task overhead stays small (the network is opened once per worker, not per chunk)."""
 
 
 def run_cases_on_dask(
     inp_text: str,
     cases: Sequence[Case],
-    limit_m: float,
-    scheduler: str | Client,
-    chunk_size: int = 64,
+    settings: BatchSettings,
+    scheduler: str | Client | None = None,
+    *,
+    workers: int | None = None,
+    chunk_size: int | None = None,
     on_progress: Progress | None = None,
     connect_timeout_s: float = 10.0,
 ) -> list[CaseResult]:
-    """Run the cases on a Dask cluster (a scheduler address or a `distributed.Client`), in
-    chunks of `chunk_size` cases, results in the order of `cases`."""
-    from distributed import Client, as_completed  # a Dask batch only: a slow import
+    """Run the cases on Dask, results in the order of `cases`: on a cluster (a scheduler
+    address or a `distributed.Client`), or without one on `workers` local processes (default:
+    every core). Cases go in chunks (default: about `CHUNKS_PER_WORKER` per worker)."""
+    from distributed import Client, LocalCluster  # a Dask batch only: a slow import
 
-    if chunk_size < 1:
+    if chunk_size is not None and chunk_size < 1:
         raise InputError("chunk_size", chunk_size, "must be ≥ 1")
-    client = (
-        scheduler if isinstance(scheduler, Client) else _connect(str(scheduler), connect_timeout_s)
-    )
-    try:
-        chunks = [list(cases[i : i + chunk_size]) for i in range(0, len(cases), chunk_size)]
-        text = client.scatter(inp_text, broadcast=True)
-        futures = [client.submit(_run_chunk, text, chunk, limit_m, pure=False) for chunk in chunks]
-        order = {future.key: number for number, future in enumerate(futures)}
-        by_chunk: dict[int, list[CaseResult]] = {}
-        done = 0
-        for future in as_completed(futures):
-            by_chunk[order[future.key]] = future.result()
-            done += len(by_chunk[order[future.key]])
-            if on_progress is not None:
-                on_progress(done, len(cases))
-        return [result for number in range(len(chunks)) for result in by_chunk[number]]
-    finally:
-        if client is not scheduler:
-            client.close()
+    if workers is not None and workers < 1:
+        raise InputError("workers", workers, "must be ≥ 1")
+    if isinstance(scheduler, Client):
+        return _on_client(scheduler, inp_text, cases, settings, chunk_size, on_progress)
+    if scheduler is not None:
+        with _connect(str(scheduler), connect_timeout_s) as client:
+            return _on_client(client, inp_text, cases, settings, chunk_size, on_progress)
+    with (
+        LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        return _on_client(client, inp_text, cases, settings, chunk_size, on_progress)
+
+
+def _on_client(
+    client: Client,
+    inp_text: str,
+    cases: Sequence[Case],
+    settings: BatchSettings,
+    chunk_size: int | None,
+    on_progress: Progress | None,
+) -> list[CaseResult]:
+    from distributed import as_completed
+
+    if not cases:
+        return []
+    if chunk_size is None:
+        workers = max(len(client.scheduler_info()["workers"]), 1)
+        chunk_size = math.ceil(len(cases) / (workers * CHUNKS_PER_WORKER))
+    chunks = [list(cases[i : i + chunk_size]) for i in range(0, len(cases), chunk_size)]
+    text = client.scatter(inp_text, broadcast=True)
+    futures = [client.submit(_run_chunk, text, chunk, settings, pure=False) for chunk in chunks]
+    order = {future.key: number for number, future in enumerate(futures)}
+    by_chunk: dict[int, list[CaseResult]] = {}
+    done = 0
+    for future in as_completed(futures):
+        by_chunk[order[future.key]] = future.result()
+        done += len(by_chunk[order[future.key]])
+        if on_progress is not None:
+            on_progress(done, len(cases))
+    return [result for number in range(len(chunks)) for result in by_chunk[number]]
 
 
 def _connect(address: str, timeout_s: float) -> Client:

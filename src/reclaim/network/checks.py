@@ -1,12 +1,14 @@
 """The planning checks of a reclaimed-water network (seed 001 §4.3.2), each one function:
-peak-hour solve and worst point, accident check of one pipe, pump head needed for a target
-worst-point head, pipe velocity / head-loss with a sizing suggestion, and pump energy and CO₂.
+peak-hour solve and worst point, the verdict over all of a horizon's demand, accident check of
+one pipe at the accident flow, pump operating points, pump head needed for a target worst-point
+head, pipe velocity / head-loss with a sizing suggestion, and pump energy over a 24 h run.
 
 All work on an open `EpanetProject`; results are plain dataclasses in SI units.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +20,7 @@ from reclaim.network.engine import (
     DemandModel,
     EngineError,
     EpanetProject,
+    FloatArray,
     Solution,
     Topology,
 )
@@ -29,6 +32,8 @@ UNSERVED_FRACTION = 1.0e-3
 a tiny conductance, so a cut-off node still shows a trickle (≈1e-8 m³/s), never exactly 0."""
 HEAD_TOLERANCE_M = 1.0e-3
 SECONDS_PER_HOUR = 3_600.0
+SECONDS_PER_DAY = 86_400.0
+DAYS_PER_YEAR = 365
 KG_PER_T = 1_000.0
 MAX_BISECTIONS = 60
 MAX_HEAD_DOUBLINGS = 3
@@ -80,33 +85,42 @@ def user_mask(topology: Topology, solution: Solution) -> BoolArray:
 
 def head_check(topology: Topology, solution: Solution, limit_m: float) -> HeadCheck:
     """Worst point (user with the lowest free head) and the users below `limit_m` or unserved."""
-    free_head = solution.head_m - topology.elevation_m
     users = np.flatnonzero(user_mask(topology, solution))
     if users.size == 0:
         raise InputError("network", "no junction", "a network with at least one junction")
-    states = [
-        NodeState(
-            topology.node_ids[i],
-            float(free_head[i]),
-            float(solution.required_demand_m3_per_s[i]),
-            float(solution.demand_m3_per_s[i]),
+    free_head = solution.head_m[users] - topology.elevation_m[users]
+    required = solution.required_demand_m3_per_s[users]
+    delivered = solution.demand_m3_per_s[users]
+
+    def state(k: int) -> NodeState:
+        return NodeState(
+            topology.node_ids[users[k]],
+            float(free_head[k]),
+            float(required[k]),
+            float(delivered[k]),
         )
-        for i in users
-    ]
-    required = sum(s.required_m3_per_s for s in states)
-    delivered = sum(s.delivered_m3_per_s for s in states)
+
+    below = free_head < limit_m - HEAD_TOLERANCE_M
+    unserved = (required > SERVED_TOLERANCE) & (delivered < UNSERVED_FRACTION * required)
+    total_required = float(required.sum())
     return HeadCheck(
         limit_m=limit_m,
-        worst=min(states, key=lambda s: s.free_head_m),
-        below_limit=tuple(s for s in states if s.free_head_m < limit_m - HEAD_TOLERANCE_M),
-        unserved=tuple(
-            s
-            for s in states
-            if s.required_m3_per_s > SERVED_TOLERANCE
-            and s.delivered_m3_per_s < UNSERVED_FRACTION * s.required_m3_per_s
-        ),
-        delivered_fraction=delivered / required if required > SERVED_TOLERANCE else 1.0,
+        worst=state(int(np.argmin(free_head))),
+        below_limit=tuple(state(k) for k in np.flatnonzero(below).tolist()),
+        unserved=tuple(state(k) for k in np.flatnonzero(unserved).tolist()),
+        delivered_fraction=float(delivered.sum()) / total_required
+        if total_required > SERVED_TOLERANCE
+        else 1.0,
     )
+
+
+def pressure_driven(required_pressure_m: float) -> DemandModel:
+    """Pressure-driven demand: nothing below 0 m, all of it from `required_pressure_m` up
+    (Wagner's law between). The full-delivery pressure is not the service limit: a user may
+    draw its whole demand at 10 m and still be short of the 15 m the plan guarantees."""
+    if not required_pressure_m > 0:
+        raise InputError("required_pressure_m", required_pressure_m, "must be > 0")
+    return DemandModel(pressure_driven=True, minimum_m=0.0, required_m=required_pressure_m)
 
 
 @dataclass(frozen=True)
@@ -119,48 +133,97 @@ class PeakHourResult:
     pressure_driven: HeadCheck | None
 
 
-def peak_hour(project: EpanetProject, limit_m: float) -> PeakHourResult:
-    """Solve at the model's demand multiplier (the peak-hour factor of a built scenario) and check
-    the worst point against `limit_m` (seed 001 §4.3.2: 0.15 MPa ≙ 15 m)."""
-    project.set_demand_model(DemandModel())
+def peak_hour(
+    project: EpanetProject, limit_m: float, *, required_pressure_m: float
+) -> PeakHourResult:
+    """Solve at the model's demand multiplier (the peak-hour factor of a built scenario) under the
+    network's own demand model (demand-driven unless an .inp sets PDA) and check the worst point
+    against `limit_m` (seed 001 §4.3.2: 0.15 MPa ≙ 15 m); where users fall short, solve again
+    pressure-driven (full delivery from `required_pressure_m`)."""
+    project.set_demand_model(project.file_demand_model)
     solution = project.solve()
     check = head_check(project.topology, solution, limit_m)
     short: HeadCheck | None = None
     if check.below_limit:
-        project.set_demand_model(DemandModel(pressure_driven=True, required_m=limit_m))
+        project.set_demand_model(pressure_driven(required_pressure_m))
         try:
             short = head_check(project.topology, project.solve(), limit_m)
         finally:
-            project.set_demand_model(DemandModel())
+            project.set_demand_model(project.file_demand_model)
     return PeakHourResult(solution=solution, check=check, pressure_driven=short)
 
 
 @dataclass(frozen=True)
+class DemandCoverage:
+    """How much of a horizon's max-day demand the network carries: demand of nodes that no pipe
+    of the horizon reaches yet is demand the network does not serve."""
+
+    total_m3_per_day: float
+    not_networked_m3_per_day: dict[str, float]
+    """Per node that draws demand but is not joined to the network yet."""
+
+    @property
+    def unserved_m3_per_day(self) -> float:
+        """Max-day demand left out of the network."""
+        return sum(self.not_networked_m3_per_day.values())
+
+    @property
+    def unserved_fraction(self) -> float:
+        """Share of the horizon's max-day demand left out (0 when there is no demand)."""
+        return self.unserved_m3_per_day / self.total_m3_per_day if self.total_m3_per_day else 0.0
+
+
+def verdict(check: HeadCheck, coverage: DemandCoverage | None) -> bool:
+    """PASS only when all of the horizon's demand is networked and served at or above the
+    limit; an .inp (no horizon: `coverage` None) is judged on the users it has."""
+    return check.passes and (coverage is None or not coverage.not_networked_m3_per_day)
+
+
+@dataclass(frozen=True)
 class AccidentResult:
-    """The network with one pipe out of service (事故校核), solved pressure-driven."""
+    """The network with one pipe out of service (事故校核), solved pressure-driven at the
+    accident flow."""
 
     pipe: str
     check: HeadCheck | None
+    flow_fraction: float
+    solution: Solution | None = None
     error: str | None = None
 
 
-def accident(project: EpanetProject, pipe_id: str, limit_m: float) -> AccidentResult:
-    """Close one pipe and re-solve pressure-driven: which users fall below `limit_m`, which get
+def accident(
+    project: EpanetProject,
+    pipe_id: str,
+    limit_m: float,
+    *,
+    required_pressure_m: float,
+    flow_fraction: float,
+) -> AccidentResult:
+    """Close one pipe and re-solve pressure-driven at `flow_fraction` of the design demand
+    (GB 50013-2018 §7.1.3: 70 % for towns): which users fall below `limit_m`, which get
     nothing (seed 001 §4.3.2: the failed main next to the pump outlet is left out)."""
     index = project.topology.link_index(pipe_id)
     if project.topology.link_kinds[index] != "pipe":
         kind = project.topology.link_kinds[index]
         raise InputError("pipe", pipe_id, f"a pipe; this link is a {kind}")
-    project.set_demand_model(DemandModel(pressure_driven=True, required_m=limit_m))
+    check_fraction("accident_flow_fraction", flow_fraction)
+    project.set_demand_model(pressure_driven(required_pressure_m))
     try:
-        with project.links_closed([index]):
+        with project.links_closed([index]), project.demand_scaled(flow_fraction):
             try:
                 solution = project.solve()
             except EngineError as error:
-                return AccidentResult(pipe=pipe_id, check=None, error=str(error))
-        return AccidentResult(pipe=pipe_id, check=head_check(project.topology, solution, limit_m))
+                return AccidentResult(pipe_id, None, flow_fraction, error=str(error))
+        check = head_check(project.topology, solution, limit_m)
+        return AccidentResult(pipe_id, check, flow_fraction, solution)
     finally:
-        project.set_demand_model(DemandModel())
+        project.set_demand_model(project.file_demand_model)
+
+
+def check_fraction(name: str, value: float) -> None:
+    """A share of the design flow: more than 0, at most 1."""
+    if not 0 < value <= 1:
+        raise InputError(name, value, "a fraction of the design flow, 0 < f ≤ 1")
 
 
 def pump_outlet_mains(topology: Topology, solution: Solution) -> list[str]:
@@ -206,7 +269,7 @@ def required_pump_heads(
     if not chosen:
         raise InputError("pump", None, "the network has no pump to size")
     curves = {i: project.pump_curve(i) for i in chosen}
-    project.set_demand_model(DemandModel())
+    project.set_demand_model(project.file_demand_model)
 
     def worst_at(factor: float) -> HeadCheck:
         for i, (flows, heads) in curves.items():
@@ -238,6 +301,7 @@ def required_pump_heads(
     finally:
         for i, (flows, heads) in curves.items():
             project.set_pump_curve(i, flows, heads)
+        project.set_demand_model(project.file_demand_model)
     result = []
     for i, (flows, heads) in curves.items():
         middle_point = len(heads) // 2
@@ -252,13 +316,17 @@ def required_pump_heads(
     return result, check
 
 
+PROBLEMS = ("too slow", "too fast", "head loss high")
 NO_FLOW_M3_PER_S = 1e-9
 """Below this a pipe is taken as carrying no flow (EPANET leaves ~1e-12 in closed links)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class PipeCheck:
-    """A pipe's velocity and head loss at the solved state, and a DN suggestion."""
+    """A pipe's velocity and head loss at the solved state, and a DN suggestion.
+
+    Not frozen: a frozen dataclass is several times slower to build, and a large network has
+    tens of thousands of pipes (benchmarks/network_bridge.py)."""
 
     pipe: str
     dn_mm: float
@@ -299,47 +367,110 @@ def pipe_checks(
             raise InputError("velocity range", (band.v_min, band.v_max), "0 ≤ v_min < v_max")
     if max_headloss_m_per_km is not None and not max_headloss_m_per_km > 0:
         raise InputError("max_headloss_m_per_km", max_headloss_m_per_km, "must be > 0")
-    checks = []
-    headloss = solution.head_m[topology.start_node] - solution.head_m[topology.end_node]
-    for i in np.flatnonzero(topology.pipes):
-        dn = topology.diameter_m[i] * 1000
-        band = _band(ranges, dn)
-        flow = abs(float(solution.flow_m3_per_s[i]))
-        velocity = abs(float(solution.velocity_m_per_s[i]))
-        if flow <= NO_FLOW_M3_PER_S:
-            # A shut pipe (closed check valve, dead end) carries the head difference across its
-            # ends without friction: no head loss to judge, nothing to resize.
-            checks.append(
-                PipeCheck(
-                    topology.link_ids[i], dn, 0.0, 0.0, 0.0, band.v_min, band.v_max, "no flow", dn
-                )
-            )
-            continue
-        loss = abs(float(headloss[i])) / topology.length_m[i] * 1000
-        problems = []
-        if velocity < band.v_min:
-            problems.append("too slow")
-        elif velocity > band.v_max:
-            problems.append("too fast")
-        if max_headloss_m_per_km is not None and loss > max_headloss_m_per_km:
-            problems.append("head loss high")
-        sizing = _Sizing(flow, dn, loss, ranges, max_headloss_m_per_km)
-        checks.append(
-            PipeCheck(
-                pipe=topology.link_ids[i],
-                dn_mm=dn,
-                flow_m3_per_s=flow,
-                velocity_m_per_s=velocity,
-                headloss_m_per_km=loss,
-                v_min=band.v_min,
-                v_max=band.v_max,
-                verdict=", ".join(problems) or "ok",
-                suggested_dn_mm=dn
-                if not problems
-                else float(min(standard_dn_mm, key=lambda c: (sizing.miss(c), abs(c - dn)))),
-            )
+    pipes = np.flatnonzero(topology.pipes)
+    dn = topology.diameter_m[pipes] * 1000
+    flow = np.abs(solution.flow_m3_per_s[pipes])
+    velocity = np.abs(solution.velocity_m_per_s[pipes])
+    drop = solution.head_m[topology.start_node[pipes]] - solution.head_m[topology.end_node[pipes]]
+    loss = np.abs(drop) / topology.length_m[pipes] * 1000
+    v_min, v_max = _band_limits(ranges, dn)
+    # A shut pipe (closed check valve, dead end) carries the head difference across its ends
+    # without friction: no head loss to judge, nothing to resize.
+    flowing = flow > NO_FLOW_M3_PER_S
+    slow = flowing & (velocity < v_min)
+    fast = flowing & ~slow & (velocity > v_max)
+    if max_headloss_m_per_km is None:
+        high = np.zeros_like(flowing)
+    else:
+        high = flowing & (loss > max_headloss_m_per_km)
+    suggested = dn.copy()
+    wrong = np.flatnonzero(slow | fast | high)
+    if wrong.size:
+        suggested[wrong] = _suggest_dn(
+            flow[wrong], dn[wrong], loss[wrong], ranges, standard_dn_mm, max_headloss_m_per_km
         )
-    return checks
+    # Verdict of each combination of (too slow, too fast, head loss high), as a bit code.
+    verdict_of = [
+        ", ".join(p for bit, p in enumerate(PROBLEMS) if code >> bit & 1) or "ok"
+        for code in range(2 ** len(PROBLEMS))
+    ]
+    codes = slow.astype(np.int64) + 2 * fast + 4 * high
+    verdicts = [
+        verdict_of[code] if on else "no flow"
+        for code, on in zip(codes.tolist(), flowing.tolist(), strict=True)
+    ]
+    shut = ~flowing
+    flow[shut] = velocity[shut] = loss[shut] = 0.0
+    columns = zip(
+        pipes.tolist(),
+        dn.tolist(),
+        flow.tolist(),
+        velocity.tolist(),
+        loss.tolist(),
+        v_min.tolist(),
+        v_max.tolist(),
+        verdicts,
+        suggested.tolist(),
+        strict=True,
+    )
+    return [PipeCheck(topology.link_ids[i], *values) for i, *values in columns]
+
+
+def _suggest_dn(
+    flow_m3_per_s: FloatArray,
+    dn_mm: FloatArray,
+    headloss_m_per_km: FloatArray,
+    ranges: Sequence[VelocityRange],
+    standard_dn_mm: Sequence[float],
+    max_headloss_m_per_km: float | None,
+) -> FloatArray:
+    """For each pipe, the standard DN that misses the economic band and the head-loss limit
+    least at its flow (nearest to the current DN among equals).
+
+    Head loss at another DN follows Hazen–Williams at the same flow and C: J ∝ d^-4.871.
+    """
+    candidates = np.asarray(standard_dn_mm, dtype=float)
+    miss = np.empty((flow_m3_per_s.size, candidates.size))
+    for j, candidate in enumerate(candidates.tolist()):
+        band = _band(ranges, candidate)
+        velocity = flow_m3_per_s / (np.pi * (candidate / 1000) ** 2 / 4)
+        over = np.maximum(np.maximum(band.v_min - velocity, velocity - band.v_max), 0.0)
+        miss[:, j] = over / band.v_max
+        if max_headloss_m_per_km is not None:
+            loss = headloss_m_per_km * (dn_mm / candidate) ** HW_DIAMETER_EXPONENT
+            excess = np.maximum(loss - max_headloss_m_per_km, 0.0)
+            miss[:, j] += excess / max_headloss_m_per_km
+    best = miss == miss.min(axis=1, keepdims=True)
+    distance = np.where(best, np.abs(candidates[None, :] - dn_mm[:, None]), np.inf)
+    return candidates[np.argmin(distance, axis=1)]
+
+
+def _band_limits(
+    ranges: Sequence[VelocityRange], dn_mm: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """`_band` of every DN at once: the economic velocity low and high of each."""
+    below_all = dn_mm < ranges[-1].dn_min_mm
+    v_min = np.where(below_all, float(ranges[0].v_min), float(ranges[-1].v_min))
+    v_max = np.where(below_all, float(ranges[0].v_max), float(ranges[-1].v_max))
+    found = np.zeros(dn_mm.shape, dtype=np.bool_)
+    for band in ranges:
+        inside = ~found & (band.dn_min_mm <= dn_mm) & (dn_mm < band.dn_max_mm)
+        v_min[inside] = band.v_min
+        v_max[inside] = band.v_max
+        found |= inside
+    return v_min, v_max
+
+
+def velocity_ranges(
+    by_dn: Sequence[VelocityRange], v_min: float | None = None, v_max: float | None = None
+) -> list[VelocityRange]:
+    """The economic velocity bands to judge pipes by: the published bands by DN, or one band
+    for every DN when the plan gives its own range (both ends)."""
+    if v_min is None and v_max is None:
+        return list(by_dn)
+    if v_min is None or v_max is None:
+        raise InputError("v_min/v_max", (v_min, v_max), "give both or neither")
+    return [VelocityRange(0.0, float("inf"), v_min, v_max)]
 
 
 def _band(ranges: Sequence[VelocityRange], dn_mm: float) -> VelocityRange:
@@ -350,81 +481,115 @@ def _band(ranges: Sequence[VelocityRange], dn_mm: float) -> VelocityRange:
 
 
 @dataclass(frozen=True)
-class _Sizing:
-    """How far a candidate DN misses the economic band and the head-loss limit at this flow.
-
-    Head loss at another DN follows Hazen–Williams at the same flow and C: J ∝ d^-4.871.
-    """
-
-    flow_m3_per_s: float
-    dn_mm: float
-    headloss_m_per_km: float
-    ranges: Sequence[VelocityRange]
-    max_headloss_m_per_km: float | None
-
-    def miss(self, candidate_mm: float) -> float:
-        band = _band(self.ranges, candidate_mm)
-        velocity = self.flow_m3_per_s / (np.pi * (candidate_mm / 1000) ** 2 / 4)
-        miss = max(band.v_min - velocity, velocity - band.v_max, 0.0) / band.v_max
-        if self.max_headloss_m_per_km is not None:
-            loss = self.headloss_m_per_km * (self.dn_mm / candidate_mm) ** HW_DIAMETER_EXPONENT
-            miss += max(loss - self.max_headloss_m_per_km, 0.0) / self.max_headloss_m_per_km
-        return float(miss)
-
-
-@dataclass(frozen=True)
-class PumpEnergy:
-    """A pump's power at the solved state, its energy per m³, per year, and CO₂."""
+class PumpPoint:
+    """A pump's operating point in a solved state against its rating (the design point of its
+    curve: the single point, or the middle of three)."""
 
     pump: str
     flow_m3_per_s: float
     head_m: float
-    power_kw: float
+    rated_flow_m3_per_s: float | None
+    """None for a pump without a head curve (a constant-power pump)."""
+
+    @property
+    def load_fraction(self) -> float | None:
+        """Flow ÷ rated flow: above 1 the pump runs past its design point."""
+        if not self.rated_flow_m3_per_s:
+            return None
+        return self.flow_m3_per_s / self.rated_flow_m3_per_s
+
+
+def pump_points(project: EpanetProject, solution: Solution) -> list[PumpPoint]:
+    """Every pump's flow and head in `solution`, against its rated flow."""
+    topology = project.topology
+    points = []
+    for i in project.pump_indices:
+        try:
+            flows, _ = project.pump_curve(i)
+            rated: float | None = float(flows[len(flows) // 2])
+        except InputError:  # no head curve
+            rated = None
+        points.append(
+            PumpPoint(
+                pump=topology.link_ids[i],
+                flow_m3_per_s=float(solution.flow_m3_per_s[i]),
+                head_m=float(
+                    solution.head_m[topology.end_node[i]] - solution.head_m[topology.start_node[i]]
+                ),
+                rated_flow_m3_per_s=rated,
+            )
+        )
+    return points
+
+
+@dataclass(frozen=True)
+class PumpEnergy:
+    """A pump's energy over an extended-period run, per m³ lifted, and over a year."""
+
+    pump: str
+    period_h: float
+    pumped_m3: float
+    kwh: float
+    """Σ power × step over the run (EPANET holds each step's power until the next step)."""
     kwh_per_m3: float
     annual_volume_m3: float
     kwh_per_year: float
     co2_t_per_year: float | None
 
 
+STEADY_STATE_DAY_H = 24.0
+"""A run with one state (an .inp of duration 0) is that state held for a day."""
+
+
 def pump_energy(
     topology: Topology,
-    solution: Solution,
-    annual_volume_m3: float,
+    states: Sequence[Solution],
+    annual_volume_m3: float | None = None,
     grid_kg_co2_per_kwh: float | None = None,
 ) -> list[PumpEnergy]:
-    """Energy of each running pump from EPANET's power (ρgQH/η), per m³ lifted and per year.
+    """Energy of each pump over an extended-period run (e.g. the 24 h run of a horizon), as
+    WNTR's `metrics.pump_energy` counts it: EPANET's power (ρgQH/η) × the length of each step.
 
-    The year's volume is split between pumps in proportion to their flow at this state;
-    CO₂ = kWh × the grid factor the user gives (none is assumed).
+    The year: each pump's kWh per m³ over the run × its share of `annual_volume_m3` (for a
+    scenario, every networked use's max-day demand × its days of use); without it, the run's
+    volume repeated over 365 days. CO₂ = kWh × the grid factor the user gives (none assumed).
     """
-    if annual_volume_m3 < 0:
+    if not states:
+        raise InputError("states", 0, "at least one hydraulic state")
+    if annual_volume_m3 is not None and annual_volume_m3 < 0:
         raise InputError("annual_volume_m3", annual_volume_m3, "must be ≥ 0")
     if grid_kg_co2_per_kwh is not None and grid_kg_co2_per_kwh < 0:
         raise InputError("grid_factor_kg_per_kwh", grid_kg_co2_per_kwh, "must be ≥ 0")
     pumps = [i for i, kind in enumerate(topology.link_kinds) if kind == "pump"]
-    total_flow = sum(max(float(solution.flow_m3_per_s[i]), 0.0) for i in pumps)
+    if len(states) == 1:
+        steps = [(states[0], STEADY_STATE_DAY_H * SECONDS_PER_HOUR)]
+    else:
+        steps = [(a, float(b.time_s - a.time_s)) for a, b in itertools.pairwise(states)]
+    period_s = sum(seconds for _, seconds in steps)
+    kwh = {
+        i: sum(float(s.pump_power_kw[i]) * t for s, t in steps) / SECONDS_PER_HOUR for i in pumps
+    }
+    pumped = {i: sum(max(float(s.flow_m3_per_s[i]), 0.0) * t for s, t in steps) for i in pumps}
+    total_pumped = sum(pumped.values())
+    if annual_volume_m3 is None:
+        annual_volume_m3 = total_pumped * DAYS_PER_YEAR * SECONDS_PER_DAY / period_s
     result = []
     for i in pumps:
-        flow = max(float(solution.flow_m3_per_s[i]), 0.0)
-        power = float(solution.pump_power_kw[i])
-        head = float(
-            solution.head_m[topology.end_node[i]] - solution.head_m[topology.start_node[i]]
-        )
-        per_m3 = power / (flow * SECONDS_PER_HOUR) if flow > SERVED_TOLERANCE else 0.0
-        volume = annual_volume_m3 * flow / total_flow if total_flow > 0 else 0.0
-        kwh = per_m3 * volume
+        per_m3 = kwh[i] / pumped[i] if pumped[i] > SERVED_TOLERANCE else 0.0
+        volume = annual_volume_m3 * pumped[i] / total_pumped if total_pumped > 0 else 0.0
+        per_year = per_m3 * volume
         result.append(
             PumpEnergy(
                 pump=topology.link_ids[i],
-                flow_m3_per_s=flow,
-                head_m=head,
-                power_kw=power,
+                period_h=period_s / SECONDS_PER_HOUR,
+                pumped_m3=pumped[i],
+                kwh=kwh[i],
                 kwh_per_m3=per_m3,
                 annual_volume_m3=volume,
-                kwh_per_year=kwh,
+                kwh_per_year=per_year,
                 co2_t_per_year=None
                 if grid_kg_co2_per_kwh is None
-                else kwh * grid_kg_co2_per_kwh / KG_PER_T,
+                else per_year * grid_kg_co2_per_kwh / KG_PER_T,
             )
         )
     return result

@@ -20,9 +20,9 @@ def demand_by_use_m3_per_day(
     scenario: Scenario, year: int, overrides: Mapping[str, Values] | None = None
 ) -> dict[str, Any]:
     """Max-day demand of every use in `year` (m³/d), keyed by use id, from the planning engine
-    (`"<year>"."demand"."by_use"."<use>"."m3_per_day"`)."""
+    (`HorizonFigures.demand.by_use[<use>].m3_per_day`)."""
     if year not in scenario.horizons:
         raise InputError("year", year, f"one of the scenario's horizons {scenario.horizons}")
     figures = compute_figures(scenario, "full", overrides, with_facilities=False)
-    by_use = figures[str(year)]["demand"]["by_use"]
-    return {use_id: entry["m3_per_day"] for use_id, entry in by_use.items()}
+    by_use = figures.horizon(year).demand.by_use
+    return {use_id: entry.m3_per_day for use_id, entry in by_use.items()}

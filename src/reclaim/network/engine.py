@@ -5,9 +5,13 @@ whole EPANET analysis and reads the binary output back for every call (≈20 ms 
 open toolkit project re-solves after a status or demand change in microseconds to milliseconds
 (see benchmarks/network_n1.py). WNTR stays our network model (reading, editing, writing .inp).
 
-The toolkit reads its input from a file: the project writes the .inp text into a scratch
-directory that it owns and removes on `close()`, as EPANET does with its own scratch files.
-Every project is switched to SI (L/s, m) on opening, so results are SI whatever the .inp used.
+The toolkit reads its input from a file: an .inp on disk is opened where it is; .inp text (a
+network built from a scenario, a Dask worker's copy) is written into a scratch directory that
+the project owns and removes on `close()`, as EPANET does with its own scratch files.
+
+Opening a file never changes its model: EPANET keeps the file's own units (in owa-epanet 2.3,
+switching the flow units after opening re-reads a constant-power pump's rating wrongly), and
+every value crosses into SI in one place, `FileUnits`.
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ from typing import Any, Literal, Self
 import epanet.toolkit as en
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from reclaim.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-M3_PER_S_PER_L_PER_S = 1.0e-3
 M_PER_MM = 1.0e-3
 PDA_MIN_SPAN_M = 0.1
 """EPANET refuses a required pressure less than ~0.1 above the minimum (error 208)."""
@@ -43,6 +48,68 @@ _NODE_KINDS: dict[int, NodeKind] = {
     en.TANK: "tank",
 }
 _ERROR = re.compile(r"Error\s+(\d+):\s*(.*)")
+_IN_SECTION = re.compile(r"\s*in (\[[A-Z]+\]) section:?\s*$")
+_BAD_SECTION = re.compile(r"invalid section keyword (\[[^\]]*\])")
+DUPLICATE_ID = 215
+"""EPANET error 215 (duplicate ID label) flags the later of two definitions."""
+INPUT_ERRORS_SUMMARY = 200
+
+# EPANET's unit constants (EPANET 2.3 source, src/types.h): the file's units → internal ft, cfs.
+M_PER_FT = 0.3048
+M_PER_IN = 0.0254
+M3_PER_FT3 = 0.028317
+PSI_PER_FT = 0.4333
+KPA_PER_PSI = 6.895
+BAR_PER_PSI = 0.068948
+_FLOW_UNITS_PER_CFS = {
+    en.CFS: 1.0,
+    en.GPM: 448.831,
+    en.MGD: 0.64632,
+    en.IMGD: 0.5382,
+    en.AFD: 1.9837,
+    en.LPS: 28.317,
+    en.LPM: 1699.0,
+    en.MLD: 2.4466,
+    en.CMH: 101.94,
+    en.CMD: 2446.6,
+    en.CMS: 0.028317,
+}
+_US_FLOW_UNITS = (en.CFS, en.GPM, en.MGD, en.IMGD, en.AFD)
+_PRESSURE_UNITS_PER_FT = {
+    en.PSI: PSI_PER_FT,
+    en.KPA: KPA_PER_PSI * PSI_PER_FT,
+    en.METERS: M_PER_FT,
+    en.BAR: BAR_PER_PSI * PSI_PER_FT,
+    en.FEET: 1.0,
+}
+
+
+@dataclass(frozen=True)
+class FileUnits:
+    """SI value of one unit of the opened file, for each quantity reclaim reads or sets.
+
+    EPANET answers and is set in the file's units: US flow units mean ft, in and psi; SI flow
+    units mean m, mm and kPa or m (EPANET 2.2 Users Manual, Table 3.1 and [OPTIONS] UNITS).
+    """
+
+    flow_m3_per_s: float
+    length_m: float
+    diameter_m: float
+    pressure_per_m: float
+    """File pressure units per metre of free head (EPANET scales pressure by SPECIFIC GRAVITY)."""
+
+    @classmethod
+    def of(cls, handle: Any) -> FileUnits:
+        """The units of an open project."""
+        flow = en.getflowunits(handle)
+        us = flow in _US_FLOW_UNITS
+        pressure = _PRESSURE_UNITS_PER_FT[int(en.getoption(handle, en.PRESS_UNITS))]
+        return cls(
+            flow_m3_per_s=M3_PER_FT3 / _FLOW_UNITS_PER_CFS[flow],
+            length_m=M_PER_FT if us else 1.0,
+            diameter_m=M_PER_IN if us else M_PER_MM,
+            pressure_per_m=pressure * en.getoption(handle, en.SP_GRAVITY) / M_PER_FT,
+        )
 
 
 class EngineError(InputError):
@@ -90,6 +157,17 @@ class Topology:
         """Mask of the pipes among the links."""
         return np.array([kind == "pipe" for kind in self.link_kinds])
 
+    def cut_off_nodes(self) -> list[str]:
+        """Nodes that no chain of links joins to a reservoir or tank (EPANET cannot solve them:
+        error 110); computed only when a solve fails."""
+        size = len(self.node_ids)
+        graph = coo_matrix(
+            (np.ones(len(self.start_node)), (self.start_node, self.end_node)), shape=(size, size)
+        )
+        _, component = connected_components(graph, directed=False)
+        fed = {component[i] for i, kind in enumerate(self.node_kinds) if kind != "junction"}
+        return [self.node_ids[i] for i in range(size) if component[i] not in fed]
+
     def node_index(self, node_id: str) -> int:
         """Position of a node; an unknown id is an input error naming it."""
         try:
@@ -103,6 +181,14 @@ class Topology:
             return self.link_ids.index(link_id)
         except ValueError:
             raise InputError("pipe", link_id, "not a link of this network") from None
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where the elements lie on the map (the .inp's [COORDINATES] and [VERTICES])."""
+
+    node_xy: tuple[tuple[float, float] | None, ...]
+    link_vertices: tuple[tuple[tuple[float, float], ...], ...]
 
 
 @dataclass(frozen=True)
@@ -145,19 +231,92 @@ class _Values:
         return self._array
 
 
-class EpanetProject:
-    """An open EPANET project with hydraulics ready; close it (or use `with`) when done."""
+@dataclass(frozen=True)
+class ReportedError:
+    """An error EPANET wrote to its report: its code and reason and, for an input-file error,
+    the section and the input line it echoes."""
 
-    def __init__(self, inp_text: str, *, max_trials: int | None = None) -> None:
+    code: int
+    reason: str
+    section: str | None = None
+    line: str | None = None
+
+
+def reported_errors(report_lines: Sequence[str]) -> list[ReportedError]:
+    """The errors of an EPANET report, in order (`Error 203: undefined node N9 in [PIPES]
+    section:` followed by the offending line)."""
+    errors: list[ReportedError] = []
+    lines = [line.strip() for line in report_lines]
+    for position, line in enumerate(lines):
+        match = _ERROR.match(line)
+        if match is None:
+            continue
+        reason = match.group(2).strip()
+        section = _IN_SECTION.search(reason)
+        keyword = _BAD_SECTION.search(reason)
+        if keyword is not None:
+            errors.append(ReportedError(int(match.group(1)), reason, keyword.group(1).upper()))
+            continue
+        if section is None:
+            errors.append(ReportedError(int(match.group(1)), reason))
+            continue
+        echoed = next((text for text in lines[position + 1 :] if text), None)
+        errors.append(
+            ReportedError(
+                int(match.group(1)), reason[: section.start()].strip(), section.group(1), echoed
+            )
+        )
+    return errors
+
+
+def locate_input_line(text: str, error: ReportedError) -> int | None:
+    """Line number (from 1) of the input line an input-file error echoes, in its section; of two
+    equal lines a duplicate ID is the later one. One pass over the text."""
+    if error.section is None:
+        return None
+    wanted = error.line.split(";", 1)[0].split() if error.line is not None else None
+    section = ""
+    found: int | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.split(";", 1)[0].strip()
+        if stripped.startswith("["):
+            section = stripped.split()[0].upper()
+            if wanted is None and section == error.section:  # the section keyword itself
+                return number
+            continue
+        if section == error.section and stripped.split() == wanted:
+            found = number
+            if error.code != DUPLICATE_ID:
+                break
+    return found
+
+
+class EpanetProject:
+    """An open EPANET project with hydraulics ready; close it (or use `with`) when done.
+
+    `source` is an .inp file (opened where it is, errors name it) or .inp text.
+    """
+
+    def __init__(
+        self, source: str | Path, *, name: str | None = None, max_trials: int | None = None
+    ) -> None:
         self._scratch = tempfile.TemporaryDirectory(prefix="reclaim-epanet-")
-        inp_path = Path(self._scratch.name, "network.inp")
-        inp_path.write_text(inp_text, encoding="utf-8")
+        if isinstance(source, Path):
+            inp_path = source
+            self.name = name or source.name
+        else:
+            inp_path = Path(self._scratch.name, "network.inp")
+            inp_path.write_text(source, encoding="utf-8")
+            self.name = name or "network"
+        self._source = source
         self._handle = en.createproject()
         self._hydraulics_open = False
         self._errors_seen = 0
+        self.cold_restarts = 0
+        """Solves that failed from the last flows and were solved again from a cold start."""
         try:
             self._call(
-                "network",
+                self.name,
                 en.open,
                 self._handle,
                 str(inp_path),
@@ -165,14 +324,17 @@ class EpanetProject:
                 "",
             )
             en.setstatusreport(self._handle, en.NO_REPORT)
-            en.setflowunits(self._handle, en.LPS)
+            self.units = FileUnits.of(self._handle)
+            self.file_demand_model = self._read_demand_model()
             if max_trials is not None:
                 en.setoption(self._handle, en.TRIALS, max_trials)
-            self.topology = self._read_topology()
-            self._node_values = _Values(len(self.topology.node_ids))
-            self._link_values = _Values(len(self.topology.link_ids))
+            n_nodes = en.getcount(self._handle, en.NODECOUNT)
+            n_links = en.getcount(self._handle, en.LINKCOUNT)
+            self._node_values = _Values(n_nodes)
+            self._link_values = _Values(n_links)
+            self.topology = self._read_topology(n_nodes, n_links)
             self._pumps = [i for i, k in enumerate(self.topology.link_kinds) if k == "pump"]
-            self._call("network", en.openH, self._handle)
+            self._call(self.name, en.openH, self._handle)
             self._hydraulics_open = True
         except BaseException:
             self.close()
@@ -180,24 +342,48 @@ class EpanetProject:
 
     def _call(self, element: str, function: Callable[..., Any], *args: Any) -> Any:
         """A toolkit call whose error also carries the details EPANET wrote to its report
-        (e.g. "Error 227: invalid head curve for pump PU"), which name the element."""
+        (e.g. "Error 227: invalid head curve for pump PU"), which name the element; an error in
+        the input file names its line, section and element."""
         try:
             return _engine_call(element, function, *args)
         except EngineError as error:
             details = self._reported_errors()
             if not details:
                 raise
-            raise EngineError(element, error.code, "; ".join(details)) from None
+            first = details[0]
+            if first.section is None:
+                text = "; ".join(f"Error {d.code}: {d.reason}" for d in details)
+                raise EngineError(element, error.code, text) from None
+            number = locate_input_line(self._source_text(), first)
+            where = f"{self.name}:{number}" if number is not None else self.name
+            element_id = first.line.split()[0] if first.line else ""
+            more = len(details) - 1
+            raise EngineError(
+                f"{where} {first.section} {element_id}".strip(),
+                first.code,
+                first.reason + (f" (and {more} more error(s) in the file)" if more else ""),
+            ) from None
 
-    def _reported_errors(self) -> list[str]:
-        """Error lines EPANET wrote to its report since the last look."""
+    def _source_text(self) -> str:
+        """The .inp text, read back from the file only when an error must be located."""
+        if not isinstance(self._source, Path):
+            return self._source
+        raw = self._source.read_bytes()
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
+
+    def _reported_errors(self) -> list[ReportedError]:
+        """Errors EPANET wrote to its report since the last look."""
         copy = Path(self._scratch.name, "copy.rpt")
         try:
             en.copyreport(self._handle, str(copy))
             lines = copy.read_text(encoding="utf-8", errors="replace").splitlines()
         except Exception:  # no report to copy: keep the toolkit's own message
             return []
-        errors = [line.strip() for line in lines if line.strip().startswith("Error ")]
+        # Error 200 "one or more errors in input file" only sums up the ones before it.
+        errors = [e for e in reported_errors(lines) if e.code != INPUT_ERRORS_SUMMARY]
         new = errors[self._errors_seen :]
         self._errors_seen = len(errors)
         return new
@@ -220,28 +406,28 @@ class EpanetProject:
         self.close()
 
     # ---------------------------------------------------------------- reading
-    def _read_topology(self) -> Topology:
+    def _read_topology(self, n_nodes: int, n_links: int) -> Topology:
         ph = self._handle
-        n_nodes = en.getcount(ph, en.NODECOUNT)
-        n_links = en.getcount(ph, en.LINKCOUNT)
+        units = self.units
         nodes = range(1, n_nodes + 1)
         links = range(1, n_links + 1)
-        link_kinds: list[LinkKind] = []
-        for i in links:
-            code = en.getlinktype(ph, i)
-            link_kinds.append("pump" if code == en.PUMP else "pipe" if code <= en.PIPE else "valve")
-        ends = [en.getlinknodes(ph, i) for i in links]
+        link_types = [en.getlinktype(ph, i) for i in links]
+        link_kinds: list[LinkKind] = [
+            "pump" if code == en.PUMP else "pipe" if code <= en.PIPE else "valve"
+            for code in link_types
+        ]
+        ends = np.array([en.getlinknodes(ph, i) for i in links], dtype=np.int64).reshape(-1, 2)
         return Topology(
             node_ids=tuple(en.getnodeid(ph, i) for i in nodes),
             node_kinds=tuple(_NODE_KINDS[en.getnodetype(ph, i)] for i in nodes),
-            elevation_m=np.array([en.getnodevalue(ph, i, en.ELEVATION) for i in nodes]),
+            elevation_m=self._nodes(en.ELEVATION) * units.length_m,
             link_ids=tuple(en.getlinkid(ph, i) for i in links),
             link_kinds=tuple(link_kinds),
-            start_node=np.array([a - 1 for a, _ in ends], dtype=np.int64),
-            end_node=np.array([b - 1 for _, b in ends], dtype=np.int64),
-            length_m=np.array([en.getlinkvalue(ph, i, en.LENGTH) for i in links]),
-            diameter_m=np.array([en.getlinkvalue(ph, i, en.DIAMETER) for i in links]) * M_PER_MM,
-            check_valve=np.array([en.getlinktype(ph, i) == en.CVPIPE for i in links]),
+            start_node=ends[:, 0] - 1,
+            end_node=ends[:, 1] - 1,
+            length_m=self._links(en.LENGTH) * units.length_m,
+            diameter_m=self._links(en.DIAMETER) * units.diameter_m,
+            check_valve=np.array([code == en.CVPIPE for code in link_types], dtype=np.bool_),
         )
 
     def _nodes(self, prop: int) -> FloatArray:
@@ -254,32 +440,81 @@ class EpanetProject:
 
     def head_m(self) -> FloatArray:
         """Heads of the current solution (m) — the cheap read batches use."""
-        return self._nodes(en.HEAD)
+        return self._nodes(en.HEAD) * self.units.length_m
 
     def demand_m3_per_s(self) -> FloatArray:
         """Delivered demands of the current solution (m³/s)."""
-        return self._nodes(en.DEMAND) * M3_PER_S_PER_L_PER_S
+        return self._nodes(en.DEMAND) * self.units.flow_m3_per_s
 
     def required_demand_m3_per_s(self) -> FloatArray:
         """Demands asked for (delivered + pressure-driven deficit) of the current solution."""
-        return (self._nodes(en.DEMAND) + self._nodes(en.DEMANDDEFICIT)) * M3_PER_S_PER_L_PER_S
+        asked = self._nodes(en.DEMAND) + self._nodes(en.DEMANDDEFICIT)
+        return asked * self.units.flow_m3_per_s
 
     def _solution(self, time_s: int) -> Solution:
-        demand = self._nodes(en.DEMAND) * M3_PER_S_PER_L_PER_S
-        deficit = self._nodes(en.DEMANDDEFICIT) * M3_PER_S_PER_L_PER_S
+        units = self.units
+        demand = self._nodes(en.DEMAND) * units.flow_m3_per_s
+        deficit = self._nodes(en.DEMANDDEFICIT) * units.flow_m3_per_s
         power = np.zeros(len(self.topology.link_ids))
         for i in self._pumps:
-            power[i] = en.getlinkvalue(self._handle, i + 1, en.ENERGY)
+            power[i] = en.getlinkvalue(self._handle, i + 1, en.ENERGY)  # kW in either unit system
         return Solution(
             time_s=time_s,
-            head_m=self._nodes(en.HEAD),
+            head_m=self._nodes(en.HEAD) * units.length_m,
             demand_m3_per_s=demand,
             required_demand_m3_per_s=demand + deficit,
-            flow_m3_per_s=self._links(en.FLOW) * M3_PER_S_PER_L_PER_S,
-            velocity_m_per_s=self._links(en.VELOCITY),
+            flow_m3_per_s=self._links(en.FLOW) * units.flow_m3_per_s,
+            velocity_m_per_s=self._links(en.VELOCITY) * units.length_m,
             pump_power_kw=power,
             link_open=self._links(en.STATUS) > 0,
         )
+
+    def geometry(self) -> Geometry:
+        """Map coordinates of the nodes (None where the file gives none) and the vertices of
+        every link, in the file's map units."""
+        ph = self._handle
+        points: list[tuple[float, float] | None] = []
+        for i in range(1, len(self.topology.node_ids) + 1):
+            try:
+                x, y = en.getcoord(ph, i)
+            except Exception:  # EPANET error 254: the node has no coordinates
+                points.append(None)
+                continue
+            points.append((float(x), float(y)))
+        vertices = tuple(
+            tuple(
+                (float(x), float(y))
+                for x, y in (en.getvertex(ph, i, k) for k in range(1, en.getvertexcount(ph, i) + 1))
+            )
+            for i in range(1, len(self.topology.link_ids) + 1)
+        )
+        return Geometry(tuple(points), vertices)
+
+    def save_inp(self, path: Path) -> None:
+        """Write the network as EPANET itself writes it, in the file's own units."""
+        self._call(self.name, en.saveinpfile, self._handle, str(path))
+
+    def inp_text(self) -> str:
+        """The network as .inp text written by EPANET (what a Dask worker opens)."""
+        path = Path(self._scratch.name, "saved.inp")
+        self.save_inp(path)
+        return path.read_text(encoding="utf-8", errors="surrogateescape")
+
+    @property
+    def demand_multiplier(self) -> float:
+        """The [OPTIONS] DEMAND MULTIPLIER in force."""
+        return float(en.getoption(self._handle, en.DEMANDMULT))
+
+    def set_demand_multiplier(self, factor: float) -> None:
+        """Scale every demand by `factor` (> 0) from the next solve."""
+        if not factor > 0:
+            raise InputError("demand multiplier", factor, "must be > 0")
+        en.setoption(self._handle, en.DEMANDMULT, factor)
+
+    def _read_demand_model(self) -> DemandModel:
+        kind, minimum, required, exponent = en.getdemandmodel(self._handle)
+        per_m = self.units.pressure_per_m
+        return DemandModel(kind == en.PDA, minimum / per_m, required / per_m, exponent)
 
     # ---------------------------------------------------------------- settings
     def set_demand_model(self, model: DemandModel) -> None:
@@ -289,8 +524,8 @@ class EpanetProject:
             en.setdemandmodel,
             self._handle,
             en.PDA if model.pressure_driven else en.DDA,
-            model.minimum_m,
-            max(model.required_m, model.minimum_m + PDA_MIN_SPAN_M),
+            model.minimum_m * self.units.pressure_per_m,
+            max(model.required_m, model.minimum_m + PDA_MIN_SPAN_M) * self.units.pressure_per_m,
             model.exponent,
         )
 
@@ -298,14 +533,15 @@ class EpanetProject:
         """Replace the first base demand of every junction (m³/s, in node order)."""
         for i, kind in enumerate(self.topology.node_kinds):
             if kind == "junction":
-                en.setbasedemand(self._handle, i + 1, 1, demand_m3_per_s[i] / M3_PER_S_PER_L_PER_S)
+                value = demand_m3_per_s[i] / self.units.flow_m3_per_s
+                en.setbasedemand(self._handle, i + 1, 1, value)
 
     def base_demands_m3_per_s(self) -> FloatArray:
         """First base demand of every node (m³/s; 0 for tanks and reservoirs)."""
         values = np.zeros(len(self.topology.node_ids))
         for i, kind in enumerate(self.topology.node_kinds):
             if kind == "junction" and en.getnumdemands(self._handle, i + 1) > 0:
-                values[i] = en.getbasedemand(self._handle, i + 1, 1) * M3_PER_S_PER_L_PER_S
+                values[i] = en.getbasedemand(self._handle, i + 1, 1) * self.units.flow_m3_per_s
         return values
 
     @contextmanager
@@ -345,12 +581,44 @@ class EpanetProject:
     def run_steady(self) -> None:
         """Solve one hydraulic state (inside `steady()`) and check EPANET balanced it.
 
-        EPANET stops after its TRIALS limit (200 by default), so a network it cannot solve
-        ends in an error here, never in a hang.
+        Warm start: `initH(0)` keeps the last solution's flows, so a state close to the last
+        one (a pipe closed, demands changed) balances in a few trials. A case that fails from
+        there is solved again from EPANET's own initial flows (`initH(10)`, a cold start) before
+        it counts as failed; `cold_restarts` counts those. EPANET stops after its TRIALS limit
+        (200 by default), so a network it cannot solve ends in an error here, never in a hang.
         """
-        self._call("network", en.initH, self._handle, en.NOSAVE)
+        try:
+            self._solve_from(en.NOSAVE)
+        except EngineError:
+            self.cold_restarts += 1
+            try:
+                self._solve_from(en.INITFLOW)
+            except EngineError as error:
+                cut_off = self.topology.cut_off_nodes()
+                if not cut_off:
+                    raise
+                raise EngineError(
+                    f"node {cut_off[0]}",
+                    error.code,
+                    f"{error.allowed}; {len(cut_off)} node(s) reach no reservoir or tank through"
+                    f" any link: {', '.join(cut_off[:5])}",
+                ) from None
+
+    def _solve_from(self, init_flag: int) -> None:
+        self._call("network", en.initH, self._handle, init_flag)
         self._call("network", en.runH, self._handle)
         self._check_balanced()
+
+    @contextmanager
+    def demand_scaled(self, factor: float) -> Iterator[None]:
+        """Within the block every demand is `factor` × what it was (EPANET's demand multiplier),
+        e.g. the accident flow fraction of the design flow."""
+        before = self.demand_multiplier
+        self.set_demand_multiplier(before * factor)
+        try:
+            yield
+        finally:
+            self.set_demand_multiplier(before)
 
     def _check_balanced(self) -> None:
         ph = self._handle
@@ -413,8 +681,8 @@ class EpanetProject:
             )
         points = en.getcurvelen(ph, curve)
         values = [en.getcurvevalue(ph, curve, k) for k in range(1, points + 1)]
-        flows = np.array([q for q, _ in values]) * M3_PER_S_PER_L_PER_S
-        return flows, np.array([h for _, h in values])
+        flows = np.array([q for q, _ in values]) * self.units.flow_m3_per_s
+        return flows, np.array([h for _, h in values]) * self.units.length_m
 
     def set_pump_curve(self, pump: int, flows_m3_per_s: FloatArray, heads_m: FloatArray) -> None:
         """Replace a pump's head curve points (in force from the next solve)."""
@@ -425,8 +693,8 @@ class EpanetProject:
             en.setcurve,
             ph,
             curve,
-            _doubles(list(flows_m3_per_s / M3_PER_S_PER_L_PER_S)),
-            _doubles(list(heads_m)),
+            _doubles(list(flows_m3_per_s / self.units.flow_m3_per_s)),
+            _doubles(list(heads_m / self.units.length_m)),
             len(heads_m),
         )
         # EPANET fits a pump's curve coefficients when hydraulics open: reopen to apply it.

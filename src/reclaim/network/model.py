@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
 import wntr
 
 from reclaim.errors import InputError
+from reclaim.network.checks import DemandCoverage
 from reclaim.network.demand import demand_by_use_m3_per_day
+from reclaim.planning.engine import use_days
+from reclaim.planning.facilities import peak_hour_capacity_m3_per_hour
 from reclaim.planning.scenario import Network, NetworkSource, Scenario
 
 SECONDS_PER_DAY = 86_400
@@ -40,8 +43,8 @@ class BuiltNetwork:
     demand_by_use_m3_per_day: dict[str, float]
     annual_volume_m3: float
     """Volume the networked nodes draw in a year: max-day demand × days of use, summed."""
-    not_networked_m3_per_day: dict[str, float] = field(default_factory=dict)
-    """Demand of nodes no pipe of this horizon reaches yet (laid in a later phase)."""
+    coverage: DemandCoverage
+    """The horizon's max-day demand, and that of nodes no pipe of the horizon reaches yet."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ def _years_in_service(scenario: Scenario, year: int, plant_id: str, station_id: 
     plant = next(p for p in scenario.plants if p.id == plant_id)
     station = next(s for s in scenario.pump_stations if s.id == station_id)
     plant_ready = plant.in_service_from is None or plant.in_service_from <= year
-    return plant_ready and year in station.capacity_m3_per_day
+    return plant_ready and year in station.built_in
 
 
 def node_demands_m3_per_day(
@@ -305,7 +308,7 @@ def build_network(
         model.options.time.pattern_timestep = SECONDS_PER_HOUR
         model.options.time.report_timestep = SECONDS_PER_HOUR
     check_model(model)
-    days = {use.id: use.days_per_year for use in scenario.uses}
+    days = {use.id: int(use_days(scenario, use, year).sum()) for use in scenario.uses}
     annual = sum(
         flow * days[use_id]
         for node_id, per_use in node_demands.items()
@@ -320,7 +323,7 @@ def build_network(
         illustrative=network.illustrative,
         demand_by_use_m3_per_day=by_use,
         annual_volume_m3=annual,
-        not_networked_m3_per_day=not_networked,
+        coverage=DemandCoverage(float(sum(by_use.values())), not_networked),
     )
 
 
@@ -363,8 +366,9 @@ def _add_source(
             None,
             "a pump head is needed: give it here or in network.sources[].head_m",
         )
-    assert scenario.peak_hour_factor is not None
-    design_flow = station.capacity_m3_per_day[year] * scenario.peak_hour_factor / SECONDS_PER_DAY
+    rate = peak_hour_capacity_m3_per_hour(station, year, scenario.peak_hour_factor)
+    assert rate is not None  # only stations built by `year` are sources
+    design_flow = rate / SECONDS_PER_HOUR
     suction = source.suction_node
     if suction is None:
         suction = f"{station.id}{WELL_SUFFIX}"

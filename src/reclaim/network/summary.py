@@ -6,25 +6,41 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from reclaim.network.batch import CaseResult
 from reclaim.network.checks import (
     AccidentResult,
+    DemandCoverage,
     HeadCheck,
     NodeState,
     PipeCheck,
     PumpEnergy,
     PumpHead,
+    PumpPoint,
 )
 from reclaim.network.engine import Solution, Topology
+
+EXACT_ROUNDING_LIMIT = 1e9
+"""Below this magnitude a value × 10⁶ is still an exact integer-range float (< 2⁵³)."""
 
 
 def _number(value: float) -> float | None:
     return None if math.isnan(value) or math.isinf(value) else round(float(value), 6)
+
+
+def _numbers(values: npt.NDArray[np.float64]) -> list[float | None]:
+    """`_number` of every value of an array, in one pass."""
+    # np.round scales by 10⁶ first, which is exact only well inside float precision.
+    exact = np.abs(values) < EXACT_ROUNDING_LIMIT
+    rounded: list[float | None] = np.where(exact, np.round(values, 6), values).tolist()
+    if not np.isfinite(values).all():
+        for i in np.flatnonzero(~np.isfinite(values)).tolist():
+            rounded[i] = None
+    return rounded
 
 
 def node_state(state: NodeState) -> dict[str, Any]:
@@ -50,10 +66,23 @@ def head_check(check: HeadCheck) -> dict[str, Any]:
     }
 
 
+def coverage(demand: DemandCoverage) -> dict[str, Any]:
+    """A horizon's max-day demand and the part of it no pipe reaches yet."""
+    return {
+        "demand_m3_per_day": _number(demand.total_m3_per_day),
+        "not_yet_networked_m3_per_day": {
+            node: _number(flow) for node, flow in demand.not_networked_m3_per_day.items()
+        },
+        "not_yet_networked_total_m3_per_day": _number(demand.unserved_m3_per_day),
+        "not_yet_networked_fraction": _number(demand.unserved_fraction),
+    }
+
+
 def accident(result: AccidentResult) -> dict[str, Any]:
-    """One pipe out of service."""
+    """One pipe out of service, at a share of the design flow."""
     return {
         "pipe": result.pipe,
+        "flow_fraction": result.flow_fraction,
         "error": result.error,
         "check": None if result.check is None else head_check(result.check),
     }
@@ -73,41 +102,76 @@ def case(result: CaseResult) -> dict[str, Any]:
     }
 
 
-def rows(items: Sequence[PipeCheck | PumpEnergy | PumpHead]) -> list[dict[str, Any]]:
-    """Dataclass rows with floats rounded for reading."""
+def pump_points(points: Sequence[PumpPoint]) -> list[dict[str, Any]]:
+    """Each pump's operating point and its share of the rated flow."""
     return [
-        {k: _number(v) if isinstance(v, float) else v for k, v in asdict(item).items()}
-        for item in items
+        {
+            "pump": p.pump,
+            "flow_m3_per_s": _number(p.flow_m3_per_s),
+            "head_m": _number(p.head_m),
+            "rated_flow_m3_per_s": None
+            if p.rated_flow_m3_per_s is None
+            else _number(p.rated_flow_m3_per_s),
+            "load_fraction": None if p.load_fraction is None else _number(p.load_fraction),
+        }
+        for p in points
     ]
+
+
+def rows(items: Sequence[PipeCheck | PumpEnergy | PumpHead]) -> list[dict[str, Any]]:
+    """Dataclass rows with floats rounded for reading (column by column: a large network has
+    tens of thousands of pipes)."""
+    if not items:
+        return []
+    names = list(vars(items[0]))
+    columns: list[list[Any]] = []
+    for name in names:
+        values = [getattr(item, name) for item in items]
+        if all(isinstance(v, float) for v in values):
+            columns.append(_numbers(np.array(values, dtype=float)))
+        else:
+            columns.append([_number(v) if isinstance(v, float) else v for v in values])
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def node_table(topology: Topology, solution: Solution) -> list[dict[str, Any]]:
     """Every node's head, free head and demand at one state."""
-    free = solution.head_m - topology.elevation_m
+    free = _numbers(solution.head_m - topology.elevation_m)
+    columns = zip(
+        topology.node_ids,
+        topology.node_kinds,
+        _numbers(topology.elevation_m),
+        _numbers(solution.head_m),
+        free,
+        _numbers(solution.demand_m3_per_s),
+        strict=True,
+    )
     return [
         {
             "node": node,
-            "kind": topology.node_kinds[i],
-            "elevation_m": _number(topology.elevation_m[i]),
-            "head_m": _number(solution.head_m[i]),
-            "free_head_m": _number(free[i]) if topology.node_kinds[i] == "junction" else None,
-            "demand_m3_per_s": _number(solution.demand_m3_per_s[i]),
+            "kind": kind,
+            "elevation_m": elevation,
+            "head_m": head,
+            "free_head_m": free_head if kind == "junction" else None,
+            "demand_m3_per_s": demand,
         }
-        for i, node in enumerate(topology.node_ids)
+        for node, kind, elevation, head, free_head, demand in columns
     ]
 
 
 def link_table(topology: Topology, solution: Solution) -> list[dict[str, Any]]:
     """Every link's flow, velocity and status at one state."""
+    columns = zip(
+        topology.link_ids,
+        topology.link_kinds,
+        _numbers(solution.flow_m3_per_s),
+        _numbers(solution.velocity_m_per_s),
+        solution.link_open.tolist(),
+        strict=True,
+    )
     return [
-        {
-            "link": link,
-            "kind": topology.link_kinds[i],
-            "flow_m3_per_s": _number(solution.flow_m3_per_s[i]),
-            "velocity_m_per_s": _number(solution.velocity_m_per_s[i]),
-            "open": bool(solution.link_open[i]),
-        }
-        for i, link in enumerate(topology.link_ids)
+        {"link": link, "kind": kind, "flow_m3_per_s": flow, "velocity_m_per_s": v, "open": is_open}
+        for link, kind, flow, v, is_open in columns
     ]
 
 

@@ -1,17 +1,19 @@
-"""Who gets the water when supply is short: priority tiers, day by day through the seasons.
+"""Who gets the water when supply is short: priority tiers, period by period through the year.
 
 Seed 001 §5.2 serves industry first, then large parks and squares (roads, green), then the rest;
 within one priority tier the water is shared in proportion to demand. Seed 001 §4.2 caps use at
-what the plants give on the days when demand exceeds supply.
+what the plants give on the days when demand exceeds supply. Ecological releases kept outside
+the reuse cap take the treated effluent the other uses leave.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from reclaim.planning.calendar import Period
 from reclaim.planning.inputs import Values
 
 
@@ -24,7 +26,7 @@ def allocate_by_priority(
     """
     remaining = np.maximum(supply, 0.0)
     delivered: dict[str, Values] = {}
-    for tier in sorted(set(priorities.values())):
+    for tier in sorted(set(priorities[use] for use in demands)):
         members = [use for use in demands if priorities[use] == tier]
         tier_demand = sum((demands[use] for use in members), start=np.float64(0.0))
         given = np.minimum(tier_demand, remaining)
@@ -41,41 +43,34 @@ def allocate_by_priority(
 
 
 @dataclass(frozen=True)
-class Season:
-    """A stretch of the year in which the same uses draw water."""
+class YearAllocation:
+    """Per use: volume delivered in each month (m³) and volume not delivered over the year (m³)."""
 
-    days: int
-    uses: tuple[str, ...]
-
-
-def seasons(days_per_year: Mapping[str, int]) -> list[Season]:
-    """Split the year by how many days each use draws water, assuming seasonal uses nest.
-
-    Uses drawing d days are active in the d busiest days: with uses of 365 and 214 days that is
-    151 days with the year-round uses only and 214 days with all (seed 001 §4.2: winter and
-    non-winter).
-    """
-    distinct = sorted(set(days_per_year.values()), reverse=True)
-    bounds = [*distinct, 0]
-    return [
-        Season(
-            days=bounds[k] - bounds[k + 1],
-            uses=tuple(use for use, days in days_per_year.items() if days >= bounds[k]),
-        )
-        for k in range(len(distinct))
-    ]
+    delivered_by_month_m3: dict[str, list[Values]]
+    unmet_m3: dict[str, Values]
 
 
-def annual_delivered_m3(
+def allocate_year(
     supply_m3_per_day: Values,
+    effluent_m3_per_day: Values,
     demands_m3_per_day: Mapping[str, Values],
     priorities: Mapping[str, int],
-    year_seasons: Sequence[Season],
-) -> dict[str, Values]:
-    """Delivered volume per use over the year when every day's use is capped at supply."""
-    total: dict[str, Values] = {use: np.float64(0.0) for use in demands_m3_per_day}
-    for season in year_seasons:
-        active = {use: demands_m3_per_day[use] for use in season.uses}
-        for use, flow in allocate_by_priority(supply_m3_per_day, active, priorities).items():
-            total[use] = total[use] + flow * season.days
-    return total
+    outside_cap: Collection[str],
+    year_periods: Sequence[Period],
+) -> YearAllocation:
+    """Allocate every period of the year: uses within the cap share the reclaimed supply by
+    priority; uses outside it share the effluent left (sewage treated − water reclaimed)."""
+    monthly: dict[str, list[Values]] = {u: [np.float64(0.0)] * 12 for u in demands_m3_per_day}
+    unmet: dict[str, Values] = dict.fromkeys(demands_m3_per_day, np.float64(0.0))
+    for period in year_periods:
+        within = {u: demands_m3_per_day[u] for u in period.uses if u not in outside_cap}
+        given = allocate_by_priority(supply_m3_per_day, within, priorities)
+        reclaimed = sum(given.values(), start=np.float64(0.0))
+        released = {u: demands_m3_per_day[u] for u in period.uses if u in outside_cap}
+        given |= allocate_by_priority(effluent_m3_per_day - reclaimed, released, priorities)
+        for use, flow in given.items():
+            unmet[use] = unmet[use] + (demands_m3_per_day[use] - flow) * period.days
+            for month, days in enumerate(period.days_by_month):
+                if days:
+                    monthly[use][month] = monthly[use][month] + flow * days
+    return YearAllocation(monthly, unmet)

@@ -8,17 +8,24 @@ Rules, each one function:
 - `population_projection`: populations against the growth model the plan says it used;
 - `repeated_pipes`: a pipe row of a later phase that repeats one of an earlier phase;
 - `implausible_daily_volumes`: a published daily volume no plant of the region could deliver.
+
+A published key under a horizon or `total` must name a computed figure (an unknown key is an
+error naming the nearest one, never skipped); a key under another year is a figure the plan
+prints but the model does not recompute. `assumed_inputs` lists the inputs the plan does not
+print, with why each value was taken.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from reclaim.planning.figures import lookup_figure
+from reclaim.errors import InputError
+from reclaim.planning.results import PlanFigures, flat_figures
 from reclaim.planning.scenario import Published, Scenario
-from reclaim.units import DAYS_PER_YEAR, M3_PER_1E4_M3
+from reclaim.units import DAYS_PER_YEAR, HOURS_PER_DAY, M3_PER_1E4_M3
 
 PERCENT = 100.0
 _RELATIVE_GUARD = 1e-9
@@ -44,9 +51,54 @@ class Discrepancy:
         }
 
 
+@dataclass(frozen=True)
+class AssumedInput:
+    """An input the plan does not print, and why the value was taken."""
+
+    input: str
+    why: str
+
+
+def assumed_inputs(scenario: Scenario) -> list[AssumedInput]:
+    """The scenario's `assumed` inputs, in the order given."""
+    return [AssumedInput(path, why) for path, why in scenario.assumed.items()]
+
+
+def published_values(scenario: Scenario, figures: PlanFigures) -> dict[int, float | None]:
+    """The recomputed figure of each published entry (by index), None for a figure of a year
+    outside the horizons. An unknown key under a horizon or `total` is an InputError naming
+    the nearest computed key."""
+    flat = flat_figures(figures.to_json())
+    roots = {str(year) for year in figures.horizons} | {"total"}
+    found: dict[int, float | None] = {}
+    for index, entry in enumerate(scenario.published):
+        root = entry.figure.split(".", 1)[0]
+        if entry.figure in flat:
+            found[index] = flat[entry.figure]
+        elif root not in roots and root.isdigit():
+            found[index] = None
+        else:
+            nearest = difflib.get_close_matches(entry.figure, list(flat), n=1, cutoff=0.0)
+            raise InputError(
+                f"published[{index}].figure",
+                entry.figure,
+                f"no such computed figure; nearest valid key: {nearest[0]}"
+                if nearest
+                else "no such computed figure",
+            )
+    return found
+
+
 def _key_unit(figure: str) -> str | None:
     """The unit a figure key carries in its name."""
-    for suffix in ("1e4_m3_per_day", "1e4_m3_per_year", "m3_per_day", "1e4_yuan", "km"):
+    for suffix in (
+        "1e4_m3_per_day",
+        "1e4_m3_per_year",
+        "m3_per_day",
+        "m3_per_hour",
+        "1e4_yuan",
+        "km",
+    ):
         if figure.endswith(suffix):
             return suffix
     if figure.endswith(("utilisation_rate", "utilisation_rate_capped", "coverage")):
@@ -65,19 +117,24 @@ def _within(published: float, computed: float, half_unit: float) -> bool:
     return abs(published - computed) <= half_unit + _RELATIVE_GUARD * max(1.0, abs(computed))
 
 
-def published_figures(scenario: Scenario, figures: dict[str, Any]) -> list[Discrepancy]:
+def published_figures(scenario: Scenario, figures: PlanFigures) -> list[Discrepancy]:
     """Each printed figure against its recomputation at the plan's rounding."""
     found = []
-    for entry in scenario.published:
-        computed = lookup_figure(figures, entry.figure)
+    values = published_values(scenario, figures)
+    for index, entry in enumerate(scenario.published):
+        computed = values[index]
         key_unit = _key_unit(entry.figure)
-        if not isinstance(computed, int | float) or isinstance(computed, bool):
+        if computed is None:
             continue
         if entry.figure.endswith("utilisation_rate") and scenario.allocation.cap_use_at_supply:
             continue  # judged by capped_utilisation
         value, half_unit, shown = entry.value, 0.5 * 10.0 ** -_decimals(entry), computed
         if entry.unit == "percent":
             value, half_unit, shown = value / PERCENT, half_unit / PERCENT, computed * PERCENT
+        elif entry.unit == "m3_per_day" and key_unit == "m3_per_hour":
+            # a rate printed per day (plans print a station's peak-hour size in m³/d)
+            value, half_unit = value / HOURS_PER_DAY, half_unit / HOURS_PER_DAY
+            shown = computed * HOURS_PER_DAY
         elif (
             entry.unit is not None
             and {entry.unit, key_unit} == {"1e4_m3_per_day", "1e4_m3_per_year"}
@@ -107,26 +164,26 @@ def published_figures(scenario: Scenario, figures: dict[str, Any]) -> list[Discr
     return found
 
 
-def capped_utilisation(scenario: Scenario, figures: dict[str, Any]) -> list[Discrepancy]:
+def capped_utilisation(scenario: Scenario, figures: PlanFigures) -> list[Discrepancy]:
     """A plan that caps use at supply on short days must publish the capped utilisation rate."""
     if not scenario.allocation.cap_use_at_supply:
         return []
     found = []
     for entry in scenario.published:
         match = re.fullmatch(r"(\d{4})\.utilisation_rate", entry.figure)
-        if not match or match.group(1) not in figures:
+        if not match or int(match.group(1)) not in figures.horizons:
             continue
-        horizon = figures[match.group(1)]
+        horizon = figures.horizons[int(match.group(1))]
         scale = PERCENT if entry.unit == "percent" else 1.0
         half_unit = 0.5 * 10.0 ** -_decimals(entry) / scale
         published = entry.value / scale
-        capped, uncapped = horizon["utilisation_rate_capped"], horizon["utilisation_rate"]
+        capped, uncapped = float(horizon.utilisation_rate_capped), float(horizon.utilisation_rate)
         if _within(published, capped, half_unit):
             continue
         if _within(published, uncapped, half_unit):
             note = (
                 "published rate uses uncapped demand, although the plan caps use at supply "
-                f"on short days (shortfall {horizon['shortfall_1e4_m3_per_year']:.2f} 万 m³/yr)"
+                f"on short days (shortfall {float(horizon.shortfall_1e4_m3_per_year):.2f} 万 m³/yr)"
             )
         else:
             note = "published rate matches neither the capped nor the uncapped recomputation"
@@ -139,10 +196,11 @@ def capped_utilisation(scenario: Scenario, figures: dict[str, Any]) -> list[Disc
 def population_projection(scenario: Scenario) -> list[Discrepancy]:
     """Populations used against base × (1 + growth)^years, at the precision they are given."""
     model = scenario.sewage.population_projection
-    if model is None:
+    populations = scenario.sewage.population_1e4_persons
+    if model is None or populations is None:
         return []
     found = []
-    for year, used in scenario.sewage.population_1e4_persons.items():
+    for year, used in populations.items():
         projected = model.base_1e4_persons * (1.0 + model.growth_rate_per_year) ** (
             year - model.base_year
         )
@@ -185,7 +243,7 @@ def repeated_pipes(scenario: Scenario) -> list[Discrepancy]:
     return found
 
 
-def implausible_daily_volumes(scenario: Scenario, figures: dict[str, Any]) -> list[Discrepancy]:
+def implausible_daily_volumes(scenario: Scenario, figures: PlanFigures) -> list[Discrepancy]:
     """A published 万 m³/d figure, not recomputed, larger than all the region's plants treat."""
     capacity_m3 = sum(
         p.sewage_capacity_m3_per_day or p.reclaimed_capacity_m3_per_day for p in scenario.plants
@@ -194,8 +252,9 @@ def implausible_daily_volumes(scenario: Scenario, figures: dict[str, Any]) -> li
         return []
     capacity_1e4 = capacity_m3 / M3_PER_1E4_M3
     found = []
-    for entry in scenario.published:
-        if entry.unit != "1e4_m3_per_day" or lookup_figure(figures, entry.figure) is not None:
+    values = published_values(scenario, figures)
+    for index, entry in enumerate(scenario.published):
+        if entry.unit != "1e4_m3_per_day" or values[index] is not None:
             continue
         if entry.value > capacity_1e4:
             as_daily = entry.value / DAYS_PER_YEAR
@@ -208,7 +267,7 @@ def implausible_daily_volumes(scenario: Scenario, figures: dict[str, Any]) -> li
     return found
 
 
-def audit_plan(scenario: Scenario, figures: dict[str, Any] | None) -> list[Discrepancy]:
+def audit_plan(scenario: Scenario, figures: PlanFigures | None) -> list[Discrepancy]:
     """All discrepancies of a plan; `figures` recomputed at the plan's rounding (None: no
     published figures to check)."""
     found = population_projection(scenario) + repeated_pipes(scenario)

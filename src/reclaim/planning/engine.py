@@ -2,114 +2,308 @@
 
 `compute_figures` is the model: NumPy all the way, so the same code computes one plan (floats)
 or a million samples of it (arrays, see `sensitivity`). `run_plan` adds the audit against the
-figures the plan document prints.
+figures the plan document prints. Results are typed (`reclaim.planning.results`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from reclaim.errors import InputError
 from reclaim.planning import facilities
-from reclaim.planning.allocation import allocate_by_priority, annual_delivered_m3, seasons
-from reclaim.planning.audit import Discrepancy, audit_plan
+from reclaim.planning.allocation import allocate_by_priority, allocate_year
+from reclaim.planning.audit import AssumedInput, Discrepancy, assumed_inputs, audit_plan
+from reclaim.planning.calendar import (
+    MONTH_DAYS,
+    DayMask,
+    centred_mask,
+    days_by_month,
+    month_centre,
+    months_mask,
+    periods,
+    season_centre,
+)
 from reclaim.planning.demand import use_annual_1e4_m3, use_max_day_m3_per_day
 from reclaim.planning.inputs import Inputs, Values
+from reclaim.planning.results import (
+    DemandFigures,
+    EconomicsFigures,
+    HorizonFigures,
+    MonthFigures,
+    PipesTotal,
+    PlanFigures,
+    PlantFigures,
+    PlantsFigures,
+    TotalFigures,
+    UseFigures,
+    ZoneFigures,
+    to_json,
+)
 from reclaim.planning.rounding import Rounder, RoundingMode
-from reclaim.planning.scenario import Scenario
-from reclaim.planning.supply import forecast_supply
-from reclaim.units import M3_PER_1E4_M3
+from reclaim.planning.scenario import Scenario, Use
+from reclaim.planning.supply import Supply, forecast_supply
+from reclaim.units import DAYS_PER_YEAR, M3_PER_1E4_M3
 
 INDUSTRIAL_CATEGORY = "industrial"
-_SIGNIFICANT_DIGITS = 12
-"""JSON keeps 12 significant digits: drops binary noise (7.22 − 5.08 = 2.1399999…)."""
+DEFAULT_IRRIGATION_MONTHS = (4, 5, 6, 7, 8, 9, 10)
+"""Used only when a scenario was built without `scenario_from_dict` (which fills the default
+from coefficients.yaml, with its source)."""
+
+
+def use_days(scenario: Scenario, use: Use, year: int) -> DayMask:
+    """The days of the year on which the use draws water: its months (or `days_per_year` of
+    them, centred on their middle), else its days centred on a month or the irrigation season."""
+    days = use.days_per_year
+    count = days.get(year, DAYS_PER_YEAR) if isinstance(days, dict) else days
+    if use.months is not None:
+        within = months_mask(use.months)
+        if count is None:
+            return within
+        if count > within.sum():
+            raise InputError(
+                f"uses.{use.id}.days_per_year",
+                count,
+                f"at most the {int(within.sum())} days of its months {use.months}",
+            )
+        return centred_mask(count, season_centre(use.months, f"uses.{use.id}.months"))
+    count = count or DAYS_PER_YEAR
+    if use.centred_on_month is not None:
+        centre = month_centre(use.centred_on_month)
+    else:
+        centre = season_centre(scenario.calendar.irrigation_months or DEFAULT_IRRIGATION_MONTHS)
+    return centred_mask(count, centre)
+
+
+def _price(use: Use, year: int) -> float | None:
+    price = use.price_yuan_per_m3
+    return float(price[year]) if isinstance(price, dict) else price
+
+
+def _sum(values: Any) -> Values:
+    return sum(values, start=np.float64(0.0))
+
+
+def _busiest(per_period: Sequence[Values]) -> Values:
+    busiest: Values = np.float64(0.0)
+    for demand in per_period:
+        busiest = np.maximum(busiest, demand)
+    return busiest
 
 
 def compute_horizon(
     scenario: Scenario, year: int, inputs: Inputs, rounder: Rounder
-) -> dict[str, Any]:
+) -> HorizonFigures:
     """All figures of one horizon: demand, supply, balance, utilisation, allocation."""
     uses = scenario.uses
-    daily = {u.id: use_max_day_m3_per_day(u, year, inputs, rounder) for u in uses}
-    annual = {u.id: use_annual_1e4_m3(u, daily[u.id], rounder) for u in uses}
-    industrial_ids = [u.id for u in uses if u.category == INDUSTRIAL_CATEGORY]
-
-    total_m3_per_day = sum(daily.values())
-    total_1e4_m3_per_year = sum(annual.values())
-    demand_1e4 = rounder("demand_1e4_m3_per_day", total_m3_per_day / M3_PER_1E4_M3)
-
-    supply = forecast_supply(year, inputs, rounder)
-    supply_m3_per_day = supply.reclaimed_supply_1e4_m3_per_day * M3_PER_1E4_M3
-
+    masks = {u.id: use_days(scenario, u, year) for u in uses}
+    days = {u: int(mask.sum()) for u, mask in masks.items()}
+    daily = {u.id: use_max_day_m3_per_day(scenario, u, year, inputs, rounder) for u in uses}
+    annual = {u: use_annual_1e4_m3(daily[u], days[u], rounder) for u in daily}
+    outside = {u.id for u in uses if u.outside_cap}
+    within = [u.id for u in uses if not u.outside_cap]
     priorities = {u.id: u.priority for u in uses}
-    delivered_max_day = allocate_by_priority(supply_m3_per_day, daily, priorities)
-    delivered_year_m3 = annual_delivered_m3(
-        supply_m3_per_day, daily, priorities, seasons({u.id: u.days_per_year for u in uses})
+
+    supply = forecast_supply(scenario, year, inputs, rounder)
+    supply_m3_per_day = supply.reclaimed_supply_1e4_m3_per_day * M3_PER_1E4_M3
+    effluent_m3_per_day = supply.sewage_1e4_m3_per_day * M3_PER_1E4_M3
+    year_periods = periods(masks)
+    allocation = allocate_year(
+        supply_m3_per_day, effluent_m3_per_day, daily, priorities, outside, year_periods
     )
-    delivered_1e4 = sum(delivered_year_m3.values()) / M3_PER_1E4_M3
-    sewage_year = supply.sewage_1e4_m3_per_year
-
-    by_use: dict[str, Any] = {}
-    for use in uses:
-        entry: dict[str, Any] = {
-            "category": use.category,
-            "priority": use.priority,
-            "days_per_year": use.days_per_year,
-            "m3_per_day": daily[use.id],
-            "1e4_m3_per_year": annual[use.id],
-            "delivered_max_day_m3_per_day": delivered_max_day[use.id],
-            "delivered_1e4_m3_per_year": delivered_year_m3[use.id] / M3_PER_1E4_M3,
-        }
-        if use.coverage is not None:
-            entry["coverage"] = inputs.use(use, "coverage", year)
-        by_use[use.id] = entry
-
-    return {
-        "demand": {
-            "total_m3_per_day": total_m3_per_day,
-            "total_1e4_m3_per_day": demand_1e4,
-            "total_1e4_m3_per_year": total_1e4_m3_per_year,
-            "industrial_m3_per_day": sum(daily[i] for i in industrial_ids),
-            "industrial_1e4_m3_per_year": sum(annual[i] for i in industrial_ids),
-            "by_use": by_use,
-        },
-        "domestic_1e4_m3_per_day": supply.domestic_1e4_m3_per_day,
-        "industrial_1e4_m3_per_day": supply.industrial_1e4_m3_per_day,
-        "sewage_1e4_m3_per_day": supply.sewage_1e4_m3_per_day,
-        "sewage_1e4_m3_per_year": sewage_year,
-        "reclaimed_supply_1e4_m3_per_day": supply.reclaimed_supply_1e4_m3_per_day,
-        "balance_1e4_m3_per_day": supply.reclaimed_supply_1e4_m3_per_day - demand_1e4,
-        "utilisation_rate": rounder("utilisation_rate", total_1e4_m3_per_year / sewage_year),
-        "utilisation_rate_capped": rounder("utilisation_rate", delivered_1e4 / sewage_year),
-        "delivered_1e4_m3_per_year": delivered_1e4,
-        "shortfall_1e4_m3_per_year": total_1e4_m3_per_year - delivered_1e4,
+    max_day = allocate_by_priority(supply_m3_per_day, {u: daily[u] for u in within}, priorities)
+    max_day |= allocate_by_priority(
+        effluent_m3_per_day - _sum(max_day.values()), {u: daily[u] for u in outside}, priorities
+    )
+    # Delivered = demand as printed − what was not delivered: the same figure on the same basis,
+    # so a year without shortage shows none, whatever the rounding.
+    delivered = {
+        u: rounder("use_1e4_m3_per_year", annual[u] - allocation.unmet_m3[u] / M3_PER_1E4_M3)
+        for u in daily
     }
-
-
-def _economics(scenario: Scenario, year: int, figures: Mapping[str, Any]) -> dict[str, Any]:
-    """Annual revenue at the prices given, freshwater displaced and the cost it saves."""
-    by_use = figures["demand"]["by_use"]
-    revenue = 0.0
-    unpriced = []
-    for use in scenario.uses:
-        if use.price_yuan_per_m3 is None:
-            unpriced.append(use.id)
-            continue
-        revenue += by_use[use.id]["delivered_1e4_m3_per_year"] * use.price_yuan_per_m3
-    displaced = figures["delivered_1e4_m3_per_year"]
-    result: dict[str, Any] = {
-        "revenue_1e4_yuan_per_year": revenue,
-        "unpriced_uses": unpriced,
-        "freshwater_displaced_1e4_m3_per_year": displaced,
-    }
-    if scenario.economics.freshwater_cost_yuan_per_m3 is not None:
-        result["freshwater_cost_saved_1e4_yuan_per_year"] = (
-            displaced * scenario.economics.freshwater_cost_yuan_per_m3
+    by_use = {
+        u.id: UseFigures(
+            category=u.category,
+            priority=u.priority,
+            days_per_year=days[u.id],
+            months=tuple(m + 1 for m, n in enumerate(days_by_month(masks[u.id])) if n),
+            days_by_month=days_by_month(masks[u.id]),
+            m3_per_day=daily[u.id],
+            annual_1e4_m3=annual[u.id],
+            delivered_max_day_m3_per_day=max_day[u.id],
+            delivered_1e4_m3_per_year=delivered[u.id],
+            shortfall_1e4_m3_per_year=annual[u.id] - delivered[u.id],
+            outside_cap=u.outside_cap,
+            coverage=inputs.use(u, "coverage", year) if u.coverage is not None else None,
+            area_ha=inputs.use(u, "area_ha", year) if u.driver == "area" else None,
+            rate_l_per_m2_day=inputs.use(u, "rate_l_per_m2_day", year)
+            if u.driver == "area"
+            else None,
+            price_yuan_per_m3=_price(u, year),
         )
-    return result
+        for u in uses
+    }
+    industrial = [u.id for u in uses if u.category == INDUSTRIAL_CATEGORY]
+    total_m3_per_day = _sum(daily.values())
+    total_1e4_m3_per_year = _sum(annual.values())
+    within_1e4 = rounder("demand_1e4_m3_per_day", _sum(daily[u] for u in within) / M3_PER_1E4_M3)
+    day_demand = [_sum(daily[u] for u in p.uses) for p in year_periods]
+    demand = DemandFigures(
+        total_m3_per_day=total_m3_per_day,
+        total_1e4_m3_per_day=rounder("demand_1e4_m3_per_day", total_m3_per_day / M3_PER_1E4_M3),
+        total_1e4_m3_per_year=total_1e4_m3_per_year,
+        industrial_m3_per_day=_sum(daily[i] for i in industrial),
+        industrial_1e4_m3_per_year=_sum(annual[i] for i in industrial),
+        within_cap_1e4_m3_per_day=within_1e4,
+        busiest_day_m3_per_day=_busiest(day_demand),
+        by_use=by_use,
+    )
+    delivered_total = _sum(delivered.values())
+    sewage_year = supply.sewage_1e4_m3_per_year
+    target = scenario.targets_utilisation.get(year)
+    capped = rounder("utilisation_rate", delivered_total / sewage_year)
+    return HorizonFigures(
+        year=year,
+        demand=demand,
+        sewage_driver=scenario.sewage.driver,
+        sewage_inputs=supply.inputs,
+        domestic_1e4_m3_per_day=supply.domestic_1e4_m3_per_day,
+        industrial_1e4_m3_per_day=supply.industrial_1e4_m3_per_day,
+        water_supply_1e4_m3_per_day=supply.water_supply_1e4_m3_per_day,
+        sewage_1e4_m3_per_day=supply.sewage_1e4_m3_per_day,
+        sewage_1e4_m3_per_year=sewage_year,
+        cap_supply_1e4_m3_per_day=supply.cap_supply_1e4_m3_per_day,
+        reclaimed_supply_1e4_m3_per_day=supply.reclaimed_supply_1e4_m3_per_day,
+        balance_1e4_m3_per_day=supply.reclaimed_supply_1e4_m3_per_day - within_1e4,
+        utilisation_rate=rounder("utilisation_rate", total_1e4_m3_per_year / sewage_year),
+        utilisation_rate_capped=capped,
+        delivered_1e4_m3_per_year=delivered_total,
+        shortfall_1e4_m3_per_year=total_1e4_m3_per_year - delivered_total,
+        months=_months(daily, masks, allocation.delivered_by_month_m3),
+        plants=_plants(scenario, supply.plants, supply.sewage_split, daily, supply),
+        zones=_zones(scenario, supply.plants, daily),
+        target_utilisation_rate=target,
+        meets_target=None if target is None else np.asarray(capped >= target)[()],
+    )
+
+
+def _months(
+    daily: Mapping[str, Values], masks: Mapping[str, DayMask], delivered: Mapping[str, list[Values]]
+) -> list[MonthFigures]:
+    """Demand, delivery and shortfall month by month (万 m³)."""
+    month_days = {u: days_by_month(mask) for u, mask in masks.items()}
+    months = []
+    for m in range(12):
+        demand = _sum(daily[u] * month_days[u][m] for u in daily) / M3_PER_1E4_M3
+        given = _sum(delivered[u][m] for u in daily) / M3_PER_1E4_M3
+        months.append(
+            MonthFigures(
+                month=m + 1,
+                days=MONTH_DAYS[m],
+                demand_1e4_m3=demand,
+                delivered_1e4_m3=given,
+                shortfall_1e4_m3=demand - given,
+            )
+        )
+    return months
+
+
+def _plants(
+    scenario: Scenario,
+    plants: Mapping[str, PlantFigures],
+    split: str,
+    daily: Mapping[str, Values],
+    supply: Supply,
+) -> PlantsFigures:
+    """Plants in service, their capacity, and the balance of each plant that uses name."""
+    served: dict[str, list[str]] = {}
+    for use in scenario.uses:
+        if use.plant is not None and not use.outside_cap:
+            served.setdefault(use.plant, []).append(use.id)
+    by_plant = {}
+    for plant_id, figures in plants.items():
+        if plant_id in served:
+            demand = _sum(daily[u] for u in served[plant_id]) / M3_PER_1E4_M3
+            figures = replace(
+                figures,
+                demand_1e4_m3_per_day=demand,
+                balance_1e4_m3_per_day=figures.supply_1e4_m3_per_day - demand,
+            )
+        by_plant[plant_id] = figures
+    running = [p for p, f in plants.items() if f.in_service]
+    capacity = sum(plants[p].reclaimed_capacity_1e4_m3_per_day for p in running)
+    sewage_capacity = sum(
+        float(p.sewage_capacity_m3_per_day or 0.0) for p in scenario.plants if p.id in running
+    )
+    return PlantsFigures(
+        in_service=running,
+        reclaimed_capacity_1e4_m3_per_day=capacity,
+        sewage_capacity_1e4_m3_per_day=sewage_capacity / M3_PER_1E4_M3,
+        covers_supply=np.asarray(capacity >= supply.cap_supply_1e4_m3_per_day)[()],
+        sewage_split=split,
+        by_plant=by_plant,
+    )
+
+
+def _zones(
+    scenario: Scenario, plants: Mapping[str, PlantFigures], daily: Mapping[str, Values]
+) -> dict[str, ZoneFigures]:
+    """Supply of the plants and max-day demand of the uses (within the cap) of each zone."""
+    zones = sorted(
+        {p.zone for p in scenario.plants if p.zone} | {u.zone for u in scenario.uses if u.zone}
+    )
+    found = {}
+    for zone in zones:
+        supply = _sum(plants[p.id].supply_1e4_m3_per_day for p in scenario.plants if p.zone == zone)
+        demand = (
+            _sum(daily[u.id] for u in scenario.uses if u.zone == zone and not u.outside_cap)
+            / M3_PER_1E4_M3
+        )
+        found[zone] = ZoneFigures(
+            supply_1e4_m3_per_day=supply,
+            demand_1e4_m3_per_day=demand,
+            balance_1e4_m3_per_day=supply - demand,
+        )
+    return found
+
+
+def _economics(scenario: Scenario, horizon: HorizonFigures) -> EconomicsFigures:
+    """Annual revenue at the prices given, freshwater displaced and the cost it saves."""
+    revenue: Values = np.float64(0.0)
+    unpriced = []
+    for use_id, use in horizon.demand.by_use.items():
+        if use.price_yuan_per_m3 is None:
+            unpriced.append(use_id)
+            continue
+        revenue = revenue + use.delivered_1e4_m3_per_year * use.price_yuan_per_m3
+    displaced = horizon.delivered_1e4_m3_per_year
+    cost = scenario.economics.freshwater_cost_yuan_per_m3
+    return EconomicsFigures(
+        revenue_1e4_yuan_per_year=revenue,
+        unpriced_uses=unpriced,
+        freshwater_displaced_1e4_m3_per_year=displaced,
+        freshwater_cost_saved_1e4_yuan_per_year=None if cost is None else displaced * cost,
+    )
+
+
+def _with_facilities(scenario: Scenario, horizon: HorizonFigures) -> HorizonFigures:
+    year = horizon.year
+    peak = scenario.peak_hour_factor
+    daily = {u: e.m3_per_day for u, e in horizon.demand.by_use.items()}
+    items = facilities.investment_1e4_yuan(scenario, year)
+    horizon = replace(
+        horizon,
+        pump_stations=None
+        if peak is None
+        else facilities.pump_stations(scenario, year, daily, peak),
+        pipes=facilities.pipes_laid(scenario, year),
+        investment_by_item_1e4_yuan=items,
+        investment_1e4_yuan=sum(items.values()),
+    )
+    return replace(horizon, economics=_economics(scenario, horizon))
 
 
 def compute_figures(
@@ -117,83 +311,52 @@ def compute_figures(
     rounding: RoundingMode = "full",
     overrides: Mapping[str, Values] | None = None,
     with_facilities: bool = True,
-) -> dict[str, Any]:
-    """Every figure per horizon (keyed by the year as a string) and the plan totals."""
+) -> PlanFigures:
+    """Every figure per horizon and, with facilities, the plan totals."""
     rounder = Rounder(rounding, scenario.rounding)
     inputs = Inputs(scenario, overrides)
-    figures: dict[str, Any] = {}
+    horizons = {}
     for year in scenario.horizons:
         horizon = compute_horizon(scenario, year, inputs, rounder)
-        target = scenario.targets_utilisation.get(year)
-        if target is not None:
-            horizon["target_utilisation_rate"] = target
-            horizon["meets_target"] = horizon["utilisation_rate_capped"] >= target
-        if with_facilities:
-            daily = {u: e["m3_per_day"] for u, e in horizon["demand"]["by_use"].items()}
-            peak = scenario.peak_hour_factor
-            horizon["plants"] = facilities.plants_in_service(scenario, year)
-            horizon["plants"]["covers_supply"] = bool(
-                horizon["plants"]["reclaimed_capacity_1e4_m3_per_day"]
-                >= horizon["reclaimed_supply_1e4_m3_per_day"]
-            )
-            if peak is not None:
-                horizon["pump_stations"] = facilities.pump_stations(scenario, year, daily, peak)
-            horizon["pipes"] = facilities.pipes_laid(scenario, year)
-            items = facilities.investment_1e4_yuan(scenario, year)
-            horizon["investment_by_item_1e4_yuan"] = items
-            horizon["investment_1e4_yuan"] = sum(items.values())
-            horizon["economics"] = _economics(scenario, year, horizon)
-        figures[str(year)] = horizon
-    if with_facilities:
-        figures["total"] = {
-            "pipes": {
-                "length_km": sum(figures[str(y)]["pipes"]["length_km"] for y in scenario.horizons)
-            },
-            "investment_1e4_yuan": sum(
-                figures[str(y)]["investment_1e4_yuan"] for y in scenario.horizons
-            ),
-        }
-    return figures
+        horizons[year] = _with_facilities(scenario, horizon) if with_facilities else horizon
+    if not with_facilities:
+        return PlanFigures(horizons)
+    total = TotalFigures(
+        pipes=PipesTotal(
+            length_km=sum(h.pipes.length_km for h in horizons.values() if h.pipes is not None)
+        ),
+        investment_1e4_yuan=sum(h.investment_1e4_yuan or 0.0 for h in horizons.values()),
+    )
+    return PlanFigures(horizons, total)
 
 
 @dataclass(frozen=True)
 class PlanResult:
-    """The figures of a plan, how they were rounded, and the audit of the published document."""
+    """The figures of a plan, how they were rounded, the audit of the published document and
+    the inputs the plan does not print."""
 
     scenario: Scenario
     rounding: RoundingMode
-    figures: dict[str, Any]
+    figures: PlanFigures
     audit: list[Discrepancy] = field(default_factory=list)
+    assumed: list[AssumedInput] = field(default_factory=list)
     plants_fitness: dict[str, Any] = field(default_factory=dict)
     """Per plant with an effluent profile: the quality module's fitness matrix, as a dict."""
 
-    def horizon(self, year: int) -> dict[str, Any]:
+    def horizon(self, year: int) -> HorizonFigures:
         """The figures of one horizon."""
-        return self.figures[str(year)]
+        return self.figures.horizon(year)
 
     def to_json_dict(self) -> dict[str, Any]:
         """Plain JSON types: horizons as keys, units in key names, the audit as a list."""
         return {
             "region": self.scenario.region.model_dump(),
             "rounding": self.rounding,
-            **_plain(self.figures),
+            **self.figures.to_json(),
             "audit": [d.to_dict() for d in self.audit],
+            "assumed_inputs": [to_json(a) for a in self.assumed],
             **({"plants_fitness": self.plants_fitness} if self.plants_fitness else {}),
         }
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.bool_ | bool):
-        return bool(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, np.generic | float):
-        return float(f"{float(value):.{_SIGNIFICANT_DIGITS}g}")
-    return value
 
 
 def run_plan(
@@ -213,4 +376,6 @@ def run_plan(
     if scenario.published:
         as_printed = figures if rounding == "plan" else compute_figures(scenario, "plan")
     audit = audit_plan(scenario, as_printed)
-    return PlanResult(scenario, rounding, figures, audit, dict(plants_fitness or {}))
+    return PlanResult(
+        scenario, rounding, figures, audit, assumed_inputs(scenario), dict(plants_fitness or {})
+    )

@@ -6,21 +6,53 @@ followed by `.<horizon>` to touch one horizon only (`sewage.population_1e4_perso
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from reclaim.errors import InputError
-from reclaim.planning.scenario import Scenario, Sewage, Use
+from reclaim.planning.scenario import Scenario, Use
 from reclaim.units import Number as Values
 
 _USE_FIELDS = (
-    "flow_m3_per_day",
-    "area_ha",
-    "units",
-    "coverage",
-    "rate_l_per_m2_day",
-    "rate_l_per_unit_day",
+    *sorted({name for names in Use.DRIVER_INPUTS.values() for name in names}),
+    "population_1e4_persons",
 )
-_SEWAGE_FIELDS = tuple(name for name in Sewage.model_fields if name != "population_projection")
+_SEWAGE_FIELDS = (
+    "population_1e4_persons",
+    "domestic_l_per_person_day",
+    "industrial_land_ha",
+    "industrial_index_m3_per_km2_day",
+    "discharge_factor_domestic",
+    "discharge_factor_industrial",
+    "water_supply_m3_per_day",
+    "discharge_factor",
+    "collection_rate",
+    "load_rate",
+    "measured_m3_per_day",
+    "unforeseen_factor",
+    "reuse_cap",
+)
+_FRACTIONS = frozenset(
+    {
+        "coverage",
+        "discharge_factor_domestic",
+        "discharge_factor_industrial",
+        "discharge_factor",
+        "collection_rate",
+        "unforeseen_factor",
+        "reuse_cap",
+    }
+)
+
+
+def valid_domain(path: str) -> tuple[float, float]:
+    """The values an input may take: [0, 1] for shares, [0, ∞) for every other quantity (the
+    scenario schema enforces the same bounds on given values)."""
+    parts = path.split(".")
+    name = parts[-2] if parts[-1].isdigit() else parts[-1]
+    if name == "exchange_days":
+        return (math.ulp(0.0), math.inf)
+    return (0.0, 1.0) if name in _FRACTIONS else (0.0, math.inf)
 
 
 class Inputs:
@@ -49,6 +81,12 @@ class Inputs:
     def sewage(self, field: str, year: int) -> Values:
         """A sewage-forecast input for the horizon."""
         return self._pick(f"sewage.{field}", year, getattr(self.scenario.sewage, field))
+
+    def sewage_or(self, field: str, year: int, default: float) -> Values:
+        """A sewage-forecast input that may be left out (an unforeseen share of 0)."""
+        if getattr(self.scenario.sewage, field) is None and f"sewage.{field}" not in self.overrides:
+            return default
+        return self.sewage(field, year)
 
 
 def check_path(scenario: Scenario, path: str) -> None:

@@ -7,15 +7,23 @@ that has it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
 
-from reclaim.quality.evaluate import Fitness
+from reclaim.quality.evaluate import Fitness, check_edition
 from reclaim.quality.samples import BoolArray, SampleMatrix
-from reclaim.quality.standards import Condition, Limit, LimitKind, Standard
+from reclaim.quality.standards import (
+    Condition,
+    Limit,
+    LimitKind,
+    Standard,
+    edition_for,
+    sample_day,
+)
 
 FITNESS_BY_CODE = (Fitness.FIT, Fitness.UNDETERMINED, Fitness.UNFIT)
 """Meaning of the int8 codes in `BatchFitness.codes`."""
@@ -79,29 +87,72 @@ def evaluate_batch(
     standards: Mapping[str, Standard] | Iterable[Standard],
     conditions: Iterable[str] = (),
     chunk_samples: int = DEFAULT_CHUNK_SAMPLES,
+    edition: str | None = None,
+    undated: date | None = None,
 ) -> BatchFitness:
     """Fitness of every sample of ``matrix`` for every use of every standard, vectorised.
 
-    ``conditions`` are asserted for the standards that define them, as in `fitness_matrix`.
+    ``conditions`` are asserted for the standards that define them, and editions are chosen by
+    ``edition`` or each sample's date (else ``undated``), as in `fitness_matrix`; samples judged
+    in the same editions are evaluated together.
     """
     items = list(standards.values() if isinstance(standards, Mapping) else standards)
+    check_edition(items, edition)
     uses = tuple((standard.id, use_id) for standard in items for use_id in standard.uses)
     codes = np.empty((matrix.size, len(uses)), dtype=np.int8)
     failures: dict[tuple[str, str], dict[str, int]] = {use: {} for use in uses}
+    tentative: dict[tuple[str, str], frozenset[str]] = {use: frozenset() for use in uses}
     asserted = frozenset(conditions)
-    for start in range(0, matrix.size, chunk_samples):
-        stop = min(start + chunk_samples, matrix.size)
-        _evaluate_chunk(matrix, items, asserted, start, stop, codes, failures)
-    tentative = {
-        (standard.id, use.id): frozenset(
-            rule.parameter
-            for rule in use.rules
-            if any(not limit.verified for limit in rule.limits())
-        )
-        for standard in items
-        for use in standard.uses.values()
-    }
+    for rows, in_force in _edition_groups(matrix, items, edition, undated):
+        group = matrix if rows is None else matrix.rows(rows)
+        group_codes = codes if rows is None else np.empty((group.size, len(uses)), np.int8)
+        for start in range(0, group.size, chunk_samples):
+            stop = min(start + chunk_samples, group.size)
+            _evaluate_chunk(group, in_force, asserted, start, stop, group_codes, failures)
+        if rows is not None:
+            codes[rows] = group_codes
+        for standard in in_force:
+            for use in standard.uses.values():
+                tentative[(standard.id, use.id)] |= {
+                    rule.parameter
+                    for rule in use.rules
+                    if any(not limit.verified for limit in rule.limits())
+                }
     return BatchFitness(uses, codes, failures, tentative)
+
+
+def _edition_groups(
+    matrix: SampleMatrix, standards: Sequence[Standard], edition: str | None, undated: date | None
+) -> list[tuple[npt.NDArray[np.intp] | None, list[Standard]]]:
+    """Samples grouped by the editions that judge them: (rows, or None for all; standards)."""
+    default = [edition_for(standard, None, edition, undated) for standard in standards]
+    if matrix.taken is None or not any(standard.editions for standard in standards):
+        return [(None, default)]
+    ids = matrix.sample_ids or tuple(str(row) for row in range(matrix.size))
+    groups: dict[tuple[object, ...], int] = {
+        tuple(standard.dated_edition for standard in default): 0
+    }
+    chosen = [default]
+    group_of_text: dict[str | None, int] = {None: 0}
+    for row, text in enumerate(matrix.taken):
+        if text in group_of_text:
+            continue
+        in_force = [
+            edition_for(standard, sample_day(text, ids[row]), edition, undated)
+            for standard in standards
+        ]
+        key = tuple(standard.dated_edition for standard in in_force)
+        if key not in groups:
+            groups[key] = len(chosen)
+            chosen.append(in_force)
+        group_of_text[text] = groups[key]
+    group_index = np.fromiter(
+        (group_of_text[text] for text in matrix.taken), dtype=np.intp, count=matrix.size
+    )
+    present = np.unique(group_index)
+    if present.size == 1:
+        return [(None, chosen[int(present[0])])]
+    return [(np.flatnonzero(group_index == group), chosen[int(group)]) for group in present]
 
 
 def _evaluate_chunk(
@@ -164,6 +215,8 @@ def _evaluate_chunk(
                         any_fail |= failed & applies
                         all_pass &= passed | ~applies
                         any_required |= applies
+            if not standard.complete:
+                all_pass[:] = False
             codes[start:stop, column_index] = np.where(
                 any_fail, UNFIT, np.where(all_pass & any_required, FIT, UNDETERMINED)
             )
@@ -204,6 +257,9 @@ def _compare(
             upper = np.inf if limit.upper is None else limit.upper
             passed = (low >= lower) & (high <= upper)
             failed = (high < lower) | (low > upper)
+            if limit.lower is not None and nondetect_all is not None:
+                # "<DL" is strictly below DL: it fails a minimum of DL or more
+                failed |= nondetect_all[:, column] & (high <= lower)
     return _Outcome(passed, failed)
 
 

@@ -7,21 +7,36 @@ Rules that never pass silently:
 - a limit not confirmed against the standard's text gives ``unverified_limit`` (with the
   tentative outcome), never ``pass``;
 - a required parameter that is not measured gives ``not_measured``;
-- a use is ``fit`` only when every limit that applies is a verified pass; ``unfit`` when any
-  verified limit fails; ``undetermined`` otherwise.
+- a use is ``fit`` only when every limit that applies is a verified pass and the standard holds
+  every item of its tables; ``unfit`` when any verified limit fails; ``undetermined`` otherwise;
+- a result below detection ("<2") is below a minimum limit of at least its detection limit, so it
+  fails that minimum (dissolved oxygen "<2 mg/L" against ≥ 2 mg/L).
+
+A standard with dated editions is judged in the edition in force on the sample's date (or the one
+asked for); see `reclaim.quality.standards.edition_for`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from reclaim.errors import InputError
 from reclaim.quality.samples import Measurement, Sample
-from reclaim.quality.standards import Condition, Limit, LimitKind, LimitRule, Standard, UseClass
+from reclaim.quality.standards import (
+    Condition,
+    Limit,
+    LimitKind,
+    LimitRule,
+    Standard,
+    UseClass,
+    edition_for,
+    sample_day,
+)
 
 
 class Status(StrEnum):
@@ -48,8 +63,9 @@ class ParameterVerdict:
     """Verdict on one limit rule: status, the limit applied, and how far the sample is from it.
 
     ``margin`` is in the canonical unit, positive inside the limit; ``ratio`` is value ÷ limit for a
-    maximum and limit ÷ value for a minimum (above 1 means over the limit). ``tentative`` is the
-    outcome against an unverified limit.
+    maximum and limit ÷ value for a minimum (above 1 means over the limit), on the worse end of the
+    measurement, and None when that is unbounded (a minimum against a value that may be 0).
+    ``tentative`` is the outcome against an unverified limit.
     """
 
     parameter: str
@@ -83,8 +99,8 @@ class ParameterVerdict:
                 "high": self.measurement.high,
                 "nondetect": self.measurement.nondetect,
             },
-            "margin": _finite_or_none(self.margin),
-            "ratio": _finite_or_none(self.ratio),
+            "margin": self.margin,
+            "ratio": self.ratio,
             "condition": self.condition,
         }
 
@@ -103,6 +119,8 @@ class UseVerdict:
     measured_without_limit: tuple[str, ...]
     use_name_zh: str = ""
     use_name_en: str = ""
+    edition: str | None = None
+    missing_items: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def with_status(self, *statuses: Status) -> tuple[ParameterVerdict, ...]:
         """Verdicts whose status is one of ``statuses``."""
@@ -122,6 +140,8 @@ class UseVerdict:
             "use_name_zh": self.use_name_zh,
             "use_name_en": self.use_name_en,
             "fitness": self.fitness.value,
+            "edition": self.edition,
+            "missing_items": {table: list(items) for table, items in self.missing_items.items()},
             "conditions_applied": list(self.conditions_applied),
             "measured_without_limit": list(self.measured_without_limit),
             "verdicts": [verdict.to_dict() for verdict in self.verdicts],
@@ -129,7 +149,10 @@ class UseVerdict:
 
 
 def limit_outcome(limit: Limit, measurement: Measurement) -> Status:
-    """Pass, fail or inconclusive of one measurement interval against one limit."""
+    """Pass, fail or inconclusive of one measurement interval against one limit.
+
+    A non-detect "<DL" is strictly below DL, so it fails a minimum of DL or more.
+    """
     low, high = measurement.low, measurement.high
     if limit.kind is LimitKind.NOT_DETECTED:
         if measurement.nondetect or high == 0.0:
@@ -141,18 +164,22 @@ def limit_outcome(limit: Limit, measurement: Measurement) -> Status:
     upper = math.inf if limit.upper is None else limit.upper
     if lower <= low and high <= upper:
         return Status.PASS
-    if high < lower or low > upper:
+    if high < lower or low > upper or (measurement.nondetect and high <= lower):
         return Status.FAIL
     return Status.INCONCLUSIVE
 
 
 def margin_and_ratio(limit: Limit, measurement: Measurement) -> tuple[float | None, float | None]:
-    """Signed distance to the limit (positive inside) and value ÷ limit, on the worse bound."""
+    """Signed distance to the limit (positive inside) and the ratio, on the worse bound.
+
+    The ratio is None when it is unbounded: a minimum against a value that may be 0 (a non-detect
+    or a measured 0), or a maximum of 0.
+    """
     if limit.kind is LimitKind.MAX and limit.upper is not None:
         ratio = measurement.high / limit.upper if limit.upper > 0 else None
         return limit.upper - measurement.high, ratio
     if limit.kind is LimitKind.MIN and limit.lower is not None:
-        ratio = limit.lower / measurement.low if measurement.low > 0 else math.inf
+        ratio = limit.lower / measurement.low if measurement.low > 0 else None
         return measurement.low - limit.lower, ratio
     if limit.kind is LimitKind.RANGE and limit.lower is not None and limit.upper is not None:
         return min(measurement.low - limit.lower, limit.upper - measurement.high), None
@@ -200,24 +227,34 @@ def judge_rule(
     )
 
 
-def overall_fitness(statuses: Iterable[Status]) -> Fitness:
-    """Unfit if any verified limit fails; fit if every applicable limit is a verified pass."""
+def overall_fitness(statuses: Iterable[Status], complete: bool = True) -> Fitness:
+    """Unfit if any verified limit fails; fit if every applicable limit is a verified pass and the
+    standard is ``complete`` (holds every item of its tables)."""
     statuses = [status for status in statuses if status is not Status.NOT_REQUIRED]
     if Status.FAIL in statuses:
         return Fitness.UNFIT
-    if statuses and all(status is Status.PASS for status in statuses):
+    if complete and statuses and all(status is Status.PASS for status in statuses):
         return Fitness.FIT
     return Fitness.UNDETERMINED
 
 
 def evaluate(
-    sample: Sample, standard: Standard, use_class: str, conditions: Iterable[str] = ()
+    sample: Sample,
+    standard: Standard,
+    use_class: str,
+    conditions: Iterable[str] = (),
+    edition: str | None = None,
+    undated: date | None = None,
 ) -> UseVerdict:
     """Judge ``sample`` against one use of ``standard``: a verdict per limit and overall fitness.
 
     ``conditions`` asserts circumstances the sample cannot show (e.g. ``coastal_high_tds``); an
-    unknown condition id is an `InputError`.
+    unknown condition id is an `InputError`. The edition is ``edition`` if given, else the one in
+    force on the sample's date, else on ``undated``, else the latest.
     """
+    if edition is not None:
+        standard.at_edition(edition)
+    standard = edition_for(standard, sample_day(sample.taken, sample.id), edition, undated)
     use = standard.use(use_class)
     asserted = known_conditions(standard, conditions)
     return evaluate_use(sample, standard, use, asserted)
@@ -244,7 +281,7 @@ def evaluate_use(
         standard_id=standard.id,
         standard_code=standard.code,
         use_id=use.id,
-        fitness=overall_fitness(verdict.status for verdict in verdicts),
+        fitness=overall_fitness((verdict.status for verdict in verdicts), standard.complete),
         verdicts=verdicts,
         conditions_applied=tuple(
             sorted({v.condition for v in verdicts if v.condition is not None})
@@ -252,6 +289,8 @@ def evaluate_use(
         measured_without_limit=tuple(sorted(set(sample.measurements) - limited)),
         use_name_zh=use.name_zh,
         use_name_en=use.name_en,
+        edition=None if standard.dated_edition is None else standard.dated_edition.id,
+        missing_items={table: items for table, items in standard.missing_items.items() if items},
     )
 
 
@@ -282,6 +321,10 @@ class FitnessMatrix:
                     "use_name_zh": v.use_name_zh,
                     "use_name_en": v.use_name_en,
                     "fitness": v.fitness.value,
+                    "edition": v.edition,
+                    "missing_items": {
+                        table: list(items) for table, items in v.missing_items.items()
+                    },
                     "failing": [p.parameter for p in v.with_status(Status.FAIL)],
                     "tentatively_failing": [
                         p.parameter
@@ -303,20 +346,35 @@ def fitness_matrix(
     sample: Sample,
     standards: Mapping[str, Standard] | Iterable[Standard],
     conditions: Iterable[str] = (),
+    edition: str | None = None,
+    undated: date | None = None,
 ) -> FitnessMatrix:
     """Judge one sample (or a plant's effluent profile) against every use of every standard.
 
-    ``conditions`` are asserted for each standard that defines them and ignored by the others.
+    ``conditions`` are asserted for each standard that defines them and ignored by the others;
+    ``edition`` chooses that edition in the standards that have it; the others are judged in the
+    edition in force on the sample's date (or ``undated``; the latest when both are missing).
     """
-    items = standards.values() if isinstance(standards, Mapping) else standards
+    items = list(standards.values() if isinstance(standards, Mapping) else standards)
+    check_edition(items, edition)
+    day = sample_day(sample.taken, sample.id)
     asserted = frozenset(conditions)
-    verdicts = tuple(
-        evaluate_use(sample, standard, use, asserted & set(standard.conditions))
-        for standard in items
-        for use in standard.uses.values()
-    )
-    return FitnessMatrix(sample.id, verdicts)
+    verdicts = []
+    for standard in items:
+        in_force = edition_for(standard, day, edition, undated)
+        for use in in_force.uses.values():
+            verdicts.append(
+                evaluate_use(sample, in_force, use, asserted & set(in_force.conditions))
+            )
+    return FitnessMatrix(sample.id, tuple(verdicts))
 
 
-def _finite_or_none(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
+def check_edition(standards: Iterable[Standard], edition: str | None) -> None:
+    """An edition asked for must be an edition of at least one of ``standards``."""
+    if edition is None:
+        return
+    known = sorted({entry.id for standard in standards for entry in standard.editions})
+    if edition not in known:
+        raise InputError(
+            "edition", edition, f"an edition of the chosen standards ({', '.join(known) or 'none'})"
+        )

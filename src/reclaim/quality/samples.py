@@ -133,7 +133,8 @@ class SampleMatrix:
     """Many samples as arrays (samples × parameters): NaN where a parameter is not measured.
 
     ``high`` may be the same array as ``low`` when every value is a point; ``nondetect`` may be None
-    when no value is below detection. The vectorised engine works on this form.
+    when no value is below detection; ``taken`` holds each sample's date (None where not given),
+    or is None when no sample has one. The vectorised engine works on this form.
     """
 
     parameter_ids: tuple[str, ...]
@@ -141,6 +142,7 @@ class SampleMatrix:
     high: FloatArray
     nondetect: BoolArray | None = None
     sample_ids: tuple[str, ...] | None = None
+    taken: tuple[str | None, ...] | None = None
 
     @property
     def size(self) -> int:
@@ -153,6 +155,18 @@ class SampleMatrix:
             return self.parameter_ids.index(parameter_id)
         except ValueError:
             return None
+
+    def rows(self, index: npt.NDArray[np.intp]) -> SampleMatrix:
+        """The samples at ``index`` (in that order) as a matrix of their own."""
+        low = self.low[index]
+        return SampleMatrix(
+            self.parameter_ids,
+            low,
+            low if self.high is self.low else self.high[index],
+            None if self.nondetect is None else self.nondetect[index],
+            None if self.sample_ids is None else tuple(self.sample_ids[i] for i in index),
+            None if self.taken is None else tuple(self.taken[i] for i in index),
+        )
 
     @classmethod
     def from_samples(
@@ -175,6 +189,12 @@ class SampleMatrix:
                 low[row, column] = measurement.low
                 high[row, column] = measurement.high
                 nondetect[row, column] = measurement.nondetect
+        taken = tuple(sample.taken for sample in samples)
         return cls(
-            tuple(parameter_ids), low, high, nondetect, tuple(sample.id for sample in samples)
+            tuple(parameter_ids),
+            low,
+            high,
+            nondetect,
+            tuple(sample.id for sample in samples),
+            taken if any(day is not None for day in taken) else None,
         )

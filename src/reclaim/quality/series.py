@@ -29,7 +29,13 @@ from reclaim.quality.evaluate import (
     overall_fitness,
 )
 from reclaim.quality.samples import Sample
-from reclaim.quality.standards import EVERY_SAMPLE, ComplianceRule, Standard
+from reclaim.quality.standards import (
+    EVERY_SAMPLE,
+    ComplianceRule,
+    Standard,
+    edition_for,
+    sample_day,
+)
 
 _PASS, _FAIL, _INCONCLUSIVE, _UNMEASURED = range(4)
 SHARE_ROUNDING_TOLERANCE = 1e-9
@@ -83,12 +89,14 @@ class SeriesVerdict:
     n_samples: int
     fitness: Fitness
     verdicts: tuple[SeriesParameterVerdict, ...]
+    edition: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "standard": self.standard_id,
             "use": self.use_id,
+            "edition": self.edition,
             "rule": {
                 "stated": self.rule.stated,
                 "min_share": self.rule.min_share,
@@ -119,8 +127,14 @@ def evaluate_series(
     use_class: str,
     conditions: Iterable[str] = (),
     rule: ComplianceRule | None = None,
+    edition: str | None = None,
+    undated: date | None = None,
 ) -> SeriesVerdict:
-    """Judge a period's samples against one use with the standard's (or the given) period rule."""
+    """Judge a period's samples against one use with the standard's (or the given) period rule.
+
+    Every sample must fall in one edition of the standard (see `series_edition`).
+    """
+    standard = series_edition(samples, standard, edition, undated)
     rule = rule or standard.compliance or EVERY_SAMPLE
     table = _outcome_table(samples, standard, use_class, conditions)
     verdicts = _aggregate(table, 0, len(samples), rule)
@@ -129,9 +143,38 @@ def evaluate_series(
         use_id=use_class,
         rule=rule,
         n_samples=len(samples),
-        fitness=overall_fitness(verdict.status for verdict in verdicts),
+        fitness=overall_fitness((verdict.status for verdict in verdicts), standard.complete),
         verdicts=verdicts,
+        edition=None if standard.dated_edition is None else standard.dated_edition.id,
     )
+
+
+def series_edition(
+    samples: Sequence[Sample], standard: Standard, edition: str | None, undated: date | None
+) -> Standard:
+    """The one edition that judges every sample of a series; a series across an edition's date
+    is an `InputError` (split it there, or choose the edition)."""
+    if edition is not None:
+        standard.at_edition(edition)
+    if not standard.editions:
+        return standard
+    chosen: Standard | None = None
+    for sample in samples:
+        in_force = edition_for(standard, sample_day(sample.taken, sample.id), edition, undated)
+        if chosen is not None and in_force.dated_edition != chosen.dated_edition:
+            boundary = max(
+                entry.effective
+                for entry in (in_force.dated_edition, chosen.dated_edition)
+                if entry is not None
+            )
+            raise InputError(
+                f"samples.{sample.id}.date",
+                sample.taken,
+                f"a date in the same edition of {standard.code} as the samples before it: "
+                f"split the series at {boundary.isoformat()} or choose --edition",
+            )
+        chosen = in_force
+    return chosen or standard
 
 
 def rolling_compliance(
@@ -141,6 +184,8 @@ def rolling_compliance(
     window: int,
     conditions: Iterable[str] = (),
     rule: ComplianceRule | None = None,
+    edition: str | None = None,
+    undated: date | None = None,
 ) -> list[tuple[str, Fitness]]:
     """Fitness over each window of ``window`` consecutive samples, labelled by its last sample.
 
@@ -151,6 +196,7 @@ def rolling_compliance(
     if window > len(samples):
         raise InputError("window", window, f"at most the number of samples ({len(samples)})")
     starts = [stop - window for stop in range(window, len(samples) + 1)]
+    standard = series_edition(samples, standard, edition, undated)
     return _rolling(samples, standard, use_class, starts, window - 1, conditions, rule)
 
 
@@ -161,6 +207,8 @@ def rolling_compliance_days(
     window_days: int,
     conditions: Iterable[str] = (),
     rule: ComplianceRule | None = None,
+    edition: str | None = None,
+    undated: date | None = None,
 ) -> list[tuple[str, Fitness]]:
     """Fitness over the ``window_days`` days ending at each sample's date (e.g. the last 30 days).
 
@@ -180,6 +228,7 @@ def rolling_compliance_days(
     if any(later < earlier for earlier, later in itertools.pairwise(days)):
         raise InputError("samples", "dates out of order", "samples in time order")
     starts = [bisect.bisect_right(days, day - window_days) for day in days]
+    standard = series_edition(samples, standard, edition, undated)
     return _rolling(samples, standard, use_class, starts, 0, conditions, rule)
 
 
@@ -200,7 +249,9 @@ def _rolling(
         end = first_end + offset
         verdicts = _aggregate(table, start, end + 1, rule)
         label = samples[end].taken or samples[end].id
-        result.append((label, overall_fitness(verdict.status for verdict in verdicts)))
+        result.append(
+            (label, overall_fitness((verdict.status for verdict in verdicts), standard.complete))
+        )
     return result
 
 

@@ -4,12 +4,19 @@ A standard file lists limit rows; each row gives one parameter's requirement per
 column of uses) with the clause and sources it comes from and whether the value was confirmed
 against the text. `standard_from_dict` turns a parsed file into a `Standard` whose limits are
 already in canonical units, so the engine never converts anything again.
+
+A standard may have dated editions (an amendment, a transition date): each row says from which
+edition it applies (``since``) and in which it no longer does (``until``); `Standard.at_edition` and
+`Standard.in_force_on` give the view of one edition. A standard lists the items of its tables
+(``tables``); a table missing an item makes the standard incomplete, and an incomplete standard
+never says "fit".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -40,6 +47,7 @@ class Limit:
     sources: tuple[str, ...]
     verified: bool
     note: str | None = None
+    table: str | None = None
 
     def is_at_least_as_strict_as(self, other: Limit) -> bool:
         """True when every measurement passing ``self`` also passes ``other`` (same parameter)."""
@@ -134,8 +142,40 @@ class UseClass:
 
 
 @dataclass(frozen=True)
+class Edition:
+    """A dated state of a standard's text: the original, an amendment, a transition date."""
+
+    id: str
+    effective: date
+    name_zh: str
+    name_en: str
+    sources: tuple[str, ...]
+
+    def name(self, lang: str) -> str:
+        """Display name in ``"zh"`` or ``"en"``."""
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the standard and the parameters of its items, in the order the text lists them."""
+
+    id: str
+    name: str
+    items: tuple[str, ...]
+    since: str | None = None
+    until: str | None = None
+
+
+@dataclass(frozen=True)
 class Standard:
-    """A standard and edition: its uses, conditions, sources and period compliance rule."""
+    """A standard (in one edition): its uses, conditions, sources and period compliance rule.
+
+    ``edition`` is the year in the code; ``uses`` and ``missing_items`` are those of
+    ``dated_edition`` (the latest one unless chosen with
+    `at_edition` or `in_force_on`); ``missing_items`` maps each table to the items it lists that
+    no row of this edition holds.
+    """
 
     id: str
     code: str
@@ -151,6 +191,49 @@ class Standard:
     superseded_by: str | None = None
     origin: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    tables: tuple[Table, ...] = ()
+    editions: tuple[Edition, ...] = ()
+    dated_edition: Edition | None = None
+    missing_items: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    uses_by_edition: Mapping[str, Mapping[str, UseClass]] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """True when every item of every table in force has a row: only then may a use be fit."""
+        return not any(self.missing_items.values())
+
+    def at_edition(self, edition_id: object) -> Standard:
+        """The view of edition ``edition_id``; unknown is an `InputError` listing the editions."""
+        for edition in self.editions:
+            if edition.id == edition_id:
+                uses = self.uses_by_edition[edition.id]
+                return replace(
+                    self,
+                    uses=uses,
+                    dated_edition=edition,
+                    missing_items=_missing_items(self.tables, self.editions, edition, uses),
+                )
+        allowed = ", ".join(edition.id for edition in self.editions) or "none: no dated editions"
+        raise InputError("edition", edition_id, f"an edition of {self.code} ({allowed})")
+
+    def edition_on(self, day: date) -> Edition | None:
+        """The edition in force on ``day`` (None if the standard has no editions or none yet)."""
+        in_force = [edition for edition in self.editions if edition.effective <= day]
+        return in_force[-1] if in_force else None
+
+    def in_force_on(self, day: date) -> Standard:
+        """The view of the edition in force on ``day``; before the first, an `InputError`."""
+        if not self.editions:
+            return self
+        edition = self.edition_on(day)
+        if edition is None:
+            first = self.editions[0]
+            raise InputError(
+                "date",
+                day.isoformat(),
+                f"a date on or after {first.effective.isoformat()}, when {self.code} took effect",
+            )
+        return self if edition == self.dated_edition else self.at_edition(edition.id)
 
     def use(self, use_id: object) -> UseClass:
         """The use called ``use_id``; unknown is an `InputError` listing the uses."""
@@ -192,7 +275,10 @@ _KIND_WORDS = {LimitKind.MAX: "≤", LimitKind.MIN: "≥"}
 
 
 def standard_from_dict(raw: Mapping[str, Any], catalogue: Catalogue, origin: str) -> Standard:
-    """Build a `Standard` from a parsed standard file; every malformed entry is an `InputError`."""
+    """Build a `Standard` from a parsed standard file; every malformed entry is an `InputError`.
+
+    The result is the view of the latest edition; the others are reached with `at_edition`.
+    """
     raw = _mapping(raw, origin)
     for key in ("id", "code", "uses", "limits"):
         if key not in raw:
@@ -201,6 +287,9 @@ def standard_from_dict(raw: Mapping[str, Any], catalogue: Catalogue, origin: str
         str(key): _source_text(value)
         for key, value in _mapping(raw.get("sources", {}), f"{origin}:sources").items()
     }
+    editions = _editions(raw.get("editions", []), sources, f"{origin}:editions")
+    edition_ids = [edition.id for edition in editions]
+    tables = _tables(raw.get("tables", []), catalogue, edition_ids, f"{origin}:tables")
     conditions = {
         condition.id: condition
         for condition in (
@@ -217,26 +306,51 @@ def standard_from_dict(raw: Mapping[str, Any], catalogue: Catalogue, origin: str
         if not isinstance(spec.get("id"), str):
             raise InputError(f"{origin}:uses[{index}].id", spec.get("id"), "a use id (text)")
         columns[spec["id"]] = str(spec.get("column", spec["id"]))
-    rules: dict[str, list[LimitRule]] = {use_id: [] for use_id in columns}
+    stages: list[str | None] = list(edition_ids) or [None]
+    rules: dict[str | None, dict[str, list[LimitRule]]] = {
+        stage: {use_id: [] for use_id in columns} for stage in stages
+    }
+    table_ids = [table.id for table in tables]
     for index, row in enumerate(_sequence(raw["limits"], f"{origin}:limits")):
         where = f"{origin}:limits[{index}]"
-        for use_id, rule in _rules_of_row(
-            _mapping(row, where), columns, catalogue, conditions, sources, where
-        ).items():
-            rules[use_id].append(rule)
-    uses = {}
-    for index, spec in enumerate(use_specs):
-        use_id = spec["id"]
-        inherits = spec.get("inherits")
-        if not rules[use_id] and inherits is None:
-            raise InputError(f"{origin}:uses[{index}]", use_id, "a use with at least one limit")
-        uses[use_id] = UseClass(
-            id=use_id,
-            name_zh=str(spec.get("name_zh", use_id)),
-            name_en=str(spec.get("name_en", spec.get("name_zh", use_id))),
-            rules=tuple(rules[use_id]),
-            note=spec.get("note"),
+        row = _mapping(row, where)
+        table = _row_table(row.get("table"), table_ids, f"{where}.table")
+        since, until = (
+            _edition_ref(row.get(key), edition_ids, f"{where}.{key}") for key in ("since", "until")
         )
+        row_rules = _rules_of_row(row, columns, catalogue, conditions, sources, table, where)
+        conditional_until = _edition_ref(
+            (row.get("conditional") or {}).get("until"), edition_ids, f"{where}.conditional.until"
+        )
+        for stage in stages:
+            if not _in_force(stage, since, until, edition_ids):
+                continue
+            drop_conditional = conditional_until is not None and not _in_force(
+                stage, None, conditional_until, edition_ids
+            )
+            for use_id, rule in row_rules.items():
+                if drop_conditional and rule.condition is not None:
+                    if rule.base is None:
+                        continue
+                    rule = LimitRule(rule.parameter, rule.base)
+                rules[stage][use_id].append(rule)
+    uses_by_stage: dict[str | None, dict[str, UseClass]] = {}
+    for stage in stages:
+        uses: dict[str, UseClass] = {}
+        for index, spec in enumerate(use_specs):
+            use_id = spec["id"]
+            if not rules[stage][use_id] and spec.get("inherits") is None:
+                raise InputError(f"{origin}:uses[{index}]", use_id, "a use with at least one limit")
+            uses[use_id] = UseClass(
+                id=use_id,
+                name_zh=str(spec.get("name_zh", use_id)),
+                name_en=str(spec.get("name_en", spec.get("name_zh", use_id))),
+                rules=tuple(rules[stage][use_id]),
+                note=spec.get("note"),
+            )
+        uses_by_stage[stage] = uses
+    latest = editions[-1] if editions else None
+    uses = uses_by_stage[stages[-1]]
     compliance = raw.get("compliance")
     return Standard(
         id=str(raw["id"]),
@@ -253,7 +367,149 @@ def standard_from_dict(raw: Mapping[str, Any], catalogue: Catalogue, origin: str
         superseded_by=raw.get("superseded_by"),
         origin=origin,
         notes=tuple(str(note) for note in raw.get("notes", []) or []),
+        tables=tables,
+        editions=editions,
+        dated_edition=latest,
+        missing_items=_missing_items(tables, editions, latest, uses),
+        uses_by_edition={
+            str(stage): stage_uses for stage, stage_uses in uses_by_stage.items() if stage
+        },
     )
+
+
+def _editions(spec: object, sources: Mapping[str, str], where: str) -> tuple[Edition, ...]:
+    """The dated editions of a standard file, checked to be in order of their dates."""
+    editions: list[Edition] = []
+    for index, entry in enumerate(_sequence(spec, where)):
+        entry = _mapping(entry, f"{where}[{index}]")
+        if not isinstance(entry.get("id"), str):
+            raise InputError(f"{where}[{index}].id", entry.get("id"), "an edition id (text)")
+        effective = _date(entry.get("effective"), f"{where}[{index}].effective")
+        if editions and effective <= editions[-1].effective:
+            raise InputError(
+                f"{where}[{index}].effective",
+                effective.isoformat(),
+                f"a date after {editions[-1].effective.isoformat()} (editions in date order)",
+            )
+        edition_sources = tuple(str(source) for source in entry.get("sources", []) or [])
+        for source in edition_sources:
+            if source not in sources:
+                raise InputError(f"{where}[{index}].sources", source, "a source id of this file")
+        editions.append(
+            Edition(
+                id=entry["id"],
+                effective=effective,
+                name_zh=str(entry.get("name_zh", entry["id"])),
+                name_en=str(entry.get("name_en", entry["id"])),
+                sources=edition_sources,
+            )
+        )
+    return tuple(editions)
+
+
+def _tables(
+    spec: object, catalogue: Catalogue, edition_ids: Sequence[str], where: str
+) -> tuple[Table, ...]:
+    """The tables a standard file declares, each with the parameters of all its items."""
+    tables = []
+    for index, entry in enumerate(_sequence(spec, where)):
+        here = f"{where}[{index}]"
+        entry = _mapping(entry, here)
+        if not isinstance(entry.get("id"), str):
+            raise InputError(f"{here}.id", entry.get("id"), "a table id (text)")
+        items = tuple(
+            catalogue.parameter(item, f"{here}.items").id
+            for item in _sequence(entry.get("items"), f"{here}.items")
+        )
+        if not items or len(set(items)) != len(items):
+            raise InputError(f"{here}.items", list(items), "each item of the table once")
+        tables.append(
+            Table(
+                id=entry["id"],
+                name=str(entry.get("name", entry["id"])),
+                items=items,
+                since=_edition_ref(entry.get("since"), edition_ids, f"{here}.since"),
+                until=_edition_ref(entry.get("until"), edition_ids, f"{here}.until"),
+            )
+        )
+    return tuple(tables)
+
+
+def _row_table(value: object, table_ids: Sequence[str], where: str) -> str | None:
+    """The table a limit row belongs to: named, or the only table the file declares."""
+    if value is None:
+        if len(table_ids) > 1:
+            raise InputError(where, None, f"the table of this row ({', '.join(table_ids)})")
+        return table_ids[0] if table_ids else None
+    if value not in table_ids:
+        allowed = ", ".join(table_ids) or "none declared under tables"
+        raise InputError(where, value, f"a table of this file ({allowed})")
+    return str(value)
+
+
+def _edition_ref(value: object, edition_ids: Sequence[str], where: str) -> str | None:
+    if value is None:
+        return None
+    if value not in edition_ids:
+        allowed = ", ".join(edition_ids) or "none declared under editions"
+        raise InputError(where, value, f"an edition of this file ({allowed})")
+    return str(value)
+
+
+def _in_force(
+    stage: str | None, since: str | None, until: str | None, edition_ids: Sequence[str]
+) -> bool:
+    """True when a row applying from ``since`` until (before) ``until`` applies in ``stage``."""
+    if stage is None:
+        return True
+    position = edition_ids.index(stage)
+    if since is not None and position < edition_ids.index(since):
+        return False
+    return until is None or position < edition_ids.index(until)
+
+
+def _missing_items(
+    tables: Sequence[Table],
+    editions: Sequence[Edition],
+    edition: Edition | None,
+    uses: Mapping[str, UseClass],
+) -> dict[str, tuple[str, ...]]:
+    """Per table in force, the items that no limit of ``uses`` holds."""
+    edition_ids = [entry.id for entry in editions]
+    stage = None if edition is None else edition.id
+    held: dict[str | None, set[str]] = {}
+    for use in uses.values():
+        for rule in use.rules:
+            for limit in rule.limits():
+                held.setdefault(limit.table, set()).add(limit.parameter)
+    return {
+        table.id: tuple(item for item in table.items if item not in held.get(table.id, set()))
+        for table in tables
+        if _in_force(stage, table.since, table.until, edition_ids)
+    }
+
+
+def sample_day(taken: str | None, sample_id: str) -> date | None:
+    """The date of a sample (``YYYY-MM-DD``, a time after it ignored); a bad date is an error."""
+    if taken is None:
+        return None
+    try:
+        return date.fromisoformat(taken.strip()[:10])
+    except ValueError:
+        raise InputError(f"samples.{sample_id}.date", taken, "an ISO date YYYY-MM-DD") from None
+
+
+def edition_for(
+    standard: Standard, taken: date | None, edition: str | None, undated: date | None
+) -> Standard:
+    """The view of ``standard`` that judges a sample: an explicit ``edition`` (when the standard
+    has it), else the one in force on the sample's date, else on ``undated``, else the latest."""
+    if not standard.editions:
+        return standard
+    if edition is not None and any(entry.id == edition for entry in standard.editions):
+        return standard.at_edition(edition)
+    day = taken or undated
+    return standard if day is None else standard.in_force_on(day)
 
 
 def inheritance_of(raw: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
@@ -314,6 +570,7 @@ def _rules_of_row(
     catalogue: Catalogue,
     conditions: Mapping[str, Condition],
     sources: Mapping[str, str],
+    table: str | None,
     where: str,
 ) -> dict[str, LimitRule]:
     parameter = catalogue.parameter(row.get("parameter"), f"{where}.parameter").id
@@ -340,7 +597,7 @@ def _rules_of_row(
     if not isinstance(verified, bool):
         raise InputError(f"{where}.verified", verified, "true or false")
     context = _RowContext(
-        parameter, kind, str(unit or ""), factor, row["clause"], row_sources, verified
+        parameter, kind, str(unit or ""), factor, row["clause"], row_sources, verified, table
     )
     base = _limits_by_use(row.get("values"), columns, context, f"{where}.values")
     conditional_spec = row.get("conditional")
@@ -388,6 +645,7 @@ class _RowContext:
     clause: str
     sources: tuple[str, ...]
     verified: bool
+    table: str | None
     note: str | None = None
 
 
@@ -459,6 +717,7 @@ def _limit(spec: object, context: _RowContext, where: str) -> Limit | None:
         sources=context.sources,
         verified=verified,
         note=note,
+        table=context.table,
     )
 
 
@@ -513,6 +772,15 @@ def _source_text(value: object) -> str:
     if isinstance(value, Mapping):
         return "; ".join(str(value[key]) for key in ("ref", "type", "note") if value.get(key))
     return str(value)
+
+
+def _date(value: object, field: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(field, value, "an ISO date YYYY-MM-DD") from None
 
 
 def _number(value: object, field: str) -> float:

@@ -89,6 +89,16 @@ class _PlanReport:
         figures: dict[str, Any] = self.data[year]
         return figures
 
+    def across(self, read: Callable[[dict[str, Any]], Any], show: Callable[[Any], str]) -> str:
+        """An input over the horizons: shown once when the same in all, else "a / b"."""
+        return " / ".join(dict.fromkeys(show(read(self.h(y))) for y in self.years))
+
+    def sewage_input(self, name: str) -> Callable[[dict[str, Any]], Any]:
+        return lambda figures: figures["sewage_inputs"].get(name)
+
+    def use_figure(self, use_id: str, name: str) -> Callable[[dict[str, Any]], Any]:
+        return lambda figures: figures["demand"]["by_use"][use_id][name]
+
     def horizon(self, year: str, labels: Labels | None = None) -> str:
         """ "近期（2025年）" for the first of several horizons, "远期（…）" for the last."""
         labels = labels or self.labels
@@ -347,13 +357,16 @@ class _PlanReport:
         short = [
             (
                 u.name(s),
-                stations[s.id]["capacity_m3_per_day"],
-                stations[s.id]["required_m3_per_day"],
+                stations[s.id]["capacity_peak_hour_m3_per_hour"],
+                stations[s.id]["required_peak_hour_m3_per_hour"],
             )
             for s in self.scenario.pump_stations
             if stations[s.id].get("adequate") is False
         ]
-        together = (stations["total_capacity_m3_per_day"], stations["required_total_m3_per_day"])
+        together = (
+            stations["total_capacity_peak_hour_m3_per_hour"],
+            stations["required_total_peak_hour_m3_per_hour"],
+        )
         if self.plant_stations() and together[0] < together[1]:
             short.insert(0, (u("pumps_together"), *together))
         for name, design, required in short:
@@ -362,8 +375,8 @@ class _PlanReport:
                     "finding_pumps_short",
                     horizon=self.horizon(year),
                     station=name,
-                    design=u.number(design, "m3_per_day"),
-                    required=u.number(required, "m3_per_day"),
+                    design=u.number(design, "m3_per_hour"),
+                    required=u.number(required, "m3_per_hour"),
                 )
             )
         return found
@@ -408,7 +421,7 @@ class _PlanReport:
                 _text(u.name(use)),
                 _text(self.category(use.category)),
                 _text(str(use.priority)),
-                _text(str(use.days_per_year)),
+                _text(self.across(self.use_figure(use.id, "days_per_year"), str)),
             ]
             for y in self.years:
                 entry = self.h(y)["demand"]["by_use"][use.id]
@@ -467,10 +480,14 @@ class _PlanReport:
             columns.append(Column(u("col_coverage"), group=self.horizon(y)))
         rows = []
         for use in area_uses:
-            cells = [_text(u.name(use)), _text(u.number(use.rate_l_per_m2_day, "l_per_m2_day"))]
+            rate = self.across(
+                self.use_figure(use.id, "rate_l_per_m2_day"),
+                lambda v: u.number(v, "l_per_m2_day"),
+            )
+            cells = [_text(u.name(use)), _text(rate)]
             for y in self.years:
                 entry = self.h(y)["demand"]["by_use"][use.id]
-                cells.append(_text(u.number((use.area_ha or {})[int(y)], "ha")))
+                cells.append(_text(u.number(entry["area_ha"], "ha")))
                 cells.append(_text(u.number(entry["coverage"] * PERCENT, "percent")))
             rows.append(Row(cells))
         section.table(u("t_demand_drivers"), columns, rows)
@@ -479,50 +496,49 @@ class _PlanReport:
 
     def supply(self, section: Section) -> None:
         u = self.labels
-        sewage = self.scenario.sewage
-        reuse_cap = sewage.reuse_cap if sewage.reuse_cap is not None else 0.0
+        factor = self.sewage_input
+        if self.scenario.sewage.driver != "population":
+            self.supply_by_driver(section)
+            return
         section.paragraph(
             u(
                 "supply_text",
-                f_dom=u.number(sewage.discharge_factor_domestic, "factor"),
-                f_ind=u.number(sewage.discharge_factor_industrial, "factor"),
-                unforeseen=u.percent(sewage.unforeseen_factor),
-                cap=u.percent(reuse_cap),
+                f_dom=self.across(
+                    factor("discharge_factor_domestic"), lambda v: u.number(v, "factor")
+                ),
+                f_ind=self.across(
+                    factor("discharge_factor_industrial"), lambda v: u.number(v, "factor")
+                ),
+                unforeseen=self.across(factor("unforeseen_factor"), u.percent),
+                cap=self.across(factor("reuse_cap"), u.percent),
             )
         )
 
-        def given(
-            series: Mapping[int, float], kind: str, scale: float = 1.0
-        ) -> Callable[[str], Cell]:
-            return lambda y: _text(u.number(series[int(y)] * scale, kind))
+        def given(name: str, kind: str, scale: float = 1.0) -> Callable[[str], Cell]:
+            return lambda y: _text(u.number(self.h(y)["sewage_inputs"][name] * scale, kind))
 
         def figure(key: str, kind: str = "1e4_m3") -> Callable[[str], Cell]:
             return lambda y: _text(u.number(self.h(y)[key], kind))
-
-        def constant(text: str) -> Callable[[str], Cell]:
-            return lambda y: _text(text)
 
         rows = [
             self.figure_row(
                 u("r_population"),
                 u("u_1e4_persons"),
-                given(sewage.population_1e4_persons, "persons_1e4"),
+                given("population_1e4_persons", "persons_1e4"),
             ),
             self.figure_row(
                 u("r_per_capita"),
                 u("u_l_per_person_day"),
-                given(sewage.domestic_l_per_person_day, "l_per_person_day"),
+                given("domestic_l_per_person_day", "l_per_person_day"),
             ),
             self.figure_row(
                 u("r_domestic"), u("u_1e4_m3_per_day"), figure("domestic_1e4_m3_per_day")
             ),
-            self.figure_row(
-                u("r_industrial_land"), u("u_ha"), given(sewage.industrial_land_ha, "ha")
-            ),
+            self.figure_row(u("r_industrial_land"), u("u_ha"), given("industrial_land_ha", "ha")),
             self.figure_row(
                 u("r_industrial_index"),
                 u("u_1e4_m3_per_km2_day"),
-                given(sewage.industrial_index_m3_per_km2_day, "factor", 1.0 / M3_PER_1E4_M3),
+                given("industrial_index_m3_per_km2_day", "factor", 1.0 / M3_PER_1E4_M3),
             ),
             self.figure_row(
                 u("r_industrial"), u("u_1e4_m3_per_day"), figure("industrial_1e4_m3_per_day")
@@ -530,15 +546,15 @@ class _PlanReport:
             self.figure_row(
                 u("r_discharge_dom"),
                 u("u_factor"),
-                constant(u.number(sewage.discharge_factor_domestic, "factor")),
+                given("discharge_factor_domestic", "factor"),
             ),
             self.figure_row(
                 u("r_discharge_ind"),
                 u("u_factor"),
-                constant(u.number(sewage.discharge_factor_industrial, "factor")),
+                given("discharge_factor_industrial", "factor"),
             ),
             self.figure_row(
-                u("r_unforeseen"), u("u_percent"), constant(u.rate(sewage.unforeseen_factor))
+                u("r_unforeseen"), u("u_percent"), given("unforeseen_factor", "percent", PERCENT)
             ),
             self.figure_row(
                 u("r_sewage_day"), u("u_1e4_m3_per_day"), figure("sewage_1e4_m3_per_day")
@@ -546,10 +562,79 @@ class _PlanReport:
             self.figure_row(
                 u("r_sewage_year"), u("u_1e4_m3_per_year"), figure("sewage_1e4_m3_per_year")
             ),
-            self.figure_row(u("r_reuse_cap"), u("u_percent"), constant(u.rate(reuse_cap))),
+            self.figure_row(
+                u("r_reuse_cap"), u("u_percent"), given("reuse_cap", "percent", PERCENT)
+            ),
         ]
         supply_row = self.figure_row(
             u("r_supply"), u("u_1e4_m3_per_day"), figure("reclaimed_supply_1e4_m3_per_day")
+        )
+        rows.append(Row(supply_row.cells, total=True))
+        section.table(u("t_supply"), self.figure_columns(), rows)
+
+    def supply_by_driver(self, section: Section) -> None:
+        """Sewage from a water-supply forecast, the plants' load, or a measured volume."""
+        u = self.labels
+        driver = self.scenario.sewage.driver
+        cap = self.across(self.sewage_input("reuse_cap"), u.percent)
+        section.paragraph(u(f"supply_text_{driver}", cap=cap))
+
+        def given(name: str, kind: str, scale: float = 1.0) -> Callable[[str], Cell]:
+            return lambda y: _text(u.number(self.h(y)["sewage_inputs"][name] * scale, kind))
+
+        def figure(read: Callable[[dict[str, Any]], Any]) -> Callable[[str], Cell]:
+            return lambda y: _text(u.number(read(self.h(y)), "1e4_m3"))
+
+        rows = []
+        if driver == "water_supply":
+            rows += [
+                self.figure_row(
+                    u("r_water_supply"),
+                    u("u_1e4_m3_per_day"),
+                    figure(lambda h: h["water_supply_1e4_m3_per_day"]),
+                ),
+                self.figure_row(
+                    u("r_discharge"), u("u_percent"), given("discharge_factor", "percent", PERCENT)
+                ),
+                self.figure_row(
+                    u("r_collection"), u("u_percent"), given("collection_rate", "percent", PERCENT)
+                ),
+            ]
+        elif driver == "plant_load":
+            rows.append(
+                self.figure_row(
+                    u("r_load_rate"), u("u_percent"), given("load_rate", "percent", PERCENT)
+                )
+            )
+        rows += [
+            self.figure_row(
+                u("r_sewage_day"),
+                u("u_1e4_m3_per_day"),
+                figure(lambda h: h["sewage_1e4_m3_per_day"]),
+            ),
+            self.figure_row(
+                u("r_sewage_year"),
+                u("u_1e4_m3_per_year"),
+                figure(lambda h: h["sewage_1e4_m3_per_year"]),
+            ),
+            self.figure_row(
+                u("r_reuse_cap"), u("u_percent"), given("reuse_cap", "percent", PERCENT)
+            ),
+            self.figure_row(
+                u("r_cap_supply"),
+                u("u_1e4_m3_per_day"),
+                figure(lambda h: h["cap_supply_1e4_m3_per_day"]),
+            ),
+            self.figure_row(
+                u("r_plant_capacity"),
+                u("u_1e4_m3_per_day"),
+                figure(lambda h: h["plants"]["reclaimed_capacity_1e4_m3_per_day"]),
+            ),
+        ]
+        supply_row = self.figure_row(
+            u("r_supply"),
+            u("u_1e4_m3_per_day"),
+            figure(lambda h: h["reclaimed_supply_1e4_m3_per_day"]),
         )
         rows.append(Row(supply_row.cells, total=True))
         section.table(u("t_supply"), self.figure_columns(), rows)
@@ -873,14 +958,18 @@ class _PlanReport:
             ]
             for y in self.years:
                 entry = self.h(y)["pump_stations"][station.id]
-                built = int(y) in station.capacity_m3_per_day
+                built = int(y) in station.built_in
                 cells.append(
                     _text(
-                        u.number(entry["capacity_m3_per_day"], "m3_per_day") if built else u("none")
+                        u.number(entry["capacity_peak_hour_m3_per_hour"], "m3_per_hour")
+                        if built
+                        else u("none")
                     )
                 )
-                if "required_m3_per_day" in entry:
-                    cells.append(_text(u.number(entry["required_m3_per_day"], "m3_per_day")))
+                if "required_peak_hour_m3_per_hour" in entry:
+                    cells.append(
+                        _text(u.number(entry["required_peak_hour_m3_per_hour"], "m3_per_hour"))
+                    )
                     cells.append(_check(entry["adequate"], u, "adequate", "inadequate"))
                 else:
                     cells += [_text(u("none")), _text(u("none"))]
@@ -890,12 +979,12 @@ class _PlanReport:
             for y in self.years:
                 stations = self.h(y)["pump_stations"]
                 design, required = (
-                    stations["total_capacity_m3_per_day"],
-                    stations["required_total_m3_per_day"],
+                    stations["total_capacity_peak_hour_m3_per_hour"],
+                    stations["required_total_peak_hour_m3_per_hour"],
                 )
                 total += [
-                    _text(u.number(design, "m3_per_day")),
-                    _text(u.number(required, "m3_per_day")),
+                    _text(u.number(design, "m3_per_hour")),
+                    _text(u.number(required, "m3_per_hour")),
                     _check(design >= required, u, "adequate", "inadequate"),
                 ]
             rows.append(Row(total, total=True))
@@ -1045,7 +1134,12 @@ class _PlanReport:
                     [
                         _text(u.name(use)),
                         _text(self.category(use.category)),
-                        _text(u.number(use.price_yuan_per_m3, "yuan_per_m3")),
+                        _text(
+                            self.across(
+                                self.use_figure(use.id, "price_yuan_per_m3"),
+                                lambda v: u.number(v, "yuan_per_m3"),
+                            )
+                        ),
                     ]
                 )
                 for use in priced
@@ -1151,12 +1245,12 @@ class _PlanReport:
         """The coefficients the figures rest on: value used, published value or range, source."""
         u = self.labels
         coefficients = self.reference["coefficients"]
-        sewage = self.scenario.sewage
+        factor = self.sewage_input
         given = u("basis_scenario")
         rows = [
             self.basis_row(
                 u("r_reuse_cap"),
-                u.rate(sewage.reuse_cap),
+                self.across(factor("reuse_cap"), u.rate),
                 u("u_percent"),
                 u.rate(coefficients["reuse_cap"]["value"]),
                 coefficients["reuse_cap"]["source"],
@@ -1172,7 +1266,7 @@ class _PlanReport:
             ),
             self.basis_row(
                 u("r_discharge_dom"),
-                u.number(sewage.discharge_factor_domestic, "factor"),
+                self.across(factor("discharge_factor_domestic"), lambda v: u.number(v, "factor")),
                 u("u_factor"),
                 u("none"),
                 given,
@@ -1180,7 +1274,7 @@ class _PlanReport:
             ),
             self.basis_row(
                 u("r_discharge_ind"),
-                u.number(sewage.discharge_factor_industrial, "factor"),
+                self.across(factor("discharge_factor_industrial"), lambda v: u.number(v, "factor")),
                 u("u_factor"),
                 u("none"),
                 given,
@@ -1188,7 +1282,7 @@ class _PlanReport:
             ),
             self.basis_row(
                 u("r_unforeseen"),
-                u.rate(sewage.unforeseen_factor),
+                self.across(factor("unforeseen_factor"), u.rate),
                 u("u_percent"),
                 u("none"),
                 given,
@@ -1235,9 +1329,12 @@ class _PlanReport:
         """Each per-area rate with the published range of its use category (None if none)."""
         ranges = self.reference["coefficients"]["rates"]
         return [
-            (use, use.rate_l_per_m2_day, ranges.get(use.category))
+            (use, rate, ranges.get(use.category))
             for use in self.scenario.uses
-            if use.rate_l_per_m2_day is not None
+            if use.driver == "area"
+            for rate in dict.fromkeys(
+                self.h(y)["demand"]["by_use"][use.id]["rate_l_per_m2_day"] for y in self.years
+            )
         ]
 
     @staticmethod

@@ -52,7 +52,12 @@ def seed_demo(
         region = create_region(
             session,
             regulator,
-            RegionSpec(entry["code"], entry["name"], price_schedule=entry.get("price_schedule")),
+            RegionSpec(
+                entry["code"],
+                entry["name"],
+                price_schedule=entry.get("price_schedule"),
+                use_class_conversions=entry.get("use_class_conversions", {}),
+            ),
             rules,
             schedules,
         )

@@ -46,6 +46,14 @@ VolumeM3 = Annotated[int, Field(gt=0, le=MAX_VOLUME_M3)]
 Price = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
 Fraction = Annotated[Decimal, Field(ge=0, lt=1, max_digits=6, decimal_places=4)]
 Day = Annotated[date, AfterValidator(_in_calendar)]
+UseClassConversions = Annotated[
+    dict[Code, Annotated[list[Code], Field(max_length=16)]],
+    Field(
+        max_length=16,
+        description="Listed use → the buyer sectors a region lets it be bought for, e.g. "
+        '{"industrial": ["municipal"]}: the price and the new right are then the buyer\'s.',
+    ),
+]
 
 
 class Strict(BaseModel):
@@ -73,6 +81,7 @@ class RegionIn(Strict):
     exchange_fee_rate: Fraction | None = None
     treatment_feedback_share: Fraction | None = None
     price_schedule: Code | None = None
+    use_class_conversions: UseClassConversions = Field(default_factory=dict)
 
 
 class RegionOut(BaseModel):
@@ -84,6 +93,7 @@ class RegionOut(BaseModel):
     exchange_fee_rate: Decimal
     treatment_feedback_share: Decimal
     price_schedule: str | None
+    use_class_conversions: dict[str, list[str]]
 
 
 class AccountIn(Strict):
@@ -124,6 +134,7 @@ class PlantOut(BaseModel):
     deliverable_annual_m3: int
     committed_daily_m3: int
     committed_annual_m3: int
+    """Held today by the plant's rights (a right past its term holds nothing)."""
     operator_id: int | None
     source: str
 
@@ -138,7 +149,21 @@ class RightIn(Strict):
     use_class: Code
 
 
+class RightPeriodOut(BaseModel):
+    """Contract years of a right with the same volume held and reserved (end exclusive)."""
+
+    starts_on: date
+    ends_on: date
+    annual_volume_m3: int
+    daily_max_m3: int
+    reserved_annual_m3: int
+    reserved_daily_m3: int
+
+
 class RightOut(BaseModel):
+    """A right; the four volumes are those of its contract year under way (its first year
+    before the term, zero once expired), `periods` gives every year."""
+
     id: int
     region_id: int
     plant_id: int
@@ -154,6 +179,8 @@ class RightOut(BaseModel):
     reserved_annual_m3: int
     reserved_daily_m3: int
     state: str
+    """active, exhausted (nothing held in any year) or expired (past its term)."""
+    periods: list[RightPeriodOut]
 
 
 class ListingIn(Strict):
@@ -168,6 +195,11 @@ class ListingIn(Strict):
     price_schedule: Code | None = None
     counterparty_id: Id | None = None
     closes_at: AwareDatetime | None = None
+    use_class: Code | None = Field(
+        default=None,
+        description="The use of the water sold: the right's by default, or one the region's "
+        "use_class_conversions allow for it.",
+    )
 
 
 class ListingOut(BaseModel):
@@ -182,6 +214,7 @@ class ListingOut(BaseModel):
     term_end: date
     reserve_yuan_per_m3: Decimal | None
     price_schedule: str | None
+    use_class: str
     delivery_point: str
     closes_at: datetime | None
     state: str
@@ -214,6 +247,7 @@ class DealOut(BaseModel):
     term_start: date
     term_end: date
     price_yuan_per_m3: Decimal
+    use_class: str
     delivery_point: str
     state: str
     publicity_ends_at: datetime

@@ -12,6 +12,7 @@ from reclaim.market.invariants import (
     RightSnapshot,
     invariant_violations,
 )
+from reclaim.store.exchange import periods_of, span_of
 from reclaim.store.models import Bid, Deal, Listing, Plant, Right
 from reclaim.store.settlement import verify_ledger
 
@@ -19,13 +20,7 @@ from reclaim.store.settlement import verify_ledger
 def audit(session: Session) -> list[str]:
     """Every broken invariant of the stored exchange, ledger included; empty when all hold."""
     plants = [
-        PlantSnapshot(
-            p.id,
-            p.deliverable_annual_m3,
-            p.deliverable_daily_m3,
-            p.committed_annual_m3,
-            p.committed_daily_m3,
-        )
+        PlantSnapshot(p.id, p.deliverable_annual_m3, p.deliverable_daily_m3)
         for p in session.scalars(select(Plant))
     ]
     rights = [
@@ -33,23 +28,20 @@ def audit(session: Session) -> list[str]:
             r.id,
             r.plant_id,
             r.parent_id,
+            r.term_start,
+            r.term_end,
             r.original_annual_m3,
             r.original_daily_m3,
-            r.annual_volume_m3,
-            r.daily_max_m3,
-            r.reserved_annual_m3,
-            r.reserved_daily_m3,
+            tuple(periods_of(r)),
         )
         for r in session.scalars(select(Right))
     ]
     listings = [
-        ListingSnapshot(
-            x.id, x.right_id, x.state, x.annual_volume_m3, x.daily_max_m3, x.best_bid_yuan_per_m3
-        )
+        ListingSnapshot(x.id, x.right_id, x.state, span_of(x), x.best_bid_yuan_per_m3)
         for x in session.scalars(select(Listing))
     ]
     deals = [
-        DealSnapshot(d.id, d.listing_id, d.right_id, d.state, d.annual_volume_m3, d.daily_max_m3)
+        DealSnapshot(d.id, d.listing_id, d.right_id, d.state, span_of(d))
         for d in session.scalars(select(Deal))
     ]
     bids = [(b.listing_id, b.price_yuan_per_m3) for b in session.scalars(select(Bid))]

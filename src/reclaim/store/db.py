@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -150,8 +150,32 @@ def alembic_config() -> Config:
 
 
 def upgrade_schema(engine: Engine, revision: str = "head") -> None:
-    """Run the Alembic migrations on `engine` up to `revision`."""
+    """Run the Alembic migrations on `engine` up to `revision`, in one transaction.
+
+    On SQLite foreign keys are off while migrating: a batch migration rebuilds a table by copy,
+    drop and rename, and dropping a table that other rows refer to is refused while keys are
+    enforced. Every key is checked before the transaction commits.
+    """
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, "OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, "ON")
+
+
+def _sqlite_foreign_keys(connection: Connection, state: str) -> None:
+    """Switch key enforcement, outside any transaction (SQLite ignores it inside one)."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA foreign_keys={state}")

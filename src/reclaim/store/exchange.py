@@ -1,10 +1,12 @@
 """Trading: issue rights, list them, accept, bid, close auctions, decide and conclude deals.
 
-Each function runs inside the caller's transaction. Volumes are claimed with single conditional
-UPDATEs (`… SET reserved = reserved + v WHERE reserved + v <= held`), so two requests can never
-both claim the last cubic metre; rows that gate a choice (an auction's best bid, a deal's state)
-are locked with SELECT … FOR UPDATE on PostgreSQL, and SQLite serializes writers with BEGIN
-IMMEDIATE. Any refusal raises, and the caller rolls the whole transaction back.
+Each function runs inside the caller's transaction. A right's volumes are its periods (volume by
+year, `reclaim.market.periods`): every change locks the right's row (SELECT … FOR UPDATE on
+PostgreSQL; SQLite serializes writers with BEGIN IMMEDIATE), computes the new periods with the
+pure rules and writes them, so two requests can never both claim the last cubic metre of a year.
+Issuing locks the plant's row the same way while it checks every day of the new term against the
+plant's supply. Rows that gate a choice (an auction's best bid, a deal's state) are locked too.
+Any refusal raises, and the caller rolls the whole transaction back.
 """
 
 from __future__ import annotations
@@ -18,6 +20,17 @@ from sqlalchemy.orm import Session
 
 from reclaim.errors import InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
+from reclaim.market.periods import (
+    Period,
+    Slice,
+    check_capacity,
+    check_sale_years,
+    exhausted,
+    release,
+    reserve,
+    transfer,
+    whole_term,
+)
 from reclaim.market.prices import PriceSchedule
 from reclaim.market.rules import (
     AUCTION_MODES,
@@ -36,7 +49,6 @@ from reclaim.market.rules import (
     check_term,
     check_use_class,
     check_volumes,
-    check_within_term,
     positive_price,
     term_years,
     winning_bid,
@@ -51,6 +63,7 @@ from reclaim.store.models import (
     Plant,
     Region,
     Right,
+    RightPeriod,
 )
 from reclaim.store.registry import Actor, get_or_404, lock_or_404, require_role
 
@@ -86,30 +99,15 @@ def issue_right(
     holder = get_or_404(session, Account, spec.holder_id, "holder_id")
     if holder.role not in TRADING_ROLES:
         raise InputError("holder_id", spec.holder_id, "a seller or buyer account holds rights")
-    plant = get_or_404(session, Plant, spec.plant_id, "plant_id")
-    claimed = session.execute(
-        update(Plant)
-        .where(
-            Plant.id == spec.plant_id,
-            Plant.committed_annual_m3 + spec.annual_volume_m3 <= Plant.deliverable_annual_m3,
-            Plant.committed_daily_m3 + spec.daily_max_m3 <= Plant.deliverable_daily_m3,
-        )
-        .values(
-            committed_annual_m3=Plant.committed_annual_m3 + spec.annual_volume_m3,
-            committed_daily_m3=Plant.committed_daily_m3 + spec.daily_max_m3,
-        )
-        .execution_options(synchronize_session=False)
+    plant = lock_or_404(session, Plant, spec.plant_id, "plant_id")
+    new = Slice(spec.term_start, spec.term_end, spec.annual_volume_m3, spec.daily_max_m3)
+    check_capacity(
+        plant.id,
+        held_by_plant(session, plant.id, spec.term_start, spec.term_end),
+        new,
+        plant.deliverable_annual_m3,
+        plant.deliverable_daily_m3,
     )
-    if _rowcount(claimed) != 1:
-        session.refresh(plant)
-        free_annual = plant.deliverable_annual_m3 - plant.committed_annual_m3
-        free_daily = plant.deliverable_daily_m3 - plant.committed_daily_m3
-        field, value, free = (
-            ("annual_volume_m3", spec.annual_volume_m3, f"{free_annual} m³/yr")
-            if spec.annual_volume_m3 > free_annual
-            else ("daily_max_m3", spec.daily_max_m3, f"{free_daily} m³/d")
-        )
-        raise ConflictError(field, value, f"plant {plant.id} can deliver only {free} more")
     right = Right(
         region_id=plant.region_id,
         plant_id=plant.id,
@@ -120,16 +118,68 @@ def issue_right(
         term_end=spec.term_end,
         original_annual_m3=spec.annual_volume_m3,
         original_daily_m3=spec.daily_max_m3,
-        annual_volume_m3=spec.annual_volume_m3,
-        daily_max_m3=spec.daily_max_m3,
-        reserved_annual_m3=0,
-        reserved_daily_m3=0,
         state=RightState.ACTIVE.value,
         created_at=now,
     )
     session.add(right)
+    store_periods(right, whole_term(new.starts_on, new.ends_on, new.annual_m3, new.daily_m3))
     session.flush()
     return right
+
+
+def held_by_plant(session: Session, plant_id: int, starts_on: date, ends_on: date) -> list[Period]:
+    """The periods of every right of a plant that overlap [starts_on, ends_on)."""
+    rows = session.scalars(
+        select(RightPeriod).where(
+            RightPeriod.plant_id == plant_id,
+            RightPeriod.ends_on > starts_on,
+            RightPeriod.starts_on < ends_on,
+        )
+    )
+    return [_period(row) for row in rows]
+
+
+def committed_on(session: Session, plant_id: int, day: date) -> tuple[int, int]:
+    """Annual and daily volume the plant's rights hold on `day`."""
+    held = held_by_plant(session, plant_id, day, day + timedelta(days=1))
+    return sum(p.annual_m3 for p in held), sum(p.daily_m3 for p in held)
+
+
+def _period(row: RightPeriod) -> Period:
+    return Period(
+        row.starts_on,
+        row.ends_on,
+        row.annual_m3,
+        row.daily_m3,
+        row.reserved_annual_m3,
+        row.reserved_daily_m3,
+    )
+
+
+def periods_of(right: Right) -> list[Period]:
+    """A right's periods as the pure rules see them."""
+    return [_period(row) for row in right.periods]
+
+
+def store_periods(right: Right, periods: list[Period]) -> None:
+    """Write a right's new periods over its old ones (rows matched by their first day).
+
+    Rows are updated in place where a period starts on the same day, so the unique
+    (right, first day) never sees two rows at once; the right's state follows its volume.
+    """
+    rows = {row.starts_on: row for row in right.periods}
+    kept = []
+    for period in periods:
+        row = rows.pop(period.starts_on, None) or RightPeriod(
+            plant_id=right.plant_id, starts_on=period.starts_on
+        )
+        row.ends_on = period.ends_on
+        row.annual_m3, row.daily_m3 = period.annual_m3, period.daily_m3
+        row.reserved_annual_m3 = period.reserved_annual_m3
+        row.reserved_daily_m3 = period.reserved_daily_m3
+        kept.append(row)
+    right.periods = kept
+    right.state = (RightState.EXHAUSTED if exhausted(periods) else RightState.ACTIVE).value
 
 
 def visible_right(session: Session, actor: Actor, right_id: int) -> Right:
@@ -144,7 +194,7 @@ def visible_right(session: Session, actor: Actor, right_id: int) -> Right:
 
 @dataclass(frozen=True)
 class ListingSpec:
-    """(Part of) a right offered for sale."""
+    """(Part of) a right offered for sale, over whole contract years not yet begun."""
 
     right_id: int
     mode: ListingMode
@@ -157,6 +207,12 @@ class ListingSpec:
     price_schedule: str | None = None
     counterparty_id: int | None = None
     closes_at: datetime | None = None
+    use_class: str | None = None
+    """The use of the water sold; by default the right's."""
+
+    def span(self) -> Slice:
+        """The years and volumes the listing sets aside."""
+        return Slice(self.term_start, self.term_end, self.annual_volume_m3, self.daily_max_m3)
 
 
 def create_listing(
@@ -166,42 +222,25 @@ def create_listing(
     schedules: dict[str, PriceSchedule],
     now: datetime,
 ) -> Listing:
-    """List (part of) a right the actor holds; its volume is reserved until sold or withdrawn."""
+    """List (part of) a right the actor holds; its volume is reserved until sold or withdrawn.
+
+    The listing states the use of the water: the right's, or one the region converts it to.
+    """
     require_role(actor, *TRADING_ROLES)
     right = visible_right(session, actor, spec.right_id)
     if right.holder_id != actor.id:
         raise ForbiddenError("right_id", spec.right_id, "only the holder lists a right")
     check_volumes(spec.annual_volume_m3, spec.daily_max_m3)
-    check_within_term(spec.term_start, spec.term_end, right.term_start, right.term_end)
-    if spec.term_end <= now.date():
-        raise InputError("term_end", spec.term_end.isoformat(), "a date after today")
+    check_sale_years(right.term_start, right.term_end, spec.term_start, spec.term_end, now.date())
+    region = get_or_404(session, Region, right.region_id, "region_id")
+    use_class = converted_use(right.use_class, spec.use_class, region, "use_class")
     _check_listing_price(session, actor, spec, schedules, now)
-    claimed = session.execute(
-        update(Right)
-        .where(
-            Right.id == right.id,
-            Right.holder_id == actor.id,
-            Right.state == RightState.ACTIVE.value,
-            Right.reserved_annual_m3 + spec.annual_volume_m3 <= Right.annual_volume_m3,
-            Right.reserved_daily_m3 + spec.daily_max_m3 <= Right.daily_max_m3,
-        )
-        .values(
-            reserved_annual_m3=Right.reserved_annual_m3 + spec.annual_volume_m3,
-            reserved_daily_m3=Right.reserved_daily_m3 + spec.daily_max_m3,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if _rowcount(claimed) != 1:
-        session.refresh(right)
-        free_annual = right.annual_volume_m3 - right.reserved_annual_m3
-        free_daily = right.daily_max_m3 - right.reserved_daily_m3
-        if spec.annual_volume_m3 > free_annual:
-            raise ConflictError(
-                "annual_volume_m3", spec.annual_volume_m3, f"the right has {free_annual} m³/yr free"
-            )
-        raise ConflictError(
-            "daily_max_m3", spec.daily_max_m3, f"the right has {free_daily} m³/d free"
-        )
+    if spec.price_schedule is not None:
+        schedules[spec.price_schedule].price_for(use_class)
+    right = lock_or_404(session, Right, right.id, "right_id")
+    if right.state != RightState.ACTIVE.value:
+        raise ConflictError("right_id", right.id, f"the right is {right.state}")
+    store_periods(right, reserve(periods_of(right), spec.span()))
     listing = Listing(
         right_id=right.id,
         seller_id=actor.id,
@@ -213,6 +252,7 @@ def create_listing(
         term_end=spec.term_end,
         reserve_yuan_per_m3=spec.reserve_yuan_per_m3,
         price_schedule=spec.price_schedule,
+        use_class=use_class,
         delivery_point=spec.delivery_point,
         closes_at=spec.closes_at,
         state=ListingState.OPEN.value,
@@ -221,6 +261,21 @@ def create_listing(
     session.add(listing)
     session.flush()
     return listing
+
+
+def converted_use(listed: str, wanted: str | None, region: Region, field: str) -> str:
+    """The use `wanted` (default: `listed`), if it is `listed` or the region converts to it."""
+    if wanted is None or wanted == listed:
+        return listed
+    allowed = region.use_class_conversions.get(listed, [])
+    if wanted not in allowed:
+        raise ForbiddenError(
+            field,
+            wanted,
+            f"the water is sold for {listed} use; region {region.code} converts it to "
+            f"{', '.join(allowed) if allowed else 'no other use'}",
+        )
+    return wanted
 
 
 def _check_listing_price(
@@ -265,17 +320,15 @@ def _check_listing_price(
         )
 
 
-def _release(session: Session, right_id: int, annual_m3: int, daily_m3: int) -> None:
+def release_reservation(session: Session, right_id: int, span: Slice) -> None:
     """Give back a reservation made by a listing that will not be sold, or a rejected deal."""
-    session.execute(
-        update(Right)
-        .where(Right.id == right_id)
-        .values(
-            reserved_annual_m3=Right.reserved_annual_m3 - annual_m3,
-            reserved_daily_m3=Right.reserved_daily_m3 - daily_m3,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    right = lock_or_404(session, Right, right_id, "right_id")
+    store_periods(right, release(periods_of(right), span))
+
+
+def span_of(row: Listing | Deal) -> Slice:
+    """The years and volumes a listing or deal moves."""
+    return Slice(row.term_start, row.term_end, row.annual_volume_m3, row.daily_max_m3)
 
 
 def _close_listing(session: Session, listing_id: int, new_state: ListingState) -> None:
@@ -291,25 +344,24 @@ def _close_listing(session: Session, listing_id: int, new_state: ListingState) -
 
 
 def _open_deal(
-    session: Session, listing: Listing, buyer_id: int, price: Decimal, now: datetime
+    session: Session, listing: Listing, buyer: Actor, price: Decimal, now: datetime
 ) -> Deal:
-    right = session.get(Right, listing.right_id)
-    assert right is not None
-    region = session.get(Region, right.region_id)
-    assert region is not None
+    right = get_or_404(session, Right, listing.right_id, "right_id")
+    region = get_or_404(session, Region, right.region_id, "region_id")
     publicity_ends_at = now + timedelta(days=region.publicity_days)
     deal = Deal(
         listing_id=listing.id,
         right_id=listing.right_id,
         region_id=right.region_id,
         seller_id=listing.seller_id,
-        buyer_id=buyer_id,
+        buyer_id=buyer.id,
         mode=listing.mode,
         annual_volume_m3=listing.annual_volume_m3,
         daily_max_m3=listing.daily_max_m3,
         term_start=listing.term_start,
         term_end=listing.term_end,
         price_yuan_per_m3=price,
+        use_class=buyer_use(session, listing, buyer),
         delivery_point=listing.delivery_point,
         state=DealState.PUBLICITY.value,
         publicity_ends_at=publicity_ends_at,
@@ -319,6 +371,19 @@ def _open_deal(
     session.add(deal)
     session.flush()
     return deal
+
+
+def buyer_use(session: Session, listing: Listing, buyer: Actor) -> str:
+    """The use a buyer gets: its own sector if the listed use is it or converts to it.
+
+    A buyer without a sector (a seller buying) takes the listed use; any other buyer whose sector
+    the region does not convert the listed use to is refused.
+    """
+    if buyer.use_class is None or buyer.use_class == listing.use_class:
+        return listing.use_class  # no conversion: nothing to read (bids stay cheap)
+    region_id = session.scalar(select(Right.region_id).where(Right.id == listing.right_id))
+    region = get_or_404(session, Region, region_id or 0, "region_id")
+    return converted_use(listing.use_class, buyer.use_class, region, "use_class")
 
 
 def accept_listing(
@@ -338,13 +403,14 @@ def accept_listing(
         raise ConflictError("listing_id", mode.value, "an auction is won by bidding")
     if listing.seller_id == actor.id:
         raise ForbiddenError("listing_id", listing_id, "a party may not buy its own listing")
+    use = buyer_use(session, listing, actor)
     if listing.price_schedule is not None:
-        price = schedules[listing.price_schedule].price_for(actor.use_class)
+        price = schedules[listing.price_schedule].price_for(use)
     else:
         assert listing.reserve_yuan_per_m3 is not None
         price = listing.reserve_yuan_per_m3
     _close_listing(session, listing_id, ListingState.SOLD)
-    return _open_deal(session, listing, actor.id, price, now)
+    return _open_deal(session, listing, actor, price, now)
 
 
 def place_bid(
@@ -366,6 +432,7 @@ def place_bid(
         closes_at=listing.closes_at,
         now=now,
     )
+    buyer_use(session, listing, actor)
     bid = Bid(listing_id=listing_id, bidder_id=actor.id, price_yuan_per_m3=price, placed_at=now)
     session.add(bid)
     if best is None or price > best:
@@ -382,15 +449,32 @@ def close_auction(session: Session, actor: Actor, listing_id: int, now: datetime
         raise ForbiddenError("listing_id", listing_id, "the seller or the operator closes it")
     check_can_close(ListingMode(listing.mode), listing.closes_at, now)
     bids = session.scalars(select(Bid).where(Bid.listing_id == listing_id)).all()
+    bidders = {b.bidder_id: _may_buy(session, listing, b.bidder_id) for b in bids}
     winner = winning_bid(
-        [BidView(b.id, b.bidder_id, b.price_yuan_per_m3, b.placed_at) for b in bids]
+        [
+            BidView(b.id, b.bidder_id, b.price_yuan_per_m3, b.placed_at)
+            for b in bids
+            if bidders[b.bidder_id] is not None
+        ]
     )
     if winner is None:
         _close_listing(session, listing_id, ListingState.UNSOLD)
-        _release(session, listing.right_id, listing.annual_volume_m3, listing.daily_max_m3)
+        release_reservation(session, listing.right_id, span_of(listing))
         return None
     _close_listing(session, listing_id, ListingState.SOLD)
-    return _open_deal(session, listing, winner.bidder_id, winner.price_yuan_per_m3, now)
+    winner_actor = bidders[winner.bidder_id]
+    assert winner_actor is not None
+    return _open_deal(session, listing, winner_actor, winner.price_yuan_per_m3, now)
+
+
+def _may_buy(session: Session, listing: Listing, bidder_id: int) -> Actor | None:
+    """The bidder, if the listed use is still theirs or converts to it (the region may change)."""
+    bidder = Actor.of(get_or_404(session, Account, bidder_id, "bidder_id"))
+    try:
+        buyer_use(session, listing, bidder)
+    except ForbiddenError:
+        return None
+    return bidder
 
 
 def cancel_listing(session: Session, actor: Actor, listing_id: int) -> Listing:
@@ -401,7 +485,7 @@ def cancel_listing(session: Session, actor: Actor, listing_id: int) -> Listing:
     if session.scalar(select(Bid.id).where(Bid.listing_id == listing_id).limit(1)) is not None:
         raise ConflictError("listing_id", listing_id, "a listing with bids cannot be withdrawn")
     _close_listing(session, listing_id, ListingState.CANCELLED)
-    _release(session, listing.right_id, listing.annual_volume_m3, listing.daily_max_m3)
+    release_reservation(session, listing.right_id, span_of(listing))
     session.refresh(listing)
     return listing
 
@@ -447,7 +531,7 @@ def decide_deal(
     deal.decided_at = now
     deal.decision_reason = reason
     if not approve:
-        release_deal_volume(session, deal)
+        release_reservation(session, deal.right_id, span_of(deal))
     session.flush()
     return deal
 
@@ -464,16 +548,11 @@ def count_open_objections(session: Session, deal_id: int) -> int:
     )
 
 
-def release_deal_volume(session: Session, deal: Deal) -> None:
-    """A deal that will not become a contract gives its reserved volume back to the right."""
-    _release(session, deal.right_id, deal.annual_volume_m3, deal.daily_max_m3)
-
-
 def conclude_deal(session: Session, actor: Actor, deal_id: int, now: datetime) -> Contract:
     """Turn an approved deal whose publicity has ended into a contract and a right for the buyer.
 
-    The seller's right gives up the sold volume; the buyer's new right carries it, from the same
-    source, for the deal's term.
+    The seller's right gives up the sold volume in the years sold; the buyer's new right carries
+    it, from the same source, for the deal's term and for the use the buyer bought it for.
     """
     deal = visible_deal(session, actor, deal_id)
     deal = lock_or_404(session, Deal, deal_id, "deal_id")
@@ -484,30 +563,24 @@ def conclude_deal(session: Session, actor: Actor, deal_id: int, now: datetime) -
             "deal_id", deal_id, f"publicity runs until {deal.publicity_ends_at.isoformat()}"
         )
     source = lock_or_404(session, Right, deal.right_id, "right_id")
-    source.annual_volume_m3 -= deal.annual_volume_m3
-    source.daily_max_m3 -= deal.daily_max_m3
-    source.reserved_annual_m3 -= deal.annual_volume_m3
-    source.reserved_daily_m3 -= deal.daily_max_m3
-    if source.annual_volume_m3 == 0:
-        source.state = RightState.EXHAUSTED.value
+    store_periods(source, transfer(periods_of(source), span_of(deal)))
     bought = Right(
         region_id=source.region_id,
         plant_id=source.plant_id,
         holder_id=deal.buyer_id,
         parent_id=source.id,
-        use_class=source.use_class,
+        use_class=deal.use_class,
         term_start=deal.term_start,
         term_end=deal.term_end,
         original_annual_m3=deal.annual_volume_m3,
         original_daily_m3=deal.daily_max_m3,
-        annual_volume_m3=deal.annual_volume_m3,
-        daily_max_m3=deal.daily_max_m3,
-        reserved_annual_m3=0,
-        reserved_daily_m3=0,
         state=RightState.ACTIVE.value,
         created_at=now,
     )
     session.add(bought)
+    store_periods(
+        bought, whole_term(deal.term_start, deal.term_end, deal.annual_volume_m3, deal.daily_max_m3)
+    )
     deal.state = DealState.CONTRACTED.value
     session.flush()
     contract = Contract(

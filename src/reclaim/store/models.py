@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Date,
@@ -19,7 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from reclaim.store.types import Money, UtcDateTime
 
@@ -45,6 +46,8 @@ class Region(Base):
     exchange_fee_rate: Mapped[Decimal] = mapped_column(Money)
     treatment_feedback_share: Mapped[Decimal] = mapped_column(Money)
     price_schedule: Mapped[str | None] = mapped_column(String(CODE_CHARS))
+    use_class_conversions: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    """Listed use → buyer sectors it may be bought for, e.g. {"industrial": ["municipal"]}."""
     __table_args__ = (
         CheckConstraint("publicity_days >= 0", name="ck_regions_publicity_days"),
         CheckConstraint("lapse_days >= 1", name="ck_regions_lapse_days"),
@@ -88,27 +91,15 @@ class Plant(Base):
     reclaimed_capacity_m3_per_day: Mapped[int] = mapped_column(BigInteger)
     deliverable_daily_m3: Mapped[int] = mapped_column(BigInteger)
     deliverable_annual_m3: Mapped[int] = mapped_column(BigInteger)
-    committed_daily_m3: Mapped[int] = mapped_column(BigInteger, default=0)
-    committed_annual_m3: Mapped[int] = mapped_column(BigInteger, default=0)
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     source: Mapped[str] = mapped_column(Text, default="")
-    __table_args__ = (
-        CheckConstraint(
-            "committed_annual_m3 >= 0 AND committed_annual_m3 <= deliverable_annual_m3",
-            name="ck_plants_annual_commitment",
-        ),
-        CheckConstraint(
-            "committed_daily_m3 >= 0 AND committed_daily_m3 <= deliverable_daily_m3",
-            name="ck_plants_daily_commitment",
-        ),
-    )
 
 
 class Right(Base):
-    """A reclaimed-water right: holder, source plant, volumes, term, use class and state.
+    """A reclaimed-water right: holder, source plant, term, use class, state and its periods.
 
-    `original_*` is what the right was issued (or bought) with; `annual_volume_m3` what it still
-    holds; `reserved_*` what open listings and deals have set aside from it.
+    `original_*` is what the right was issued (or bought) with, in every year of its term; what it
+    holds and has reserved in each year are its `periods` (see `reclaim.market.periods`).
     """
 
     __tablename__ = "rights"
@@ -122,26 +113,42 @@ class Right(Base):
     term_end: Mapped[date] = mapped_column(Date)
     original_annual_m3: Mapped[int] = mapped_column(BigInteger)
     original_daily_m3: Mapped[int] = mapped_column(BigInteger)
-    annual_volume_m3: Mapped[int] = mapped_column(BigInteger)
-    daily_max_m3: Mapped[int] = mapped_column(BigInteger)
-    reserved_annual_m3: Mapped[int] = mapped_column(BigInteger, default=0)
-    reserved_daily_m3: Mapped[int] = mapped_column(BigInteger, default=0)
     state: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    periods: Mapped[list[RightPeriod]] = relationship(
+        order_by="RightPeriod.starts_on", lazy="selectin", cascade="all, delete-orphan"
+    )
+    __table_args__ = (CheckConstraint("term_end > term_start", name="ck_rights_term"),)
+
+
+class RightPeriod(Base):
+    """A run of a right's contract years with the same volume held and reserved.
+
+    `plant_id` repeats the right's plant so that a plant's commitment over a span is one indexed
+    query.
+    """
+
+    __tablename__ = "right_periods"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    right_id: Mapped[int] = mapped_column(ForeignKey("rights.id"))
+    plant_id: Mapped[int] = mapped_column(ForeignKey("plants.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    annual_m3: Mapped[int] = mapped_column(BigInteger)
+    daily_m3: Mapped[int] = mapped_column(BigInteger)
+    reserved_annual_m3: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved_daily_m3: Mapped[int] = mapped_column(BigInteger, default=0)
     __table_args__ = (
+        UniqueConstraint("right_id", "starts_on", name="uq_right_periods_start"),
+        CheckConstraint("ends_on > starts_on", name="ck_right_periods_span"),
         CheckConstraint(
-            "reserved_annual_m3 >= 0 AND reserved_annual_m3 <= annual_volume_m3",
-            name="ck_rights_annual_reservation",
+            "reserved_annual_m3 >= 0 AND reserved_annual_m3 <= annual_m3",
+            name="ck_right_periods_annual_reservation",
         ),
         CheckConstraint(
-            "reserved_daily_m3 >= 0 AND reserved_daily_m3 <= daily_max_m3",
-            name="ck_rights_daily_reservation",
+            "reserved_daily_m3 >= 0 AND reserved_daily_m3 <= daily_m3",
+            name="ck_right_periods_daily_reservation",
         ),
-        CheckConstraint(
-            "annual_volume_m3 >= 0 AND annual_volume_m3 <= original_annual_m3",
-            name="ck_rights_annual_volume",
-        ),
-        CheckConstraint("term_end > term_start", name="ck_rights_term"),
     )
 
 
@@ -162,6 +169,8 @@ class Listing(Base):
     best_bid_yuan_per_m3: Mapped[Decimal | None] = mapped_column(Money)
     """Highest bid so far, kept under the listing's row lock (shown only in open auctions)."""
     price_schedule: Mapped[str | None] = mapped_column(String(CODE_CHARS))
+    use_class: Mapped[str] = mapped_column(String(CODE_CHARS))
+    """The use of the water sold; a buyer of another sector needs the region's conversion."""
     delivery_point: Mapped[str] = mapped_column(String(NAME_CHARS))
     closes_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     state: Mapped[str] = mapped_column(String(16))
@@ -198,6 +207,8 @@ class Deal(Base):
     term_start: Mapped[date] = mapped_column(Date)
     term_end: Mapped[date] = mapped_column(Date)
     price_yuan_per_m3: Mapped[Decimal] = mapped_column(Money)
+    use_class: Mapped[str] = mapped_column(String(CODE_CHARS))
+    """The use the buyer bought for: the listing's, or the sector the region converts it to."""
     delivery_point: Mapped[str] = mapped_column(String(NAME_CHARS))
     state: Mapped[str] = mapped_column(String(16))
     publicity_ends_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from reclaim.errors import InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
 from reclaim.market.rules import UNDECIDED_DEAL_STATES, DealState, ObjectionState, Role
-from reclaim.store.exchange import release_deal_volume
+from reclaim.store.exchange import release_reservation, span_of
 from reclaim.store.models import Deal, Objection
 from reclaim.store.registry import Actor, lock_or_404, require_role
 
@@ -106,7 +106,7 @@ def resolve_objection(
         deal.decided_by_id = actor.id
         deal.decided_at = now
         deal.decision_reason = f"objection {objection.id} upheld: {reason}"
-        release_deal_volume(session, deal)
+        release_reservation(session, deal.right_id, span_of(deal))
     session.flush()
     return objection
 
@@ -144,6 +144,6 @@ def lapse_deals(session: Session, now: datetime) -> int:
         if moved.rowcount == 1:
             deal = session.get(Deal, deal_id, populate_existing=True)
             assert deal is not None
-            release_deal_volume(session, deal)
+            release_reservation(session, deal.right_id, span_of(deal))
             lapsed += 1
     return lapsed

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
@@ -68,6 +69,23 @@ class RegionSpec:
     exchange_fee_rate: Decimal | None = None
     treatment_feedback_share: Decimal | None = None
     price_schedule: str | None = None
+    use_class_conversions: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Listed use → the buyer sectors it may be bought for (none unless stated)."""
+
+
+def check_conversions(
+    conversions: Mapping[str, Sequence[str]], rules: ExchangeRules
+) -> dict[str, list[str]]:
+    """Use-class conversions name known use classes, never a class to itself; stored sorted."""
+    for listed, targets in conversions.items():
+        check_use_class(listed, rules, "use_class_conversions")
+        for target in targets:
+            check_use_class(target, rules, f"use_class_conversions.{listed}")
+            if target == listed:
+                raise InputError(
+                    f"use_class_conversions.{listed}", target, "a use other than the listed one"
+                )
+    return {listed: sorted(set(targets)) for listed, targets in sorted(conversions.items())}
 
 
 def create_region(
@@ -97,6 +115,7 @@ def create_region(
         exchange_fee_rate=fee,
         treatment_feedback_share=share,
         price_schedule=spec.price_schedule,
+        use_class_conversions=check_conversions(spec.use_class_conversions, rules),
     )
     session.add(region)
     session.flush()
@@ -178,8 +197,6 @@ def add_plant(session: Session, actor: Actor, spec: PlantSpec, rules: ExchangeRu
         reclaimed_capacity_m3_per_day=spec.reclaimed_capacity_m3_per_day,
         deliverable_daily_m3=capacity.deliverable_daily_m3,
         deliverable_annual_m3=capacity.deliverable_annual_m3,
-        committed_daily_m3=0,
-        committed_annual_m3=0,
         operator_id=spec.operator_id,
         source=spec.source,
     )

@@ -23,7 +23,9 @@ from reclaim.market.ledger import (
     unbalanced_transactions,
     verify_chain,
 )
+from reclaim.market.periods import period_on
 from reclaim.market.rules import Role, contract_year_bounds, positive_int
+from reclaim.store.exchange import periods_of
 from reclaim.store.models import (
     Bill,
     Contract,
@@ -33,6 +35,7 @@ from reclaim.store.models import (
     LedgerHead,
     Plant,
     Region,
+    Right,
 )
 from reclaim.store.registry import Actor, get_or_404, lock_or_404, require_role
 
@@ -96,8 +99,9 @@ class DeliverySpec:
 def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: datetime) -> Bill:
     """Record a day's delivery (plant operator or exchange) and bill it into the ledger.
 
-    Refused outside the contract's term, above its daily cap, above its annual volume for the
-    contract year, or twice for the same day.
+    Refused outside the contract's term, twice for the same day, and above what the bought
+    right still holds on that day and in that contract year, less what its holder has listed
+    for sale (a resold year is delivered to its new holder).
     """
     contract = visible_contract(session, actor, spec.contract_id)
     plant = get_or_404(session, Plant, contract.plant_id, "plant_id")
@@ -112,9 +116,18 @@ def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: dat
             spec.day.isoformat(),
             f"within the contract {contract.term_start}–{contract.term_end}",
         )
-    if spec.volume_m3 > contract.daily_max_m3:
-        raise InputError("volume_m3", spec.volume_m3, f"at most {contract.daily_max_m3} m³/d")
     contract = lock_or_404(session, Contract, spec.contract_id, "contract_id")
+    right = lock_or_404(session, Right, contract.right_id, "right_id")
+    period = period_on(periods_of(right), spec.day)
+    assert period is not None  # the bought right runs over the contract's term
+    daily_free = period.daily_m3 - period.reserved_daily_m3
+    if spec.volume_m3 > daily_free:
+        raise InputError(
+            "volume_m3",
+            spec.volume_m3,
+            f"at most {daily_free} m³/d: the right's daily volume on {spec.day} not sold or "
+            "listed for sale",
+        )
     taken = session.scalar(
         select(Delivery.id).where(Delivery.contract_id == contract.id, Delivery.day == spec.day)
     )
@@ -128,12 +141,13 @@ def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: dat
             Delivery.day < year_end,
         )
     )
-    if int(delivered or 0) + spec.volume_m3 > contract.annual_volume_m3:
+    annual_free = period.annual_m3 - period.reserved_annual_m3
+    if int(delivered or 0) + spec.volume_m3 > annual_free:
         raise ConflictError(
             "volume_m3",
             spec.volume_m3,
-            f"only {contract.annual_volume_m3 - int(delivered or 0)} m³ left in the contract year "
-            f"{year_start}–{year_end}",
+            f"only {annual_free - int(delivered or 0)} m³ left in the contract year "
+            f"{year_start}–{year_end} (the right's volume then, less any sold or listed)",
         )
     delivery = Delivery(
         contract_id=contract.id,

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
-from reclaim.io.scenario_file import plants_fitness, scenario_from_dict
+from reclaim.io.scenario_file import plants_fitness, scenario_from_dict, scenario_notes
 from reclaim.market.errors import NotFoundError
 from reclaim.planning.engine import run_plan
 from reclaim.service.auth import CurrentActor
@@ -46,8 +46,10 @@ def run_scenario(
 ) -> JSONResponse:
     """Run the planning engine on a scenario and keep the run (against a region, if given)."""
     context = context_of(request)
-    validated = scenario_from_dict(scenario)
+    notes: list[str] = []
+    validated = scenario_from_dict(scenario, notes=notes)
     result = run_plan(validated, rounding, plants_fitness(validated)).to_json_dict()
+    result["notes"] = [*notes, *scenario_notes(validated)]
     fingerprint_text = json.dumps([scenario, rounding, region_id], sort_keys=True, default=str)
 
     def work(session: Session, now: datetime) -> BaseModel:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
@@ -20,6 +20,7 @@ from reclaim.service.schemas import (
     RegionOut,
     RowId,
 )
+from reclaim.store.exchange import committed_on
 from reclaim.store.models import Plant, Region
 from reclaim.store.registry import (
     PlantSpec,
@@ -69,21 +70,29 @@ def register_plant(
     context = context_of(request)
     spec = PlantSpec(region_id=region_id, **payload.model_dump())
 
-    def work(session: Session, _now: datetime) -> BaseModel:
-        return dump(PlantOut, add_plant(session, actor, spec, context.rules))
+    def work(session: Session, now: datetime) -> BaseModel:
+        return plant_out(session, add_plant(session, actor, spec, context.rules), now.date())
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
 
 
+def plant_out(session: Session, plant: Plant, today: date) -> PlantOut:
+    """A plant as the API shows it, with the volume its rights hold today."""
+    annual, daily = committed_on(session, plant.id, today)
+    fields = {c: getattr(plant, c) for c in PlantOut.model_fields if hasattr(plant, c)}
+    return PlantOut(**fields, committed_annual_m3=annual, committed_daily_m3=daily)
+
+
 @router.get("/regions/{region_id}/plants", response_model=list[PlantOut])
 def list_plants(region_id: RowId, request: Request) -> list[PlantOut]:
-    """The plants of a region with their deliverable and committed volumes (public)."""
+    """The plants of a region with their deliverable volumes and those committed today (public)."""
+    today = context_of(request).clock().date()
 
     def work(session: Session) -> list[PlantOut]:
         get_or_404(session, Region, region_id, "region_id")
         rows = session.scalars(
             select(Plant).where(Plant.region_id == region_id).order_by(Plant.id)
         ).all()
-        return [dump(PlantOut, p) for p in rows]
+        return [plant_out(session, p, today) for p in rows]
 
     return context_of(request).read(work)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -11,7 +11,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
-from reclaim.market.rules import OPEN_DEAL_STATES, DealState, ListingMode, ListingState, Role
+from reclaim.market.periods import period_on
+from reclaim.market.rules import (
+    OPEN_DEAL_STATES,
+    DealState,
+    ListingMode,
+    ListingState,
+    RightState,
+    Role,
+)
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of, dump, fingerprint
 from reclaim.service.schemas import (
@@ -26,6 +34,7 @@ from reclaim.service.schemas import (
     ListingOut,
     RightIn,
     RightOut,
+    RightPeriodOut,
     RowId,
 )
 from reclaim.store.exchange import (
@@ -38,6 +47,7 @@ from reclaim.store.exchange import (
     create_listing,
     decide_deal,
     issue_right,
+    periods_of,
     place_bid,
     visible_deal,
     visible_right,
@@ -62,7 +72,7 @@ def issue(
     spec = RightSpec(**payload.model_dump())
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return dump(RightOut, issue_right(session, actor, spec, context.rules, now))
+        return right_out(issue_right(session, actor, spec, context.rules, now), now.date())
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
 
@@ -70,20 +80,58 @@ def issue(
 @router.get("/rights", response_model=list[RightOut])
 def list_rights(request: Request, actor: CurrentActor) -> list[RightOut]:
     """The caller's rights (the regulator and the operator see all)."""
+    today = context_of(request).clock().date()
 
     def work(session: Session) -> list[RightOut]:
         query = select(Right).order_by(Right.id)
         if actor.role not in SEES_EVERYTHING:
             query = query.where(Right.holder_id == actor.id)
-        return [dump(RightOut, r) for r in session.scalars(query)]
+        return [right_out(r, today) for r in session.scalars(query)]
 
     return context_of(request).read(work)
 
 
 @router.get("/rights/{right_id}", response_model=RightOut)
 def get_right(right_id: RowId, request: Request, actor: CurrentActor) -> RightOut:
-    """One right, if the caller holds it (or regulates)."""
-    return context_of(request).read(lambda s: dump(RightOut, visible_right(s, actor, right_id)))
+    """One right, if the caller holds it (or regulates), with its volume in every year."""
+    context = context_of(request)
+    today = context.clock().date()
+    return context.read(lambda s: right_out(visible_right(s, actor, right_id), today))
+
+
+def right_out(right: Right, today: date) -> RightOut:
+    """A right with its periods, and the volumes of the year under way on top."""
+    periods = periods_of(right)
+    current = period_on(periods, max(today, right.term_start))
+    state = RightState.EXPIRED.value if today >= right.term_end else right.state
+    return RightOut(
+        id=right.id,
+        region_id=right.region_id,
+        plant_id=right.plant_id,
+        holder_id=right.holder_id,
+        parent_id=right.parent_id,
+        use_class=right.use_class,
+        term_start=right.term_start,
+        term_end=right.term_end,
+        original_annual_m3=right.original_annual_m3,
+        original_daily_m3=right.original_daily_m3,
+        annual_volume_m3=current.annual_m3 if current else 0,
+        daily_max_m3=current.daily_m3 if current else 0,
+        reserved_annual_m3=current.reserved_annual_m3 if current else 0,
+        reserved_daily_m3=current.reserved_daily_m3 if current else 0,
+        state=state,
+        periods=[
+            RightPeriodOut(
+                starts_on=p.starts_on,
+                ends_on=p.ends_on,
+                annual_volume_m3=p.annual_m3,
+                daily_max_m3=p.daily_m3,
+                reserved_annual_m3=p.reserved_annual_m3,
+                reserved_daily_m3=p.reserved_daily_m3,
+            )
+            for p in periods
+        ],
+    )
 
 
 def _listing_out(listing: Listing) -> ListingOut:
