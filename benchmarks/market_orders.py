@@ -58,20 +58,19 @@ def seed(db: Database, bidders: int) -> tuple[int, list[str]]:
 
     def work(session: Session) -> tuple[int, list[str]]:
         hashed = hash_password(PASSWORD)
-        regulator = Actor.of(
-            create_account(
-                session, None, AccountSpec("regulator", hashed, Role.REGULATOR, "r"), rules, now
-            )
+        admin = Actor.of(
+            create_account(session, None, AccountSpec("admin", hashed, Role.ADMIN, "a"), rules, now)
         )
-        seller = Actor.of(
-            create_account(
-                session, None, AccountSpec("seller", hashed, Role.SELLER, "s"), rules, now
-            )
-        )
+        region = create_region(session, admin, RegionSpec("bench", "bench"), rules, set())
+
+        def account(name: str, role: Role) -> Actor:
+            spec = AccountSpec(name, hashed, role, name, region_id=region.id)
+            return Actor.load(session, create_account(session, None, spec, rules, now))
+
+        regulator, seller = account("regulator", Role.REGULATOR), account("seller", Role.SELLER)
         names = [f"bidder{i}" for i in range(bidders)]
         for name in names:
-            create_account(session, None, AccountSpec(name, hashed, Role.BUYER, name), rules, now)
-        region = create_region(session, regulator, RegionSpec("bench", "bench"), rules, set())
+            account(name, Role.BUYER)
         plant = add_plant(session, regulator, PlantSpec(region.id, "No. 2", *SHUOZHOU_NO2), rules)
         start = now.date()
         right = issue_right(

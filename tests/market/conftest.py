@@ -109,9 +109,9 @@ def api(app: FastAPI, backend: Backend, clock: Clock, rules: ExchangeRules) -> I
 
 
 @contextmanager
-def serve(context: ExchangeContext) -> Iterator[str]:
-    """The API over `context`, served by uvicorn on 127.0.0.1 (a free port); yields its URL."""
-    config = uvicorn.Config(create_app(context), host="127.0.0.1", port=0, log_level="warning")
+def served(app: FastAPI) -> Iterator[httpx.Client]:
+    """`app` served by uvicorn on 127.0.0.1 (a free port); a client of it."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -119,17 +119,17 @@ def serve(context: ExchangeContext) -> Iterator[str]:
         threading.Event().wait(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            yield client
     finally:
         server.should_exit = True
         thread.join(timeout=10)
 
 
 @pytest.fixture
-def live_api(backend: Backend, clock: Clock, rules: ExchangeRules) -> Iterator[Api]:
-    """The API served by uvicorn on 127.0.0.1 (a free port), with a regulator registered."""
-    context = ExchangeContext(backend.db, rules, load_price_schedules(), clock, FAST_HASHER)
-    with serve(context) as url, httpx.Client(base_url=url, timeout=60) as client:
+def live_api(app: FastAPI, backend: Backend, clock: Clock, rules: ExchangeRules) -> Iterator[Api]:
+    """The API served over HTTP by a live server (uvicorn), on the test clock."""
+    with served(app) as client:
         yield Api(client, backend.db, rules, clock)
 
 
@@ -165,5 +165,5 @@ def testing_api(
         run_scheduler=True,
         scheduler_tick_s=0.1,
     )
-    with serve(context) as url, httpx.Client(base_url=url, timeout=60) as client:
+    with served(create_app(context)) as client:
         yield Api(client, backend.db, rules, ServiceClock(context, clock)), context

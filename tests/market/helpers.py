@@ -21,6 +21,7 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 """argon2id at a test-only cost: the tests register and log in hundreds of parties."""
 START = datetime(2021, 8, 10, 9, 0, tzinfo=UTC)
 """The Lingshi signing month (seed 000: 2021 年 8 月 … 签约)."""
+AFTER_AUTUMN_2021 = datetime(2021, 12, 31, 9, 0, tzinfo=UTC)
 
 
 class Clock:
@@ -38,7 +39,11 @@ class Clock:
 
 
 class Api:
-    """An HTTP client that remembers one bearer token per username."""
+    """An HTTP client that remembers one bearer token per username.
+
+    It starts with an administrator (`admin`, made on the server as `reclaim db add-admin`
+    does) and a `regulator` that `add_region` assigns to every region it creates.
+    """
 
     def __init__(self, client: Any, db: Database, rules: ExchangeRules, clock: Clock) -> None:
         self.client = client
@@ -48,22 +53,12 @@ class Api:
         self.tokens: dict[str, str] = {}
         self.expiry: dict[str, datetime] = {}
         self.ids: dict[str, int] = {}
-        self.ids["regulator"] = db.run(
-            lambda s: (
-                create_account(
-                    s,
-                    None,
-                    AccountSpec(
-                        "regulator",
-                        hash_password(PASSWORD, FAST_HASHER),
-                        Role.REGULATOR,
-                        "regulator",
-                    ),
-                    rules,
-                    clock(),
-                ).id
+        self.region_id: int | None = None
+        for username, role in (("admin", Role.ADMIN), ("regulator", Role.REGULATOR)):
+            spec = AccountSpec(username, hash_password(PASSWORD, FAST_HASHER), role, username)
+            self.ids[username] = db.run(
+                lambda s, spec=spec: create_account(s, None, spec, rules, clock()).id
             )
-        )
 
     def login(self, username: str) -> str:
         """A fresh token for `username`."""
@@ -93,6 +88,10 @@ class Api:
         """POST as `who`."""
         return self.client.post(path, json=json, headers=self.headers(who, key))  # type: ignore[no-any-return]
 
+    def send(self, method: str, path: str, who: str | None, json: Any = None) -> httpx.Response:
+        """Any method (PUT, PATCH, DELETE…) as `who`."""
+        return self.client.request(method, path, json=json, headers=self.headers(who))  # type: ignore[no-any-return]
+
     def get(self, path: str, who: str | None = None, **params: Any) -> httpx.Response:
         """GET as `who` (None: the public)."""
         return self.client.get(path, params=params, headers=self.headers(who))  # type: ignore[no-any-return]
@@ -102,11 +101,27 @@ class Api:
         assert response.status_code == status, response.text
         return response.json()
 
-    def add_party(self, username: str, role: str, **extra: Any) -> int:
-        """Register a party as the regulator; returns its id."""
+    def add_region(self, code: str, name: str, **settings: Any) -> dict[str, Any]:
+        """Create a region as the administrator and assign `regulator` to it."""
+        region: dict[str, Any] = self.ok(
+            self.post("/regions", "admin", {"code": code, "name": name, **settings})
+        )
+        self.assign("regulator", region["id"])
+        self.region_id = region["id"]
+        return region
+
+    def assign(self, username: str, region_id: int) -> None:
+        """Assign a regulator or operator to a region, as the administrator."""
+        path = f"/accounts/{self.ids[username]}/regions/{region_id}"
+        self.ok(self.send("PUT", path, "admin"), 200)
+
+    def add_party(self, username: str, role: str, by: str = "regulator", **extra: Any) -> int:
+        """Register an account as `by` (home region: the last region added); returns its id."""
         body = {"username": username, "password": PASSWORD, "role": role, "display_name": username}
+        if role in ("seller", "buyer"):
+            body["region_id"] = self.region_id
         body.update(extra)
-        party = self.ok(self.post("/accounts", "regulator", body))
+        party = self.ok(self.post("/accounts", by, body))
         self.ids[username] = party["id"]
         return int(party["id"])
 
@@ -129,15 +144,11 @@ def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
 def traded_contract(api: Api, price: str = "2.60", publicity_days: int = 5) -> dict[str, Any]:
     """A region, a plant run by `operator`, a right of `seller` sold whole to `buyer`: a contract.
 
+    The clock is left at the end of 2021, so the tests report deliveries of autumn 2021.
+
     Shuozhou No. 1 plant figures (seed 001 §3.2: 4.0 万 m³/d sewage, 3.2 万 m³/d reclaimed).
     """
-    region = api.ok(
-        api.post(
-            "/regions",
-            "regulator",
-            {"code": "shuozhou", "name": "朔州", "publicity_days": publicity_days},
-        )
-    )
+    region = api.add_region("shuozhou", "朔州", publicity_days=publicity_days)
     api.add_party("operator", "seller")
     api.add_party("seller", "seller")
     api.add_party("buyer", "buyer", use_class="industrial")
@@ -188,4 +199,5 @@ def traded_contract(api: Api, price: str = "2.60", publicity_days: int = 5) -> d
     api.clock.advance(days=publicity_days)
     api.ok(api.post(f"/deals/{deal['id']}/approve", "regulator"), 200)
     contract: dict[str, Any] = api.ok(api.post(f"/deals/{deal['id']}/conclude", "buyer"))
+    api.clock.now = AFTER_AUTUMN_2021  # deliveries are never dated after the region's today
     return contract

@@ -6,14 +6,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import event
 
 from reclaim.io.market_data import load_access_limits, load_price_schedules
 from reclaim.market.rules import ExchangeRules
+from reclaim.service.app import create_app
 from reclaim.service.context import ExchangeContext
-from tests.market.conftest import Backend, serve
+from tests.market.conftest import Backend, served
 from tests.market.helpers import FAST_HASHER, PASSWORD, Api, Clock, traded_contract
 
 LIMITS = load_access_limits()
@@ -24,13 +24,14 @@ def test_login_is_throttled_per_account_across_workers(
 ) -> None:
     """Two service workers on one database share the counters: the limit is not doubled."""
     api = live_api
+    api.add_region("shuozhou", "朔州")
     api.add_party("buyer", "buyer", use_class="industrial")
     policy = LIMITS.login_per_account
     second = ExchangeContext(backend.db, rules, load_price_schedules(), clock, FAST_HASHER)
     wrong = {"username": "buyer", "password": "not the password"}
     right = {"username": "buyer", "password": PASSWORD}
     caplog.set_level(logging.WARNING, logger="reclaim.service.auth")
-    with serve(second) as url, httpx.Client(base_url=url, timeout=60) as other:
+    with served(create_app(second)) as other:
         workers = [api.client, other]
         for attempt in range(policy.free_attempts):
             reply = workers[attempt % 2].post("/auth/token", json=wrong)
@@ -60,6 +61,7 @@ def test_login_is_throttled_per_address(live_api: Api, clock: Clock) -> None:
     """Guessing over many names from one address meets the address's limit."""
     api = live_api
     policy = LIMITS.login_per_address
+    api.add_region("shuozhou", "朔州")
     api.add_party("buyer", "buyer", use_class="industrial")
     for number in range(policy.free_attempts):
         guess = {"username": f"nobody{number}", "password": "guessed password"}
@@ -75,6 +77,7 @@ def test_login_is_throttled_per_address(live_api: Api, clock: Clock) -> None:
 
 def test_logout_revokes_the_token(live_api: Api) -> None:
     api = live_api
+    api.add_region("shuozhou", "朔州")
     api.add_party("buyer", "buyer", use_class="industrial")
     first, second = api.login("buyer"), api.login("buyer")
     bearer = {"Authorization": f"Bearer {first}"}
@@ -107,3 +110,22 @@ def test_a_request_is_one_transaction(live_api: Api, backend: Backend, path: str
         assert len(begun) == 2
     finally:
         event.remove(backend.db.engine, "begin", listener)
+
+
+def test_the_administrator_revokes_every_token_of_an_account(live_api: Api) -> None:
+    api = live_api
+    api.add_region("shuozhou", "朔州")
+    api.add_party("buyer", "buyer", use_class="industrial")
+    tokens = [api.login("buyer"), api.login("buyer")]
+    revoke = f"/accounts/{api.ids['buyer']}/tokens/revoke"
+    assert api.post(revoke, "regulator").status_code == 403
+    assert api.post(revoke, "buyer").status_code == 403
+    done = api.ok(api.post(revoke, "admin"), 200)
+    # the two above, and the one the 403 request just used
+    assert done == {"account_id": api.ids["buyer"], "revoked_tokens": 3}
+    for token in tokens:
+        refused = api.client.get("/me", headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code == 401 and "revoked" in refused.json()["reason"]
+    assert api.post("/accounts/2000000/tokens/revoke", "admin").status_code == 404
+    api.tokens.pop("buyer")
+    assert api.get("/me", "buyer").status_code == 200  # a new login works

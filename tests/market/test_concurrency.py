@@ -11,7 +11,7 @@ import itertools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -45,9 +45,7 @@ def race(calls: list[Callable[[], httpx.Response]]) -> list[int]:
 
 def test_conflicting_requests_keep_every_invariant(live_api: Api, backend: Backend) -> None:
     api = live_api
-    region = api.ok(
-        api.post("/regions", "regulator", {"code": "race", "name": "race", "publicity_days": 0})
-    )
+    region = api.add_region("race", "race", publicity_days=0)
     api.add_party("operator", "seller")
     api.add_party("seller", "seller")
     buyers = [f"buyer{i}" for i in range(BUYERS)]
@@ -199,6 +197,7 @@ def test_conflicting_requests_keep_every_invariant(live_api: Api, backend: Backe
         deal = api.ok(api.post(f"/listings/{fixed['id']}/accept", buyer))
         api.ok(api.post(f"/deals/{deal['id']}/approve", "regulator"), 200)
         contracts.append(api.ok(api.post(f"/deals/{deal['id']}/conclude", buyer)))
+    api.clock.now = datetime(2021, 10, 5, tzinfo=UTC)  # deliveries are never dated after today
     deliveries = [
         lambda c=c, d=d: api.post(
             f"/contracts/{c['id']}/deliveries",

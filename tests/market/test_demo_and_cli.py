@@ -10,7 +10,7 @@ from reclaim.cli.main import app
 from reclaim.io.market_data import load_price_schedules
 from reclaim.market.rules import ExchangeRules
 from reclaim.service.demo import seed_demo
-from reclaim.store.models import Account, Plant, Region, Right
+from reclaim.store.models import Account, Plant, Region, RegionStaff, Right
 from reclaim.units import DAYS_PER_YEAR
 from tests.market.conftest import Backend
 from tests.market.helpers import START
@@ -23,7 +23,8 @@ def test_demo_regions_from_the_seeds(backend: Backend, rules: ExchangeRules) -> 
         return len(seed_demo(session, rules, schedules, "demo-password", START))
 
     logins = backend.db.run(seed)
-    assert logins == 7
+    # admin, the exchange operator, two water bureaus (regulators), bureau, baojing, 3 buyers
+    assert logins == 9
     backend.db.run(seed)  # a second start changes nothing
 
     def read(session: Session) -> None:
@@ -35,7 +36,25 @@ def test_demo_regions_from_the_seeds(backend: Backend, rules: ExchangeRules) -> 
         assert len(plants) == 4
         count = session.scalar
         assert count(select(func.count()).select_from(Region)) == 2
-        assert count(select(func.count()).select_from(Account)) == 7
+        assert count(select(func.count()).select_from(Account)) == 9
+        staff = {
+            (username, code)
+            for username, code in session.execute(
+                select(Account.username, Region.code)
+                .join(RegionStaff, RegionStaff.account_id == Account.id)
+                .join(Region, Region.id == RegionStaff.region_id)
+            )
+        }
+        # one regulator per region; the exchange operator assigned to both (demo_regions.yaml)
+        assert staff == {
+            ("shuozhou-water", "shuozhou"),
+            ("lingshi-water", "lingshi"),
+            ("exchange", "shuozhou"),
+            ("exchange", "lingshi"),
+        }
+        lingshi_plant = next(p for name, p in plants.items() if "13" in name)
+        baojing = session.scalars(select(Account).where(Account.username == "baojing")).one()
+        assert lingshi_plant.operator_id == baojing.id  # seed 000: the authorised seller runs it
         right = session.scalars(select(Right)).one()
         assert right.original_annual_m3 == 720 * 10_000  # seed 000: 720 万 m³/yr
         assert [p.annual_m3 for p in right.periods] == [720 * 10_000]  # the same every year
@@ -49,13 +68,17 @@ def test_db_commands(backend: Backend) -> None:
     upgraded = runner.invoke(app, ["db", "upgrade", "--db", backend.url])
     assert upgraded.exit_code == 0, upgraded.output
     added = runner.invoke(
-        app, ["db", "add-regulator", "chief", "--password", "long-enough", "--db", backend.url]
+        app, ["db", "add-admin", "chief", "--password", "long-enough", "--db", backend.url]
     )
     assert added.exit_code == 0, added.output
     again = runner.invoke(
-        app, ["db", "add-regulator", "chief", "--password", "long-enough", "--db", backend.url]
+        app, ["db", "add-admin", "chief", "--password", "long-enough", "--db", backend.url]
     )
     assert again.exit_code == 2 and "username" in again.output
+    role = backend.db.run(
+        lambda s: s.scalar(select(Account.role).where(Account.username == "chief"))
+    )
+    assert role == "admin"
     bad_url = runner.invoke(app, ["ledger", "verify", "--db", "mysql://nowhere"])
     assert bad_url.exit_code == 2 and "--db" in bad_url.output
 

@@ -83,7 +83,7 @@ def test_verify_reads_one_snapshot_while_a_trade_commits(live_api: Api, backend:
 
 def run_jobs(api: Api) -> dict[str, Any]:
     """Give every scheduled job its turn now (testing service), by name."""
-    runs = api.ok(api.client.post("/testing/jobs/run", headers=api.headers("regulator")), 200)
+    runs = api.ok(api.client.post("/testing/jobs/run", headers=api.headers("admin")), 200)
     return {run["name"]: run for run in runs}
 
 
@@ -98,7 +98,7 @@ def test_the_daily_head_is_published_and_proves_the_chain_extends_it(
     run_jobs(api)  # the ticking scheduler may have run first; either way one head a day
     assert api.ok(api.get("/public/ledger/head"), 200)["day"] == today.isoformat()
     next_day = {"offset_seconds": 86_400}
-    api.ok(api.client.put("/testing/clock", json=next_day, headers=api.headers("regulator")), 200)
+    api.ok(api.client.put("/testing/clock", json=next_day, headers=api.headers("admin")), 200)
     run_jobs(api)
     published = api.ok(api.get("/public/ledger/head"), 200)
     assert published["day"] == (today + timedelta(days=1)).isoformat()

@@ -35,18 +35,12 @@ def test_lingshi_story(api: Api) -> None:
         """Every invariant holds on every day of every right and plant."""
         assert api.db.run(audit) == []
 
-    region = api.ok(
-        api.post(
-            "/regions",
-            "regulator",
-            {
-                "code": "lingshi",
-                "name": "灵石县",
-                "publicity_days": PUBLICITY_DAYS,
-                "exchange_fee_rate": str(FEE_RATE),
-                "treatment_feedback_share": str(FEEDBACK_SHARE),
-            },
-        )
+    region = api.add_region(
+        "lingshi",
+        "灵石县",
+        publicity_days=PUBLICITY_DAYS,
+        exchange_fee_rate=str(FEE_RATE),
+        treatment_feedback_share=str(FEEDBACK_SHARE),
     )
     api.add_party("bureau", "seller", region_id=region["id"])
     api.add_party("baojing", "seller", region_id=region["id"])
@@ -166,7 +160,7 @@ def test_lingshi_story(api: Api) -> None:
 
     not_theirs = api.post(f"/listings/{open_lot['id']}/close", "jiuxin")
     assert not_theirs.status_code == 403 and not_theirs.json()["field"] == "listing_id"
-    api.add_party("exchange_op", "operator")
+    api.add_party("exchange_op", "operator", by="admin", region_id=region["id"])
     too_early = api.post(f"/listings/{open_lot['id']}/close", "exchange_op")
     assert too_early.status_code == 409 and too_early.json()["field"] == "listing_id"
 
@@ -241,7 +235,8 @@ def test_lingshi_story(api: Api) -> None:
 
     sound()
 
-    # 6. deliveries billed: Hongyuan's 2000 m³ a day at 3.00 元/m³
+    # 6. deliveries billed: Hongyuan's 2000 m³ a day at 3.00 元/m³ (reported the next day)
+    api.clock.advance(days=9)
     hongyuan_contract = contracts[0]
     bill = api.ok(
         api.post(
@@ -249,7 +244,7 @@ def test_lingshi_story(api: Api) -> None:
             "baojing",
             {"day": "2021-08-25", "volume_m3": HONGYUAN_DAILY_M3},
         )
-    )
+    )["bill"]
     amount = HONGYUAN_DAILY_M3 * Decimal("3.00")
     assert Decimal(bill["amount_yuan"]) == amount == Decimal("6000.00")
     assert Decimal(bill["exchange_fee_yuan"]) == amount * FEE_RATE
@@ -267,7 +262,15 @@ def test_lingshi_story(api: Api) -> None:
             "jiuxin",
             {"day": "2021-08-26", "volume_m3": 10},
         ).status_code
-        == 404
+        == 403  # a buyer never reports deliveries
+    )
+    assert (
+        api.post(
+            f"/contracts/{hongyuan_contract['id']}/deliveries",
+            "bureau",
+            {"day": "2021-08-26", "volume_m3": 10},
+        ).status_code
+        == 403  # the seller does not run the plant
     )
     assert api.ok(api.get("/bills", "jiuxin"), 200) == []
     assert len(api.ok(api.get("/bills", "hongyuan"), 200)) == 1
@@ -276,7 +279,7 @@ def test_lingshi_story(api: Api) -> None:
 
     # 7. months later, Hongyuan resells part of its right for two of its contract years (they
     # run from each 15 August), priced by the Tianjin tiers for the buyer's sector
-    api.clock.advance(days=150)
+    api.clock.advance(days=150 - 9)
     hongyuan_right = hongyuan_contract["right_id"]
     resale_terms = {
         "right_id": hongyuan_right,

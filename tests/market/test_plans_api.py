@@ -19,7 +19,7 @@ def scenario() -> dict[str, Any]:
 
 
 def test_run_a_plan_and_read_it_back(api: Api) -> None:
-    region = api.ok(api.post("/regions", "regulator", {"code": "shuozhou", "name": "朔州"}))
+    region = api.add_region("shuozhou", "朔州")
     run = api.ok(
         api.client.post(
             "/plans/run",

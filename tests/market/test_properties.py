@@ -76,18 +76,21 @@ def ensure_world(backend: Backend, rules: ExchangeRules, clock: Clock) -> dict[s
 
     def build(session: Session) -> dict[str, Actor]:
         hashed = hash_password(PASSWORD, FAST_HASHER)
+        admin_spec = AccountSpec("admin", hashed, Role.ADMIN, "admin")
+        admin = Actor.of(create_account(session, None, admin_spec, rules, clock()))
+        region = create_region(
+            session, admin, RegionSpec("prop", "prop", publicity_days=1), rules, set()
+        )
         accounts: dict[str, Actor] = {}
         for name in PARTIES:
             role = {"regulator": Role.REGULATOR, "operator": Role.OPERATOR}.get(
                 name, Role.BUYER if name.startswith("buyer") else Role.SELLER
             )
             use = "industrial" if role is Role.BUYER else None
-            spec = AccountSpec(name, hashed, role, name, use_class=use)
-            accounts[name] = Actor.of(create_account(session, None, spec, rules, clock()))
+            spec = AccountSpec(name, hashed, role, name, region_id=region.id, use_class=use)
+            account = create_account(session, None, spec, rules, clock())
+            accounts[name] = Actor.load(session, account)
         regulator = accounts["regulator"]
-        region = create_region(
-            session, regulator, RegionSpec("prop", "prop", publicity_days=1), rules, set()
-        )
         for sewage, reclaimed in PLANTS:
             spec = PlantSpec(region.id, "p", sewage, reclaimed, accounts["plantop"].id)
             add_plant(session, regulator, spec, rules)

@@ -24,17 +24,8 @@ SHUOZHOU_NO1 = (40_000, 32_000)  # seed 001 §3.2: 4.0 万 m³/d sewage, 3.2 万
 
 def deal_in_publicity(api: Api, start: datetime) -> dict[str, Any]:
     """A region, a plant, a right of `seller` and a fixed-price listing accepted by `buyer`."""
-    region = api.ok(
-        api.post(
-            "/regions",
-            "regulator",
-            {
-                "code": "shuozhou",
-                "name": "朔州",
-                "publicity_days": PUBLICITY_DAYS,
-                "lapse_days": LAPSE_DAYS,
-            },
-        )
+    region = api.add_region(
+        "shuozhou", "朔州", publicity_days=PUBLICITY_DAYS, lapse_days=LAPSE_DAYS
     )
     assert region["lapse_days"] == LAPSE_DAYS
     api.add_party("seller", "seller")
@@ -235,7 +226,7 @@ def test_the_scheduler_ends_publicity_and_lapses_undecided_deals(
         api.client.put(
             "/testing/clock",
             json={"offset_seconds": PUBLICITY_DAYS * day},
-            headers=api.headers("regulator"),
+            headers=api.headers("admin"),
         ),
         200,
     )
@@ -247,7 +238,7 @@ def test_the_scheduler_ends_publicity_and_lapses_undecided_deals(
     offset = (PUBLICITY_DAYS + LAPSE_DAYS) * day
     api.ok(
         api.client.put(
-            "/testing/clock", json={"offset_seconds": offset}, headers=api.headers("regulator")
+            "/testing/clock", json={"offset_seconds": offset}, headers=api.headers("admin")
         ),
         200,
     )
@@ -261,20 +252,19 @@ def test_the_scheduler_ends_publicity_and_lapses_undecided_deals(
 def test_the_clock_moves_only_in_a_service_started_for_testing(live_api: Api) -> None:
     api = live_api
     move = {"offset_seconds": 86_400}
-    refused = api.client.put("/testing/clock", json=move, headers=api.headers("regulator"))
+    refused = api.client.put("/testing/clock", json=move, headers=api.headers("admin"))
     assert refused.status_code == 403, refused.text
     assert refused.json()["field"] == "testing" and "RECLAIM_TESTING" in refused.json()["reason"]
-    jobs = api.client.post("/testing/jobs/run", headers=api.headers("regulator"))
+    jobs = api.client.post("/testing/jobs/run", headers=api.headers("admin"))
     assert jobs.status_code == 403
     assert api.client.put("/testing/clock", json=move).status_code == 401
 
 
-def test_only_the_regulator_moves_a_testing_clock(
+def test_only_the_administrator_moves_a_testing_clock(
     testing_api: tuple[Api, ExchangeContext],
 ) -> None:
     api, context = testing_api
-    api.add_party("buyer", "buyer", use_class="industrial")
     move = {"offset_seconds": 86_400}
-    refused = api.client.put("/testing/clock", json=move, headers=api.headers("buyer"))
+    refused = api.client.put("/testing/clock", json=move, headers=api.headers("regulator"))
     assert refused.status_code == 403 and refused.json()["field"] == "role"
     assert context.clock_offset == timedelta(0)

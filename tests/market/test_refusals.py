@@ -20,9 +20,7 @@ class World:
 
     def __init__(self, api: Api) -> None:
         self.api = api
-        self.region = api.ok(
-            api.post("/regions", "regulator", {"code": "shuozhou", "name": "朔州"})
-        )
+        self.region = api.add_region("shuozhou", "朔州")
         api.add_party("seller", "seller")
         api.add_party("buyer", "buyer", use_class="industrial")
         api.add_party("other", "buyer", use_class="power_plant")

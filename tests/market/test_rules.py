@@ -298,3 +298,6 @@ def test_capacity_is_checked_on_every_day_and_expiry_frees_it() -> None:
         refused.value.reason == "plant 1 can deliver only 200 more m³/yr in 2025-01-01–2026-01-01"
     )
     assert peak_load(held, Y2026, Y2027).annual_m3 == 300  # right A expired: not counted
+    with pytest.raises(ConflictError) as refused:  # an empty plant: 1 001 > 1 000 on every day
+        check_capacity(1, [], Slice(Y2025, Y2027, 1_001, 1), 1_000, 10)
+    assert refused.value.reason.endswith("only 1000 more m³/yr in 2025-01-01–2027-01-01")

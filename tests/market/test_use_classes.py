@@ -20,10 +20,10 @@ def region_with_right(
     api: Api, code: str, conversions: dict[str, list[str]] | None = None
 ) -> dict[str, Any]:
     """A region priced by the Tianjin tiers, a plant, and an industrial right of `seller`."""
-    body: dict[str, Any] = {"code": code, "name": code, "price_schedule": "tianjin"}
+    settings: dict[str, Any] = {"price_schedule": "tianjin"}
     if conversions is not None:
-        body["use_class_conversions"] = conversions
-    region = api.ok(api.post("/regions", "regulator", body))
+        settings["use_class_conversions"] = conversions
+    region = api.add_region(code, code, **settings)
     plant = api.ok(
         api.post(
             f"/regions/{region['id']}/plants",
@@ -65,6 +65,8 @@ def listing(right: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 
 def parties(api: Api) -> None:
+    """The parties, registered in their home region."""
+    api.add_region("home", "home")
     api.add_party("seller", "seller")
     api.add_party("factory", "buyer", use_class="industrial")
     api.add_party("estate", "buyer", use_class="residential")
@@ -81,6 +83,10 @@ def test_a_buyer_of_another_sector_is_refused(api: Api) -> None:
     assert snapshot(api.db) == before
     stated = api.post("/listings", "seller", listing(right, use_class="residential"))
     refused(api, stated, 403, "use_class")  # the seller may not restate the use either
+    negotiated = listing(
+        right, mode="negotiated", price_schedule=None, reserve_yuan_per_m3="2.00"
+    ) | {"counterparty_id": api.ids["estate"]}
+    refused(api, api.post("/listings", "seller", negotiated), 403, "counterparty_id")
     deal = api.ok(api.post(f"/listings/{listed['id']}/accept", "factory"))
     assert Decimal(deal["price_yuan_per_m3"]) == TIANJIN_INDUSTRIAL
     assert deal["use_class"] == "industrial"
@@ -90,7 +96,7 @@ def test_a_conversion_the_region_allows_sets_price_and_right(api: Api) -> None:
     parties(api)
     bad = api.post(
         "/regions",
-        "regulator",
+        "admin",
         {"code": "bad", "name": "bad", "use_class_conversions": {"industrial": ["mining"]}},
     )
     refused(api, bad, 422, "use_class_conversions.industrial")
@@ -100,6 +106,8 @@ def test_a_conversion_the_region_allows_sets_price_and_right(api: Api) -> None:
     # converted to residential use: the residential tier, and a residential right
     assert Decimal(deal["price_yuan_per_m3"]) == TIANJIN_RESIDENTIAL
     assert deal["use_class"] == "residential"
+    notice = api.ok(api.get("/public/notices"), 200)["deals"][0]
+    assert notice["use_class"] == "residential"  # the public sees the use sold
     api.clock.advance(days=5)  # the default publicity period (data file)
     api.ok(api.post(f"/deals/{deal['id']}/approve", "regulator"), 200)
     contract = api.ok(api.post(f"/deals/{deal['id']}/conclude", "estate"))

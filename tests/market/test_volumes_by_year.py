@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reclaim.store.audit import audit
-from tests.market.helpers import Api, snapshot
+from tests.market.helpers import Api, snapshot, traded_contract
 from tests.market.test_refusals import refused
 
 PLANT_SEWAGE_M3_PER_DAY = 1_000  # illustrative, small so that one right fills the plant
@@ -21,7 +21,7 @@ DELIVERABLE_ANNUAL_M3 = 800 * 365  # = 292 000
 
 def build(api: Api) -> tuple[dict[str, Any], dict[str, Any]]:
     """A region, its plant, a seller and an industrial buyer."""
-    region = api.ok(api.post("/regions", "regulator", {"code": "yr", "name": "yr"}))
+    region = api.add_region("yr", "yr")
     api.add_party("seller", "seller")
     api.add_party("buyer", "buyer", use_class="industrial")
     plant = api.ok(
@@ -197,4 +197,36 @@ def test_expiry_frees_the_plants_capacity(api: Api) -> None:
     )
     expired = api.ok(api.get("/rights", "seller"), 200)[0]
     assert expired["state"] == "expired" and expired["annual_volume_m3"] == 0
+    assert api.db.run(audit) == []
+
+
+def test_a_year_listed_for_sale_is_not_delivered_twice(api: Api) -> None:
+    # the buyer holds 1 000 000 m³/yr, 5 000 m³/d from 2021-09-01 to 2026-09-01 (helpers) and
+    # lists half of its year 2022-09-01 → 2023-09-01; in that year, while the listing is open,
+    # its own deliveries stop at 5 000 − 2 500 = 2 500 m³/d
+    contract = traded_contract(api)
+    api.ok(
+        api.post(
+            "/listings",
+            "buyer",
+            {
+                "right_id": contract["right_id"],
+                "mode": "fixed",
+                "annual_volume_m3": 500_000,
+                "daily_max_m3": 2_500,
+                "term_start": "2022-09-01",
+                "term_end": "2023-09-01",
+                "delivery_point": "gate",
+                "reserve_yuan_per_m3": "2.60",
+            },
+        )
+    )
+    api.clock.now = datetime(2022, 9, 2, tzinfo=UTC)
+    deliveries = f"/contracts/{contract['id']}/deliveries"
+    over = api.post(deliveries, "operator", {"day": "2022-09-01", "volume_m3": 2_501})
+    body = refused(api, over, 422, "volume_m3")
+    assert "at most 2500 m³/d" in body["reason"]
+    api.ok(api.post(deliveries, "operator", {"day": "2022-09-01", "volume_m3": 2_500}))
+    # the year before is untouched: 5 000 m³/d
+    api.ok(api.post(deliveries, "operator", {"day": "2022-08-31", "volume_m3": 5_000}))
     assert api.db.run(audit) == []

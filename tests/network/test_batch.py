@@ -96,3 +96,43 @@ def test_demand_cases_restore_the_base_demands(tmp_path: Path) -> None:
         )
         assert result.required_m3_per_s == pytest.approx(2 * (0.030 + 0.025 + 0.040 + 0.005))
         assert list(project.base_demands_m3_per_s()) == list(before)
+
+
+def test_a_case_that_fails_from_the_last_flows_is_solved_from_a_cold_start() -> None:
+    """EPANET 2.3 on this network, pressure-driven from 5 m: ×1 demand balances in 4 trials
+    from its own initial flows (initH(10)) but needs 5 from the flows a ×200 case leaves
+    (initH(0)); ×200 balances in neither within 4. With TRIALS 4 the ×1 case after the ×200
+    one fails warm and must be solved cold, giving what a fresh solve gives."""
+    with EpanetProject(BRANCHED) as fresh:
+        (alone,) = batch.run_cases(fresh, [batch.Case("x1")], LOW_LIMIT_M, required_pressure_m=5.0)
+    with EpanetProject(BRANCHED, max_trials=4) as project:
+        base = project.base_demands_m3_per_s()
+        ids = project.topology.node_ids
+        heavy = {n: 200 * base[i] for i, n in enumerate(ids) if base[i] > 0}
+        normal = {n: base[i] for i, n in enumerate(ids) if base[i] > 0}
+        cases = batch.demand_cases(project, [heavy, normal])
+        failed, solved = batch.run_cases(project, cases, LOW_LIMIT_M, required_pressure_m=5.0)
+        assert failed.error is not None and "did not balance" in failed.error
+        assert solved.error is None
+        assert project.cold_restarts == 2  # the ×200 case tried cold too, in vain
+    assert solved.worst_node == alone.worst_node
+    assert solved.worst_free_head_m == pytest.approx(alone.worst_free_head_m, abs=1e-6)
+    assert solved.users_below_limit == alone.users_below_limit
+
+
+def test_local_dask_workers_give_the_in_process_verdicts() -> None:
+    """Without a scheduler the batch runs on local worker processes (here 2)."""
+    with EpanetProject(BRANCHED) as project:
+        cases = batch.n1_cases(project)
+        local = batch.run_cases(
+            project, cases, LOW_LIMIT_M, required_pressure_m=LOW_LIMIT_M, demand_fraction=0.7
+        )
+    spread = batch.run_cases_on_dask(
+        BRANCHED, cases, batch.BatchSettings(LOW_LIMIT_M, LOW_LIMIT_M, 0.7), workers=2
+    )
+    assert [(r.label, r.users_below_limit, r.users_unserved) for r in spread] == [
+        (r.label, r.users_below_limit, r.users_unserved) for r in local
+    ]
+    assert [r.worst_free_head_m for r in spread] == pytest.approx(
+        [r.worst_free_head_m for r in local], abs=1e-4
+    )

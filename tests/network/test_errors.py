@@ -38,12 +38,16 @@ def test_nodes_cut_off_from_every_source_are_named(tmp_path: Path) -> None:
 
 
 def test_network_epanet_cannot_solve_gives_its_code_and_the_element() -> None:
-    # A head curve rising with flow is invalid (EPANET error 227), so EPANET cannot solve (110).
+    # A head curve rising with flow is invalid (EPANET error 227, then 110 "cannot solve"): the
+    # error names the pump EPANET names, at the line that defines it.
     rising = HAND_INP.replace("C1 0 80\nC1 100 60\nC1 200 0", "C1 0 10\nC1 100 60\nC1 200 80")
     with pytest.raises(EngineError) as error, EpanetProject(rising) as project:
         project.solve()
-    assert error.value.code == 110
-    assert "Error 227: invalid head curve for pump PU" in str(error.value)
+    line = next(n for n, row in enumerate(rising.splitlines(), 1) if row.startswith("PU "))
+    assert error.value.code == 227
+    assert str(error.value) == (
+        f"network:{line} [PUMPS] PU: got 'EPANET error 227'; invalid head curve for pump PU"
+    )
 
 
 def test_trial_limit_ends_an_unbalanced_solve_with_an_error() -> None:

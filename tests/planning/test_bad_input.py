@@ -36,6 +36,8 @@ def _fails(path: Path, *expected: str, args: tuple[str, ...] = ()) -> None:
 def test_unknown_field(tmp_path: Path) -> None:
     path = _scenario(tmp_path, lambda d: d["uses"][1].update(area_m2={2030: 1e6}))
     _fails(path, "uses[1].area_m2", "unknown field")
+    path = _scenario(tmp_path, lambda d: d["uses"][0].update(flow_m3_per_dya={2030: 1}))
+    _fails(path, "uses[0].flow_m3_per_dya", "nearest valid field: flow_m3_per_day")
 
 
 def test_negative_area(tmp_path: Path) -> None:
@@ -92,13 +94,14 @@ def test_unknown_rounding_mode() -> None:
 def test_unknown_uncertain_input(tmp_path: Path) -> None:
     def edit(d: dict) -> None:
         d["uncertainty"] = [
-            {"path": "uses.nope.rate_l_per_m2_day", "kind": "uniform", "low": 1, "high": 2}
+            {"path": "uses.prak.rate_l_per_m2_day", "kind": "uniform", "low": 1, "high": 2}
         ]
 
     path = _scenario(tmp_path, edit)
     result = runner.invoke(app, ["plan", "sensitivity", str(path), "-n", "10"])
     assert result.exit_code == 2
-    assert "uncertainty.path" in result.stderr and "uses.nope.rate_l_per_m2_day" in result.stderr
+    assert "uncertainty.path" in result.stderr and "uses.prak.rate_l_per_m2_day" in result.stderr
+    assert "nearest valid path: uses.park.rate_l_per_m2_day" in result.stderr
 
 
 @pytest.mark.parametrize("samples", ["0", "-3"])

@@ -40,7 +40,7 @@ def test_built_capacity_limits_supply() -> None:
 
 def _winter_case(winter: dict) -> dict:
     """Supply 2.5 万 × 0.8 = 20 000 m³/d. Industry 15 000 m³/d all year (priority 1); green
-    6852 m³/d for 200 days (priority 2, centred in the irrigation season: 8 Apr–23 Oct);
+    6852 m³/d for 200 days (priority 2, centred in the irrigation season: 8 Apr–24 Oct);
     a winter use of 3000 m³/d for 120 days (priority 2)."""
     return city(
         2.5,
@@ -157,3 +157,11 @@ def test_days_that_do_not_fit_their_months_are_refused() -> None:
     data = _winter_case({"days_per_year": 130, "months": [12, 1, 2, 3]})  # 121 days
     with pytest.raises(InputError, match="at most the 121 days"):
         run_plan(build(data))
+
+
+def test_only_releases_to_the_environment_may_stay_outside_the_cap() -> None:
+    from reclaim.errors import InputError
+
+    data = city(2.5, [flow_use("industry", 20_000, outside_cap=True)])
+    with pytest.raises(InputError, match=r"uses\[0\]\.outside_cap"):
+        build(data)

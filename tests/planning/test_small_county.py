@@ -1,8 +1,9 @@
 """The illustrative small county: every figure worked out by hand in the comments.
 
 Supply: sewage (10 万 × 120 L × 0.85 + 2 km² × 3000 m³ × 0.70) × 1.05 = 1.512 万 m³/d,
-80 % of it = 12 096 m³/d. Seasons by days of use: 365 d (year-round uses), 200 d (park),
-120 d (farmland) → 165 d without park or farmland, 80 d with the park, 120 d with both.
+80 % of it = 12 096 m³/d. Days of use on the calendar, centred on the middle of the
+irrigation season (April–October, day 197): park 200 d (8 Apr–24 Oct), farmland 120 d
+(18 May–14 Sep) → 165 d without park or farmland, 80 d with the park, 120 d with both.
 """
 
 from __future__ import annotations

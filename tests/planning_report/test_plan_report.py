@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from reclaim.cli.main import app
 from reclaim.io.scenario_file import load_scenario, scenario_from_dict
 from reclaim.planning.engine import PlanResult, run_plan
-from reclaim.reports import plan_report
+from reclaim.reports import charts, plan_report
 from reclaim.reports.document import render_html
 from reclaim.reports.labels import Labels
 from tests.planning_report.html_check import (
@@ -261,20 +261,20 @@ def test_markdown_has_the_same_tables(lang: str, request: pytest.FixtureRequest)
 def test_charts_fall_back_to_english_without_a_chinese_font(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(plan_report.charts, "cjk_font", lambda candidates: None)
+    monkeypatch.setattr(charts, "cjk_font", lambda candidates: None)
     result = run_plan(load_scenario(EXAMPLE), "plan")
     document = plan_report.build_plan_document(result, "zh", "shuozhou.yaml")
-    charts = document.charts()
-    assert "Max-day demand (m³/d)" in charts[0].svg  # matplotlib keeps text as SVG comments
-    assert not re.search(r"[\u4e00-\u9fff]", "".join(c.svg for c in charts))
+    embedded = document.charts()
+    assert "Max-day demand (m³/d)" in embedded[0].svg  # matplotlib keeps text as SVG comments
+    assert not re.search(r"[\u4e00-\u9fff]", "".join(c.svg for c in embedded))
     html = render_html(document)
     assert Labels.load("zh")("chart_font_note") in html
 
 
 def test_cjk_font_is_the_first_installed_candidate() -> None:
     # DejaVu Sans ships with matplotlib itself
-    assert plan_report.charts.cjk_font(["No Such Font", "DejaVu Sans"]) == "DejaVu Sans"
-    assert plan_report.charts.cjk_font(["No Such Font"]) is None
+    assert charts.cjk_font(["No Such Font", "DejaVu Sans"]) == "DejaVu Sans"
+    assert charts.cjk_font(["No Such Font"]) is None
 
 
 def test_no_allocation_table_when_supply_covers_demand(tmp_path: Path) -> None:

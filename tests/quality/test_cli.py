@@ -129,3 +129,28 @@ def test_series_rolling_by_days_from_csv(tmp_path: Path) -> None:
     assert fitness == ["unfit", "unfit", "undetermined"]
     both = run(*args, "--window", "2", "--window-days", "7")
     assert both.exit_code == 2 and "either --window or --window-days" in both.output
+
+
+def test_edition_follows_the_sample_date_or_the_option(tmp_path: Path) -> None:
+    # GB 18918-2002: the 2025 amendment is in force from 2026-03-01 (MEE/SAMR)
+    path = tmp_path / "dated.csv"
+    path.write_text(
+        "sample,date,parameter,value,unit\n"
+        "before,2026-02-28,cod_cr,40,mg/L\n"
+        "after,2026-03-01,cod_cr,40,mg/L\n"
+    )
+    args = ["check", str(path), "--standard", "gb_18918_2002", "--use", "grade_1A", "--json"]
+    dated = run(*args)
+    assert dated.exit_code == 0, dated.output
+    assert [item["edition"] for item in json.loads(dated.output)] == ["original", "amendment_2025"]
+    chosen = run(*args, "--edition", "original")
+    assert [item["edition"] for item in json.loads(chosen.output)] == ["original", "original"]
+    unknown = run(*args, "--edition", "2019")
+    assert unknown.exit_code != 0 and "Traceback" not in unknown.output
+    assert "edition" in unknown.output and "amendment_2025" in unknown.output
+    listed = {row["id"]: row for row in json.loads(run("standards", "--json").output)}
+    assert [e["effective"] for e in listed["gb_18918_2002"]["editions"]] == [
+        "2003-07-01",
+        "2026-03-01",
+        "2028-01-01",
+    ]

@@ -136,8 +136,7 @@ def test_explicit_edition_and_undated_samples(
     sample = make_sample(catalogue, {"cod_cr": (40, "mg/L")})
     assert evaluate(sample, gb18918, "grade_1A").edition == "amendment_2025_from_2028"  # latest
     assert (
-        evaluate(sample, gb18918, "grade_1A", undated=date(2026, 12, 2)).edition
-        == "amendment_2025"
+        evaluate(sample, gb18918, "grade_1A", undated=date(2026, 12, 2)).edition == "amendment_2025"
     )
     later = dated(sample, "2027-01-01")
     assert evaluate(later, gb18918, "grade_1A", edition="original").edition == "original"
@@ -344,3 +343,31 @@ def test_batch_and_per_sample_agree_on_nondetects(
         ]
     )
     assert (unfit == expected).all()
+
+
+@pytest.mark.parametrize(
+    ("standard_id", "sizes"),
+    [
+        # verification-2026-12 §4.1: Table 1 has 13 items (total chlorine at the outlet and at the
+        # network end: two parameters), Table 2 the selective chloride and sulfate
+        ("gb_t_18920_2020", {"table_1": 14, "table_2": 2}),
+        ("gb_t_18920_2002", {"table_1": 14}),  # §4.2: 13 items, total chlorine as two parameters
+        ("gb_t_18921_2002", {"table_1": 14}),  # §4.4: 14 rows
+        ("gb_t_19923_2005", {"table_1": 20}),  # §4.5: 20 rows
+    ],
+)
+def test_reuse_standards_list_their_tables_and_hold_every_item(
+    standards: dict[str, Standard], standard_id: str, sizes: dict[str, int]
+) -> None:
+    standard = standards[standard_id]
+    assert {table.id: len(table.items) for table in standard.tables} == sizes
+    assert standard.complete
+
+
+def test_a_sample_failing_daily_and_instantaneous_limits_counts_once(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
+    # COD 80 mg/L fails Table 1 (50) and Table 4 (75) of grade 1-A: one failing sample, not two
+    sample = dated(make_sample(catalogue, {"cod_cr": (80, "mg/L")}), "2026-12-01")
+    result = evaluate_batch(SampleMatrix.from_samples([sample]), [standards["gb_18918_2002"]])
+    assert result.failures[("gb_18918_2002", "grade_1A")]["cod_cr"] == 1

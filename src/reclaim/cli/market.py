@@ -27,7 +27,7 @@ EXIT_LEDGER_BROKEN = 1
 HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
 
 app = typer.Typer(no_args_is_help=True)
-db_app = typer.Typer(help="The exchange's database: migrations and the first regulator.")
+db_app = typer.Typer(help="The exchange's database: migrations and the first administrator.")
 ledger_app = typer.Typer(help="The settlement ledger.")
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
@@ -99,14 +99,15 @@ def upgrade(db: str = DbOption) -> None:
     console.print(f"database {db} is at the newest schema", markup=False)
 
 
-@db_app.command("add-regulator")
+@db_app.command("add-admin")
 @reports_input_errors
-def add_regulator(
-    username: str = typer.Argument(..., help="Login of the regulator."),
+def add_admin(
+    username: str = typer.Argument(..., help="Login of the administrator."),
     password: str = typer.Option(..., prompt=True, hide_input=True, help="At least 8 characters."),
     db: str = DbOption,
 ) -> None:
-    """Create the first regulator account, who then registers everyone else over the API."""
+    """Create an administrator on the server, who then creates regions and registers and assigns
+    their regulators and operators over the API."""
     from reclaim.service.auth import hash_password
 
     if len(password) < 8:
@@ -114,12 +115,12 @@ def add_regulator(
     database = _open(db)
     database.upgrade()
     rules = load_exchange_rules()
-    spec = AccountSpec(username, hash_password(password), Role.REGULATOR, username)
+    spec = AccountSpec(username, hash_password(password), Role.ADMIN, username)
     try:
         database.run(lambda s: create_account(s, None, spec, rules, utc_now()))
     except MarketRefusal as refusal:
         raise InputError(refusal.field, refusal.value, refusal.reason) from refusal
-    console.print(f"regulator {username!r} created", markup=False)
+    console.print(f"administrator {username!r} created", markup=False)
 
 
 @ledger_app.command("verify")

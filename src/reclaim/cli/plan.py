@@ -43,6 +43,7 @@ _ROWS: list[tuple[Callable[[HorizonFigures], Any], str, str]] = [
     (lambda h: h.plants.reclaimed_capacity_1e4_m3_per_day, "plant capacity", "万 m³/d"),
     (lambda h: h.reclaimed_supply_1e4_m3_per_day, "reclaimed supply", "万 m³/d"),
     (lambda h: h.balance_1e4_m3_per_day, "max-day balance", "万 m³/d"),
+    (lambda h: h.demand.busiest_day_m3_per_day, "busiest calendar day", "m³/d"),
     (lambda h: h.delivered_1e4_m3_per_year, "delivered (capped at supply)", "万 m³/yr"),
     (lambda h: h.shortfall_1e4_m3_per_year, "annual shortfall", "万 m³/yr"),
     (lambda h: h.utilisation_rate, "utilisation (as published)", "%"),

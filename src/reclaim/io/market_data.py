@@ -29,6 +29,8 @@ def load_exchange_rules() -> ExchangeRules:
         lapse_days=int(_value(table, "lapse_days")),
         exchange_fee_rate=Decimal(str(_value(table, "exchange_fee_rate"))),
         treatment_feedback_share=Decimal(str(_value(table, "treatment_feedback_share"))),
+        time_zone=str(_value(table, "time_zone")),
+        delivery_confirmation_days=int(_value(table, "delivery_confirmation_days")),
         token_lifetime_minutes=int(_value(table, "token_lifetime_minutes")),
         use_classes=tuple(_value(table, "use_classes")),
     )
@@ -75,3 +77,10 @@ def load_demo_regions() -> list[dict[str, Any]]:
     regions = read_yaml(data_path("market", "demo_regions.yaml"))["regions"]
     assert isinstance(regions, list)
     return regions
+
+
+def load_demo_staff() -> list[dict[str, Any]]:
+    """The demo accounts that act across regions (administrator, exchange operator)."""
+    staff = read_yaml(data_path("market", "demo_regions.yaml"))["demo_staff"]
+    assert isinstance(staff, list)
+    return staff

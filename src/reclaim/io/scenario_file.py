@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from pydantic import ValidationError
 from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, read_yaml
 from reclaim.io.quality_files import load_catalogue, load_profile, load_standards
-from reclaim.planning.scenario import Scenario
+from reclaim.planning.scenario import Scenario, Strict
 from reclaim.quality.evaluate import fitness_matrix
 from reclaim.quality.standards import latest_editions
 
@@ -34,6 +35,18 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return path or "scenario"
 
 
+@functools.cache
+def _scenario_field_names() -> frozenset[str]:
+    """Every field name of every scenario block (and the old names still read)."""
+    names: set[str] = set()
+    blocks: list[type[Strict]] = [Strict]
+    while blocks:
+        block = blocks.pop()
+        names |= set(block.model_fields) | set(block.renamed_fields)
+        blocks += block.__subclasses__()
+    return frozenset(names)
+
+
 def input_error_from(error: ValidationError) -> InputError:
     """The first validation problem as an InputError naming its field path and value."""
     first = error.errors()[0]
@@ -43,10 +56,13 @@ def input_error_from(error: ValidationError) -> InputError:
         field = cause.field if path == "scenario" else f"{path}.{cause.field}"
         return InputError(field, cause.value, cause.allowed)
     if first["type"] == "extra_forbidden":
+        name = str(first["loc"][-1])
+        nearest = difflib.get_close_matches(name, sorted(_scenario_field_names()), n=1)
         return InputError(
             path,
             first["input"],
-            "unknown field (units go in field names, e.g. area_ha, flow_m3_per_day)",
+            "unknown field (units go in field names, e.g. area_ha, flow_m3_per_day)"
+            + (f"; nearest valid field: {nearest[0]}" if nearest else ""),
         )
     if first["type"] == "missing":
         return InputError(path, None, "required field is missing")
@@ -75,6 +91,14 @@ def scenario_from_dict(
                 f"uses[{index}].category",
                 use.category,
                 f"one of the GB/T 18919 categories: {', '.join(categories)}",
+            )
+        released = [c for c, entry in categories.items() if entry.get("release_outside_cap")]
+        if use.outside_cap and use.category not in released:
+            raise InputError(
+                f"uses[{index}].outside_cap",
+                True,
+                f"only for a release to the environment ({', '.join(released)}); "
+                f"{use.category!r} draws on the reclaimed supply",
             )
     sewage = scenario.sewage
     if sewage.reuse_cap is None:

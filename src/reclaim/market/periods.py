@@ -201,30 +201,34 @@ class Load:
 
     annual_m3: int
     daily_m3: int
-    annual_peak: tuple[date, date] | None
-    daily_peak: tuple[date, date] | None
+    annual_peak: tuple[date, date]
+    daily_peak: tuple[date, date]
 
 
 def peak_load(spans: Iterable[Slice | Period], starts_on: date, ends_on: date) -> Load:
     """The most volume the spans (a plant's rights) hold on any one day in [starts_on, ends_on).
 
-    A sweep over the days where some span begins or ends; spans outside the window (rights that
-    expired, or that start later) do not count.
+    A sweep over the days where some span begins or ends, O(n log n); spans outside the window
+    (rights that expired, or that start later) do not count.
     """
-    inside = [s for s in spans if s.ends_on > starts_on and s.starts_on < ends_on]
-    cuts = sorted(
-        {starts_on, ends_on}
-        | {max(s.starts_on, starts_on) for s in inside}
-        | {min(s.ends_on, ends_on) for s in inside}
-    )
-    best = Load(0, 0, None, None)
-    for first, last in pairwise(cuts):
-        annual = sum(s.annual_m3 for s in inside if s.covers(first))
-        daily = sum(s.daily_m3 for s in inside if s.covers(first))
+    changes: dict[date, tuple[int, int]] = {}
+    for span in spans:
+        first, last = max(span.starts_on, starts_on), min(span.ends_on, ends_on)
+        if first >= last:
+            continue
+        for day, sign in ((first, 1), (last, -1)):
+            annual, daily = changes.get(day, (0, 0))
+            changes[day] = (annual + sign * span.annual_m3, daily + sign * span.daily_m3)
+    whole = (starts_on, ends_on)
+    best = Load(0, 0, whole, whole)  # nothing held: the whole window is free
+    annual = daily = 0
+    days = sorted(changes)
+    for day, following in pairwise([*days, ends_on]):
+        annual, daily = annual + changes[day][0], daily + changes[day][1]
         if annual > best.annual_m3:
-            best = replace(best, annual_m3=annual, annual_peak=(first, last))
+            best = replace(best, annual_m3=annual, annual_peak=(day, following))
         if daily > best.daily_m3:
-            best = replace(best, daily_m3=daily, daily_peak=(first, last))
+            best = replace(best, daily_m3=daily, daily_peak=(day, following))
     return best
 
 
@@ -239,7 +243,6 @@ def check_capacity(
     load = peak_load(held, new.starts_on, new.ends_on)
     if load.annual_m3 + new.annual_m3 > deliverable_annual_m3:
         free = deliverable_annual_m3 - load.annual_m3
-        assert load.annual_peak is not None
         first, last = load.annual_peak
         raise ConflictError(
             "annual_volume_m3",
@@ -248,7 +251,6 @@ def check_capacity(
         )
     if load.daily_m3 + new.daily_m3 > deliverable_daily_m3:
         free = deliverable_daily_m3 - load.daily_m3
-        assert load.daily_peak is not None
         first, last = load.daily_peak
         raise ConflictError(
             "daily_max_m3",

@@ -19,12 +19,22 @@ from reclaim.units import DAYS_PER_YEAR
 
 
 class Role(StrEnum):
-    """Who a party is on the exchange."""
+    """Who an account is on the exchange."""
 
+    ADMIN = "admin"
+    """Creates regions and assigns regulators and operators to them; trades nothing."""
     REGULATOR = "regulator"
+    """The water bureau of the regions it is assigned to: issues rights, decides deals."""
     OPERATOR = "operator"
+    """The exchange operator of the regions it is assigned to: registers parties, runs sales."""
     SELLER = "seller"
     BUYER = "buyer"
+
+
+STAFF_ROLES = frozenset({Role.REGULATOR, Role.OPERATOR})
+"""Roles that act in the regions they are assigned to (many-to-many)."""
+PARTY_ROLES = frozenset({Role.SELLER, Role.BUYER})
+"""Roles that hold rights and trade; each party belongs to one home region."""
 
 
 class ListingMode(StrEnum):
@@ -110,15 +120,33 @@ def check_decidable(
         )
 
 
+class DeliveryState(StrEnum):
+    """Life of a delivery: billed at once, or first confirmed when its own seller reported it."""
+
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    """Reported by the contract's seller: the buyer confirms or disputes it."""
+    DISPUTED = "disputed"
+    """The buyer disputes it: the region's regulator decides, with a reason."""
+    BILLED = "billed"
+    REJECTED = "rejected"
+    """The regulator found it not delivered: nothing is billed."""
+
+
 @dataclass(frozen=True)
 class ExchangeRules:
-    """Region-independent rules read from `data/market/exchange_rules.yaml`."""
+    """The rules of `data/market/exchange_rules.yaml`: fixed ones, and defaults of a new region.
+
+    A region's own settings (publicity, fee, feedback share, time zone, confirmation days) are
+    copied from here when it is created and then live on the region's row.
+    """
 
     reuse_cap_fraction: Decimal
     publicity_days: int
     lapse_days: int
     exchange_fee_rate: Decimal
     treatment_feedback_share: Decimal
+    time_zone: str
+    delivery_confirmation_days: int
     token_lifetime_minutes: int
     use_classes: tuple[str, ...]
 

@@ -10,9 +10,11 @@ none can hang (EPANET's trial limit bounds each solve).
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import os
 import threading
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,7 +29,7 @@ from reclaim.network.checks import (
     check_fraction,
     pressure_driven,
 )
-from reclaim.network.engine import EngineError, EpanetProject, FloatArray
+from reclaim.network.engine import BoolArray, EngineError, EpanetProject, FloatArray
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -132,15 +134,22 @@ def run_cases(
                         head = project.head_m()
                         delivered = project.demand_m3_per_s()
                         required = project.required_demand_m3_per_s()
+                        free_head = head - elevation
+                        cut_off = (
+                            topology.cut_off(project.link_open())
+                            if (junctions & (free_head < limit_m - HEAD_TOLERANCE_M)).any()
+                            else None
+                        )
                     results.append(
                         _evaluate(
                             case.label,
                             topology.node_ids,
                             junctions,
-                            head - elevation,
+                            free_head,
                             delivered,
                             required,
                             limit_m,
+                            cut_off,
                         )
                     )
                 except EngineError as error:
@@ -167,14 +176,21 @@ def _evaluate(
     delivered: FloatArray,
     required: FloatArray,
     limit_m: float,
+    cut_off: BoolArray | None,
 ) -> CaseResult:
+    """Judge one pressure-driven case as `checks.head_check` does: users cut off from every
+    source or without free head are unserved, and a cut-off user's head is not judged."""
     users = junctions & (required > SERVED_TOLERANCE)
     if not users.any():
         users = junctions
-    user_heads = np.where(users, free_head, np.inf)
+    joined = users if cut_off is None or not (users & ~cut_off).any() else users & ~cut_off
+    user_heads = np.where(joined, free_head, np.inf)
     worst = int(np.argmin(user_heads))
-    below = users & (free_head < limit_m - HEAD_TOLERANCE_M)
-    unserved = users & (required > SERVED_TOLERANCE) & (delivered < UNSERVED_FRACTION * required)
+    below = joined & (free_head < limit_m - HEAD_TOLERANCE_M)
+    starved = (delivered < UNSERVED_FRACTION * required) | (free_head <= HEAD_TOLERANCE_M)
+    if cut_off is not None:
+        starved |= cut_off
+    unserved = users & (required > SERVED_TOLERANCE) & starved
     total_required = float(required[users].sum())
     total_delivered = float(delivered[users].sum())
     fraction = total_delivered / total_required if total_required > SERVED_TOLERANCE else 1.0
@@ -256,15 +272,16 @@ def run_cases_on_dask(
     if scheduler is not None:
         with _connect(str(scheduler), connect_timeout_s) as client:
             return _on_client(client, inp_text, cases, settings, chunk_size, on_progress)
-    with (
-        LocalCluster(
+    with warnings.catch_warnings():  # Dask's notes on ports in use are not the user's business
+        warnings.simplefilter("ignore")
+        cluster = LocalCluster(
             n_workers=workers or os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+            silence_logs=logging.CRITICAL,
+        )
+    with cluster, Client(cluster) as client:
         return _on_client(client, inp_text, cases, settings, chunk_size, on_progress)
 
 

@@ -83,8 +83,16 @@ def user_mask(topology: Topology, solution: Solution) -> BoolArray:
     return users if users.any() else junctions
 
 
-def head_check(topology: Topology, solution: Solution, limit_m: float) -> HeadCheck:
-    """Worst point (user with the lowest free head) and the users below `limit_m` or unserved."""
+def head_check(
+    topology: Topology, solution: Solution, limit_m: float, pressure_driven: bool = False
+) -> HeadCheck:
+    """Worst point (user with the lowest free head) and the users below `limit_m` or unserved.
+
+    In a pressure-driven solution a user that no open link joins to a source, or that has no
+    free head (at or below the 0 m where delivery stops), is unserved whatever head or trickle
+    EPANET leaves it; a cut-off user's head means nothing, so it is neither the worst point nor
+    "below the limit". Which of two solutions within EPANET's accuracy is found must not
+    change the verdict."""
     users = np.flatnonzero(user_mask(topology, solution))
     if users.size == 0:
         raise InputError("network", "no junction", "a network with at least one junction")
@@ -101,12 +109,22 @@ def head_check(topology: Topology, solution: Solution, limit_m: float) -> HeadCh
         )
 
     below = free_head < limit_m - HEAD_TOLERANCE_M
-    unserved = (required > SERVED_TOLERANCE) & (delivered < UNSERVED_FRACTION * required)
+    starved = delivered < UNSERVED_FRACTION * required
+    joined = np.ones(len(users), dtype=bool)
+    if pressure_driven:
+        starved |= free_head <= HEAD_TOLERANCE_M
+        if below.any():
+            cut_off = topology.cut_off(solution.link_open)[users]
+            starved |= cut_off
+            if not cut_off.all():
+                joined = ~cut_off
+    unserved = (required > SERVED_TOLERANCE) & starved
     total_required = float(required.sum())
+    judged = np.flatnonzero(joined)
     return HeadCheck(
         limit_m=limit_m,
-        worst=state(int(np.argmin(free_head))),
-        below_limit=tuple(state(k) for k in np.flatnonzero(below).tolist()),
+        worst=state(int(judged[np.argmin(free_head[judged])])),
+        below_limit=tuple(state(k) for k in np.flatnonzero(below & joined).tolist()),
         unserved=tuple(state(k) for k in np.flatnonzero(unserved).tolist()),
         delivered_fraction=float(delivered.sum()) / total_required
         if total_required > SERVED_TOLERANCE
@@ -147,7 +165,7 @@ def peak_hour(
     if check.below_limit:
         project.set_demand_model(pressure_driven(required_pressure_m))
         try:
-            short = head_check(project.topology, project.solve(), limit_m)
+            short = head_check(project.topology, project.solve(), limit_m, pressure_driven=True)
         finally:
             project.set_demand_model(project.file_demand_model)
     return PeakHourResult(solution=solution, check=check, pressure_driven=short)
@@ -214,7 +232,7 @@ def accident(
                 solution = project.solve()
             except EngineError as error:
                 return AccidentResult(pipe_id, None, flow_fraction, error=str(error))
-        check = head_check(project.topology, solution, limit_m)
+        check = head_check(project.topology, solution, limit_m, pressure_driven=True)
         return AccidentResult(pipe_id, check, flow_fraction, solution)
     finally:
         project.set_demand_model(project.file_demand_model)
@@ -399,21 +417,13 @@ def pipe_checks(
         verdict_of[code] if on else "no flow"
         for code, on in zip(codes.tolist(), flowing.tolist(), strict=True)
     ]
-    shut = ~flowing
+    shut = ~flowing  # reported with no flow, velocity or head loss
     flow[shut] = velocity[shut] = loss[shut] = 0.0
-    columns = zip(
-        pipes.tolist(),
-        dn.tolist(),
-        flow.tolist(),
-        velocity.tolist(),
-        loss.tolist(),
-        v_min.tolist(),
-        v_max.tolist(),
-        verdicts,
-        suggested.tolist(),
-        strict=True,
-    )
-    return [PipeCheck(topology.link_ids[i], *values) for i, *values in columns]
+    ids = [topology.link_ids[i] for i in pipes.tolist()]
+    numbers = [column.tolist() for column in (dn, flow, velocity, loss, v_min, v_max)]
+    # Rows in PipeCheck's field order, built column-wise: a large network has 10⁴+ pipes.
+    rows = zip(ids, *numbers, verdicts, suggested.tolist(), strict=True)
+    return list(itertools.starmap(PipeCheck, rows))
 
 
 def _suggest_dn(

@@ -50,9 +50,21 @@ _NODE_KINDS: dict[int, NodeKind] = {
 _ERROR = re.compile(r"Error\s+(\d+):\s*(.*)")
 _IN_SECTION = re.compile(r"\s*in (\[[A-Z]+\]) section:?\s*$")
 _BAD_SECTION = re.compile(r"invalid section keyword (\[[^\]]*\])")
+_NAMED_ELEMENT = re.compile(
+    r"\b(node|pump|curve|link|valve|pattern)(?: with ID:)?\s+(\S+)\s*$", re.I
+)
+_DEFINING_SECTIONS = {
+    "node": ("[JUNCTIONS]", "[RESERVOIRS]", "[TANKS]"),
+    "pump": ("[PUMPS]",),
+    "curve": ("[CURVES]",),
+    "link": ("[PIPES]", "[PUMPS]", "[VALVES]"),
+    "valve": ("[VALVES]",),
+    "pattern": ("[PATTERNS]",),
+}
 DUPLICATE_ID = 215
 """EPANET error 215 (duplicate ID label) flags the later of two definitions."""
 INPUT_ERRORS_SUMMARY = 200
+CANNOT_SOLVE = 110
 
 # EPANET's unit constants (EPANET 2.3 source, src/types.h): the file's units → internal ft, cfs.
 M_PER_FT = 0.3048
@@ -160,13 +172,23 @@ class Topology:
     def cut_off_nodes(self) -> list[str]:
         """Nodes that no chain of links joins to a reservoir or tank (EPANET cannot solve them:
         error 110); computed only when a solve fails."""
+        cut_off = self.cut_off(np.ones(len(self.link_ids), dtype=bool))
+        return [self.node_ids[i] for i in np.flatnonzero(cut_off)]
+
+    def cut_off(self, link_open: BoolArray) -> BoolArray:
+        """Mask of the nodes no chain of open links joins to a reservoir or tank: in a solved
+        state they receive nothing, whatever head EPANET leaves them."""
         size = len(self.node_ids)
         graph = coo_matrix(
-            (np.ones(len(self.start_node)), (self.start_node, self.end_node)), shape=(size, size)
+            (
+                np.ones(int(link_open.sum())),
+                (self.start_node[link_open], self.end_node[link_open]),
+            ),
+            shape=(size, size),
         )
         _, component = connected_components(graph, directed=False)
-        fed = {component[i] for i, kind in enumerate(self.node_kinds) if kind != "junction"}
-        return [self.node_ids[i] for i in range(size) if component[i] not in fed]
+        sources = np.array([kind != "junction" for kind in self.node_kinds])
+        return ~np.isin(component, component[sources])
 
     def node_index(self, node_id: str) -> int:
         """Position of a node; an unknown id is an input error naming it."""
@@ -291,6 +313,25 @@ def locate_input_line(text: str, error: ReportedError) -> int | None:
     return found
 
 
+def locate_definition(text: str, reason: str) -> tuple[int, str, str] | None:
+    """Line, section and id of the element an EPANET reason ends by naming ("invalid head curve
+    for pump PU", "unconnected node with ID: N5"): its line in the sections that define such
+    elements. One pass over the text."""
+    named = _NAMED_ELEMENT.search(reason)
+    if named is None:
+        return None
+    kind, element_id = named.group(1).lower(), named.group(2)
+    sections = _DEFINING_SECTIONS[kind]
+    section = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        fields = raw.split(";", 1)[0].split()
+        if fields and fields[0].startswith("["):
+            section = fields[0].upper()
+        elif section in sections and fields and fields[0] == element_id:
+            return number, section, element_id
+    return None
+
+
 class EpanetProject:
     """An open EPANET project with hydraulics ready; close it (or use `with`) when done.
 
@@ -326,6 +367,7 @@ class EpanetProject:
             en.setstatusreport(self._handle, en.NO_REPORT)
             self.units = FileUnits.of(self._handle)
             self.file_demand_model = self._read_demand_model()
+            self._opened_multiplier = self.demand_multiplier
             if max_trials is not None:
                 en.setoption(self._handle, en.TRIALS, max_trials)
             n_nodes = en.getcount(self._handle, en.NODECOUNT)
@@ -351,18 +393,22 @@ class EpanetProject:
             if not details:
                 raise
             first = details[0]
-            if first.section is None:
-                text = "; ".join(f"Error {d.code}: {d.reason}" for d in details)
-                raise EngineError(element, error.code, text) from None
-            number = locate_input_line(self._source_text(), first)
-            where = f"{self.name}:{number}" if number is not None else self.name
-            element_id = first.line.split()[0] if first.line else ""
-            more = len(details) - 1
-            raise EngineError(
-                f"{where} {first.section} {element_id}".strip(),
-                first.code,
-                first.reason + (f" (and {more} more error(s) in the file)" if more else ""),
-            ) from None
+            # EPANET adds "cannot solve" (110) after the error that caused it: not another one.
+            more = sum(d.code != CANNOT_SOLVE for d in details[1:])
+            reason = first.reason + (f" (and {more} more error(s) in the file)" if more else "")
+            if first.section is not None:
+                number = locate_input_line(self._source_text(), first)
+                where = f"{self.name}:{number}" if number is not None else self.name
+                element_id = first.line.split()[0] if first.line else ""
+                where = f"{where} {first.section} {element_id}".strip()
+                raise EngineError(where, first.code, reason) from None
+            defined = locate_definition(self._source_text(), first.reason)
+            if defined is not None:
+                number, section, element_id = defined
+                where = f"{self.name}:{number} {section} {element_id}"
+                raise EngineError(where, first.code, reason) from None
+            text = "; ".join(f"Error {d.code}: {d.reason}" for d in details)
+            raise EngineError(element, error.code, text) from None
 
     def _source_text(self) -> str:
         """The .inp text, read back from the file only when an error must be located."""
@@ -411,6 +457,7 @@ class EpanetProject:
         units = self.units
         nodes = range(1, n_nodes + 1)
         links = range(1, n_links + 1)
+        n_junctions = n_nodes - en.getcount(ph, en.TANKCOUNT)
         link_types = [en.getlinktype(ph, i) for i in links]
         link_kinds: list[LinkKind] = [
             "pump" if code == en.PUMP else "pipe" if code <= en.PIPE else "valve"
@@ -419,7 +466,9 @@ class EpanetProject:
         ends = np.array([en.getlinknodes(ph, i) for i in links], dtype=np.int64).reshape(-1, 2)
         return Topology(
             node_ids=tuple(en.getnodeid(ph, i) for i in nodes),
-            node_kinds=tuple(_NODE_KINDS[en.getnodetype(ph, i)] for i in nodes),
+            # EPANET numbers the junctions first; only tanks and reservoirs need asking.
+            node_kinds=("junction",) * n_junctions
+            + tuple(_NODE_KINDS[en.getnodetype(ph, i)] for i in nodes[n_junctions:]),
             elevation_m=self._nodes(en.ELEVATION) * units.length_m,
             link_ids=tuple(en.getlinkid(ph, i) for i in links),
             link_kinds=tuple(link_kinds),
@@ -437,6 +486,11 @@ class EpanetProject:
     def _links(self, prop: int) -> FloatArray:
         en.getlinkvalues(self._handle, prop, self._link_values.c_array)
         return self._link_values.view.copy()
+
+    def link_open(self) -> BoolArray:
+        """Which links are open in the current solution (EPANET closes pumps, valves and check
+        valves as it solves)."""
+        return self._links(en.STATUS) > 0
 
     def head_m(self) -> FloatArray:
         """Heads of the current solution (m) — the cheap read batches use."""
@@ -491,14 +545,29 @@ class EpanetProject:
         return Geometry(tuple(points), vertices)
 
     def save_inp(self, path: Path) -> None:
-        """Write the network as EPANET itself writes it, in the file's own units."""
-        self._call(self.name, en.saveinpfile, self._handle, str(path))
+        """Write the network as .inp: `inp_text()`, in the file's own units."""
+        path.write_text(self.inp_text(), encoding="utf-8")
 
     def inp_text(self) -> str:
-        """The network as .inp text written by EPANET (what a Dask worker opens)."""
-        path = Path(self._scratch.name, "saved.inp")
-        self.save_inp(path)
-        return path.read_text(encoding="utf-8", errors="surrogateescape")
+        """The network as .inp text that opens to this model (what a Dask worker opens): the
+        source text as it is, with the demand multiplier in force when it was changed.
+
+        Not EPANET's own writer (`saveinpfile`): it rounds the numbers it writes, which moves
+        heads by up to 4.8 m on KY11 and 1 m on BWSN_Network_2.
+        """
+        text = self._source_text()
+        if self.demand_multiplier == self._opened_multiplier:
+            return text
+        # A repeated [OPTIONS] section overrides; EPANET reads nothing after [END].
+        override = f"[OPTIONS]\nDEMAND MULTIPLIER {self.demand_multiplier!r}\n"
+        lines = text.splitlines(keepends=True)
+        end = next(
+            (i for i, line in enumerate(lines) if line.split(";", 1)[0].strip().upper() == "[END]"),
+            len(lines),
+        )
+        if end == len(lines) and lines and not lines[-1].endswith("\n"):
+            override = "\n" + override
+        return "".join([*lines[:end], override, *lines[end:]])
 
     @property
     def demand_multiplier(self) -> float:

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from reclaim.planning.inputs import Inputs, Values
 from reclaim.planning.rounding import Rounder
-from reclaim.planning.scenario import Scenario, Use
+from reclaim.planning.scenario import Use
 from reclaim.units import M3_PER_1E4_M3, M3_PER_L, PERSONS_PER_1E4_PERSONS, ha_to_m2
 
 M_PER_MM = 1.0e-3
 
 
-def _population_1e4(scenario: Scenario, use: Use, year: int, inputs: Inputs) -> Values:
+def _population_1e4(use: Use, year: int, inputs: Inputs) -> Values:
     """The use's own planned population, else the sewage block's (toilets of the whole city)."""
     if use.population_1e4_persons is not None:
         return inputs.use(use, "population_1e4_persons", year)
     return inputs.sewage("population_1e4_persons", year)
 
 
-def use_max_day_m3_per_day(
-    scenario: Scenario, use: Use, year: int, inputs: Inputs, rounder: Rounder
-) -> Values:
+def use_max_day_m3_per_day(use: Use, year: int, inputs: Inputs, rounder: Rounder) -> Values:
     """Max-day demand of one use, by its driver."""
     value = inputs.use
     if use.driver == "flow":
@@ -40,7 +38,7 @@ def use_max_day_m3_per_day(
         )
     elif use.driver == "population":
         demand = (
-            _population_1e4(scenario, use, year, inputs)
+            _population_1e4(use, year, inputs)
             * PERSONS_PER_1E4_PERSONS
             * value(use, "coverage", year)
             * value(use, "rate_l_per_person_day", year)

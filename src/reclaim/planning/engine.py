@@ -49,9 +49,6 @@ from reclaim.planning.supply import Supply, forecast_supply
 from reclaim.units import DAYS_PER_YEAR, M3_PER_1E4_M3
 
 INDUSTRIAL_CATEGORY = "industrial"
-DEFAULT_IRRIGATION_MONTHS = (4, 5, 6, 7, 8, 9, 10)
-"""Used only when a scenario was built without `scenario_from_dict` (which fills the default
-from coefficients.yaml, with its source)."""
 
 
 def use_days(scenario: Scenario, use: Use, year: int) -> DayMask:
@@ -74,7 +71,15 @@ def use_days(scenario: Scenario, use: Use, year: int) -> DayMask:
     if use.centred_on_month is not None:
         centre = month_centre(use.centred_on_month)
     else:
-        centre = season_centre(scenario.calendar.irrigation_months or DEFAULT_IRRIGATION_MONTHS)
+        season = scenario.calendar.irrigation_months
+        if season is None:
+            raise InputError(
+                "calendar.irrigation_months",
+                None,
+                f"needed to place the {count} days of use {use.id!r} (read a scenario with "
+                "reclaim.io.scenario_file, which fills the published default)",
+            )
+        centre = season_centre(season)
     return centred_mask(count, centre)
 
 
@@ -101,7 +106,7 @@ def compute_horizon(
     uses = scenario.uses
     masks = {u.id: use_days(scenario, u, year) for u in uses}
     days = {u: int(mask.sum()) for u, mask in masks.items()}
-    daily = {u.id: use_max_day_m3_per_day(scenario, u, year, inputs, rounder) for u in uses}
+    daily = {u.id: use_max_day_m3_per_day(u, year, inputs, rounder) for u in uses}
     annual = {u: use_annual_1e4_m3(daily[u], days[u], rounder) for u in daily}
     outside = {u.id for u in uses if u.outside_cap}
     within = [u.id for u in uses if not u.outside_cap]
@@ -183,7 +188,7 @@ def compute_horizon(
         delivered_1e4_m3_per_year=delivered_total,
         shortfall_1e4_m3_per_year=total_1e4_m3_per_year - delivered_total,
         months=_months(daily, masks, allocation.delivered_by_month_m3),
-        plants=_plants(scenario, supply.plants, supply.sewage_split, daily, supply),
+        plants=_plants(scenario, supply, daily),
         zones=_zones(scenario, supply.plants, daily),
         target_utilisation_rate=target,
         meets_target=None if target is None else np.asarray(capped >= target)[()],
@@ -211,18 +216,13 @@ def _months(
     return months
 
 
-def _plants(
-    scenario: Scenario,
-    plants: Mapping[str, PlantFigures],
-    split: str,
-    daily: Mapping[str, Values],
-    supply: Supply,
-) -> PlantsFigures:
+def _plants(scenario: Scenario, supply: Supply, daily: Mapping[str, Values]) -> PlantsFigures:
     """Plants in service, their capacity, and the balance of each plant that uses name."""
     served: dict[str, list[str]] = {}
     for use in scenario.uses:
         if use.plant is not None and not use.outside_cap:
             served.setdefault(use.plant, []).append(use.id)
+    plants = supply.plants
     by_plant = {}
     for plant_id, figures in plants.items():
         if plant_id in served:
@@ -243,7 +243,7 @@ def _plants(
         reclaimed_capacity_1e4_m3_per_day=capacity,
         sewage_capacity_1e4_m3_per_day=sewage_capacity / M3_PER_1E4_M3,
         covers_supply=np.asarray(capacity >= supply.cap_supply_1e4_m3_per_day)[()],
-        sewage_split=split,
+        sewage_split=supply.sewage_split,
         by_plant=by_plant,
     )
 

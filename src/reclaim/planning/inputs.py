@@ -6,6 +6,7 @@ followed by `.<horizon>` to touch one horizon only (`sewage.population_1e4_perso
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping
 
@@ -105,8 +106,13 @@ def check_path(scenario: Scenario, path: str) -> None:
         use_id = ".".join(parts[1:-1])
         if any(use.id == use_id for use in scenario.uses):
             return
+    known = [f"sewage.{name}" for name in _SEWAGE_FIELDS] + [
+        f"uses.{use.id}.{name}" for use in scenario.uses for name in _USE_FIELDS
+    ]
+    nearest = difflib.get_close_matches(".".join(parts), known, n=1, cutoff=0.0)
     raise InputError(
         "uncertainty.path",
         path,
-        "expected sewage.<field>[.<year>] or uses.<use id>.<field>[.<year>]",
+        "expected sewage.<field>[.<year>] or uses.<use id>.<field>[.<year>]"
+        + (f"; nearest valid path: {nearest[0]}" if nearest else ""),
     )

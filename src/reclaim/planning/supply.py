@@ -106,31 +106,22 @@ def forecast_supply(scenario: Scenario, year: int, inputs: Inputs, rounder: Roun
     split, shares = _sewage_shares(running)
     if driver == "plant_load":
         split = "plant_load"  # each plant treats its own scale × load: shares by sewage scale
+    share_of = {plant.id: share for plant, share in zip(running, shares, strict=True)}
     supply_total: Values = np.float64(0.0)
-    for plant, share in zip(running, shares, strict=True):
+    for plant in scenario.plants:
         capacity = plant.reclaimed_capacity_m3_per_day / M3_PER_1E4_M3
+        share = share_of.get(plant.id, 0.0)
         plant_cap_supply = cap * sewage * share
         supply = np.minimum(plant_cap_supply, capacity)
         supply_total = supply_total + supply
         plants[plant.id] = PlantFigures(
-            in_service=True,
+            in_service=plant.id in share_of,
             reclaimed_capacity_1e4_m3_per_day=capacity,
             sewage_1e4_m3_per_day=sewage * share,
             cap_supply_1e4_m3_per_day=plant_cap_supply,
             supply_1e4_m3_per_day=supply,
             limited_by_capacity=np.asarray(plant_cap_supply > capacity)[()],
         )
-    for plant in scenario.plants:
-        if plant.id not in plants:
-            plants[plant.id] = PlantFigures(
-                in_service=False,
-                reclaimed_capacity_1e4_m3_per_day=plant.reclaimed_capacity_m3_per_day
-                / M3_PER_1E4_M3,
-                sewage_1e4_m3_per_day=0.0,
-                cap_supply_1e4_m3_per_day=0.0,
-                supply_1e4_m3_per_day=0.0,
-                limited_by_capacity=False,
-            )
     reclaimed = (
         rounder("reclaimed_supply_1e4_m3_per_day", supply_total) if scenario.plants else cap_supply
     )

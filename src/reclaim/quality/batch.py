@@ -7,6 +7,7 @@ that has it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -194,17 +195,25 @@ def _evaluate_chunk(
             any_fail = np.zeros(size, dtype=bool)
             all_pass = np.ones(size, dtype=bool)
             any_required = np.zeros(size, dtype=bool)
+            # a parameter with several limits (daily mean and instantaneous) counts a sample once
+            rules_of = Counter(rule.parameter for rule in use.rules)
+            failing_of: dict[str, BoolArray] = {}
             for rule in use.rules:
                 active = None if rule.condition is None else active_by_condition[rule.condition]
                 for limit, applies in ((rule.base, _negate(active)), (rule.conditional, active)):
                     if limit is None or (applies is not None and not applies.any()):
                         continue
                     result = outcome(limit)
-                    failed_here[rule.parameter] = failed_here.get(rule.parameter, 0) + (
-                        result.count_failed()
-                        if applies is None
-                        else int(np.count_nonzero(result.failed & applies))
-                    )
+                    if rules_of[rule.parameter] > 1:
+                        mask = result.failed if applies is None else result.failed & applies
+                        previous = failing_of.get(rule.parameter)
+                        failing_of[rule.parameter] = mask if previous is None else previous | mask
+                    else:
+                        failed_here[rule.parameter] = failed_here.get(rule.parameter, 0) + (
+                            result.count_failed()
+                            if applies is None
+                            else int(np.count_nonzero(result.failed & applies))
+                        )
                     failed = result.failed if limit.verified else np.zeros(size, dtype=bool)
                     passed = result.passed if limit.verified else np.zeros(size, dtype=bool)
                     if applies is None:
@@ -215,6 +224,8 @@ def _evaluate_chunk(
                         any_fail |= failed & applies
                         all_pass &= passed | ~applies
                         any_required |= applies
+            for parameter, mask in failing_of.items():
+                failed_here[parameter] = failed_here.get(parameter, 0) + int(np.count_nonzero(mask))
             if not standard.complete:
                 all_pass[:] = False
             codes[start:stop, column_index] = np.where(

@@ -9,6 +9,7 @@ from typing import Any
 from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, read_yaml
 from reclaim.planning.rounding import round_half_up
+from reclaim.units import Number
 
 PERCENT = 100.0
 
@@ -61,7 +62,7 @@ class Labels:
         """Language-independent settings of one report part (`settings.<name>` in the file)."""
         return self._sections[name]
 
-    def number(self, value: float | None, kind: str) -> str:
+    def number(self, value: Number | None, kind: str) -> str:
         """`value` at the printed precision of `kind` (e.g. "m3_per_day" → 0.1), "—" for none."""
         if value is None:
             return self("none")
@@ -71,13 +72,13 @@ class Labels:
             rounded = 0.0  # no "-0.00"
         return f"{rounded:,.{digits}f}".replace(",", self._separator)
 
-    def percent(self, fraction: float | None) -> str:
+    def percent(self, fraction: Number | None) -> str:
         """A fraction printed as a percentage at the plans' precision (0.5046 → "50.46%")."""
         if fraction is None:
             return self("none")
         return f"{self.number(fraction * PERCENT, 'percent')}%"
 
-    def rate(self, fraction: float | None) -> str:
+    def rate(self, fraction: Number | None) -> str:
         """A fraction as a bare percentage number for a column headed "%" (0.5046 → "50.46")."""
         return self.number(None if fraction is None else fraction * PERCENT, "percent")
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reclaim.errors import InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, MarketRefusal, NotFoundError
+from reclaim.service.access import authorize, unruled_routes
 from reclaim.service.auth import AuthError, TooManyAttempts
 from reclaim.service.context import ExchangeContext, PendingActor
 from reclaim.service.routers import (
@@ -173,7 +174,8 @@ def begin_in_route(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def create_app(context: ExchangeContext) -> FastAPI:
-    """The HTTP API over one exchange context (store, rules, clock), with its timed jobs."""
+    """The HTTP API over one exchange context (store, rules, clock), with its timed jobs; every
+    route has an access rule (reclaim.service.access), enforced before it runs."""
     scheduler = Scheduler(context.db, context.now)
     app = FastAPI(
         lifespan=lifespan_with(
@@ -183,6 +185,7 @@ def create_app(context: ExchangeContext) -> FastAPI:
         description="Reclaimed-water (再生水) rights: registry, trading, publicity, contracts, "
         "settlement, public prices.",
         version="1",
+        dependencies=[Depends(authorize)],
     )
     app.add_middleware(InFlightLimit, limit=IN_FLIGHT_LIMIT)
     app.state.exchange = context
@@ -196,6 +199,9 @@ def create_app(context: ExchangeContext) -> FastAPI:
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     for module in (accounts, registry, trading, publicity, settlement, public, plans, testing):
         app.include_router(module.router, responses=ERROR_RESPONSES)
+    missing = unruled_routes(app)
+    if missing:
+        raise RuntimeError(f"routes without an access rule in reclaim.service.access: {missing}")
     for route in app.routes:  # last, so that every route is covered
         if isinstance(route, APIRoute) and route.dependant.call is not None:
             route.dependant.call = begin_in_route(route.dependant.call)

@@ -122,7 +122,7 @@ def actor_for_token(session: Session, token: str, now: datetime) -> Actor:
         raise AuthError(f"token expired at {row.expires_at.isoformat()}")
     account = session.get(Account, row.account_id)
     assert account is not None
-    return Actor.of(account)
+    return Actor.load(session, account)
 
 
 def revoke_token(session: Session, token: str, now: datetime) -> None:
@@ -148,15 +148,19 @@ def revoke_account_tokens(session: Session, account_id: int, now: datetime) -> i
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def current_actor(
+def current_actor(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Actor:
-    """FastAPI dependency: the authenticated caller (401 if none).
+) -> PendingActor:
+    """FastAPI dependency: the authenticated caller (401 if none), once per request.
 
     Touches no database: it sets up the request's one transaction, in which the route's thread
-    checks the token before the route runs (`app.begin_in_route`), and that `context_of(request)`
-    joins. The route wrapper closes it when the request ends.
+    checks the token (and any access rule registered with `RequestTransaction.require`) before
+    the route runs (`app.begin_in_route`), and that `context_of(request)` joins. The route
+    wrapper closes it when the request ends.
     """
+    known = getattr(request.state, "actor", None)
+    if isinstance(known, PendingActor):
+        return known
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthError("missing bearer token (Authorization: Bearer <token>)")
     context = app_context(request)
@@ -169,7 +173,9 @@ async def current_actor(
     )
     request.state.transaction = transaction
     request.state.token = token
-    return PendingActor(transaction)
+    actor = PendingActor(transaction)
+    request.state.actor = actor
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

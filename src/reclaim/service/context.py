@@ -65,18 +65,27 @@ class RequestTransaction:
         self._read_only = read_only
         self._session: Session | None = None
         self._actor: Actor | None = None
+        self._rules: list[Callable[[Actor], None]] = []
+
+    def require(self, rule: Callable[[Actor], None]) -> None:
+        """Check `rule` on the caller right after its token (now, if that is done already)."""
+        self._rules.append(rule)
+        if self._actor is not None:
+            rule(self._actor)
 
     def begin(self) -> Session:
-        """Begin (once) and check the token: `AuthError` if it is not valid."""
+        """Begin (once), check the token and the rules: `AuthError` or a refusal if not met."""
         if self._session is None:
             session = (self._db.read_sessions if self._read_only else self._db.sessions)()
             session.begin()
             try:
-                self._actor = self._check(session)
+                actor = self._check(session)
+                for rule in self._rules:
+                    rule(actor)
             except BaseException:
                 session.close()
                 raise
-            self._session = session
+            self._session, self._actor = session, actor
         return self._session
 
     @property

@@ -16,6 +16,7 @@ MAX_ID = 2**31 - 1
 MAX_VOLUME_M3 = 10**12
 MAX_PUBLICITY_DAYS = 365
 MAX_LAPSE_DAYS = 365
+MAX_CONFIRMATION_DAYS = 365
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(9998, 12, 31)
 
@@ -73,14 +74,37 @@ class TokenOut(BaseModel):
     expires_at: datetime
 
 
-class RegionIn(Strict):
-    code: Code
-    name: Name
-    publicity_days: Annotated[int, Field(ge=0, le=MAX_PUBLICITY_DAYS)] | None = None
-    lapse_days: Annotated[int, Field(ge=1, le=MAX_LAPSE_DAYS)] | None = None
+PublicityDays = Annotated[int, Field(ge=0, le=MAX_PUBLICITY_DAYS)]
+LapseDays = Annotated[int, Field(ge=1, le=MAX_LAPSE_DAYS)]
+ConfirmationDays = Annotated[int, Field(ge=0, le=MAX_CONFIRMATION_DAYS)]
+TimeZone = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*$"
+    ),
+]
+"""An IANA time zone name (Asia/Shanghai); checked against the tz database."""
+
+
+class RegionSettingsIn(Strict):
+    """Settings of a region; a field left out keeps its value."""
+
+    name: Name | None = None
+    publicity_days: PublicityDays | None = None
+    lapse_days: LapseDays | None = None
     exchange_fee_rate: Fraction | None = None
     treatment_feedback_share: Fraction | None = None
     price_schedule: Code | None = None
+    time_zone: TimeZone | None = None
+    delivery_confirmation_days: ConfirmationDays | None = None
+    use_class_conversions: UseClassConversions | None = None
+
+
+class RegionIn(RegionSettingsIn):
+    """A new region; settings left out take the exchange's defaults (exchange_rules.yaml)."""
+
+    code: Code
+    name: Name
     use_class_conversions: UseClassConversions = Field(default_factory=dict)
 
 
@@ -93,6 +117,8 @@ class RegionOut(BaseModel):
     exchange_fee_rate: Decimal
     treatment_feedback_share: Decimal
     price_schedule: str | None
+    time_zone: str
+    delivery_confirmation_days: int
     use_class_conversions: dict[str, list[str]]
 
 
@@ -112,8 +138,11 @@ class AccountOut(BaseModel):
     role: str
     display_name: str
     region_id: int | None
+    """A seller's or buyer's home region."""
     use_class: str | None
     location: str | None
+    region_ids: list[int] = []
+    """The regions a regulator or operator is assigned to."""
 
 
 class PlantIn(Strict):
@@ -292,6 +321,21 @@ class DeliveryIn(Strict):
     volume_m3: VolumeM3
 
 
+Reason = Annotated[
+    str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_printable)
+]
+
+
+class DisputeIn(Strict):
+    reason: Reason
+
+
+class DeliveryDecisionIn(Strict):
+    volume_m3: Annotated[int, Field(ge=0, le=MAX_VOLUME_M3)]
+    """The volume found delivered (0 bills nothing)."""
+    reason: Reason
+
+
 class BillOut(BaseModel):
     id: int
     delivery_id: int
@@ -305,6 +349,26 @@ class BillOut(BaseModel):
     treatment_feedback_yuan: Decimal
     seller_net_yuan: Decimal
     ledger_txn_id: str
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    contract_id: int
+    day: date
+    volume_m3: int
+    state: str
+    confirm_by: datetime | None
+    """Until when the buyer may dispute a delivery its seller reported; billed after it."""
+    dispute_reason: str | None
+    decision_reason: str | None
+    billed_volume_m3: int | None
+    bill: BillOut | None = None
+
+
+class BilledOut(BaseModel):
+    """The deliveries a run of the billing of unanswered deliveries billed."""
+
+    deliveries: list[DeliveryOut]
 
 
 class LedgerEntryOut(BaseModel):
@@ -363,6 +427,7 @@ class PublicNoticeOut(BaseModel):
     state: str
     annual_volume_m3: int
     price_yuan_per_m3: Decimal
+    use_class: str
     term_start: date
     term_end: date
     publicity_ends_at: datetime

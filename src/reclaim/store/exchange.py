@@ -65,7 +65,13 @@ from reclaim.store.models import (
     Right,
     RightPeriod,
 )
-from reclaim.store.registry import Actor, get_or_404, lock_or_404, require_role
+from reclaim.store.registry import (
+    Actor,
+    get_or_404,
+    lock_or_404,
+    require_role,
+    require_staff_of,
+)
 
 TRADING_ROLES = (Role.SELLER, Role.BUYER)
 
@@ -91,7 +97,7 @@ class RightSpec:
 def issue_right(
     session: Session, actor: Actor, spec: RightSpec, rules: ExchangeRules, now: datetime
 ) -> Right:
-    """Issue a right (regulator only), never beyond what the plant can still deliver."""
+    """Issue a right (the plant's regulator), never beyond what the plant can still deliver."""
     require_role(actor, Role.REGULATOR)
     check_volumes(spec.annual_volume_m3, spec.daily_max_m3)
     check_term(spec.term_start, spec.term_end)
@@ -100,6 +106,7 @@ def issue_right(
     if holder.role not in TRADING_ROLES:
         raise InputError("holder_id", spec.holder_id, "a seller or buyer account holds rights")
     plant = lock_or_404(session, Plant, spec.plant_id, "plant_id")
+    require_staff_of(actor, plant.region_id, "plant_id", spec.plant_id)
     new = Slice(spec.term_start, spec.term_end, spec.annual_volume_m3, spec.daily_max_m3)
     check_capacity(
         plant.id,
@@ -183,13 +190,31 @@ def store_periods(right: Right, periods: list[Period]) -> None:
 
 
 def visible_right(session: Session, actor: Actor, right_id: int) -> Right:
-    """A right its holder, the regulator or the operator may see; others get 404."""
+    """A right its holder or the staff of its region may see; others get 404."""
     right = session.get(Right, right_id)
-    if right is None or (
-        actor.role not in (Role.REGULATOR, Role.OPERATOR) and right.holder_id != actor.id
-    ):
+    if right is None or not (right.holder_id == actor.id or actor.is_staff_of(right.region_id)):
         raise NotFoundError("right_id", right_id)
     return right
+
+
+def listing_region(session: Session, listing: Listing) -> int:
+    """The region of a listing: that of the right it offers."""
+    region_id = session.scalar(select(Right.region_id).where(Right.id == listing.right_id))
+    assert region_id is not None
+    return region_id
+
+
+def visible_listing(session: Session, actor: Actor, listing_id: int, lock: bool = False) -> Listing:
+    """A listing its seller, its named counterparty, the staff of its region or (while it is an
+    open offer to the market) any seller or buyer may see; others get 404."""
+    listing = (lock_or_404 if lock else get_or_404)(session, Listing, listing_id, "listing_id")
+    if actor.id in (listing.seller_id, listing.counterparty_id):
+        return listing
+    if actor.role in TRADING_ROLES and listing.counterparty_id is None:
+        return listing
+    if actor.is_staff_of(listing_region(session, listing)):
+        return listing
+    raise NotFoundError("listing_id", listing_id)
 
 
 @dataclass(frozen=True)
@@ -235,6 +260,9 @@ def create_listing(
     region = get_or_404(session, Region, right.region_id, "region_id")
     use_class = converted_use(right.use_class, spec.use_class, region, "use_class")
     _check_listing_price(session, actor, spec, schedules, now)
+    if spec.counterparty_id is not None:
+        counterparty = get_or_404(session, Account, spec.counterparty_id, "counterparty_id")
+        converted_use(use_class, counterparty.use_class or use_class, region, "counterparty_id")
     if spec.price_schedule is not None:
         schedules[spec.price_schedule].price_for(use_class)
     right = lock_or_404(session, Right, right.id, "right_id")
@@ -395,10 +423,8 @@ def accept_listing(
 ) -> Deal:
     """Accept a fixed-price or negotiated listing: the first acceptance makes the deal."""
     require_role(actor, *TRADING_ROLES)
-    listing = get_or_404(session, Listing, listing_id, "listing_id")
+    listing = visible_listing(session, actor, listing_id)
     mode = ListingMode(listing.mode)
-    if mode is ListingMode.NEGOTIATED and listing.counterparty_id != actor.id:
-        raise NotFoundError("listing_id", listing_id)
     if mode in AUCTION_MODES:
         raise ConflictError("listing_id", mode.value, "an auction is won by bidding")
     if listing.seller_id == actor.id:
@@ -418,7 +444,7 @@ def place_bid(
 ) -> Bid:
     """Bid on an open auction (the listing row is locked while the best bid is compared)."""
     require_role(actor, *TRADING_ROLES)
-    listing = lock_or_404(session, Listing, listing_id, "listing_id")
+    listing = visible_listing(session, actor, listing_id, lock=True)
     if listing.state != ListingState.OPEN.value:
         raise ConflictError("listing_id", listing_id, "the listing is no longer open")
     best = listing.best_bid_yuan_per_m3
@@ -441,12 +467,21 @@ def place_bid(
     return bid
 
 
+def _runs_listing(session: Session, actor: Actor, listing: Listing) -> bool:
+    """The seller, or an exchange operator of the listing's region."""
+    if listing.seller_id == actor.id:
+        return True
+    return actor.role is Role.OPERATOR and actor.is_staff_of(listing_region(session, listing))
+
+
 def close_auction(session: Session, actor: Actor, listing_id: int, now: datetime) -> Deal | None:
     """Close an auction after its closing time: the winning bid becomes a deal, else unsold."""
     require_role(actor, Role.OPERATOR, *TRADING_ROLES)
-    listing = lock_or_404(session, Listing, listing_id, "listing_id")
-    if actor.role is not Role.OPERATOR and listing.seller_id != actor.id:
-        raise ForbiddenError("listing_id", listing_id, "the seller or the operator closes it")
+    listing = visible_listing(session, actor, listing_id, lock=True)
+    if not _runs_listing(session, actor, listing):
+        raise ForbiddenError(
+            "listing_id", listing_id, "the seller or the region's operator closes it"
+        )
     check_can_close(ListingMode(listing.mode), listing.closes_at, now)
     bids = session.scalars(select(Bid).where(Bid.listing_id == listing_id)).all()
     bidders = {b.bidder_id: _may_buy(session, listing, b.bidder_id) for b in bids}
@@ -479,9 +514,11 @@ def _may_buy(session: Session, listing: Listing, bidder_id: int) -> Actor | None
 
 def cancel_listing(session: Session, actor: Actor, listing_id: int) -> Listing:
     """Withdraw an open listing that has no bids; its volume returns to the right."""
-    listing = lock_or_404(session, Listing, listing_id, "listing_id")
-    if listing.seller_id != actor.id and actor.role is not Role.OPERATOR:
-        raise NotFoundError("listing_id", listing_id)
+    listing = visible_listing(session, actor, listing_id, lock=True)
+    if not _runs_listing(session, actor, listing):
+        raise ForbiddenError(
+            "listing_id", listing_id, "the seller or the region's operator withdraws it"
+        )
     if session.scalar(select(Bid.id).where(Bid.listing_id == listing_id).limit(1)) is not None:
         raise ConflictError("listing_id", listing_id, "a listing with bids cannot be withdrawn")
     _close_listing(session, listing_id, ListingState.CANCELLED)
@@ -491,11 +528,10 @@ def cancel_listing(session: Session, actor: Actor, listing_id: int) -> Listing:
 
 
 def visible_deal(session: Session, actor: Actor, deal_id: int) -> Deal:
-    """A deal its parties, the regulator or the operator may see; others get 404."""
+    """A deal its parties or the staff of its region may see; others get 404."""
     deal = session.get(Deal, deal_id)
-    if deal is None or (
-        actor.role not in (Role.REGULATOR, Role.OPERATOR)
-        and actor.id not in (deal.buyer_id, deal.seller_id)
+    if deal is None or not (
+        actor.id in (deal.buyer_id, deal.seller_id) or actor.is_staff_of(deal.region_id)
     ):
         raise NotFoundError("deal_id", deal_id)
     return deal
@@ -509,12 +545,14 @@ def decide_deal(
     reason: str | None,
     now: datetime,
 ) -> Deal:
-    """The regulator approves or rejects an undecided deal; a rejection frees the volume.
+    """The regulator of the deal's region approves or rejects an undecided deal; a rejection
+    frees the volume.
 
     Approval waits for the end of publicity (公示) and for every objection to be resolved; a
     rejection, which must give its reason, may come at any time before the deal lapses.
     """
     require_role(actor, Role.REGULATOR)
+    visible_deal(session, actor, deal_id)
     deal = lock_or_404(session, Deal, deal_id, "deal_id")
     if DealState(deal.state) not in UNDECIDED_DEAL_STATES:
         raise ConflictError(

@@ -34,7 +34,8 @@ class Base(DeclarativeBase):
 
 
 class Region(Base):
-    """A city or county; its exchange has its own publicity period, fee and feedback share."""
+    """A city or county, the exchange's tenant: its settings (publicity period, fee, feedback
+    share, time zone, days a buyer has to confirm a seller-reported delivery) live on its row."""
 
     __tablename__ = "regions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -48,14 +49,25 @@ class Region(Base):
     price_schedule: Mapped[str | None] = mapped_column(String(CODE_CHARS))
     use_class_conversions: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     """Listed use → buyer sectors it may be bought for, e.g. {"industrial": ["municipal"]}."""
+    time_zone: Mapped[str] = mapped_column(String(CODE_CHARS))
+    """IANA name (e.g. Asia/Shanghai): the region's calendar day for deliveries."""
+    delivery_confirmation_days: Mapped[int] = mapped_column(Integer)
+    """Days a buyer has to confirm or dispute a delivery its seller reported; then it is billed."""
     __table_args__ = (
         CheckConstraint("publicity_days >= 0", name="ck_regions_publicity_days"),
         CheckConstraint("lapse_days >= 1", name="ck_regions_lapse_days"),
+        CheckConstraint(
+            "delivery_confirmation_days >= 0", name="ck_regions_delivery_confirmation_days"
+        ),
     )
 
 
 class Account(Base):
-    """A party: regulator, exchange operator, seller or buyer; buyers carry a use class."""
+    """An account: administrator, regulator, exchange operator, seller or buyer.
+
+    Sellers and buyers belong to one home region (`region_id`); regulators and operators act in
+    the regions of their `RegionStaff` rows; buyers carry a use class.
+    """
 
     __tablename__ = "accounts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -67,6 +79,15 @@ class Account(Base):
     use_class: Mapped[str | None] = mapped_column(String(CODE_CHARS))
     location: Mapped[str | None] = mapped_column(String(NAME_CHARS))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RegionStaff(Base):
+    """A regulator or exchange operator assigned to a region by an administrator."""
+
+    __tablename__ = "region_staff"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True, index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Token(Base):
@@ -243,7 +264,11 @@ class Contract(Base):
 
 
 class Delivery(Base):
-    """A metered daily delivery under a contract; one per contract and day."""
+    """A daily delivery under a contract; one per contract and day.
+
+    Reported by the contract's own seller it waits (`awaiting_confirmation`) until the buyer
+    confirms it or `confirm_by` passes; a disputed one waits for the region's regulator.
+    """
 
     __tablename__ = "deliveries"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -252,9 +277,22 @@ class Delivery(Base):
     volume_m3: Mapped[int] = mapped_column(BigInteger)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(24), index=True)
+    confirm_by: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dispute_reason: Mapped[str | None] = mapped_column(Text)
+    disputed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    billed_volume_m3: Mapped[int | None] = mapped_column(BigInteger)
+    """What was billed: the reported volume, or the one the regulator decided on a dispute."""
     __table_args__ = (
         UniqueConstraint("contract_id", "day", name="uq_deliveries_contract_day"),
         CheckConstraint("volume_m3 > 0", name="ck_deliveries_volume"),
+        CheckConstraint(
+            "billed_volume_m3 IS NULL OR (billed_volume_m3 >= 0 AND billed_volume_m3 <= volume_m3)",
+            name="ck_deliveries_billed_volume",
+        ),
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from reclaim.errors import InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
 from reclaim.market.rules import UNDECIDED_DEAL_STATES, DealState, ObjectionState, Role
-from reclaim.store.exchange import release_reservation, span_of
+from reclaim.store.exchange import release_reservation, span_of, visible_deal
 from reclaim.store.models import Deal, Objection
 from reclaim.store.registry import Actor, lock_or_404, require_role
 
@@ -93,6 +93,7 @@ def resolve_objection(
     found = session.get(Objection, objection_id)
     if found is None:
         raise NotFoundError("objection_id", objection_id)
+    visible_deal(session, actor, found.deal_id)  # the regulator of the deal's region
     deal = lock_or_404(session, Deal, found.deal_id, "deal_id")
     objection = lock_or_404(session, Objection, objection_id, "objection_id")
     if objection.state != ObjectionState.OPEN.value:

@@ -1,37 +1,83 @@
-"""Registry: regions, parties (accounts) and plants, created by the regulator (or the operator)."""
+"""Registry: regions and their settings, accounts, staff assignments and plants."""
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
-from typing import TypeVar
+from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from reclaim.errors import InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
-from reclaim.market.rules import ExchangeRules, Role, check_use_class, deliverable_capacity
-from reclaim.store.models import Account, Base, Plant, Region
+from reclaim.market.rules import (
+    PARTY_ROLES,
+    STAFF_ROLES,
+    ExchangeRules,
+    Role,
+    check_use_class,
+    deliverable_capacity,
+)
+from reclaim.store.models import Account, Base, Plant, Region, RegionStaff
 
 ModelT = TypeVar("ModelT", bound=Base)
 
 
 @dataclass(frozen=True)
 class Actor:
-    """The authenticated party making a request."""
+    """The authenticated account making a request, with the regions it may act in.
+
+    `region_id` is a party's home region; `region_ids` the regions a regulator or operator is
+    assigned to (empty for everyone else).
+    """
 
     id: int
     username: str
     role: Role
     use_class: str | None
+    region_id: int | None = None
+    region_ids: frozenset[int] = field(default_factory=frozenset)
 
     @classmethod
-    def of(cls, account: Account) -> Actor:
-        """The actor behind an account row."""
-        return cls(account.id, account.username, Role(account.role), account.use_class)
+    def of(cls, account: Account, region_ids: frozenset[int] = frozenset()) -> Actor:
+        """The actor behind an account row (staff: with the regions it is assigned to)."""
+        return cls(
+            account.id,
+            account.username,
+            Role(account.role),
+            account.use_class,
+            account.region_id,
+            region_ids,
+        )
+
+    @classmethod
+    def load(cls, session: Session, account: Account) -> Actor:
+        """The actor behind an account row, its staff assignments read from the store."""
+        return cls.of(account, assigned_regions(session, account.id))
+
+    def is_staff_of(self, region_id: int) -> bool:
+        """A regulator or operator assigned to `region_id`."""
+        return self.role in STAFF_ROLES and region_id in self.region_ids
+
+
+def assigned_regions(session: Session, account_id: int) -> frozenset[int]:
+    """The regions an account is assigned to as regulator or operator."""
+    query = select(RegionStaff.region_id).where(RegionStaff.account_id == account_id)
+    return frozenset(session.scalars(query))
+
+
+def require_staff_of(actor: Actor, region_id: int, field_name: str, value: Any) -> None:
+    """Refuse (403, naming the field) unless the actor is staff of `region_id` or an admin."""
+    if actor.role is Role.ADMIN or actor.is_staff_of(region_id):
+        return
+    raise ForbiddenError(
+        field_name, value, f"region {region_id} is not one of the regions you are assigned to"
+    )
 
 
 def require_role(actor: Actor, *roles: Role) -> None:
@@ -71,6 +117,8 @@ class RegionSpec:
     price_schedule: str | None = None
     use_class_conversions: Mapping[str, Sequence[str]] = field(default_factory=dict)
     """Listed use → the buyer sectors it may be bought for (none unless stated)."""
+    time_zone: str | None = None
+    delivery_confirmation_days: int | None = None
 
 
 def check_conversions(
@@ -88,36 +136,99 @@ def check_conversions(
     return {listed: sorted(set(targets)) for listed, targets in sorted(conversions.items())}
 
 
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def check_time_zone(name: str) -> str:
+    """An IANA time zone name known to the tz database (e.g. Asia/Shanghai)."""
+    if name not in _time_zones():
+        raise InputError("time_zone", name, "an IANA time zone name such as Asia/Shanghai")
+    return name
+
+
+def _check_region_settings(region: Region, schedules: set[str]) -> None:
+    if region.price_schedule is not None and region.price_schedule not in schedules:
+        raise InputError("price_schedule", region.price_schedule, f"one of {sorted(schedules)}")
+    if region.exchange_fee_rate + region.treatment_feedback_share >= 1:
+        raise InputError(
+            "treatment_feedback_share",
+            str(region.treatment_feedback_share),
+            f"fee rate ({region.exchange_fee_rate}) + feedback share below 1",
+        )
+    check_time_zone(region.time_zone)
+
+
 def create_region(
     session: Session, actor: Actor, spec: RegionSpec, rules: ExchangeRules, schedules: set[str]
 ) -> Region:
-    """Register a region (regulator only); codes are unique."""
-    require_role(actor, Role.REGULATOR)
-    if spec.price_schedule is not None and spec.price_schedule not in schedules:
-        raise InputError("price_schedule", spec.price_schedule, f"one of {sorted(schedules)}")
+    """Register a region (administrator); codes are unique; unset settings take the defaults."""
+    require_role(actor, Role.ADMIN)
     if session.scalar(select(Region.id).where(Region.code == spec.code)) is not None:
         raise ConflictError("code", spec.code, "a region with this code exists")
-    fee = rules.exchange_fee_rate if spec.exchange_fee_rate is None else spec.exchange_fee_rate
-    share = (
-        rules.treatment_feedback_share
-        if spec.treatment_feedback_share is None
-        else spec.treatment_feedback_share
-    )
-    if fee + share >= 1:
-        raise InputError(
-            "treatment_feedback_share", str(share), "fee rate + feedback share below 1"
-        )
     region = Region(
         code=spec.code,
         name=spec.name,
         publicity_days=rules.publicity_days if spec.publicity_days is None else spec.publicity_days,
         lapse_days=rules.lapse_days if spec.lapse_days is None else spec.lapse_days,
-        exchange_fee_rate=fee,
-        treatment_feedback_share=share,
+        exchange_fee_rate=(
+            rules.exchange_fee_rate if spec.exchange_fee_rate is None else spec.exchange_fee_rate
+        ),
+        treatment_feedback_share=(
+            rules.treatment_feedback_share
+            if spec.treatment_feedback_share is None
+            else spec.treatment_feedback_share
+        ),
         price_schedule=spec.price_schedule,
+        time_zone=rules.time_zone if spec.time_zone is None else spec.time_zone,
+        delivery_confirmation_days=(
+            rules.delivery_confirmation_days
+            if spec.delivery_confirmation_days is None
+            else spec.delivery_confirmation_days
+        ),
         use_class_conversions=check_conversions(spec.use_class_conversions, rules),
     )
+    _check_region_settings(region, schedules)
     session.add(region)
+    session.flush()
+    return region
+
+
+@dataclass(frozen=True)
+class RegionSettings:
+    """Settings of a region to change; `None` leaves a setting as it is."""
+
+    name: str | None = None
+    publicity_days: int | None = None
+    lapse_days: int | None = None
+    exchange_fee_rate: Decimal | None = None
+    treatment_feedback_share: Decimal | None = None
+    price_schedule: str | None = None
+    time_zone: str | None = None
+    delivery_confirmation_days: int | None = None
+    use_class_conversions: Mapping[str, Sequence[str]] | None = None
+
+
+def update_region(
+    session: Session,
+    actor: Actor,
+    region_id: int,
+    settings: RegionSettings,
+    rules: ExchangeRules,
+    schedules: set[str],
+) -> Region:
+    """Change a region's settings (its administrator or regulator); checked as a whole."""
+    require_role(actor, Role.ADMIN, Role.REGULATOR)
+    require_staff_of(actor, region_id, "region_id", region_id)
+    region = lock_or_404(session, Region, region_id, "region_id")
+    for setting in fields(settings):
+        value = getattr(settings, setting.name)
+        if setting.name == "use_class_conversions" and value is not None:
+            value = check_conversions(value, rules)
+        if value is not None:
+            setattr(region, setting.name, value)
+    _check_region_settings(region, schedules)
     session.flush()
     return region
 
@@ -138,33 +249,78 @@ class AccountSpec:
 def create_account(
     session: Session, actor: Actor | None, spec: AccountSpec, rules: ExchangeRules, now: datetime
 ) -> Account:
-    """Register a party. The regulator registers anyone; the operator registers sellers and buyers.
+    """Register an account.
 
-    `actor=None` is the bootstrap path used by the command line to create the first regulator.
+    The administrator registers anyone; a regulator or operator registers sellers and buyers
+    of its own regions, and a party registered over the API names its home region. A regulator
+    or operator created with a `region_id` is assigned to that region. `actor=None` is the
+    bootstrap path of the command line (the first administrator) and of the demo seed.
     """
     if actor is not None:
-        require_role(actor, Role.REGULATOR, Role.OPERATOR)
-        if actor.role is Role.OPERATOR and spec.role not in (Role.SELLER, Role.BUYER):
+        require_role(actor, Role.ADMIN, *STAFF_ROLES)
+        if actor.role is not Role.ADMIN and spec.role not in PARTY_ROLES:
             raise ForbiddenError(
-                "role", spec.role.value, "the operator registers sellers and buyers"
+                "role", spec.role.value, "regulators and operators register sellers and buyers"
             )
+        if spec.role in PARTY_ROLES and spec.region_id is None:
+            raise InputError("region_id", None, "a seller or buyer belongs to a region")
+        if spec.region_id is not None and actor.role is not Role.ADMIN:
+            require_staff_of(actor, spec.region_id, "region_id", spec.region_id)
     if spec.use_class is not None:
         check_use_class(spec.use_class, rules)
     if spec.region_id is not None:
         get_or_404(session, Region, spec.region_id, "region_id")
+    if spec.role is Role.ADMIN and spec.region_id is not None:
+        raise InputError("region_id", spec.region_id, "an administrator belongs to no region")
     if session.scalar(select(Account.id).where(Account.username == spec.username)) is not None:
         raise ConflictError("username", spec.username, "this username is taken")
+    staff = spec.role in STAFF_ROLES
     account = Account(
         username=spec.username,
         password_hash=spec.password_hash,
         role=spec.role.value,
         display_name=spec.display_name,
-        region_id=spec.region_id,
+        region_id=None if staff else spec.region_id,
         use_class=spec.use_class,
         location=spec.location,
         created_at=now,
     )
     session.add(account)
+    session.flush()
+    if staff and spec.region_id is not None:
+        session.add(RegionStaff(account_id=account.id, region_id=spec.region_id, assigned_at=now))
+        session.flush()
+    return account
+
+
+def assign_staff(
+    session: Session, actor: Actor, account_id: int, region_id: int, now: datetime
+) -> Account:
+    """Assign a regulator or operator to a region (administrator); assigning twice is a no-op."""
+    require_role(actor, Role.ADMIN)
+    account = get_or_404(session, Account, account_id, "account_id")
+    get_or_404(session, Region, region_id, "region_id")
+    if Role(account.role) not in STAFF_ROLES:
+        raise InputError(
+            "account_id", account_id, "a regulator or operator account (others are not assigned)"
+        )
+    if session.get(RegionStaff, (account_id, region_id)) is None:
+        session.add(RegionStaff(account_id=account_id, region_id=region_id, assigned_at=now))
+        session.flush()
+    return account
+
+
+def unassign_staff(session: Session, actor: Actor, account_id: int, region_id: int) -> Account:
+    """End a regulator's or operator's assignment to a region (administrator)."""
+    require_role(actor, Role.ADMIN)
+    account = get_or_404(session, Account, account_id, "account_id")
+    removed = session.execute(
+        delete(RegionStaff).where(
+            RegionStaff.account_id == account_id, RegionStaff.region_id == region_id
+        )
+    )
+    if not getattr(removed, "rowcount", 0):
+        raise NotFoundError("region_id", region_id)
     session.flush()
     return account
 
@@ -181,12 +337,38 @@ class PlantSpec:
     source: str = ""
 
 
+def check_plant_operator(session: Session, operator_id: int, region_id: int) -> Account:
+    """The account that runs a plant and reports its deliveries.
+
+    It is the utility that runs the plant: a seller whose home region is the plant's region
+    (seed 000: Lingshi authorised 保净污水处理有限公司, the sole seller of reclaimed water, to run
+    the plants and supply the buyers), or an exchange operator assigned to that region. A buyer,
+    a regulator, an administrator or anyone of another region is refused.
+    """
+    account = session.get(Account, operator_id)
+    if account is None:
+        raise NotFoundError("operator_id", operator_id)
+    role = Role(account.role)
+    fits = (role is Role.SELLER and account.region_id == region_id) or (
+        role is Role.OPERATOR and region_id in assigned_regions(session, account.id)
+    )
+    if not fits:
+        raise InputError(
+            "operator_id",
+            operator_id,
+            f"a seller of region {region_id} (the utility running the plant) or an exchange "
+            f"operator assigned to region {region_id}",
+        )
+    return account
+
+
 def add_plant(session: Session, actor: Actor, spec: PlantSpec, rules: ExchangeRules) -> Plant:
-    """Register a plant (regulator only); its deliverable supply is fixed here by the reuse cap."""
+    """Register a plant (the region's regulator); the reuse cap fixes its deliverable supply."""
     require_role(actor, Role.REGULATOR)
+    require_staff_of(actor, spec.region_id, "region_id", spec.region_id)
     get_or_404(session, Region, spec.region_id, "region_id")
     if spec.operator_id is not None:
-        get_or_404(session, Account, spec.operator_id, "operator_id")
+        check_plant_operator(session, spec.operator_id, spec.region_id)
     capacity = deliverable_capacity(
         spec.sewage_treated_m3_per_day, spec.reclaimed_capacity_m3_per_day, rules.reuse_cap_fraction
     )

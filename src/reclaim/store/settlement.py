@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from reclaim.errors import InputError
@@ -24,7 +25,7 @@ from reclaim.market.ledger import (
     verify_chain,
 )
 from reclaim.market.periods import period_on
-from reclaim.market.rules import Role, contract_year_bounds, positive_int
+from reclaim.market.rules import DeliveryState, Role, contract_year_bounds, positive_int
 from reclaim.store.exchange import periods_of
 from reclaim.store.models import (
     Bill,
@@ -37,7 +38,13 @@ from reclaim.store.models import (
     Region,
     Right,
 )
-from reclaim.store.registry import Actor, get_or_404, lock_or_404, require_role
+from reclaim.store.registry import (
+    Actor,
+    get_or_404,
+    lock_or_404,
+    require_role,
+    require_staff_of,
+)
 
 LEDGER_HEAD_ID = 1
 
@@ -74,40 +81,55 @@ def append_to_ledger(
 
 
 def visible_contract(session: Session, actor: Actor, contract_id: int) -> Contract:
-    """A contract its parties, the plant's operator, the regulator or the exchange may see."""
+    """A contract its parties, the plant's operator or the staff of its region may see."""
     contract = session.get(Contract, contract_id)
-    if contract is not None and actor.role in (Role.REGULATOR, Role.OPERATOR):
+    if contract is not None and (
+        actor.id in (contract.buyer_id, contract.seller_id)
+        or actor.is_staff_of(contract.region_id)
+        or _runs_plant(session, actor, contract.plant_id)
+    ):
         return contract
-    if contract is not None and actor.id in (contract.buyer_id, contract.seller_id):
-        return contract
-    if contract is not None:
-        plant = session.get(Plant, contract.plant_id)
-        if plant is not None and plant.operator_id == actor.id:
-            return contract
     raise NotFoundError("contract_id", contract_id)
+
+
+def _runs_plant(session: Session, actor: Actor, plant_id: int) -> bool:
+    """The seller named to run the plant (an exchange operator acts only while assigned)."""
+    if actor.role is not Role.SELLER:
+        return False
+    return session.scalar(select(Plant.operator_id).where(Plant.id == plant_id)) == actor.id
 
 
 @dataclass(frozen=True)
 class DeliverySpec:
-    """A metered delivery: contract, day and volume."""
+    """A reported delivery: contract, day and volume."""
 
     contract_id: int
     day: date
     volume_m3: int
 
 
-def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: datetime) -> Bill:
-    """Record a day's delivery (plant operator or exchange) and bill it into the ledger.
+def region_today(region: Region, now: datetime) -> date:
+    """The calendar day `now` falls on in the region's time zone."""
+    return now.astimezone(ZoneInfo(region.time_zone)).date()
 
-    Refused outside the contract's term, twice for the same day, and above what the bought
-    right still holds on that day and in that contract year, less what its holder has listed
-    for sale (a resold year is delivered to its new holder).
+
+def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: datetime) -> Delivery:
+    """Record a day's delivery, reported by the plant's operator or the region's exchange operator.
+
+    Refused outside the contract's term, after today in the region's time zone, twice for the
+    same day, and above what the bought right still holds on that day and in that contract
+    year, less what its holder has listed for sale (a resold year is delivered to its new
+    holder). Billed at once, unless the reporter is the contract's own seller: then the buyer
+    confirms or disputes it within the region's `delivery_confirmation_days`, after which it is
+    billed.
     """
     contract = visible_contract(session, actor, spec.contract_id)
-    plant = get_or_404(session, Plant, contract.plant_id, "plant_id")
-    if actor.role is not Role.OPERATOR and plant.operator_id != actor.id:
+    exchange_operator = actor.role is Role.OPERATOR and actor.is_staff_of(contract.region_id)
+    if not (exchange_operator or _runs_plant(session, actor, contract.plant_id)):
         raise ForbiddenError(
-            "contract_id", spec.contract_id, "deliveries are recorded by the plant's operator"
+            "contract_id",
+            spec.contract_id,
+            "deliveries are reported by the plant's operator or the region's exchange operator",
         )
     positive_int("volume_m3", spec.volume_m3)
     if not contract.term_start <= spec.day < contract.term_end:
@@ -115,6 +137,12 @@ def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: dat
             "day",
             spec.day.isoformat(),
             f"within the contract {contract.term_start}–{contract.term_end}",
+        )
+    region = get_or_404(session, Region, contract.region_id, "region_id")
+    today = region_today(region, now)
+    if spec.day > today:
+        raise InputError(
+            "day", spec.day.isoformat(), f"on or before today, {today} in {region.time_zone}"
         )
     contract = lock_or_404(session, Contract, spec.contract_id, "contract_id")
     right = lock_or_404(session, Right, contract.right_id, "right_id")
@@ -135,7 +163,9 @@ def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: dat
         raise ConflictError("day", spec.day.isoformat(), "a delivery is recorded for this day")
     year_start, year_end = contract_year_bounds(contract.term_start, spec.day)
     delivered = session.scalar(
-        select(func.coalesce(func.sum(Delivery.volume_m3), 0)).where(
+        select(
+            func.coalesce(func.sum(func.coalesce(Delivery.billed_volume_m3, Delivery.volume_m3)), 0)
+        ).where(
             Delivery.contract_id == contract.id,
             Delivery.day >= year_start,
             Delivery.day < year_end,
@@ -149,18 +179,43 @@ def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: dat
             f"only {annual_free - int(delivered or 0)} m³ left in the contract year "
             f"{year_start}–{year_end} (the right's volume then, less any sold or listed)",
         )
+    self_reported = actor.id == contract.seller_id
     delivery = Delivery(
         contract_id=contract.id,
         day=spec.day,
         volume_m3=spec.volume_m3,
         recorded_by_id=actor.id,
         created_at=now,
+        state=(
+            DeliveryState.AWAITING_CONFIRMATION if self_reported else DeliveryState.BILLED
+        ).value,
+        confirm_by=(
+            now + timedelta(days=region.delivery_confirmation_days) if self_reported else None
+        ),
     )
     session.add(delivery)
     session.flush()
-    region = get_or_404(session, Region, contract.region_id, "region_id")
+    if not self_reported:
+        _bill(session, delivery, contract, region, spec.volume_m3, now)
+    return delivery
+
+
+def _bill(
+    session: Session,
+    delivery: Delivery,
+    contract: Contract,
+    region: Region,
+    volume_m3: int,
+    now: datetime,
+) -> Bill | None:
+    """Bill `volume_m3` of a delivery into the ledger (nothing when the volume is zero)."""
+    delivery.state = (DeliveryState.BILLED if volume_m3 else DeliveryState.REJECTED).value
+    delivery.billed_volume_m3 = volume_m3
+    if volume_m3 == 0:
+        session.flush()
+        return None
     split = settle(
-        spec.volume_m3,
+        volume_m3,
         contract.price_yuan_per_m3,
         region.exchange_fee_rate,
         region.treatment_feedback_share,
@@ -168,7 +223,7 @@ def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: dat
     txn_id = append_to_ledger(
         session,
         settlement_postings(split, contract.buyer_id, contract.seller_id, region.id),
-        f"contract {contract.id} delivery {spec.day.isoformat()} {spec.volume_m3} m3",
+        f"contract {contract.id} delivery {delivery.day.isoformat()} {volume_m3} m3",
         now,
     )
     bill = Bill(
@@ -176,7 +231,7 @@ def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: dat
         contract_id=contract.id,
         buyer_id=contract.buyer_id,
         seller_id=contract.seller_id,
-        volume_m3=spec.volume_m3,
+        volume_m3=volume_m3,
         price_yuan_per_m3=contract.price_yuan_per_m3,
         amount_yuan=split.amount,
         exchange_fee_yuan=split.exchange_fee,
@@ -188,6 +243,123 @@ def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: dat
     session.add(bill)
     session.flush()
     return bill
+
+
+def visible_delivery(session: Session, actor: Actor, delivery_id: int) -> Delivery:
+    """A delivery whoever may see its contract may see; others get 404."""
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise NotFoundError("delivery_id", delivery_id)
+    try:
+        visible_contract(session, actor, delivery.contract_id)
+    except NotFoundError:
+        raise NotFoundError("delivery_id", delivery_id) from None
+    return delivery
+
+
+def _locked(session: Session, actor: Actor, delivery_id: int) -> tuple[Delivery, Contract, Region]:
+    """A delivery the actor may see, locked, with its contract and region."""
+    visible_delivery(session, actor, delivery_id)
+    delivery = lock_or_404(session, Delivery, delivery_id, "delivery_id")
+    contract = get_or_404(session, Contract, delivery.contract_id, "contract_id")
+    region = get_or_404(session, Region, contract.region_id, "region_id")
+    return delivery, contract, region
+
+
+def _require_state(delivery: Delivery, state: DeliveryState) -> None:
+    if delivery.state != state.value:
+        raise ConflictError("delivery_id", delivery.id, f"the delivery is {delivery.state}")
+
+
+def _require_buyer(actor: Actor, contract: Contract, delivery_id: int) -> None:
+    if actor.id != contract.buyer_id:
+        raise ForbiddenError("delivery_id", delivery_id, "only the contract's buyer answers it")
+
+
+def confirm_delivery(session: Session, actor: Actor, delivery_id: int, now: datetime) -> Delivery:
+    """The buyer confirms a delivery its seller reported: it is billed now."""
+    delivery, contract, region = _locked(session, actor, delivery_id)
+    _require_buyer(actor, contract, delivery_id)
+    _require_state(delivery, DeliveryState.AWAITING_CONFIRMATION)
+    _bill(session, delivery, contract, region, delivery.volume_m3, now)
+    return delivery
+
+
+def dispute_delivery(
+    session: Session, actor: Actor, delivery_id: int, reason: str, now: datetime
+) -> Delivery:
+    """The buyer disputes a delivery its seller reported, with grounds; the regulator decides."""
+    delivery, contract, _region = _locked(session, actor, delivery_id)
+    _require_buyer(actor, contract, delivery_id)
+    _require_state(delivery, DeliveryState.AWAITING_CONFIRMATION)
+    assert delivery.confirm_by is not None  # set on every delivery awaiting confirmation
+    if now >= delivery.confirm_by:
+        raise ConflictError(
+            "delivery_id", delivery_id, f"disputes closed at {delivery.confirm_by.isoformat()}"
+        )
+    if not reason.strip():
+        raise InputError("reason", reason, "the grounds of the dispute")
+    delivery.state = DeliveryState.DISPUTED.value
+    delivery.dispute_reason = reason
+    delivery.disputed_at = now
+    session.flush()
+    return delivery
+
+
+def decide_delivery(
+    session: Session,
+    actor: Actor,
+    delivery_id: int,
+    volume_m3: int,
+    reason: str,
+    now: datetime,
+) -> Delivery:
+    """The region's regulator decides a disputed delivery: the volume delivered (0 to the
+    reported volume; 0 bills nothing), with a reason."""
+    require_role(actor, Role.REGULATOR)
+    delivery, contract, region = _locked(session, actor, delivery_id)
+    require_staff_of(actor, contract.region_id, "delivery_id", delivery_id)
+    _require_state(delivery, DeliveryState.DISPUTED)
+    if isinstance(volume_m3, bool) or not 0 <= volume_m3 <= delivery.volume_m3:
+        raise InputError("volume_m3", volume_m3, f"0 to the reported {delivery.volume_m3} m³")
+    if not reason.strip():
+        raise InputError("reason", reason, "a decision states its reason")
+    delivery.decided_by_id = actor.id
+    delivery.decided_at = now
+    delivery.decision_reason = reason
+    _bill(session, delivery, contract, region, volume_m3, now)
+    return delivery
+
+
+def bill_unanswered_deliveries(
+    session: Session, now: datetime, region_ids: Collection[int] | None = None
+) -> list[Delivery]:
+    """Bill every seller-reported delivery whose confirmation period ended without a dispute.
+
+    Idempotent: each is moved out of `awaiting_confirmation` under its row lock, so a second run
+    (or a second worker) bills nothing twice. `region_ids` limits it to those regions.
+    """
+    query = (
+        select(Delivery.id)
+        .join(Contract, Contract.id == Delivery.contract_id)
+        .where(
+            Delivery.state == DeliveryState.AWAITING_CONFIRMATION.value,
+            Delivery.confirm_by <= now,
+        )
+        .order_by(Delivery.id)
+    )
+    if region_ids is not None:
+        query = query.where(Contract.region_id.in_(region_ids))
+    billed: list[Delivery] = []
+    for delivery_id in session.scalars(query).all():
+        delivery = lock_or_404(session, Delivery, delivery_id, "delivery_id")
+        if delivery.state != DeliveryState.AWAITING_CONFIRMATION.value:
+            continue
+        contract = get_or_404(session, Contract, delivery.contract_id, "contract_id")
+        region = get_or_404(session, Region, contract.region_id, "region_id")
+        _bill(session, delivery, contract, region, delivery.volume_m3, now)
+        billed.append(delivery)
+    return billed
 
 
 @dataclass(frozen=True)
@@ -291,6 +463,24 @@ def balances(session: Session, accounts: Sequence[str] | None = None) -> dict[st
     return dict(sorted(totals.items()))
 
 
-def require_ledger_reader(actor: Actor) -> None:
-    """The whole ledger is for the regulator and the exchange operator."""
-    require_role(actor, Role.REGULATOR, Role.OPERATOR)
+def regions_txns(region_ids: Collection[int]) -> Select[str]:
+    """The ledger transactions of the bills of contracts in `region_ids`."""
+    return (
+        select(Bill.ledger_txn_id)
+        .join(Contract, Contract.id == Bill.contract_id)
+        .where(Contract.region_id.in_(region_ids))
+    )
+
+
+def region_entries(session: Session, region_ids: Collection[int]) -> list[LedgerEntry]:
+    """The ledger entries of the regions' bills, in sequence order."""
+    query = select(LedgerEntry).where(LedgerEntry.txn_id.in_(regions_txns(region_ids)))
+    return list(session.scalars(query.order_by(LedgerEntry.seq)))
+
+
+def region_balances(session: Session, region_ids: Collection[int]) -> dict[str, Decimal]:
+    """Balance of each ledger account over the regions' bills only (they sum to zero)."""
+    totals: dict[str, Decimal] = {}
+    for entry in region_entries(session, region_ids):
+        totals[entry.account] = totals.get(entry.account, Decimal(0)) + entry.amount_yuan
+    return dict(sorted(totals.items()))

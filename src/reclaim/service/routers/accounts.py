@@ -1,4 +1,4 @@
-"""Tokens, the caller's own account, and registering parties."""
+"""Tokens, the caller's own account, registering accounts and assigning staff to regions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
@@ -21,20 +21,30 @@ from reclaim.service.auth import (
     issue_token,
     password_matches,
     refused_log,
+    revoke_account_tokens,
     revoke_token,
 )
-from reclaim.service.context import app_context, context_of, dump, fingerprint
+from reclaim.service.context import app_context, context_of, fingerprint
 from reclaim.service.schemas import (
     THROTTLED,
     AccountIn,
     AccountOut,
     IdempotencyKey,
     LogoutOut,
+    RowId,
     TokenOut,
     TokenRequest,
 )
-from reclaim.store.models import Account
-from reclaim.store.registry import AccountSpec, create_account, require_role
+from reclaim.store.models import Account, RegionStaff
+from reclaim.store.registry import (
+    AccountSpec,
+    Actor,
+    assign_staff,
+    assigned_regions,
+    create_account,
+    get_or_404,
+    unassign_staff,
+)
 from reclaim.store.throttle import forgive_attempt, reset_attempts
 
 router = APIRouter(tags=["accounts"])
@@ -89,19 +99,55 @@ def logout(request: Request, actor: CurrentActor) -> LogoutOut:
     return LogoutOut(account_id=actor.id, revoked_tokens=1)
 
 
+@router.post("/accounts/{account_id}/tokens/revoke", response_model=LogoutOut)
+def revoke_all_tokens(account_id: RowId, request: Request, _actor: CurrentActor) -> LogoutOut:
+    """Revoke every live token of an account (administrator), e.g. when a login leaked."""
+    context = context_of(request)
+
+    def work(session: Session) -> LogoutOut:
+        get_or_404(session, Account, account_id, "account_id")
+        revoked = revoke_account_tokens(session, account_id, context.now())
+        return LogoutOut(account_id=account_id, revoked_tokens=revoked)
+
+    return context.run(work)
+
+
+def account_out(session: Session, account: Account) -> AccountOut:
+    """An account with the regions it is assigned to (regulators and operators)."""
+    out = AccountOut.model_validate(account, from_attributes=True)
+    out.region_ids = sorted(assigned_regions(session, account.id))
+    return out
+
+
 @router.get("/me", response_model=AccountOut)
 def me(request: Request, actor: CurrentActor) -> AccountOut:
-    """The caller's own account."""
-    row = context_of(request).read(lambda s: s.get(Account, actor.id))
-    return AccountOut.model_validate(row, from_attributes=True)
+    """The caller's own account, with the regions it acts in."""
+
+    def work(session: Session) -> AccountOut:
+        account = session.get(Account, actor.id)
+        assert account is not None
+        return account_out(session, account)
+
+    return context_of(request).read(work)
+
+
+def _accounts_visible_to(actor: Actor) -> list[ColumnElement[bool]]:
+    """The administrator sees every account; staff the parties and staff of their regions."""
+    if actor.role is Role.ADMIN:
+        return []
+    staff_here = select(RegionStaff.account_id).where(RegionStaff.region_id.in_(actor.region_ids))
+    return [or_(Account.region_id.in_(actor.region_ids), Account.id.in_(staff_here))]
 
 
 @router.get("/accounts", response_model=list[AccountOut])
 def list_accounts(request: Request, actor: CurrentActor) -> list[AccountOut]:
-    """The registry of parties with their use class and location (regulator, operator)."""
-    require_role(actor, Role.REGULATOR, Role.OPERATOR)
-    rows = context_of(request).read(lambda s: s.scalars(select(Account).order_by(Account.id)).all())
-    return [dump(AccountOut, row) for row in rows]
+    """The registry with use classes and locations (administrator; staff: their regions)."""
+
+    def work(session: Session) -> list[AccountOut]:
+        query = select(Account).where(*_accounts_visible_to(actor)).order_by(Account.id)
+        return [account_out(session, row) for row in session.scalars(query)]
+
+    return context_of(request).read(work)
 
 
 @router.post("/accounts", response_model=AccountOut, status_code=201)
@@ -111,7 +157,8 @@ def register_account(
     actor: CurrentActor,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Register a party (regulator: anyone; exchange operator: sellers and buyers)."""
+    """Register an account (administrator: anyone; a regulator or operator: sellers and buyers
+    of its regions). A regulator or operator given a `region_id` is assigned to it."""
     context = context_of(request)
     password_hash = hash_password(payload.password, context.hasher)
     spec = AccountSpec(
@@ -125,8 +172,42 @@ def register_account(
     )
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return dump(AccountOut, create_account(session, actor, spec, context.rules, now))
+        return account_out(session, create_account(session, actor, spec, context.rules, now))
 
     return context.write(
         actor, idempotency_key, fingerprint(request, payload, exclude={"password"}), work
     )
+
+
+@router.put("/accounts/{account_id}/regions/{region_id}", response_model=AccountOut)
+def assign(
+    account_id: RowId,
+    region_id: RowId,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Assign a regulator or exchange operator to a region (administrator); repeatable."""
+    context = context_of(request)
+
+    def work(session: Session, now: datetime) -> BaseModel:
+        return account_out(session, assign_staff(session, actor, account_id, region_id, now))
+
+    return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
+
+
+@router.delete("/accounts/{account_id}/regions/{region_id}", response_model=AccountOut)
+def unassign(
+    account_id: RowId,
+    region_id: RowId,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """End a regulator's or operator's assignment to a region (administrator)."""
+    context = context_of(request)
+
+    def work(session: Session, _now: datetime) -> BaseModel:
+        return account_out(session, unassign_staff(session, actor, account_id, region_id))
+
+    return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)

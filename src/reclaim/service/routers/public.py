@@ -106,6 +106,7 @@ def notices(request: Request, region_id: RegionFilter = None) -> PublicNoticesOu
                 state=d.state,
                 annual_volume_m3=d.annual_volume_m3,
                 price_yuan_per_m3=d.price_yuan_per_m3,
+                use_class=d.use_class,
                 term_start=d.term_start,
                 term_end=d.term_end,
                 publicity_ends_at=d.publicity_ends_at,

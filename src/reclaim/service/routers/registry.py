@@ -18,16 +18,19 @@ from reclaim.service.schemas import (
     PlantOut,
     RegionIn,
     RegionOut,
+    RegionSettingsIn,
     RowId,
 )
 from reclaim.store.exchange import committed_on
 from reclaim.store.models import Plant, Region
 from reclaim.store.registry import (
     PlantSpec,
+    RegionSettings,
     RegionSpec,
     add_plant,
     create_region,
     get_or_404,
+    update_region,
 )
 
 router = APIRouter(tags=["registry"])
@@ -40,7 +43,7 @@ def register_region(
     actor: CurrentActor,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Register a region with its publicity period, exchange fee and treatment feedback share."""
+    """Register a region with its settings (administrator); unset ones take the defaults."""
     context = context_of(request)
     spec = RegionSpec(**payload.model_dump())
 
@@ -58,6 +61,37 @@ def list_regions(request: Request) -> list[RegionOut]:
     return [dump(RegionOut, r) for r in rows]
 
 
+@router.get("/regions/{region_id}", response_model=RegionOut)
+def get_region(region_id: RowId, request: Request) -> RegionOut:
+    """A region and its settings (public)."""
+    return context_of(request).read(
+        lambda s: dump(RegionOut, get_or_404(s, Region, region_id, "region_id"))
+    )
+
+
+@router.patch("/regions/{region_id}", response_model=RegionOut)
+def change_region(
+    region_id: RowId,
+    payload: RegionSettingsIn,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Change a region's settings (the administrator or the region's regulator)."""
+    context = context_of(request)
+    settings = RegionSettings(**payload.model_dump())
+
+    def work(session: Session, _now: datetime) -> BaseModel:
+        region = update_region(
+            session, actor, region_id, settings, context.rules, set(context.schedules)
+        )
+        return dump(RegionOut, region)
+
+    return context.write(
+        actor, idempotency_key, fingerprint(request, payload), work, status_code=200
+    )
+
+
 @router.post("/regions/{region_id}/plants", response_model=PlantOut, status_code=201)
 def register_plant(
     region_id: RowId,
@@ -66,7 +100,9 @@ def register_plant(
     actor: CurrentActor,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Register a plant; its deliverable supply follows from the reuse cap on sewage treated."""
+    """Register a plant (the region's regulator); its deliverable supply follows from the reuse
+    cap on sewage treated. Its operator is a seller of the region (the utility running it) or an
+    exchange operator assigned to the region."""
     context = context_of(request)
     spec = PlantSpec(region_id=region_id, **payload.model_dump())
 

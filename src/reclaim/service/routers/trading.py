@@ -14,12 +14,13 @@ from starlette.responses import JSONResponse
 from reclaim.market.periods import period_on
 from reclaim.market.rules import (
     OPEN_DEAL_STATES,
+    PARTY_ROLES,
     DealState,
     ListingMode,
     ListingState,
     RightState,
-    Role,
 )
+from reclaim.service.access import contracts_listed_for, listed_for
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of, dump, fingerprint
 from reclaim.service.schemas import (
@@ -47,17 +48,18 @@ from reclaim.store.exchange import (
     create_listing,
     decide_deal,
     issue_right,
+    listing_region,
     periods_of,
     place_bid,
     visible_deal,
     visible_right,
 )
 from reclaim.store.models import Bid, Contract, Deal, Listing, Right
-from reclaim.store.registry import Actor
+from reclaim.store.registry import Actor, get_or_404
 from reclaim.store.settlement import visible_contract
 
 router = APIRouter(tags=["exchange"])
-SEES_EVERYTHING = (Role.REGULATOR, Role.OPERATOR)
+LISTING_REGION = select(Right.region_id).where(Right.id == Listing.right_id).scalar_subquery()
 
 
 @router.post("/rights", response_model=RightOut, status_code=201)
@@ -79,21 +81,20 @@ def issue(
 
 @router.get("/rights", response_model=list[RightOut])
 def list_rights(request: Request, actor: CurrentActor) -> list[RightOut]:
-    """The caller's rights (the regulator and the operator see all)."""
+    """The caller's rights (regulators and operators: every right of their regions)."""
     today = context_of(request).clock().date()
 
     def work(session: Session) -> list[RightOut]:
-        query = select(Right).order_by(Right.id)
-        if actor.role not in SEES_EVERYTHING:
-            query = query.where(Right.holder_id == actor.id)
-        return [right_out(r, today) for r in session.scalars(query)]
+        query = select(Right).where(listed_for(actor, Right.region_id, Right.holder_id))
+        return [right_out(r, today) for r in session.scalars(query.order_by(Right.id))]
 
     return context_of(request).read(work)
 
 
 @router.get("/rights/{right_id}", response_model=RightOut)
 def get_right(right_id: RowId, request: Request, actor: CurrentActor) -> RightOut:
-    """One right, if the caller holds it (or regulates), with its volume in every year."""
+    """One right, if the caller holds it or is staff of its region, with its volume in every
+    year."""
     context = context_of(request)
     today = context.clock().date()
     return context.read(lambda s: right_out(visible_right(s, actor, right_id), today))
@@ -165,21 +166,18 @@ def list_listings(
     actor: CurrentActor,
     mine: bool = False,
 ) -> list[ListingOut]:
-    """Open listings offered to the market, or (mine=true) every listing of the caller."""
+    """Open listings offered to the caller (staff: every open listing of their regions), or
+    (mine=true) every listing of the caller."""
 
     def work(session: Session) -> list[ListingOut]:
         query = select(Listing).order_by(Listing.id)
         if mine:
             query = query.where(Listing.seller_id == actor.id)
         else:
-            query = query.where(
-                Listing.state == ListingState.OPEN.value,
-                or_(
-                    Listing.counterparty_id.is_(None),
-                    Listing.counterparty_id == actor.id,
-                    Listing.seller_id == actor.id,
-                ),
-            )
+            offered = listed_for(actor, LISTING_REGION, Listing.seller_id, Listing.counterparty_id)
+            if actor.role in PARTY_ROLES:
+                offered = or_(offered, Listing.counterparty_id.is_(None))
+            query = query.where(Listing.state == ListingState.OPEN.value, offered)
         return [_listing_out(x) for x in session.scalars(query)]
 
     return context_of(request).read(work)
@@ -221,11 +219,12 @@ def bid(
 
 @router.get("/listings/{listing_id}/bids", response_model=list[BidOut])
 def my_bids(listing_id: RowId, request: Request, actor: CurrentActor) -> list[BidOut]:
-    """The caller's own bids on a listing (the regulator and the operator see all)."""
+    """The caller's own bids on a listing (staff of the listing's region: every bid)."""
 
     def work(session: Session) -> list[BidOut]:
         query = select(Bid).where(Bid.listing_id == listing_id).order_by(Bid.id)
-        if actor.role not in SEES_EVERYTHING:
+        listing = get_or_404(session, Listing, listing_id, "listing_id")
+        if not actor.is_staff_of(listing_region(session, listing)):
             query = query.where(Bid.bidder_id == actor.id)
         return [dump(BidOut, b) for b in session.scalars(query)]
 
@@ -277,12 +276,11 @@ def list_deals(
     state: Annotated[DealState | None, Query()] = None,
     open_only: bool = False,
 ) -> list[DealOut]:
-    """The caller's deals; the regulator sees every deal (open_only=true: those still undecided)."""
+    """The caller's deals; staff see every deal of their regions (open_only=true: undecided)."""
 
     def work(session: Session) -> list[DealOut]:
         query = select(Deal).order_by(Deal.id)
-        if actor.role not in SEES_EVERYTHING:
-            query = query.where(or_(Deal.buyer_id == actor.id, Deal.seller_id == actor.id))
+        query = query.where(listed_for(actor, Deal.region_id, Deal.buyer_id, Deal.seller_id))
         if state is not None:
             query = query.where(Deal.state == state.value)
         if open_only:
@@ -294,7 +292,7 @@ def list_deals(
 
 @router.get("/deals/{deal_id}", response_model=DealOut)
 def get_deal(deal_id: RowId, request: Request, actor: CurrentActor) -> DealOut:
-    """One deal, if the caller is a party to it (or regulates)."""
+    """One deal, if the caller is a party to it or staff of its region."""
     return context_of(request).read(lambda s: dump(DealOut, visible_deal(s, actor, deal_id)))
 
 
@@ -325,7 +323,7 @@ def approve(
     payload: DecisionIn | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Approve a deal in publicity (regulator)."""
+    """Approve a deal in publicity (the regulator of its region)."""
     return _decide(request, actor, deal_id, True, payload or DecisionIn(), idempotency_key)
 
 
@@ -337,7 +335,8 @@ def reject(
     actor: CurrentActor,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Reject a deal in publicity, with a reason (regulator); its volume returns to the right."""
+    """Reject a deal in publicity, with a reason (the regulator of its region); its volume
+    returns to the right."""
     return _decide(request, actor, deal_id, False, payload, idempotency_key)
 
 
@@ -359,12 +358,11 @@ def conclude(
 
 @router.get("/contracts", response_model=list[ContractOut])
 def list_contracts(request: Request, actor: CurrentActor) -> list[ContractOut]:
-    """The caller's contracts (the regulator and the operator see all)."""
+    """The caller's contracts, as a party or as the supplying plant's operator (staff: every
+    contract of their regions)."""
 
     def work(session: Session) -> list[ContractOut]:
-        query = select(Contract).order_by(Contract.id)
-        if actor.role not in SEES_EVERYTHING:
-            query = query.where(or_(Contract.buyer_id == actor.id, Contract.seller_id == actor.id))
+        query = select(Contract).where(contracts_listed_for(actor)).order_by(Contract.id)
         return [dump(ContractOut, c) for c in session.scalars(query)]
 
     return context_of(request).read(work)
@@ -372,7 +370,8 @@ def list_contracts(request: Request, actor: CurrentActor) -> list[ContractOut]:
 
 @router.get("/contracts/{contract_id}", response_model=ContractOut)
 def get_contract(contract_id: RowId, request: Request, actor: CurrentActor) -> ContractOut:
-    """One contract, if the caller is a party, the supplying plant's operator or regulates."""
+    """One contract, if the caller is a party, the supplying plant's operator or staff of its
+    region."""
     return context_of(request).read(
         lambda s: dump(ContractOut, visible_contract(s, actor, contract_id))
     )

@@ -1,0 +1,37 @@
+"""Section 10: where the plan text contradicts its own inputs or itself."""
+
+from __future__ import annotations
+
+from reclaim.reports.document import Cell, Column, Row, Section
+from reclaim.reports.plan.context import PlanContext, plain, text
+
+
+def render(ctx: PlanContext, section: Section) -> None:
+    u = ctx.labels
+    items = ctx.result.audit
+    if not items:
+        section.paragraph(u("audit_none"))
+        return
+    section.paragraph(u("audit_text", n=len(items)))
+    columns = [
+        Column(u("no_col"), kind="nowrap"),
+        Column(u("col_figure"), kind="code"),
+        Column(u("col_published"), kind="text"),
+        Column(u("col_computed"), kind="text"),
+        Column(u("col_source"), kind="text"),
+        Column(u("col_note"), kind="wide"),
+    ]
+    rows = [
+        Row(
+            [
+                text(str(number)),
+                text(item.figure),
+                text(u.engine_text(plain(item.published, u))),
+                Cell(u.engine_text(plain(item.computed, u)), "bad"),
+                text(u.engine_text(item.source)),
+                text(u.engine_text(item.note)),
+            ]
+        )
+        for number, item in enumerate(items, start=1)
+    ]
+    section.table(u("t_audit"), columns, rows)

@@ -1,0 +1,267 @@
+"""Who may call each route of the exchange, and on which regions and records: the access rules.
+
+Every route has exactly one `Rule` in `RULES`, keyed by its method and path template:
+- `roles`: the roles that may call it (`None`: the public, no token needed). Any other caller
+  gets 401 without a token, 403 with one.
+- `tenant`: which regions and records the caller reaches (the `Tenant` values below).
+
+`authorize`, a dependency of the whole app, enforces both parts before the route runs: the roles,
+and the `{region_id}` of the path (`Tenant.REGION`). A route without a rule is refused (403, fail
+closed), `create_app` refuses to start with one, and `tests/market/test_access_matrix.py` calls
+every route of `app.routes` as every role, on its own and another region's records, against its
+own table of expected statuses.
+
+Rules about a record that the request names (in the path or the body) need the record's region,
+which only the store can read; the store enforces them in the same transaction, with
+`Actor.is_staff_of` and `require_staff_of` (store/registry.py) and the `visible_*` functions
+(store/exchange.py, store/settlement.py): an unknown record and one the caller may not see get
+the same 404.
+
+To add a route: add its `(METHOD, "/path/{param}")` entry here, then add its expected
+statuses to the matrix test. Mounted static folders are keyed ("MOUNT", "/prefix").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.routing import iter_route_contexts
+from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy.sql.elements import SQLCoreOperations
+from starlette.routing import Mount, Route
+
+from reclaim.market.errors import ForbiddenError
+from reclaim.market.rules import Role
+from reclaim.service.auth import bearer, current_actor
+from reclaim.store.models import Contract, Plant
+from reclaim.store.registry import Actor, require_staff_of
+
+
+class Tenant(StrEnum):
+    """Which regions and records a caller reaches through a route."""
+
+    PUBLIC = "public: no token, public data only"
+    SELF = "the caller's own account"
+    GLOBAL = "every region (the administrator's work)"
+    REGION = "the region of the path: its regulators and operators (and the administrator)"
+    RECORD = (
+        "the record named in the path or body: the staff of its region, or a party to it; "
+        "anyone else gets 404"
+    )
+    LIST = "lists the caller's own records, or (staff) every record of its regions"
+    MARKET = "open offers to the whole market: any seller or buyer, staff of the region"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may call a route (`roles`, `None` for the public) and what it reaches (`tenant`)."""
+
+    roles: frozenset[Role] | None
+    tenant: Tenant
+    note: str = ""
+
+
+def _roles(*roles: Role) -> frozenset[Role]:
+    return frozenset(roles)
+
+
+PUBLIC = Rule(None, Tenant.PUBLIC)
+ANYONE = _roles(*Role)
+ADMIN = _roles(Role.ADMIN)
+STAFF = _roles(Role.REGULATOR, Role.OPERATOR)
+PARTIES = _roles(Role.SELLER, Role.BUYER)
+MARKET = STAFF | PARTIES
+
+RULES: dict[tuple[str, str], Rule] = {
+    # accounts
+    ("POST", "/auth/token"): PUBLIC,
+    ("GET", "/me"): Rule(ANYONE, Tenant.SELF),
+    ("GET", "/accounts"): Rule(
+        ADMIN | STAFF, Tenant.LIST, "staff: the parties and staff of their regions"
+    ),
+    ("POST", "/accounts"): Rule(
+        ADMIN | STAFF,
+        Tenant.RECORD,
+        "admin: anyone; staff: sellers and buyers whose region_id is one of theirs",
+    ),
+    ("POST", "/auth/logout"): Rule(ANYONE, Tenant.SELF, "revokes the token it is sent with"),
+    ("POST", "/accounts/{account_id}/tokens/revoke"): Rule(ADMIN, Tenant.GLOBAL),
+    ("PUT", "/accounts/{account_id}/regions/{region_id}"): Rule(ADMIN, Tenant.GLOBAL),
+    ("DELETE", "/accounts/{account_id}/regions/{region_id}"): Rule(ADMIN, Tenant.GLOBAL),
+    # registry
+    ("POST", "/regions"): Rule(ADMIN, Tenant.GLOBAL),
+    ("GET", "/regions"): PUBLIC,
+    ("GET", "/regions/{region_id}"): PUBLIC,
+    ("PATCH", "/regions/{region_id}"): Rule(
+        _roles(Role.ADMIN, Role.REGULATOR), Tenant.REGION, "settings: admin or its regulator"
+    ),
+    ("POST", "/regions/{region_id}/plants"): Rule(
+        _roles(Role.REGULATOR), Tenant.REGION, "operator_id: store/registry check_plant_operator"
+    ),
+    ("GET", "/regions/{region_id}/plants"): PUBLIC,
+    # trading
+    ("POST", "/rights"): Rule(_roles(Role.REGULATOR), Tenant.RECORD, "the plant's region"),
+    ("GET", "/rights"): Rule(MARKET, Tenant.LIST),
+    ("GET", "/rights/{right_id}"): Rule(MARKET, Tenant.RECORD),
+    ("POST", "/listings"): Rule(PARTIES, Tenant.RECORD, "only the right's holder lists it"),
+    ("GET", "/listings"): Rule(MARKET, Tenant.MARKET, "mine=true: the caller's own listings"),
+    ("POST", "/listings/{listing_id}/accept"): Rule(
+        PARTIES, Tenant.MARKET, "a negotiated listing: its named counterparty only"
+    ),
+    ("POST", "/listings/{listing_id}/bids"): Rule(PARTIES, Tenant.MARKET),
+    ("GET", "/listings/{listing_id}/bids"): Rule(
+        MARKET, Tenant.LIST, "parties: their own bids; staff: every bid in their regions"
+    ),
+    ("POST", "/listings/{listing_id}/close"): Rule(
+        _roles(Role.OPERATOR) | PARTIES, Tenant.RECORD, "the seller or the region's operator"
+    ),
+    ("POST", "/listings/{listing_id}/cancel"): Rule(
+        _roles(Role.OPERATOR) | PARTIES, Tenant.RECORD, "the seller or the region's operator"
+    ),
+    ("GET", "/deals"): Rule(MARKET, Tenant.LIST),
+    ("GET", "/deals/{deal_id}"): Rule(MARKET, Tenant.RECORD),
+    ("POST", "/deals/{deal_id}/approve"): Rule(_roles(Role.REGULATOR), Tenant.RECORD),
+    ("POST", "/deals/{deal_id}/reject"): Rule(_roles(Role.REGULATOR), Tenant.RECORD),
+    ("POST", "/deals/{deal_id}/conclude"): Rule(MARKET, Tenant.RECORD),
+    ("GET", "/contracts"): Rule(MARKET, Tenant.LIST),
+    # publicity (公示): deals in publicity are public, so any registered party may object
+    ("POST", "/deals/{deal_id}/objections"): Rule(
+        ADMIN | _roles(Role.OPERATOR) | PARTIES,
+        Tenant.PUBLIC,
+        "any registered party; the regulator rejects instead of objecting",
+    ),
+    ("GET", "/deals/{deal_id}/objections"): Rule(
+        _roles(Role.REGULATOR), Tenant.RECORD, "with the objectors and contacts"
+    ),
+    ("POST", "/objections/{objection_id}/resolve"): Rule(
+        _roles(Role.REGULATOR), Tenant.RECORD, "the regulator of the deal's region"
+    ),
+    ("POST", "/public/deals/{deal_id}/objections"): PUBLIC,
+    ("GET", "/contracts/{contract_id}"): Rule(
+        MARKET, Tenant.RECORD, "also the operator of the supplying plant"
+    ),
+    # settlement
+    ("POST", "/contracts/{contract_id}/deliveries"): Rule(
+        _roles(Role.OPERATOR, Role.SELLER),
+        Tenant.RECORD,
+        "the plant's operator or the region's exchange operator",
+    ),
+    ("GET", "/contracts/{contract_id}/deliveries"): Rule(
+        MARKET, Tenant.RECORD, "also the operator of the supplying plant"
+    ),
+    ("GET", "/deliveries"): Rule(
+        MARKET, Tenant.LIST, "of the caller's contracts (or the plant it runs); staff: regions"
+    ),
+    ("POST", "/deliveries/{delivery_id}/confirm"): Rule(
+        PARTIES, Tenant.RECORD, "the contract's buyer"
+    ),
+    ("POST", "/deliveries/{delivery_id}/dispute"): Rule(
+        PARTIES, Tenant.RECORD, "the contract's buyer"
+    ),
+    ("POST", "/deliveries/{delivery_id}/decide"): Rule(
+        _roles(Role.REGULATOR), Tenant.RECORD, "the regulator of the contract's region"
+    ),
+    ("POST", "/deliveries/bill-due"): Rule(
+        _roles(Role.ADMIN, Role.OPERATOR), Tenant.LIST, "operator: its regions; admin: all"
+    ),
+    ("GET", "/bills"): Rule(MARKET, Tenant.LIST),
+    ("GET", "/me/balance"): Rule(ANYONE, Tenant.SELF),
+    ("GET", "/ledger/balances"): Rule(STAFF, Tenant.LIST, "the bills of their regions"),
+    ("GET", "/ledger/entries"): Rule(STAFF, Tenant.LIST, "the bills of their regions"),
+    ("GET", "/ledger/verify"): Rule(
+        STAFF, Tenant.GLOBAL, "the whole chain's check: counts and hashes, no party's data"
+    ),
+    # public figures
+    ("GET", "/public/trades"): PUBLIC,
+    ("GET", "/public/notices"): PUBLIC,
+    ("GET", "/public/price-index"): PUBLIC,
+    ("GET", "/public/ledger/head"): PUBLIC,
+    ("GET", "/public/ledger/heads"): PUBLIC,
+    # testing: refused unless the service was started with RECLAIM_TESTING=1
+    ("PUT", "/testing/clock"): Rule(ADMIN, Tenant.GLOBAL),
+    ("POST", "/testing/jobs/run"): Rule(ADMIN, Tenant.GLOBAL),
+    # planning
+    ("POST", "/plans/run"): Rule(ANYONE, Tenant.SELF, "a run is kept against its author"),
+    ("GET", "/plans/{run_id}"): Rule(ANYONE, Tenant.RECORD),
+    # API documents
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
+}
+NO_RULE_REASON = "this route has no access rule (reclaim.service.access.RULES); refused"
+
+
+def route_keys(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path template) of every route of the app, included routers flattened;
+    ("MOUNT", prefix) for a mounted app."""
+    keys: list[tuple[str, str]] = []
+    for route in iter_route_contexts(app.routes):
+        path = route.path or ""
+        if isinstance(route.original_route, Mount):
+            keys.append(("MOUNT", path))
+        else:
+            keys.extend((method, path) for method in sorted(route.methods or ()))
+    return [key for key in keys if key[0] != "HEAD"]
+
+
+def unruled_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """Routes of the app that have no entry in `RULES` (each one is refused when called)."""
+    return [key for key in route_keys(app) if key not in RULES]
+
+
+def check_rule(rule: Rule, actor: Actor, path_params: dict[str, str]) -> None:
+    """Refuse (403) a caller whose role the rule does not name, or outside the path's region."""
+    if rule.roles is not None and actor.role not in rule.roles:
+        raise ForbiddenError(
+            "role",
+            actor.role.value,
+            f"this route is for {', '.join(sorted(r.value for r in rule.roles))}",
+        )
+    if rule.tenant is Tenant.REGION:
+        raw = path_params.get("region_id", "")
+        if raw.isdigit():  # anything else is refused by the route's own validation (422)
+            require_staff_of(actor, int(raw), "region_id", int(raw))
+
+
+def authorize(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
+    """App-wide dependency: the route's rule, enforced before the route runs (fail closed)."""
+    route = request.scope.get("route")
+    path = route.path if isinstance(route, Route) else request.url.path
+    rule = RULES.get((request.method, path))
+    if rule is None:
+        raise ForbiddenError("route", f"{request.method} {path}", NO_RULE_REASON)
+    if rule.roles is None:
+        return
+    params = dict(request.path_params)
+    # checked in the route's own thread, right after the token, in the request's transaction
+    caller = current_actor(request, credentials)
+    caller.transaction.require(lambda actor: check_rule(rule, actor, params))
+
+
+def listed_for(
+    actor: Actor, region: SQLCoreOperations[Any], *own: SQLCoreOperations[Any]
+) -> ColumnElement[bool]:
+    """`Tenant.LIST` as a filter: rows whose `own` column names the caller, or (regulators and
+    operators) rows of their regions."""
+    mine = [column == actor.id for column in own]
+    if actor.role in STAFF:
+        mine.append(region.in_(actor.region_ids))
+    return or_(false(), *mine)
+
+
+def contracts_listed_for(actor: Actor) -> ColumnElement[bool]:
+    """`Tenant.LIST` for contracts (and their deliveries): as a party, as the seller running
+    the supplying plant, or (staff) those of its regions."""
+    mine = listed_for(actor, Contract.region_id, Contract.buyer_id, Contract.seller_id)
+    if actor.role is not Role.SELLER:
+        return mine
+    runs = select(Plant.id).where(Plant.operator_id == actor.id)
+    return or_(mine, Contract.plant_id.in_(runs))
