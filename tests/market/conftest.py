@@ -134,18 +134,27 @@ def live_api(app: FastAPI, backend: Backend, clock: Clock, rules: ExchangeRules)
 
 
 class ServiceClock(Clock):
-    """A testing service's own time (its clock + the offset set over HTTP)."""
+    """A testing service's own time: the test clock underneath, plus the offset that only HTTP
+    moves (PUT /testing/clock)."""
 
     def __init__(self, context: ExchangeContext, base: Clock) -> None:
-        super().__init__()
         self.context = context
         self.base = base
 
     def __call__(self) -> datetime:
         return self.context.now()
 
+    @property  # type: ignore[override]
+    def now(self) -> datetime:
+        """The test clock underneath."""
+        return self.base.now
+
+    @now.setter
+    def now(self, value: datetime) -> None:
+        self.base.now = value
+
     def advance(self, **delta: float) -> None:
-        """Move the underlying test clock (the offset moves only over HTTP)."""
+        """Move the test clock underneath."""
         self.base.advance(**delta)
 
 

@@ -240,10 +240,7 @@ def authorize(
         raise ForbiddenError("route", f"{request.method} {path}", NO_RULE_REASON)
     if rule.roles is None:
         return
-    params = dict(request.path_params)
-    # checked in the route's own thread, right after the token, in the request's transaction
-    caller = current_actor(request, credentials)
-    caller.transaction.require(lambda actor: check_rule(rule, actor, params))
+    check_rule(rule, current_actor(request, credentials), request.path_params)
 
 
 def listed_for(

@@ -7,16 +7,12 @@ request is refused: each request is one transaction.
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable
 from typing import Any
 
 import anyio
 from fastapi import Depends, FastAPI
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -26,7 +22,7 @@ from reclaim.errors import InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, MarketRefusal, NotFoundError
 from reclaim.service.access import authorize, unruled_routes
 from reclaim.service.auth import AuthError, TooManyAttempts
-from reclaim.service.context import ExchangeContext, PendingActor
+from reclaim.service.context import ExchangeContext
 from reclaim.service.routers import (
     accounts,
     plans,
@@ -118,7 +114,8 @@ the rest wait in the event loop, holding nothing."""
 
 
 class InFlightLimit:
-    """ASGI middleware: at most `limit` HTTP requests inside the application at once."""
+    """ASGI middleware: at most `limit` HTTP requests inside the application at once; each
+    request's transaction is closed when it ends."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -135,42 +132,10 @@ class InFlightLimit:
         async with self.semaphore:
             try:
                 await self.app(scope, receive, send)
-            finally:  # a transaction no route wrapper ended (normally there is none)
+            finally:  # the request's transaction ends with it (committed by the route, if any)
                 transaction = scope.get("state", {}).get("transaction")
                 if transaction is not None:
-                    transaction.close()
-
-
-def begin_in_route(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a route so that its caller's transaction begins (and checks the token) in the
-    route's own thread before the route runs, and ends with it."""
-    if inspect.iscoroutinefunction(endpoint):
-
-        @functools.wraps(endpoint)
-        async def run_async(**values: Any) -> Any:
-            pending = [v for v in values.values() if isinstance(v, PendingActor)]
-            try:
-                for actor in pending:
-                    actor.transaction.begin()
-                return await endpoint(**values)
-            finally:
-                for actor in pending:
-                    actor.transaction.close()
-
-        return run_async
-
-    @functools.wraps(endpoint)
-    def run(**values: Any) -> Any:
-        pending = [v for v in values.values() if isinstance(v, PendingActor)]
-        try:
-            for actor in pending:
-                actor.transaction.begin()
-            return endpoint(**values)
-        finally:
-            for actor in pending:
-                actor.transaction.close()
-
-    return run
+                    await anyio.to_thread.run_sync(transaction.close)
 
 
 def create_app(context: ExchangeContext) -> FastAPI:
@@ -202,7 +167,4 @@ def create_app(context: ExchangeContext) -> FastAPI:
     missing = unruled_routes(app)
     if missing:
         raise RuntimeError(f"routes without an access rule in reclaim.service.access: {missing}")
-    for route in app.routes:  # last, so that every route is covered
-        if isinstance(route, APIRoute) and route.dependant.call is not None:
-            route.dependant.call = begin_in_route(route.dependant.call)
     return app

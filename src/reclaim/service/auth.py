@@ -17,7 +17,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from reclaim.market.access import ThrottlePolicy
-from reclaim.service.context import PendingActor, RequestTransaction, app_context
+from reclaim.service.context import RequestTransaction, app_context
 from reclaim.store.models import Account, Token
 from reclaim.store.registry import Actor
 from reclaim.store.throttle import claim_attempt
@@ -150,16 +150,15 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def current_actor(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> PendingActor:
+) -> Actor:
     """FastAPI dependency: the authenticated caller (401 if none), once per request.
 
-    Touches no database: it sets up the request's one transaction, in which the route's thread
-    checks the token (and any access rule registered with `RequestTransaction.require`) before
-    the route runs (`app.begin_in_route`), and that `context_of(request)` joins. The route
-    wrapper closes it when the request ends.
+    Begins the request's one transaction and checks the token in it; the route's reads and
+    writes join it (`context_of(request)`), and `app.InFlightLimit` closes it when the request
+    ends.
     """
     known = getattr(request.state, "actor", None)
-    if isinstance(known, PendingActor):
+    if isinstance(known, Actor):
         return known
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthError("missing bearer token (Authorization: Bearer <token>)")
@@ -173,7 +172,7 @@ def current_actor(
     )
     request.state.transaction = transaction
     request.state.token = token
-    actor = PendingActor(transaction)
+    actor = transaction.actor
     request.state.actor = actor
     return actor
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from pydantic import BaseModel
@@ -53,8 +53,6 @@ def utc_now() -> datetime:
 class RequestTransaction:
     """The one transaction of an authenticated request: its token is checked inside it.
 
-    It begins on first use — in the thread that runs the route, so that on SQLite the write
-    lock is taken and released there, never held while the request waits for another thread.
     `check` resolves the caller; a retry rolls back, begins again and checks the token again,
     so a token revoked meanwhile is refused rather than used.
     """
@@ -65,23 +63,14 @@ class RequestTransaction:
         self._read_only = read_only
         self._session: Session | None = None
         self._actor: Actor | None = None
-        self._rules: list[Callable[[Actor], None]] = []
-
-    def require(self, rule: Callable[[Actor], None]) -> None:
-        """Check `rule` on the caller right after its token (now, if that is done already)."""
-        self._rules.append(rule)
-        if self._actor is not None:
-            rule(self._actor)
 
     def begin(self) -> Session:
-        """Begin (once), check the token and the rules: `AuthError` or a refusal if not met."""
+        """Begin (once) and check the token: `AuthError` if it is not valid."""
         if self._session is None:
             session = (self._db.read_sessions if self._read_only else self._db.sessions)()
             session.begin()
             try:
                 actor = self._check(session)
-                for rule in self._rules:
-                    rule(actor)
             except BaseException:
                 session.close()
                 raise
@@ -118,31 +107,6 @@ class RequestTransaction:
         if self._session is not None:
             self._session.close()
             self._session = None
-
-
-ACTOR_FIELDS = frozenset(f.name for f in dataclasses.fields(Actor))
-
-
-class PendingActor(Actor):
-    """The caller of a request, known once its transaction has begun and checked the token.
-
-    The authentication dependency hands this out without touching the database; the route's
-    thread begins the transaction (`begin_in_route`), and any field read resolves it.
-    """
-
-    def __init__(self, transaction: RequestTransaction) -> None:
-        object.__setattr__(self, "_transaction", transaction)
-
-    def __getattribute__(self, name: str) -> Any:
-        """Fields come from the checked actor; everything else from this object."""
-        if name in ACTOR_FIELDS:
-            return getattr(object.__getattribute__(self, "_transaction").actor, name)
-        return object.__getattribute__(self, name)
-
-    @property
-    def transaction(self) -> RequestTransaction:
-        """The request's transaction."""
-        return cast(RequestTransaction, object.__getattribute__(self, "_transaction"))
 
 
 @dataclass
