@@ -10,3 +10,13 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install -q -e "$ROOT[dev]"
 export PATH="$VENV/bin:$PATH"
+# The browser tests (tests/web) drive Debian's chromium through Playwright's bundled driver;
+# Playwright never downloads a browser of its own.
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) \
+      || echo "bootstrap: could not install chromium; tests/web will fail" >&2
+  else
+    echo "bootstrap: chromium missing; as root run: apt-get install -y chromium" >&2
+  fi
+fi

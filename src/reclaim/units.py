@@ -105,6 +105,20 @@ QUANTITY_UNITS: dict[str, dict[str, float]] = {
     "1e4_persons": {"万人": 1.0, "人": 1.0 / PERSONS_PER_1E4_PERSONS},
     "fraction": {"%": 0.01},
     "yuan_per_m3": {"元/m3": 1.0, "元/t": 1.0, "元/吨": 1.0},
+    # Telemetry units (reclaim.operations): pressure as free head, with the same 0.15 MPa ≙ 15 m
+    # convention as the network limit it is compared with; concentrations, turbidity, pH and
+    # conductivity by SI prefixes only.
+    "m_head": {
+        "m": 1.0,
+        "mh2o": 1.0,
+        "mpa": M_HEAD_PER_MPA,
+        "kpa": M_HEAD_PER_MPA / 1000.0,
+        "bar": M_HEAD_PER_MPA / 10.0,
+    },
+    "mg_per_l": {"mg/l": 1.0, "g/m3": 1.0, "µg/l": 1.0e-3, "ug/l": 1.0e-3},
+    "ntu": {"ntu": 1.0},
+    "ph": {"ph": 1.0},
+    "us_per_cm": {"µs/cm": 1.0, "μs/cm": 1.0, "us/cm": 1.0, "ms/cm": 1000.0, "ms/m": 10.0},
 }
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -139,3 +153,13 @@ def parse_quantity(text: str, field_unit: str) -> float:
         if unit == _normalised_unit(name):
             return number * factor
     raise ValueError(f"unit {written!r} does not fit this field; allowed: {', '.join(allowed)}")
+
+
+def unit_factor(written: str, field_unit: str) -> float | None:
+    """Factor turning a value written in ``written`` into the SI unit ``field_unit`` (a
+    `QUANTITY_UNITS` key), or None when that unit does not fit the field."""
+    unit = _normalised_unit(written)
+    for name, factor in QUANTITY_UNITS[field_unit].items():
+        if unit == _normalised_unit(name):
+            return factor
+    return None

@@ -109,21 +109,37 @@ def api(app: FastAPI, backend: Backend, clock: Clock, rules: ExchangeRules) -> I
 
 
 @contextmanager
-def served(app: FastAPI) -> Iterator[httpx.Client]:
-    """`app` served by uvicorn on 127.0.0.1 (a free port); a client of it."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
+def serving(app: FastAPI) -> Iterator[str]:
+    """Serve `app` with uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the live server did not start")
         threading.Event().wait(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            yield client
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_url(app: FastAPI) -> Iterator[str]:
+    """The base URL of the app served live (uvicorn on loopback) over the backend."""
+    with serving(app) as url:
+        yield url
+
+
+@contextmanager
+def served(app: FastAPI) -> Iterator[httpx.Client]:
+    """`app` served by uvicorn on 127.0.0.1 (a free port); a client of it."""
+    with serving(app) as url, httpx.Client(base_url=url, timeout=60) as client:
+        yield client
 
 
 @pytest.fixture

@@ -517,10 +517,12 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("POST", "/testing/jobs/run"): Case("/testing/jobs/run", gate(("admin",), 403)),
     ("POST", "/plans/run"): Case("/plans/run", gate(SIGNED_IN, 422), lambda _w, _r: {}),
     ("GET", "/plans/{run_id}"): Case(f"/plans/{UNKNOWN_ID}", gate(SIGNED_IN, 404)),
+    ("GET", "/healthz"): Case("/healthz", public(200)),
+    ("GET", "/readyz"): Case("/readyz", public(200)),
     ("GET", "/openapi.json"): Case("/openapi.json", public(200)),
     ("GET", "/docs"): Case("/docs", public(200)),
-    ("GET", "/docs/oauth2-redirect"): Case("/docs/oauth2-redirect", public(200)),
     ("GET", "/redoc"): Case("/redoc", public(200)),
+    ("MOUNT", "/docs-assets"): Case("/docs-assets/redoc.standalone.js", public(200)),
 }
 
 

@@ -89,7 +89,7 @@ def test_a_database_that_cannot_be_opened_is_one_line_naming_the_url(tmp_path) -
     from reclaim.cli.main import app
 
     url = f"sqlite:///{tmp_path}/no_such_folder/x.db"
-    result = CliRunner().invoke(app, ["ledger", "verify", "--db", url])
+    result = CliRunner().invoke(app, ["db", "upgrade", "--db", url])
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "--db" in lines[0] and url in lines[0], result.stderr

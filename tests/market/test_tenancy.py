@@ -144,6 +144,14 @@ def test_region_settings_live_on_the_region(live_api: Api) -> None:
     )
     assert fee.status_code == 422 and fee.json()["field"] == "treatment_feedback_share"
     assert api.ok(api.get(f"/regions/{region['id']}"), 200) == changed  # nothing half-written
+    path = f"/regions/{region['id']}"
+    unknown = {"use_class_conversions": {"industrial": ["mining"]}}
+    refused = api.send("PATCH", path, "regulator", unknown)
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "use_class_conversions.industrial"
+    allowed = {"industrial": ["municipal"]}
+    converted = api.send("PATCH", path, "regulator", {"use_class_conversions": allowed})
+    assert api.ok(converted, 200)["use_class_conversions"] == allowed
 
 
 def test_plant_operator_is_a_seller_or_operator_of_the_region(live_api: Api) -> None:

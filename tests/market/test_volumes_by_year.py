@@ -159,10 +159,12 @@ def test_a_sale_covers_whole_contract_years_not_yet_begun(api: Api) -> None:
     assert "2022-09-01 or 2023-09-01" in body["reason"]  # the years run from 1 September
     calendar_year = api.post("/listings", "seller", {**listing, "term_start": "2023-01-01"})
     refused(api, calendar_year, 422, "term_start")
-    api.clock.now = datetime(2022, 9, 2, tzinfo=UTC)  # the year 2022-09-01 is under way
+    # 17:00 UTC on 1 September is 01:00 on 2 September in the region (Asia/Shanghai, the
+    # default zone in the data file): the year 2022-09-01 is under way there
+    api.clock.now = datetime(2022, 9, 1, 17, 0, tzinfo=UTC)
     begun = api.post("/listings", "seller", listing)
     body = refused(api, begun, 422, "term_start")
-    assert "not yet begun" in body["reason"]
+    assert "not yet begun (today is 2022-09-02)" in body["reason"]
     assert snapshot(api.db) == before
     api.ok(
         api.post(

@@ -168,3 +168,21 @@ def test_what_epanet_refuses_is_one_line_with_its_code_line_and_section(
     assert f"EPANET error {code}" in lines[0]
     assert reason in lines[0]
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "reason"),
+    [
+        ("", 223, "not enough nodes in network"),  # an empty file
+        ("hello world\n", 223, "not enough nodes in network"),  # a text file
+    ],
+)
+def test_a_file_with_no_network_is_one_line(
+    content: str, code: int, reason: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "empty.inp"
+    path.write_text(content, encoding="utf-8")
+    assert not _toolkit_accepts(path)
+    result = runner.invoke(app, ["network", "check", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: empty.inp: got 'EPANET error {code}'; {reason}"

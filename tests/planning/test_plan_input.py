@@ -84,6 +84,25 @@ def test_a_population_in_persons_is_warned(tmp_path: Path) -> None:
     assert "population" not in result.stderr
 
 
+@pytest.mark.parametrize(("population", "warned"), [(0.0058, True), (58, False), (580_000, True)])
+def test_a_population_far_from_the_plants_scale_is_warned(population: float, warned: bool) -> None:
+    """58 万 persons × 100 L = 58 000 m³/d for plants treating 60 000 m³/d: plausible. Written
+    0.0058 (万 read as persons) or 580 000 (persons as 万) it is 10⁴ times off either way."""
+    from reclaim.io.scenario_file import scenario_notes
+
+    plant = {
+        "id": "w",
+        "name_zh": "厂",
+        "name_en": "plant",
+        "sewage_capacity_m3_per_day": 60_000,
+        "reclaimed_capacity_m3_per_day": 40_000,
+    }
+    data = city(5.0, [flow_use("mill", 1)], plants=[plant])
+    data["sewage"]["population_1e4_persons"] = {2030: population}
+    notes = scenario_notes(build(data))
+    assert any("is the population in 万人" in note for note in notes) is warned
+
+
 @pytest.mark.parametrize(
     ("figure", "nearest"),
     [

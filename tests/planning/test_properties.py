@@ -10,6 +10,7 @@ from reclaim import units
 from reclaim.planning.allocation import allocate_by_priority, allocate_year
 from reclaim.planning.calendar import centred_mask, periods
 from reclaim.planning.engine import compute_figures
+from reclaim.planning.rounding import RoundingMode
 from reclaim.planning.scenario import Scenario
 
 fraction = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
@@ -110,3 +111,25 @@ def test_unit_conversions_round_trip(value: float) -> None:
     assert np.isclose(
         units.parse_quantity(f"{value!r} 万m3/d", "m3_per_day"), value * 1e4, rtol=1e-15
     )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    flows=st.lists(st.floats(0.0, 50_000.0, allow_nan=False), min_size=1, max_size=5),
+    days=st.lists(st.integers(1, 365), min_size=5, max_size=5),
+    rounding=st.sampled_from(["full", "plan"]),
+)
+def test_no_shortfall_when_supply_covers_every_day(
+    flows: list[float], days: list[int], rounding: RoundingMode
+) -> None:
+    """Sewage 100 万 m³/d (supply 80 万) covers any demand here: whatever the rounding,
+    delivered is exactly the demand and the shortfall exactly 0."""
+    from .scenarios import build, city, flow_use
+
+    uses = [
+        flow_use(f"u{i}", flow, 1 + i % 3, days_per_year=days[i]) for i, flow in enumerate(flows)
+    ]
+    horizon = compute_figures(build(city(100.0, uses)), rounding).horizon(2030)
+    assert horizon.shortfall_1e4_m3_per_year == 0.0
+    assert horizon.delivered_1e4_m3_per_year == horizon.demand.total_1e4_m3_per_year
+    assert horizon.utilisation_rate_capped == horizon.utilisation_rate

@@ -24,3 +24,13 @@ def test_findings_tell_max_day_sums_from_calendar_shortage() -> None:
     assert "busiest day 24,400.0 m³/d" in text
     assert "the least served use is landscape lake (41.37%)" in text
     assert "(2.50 10⁴ m³/d) cannot reclaim the 3.47 10⁴ m³/d the reuse cap allows" in text
+
+
+def test_the_audit_section_lists_the_assumed_inputs() -> None:
+    """Shuozhou's 2025 industrial land (434.33 ha) is interpolated, marked assumed."""
+    shuozhou = EXAMPLE.with_name("shuozhou.yaml")
+    result = run_plan(load_scenario(shuozhou))
+    for lang, title in (("en", "Assumed inputs"), ("zh", "假定输入一览表")):
+        text = render_markdown(plan_report.build_plan_document(result, lang, "shuozhou.yaml"))
+        assert title in text
+        assert "sewage.industrial_land_ha.2025" in text

@@ -183,9 +183,10 @@ def test_a_series_across_the_amendment_date_is_refused(
 
 def test_gb_3838_table_1_holds_all_24_items(standards: dict[str, Standard]) -> None:
     gb3838 = standards["gb_3838_2002"]
-    [table_1, table_2] = gb3838.tables
+    [table_1, table_2, table_3] = gb3838.tables
     assert len(table_1.items) == 24  # GB 3838-2002 Table 1 lists 24 basic items
     assert len(table_2.items) == 5  # Table 2: sulfate, chloride, nitrate, Fe, Mn
+    assert table_3.items == ("drinking_source_specific_items",)  # 80 items, attested as one
     assert gb3838.complete and not any(gb3838.missing_items.values())
 
 
@@ -242,7 +243,7 @@ def test_an_incomplete_table_never_says_fit(
     assert evaluate(sample, standards["gb_3838_2002"], "III").fitness is Fitness.FIT
     raw = read_yaml(SHIPPED_STANDARDS_DIR / "gb_3838_2002.yaml")
     incomplete = standard_from_dict(without_row(raw, "cu"), catalogue, "trimmed")
-    assert incomplete.missing_items == {"table_1": ("cu",), "table_2": ()}
+    assert incomplete.missing_items == {"table_1": ("cu",), "table_2": (), "table_3": ()}
     verdict = evaluate(sample, incomplete, "III")
     # every limit it holds passes, yet the use is only undetermined
     assert {v.status for v in verdict.verdicts} <= {Status.PASS, Status.NOT_REQUIRED}
@@ -371,3 +372,30 @@ def test_a_sample_failing_daily_and_instantaneous_limits_counts_once(
     sample = dated(make_sample(catalogue, {"cod_cr": (80, "mg/L")}), "2026-12-01")
     result = evaluate_batch(SampleMatrix.from_samples([sample]), [standards["gb_18918_2002"]])
     assert result.failures[("gb_18918_2002", "grade_1A")]["cod_cr"] == 1
+
+
+def test_a_drinking_source_needs_the_table_3_items_attested(
+    catalogue: Catalogue, standards: dict[str, Standard]
+) -> None:
+    # GB 3838-2002: drinking-water sources also meet Table 2 and the Table 3 items the authority
+    # selects; the class III water above is fit for class III, not yet for a drinking source
+    gb3838 = standards["gb_3838_2002"]
+    table_2 = {
+        "sulfate": (100, "mg/L"),  # ≤ 250
+        "chloride": (100, "mg/L"),  # ≤ 250
+        "nitrate_n": (5, "mg/L"),  # ≤ 10
+        "fe": (0.1, "mg/L"),  # ≤ 0.3
+        "mn": (0.05, "mg/L"),  # ≤ 0.1
+    }
+    sample = make_sample(catalogue, {**GB_3838_CLASS_III, **table_2})
+    assert evaluate(sample, gb3838, "III").fitness is Fitness.FIT
+    unattested = evaluate(sample, gb3838, "III", ["drinking_source"])
+    assert unattested.fitness is Fitness.UNDETERMINED
+    assert [v.parameter for v in unattested.with_status(Status.NOT_MEASURED)] == [
+        "drinking_source_specific_items"
+    ]
+    attested = make_sample(
+        catalogue,
+        {**GB_3838_CLASS_III, **table_2, "drinking_source_specific_items": {"value": "pass"}},
+    )
+    assert evaluate(attested, gb3838, "III", ["drinking_source"]).fitness is Fitness.FIT

@@ -6,20 +6,19 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
+from reclaim.cli.backup import backup_command, restore_command
 from reclaim.cli.common import console, err_console, reports_input_errors
 from reclaim.errors import InputError
-from reclaim.io.market_data import load_exchange_rules, load_price_schedules
-from reclaim.market.errors import MarketRefusal
-from reclaim.market.rules import Role
-from reclaim.service.context import TESTING_ENV, ExchangeContext, utc_now
-from reclaim.store.db import Database
-from reclaim.store.registry import AccountSpec, create_account
-from reclaim.store.settlement import LedgerReport, SavedHead, check_saved_head, verify_ledger
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from reclaim.store.db import Database
+    from reclaim.store.settlement import LedgerReport, SavedHead
 
 DEFAULT_DB_URL = "sqlite:///reclaim.db"
 DEFAULT_DEMO_PASSWORD = "reclaim-demo"
@@ -31,11 +30,17 @@ db_app = typer.Typer(help="The exchange's database: migrations and the first adm
 ledger_app = typer.Typer(help="The settlement ledger.")
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
+db_app.command("backup")(backup_command)
+db_app.command("restore")(restore_command)
 
 DbOption = typer.Option(DEFAULT_DB_URL, "--db", help="SQLAlchemy URL (SQLite file or PostgreSQL).")
 
 
 def _open(url: str) -> Database:
+    from sqlalchemy.exc import DBAPIError
+
+    from reclaim.store.db import Database
+
     if not (url.startswith("sqlite") or url.startswith("postgresql")):
         raise InputError("--db", url, "a sqlite:/// or postgresql+psycopg:// URL")
     database = Database.from_url(url)
@@ -45,6 +50,37 @@ def _open(url: str) -> Database:
     except DBAPIError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         raise InputError("--db", url, f"a database that can be opened ({reason})") from None
+    return database
+
+
+class MissingDatabase(InputError):
+    """A command that reads the exchange found no reclaim database at the URL given."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__("--db", url, "no reclaim database there")
+        self.url = url
+
+    def __str__(self) -> str:
+        return (
+            f"no reclaim database at {self.url}; "
+            f"create one with `reclaim db upgrade --db {self.url}`"
+        )
+
+
+def _open_existing(url: str) -> Database:
+    """The database at `url`, which must already hold the exchange's schema. A missing SQLite
+    file is not created (connecting would create it) and an empty database is not migrated."""
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    if url.startswith("sqlite"):
+        file = make_url(url).database
+        if not file or file == ":memory:" or not Path(file).is_file():
+            raise MissingDatabase(url)
+    database = _open(url)
+    if not inspect(database.engine).has_table("alembic_version"):
+        database.dispose()
+        raise MissingDatabase(url)
     return database
 
 
@@ -60,7 +96,9 @@ def serve(
     """Start the exchange's HTTP API (the database is migrated first)."""
     import uvicorn
 
+    from reclaim.io.market_data import load_exchange_rules, load_price_schedules
     from reclaim.service.app import create_app
+    from reclaim.service.context import TESTING_ENV, ExchangeContext, utc_now
     from reclaim.service.demo import seed_demo
 
     database = _open(db)
@@ -72,7 +110,7 @@ def serve(
         )
         console.print(f"demo logins (password {demo_password!r}):", markup=False)
         for login in logins:
-            console.print(f"  {login.username:<10} {login.role}", markup=False)
+            console.print(f"  {login.username:<16} {login.role}", markup=False)
     testing = os.environ.get(TESTING_ENV) == "1"
     context = ExchangeContext(
         db=database, rules=rules, schedules=schedules, testing=testing, run_scheduler=True
@@ -102,14 +140,22 @@ def upgrade(db: str = DbOption) -> None:
 @db_app.command("add-admin")
 @reports_input_errors
 def add_admin(
-    username: str = typer.Argument(..., help="Login of the administrator."),
+    username: str = typer.Argument(
+        ..., help="Login of the administrator: lower-case letters, digits, _ . -"
+    ),
     password: str = typer.Option(..., prompt=True, hide_input=True, help="At least 8 characters."),
     db: str = DbOption,
 ) -> None:
     """Create an administrator on the server, who then creates regions and registers and assigns
     their regulators and operators over the API."""
+    from reclaim.io.market_data import load_exchange_rules
+    from reclaim.market.errors import MarketRefusal
+    from reclaim.market.rules import Role, check_username
     from reclaim.service.auth import hash_password
+    from reclaim.service.context import utc_now
+    from reclaim.store.registry import AccountSpec, create_account
 
+    check_username(username)  # before the database is created or migrated
     if len(password) < 8:
         raise InputError("password", "***", "at least 8 characters")
     database = _open(db)
@@ -138,13 +184,15 @@ def verify(
 
     With --head, also prove that the chain still contains the saved head unchanged.
     """
+    from reclaim.store.settlement import check_saved_head, verify_ledger
+
     saved = None if head is None else _saved_head(head)
 
     def check(session: Session) -> tuple[LedgerReport, str | None]:
         report = verify_ledger(session)
         return report, None if saved is None else check_saved_head(session, saved)
 
-    report, head_mismatch = _open(db).snapshot(check)
+    report, head_mismatch = _open_existing(db).snapshot(check)
     if report.chain_break is not None:
         err_console.print(
             f"ledger broken at entry {report.chain_break.seq}: {report.chain_break.reason}",
@@ -175,6 +223,8 @@ def verify(
 
 def _saved_head(given: str) -> SavedHead:
     """A saved head from --head: a 64-hex hash, or a file holding GET /public/ledger/head."""
+    from reclaim.store.settlement import SavedHead
+
     if HASH_PATTERN.fullmatch(given.strip().lower()):
         return SavedHead(last_seq=None, last_hash=given.strip().lower())
     path = Path(given)

@@ -15,10 +15,9 @@ import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from reclaim.cli.common import (
@@ -28,25 +27,15 @@ from reclaim.cli.common import (
     reports_input_errors,
 )
 from reclaim.errors import InputError
-from reclaim.io.network_files import (
-    load_demand_patterns,
-    load_design_defaults,
-    open_inp,
-    write_geojson,
-    write_inp,
-)
-from reclaim.network import batch, checks, summary
-from reclaim.network.design import (
-    DesignDefaults,
-    Settings,
-    check_peak_factor,
-    scenario_network,
-    settings,
-)
-from reclaim.network.engine import EpanetProject
-from reclaim.network.model import BuiltNetwork, inp_text
-from reclaim.network.samples import demand_samples
-from reclaim.planning.scenario import Scenario
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from reclaim.network import batch, checks
+    from reclaim.network.design import DesignDefaults, Settings
+    from reclaim.network.engine import EpanetProject
+    from reclaim.network.model import BuiltNetwork
+    from reclaim.planning.scenario import Scenario
 
 network_app = typer.Typer(
     no_args_is_help=True,
@@ -125,6 +114,10 @@ class Loaded:
 
     def open(self) -> EpanetProject:
         """Open the network in EPANET (the .inp file itself, or the scenario's .inp text)."""
+        from reclaim.io.network_files import open_inp
+        from reclaim.network.engine import EpanetProject
+        from reclaim.network.model import inp_text
+
         if self.built is not None:
             return EpanetProject(inp_text(self.built.model))
         assert self.inp is not None
@@ -134,6 +127,8 @@ class Loaded:
 
     def write_inp(self, project: EpanetProject, path: Path) -> None:
         """Write the network as .inp: WNTR's writer for a scenario, EPANET's for an .inp."""
+        from reclaim.io.network_files import write_inp
+
         if self.built is not None:
             write_inp(self.built.model, path)
         else:
@@ -150,6 +145,9 @@ def _load(
     accident_fraction: float | None = None,
     patterns: bool = False,
 ) -> Loaded:
+    from reclaim.io.network_files import load_demand_patterns, load_design_defaults
+    from reclaim.network.design import check_peak_factor, scenario_network, settings
+
     if not source.exists():
         raise FileNotFoundError(2, "no such file", str(source))
     defaults = load_design_defaults()
@@ -213,6 +211,8 @@ def _ls(m3_per_s: float | None) -> float | None:
 
 
 def _about(loaded: Loaded) -> dict[str, Any]:
+    from reclaim.network import summary
+
     if loaded.built is None:
         return {"source": "inp", "demand_multiplier": loaded.demand_multiplier}
     return {
@@ -282,6 +282,12 @@ def _pump_energy(
 ) -> list[checks.PumpEnergy]:
     """Pump energy over the horizon's 24 h run (a scenario) or the file's own run (an .inp, at
     its own demand multiplier)."""
+    from reclaim.io.network_files import load_demand_patterns, open_inp
+    from reclaim.network import checks
+    from reclaim.network.design import scenario_network
+    from reclaim.network.engine import EpanetProject
+    from reclaim.network.model import inp_text
+
     if loaded.built is not None and loaded.scenario is not None:
         day = scenario_network(
             loaded.scenario, loaded.defaults, loaded.built.year, load_demand_patterns()
@@ -328,6 +334,9 @@ def check_command(
     """Peak-hour solve, worst point against the free-head limit over all of the horizon's
     demand, pump operating points, pipe velocities with sizing suggestions, and pump energy
     over the 24 h run, in one go."""
+    from reclaim.io.network_files import write_geojson
+    from reclaim.network import checks, summary
+
     loaded = _load(source, year, min_head, peak_factor, required_pressure=required_pressure)
     with loaded.open() as project:
         peak = checks.peak_hour(
@@ -421,6 +430,8 @@ def sizing_command(
     output: Format = FormatOpt,
 ) -> None:
     """Pipe velocity and head loss at peak hour, with a standard DN suggestion per pipe."""
+    from reclaim.network import checks, summary
+
     loaded = _load(source, year, None, peak_factor)
     with loaded.open() as project:
         project.set_demand_model(project.file_demand_model)
@@ -481,6 +492,8 @@ def energy_command(
 ) -> None:
     """Pump energy over the horizon's 24 h run (an .inp: its own run), per m³ and per year, and
     its CO₂."""
+    from reclaim.network import summary
+
     loaded = _load(source, year, None, None)
     energy = _pump_energy(loaded, annual_volume, grid_factor)
     _emit(
@@ -510,6 +523,8 @@ def accident_command(
 ) -> None:
     """Accident check (事故校核): a pipe closed, solved pressure-driven at the accident flow
     (default 70 % of the design flow), one pipe at a time."""
+    from reclaim.network import checks, summary
+
     loaded = _load(
         source,
         year,
@@ -557,6 +572,8 @@ def accident_command(
 
 
 def _progress_bar(total: int, label: str) -> tuple[Progress, batch.Progress]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
     bar = Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -598,6 +615,8 @@ def _run_batch(
 ) -> list[batch.CaseResult]:
     """The batch in this process, on local Dask workers (the default for a batch worth it),
     or on the cluster `scheduler` names."""
+    from reclaim.network import batch
+
     if workers is not None and workers < 1:
         raise InputError("--workers", workers, "at least 1 (1 runs the batch in this process)")
     with loaded.open() as project:
@@ -664,6 +683,8 @@ def n1_command(
     """N-1: every pipe (or --pipe …) closed in turn, pressure-driven at the accident flow
     (default 70 % of the design flow); lists the pipes whose loss leaves users below the limit
     or unserved."""
+    from reclaim.network import batch, summary
+
     loaded = _load(
         source,
         year,
@@ -721,6 +742,9 @@ def samples_command(
     output: Format = FormatOpt,
 ) -> None:
     """Demand samples from the scenario's uncertainty, each solved pressure-driven."""
+    from reclaim.network import batch, summary
+    from reclaim.network.samples import demand_samples
+
     loaded = _load(source, year, min_head, None, required_pressure=required_pressure)
     if loaded.scenario is None or loaded.built is None:
         raise InputError("source", str(source), "a scenario .yaml (samples need uncertainty)")
@@ -766,6 +790,8 @@ def pump_head_command(
     output: Format = FormatOpt,
 ) -> None:
     """Pump head needed for a target worst-point free head (curves scaled by one factor)."""
+    from reclaim.network import checks, summary
+
     loaded = _load(source, year, target, peak_factor)
     with loaded.open() as project:
         heads, check = checks.required_pump_heads(project, loaded.limit_m, pump)
@@ -803,6 +829,8 @@ def simulate_command(
     output: Format = FormatOpt,
 ) -> None:
     """Extended-period simulation with demand patterns and tanks (24 h for a scenario)."""
+    from reclaim.network import summary
+
     loaded = _load(source, year, None, None, patterns=True)
     duration = None if hours is None else round(hours * 3600)
     with loaded.open() as project:
@@ -844,6 +872,8 @@ def export_command(
     ),
 ) -> None:
     """Write the network (built from a scenario, or re-written from an .inp) as EPANET .inp."""
+    from reclaim.io.network_files import write_inp
+
     loaded = _load(source, year, None, None, patterns=patterns)
     if loaded.built is not None:
         write_inp(loaded.built.model, inp_out)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from reclaim.cli.common import (
@@ -17,11 +16,10 @@ from reclaim.cli.common import (
     load_scenario_with_notes,
     reports_input_errors,
 )
-from reclaim.io.scenario_file import plants_fitness
-from reclaim.planning.engine import PlanResult, run_plan
-from reclaim.planning.results import HorizonFigures
-from reclaim.planning.rounding import rounding_mode
-from reclaim.planning.sensitivity import run_sensitivity
+
+if TYPE_CHECKING:
+    from reclaim.planning.engine import PlanResult
+    from reclaim.planning.results import HorizonFigures
 
 plan_app = typer.Typer(
     help="Plan: demand, supply, balance, facilities, investment, audit.", no_args_is_help=True
@@ -124,6 +122,10 @@ def run(
     rounding: RoundingOpt = "full",
 ) -> None:
     """Compute every figure per horizon and audit the figures the plan publishes."""
+    from reclaim.io.scenario_file import plants_fitness
+    from reclaim.planning.engine import run_plan
+    from reclaim.planning.rounding import rounding_mode
+
     loaded = load_scenario_with_notes(scenario)
     result = run_plan(loaded, rounding_mode(rounding, "--rounding"), plants_fitness(loaded))
     if as_json:
@@ -146,6 +148,16 @@ def sensitivity(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """P10/P50/P90 of demand, balance and utilisation, and the chance that supply falls short."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from reclaim.planning.sensitivity import run_sensitivity
+
     loaded = load_scenario_with_notes(scenario)
     with Progress(
         TextColumn("sampling"),

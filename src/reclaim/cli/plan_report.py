@@ -8,11 +8,6 @@ from typing import Annotated
 import typer
 
 from reclaim.cli.common import console, load_scenario_with_notes, reports_input_errors
-from reclaim.io.scenario_file import plants_fitness
-from reclaim.planning.engine import run_plan
-from reclaim.planning.rounding import rounding_mode
-from reclaim.reports.labels import Labels
-from reclaim.reports.plan_report import write_plan_report
 
 
 @reports_input_errors
@@ -33,6 +28,12 @@ def report(
     ] = "full",
 ) -> None:
     """Write the plan report: demand, supply, balance, utilisation, facilities, audit."""
+    from reclaim.io.scenario_file import plants_fitness
+    from reclaim.planning.engine import run_plan
+    from reclaim.planning.rounding import rounding_mode
+    from reclaim.reports.labels import Labels
+    from reclaim.reports.plan_report import write_plan_report
+
     Labels.load(lang)  # an unknown language fails before any work is done
     mode = rounding_mode(rounding, "--rounding")
     loaded = load_scenario_with_notes(scenario)

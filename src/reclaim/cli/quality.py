@@ -6,60 +6,53 @@ import json
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from reclaim.cli.common import console, reports_input_errors
 from reclaim.errors import InputError
-from reclaim.io.quality_files import (
-    PROFILES_DIR,
-    load_catalogue,
-    load_profile,
-    load_sample_matrix,
-    load_samples,
-    load_standards,
-    load_treatments,
-    write_fitness_csv,
-)
-from reclaim.quality.batch import BatchFitness, evaluate_batch
-from reclaim.quality.catalogue import Catalogue
-from reclaim.quality.evaluate import Fitness, Status, evaluate, fitness_matrix
-from reclaim.quality.gap import GapItem, cheapest_routes, treatment_gap
-from reclaim.quality.samples import Measurement, Sample
-from reclaim.quality.series import evaluate_series, rolling_compliance, rolling_compliance_days
-from reclaim.quality.standards import Standard, find_standard, latest_editions
+
+if TYPE_CHECKING:
+    from reclaim.quality.batch import BatchFitness
+    from reclaim.quality.catalogue import Catalogue
+    from reclaim.quality.gap import GapItem
+    from reclaim.quality.samples import Measurement, Sample
+    from reclaim.quality.standards import Standard
 
 quality_app = typer.Typer(
     help="Water quality: which uses a reclaimed water is fit for, and why not.",
     no_args_is_help=True,
 )
 
-LABELS = {
+LABELS: dict[str, dict[str, str]] = {
     "zh": {
-        Status.PASS: "达标",
-        Status.FAIL: "超标",
-        Status.INCONCLUSIVE: "无法判定",
-        Status.NOT_MEASURED: "未检测",
-        Status.NOT_REQUIRED: "无要求",
-        Status.UNVERIFIED_LIMIT: "限值未核实",
-        Fitness.FIT: "适用",
-        Fitness.UNFIT: "不适用",
-        Fitness.UNDETERMINED: "待定",
+        "pass": "达标",
+        "fail": "超标",
+        "inconclusive": "无法判定",
+        "not_measured": "未检测",
+        "not_required": "无要求",
+        "unverified_limit": "限值未核实",
+        "fit": "适用",
+        "unfit": "不适用",
+        "undetermined": "待定",
     },
     "en": {
-        Status.PASS: "pass",
-        Status.FAIL: "fail",
-        Status.INCONCLUSIVE: "inconclusive",
-        Status.NOT_MEASURED: "not measured",
-        Status.NOT_REQUIRED: "not required",
-        Status.UNVERIFIED_LIMIT: "unverified limit",
-        Fitness.FIT: "fit",
-        Fitness.UNFIT: "unfit",
-        Fitness.UNDETERMINED: "undetermined",
+        "pass": "pass",
+        "fail": "fail",
+        "inconclusive": "inconclusive",
+        "not_measured": "not measured",
+        "not_required": "not required",
+        "unverified_limit": "unverified limit",
+        "fit": "fit",
+        "unfit": "unfit",
+        "undetermined": "undetermined",
     },
 }
+"""Words for the verdicts, keyed by the values of `Status` and `Fitness` (string enums), so
+that the command tree does not import the quality engine."""
+
 HEADINGS = {
     "zh": {
         "parameter": "指标",
@@ -154,7 +147,9 @@ def _lang(lang: str) -> str:
 
 def _samples(path: str, catalogue: Catalogue) -> list[Sample]:
     """Samples from a file, or the shipped profile of that name."""
-    if not Path(path).exists() and (PROFILES_DIR / f"{path}.yaml").exists():
+    from reclaim.io.quality_files import load_profile, load_samples, profile_ids
+
+    if not Path(path).exists() and path in profile_ids():
         return [load_profile(path, catalogue)]
     return load_samples(path, catalogue)
 
@@ -187,6 +182,8 @@ def _chosen_standards(
     loaded: dict[str, Standard], standard_ids: list[str], current_only: bool
 ) -> list[Standard]:
     """The standards named (all when none is), without superseded editions if asked."""
+    from reclaim.quality.standards import find_standard, latest_editions
+
     chosen = [find_standard(loaded, s) for s in standard_ids] or list(loaded.values())
     if current_only:
         latest = {standard.id for standard in latest_editions(loaded)}
@@ -200,6 +197,8 @@ def standards_command(
     as_json: bool = JsonOption, lang: str = LangOption, standards_dir: list[Path] = DirsOption
 ) -> None:
     """List loaded standards with editions, uses and how many limits are verified."""
+    from reclaim.io.quality_files import load_standards
+
     lang = _lang(lang)
     standards = load_standards(standards_dir)
     rows: list[dict[str, Any]] = []
@@ -273,6 +272,11 @@ def check_command(
     standards_dir: list[Path] = DirsOption,
 ) -> None:
     """Judge each sample against one use: verdict per parameter, fitness and the gap to close."""
+    from reclaim.io.quality_files import load_catalogue, load_standards, load_treatments
+    from reclaim.quality.evaluate import Status, evaluate
+    from reclaim.quality.gap import treatment_gap
+    from reclaim.quality.standards import find_standard
+
     lang = _lang(lang)
     catalogue = load_catalogue()
     standard = find_standard(load_standards(standards_dir, catalogue), standard_id)
@@ -356,6 +360,10 @@ def matrix_command(
     standards_dir: list[Path] = DirsOption,
 ) -> None:
     """Fit-for-purpose matrix: each sample against every use of every standard."""
+    from reclaim.io.quality_files import load_catalogue, load_standards, load_treatments
+    from reclaim.quality.evaluate import Status, fitness_matrix
+    from reclaim.quality.gap import cheapest_routes
+
     lang = _lang(lang)
     catalogue = load_catalogue()
     loaded = load_standards(standards_dir, catalogue)
@@ -430,6 +438,14 @@ def series_command(
     standards_dir: list[Path] = DirsOption,
 ) -> None:
     """Compliance of a series of samples over the period, with the standard's period rule."""
+    from reclaim.io.quality_files import load_catalogue, load_samples, load_standards
+    from reclaim.quality.series import (
+        evaluate_series,
+        rolling_compliance,
+        rolling_compliance_days,
+    )
+    from reclaim.quality.standards import find_standard
+
     lang = _lang(lang)
     catalogue = load_catalogue()
     standard = find_standard(load_standards(standards_dir, catalogue), standard_id)
@@ -491,6 +507,15 @@ def batch_command(
     standards_dir: list[Path] = DirsOption,
 ) -> None:
     """Judge many samples at once (vectorised): how many are fit for each use."""
+    from reclaim.io.quality_files import (
+        load_catalogue,
+        load_sample_matrix,
+        load_standards,
+        write_fitness_csv,
+    )
+    from reclaim.quality.batch import evaluate_batch
+    from reclaim.quality.evaluate import Fitness
+
     lang = _lang(lang)
     catalogue = load_catalogue()
     loaded = load_standards(standards_dir, catalogue)

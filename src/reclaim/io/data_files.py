@@ -13,8 +13,29 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def data_path(*parts: str) -> Path:
-    """Path of a shipped reference data file, e.g. `data_path("planning", "coefficients.yaml")`."""
-    return DATA_DIR.joinpath(*parts)
+    """Path of a shipped reference data file, e.g. `data_path("planning", "coefficients.yaml")`.
+
+    Resolved and confirmed inside the data folder: `..` or an absolute part is refused.
+    """
+    path = DATA_DIR.joinpath(*parts).resolve()
+    if not path.is_relative_to(DATA_DIR.resolve()):
+        raise InputError("data file", "/".join(parts), "a file inside the shipped data folder")
+    return path
+
+
+def files_in(folder: Path, suffix: str) -> dict[str, Path]:
+    """The catalogue of a shipped folder: each `*suffix` file by its stem, resolved.
+
+    A name from outside is looked up here and never joined onto a path itself; a file whose
+    resolved path leaves the folder (a symlink pointing out) is not listed.
+    """
+    root = folder.resolve()
+    found = {}
+    for path in folder.glob(f"*{suffix}"):
+        resolved = path.resolve()
+        if resolved.is_file() and resolved.is_relative_to(root):
+            found[path.name.removesuffix(suffix)] = resolved
+    return dict(sorted(found.items()))
 
 
 def read_yaml(path: Path) -> Any:

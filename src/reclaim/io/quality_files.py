@@ -10,13 +10,12 @@ import csv
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from reclaim.errors import InputError
-from reclaim.io.data_files import data_path, read_yaml
+from reclaim.io.data_files import data_path, files_in, read_yaml
 from reclaim.quality.batch import FITNESS_BY_CODE, BatchFitness
 from reclaim.quality.catalogue import Catalogue, catalogue_from_dict
 from reclaim.quality.evaluate import FitnessMatrix, fitness_matrix
@@ -35,6 +34,9 @@ from reclaim.quality.standards import (
     latest_editions,
     standard_from_dict,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a wide CSV is read: pandas costs start-up time
 
 SHIPPED_STANDARDS_DIR = data_path("quality", "standards")
 PROFILES_DIR = data_path("quality", "profiles")
@@ -65,7 +67,7 @@ def load_standards(
     national standard); a use may ``inherits:`` another standard's use and tighten its limits.
     """
     catalogue = catalogue or load_catalogue()
-    files = sorted(SHIPPED_STANDARDS_DIR.glob("*.yaml"))
+    files = list(files_in(SHIPPED_STANDARDS_DIR, ".yaml").values())
     for directory in extra_dirs:
         path = Path(directory)
         if not path.is_dir():
@@ -110,12 +112,20 @@ def load_samples(path: str | Path, catalogue: Catalogue | None = None) -> list[S
     raise InputError("sample_file", str(path), "a .csv, .yaml or .yml file")
 
 
+def profile_ids() -> dict[str, Path]:
+    """The shipped effluent profiles by id, each file confirmed inside the profiles folder."""
+    return files_in(PROFILES_DIR, ".yaml")
+
+
 def load_profile(name: str, catalogue: Catalogue | None = None) -> Sample:
-    """A shipped effluent profile by name (e.g. ``shuozhou_design_effluent``) as a sample."""
-    path = PROFILES_DIR / f"{name}.yaml"
-    if not path.exists():
-        known = ", ".join(sorted(p.stem for p in PROFILES_DIR.glob("*.yaml")))
-        raise InputError("profile", name, f"a shipped profile ({known})")
+    """A shipped effluent profile by id (e.g. ``shuozhou_design_effluent``) as a sample.
+
+    The id is checked against the catalogue of shipped profiles; it never becomes a path.
+    """
+    profiles = profile_ids()
+    path = profiles.get(name)
+    if path is None:
+        raise InputError("profile", name, f"a shipped profile id ({', '.join(profiles)})")
     return load_samples(path, catalogue)[0]
 
 
@@ -216,6 +226,8 @@ def load_sample_matrix(path: str | Path, catalogue: Catalogue | None = None) -> 
 
 def _read_wide(path: Path, catalogue: Catalogue) -> tuple[SampleMatrix, tuple[str | None, ...]]:
     """A wide CSV as a matrix, and each sample's date (None where not given)."""
+    import pandas as pd
+
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     if "sample" not in frame.columns:
         raise InputError(f"{path}:header", list(frame.columns), "a 'sample' column")
@@ -274,6 +286,8 @@ def _wide_values(
         _first_bad(bad, text, where, f"one of {', '.join(CONFORMITY_WORDS)} or empty")
         values = words.map(CONFORMITY_WORDS).astype(float).to_numpy()
         return values, values, np.zeros(len(values), dtype=bool)
+    import pandas as pd
+
     nondetect = text.str.startswith("<").to_numpy()
     numbers = pd.to_numeric(text.str.lstrip("<").str.strip(), errors="coerce").to_numpy(dtype=float)
     bad = (text != "") & (np.isnan(numbers) | np.isinf(numbers))
@@ -332,6 +346,8 @@ def _samples_of_matrix(matrix: SampleMatrix, dates: tuple[str | None, ...]) -> l
 
 def write_fitness_csv(path: str | Path, matrix: SampleMatrix, result: BatchFitness) -> None:
     """Write one row per sample, one column per ``standard/use``, holding fit/undetermined/unfit."""
+    import pandas as pd
+
     ids = matrix.sample_ids or tuple(str(row) for row in range(matrix.size))
     labels = np.array([fitness.value for fitness in FITNESS_BY_CODE])
     columns = {

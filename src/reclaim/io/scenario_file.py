@@ -13,8 +13,10 @@ from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, read_yaml
 from reclaim.io.quality_files import load_catalogue, load_profile, load_standards
 from reclaim.planning.scenario import Scenario, Strict
+from reclaim.planning.supply import plants_running
 from reclaim.quality.evaluate import fitness_matrix
 from reclaim.quality.standards import latest_editions
+from reclaim.units import M3_PER_L, PERSONS_PER_1E4_PERSONS
 
 
 @functools.cache
@@ -164,9 +166,40 @@ def population_notes(scenario: Scenario, reference: dict[str, Any] | None = None
     return notes
 
 
+def sewage_scale_notes(scenario: Scenario, reference: dict[str, Any] | None = None) -> list[str]:
+    """A population-driven domestic sewage orders of magnitude away from the sewage capacity of
+    the plants in service: the population is probably in the wrong unit (off by 10⁴)."""
+    sewage = scenario.sewage
+    populations, quotas = sewage.population_1e4_persons, sewage.domestic_l_per_person_day
+    if sewage.driver != "population" or populations is None or quotas is None:
+        return []
+    ratio_limit = float(
+        (reference or planning_reference())["coefficients"]["population_capacity_ratio"]["value"]
+    )
+    notes = []
+    for year in scenario.horizons:
+        capacity = sum(p.sewage_capacity_m3_per_day or 0.0 for p in plants_running(scenario, year))
+        domestic_m3 = populations[year] * PERSONS_PER_1E4_PERSONS * quotas[year] * M3_PER_L
+        if capacity <= 0 or domestic_m3 <= 0:
+            continue
+        ratio = domestic_m3 / capacity
+        if ratio > ratio_limit or ratio < 1 / ratio_limit:
+            notes.append(
+                f"sewage.population_1e4_persons[{year}]: {populations[year]:g} 万人 at "
+                f"{quotas[year]:g} L/(person·d) is {domestic_m3:,.0f} m³/d of domestic water, "
+                f"{ratio:.3g} times the {capacity:,.0f} m³/d the plants in service treat; "
+                "is the population in 万人 (10⁴ persons)?"
+            )
+    return notes
+
+
 def scenario_notes(scenario: Scenario, reference: dict[str, Any] | None = None) -> list[str]:
     """Everything about a valid scenario a planner should look at again."""
-    return rate_notes(scenario, reference) + population_notes(scenario, reference)
+    return (
+        rate_notes(scenario, reference)
+        + population_notes(scenario, reference)
+        + sewage_scale_notes(scenario, reference)
+    )
 
 
 def plants_fitness(scenario: Scenario) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -219,6 +220,21 @@ def check_within_term(term_start: date, term_end: date, valid_from: date, valid_
         raise InputError(
             "term_end", term_end.isoformat(), f"within the right's validity {valid_from}–{valid_to}"
         )
+
+
+USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]{1,64}")
+"""The form of a login, as `/auth/token` and the service's schemas accept it."""
+USERNAME_FORM = (
+    "1 to 64 characters, each a lower-case letter a-z, a digit 0-9, '_', '.' or '-' "
+    "(no spaces or capitals), e.g. water_bureau"
+)
+
+
+def check_username(username: str) -> None:
+    """An account name a user can log in with: checked when the account is created, not first
+    at the login that would fail."""
+    if USERNAME_PATTERN.fullmatch(username) is None:
+        raise InputError("username", username, USERNAME_FORM)
 
 
 def check_use_class(use_class: str, rules: ExchangeRules, field: str = "use_class") -> None:

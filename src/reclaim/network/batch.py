@@ -133,7 +133,7 @@ def run_cases(
                         project.run_steady()
                         head = project.head_m()
                         delivered = project.demand_m3_per_s()
-                        required = project.required_demand_m3_per_s()
+                        required = delivered + project.deficit_m3_per_s()
                         free_head = head - elevation
                         cut_off = (
                             topology.cut_off(project.link_open())

@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -181,14 +182,19 @@ class Topology:
         size = len(self.node_ids)
         graph = coo_matrix(
             (
-                np.ones(int(link_open.sum())),
+                np.ones(int(link_open.sum()), dtype=np.int8),
                 (self.start_node[link_open], self.end_node[link_open]),
             ),
             shape=(size, size),
         )
-        _, component = connected_components(graph, directed=False)
-        sources = np.array([kind != "junction" for kind in self.node_kinds])
-        return ~np.isin(component, component[sources])
+        count, component = connected_components(graph, directed=False)
+        fed = np.zeros(count, dtype=bool)
+        fed[component[self._sources]] = True
+        return ~fed[component]
+
+    @cached_property
+    def _sources(self) -> BoolArray:
+        return np.array([kind != "junction" for kind in self.node_kinds])
 
     def node_index(self, node_id: str) -> int:
         """Position of a node; an unknown id is an input error naming it."""
@@ -388,7 +394,7 @@ class EpanetProject:
         the input file names its line, section and element."""
         try:
             return _engine_call(element, function, *args)
-        except EngineError as error:
+        except EngineError:
             details = self._reported_errors()
             if not details:
                 raise
@@ -407,8 +413,7 @@ class EpanetProject:
                 number, section, element_id = defined
                 where = f"{self.name}:{number} {section} {element_id}"
                 raise EngineError(where, first.code, reason) from None
-            text = "; ".join(f"Error {d.code}: {d.reason}" for d in details)
-            raise EngineError(element, error.code, text) from None
+            raise EngineError(element, first.code, reason) from None
 
     def _source_text(self) -> str:
         """The .inp text, read back from the file only when an error must be located."""
@@ -502,8 +507,11 @@ class EpanetProject:
 
     def required_demand_m3_per_s(self) -> FloatArray:
         """Demands asked for (delivered + pressure-driven deficit) of the current solution."""
-        asked = self._nodes(en.DEMAND) + self._nodes(en.DEMANDDEFICIT)
-        return asked * self.units.flow_m3_per_s
+        return self.demand_m3_per_s() + self.deficit_m3_per_s()
+
+    def deficit_m3_per_s(self) -> FloatArray:
+        """Demand a pressure-driven solution could not deliver (m³/s)."""
+        return self._nodes(en.DEMANDDEFICIT) * self.units.flow_m3_per_s
 
     def _solution(self, time_s: int) -> Solution:
         units = self.units

@@ -24,7 +24,7 @@ from typing import Any
 
 from reclaim.errors import InputError
 from reclaim.planning.results import PlanFigures, flat_figures
-from reclaim.planning.scenario import Published, Scenario
+from reclaim.planning.scenario import Pipe, Published, Scenario
 from reclaim.units import DAYS_PER_YEAR, HOURS_PER_DAY, M3_PER_1E4_M3
 
 PERCENT = 100.0
@@ -221,25 +221,29 @@ def population_projection(scenario: Scenario) -> list[Discrepancy]:
 
 
 def repeated_pipes(scenario: Scenario) -> list[Discrepancy]:
-    """Pipe rows of a later phase that repeat an earlier row: same road, DN and length."""
+    """Pipe rows of a later phase that repeat an earlier row: same road, DN and length.
+
+    Each repeat names the row of the earliest phase with the same road, DN and length (the
+    first such row in the table); one pass over the table, so a long table stays cheap.
+    """
+    earliest: dict[tuple[str, int, float], Pipe] = {}
+    for pipe in scenario.pipes:
+        key = (pipe.road, pipe.dn_mm, pipe.length_m)
+        if key not in earliest or pipe.phase < earliest[key].phase:
+            earliest[key] = pipe
     found = []
     for later in scenario.pipes:
-        for earlier in scenario.pipes:
-            if earlier.phase < later.phase and (earlier.road, earlier.dn_mm, earlier.length_m) == (
-                later.road,
-                later.dn_mm,
-                later.length_m,
-            ):
-                found.append(
-                    Discrepancy(
-                        f"pipes.{later.id}",
-                        f"{later.road} DN{later.dn_mm} {later.length_m:g} m ({later.phase})",
-                        f"repeats pipes.{earlier.id} ({earlier.phase})",
-                        "pipe table",
-                        "the same pipe is listed in two phases; counted twice in lengths",
-                    )
+        earlier = earliest[(later.road, later.dn_mm, later.length_m)]
+        if earlier.phase < later.phase:
+            found.append(
+                Discrepancy(
+                    f"pipes.{later.id}",
+                    f"{later.road} DN{later.dn_mm} {later.length_m:g} m ({later.phase})",
+                    f"repeats pipes.{earlier.id} ({earlier.phase})",
+                    "pipe table",
+                    "the same pipe is listed in two phases; counted twice in lengths",
                 )
-                break
+            )
     return found
 
 

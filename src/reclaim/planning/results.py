@@ -25,7 +25,8 @@ MERGE = "*"
 """`json` metadata of a mapping whose entries sit beside the other keys (pump stations)."""
 
 
-def _json_key(name: str) -> dict[str, str]:
+def _json_key(name: str | None) -> dict[str, str | None]:
+    """Metadata: the field's JSON key (None: left out, e.g. a horizon's year, its key already)."""
     return {"json": name}
 
 
@@ -172,7 +173,7 @@ class EconomicsFigures:
 class HorizonFigures:
     """Every figure of one horizon."""
 
-    year: int = field(metadata=_json_key(""))
+    year: int = field(metadata=_json_key(None))
     demand: DemandFigures
     sewage_driver: str
     sewage_inputs: SewageInputs
@@ -242,7 +243,7 @@ def to_json(value: Any) -> Any:
         for f in dataclasses.fields(value):
             key = f.metadata.get("json", f.name)
             item = getattr(value, f.name)
-            if item is None or key == "":
+            if item is None or key is None:
                 continue
             if key == MERGE:
                 plain.update(to_json(item))

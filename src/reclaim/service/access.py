@@ -185,13 +185,23 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PUT", "/testing/clock"): Rule(ADMIN, Tenant.GLOBAL),
     ("POST", "/testing/jobs/run"): Rule(ADMIN, Tenant.GLOBAL),
     # planning
-    ("POST", "/plans/run"): Rule(ANYONE, Tenant.SELF, "a run is kept against its author"),
-    ("GET", "/plans/{run_id}"): Rule(ANYONE, Tenant.RECORD),
+    ("POST", "/plans/run"): Rule(
+        ANYONE,
+        Tenant.RECORD,
+        "kept against its author; a region named must be one the author acts in (staff "
+        "assigned to it, or a party of it)",
+    ),
+    ("GET", "/plans/{run_id}"): Rule(
+        ANYONE, Tenant.RECORD, "its author, or a regulator assigned to the region it names"
+    ),
+    # operations: probes for a load balancer (no data but "ok" or what is not ready)
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
     # API documents
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
+    ("MOUNT", "/docs-assets"): PUBLIC,
 }
 NO_RULE_REASON = "this route has no access rule (reclaim.service.access.RULES); refused"
 

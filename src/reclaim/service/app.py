@@ -11,9 +11,9 @@ from typing import Any
 
 import anyio
 from fastapi import Depends, FastAPI
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -23,8 +23,13 @@ from reclaim.market.errors import ConflictError, ForbiddenError, MarketRefusal, 
 from reclaim.service.access import authorize, unruled_routes
 from reclaim.service.auth import AuthError, TooManyAttempts
 from reclaim.service.context import ExchangeContext
+from reclaim.service.docs import add_offline_docs
+from reclaim.service.limits import BodyLimit
+from reclaim.service.plan_jobs import PlanJobs
+from reclaim.service.refusal import refusal
 from reclaim.service.routers import (
     accounts,
+    operations,
     plans,
     public,
     publicity,
@@ -38,6 +43,12 @@ from reclaim.service.schemas import ErrorOut
 from reclaim.store.db import MAX_CONNECTIONS
 
 SECRET_MASK = "***"
+LISTED_ERRORS = 10
+"""Problems listed in a 422 besides the first; a body with a million bad items lists ten."""
+UNREADABLE_BODY = (
+    "a JSON document whose numbers have at most 4300 digits and whose arrays and objects nest "
+    "less deeply than the parser follows"
+)
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": description}
     for status, description in (
@@ -45,7 +56,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "the caller's role or ownership does not allow this"),
         (404, "an id that names nothing the caller may see"),
         (409, "the current state forbids it (capacity used up, listing closed, sold already)"),
-        (422, "bad input: `field`, `value` and what is allowed"),
+        (413, "the body is longer than this route takes (see reclaim.service.limits)"),
+        (422, "bad input: `field`, `value` (cut to a short excerpt) and what is allowed"),
     )
 }
 STATUS_OF_REFUSAL: dict[type[MarketRefusal], tuple[int, str]] = {
@@ -56,9 +68,7 @@ STATUS_OF_REFUSAL: dict[type[MarketRefusal], tuple[int, str]] = {
 
 
 def _error(status: int, error: str, field: str, value: Any, reason: str) -> JSONResponse:
-    body = {"error": error, "field": field, "value": jsonable_encoder(value), "reason": reason}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+    return refusal(status, error, field, value, reason)
 
 
 async def _on_input_error(_request: Request, error: Exception) -> JSONResponse:
@@ -86,19 +96,42 @@ async def _on_throttled(_request: Request, error: Exception) -> JSONResponse:
 
 async def _on_validation_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    first = error.errors()[0]
+    problems = error.errors()
+    first = problems[0]
+    if first["type"] == "json_invalid":
+        position = first["loc"][-1]
+        text = error.body if isinstance(error.body, str) else ""
+        return refusal(
+            422,
+            "invalid_input",
+            "body",
+            text[max(0, position - 20) : position + 20] if isinstance(position, int) else None,
+            f"a JSON document: {first.get('ctx', {}).get('error', 'not JSON')} at {position}",
+        )
     field = ".".join(str(part) for part in first["loc"][1:]) or str(first["loc"][0])
-    value = SECRET_MASK if "password" in field else jsonable_encoder(first.get("input"))
-    body = {
-        "error": "invalid_input",
-        "field": field,
-        "value": value,
-        "reason": first["msg"],
-        "errors": jsonable_encoder(
-            [{"field": ".".join(map(str, e["loc"])), "reason": e["msg"]} for e in error.errors()]
-        ),
-    }
-    return JSONResponse(body, status_code=422)
+    value = SECRET_MASK if "password" in field else first.get("input")
+    listed = [
+        {"field": ".".join(map(str, e["loc"])), "reason": e["msg"]}
+        for e in problems[:LISTED_ERRORS]
+    ]
+    return refusal(422, "invalid_input", field, value, first["msg"], errors=listed)
+
+
+async def _on_http_error(_request: Request, error: Exception) -> JSONResponse:
+    """Routing and body-parsing refusals (unknown path, wrong method, a body JSON cannot hold)."""
+    assert isinstance(error, StarletteHTTPException)
+    cause = error.__cause__
+    if error.status_code == 400 and cause is not None:
+        return refusal(422, "invalid_input", "body", None, UNREADABLE_BODY)
+    field = {404: "path", 405: "method"}.get(error.status_code, "request")
+    return refusal(
+        error.status_code,
+        "refused",
+        field,
+        None,
+        str(error.detail),
+        headers=dict(error.headers or {}),
+    )
 
 
 async def _on_integrity_error(_request: Request, _exc: Exception) -> JSONResponse:
@@ -150,19 +183,35 @@ def create_app(context: ExchangeContext) -> FastAPI:
         description="Reclaimed-water (再生水) rights: registry, trading, publicity, contracts, "
         "settlement, public prices.",
         version="1",
+        docs_url=None,
+        redoc_url=None,
         dependencies=[Depends(authorize)],
     )
-    app.add_middleware(InFlightLimit, limit=IN_FLIGHT_LIMIT)
+    add_offline_docs(app)
     app.state.exchange = context
     app.state.scheduler = scheduler
+    app.state.plan_jobs = PlanJobs(context.db, context.clock)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(InFlightLimit, limit=IN_FLIGHT_LIMIT)
     app.add_exception_handler(InputError, _on_input_error)
-    for refusal in STATUS_OF_REFUSAL:
-        app.add_exception_handler(refusal, _on_refusal)
+    for kind in STATUS_OF_REFUSAL:
+        app.add_exception_handler(kind, _on_refusal)
     app.add_exception_handler(AuthError, _on_auth_error)
     app.add_exception_handler(TooManyAttempts, _on_throttled)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
-    for module in (accounts, registry, trading, publicity, settlement, public, plans, testing):
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    for module in (
+        accounts,
+        registry,
+        trading,
+        publicity,
+        settlement,
+        public,
+        plans,
+        operations,
+        testing,
+    ):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     missing = unruled_routes(app)
     if missing:

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from reclaim.market.rules import ListingMode, Role
 
 MAX_ID = 2**31 - 1
 """Ids are 32-bit integers in the store."""
 MAX_VOLUME_M3 = 10**12
+MAX_DAILY_M3 = 10**9
+"""A daily volume: a thousand times the largest treatment plant's (about 10⁶ m³/d)."""
+MAX_PRICE_YUAN_PER_M3 = Decimal("99999.99")
+"""Tens of thousands of times a reclaimed-water tariff (a few 元/m³)."""
 MAX_PUBLICITY_DAYS = 365
 MAX_LAPSE_DAYS = 365
 MAX_CONFIRMATION_DAYS = 365
@@ -25,6 +38,24 @@ def _printable(text: str) -> str:
     if not text.isprintable():
         raise ValueError("printable characters only (no control characters)")
     return text
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    """A date comes as ISO 8601 text: a number (or digits) would be read as epoch seconds."""
+    if not isinstance(value, str) or not ISO_DATE.match(value):
+        raise ValueError("an ISO 8601 date as text, YYYY-MM-DD (not a number)")
+    return value
+
+
+def _iso_moment(value: object) -> object:
+    """A time comes as ISO 8601 text with its offset, never as epoch seconds."""
+    if not isinstance(value, str) or not ISO_MOMENT.match(value):
+        raise ValueError("an ISO 8601 time as text, YYYY-MM-DDTHH:MM[:SS]+HH:MM (not a number)")
+    return value
 
 
 def _in_calendar(day: date) -> date:
@@ -43,10 +74,15 @@ Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^
 Password = Annotated[
     str, StringConstraints(min_length=8, max_length=200), AfterValidator(_printable)
 ]
-VolumeM3 = Annotated[int, Field(gt=0, le=MAX_VOLUME_M3)]
-Price = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+VolumeM3 = Annotated[int, Field(strict=True, gt=0, le=MAX_VOLUME_M3)]
+"""Whole m³ as a JSON integer: `true` or `2.0` are refused, not read as 1 or 2."""
+DailyM3 = Annotated[int, Field(strict=True, gt=0, le=MAX_DAILY_M3)]
+"""Whole m³ in one day. With `Price` it bounds a bill: 10⁹ × 99 999.99 元 < 10¹⁶, what the money
+column (NUMERIC(20, 4)) holds."""
+Price = Annotated[Decimal, Field(gt=0, le=MAX_PRICE_YUAN_PER_M3, decimal_places=2)]
 Fraction = Annotated[Decimal, Field(ge=0, lt=1, max_digits=6, decimal_places=4)]
-Day = Annotated[date, AfterValidator(_in_calendar)]
+Day = Annotated[date, BeforeValidator(_iso_date), AfterValidator(_in_calendar)]
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_moment)]
 UseClassConversions = Annotated[
     dict[Code, Annotated[list[Code], Field(max_length=16)]],
     Field(
@@ -74,9 +110,9 @@ class TokenOut(BaseModel):
     expires_at: datetime
 
 
-PublicityDays = Annotated[int, Field(ge=0, le=MAX_PUBLICITY_DAYS)]
-LapseDays = Annotated[int, Field(ge=1, le=MAX_LAPSE_DAYS)]
-ConfirmationDays = Annotated[int, Field(ge=0, le=MAX_CONFIRMATION_DAYS)]
+PublicityDays = Annotated[int, Field(strict=True, ge=0, le=MAX_PUBLICITY_DAYS)]
+LapseDays = Annotated[int, Field(strict=True, ge=1, le=MAX_LAPSE_DAYS)]
+ConfirmationDays = Annotated[int, Field(strict=True, ge=0, le=MAX_CONFIRMATION_DAYS)]
 TimeZone = Annotated[
     str,
     StringConstraints(
@@ -147,8 +183,8 @@ class AccountOut(BaseModel):
 
 class PlantIn(Strict):
     name: Name
-    sewage_treated_m3_per_day: VolumeM3
-    reclaimed_capacity_m3_per_day: VolumeM3
+    sewage_treated_m3_per_day: DailyM3
+    reclaimed_capacity_m3_per_day: DailyM3
     operator_id: Id | None = None
     source: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_printable)] = ""
 
@@ -172,7 +208,7 @@ class RightIn(Strict):
     holder_id: Id
     plant_id: Id
     annual_volume_m3: VolumeM3
-    daily_max_m3: VolumeM3
+    daily_max_m3: DailyM3
     term_start: Day
     term_end: Day
     use_class: Code
@@ -216,14 +252,14 @@ class ListingIn(Strict):
     right_id: Id
     mode: ListingMode
     annual_volume_m3: VolumeM3
-    daily_max_m3: VolumeM3
+    daily_max_m3: DailyM3
     term_start: Day
     term_end: Day
     delivery_point: Name
     reserve_yuan_per_m3: Price | None = None
     price_schedule: Code | None = None
     counterparty_id: Id | None = None
-    closes_at: AwareDatetime | None = None
+    closes_at: Moment | None = None
     use_class: Code | None = Field(
         default=None,
         description="The use of the water sold: the right's by default, or one the region's "
@@ -318,7 +354,7 @@ class ContractOut(BaseModel):
 
 class DeliveryIn(Strict):
     day: Day
-    volume_m3: VolumeM3
+    volume_m3: DailyM3
 
 
 Reason = Annotated[
@@ -331,7 +367,7 @@ class DisputeIn(Strict):
 
 
 class DeliveryDecisionIn(Strict):
-    volume_m3: Annotated[int, Field(ge=0, le=MAX_VOLUME_M3)]
+    volume_m3: Annotated[int, Field(strict=True, ge=0, le=MAX_DAILY_M3)]
     """The volume found delivered (0 bills nothing)."""
     reason: Reason
 
@@ -526,9 +562,19 @@ class PricePeriodOut(BaseModel):
 
 
 class PlanRunOut(BaseModel):
+    """A plan run: `queued` until the engine has computed it, then `done` or `failed`."""
+
     id: int
     region_id: int | None
-    result: dict[str, Any]
+    state: Literal["queued", "done", "failed"]
+    status_url: str
+    """Where to read the run (GET) until its state is done or failed."""
+    created_at: datetime
+    finished_at: datetime | None
+    result: dict[str, Any] | None
+    """The plan's figures and audit, when done."""
+    error: dict[str, Any] | None
+    """Why the engine refused the scenario (`field`, `value`, `reason`), when failed."""
 
 
 class ErrorOut(BaseModel):

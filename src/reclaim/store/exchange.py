@@ -69,6 +69,7 @@ from reclaim.store.registry import (
     Actor,
     get_or_404,
     lock_or_404,
+    region_today,
     require_role,
     require_staff_of,
 )
@@ -256,8 +257,9 @@ def create_listing(
     if right.holder_id != actor.id:
         raise ForbiddenError("right_id", spec.right_id, "only the holder lists a right")
     check_volumes(spec.annual_volume_m3, spec.daily_max_m3)
-    check_sale_years(right.term_start, right.term_end, spec.term_start, spec.term_end, now.date())
     region = get_or_404(session, Region, right.region_id, "region_id")
+    today = region_today(region, now)
+    check_sale_years(right.term_start, right.term_end, spec.term_start, spec.term_end, today)
     use_class = converted_use(right.use_class, spec.use_class, region, "use_class")
     _check_listing_price(session, actor, spec, schedules, now)
     if spec.counterparty_id is not None:

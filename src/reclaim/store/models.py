@@ -351,15 +351,23 @@ class IdempotencyKey(Base):
 
 
 class PlanRun(Base):
-    """A run of the planning engine kept against a region: its scenario and its result."""
+    """A run of the planning engine kept against a region: its scenario, state and result.
+
+    A run is queued by the request and computed outside it: `state` goes queued → done or
+    failed; `result_json` holds the figures when done, `error_json` the refusal when failed.
+    """
 
     __tablename__ = "plan_runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     scenario_json: Mapped[str] = mapped_column(Text)
-    result_json: Mapped[str] = mapped_column(Text)
+    rounding: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    result_json: Mapped[str | None] = mapped_column(Text)
+    error_json: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Objection(Base):

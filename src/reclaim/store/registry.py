@@ -5,7 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
@@ -21,6 +21,7 @@ from reclaim.market.rules import (
     ExchangeRules,
     Role,
     check_use_class,
+    check_username,
     deliverable_capacity,
 )
 from reclaim.store.models import Account, Base, Plant, Region, RegionStaff
@@ -102,6 +103,11 @@ def lock_or_404(session: Session, model: type[ModelT], ident: int, field: str) -
     if row is None:
         raise NotFoundError(field, ident)
     return row
+
+
+def region_today(region: Region, now: datetime) -> date:
+    """The calendar day `now` falls on in the region's time zone."""
+    return now.astimezone(zoneinfo.ZoneInfo(region.time_zone)).date()
 
 
 @dataclass(frozen=True)
@@ -266,6 +272,7 @@ def create_account(
             raise InputError("region_id", None, "a seller or buyer belongs to a region")
         if spec.region_id is not None and actor.role is not Role.ADMIN:
             require_staff_of(actor, spec.region_id, "region_id", spec.region_id)
+    check_username(spec.username)
     if spec.use_class is not None:
         check_use_class(spec.use_class, rules)
     if spec.region_id is not None:

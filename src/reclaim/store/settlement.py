@@ -7,7 +7,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -42,6 +41,7 @@ from reclaim.store.registry import (
     Actor,
     get_or_404,
     lock_or_404,
+    region_today,
     require_role,
     require_staff_of,
 )
@@ -106,11 +106,6 @@ class DeliverySpec:
     contract_id: int
     day: date
     volume_m3: int
-
-
-def region_today(region: Region, now: datetime) -> date:
-    """The calendar day `now` falls on in the region's time zone."""
-    return now.astimezone(ZoneInfo(region.time_zone)).date()
 
 
 def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: datetime) -> Delivery:

@@ -1,4 +1,5 @@
-"""Section 10: where the plan text contradicts its own inputs or itself."""
+"""Section 10: where the plan text contradicts its own inputs or itself, and the inputs it does
+not print (assumed, with why)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,29 @@ from reclaim.reports.plan.context import PlanContext, plain, text
 
 
 def render(ctx: PlanContext, section: Section) -> None:
+    _discrepancies(ctx, section)
+    _assumed(ctx, section)
+
+
+def _assumed(ctx: PlanContext, section: Section) -> None:
+    u = ctx.labels
+    assumed = ctx.result.assumed
+    if not assumed:
+        return
+    section.paragraph(u("assumed_text", n=len(assumed)))
+    columns = [
+        Column(u("no_col"), kind="nowrap"),
+        Column(u("col_input"), kind="code"),
+        Column(u("col_why"), kind="wide"),
+    ]
+    rows = [
+        Row([text(str(number)), text(item.input), text(item.why)])
+        for number, item in enumerate(assumed, start=1)
+    ]
+    section.table(u("t_assumed"), columns, rows)
+
+
+def _discrepancies(ctx: PlanContext, section: Section) -> None:
     u = ctx.labels
     items = ctx.result.audit
     if not items:

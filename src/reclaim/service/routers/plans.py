@@ -1,4 +1,9 @@
-"""The planning engine over HTTP: run a scenario, keep the run against a region, read it back."""
+"""The planning engine over HTTP: a run is queued, computed outside the request, read back.
+
+A run is private: its author reads it, and so do the regulators of the region it names. A run
+is attached only to a region its author acts in. The scenario is checked (shape, sizes, profile
+ids) before the run is stored; the engine then computes it on the service's plan pool.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,20 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
-from reclaim.io.scenario_file import plants_fitness, scenario_from_dict, scenario_notes
-from reclaim.market.errors import NotFoundError
-from reclaim.planning.engine import run_plan
+from reclaim.errors import InputError
+from reclaim.io.quality_files import profile_ids
+from reclaim.io.scenario_file import scenario_from_dict
+from reclaim.market.errors import ForbiddenError, NotFoundError
+from reclaim.market.rules import Role
+from reclaim.planning.scenario import Scenario
 from reclaim.service.auth import CurrentActor
-from reclaim.service.context import context_of
+from reclaim.service.context import REPLAY_HEADER, context_of
+from reclaim.service.limits import PLAN_QUEUE, check_nesting, check_plan_size
+from reclaim.service.plan_jobs import QUEUED, PlanJobs
+from reclaim.service.refusal import refusal
 from reclaim.service.schemas import MAX_ID, IdempotencyKey, PlanRunOut
 from reclaim.store.models import PlanRun, Region
-from reclaim.store.registry import get_or_404
+from reclaim.store.registry import Actor, get_or_404
 
 router = APIRouter(tags=["planning"])
 ScenarioBody = Annotated[
@@ -31,11 +42,66 @@ ScenarioBody = Annotated[
 ]
 
 
+def status_url(run_id: int) -> str:
+    """Where a run is read back."""
+    return f"/plans/{run_id}"
+
+
 def _run_out(run: PlanRun) -> PlanRunOut:
-    return PlanRunOut(id=run.id, region_id=run.region_id, result=json.loads(run.result_json))
+    return PlanRunOut(
+        id=run.id,
+        region_id=run.region_id,
+        state=run.state,  # type: ignore[arg-type]
+        status_url=status_url(run.id),
+        created_at=run.created_at,
+        finished_at=run.finished_at,
+        result=None if run.result_json is None else json.loads(run.result_json),
+        error=None if run.error_json is None else json.loads(run.error_json),
+    )
 
 
-@router.post("/plans/run", response_model=PlanRunOut, status_code=201)
+def acts_in_region(actor: Actor, region_id: int) -> bool:
+    """Staff assigned to the region, or a party whose home region it is."""
+    return actor.is_staff_of(region_id) or (
+        actor.role in (Role.SELLER, Role.BUYER) and actor.region_id == region_id
+    )
+
+
+def _may_read(actor: Actor, run: PlanRun) -> bool:
+    if run.created_by_id == actor.id:
+        return True
+    return (
+        actor.role is Role.REGULATOR
+        and run.region_id is not None
+        and actor.is_staff_of(run.region_id)
+    )
+
+
+def _check_profiles(scenario: Scenario) -> None:
+    """Every effluent profile a plant names is an id of the shipped profile catalogue."""
+    known = profile_ids()
+    for index, plant in enumerate(scenario.plants):
+        if plant.effluent_profile is not None and plant.effluent_profile not in known:
+            raise InputError(
+                f"plants[{index}].effluent_profile",
+                plant.effluent_profile,
+                f"a shipped effluent profile id ({', '.join(known)})",
+            )
+
+
+def plan_jobs(request: Request) -> PlanJobs:
+    """The application's plan-run pool."""
+    jobs = request.app.state.plan_jobs
+    assert isinstance(jobs, PlanJobs)
+    return jobs
+
+
+@router.post(
+    "/plans/run",
+    response_model=PlanRunOut,
+    status_code=202,
+    responses={429: {"description": f"{PLAN_QUEUE} plan runs are already waiting or running"}},
+)
 def run_scenario(
     scenario: ScenarioBody,
     request: Request,
@@ -44,41 +110,70 @@ def run_scenario(
     region_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Run the planning engine on a scenario and keep the run (against a region, if given)."""
+    """Queue a planning run of a scenario (against a region the caller acts in, if given).
+
+    Answers 202 with the run's `status_url`; read it until `state` is `done` or `failed`.
+    """
     context = context_of(request)
-    notes: list[str] = []
-    validated = scenario_from_dict(scenario, notes=notes)
-    result = run_plan(validated, rounding, plants_fitness(validated)).to_json_dict()
-    result["notes"] = [*notes, *scenario_notes(validated)]
+    check_nesting(scenario)
+    validated = scenario_from_dict(scenario)
+    check_plan_size(validated)
+    _check_profiles(validated)
     fingerprint_text = json.dumps([scenario, rounding, region_id], sort_keys=True, default=str)
 
     def work(session: Session, now: datetime) -> BaseModel:
         if region_id is not None:
             get_or_404(session, Region, region_id, "region_id")
+            if not acts_in_region(actor, region_id):
+                raise ForbiddenError(
+                    "region_id", region_id, "a run is attached only to a region you act in"
+                )
         run = PlanRun(
             region_id=region_id,
             created_by_id=actor.id,
             scenario_json=json.dumps(scenario, ensure_ascii=False, default=str),
-            result_json=json.dumps(result, ensure_ascii=False, default=str),
+            rounding=rounding,
+            state=QUEUED,
             created_at=now,
         )
         session.add(run)
         session.flush()
         return _run_out(run)
 
+    jobs = plan_jobs(request)
+    if not jobs.reserve():
+        return refusal(
+            429,
+            "busy",
+            "plans",
+            PLAN_QUEUE,
+            "as many plan runs as the service takes are waiting or running; try again later",
+            headers={"Retry-After": "30"},
+        )
     fingerprint = hashlib.sha256(fingerprint_text.encode()).hexdigest()
-    return context.write(actor, idempotency_key, fingerprint, work)
+    try:
+        response = context.write(actor, idempotency_key, fingerprint, work, status_code=202)
+    except BaseException:
+        jobs.release()
+        raise
+    run_id = json.loads(bytes(response.body))["id"]
+    if REPLAY_HEADER in response.headers:
+        jobs.release()
+    else:
+        jobs.submit(run_id)
+    response.headers["Location"] = status_url(run_id)
+    return response
 
 
 @router.get("/plans/{run_id}", response_model=PlanRunOut)
 def get_run(
     run_id: Annotated[int, Path(ge=1, le=MAX_ID)], request: Request, actor: CurrentActor
 ) -> PlanRunOut:
-    """A stored planning run (plans are public documents for every registered party)."""
+    """A planning run, to its author and to the regulators of the region it names."""
 
     def work(session: Session) -> PlanRunOut:
         run = session.get(PlanRun, run_id)
-        if run is None:
+        if run is None or not _may_read(actor, run):
             raise NotFoundError("run_id", run_id)
         return _run_out(run)
 

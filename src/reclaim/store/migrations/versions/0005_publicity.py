@@ -4,8 +4,8 @@ scheduler, login throttles and the published daily ledger heads.
 Existing regions get the default lapse period; existing deals lapse that many days after their
 publicity ends.
 
-Revision ID: 0004_publicity
-Revises: 0003
+Revision ID: 0005_publicity
+Revises: 0004_plan_run_jobs
 Create Date: 2026-12-02
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 DEFAULT_LAPSE_DAYS = 30
 """exchange_rules.yaml `lapse_days` at the time of writing (illustrative, cited there)."""
 
-revision = "0004_publicity"
-down_revision = "0003"
+revision = "0005_publicity"
+down_revision = "0004_plan_run_jobs"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,10 @@
+"""Operations: meters and sensors in, validated readings, aggregates and alerts out.
+
+Pure logic (no I/O); files are read by `reclaim.io.operations_files`. Main entry points:
+
+- `registry` — `Sensor`, `Registry`, `sensor_from_dict`: what each meter measures and where it is
+- `validate.validate_readings` → accepted, quarantined with a reason, duplicates counted
+- `aggregate.aggregate` → 15-minute, hourly, daily means and totaliser volumes
+- `alerts` — vectorised rule functions over a grid of readings; `rules` — rule sets as data
+- `lifecycle` — open → acknowledged → resolved, folding and escalation
+"""

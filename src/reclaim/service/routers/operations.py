@@ -1,0 +1,41 @@
+"""Probes for a load balancer or systemd: is the process alive, is it ready to serve."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from starlette.responses import JSONResponse
+
+from reclaim.service.context import context_of
+from reclaim.service.schemas import ErrorOut
+from reclaim.store.health import check_ready
+
+router = APIRouter(tags=["operations"])
+
+
+class ProbeOut(BaseModel):
+    """A probe that passed."""
+
+    status: Literal["ok"] = "ok"
+
+
+@router.get("/healthz", response_model=ProbeOut)
+def healthz() -> ProbeOut:
+    """The process is alive and answers HTTP (the database is not consulted)."""
+    return ProbeOut()
+
+
+@router.get(
+    "/readyz",
+    response_model=ProbeOut,
+    responses={503: {"model": ErrorOut, "description": "the database cannot serve; why"}},
+)
+def readyz(request: Request) -> Any:
+    """The database answers and its schema is at the newest migration; 503 naming what is not."""
+    problem = check_ready(context_of(request).db.engine)
+    if problem is None:
+        return ProbeOut()
+    body = {"error": "not_ready", **problem.__dict__}
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
