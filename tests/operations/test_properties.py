@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reclaim.operations.alerts import (
+    LOOP_MIN_SERIES,
     Direction,
     flatline,
     missing_data,
@@ -101,13 +102,35 @@ series = st.lists(
 def test_vectorised_rules_match_the_stepwise_reference(
     values: list[float], direction: Direction, hysteresis: float, min_steps: int
 ) -> None:
-    grid = np.array([values])
-    assert threshold(grid, 15.0, direction, hysteresis, min_steps)[0].tolist() == (
+    grid = np.array(values)[:, np.newaxis]
+    assert threshold(grid, 15.0, direction, hysteresis, min_steps)[:, 0].tolist() == (
         threshold_stepwise(values, 15.0, direction, hysteresis, min_steps)
     )
-    assert rate_of_change(grid, 300, 12.0, min_steps)[0].tolist() == (
+    assert rate_of_change(grid, 300, 12.0, min_steps)[:, 0].tolist() == (
         rate_of_change_stepwise(values, 300, 12.0, min_steps)
     )
-    assert flatline(grid, min_steps, 0.0)[0].tolist() == flatline_stepwise(values, min_steps, 0.0)
-    assert missing_data(grid, min_steps)[0].tolist() == missing_data_stepwise(values, min_steps)
-    assert totaliser_backwards(grid, 0.0)[0].tolist() == totaliser_backwards_stepwise(values, 0.0)
+    assert flatline(grid, min_steps, 0.0)[:, 0].tolist() == flatline_stepwise(
+        values, min_steps, 0.0
+    )
+    assert missing_data(grid, min_steps)[:, 0].tolist() == missing_data_stepwise(values, min_steps)
+    assert totaliser_backwards(grid, 0.0)[:, 0].tolist() == totaliser_backwards_stepwise(
+        values, 0.0
+    )
+
+
+@settings(max_examples=50, deadline=None)
+@given(series, st.sampled_from([0.0, 1.0]), st.integers(1, 4))
+def test_many_sensors_take_the_row_by_row_path_with_the_same_result(
+    values: list[float], hysteresis: float, min_steps: int
+) -> None:
+    # Column k is the series rolled by k steps: every column is checked against the reference.
+    columns = [np.roll(values, k) for k in range(LOOP_MIN_SERIES + 1)]
+    grid = np.column_stack(columns)
+    latched = threshold(grid, 15.0, Direction.BELOW, hysteresis, min_steps)
+    backwards = totaliser_backwards(grid, 0.0)
+    for k, column in enumerate(columns):
+        row = column.tolist()
+        assert latched[:, k].tolist() == threshold_stepwise(
+            row, 15.0, Direction.BELOW, hysteresis, min_steps
+        )
+        assert backwards[:, k].tolist() == totaliser_backwards_stepwise(row, 0.0)

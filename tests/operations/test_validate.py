@@ -160,3 +160,11 @@ def test_bad_sensor_description_names_field(field: str, value: object, message: 
     raw = sensor("X", "pressure", 0.0, 100.0) | {field: value}
     with pytest.raises(InputError, match=message):
         sensor_from_dict(raw)
+
+
+def test_clock_must_carry_its_time_zone(registry: Registry) -> None:
+    readings = batch(("P1", "2026-03-01T11:00Z", 20.0, "m"))
+    with pytest.raises(InputError, match="now: got"):
+        validate_readings(readings, registry, pd.Timestamp("2026-03-01T12:00"))
+    with pytest.raises(InputError, match="future_tolerance"):
+        validate_readings(readings, registry, NOW, future_tolerance=pd.Timedelta(minutes=-1))

@@ -68,6 +68,10 @@ def validate_readings(
     batch's sensors at the batch's times and, for totalisers, the nearest stored readings before
     and after each batch reading, so duplicates and backwards totals are seen across batches.
     """
+    if not isinstance(now, pd.Timestamp) or now.tzinfo is None:
+        raise InputError("now", now, "a time-zone-aware timestamp (the receiving clock)")
+    if future_tolerance < pd.Timedelta(0):
+        raise InputError("future_tolerance", str(future_tolerance), "a duration of 0 or more")
     missing = [column for column in BATCH_COLUMNS if column not in batch.columns]
     if missing:
         raise InputError("readings", list(batch.columns), f"columns {', '.join(BATCH_COLUMNS)}")
