@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,11 +15,15 @@ from reclaim.cli.common import console, err_console, reports_input_errors
 from reclaim.errors import InputError
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from reclaim.store.db import Database
+    from reclaim.store.settlement import LedgerReport, SavedHead
 
 DEFAULT_DB_URL = "sqlite:///reclaim.db"
 DEFAULT_DEMO_PASSWORD = "reclaim-demo"
 EXIT_LEDGER_BROKEN = 1
+HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
 
 app = typer.Typer(no_args_is_help=True)
 db_app = typer.Typer(
@@ -105,7 +112,7 @@ def serve(
 
     from reclaim.io.market_data import load_exchange_rules, load_price_schedules
     from reclaim.service.app import create_app
-    from reclaim.service.context import ExchangeContext, utc_now
+    from reclaim.service.context import TESTING_ENV, ExchangeContext, utc_now
     from reclaim.service.demo import seed_demo
 
     database = _open(db)
@@ -118,7 +125,16 @@ def serve(
         console.print(f"demo logins (password {demo_password!r}):", markup=False)
         for login in logins:
             console.print(f"  {login.username:<16} {login.role}", markup=False)
-    context = ExchangeContext(db=database, rules=rules, schedules=schedules)
+    testing = os.environ.get(TESTING_ENV) == "1"
+    context = ExchangeContext(
+        db=database, rules=rules, schedules=schedules, testing=testing, run_scheduler=True
+    )
+    if testing:
+        err_console.print(
+            f"{TESTING_ENV}=1: the clock may be moved over HTTP (PUT /testing/clock); "
+            "never run a real exchange like this",
+            markup=False,
+        )
     console.print(
         f"reclaim exchange on http://{host}:{port} (API docs at /docs), db {db}",
         markup=False,
@@ -177,15 +193,33 @@ def add_admin(
 
 @ledger_app.command("verify", short_help="Recompute the ledger's hash chain.")
 @reports_input_errors
-def verify(db: str = DbOption) -> None:
-    """Recompute the ledger's hash chain; exit 1 naming the first broken entry."""
-    from reclaim.store.settlement import verify_ledger
+def verify(
+    db: str = DbOption,
+    head: str | None = typer.Option(
+        None,
+        "--head",
+        help="A head saved earlier: the JSON of GET /public/ledger/head, or its 64-hex hash. "
+        "Proves the current chain extends it.",
+    ),
+) -> None:
+    """Recompute the ledger's hash chain on one snapshot; exit 1 naming the first broken entry.
 
-    report = _open_existing(db).run(verify_ledger)
+    With --head, also prove that the chain still contains the saved head unchanged.
+    """
+    from reclaim.store.settlement import check_saved_head, verify_ledger
+
+    saved = None if head is None else _saved_head(head)
+
+    def check(session: Session) -> tuple[LedgerReport, str | None]:
+        report = verify_ledger(session)
+        return report, None if saved is None else check_saved_head(session, saved)
+
+    report, head_mismatch = _open_existing(db).snapshot(check)
     if report.chain_break is not None:
         err_console.print(
             f"ledger broken at entry {report.chain_break.seq}: {report.chain_break.reason}",
             markup=False,
+            soft_wrap=True,
         )
         raise typer.Exit(EXIT_LEDGER_BROKEN)
     if report.unbalanced_txns or not report.head_matches:
@@ -193,6 +227,40 @@ def verify(db: str = DbOption) -> None:
             f"ledger chain intact but unbalanced transactions {report.unbalanced_txns} "
             f"or a stale head (head matches: {report.head_matches})",
             markup=False,
+            soft_wrap=True,
         )
         raise typer.Exit(EXIT_LEDGER_BROKEN)
-    console.print(f"ledger ok: {report.entries} entries, chain intact, every transaction balances")
+    if head_mismatch is not None:
+        err_console.print(
+            f"ledger does not extend the saved head: {head_mismatch}", markup=False, soft_wrap=True
+        )
+        raise typer.Exit(EXIT_LEDGER_BROKEN)
+    extends = "" if saved is None else f", extends the saved head {saved.last_hash[:12]}…"
+    console.print(
+        f"ledger ok: {report.entries} entries, chain intact, every transaction balances{extends}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _saved_head(given: str) -> SavedHead:
+    """A saved head from --head: a 64-hex hash, or a file holding GET /public/ledger/head."""
+    from reclaim.store.settlement import SavedHead
+
+    if HASH_PATTERN.fullmatch(given.strip().lower()):
+        return SavedHead(last_seq=None, last_hash=given.strip().lower())
+    path = Path(given)
+    if not path.is_file():
+        raise InputError("--head", given, "a file saved from /public/ledger/head or a 64-hex hash")
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        seq, digest = saved["last_seq"], saved["last_hash"]
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        raise InputError(
+            "--head", given, "JSON with last_seq and last_hash, as GET /public/ledger/head gives"
+        ) from None
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise InputError("--head last_seq", str(seq)[:40], "a whole number ≥ 0")
+    if not isinstance(digest, str) or not HASH_PATTERN.fullmatch(digest):
+        raise InputError("--head last_hash", str(digest)[:80], "64 lowercase hex digits")
+    return SavedHead(last_seq=seq, last_hash=digest)
