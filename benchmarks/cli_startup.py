@@ -1,13 +1,13 @@
 """Benchmark: start-up time of every `reclaim` command against references measured in the same run.
 
 References: `python -c pass` (the interpreter alone) and a minimal Typer app with the same
-two-level command tree as `reclaim` (the same groups and command names, no options, no imports
-beyond Typer), so the ratio shows what reclaim's own imports cost. Each command is run
-`--repeat` times, the commands interleaved so that a busy machine slows all of them alike; the
-figure is the median CPU time (user + system) of the child process, which a shared machine
-disturbs far less than wall time (shown beside it). Targets (issue 12): every `--help` within
-1.5× of the minimal app's, and `plan run examples/shuozhou.yaml` at most 1 s above the minimal
-app's `--help`. Run:
+two-level command tree as `reclaim` (the same groups and command names and help style, no
+options, no imports beyond Typer), so the ratio shows what reclaim's own imports cost. Each
+command is run `--repeat` times, the commands interleaved so that a busy machine slows all of
+them alike; the figure is the median CPU time (user + system) of the child process, which a
+shared machine disturbs far less than wall time (shown beside it). Targets (issue 12): every
+`--help` within 1.5× of the minimal app's, and `plan run examples/shuozhou.yaml` at most 1 s
+above the minimal app's `--help`. Run:
 
     .venv/bin/python benchmarks/cli_startup.py [--repeat 7]
 """
@@ -44,14 +44,19 @@ def command_tree() -> dict[str | None, list[str]]:
     return tree
 
 
-def minimal_app_source(tree: dict[str | None, list[str]]) -> str:
-    """A Typer app with the same tree and nothing else."""
-    lines = ["import typer", "app = typer.Typer(no_args_is_help=True)"]
+def minimal_app_source(tree: dict[str | None, list[str]], markup_mode: str | None) -> str:
+    """A Typer app with the same tree and help style (rich panels or plain) and nothing else."""
+    lines = [
+        "import typer",
+        f"app = typer.Typer(no_args_is_help=True, rich_markup_mode={markup_mode!r})",
+    ]
     for index, (group, commands) in enumerate(tree.items()):
         owner = "app"
         if group is not None:
             owner = f"g{index}"
-            lines.append(f"{owner} = typer.Typer(no_args_is_help=True)")
+            lines.append(
+                f"{owner} = typer.Typer(no_args_is_help=True, rich_markup_mode={markup_mode!r})"
+            )
             lines.append(f"app.add_typer({owner}, name={group!r})")
         for number, command in enumerate(commands):
             lines.append(f"@{owner}.command({command!r})")
@@ -80,7 +85,7 @@ def main() -> None:
     tree = command_tree()
     with tempfile.TemporaryDirectory() as folder:
         minimal = Path(folder) / "minimal_app.py"
-        minimal.write_text(minimal_app_source(tree))
+        minimal.write_text(minimal_app_source(tree, getattr(app, "rich_markup_mode", "rich")))
         reclaim = [python, "-m", "reclaim"]
         cases: dict[str, tuple[list[str], list[str] | None]] = {
             "python -c pass": ([python, "-c", "pass"], None),

@@ -11,6 +11,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -146,3 +147,48 @@ def live_api(app: FastAPI, backend: Backend, clock: Clock, rules: ExchangeRules)
     """The API served over HTTP by a live server (uvicorn), on the test clock."""
     with served(app) as client:
         yield Api(client, backend.db, rules, clock)
+
+
+class ServiceClock(Clock):
+    """A testing service's own time: the test clock underneath, plus the offset that only HTTP
+    moves (PUT /testing/clock)."""
+
+    def __init__(self, context: ExchangeContext, base: Clock) -> None:
+        self.context = context
+        self.base = base
+
+    def __call__(self) -> datetime:
+        return self.context.now()
+
+    @property  # type: ignore[override]
+    def now(self) -> datetime:
+        """The test clock underneath."""
+        return self.base.now
+
+    @now.setter
+    def now(self, value: datetime) -> None:
+        self.base.now = value
+
+    def advance(self, **delta: float) -> None:
+        """Move the test clock underneath."""
+        self.base.advance(**delta)
+
+
+@pytest.fixture
+def testing_api(
+    backend: Backend, clock: Clock, rules: ExchangeRules
+) -> Iterator[tuple[Api, ExchangeContext]]:
+    """A service started for testing (as RECLAIM_TESTING=1 does), its scheduler ticking every
+    0.1 s; the test moves its clock over HTTP only (PUT /testing/clock)."""
+    context = ExchangeContext(
+        backend.db,
+        rules,
+        load_price_schedules(),
+        clock,
+        FAST_HASHER,
+        testing=True,
+        run_scheduler=True,
+        scheduler_tick_s=0.1,
+    )
+    with served(create_app(context)) as client:
+        yield Api(client, backend.db, rules, ServiceClock(context, clock)), context

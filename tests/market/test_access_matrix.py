@@ -130,9 +130,9 @@ def seed_region(world: World, code: str) -> None:
         deal("seller", ids["right"]),
         deal("util", ids["util_right"]),
     )
+    api.clock.advance(days=10)  # approved once publicity ends
     for deal_id in (ids["contracted_deal"], util_deal):
         api.ok(api.post(f"/deals/{deal_id}/approve", reg), 200)
-    api.clock.advance(days=10)
     for name, deal_id, parties in (
         ("contract", ids["contracted_deal"], ("seller", "buyer", "util")),
         ("util_contract", util_deal, ("util", "buyer")),
@@ -320,6 +320,8 @@ class Case:
     body: Callable[[World, str], Any] | None = None
     rows: Rows | None = None
     key: Callable[[Any], Any] = lambda row: row["id"]
+    fresh_login: bool = False
+    """The call revokes the caller's token: log in again afterwards."""
 
 
 def holder(world: World, region: str, who: str) -> int:
@@ -347,6 +349,11 @@ EXPECTED: dict[tuple[str, str], Case] = {
         },
     ),
     # a buyer is never assigned (422), and has no assignment to end (404)
+    # logging out revokes the caller's token: the matrix logs in afresh after it
+    ("POST", "/auth/logout"): Case("/auth/logout", gate(SIGNED_IN, 200), fresh_login=True),
+    ("POST", "/accounts/{account_id}/tokens/revoke"): Case(
+        f"/accounts/{UNKNOWN_ID}/tokens/revoke", gate(("admin",), 404)
+    ),
     ("PUT", "/accounts/{account_id}/regions/{region_id}"): Case(
         "/accounts/{bystander}/regions/{region}", gate(("admin",), 422)
     ),
@@ -438,6 +445,27 @@ EXPECTED: dict[tuple[str, str], Case] = {
         "/deals/{contracted_deal}/conclude", gate(MARKET, record(("seller", "buyer"), 409))
     ),
     ("GET", "/contracts"): Case("/contracts", gate(MARKET, 200), rows=listed("contract")),
+    # deals in publicity are public: any registered party but the regulator objects; blank
+    # grounds are refused (422) by the store, after the rules
+    ("POST", "/deals/{deal_id}/objections"): Case(
+        "/deals/{publicity_deal}/objections",
+        gate(("admin", "op", *PARTIES), 422),
+        lambda _w, _r: {"grounds": "   "},
+    ),
+    ("GET", "/deals/{deal_id}/objections"): Case(
+        "/deals/{publicity_deal}/objections", gate(("reg",), in_region(200, 404))
+    ),
+    ("POST", "/objections/{objection_id}/resolve"): Case(
+        f"/objections/{UNKNOWN_ID}/resolve",
+        gate(("reg",), 404),
+        lambda _w, _r: {"outcome": "dismissed", "reason": "x"},
+    ),
+    # empty grounds: refused by validation, before the form's throttle counts the attempt
+    ("POST", "/public/deals/{deal_id}/objections"): Case(
+        "/public/deals/{publicity_deal}/objections",
+        public(422),
+        lambda _w, _r: {"grounds": "", "contact": "x"},
+    ),
     ("GET", "/contracts/{contract_id}"): Case(
         "/contracts/{contract}", gate(MARKET, record(("seller", "buyer", "util"), 200))
     ),
@@ -480,6 +508,13 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("GET", "/public/trades"): Case("/public/trades", public(200)),
     ("GET", "/public/notices"): Case("/public/notices", public(200)),
     ("GET", "/public/price-index"): Case("/public/price-index?region_id={region}", public(200)),
+    ("GET", "/public/ledger/head"): Case("/public/ledger/head", public(404)),  # none published
+    ("GET", "/public/ledger/heads"): Case("/public/ledger/heads", public(200)),
+    # this service was not started for testing: the administrator is refused too
+    ("PUT", "/testing/clock"): Case(
+        "/testing/clock", gate(("admin",), 403), lambda _w, _r: {"offset_seconds": 0}
+    ),
+    ("POST", "/testing/jobs/run"): Case("/testing/jobs/run", gate(("admin",), 403)),
     ("POST", "/plans/run"): Case("/plans/run", gate(SIGNED_IN, 422), lambda _w, _r: {}),
     ("GET", "/plans/{run_id}"): Case(f"/plans/{UNKNOWN_ID}", gate(SIGNED_IN, 404)),
     ("GET", "/healthz"): Case("/healthz", public(200)),
@@ -503,7 +538,10 @@ def call(world: World, method: str, case: Case, caller: str, region: str) -> Any
     path = case.path.format(**names)
     who = None if caller == "anon" else world.user(caller)
     payload = None if case.body is None else case.body(world, region)
-    return world.api.send("GET" if method == "MOUNT" else method, path, who, payload)
+    response = world.api.send("GET" if method == "MOUNT" else method, path, who, payload)
+    if case.fresh_login and who is not None:
+        world.api.tokens.pop(who, None)
+    return response
 
 
 def test_every_route_for_every_role_and_tenant(world: World) -> None:

@@ -175,24 +175,57 @@ def test_lingshi_story(api: Api) -> None:
 
     sound()
 
-    # 4. publicity: the public sees the notices; the regulator sees every open deal
-    notices = api.ok(api.get("/public/notices"), 200)
-    assert {n["deal_id"] for n in notices} == {d["id"] for d in deals}
+    # 4. publicity (公示): the public sees the notices and objects to one deal; approval waits
+    # for the end of publicity and then for the objection to be resolved
+    board = api.ok(api.get("/public/notices"), 200)
+    assert {n["deal_id"] for n in board["deals"]} == {d["id"] for d in deals}
     open_deals = api.ok(api.get("/deals", "regulator", open_only=True), 200)
     assert len(open_deals) == 3
     assert len(api.ok(api.get("/deals", "hongyuan"), 200)) == 1
     premature = api.post(f"/deals/{deals[0]['id']}/conclude", "hongyuan")
     assert premature.status_code == 409
-    for deal in deals:
+    too_soon = api.post(f"/deals/{deals[0]['id']}/approve", "regulator")
+    assert too_soon.status_code == 409 and "publicity" in too_soon.json()["reason"]
+    grounds = "本村灌溉井水位下降, 请核实宏源焦化的取水是否另有地下水 (illustrative objection)"
+    objection = api.ok(
+        api.client.post(
+            f"/public/deals/{deals[0]['id']}/objections",
+            json={"grounds": grounds, "contact": "13800000000"},
+        )
+    )
+    api.clock.advance(days=PUBLICITY_DAYS)
+    late = api.client.post(
+        f"/public/deals/{deals[1]['id']}/objections",
+        json={"grounds": "too late", "contact": "13800000000"},
+    )
+    assert late.status_code == 409 and late.json()["field"] == "deal_id"
+    for deal in deals[1:]:
         api.ok(api.post(f"/deals/{deal['id']}/approve", "regulator"), 200)
-    still_in_publicity = api.post(f"/deals/{deals[0]['id']}/conclude", "hongyuan")
-    assert still_in_publicity.status_code == 409
-    assert "publicity" in still_in_publicity.json()["reason"]
+    blocked = api.post(f"/deals/{deals[0]['id']}/approve", "regulator")
+    assert blocked.status_code == 409 and "objection" in blocked.json()["reason"]
+    board = api.ok(api.get("/public/notices"), 200)
+    shown = next(n for n in board["deals"] if n["deal_id"] == deals[0]["id"])
+    assert [(o["grounds"], o["state"], o["filed_by"]) for o in shown["objections"]] == [
+        (grounds, "open", "public")
+    ]
+    assert "13800000000" not in api.get("/public/notices").text  # the contact stays private
+    reason = "取水来自保净污水处理厂的再生水, 不抽取地下水 (illustrative resolution)"
+    api.ok(
+        api.post(
+            f"/objections/{objection['id']}/resolve",
+            "regulator",
+            {"outcome": "dismissed", "reason": reason},
+        ),
+        200,
+    )
+    api.ok(api.post(f"/deals/{deals[0]['id']}/approve", "regulator"), 200)
+    board = api.ok(api.get("/public/notices"), 200)
+    shown = next(n for n in board["deals"] if n["deal_id"] == deals[0]["id"])
+    assert [(o["state"], o["resolution"]) for o in shown["objections"]] == [("dismissed", reason)]
 
     sound()
 
-    # 5. contracts after the publicity period
-    api.clock.advance(days=PUBLICITY_DAYS)
+    # 5. contracts once approved after the publicity period
     contracts = [api.ok(api.post(f"/deals/{d['id']}/conclude", "regulator")) for d in deals]
     assert [c["annual_volume_m3"] for c in contracts] == [LOT_M3_PER_YEAR] * 3
     assert Decimal(contracts[0]["term_years"]) == Decimal(TERM_YEARS)
@@ -267,8 +300,8 @@ def test_lingshi_story(api: Api) -> None:
     assert Decimal(resale_deal["price_yuan_per_m3"]) == TIANJIN_INDUSTRIAL_PRICE
     sold_again = api.post(f"/listings/{resale['id']}/accept", "jiuxin")
     assert sold_again.status_code == 409
-    api.ok(api.post(f"/deals/{resale_deal['id']}/approve", "regulator"), 200)
     api.clock.advance(days=PUBLICITY_DAYS)
+    api.ok(api.post(f"/deals/{resale_deal['id']}/approve", "regulator"), 200)
     resale_contract = api.ok(api.post(f"/deals/{resale_deal['id']}/conclude", "coking3"))
     sound()
     held = api.ok(api.get(f"/rights/{hongyuan_right}", "hongyuan"), 200)

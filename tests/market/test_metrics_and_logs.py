@@ -10,6 +10,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from reclaim.service.observability import configure_logging
+from reclaim.service.scheduler import Job
 from tests.market.helpers import PASSWORD, Api
 
 OUTSIDE_PROBE = ("192.0.2.123", 9)
@@ -157,3 +159,27 @@ def test_the_log_carries_request_ids_and_no_secret(live_api: Api, log: io.String
     assert [line["status"] for line in requests[:2]] == [200, 401]
     assert requests[-1]["request_id"] == generated
     assert len({line["request_id"] for line in requests}) == 5
+
+
+def test_metrics_count_scheduler_runs_and_failures(app: FastAPI, live_api: Api) -> None:
+    """Two rounds, the second after every lease has expired: each job's runs (as the scheduler
+    reports them) and each failure (as the failing job itself counts its calls) are counted."""
+    failures: list[int] = []
+
+    def broken(_session: Any, _now: Any) -> int:
+        failures.append(1)
+        raise RuntimeError("job failed")
+
+    scheduler = app.state.scheduler
+    scheduler.jobs = (*scheduler.jobs, Job("broken", timedelta(minutes=1), broken))
+    runs = scheduler.run_due()
+    live_api.clock.advance(minutes=11)
+    runs += scheduler.run_due()
+    got = samples(live_api.client.get("/metrics").text)
+    counted = "reclaim_scheduler_job_runs_total"
+    for job in {run.name for run in runs} - {"broken"}:
+        made = sum(1 for run in runs if run.name == job and run.ran)
+        assert made >= 1, job  # the second round found its lease expired
+        assert value(got, counted, job=job, outcome="ok") == made
+    assert failures and value(got, counted, job="broken", outcome="failed") == len(failures)
+    assert value(got, counted, job="broken", outcome="ok") is None

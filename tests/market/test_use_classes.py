@@ -106,10 +106,10 @@ def test_a_conversion_the_region_allows_sets_price_and_right(api: Api) -> None:
     # converted to residential use: the residential tier, and a residential right
     assert Decimal(deal["price_yuan_per_m3"]) == TIANJIN_RESIDENTIAL
     assert deal["use_class"] == "residential"
-    notice = api.ok(api.get("/public/notices"), 200)[0]
+    notice = api.ok(api.get("/public/notices"), 200)["deals"][0]
     assert notice["use_class"] == "residential"  # the public sees the use sold
-    api.ok(api.post(f"/deals/{deal['id']}/approve", "regulator"), 200)
     api.clock.advance(days=5)  # the default publicity period (data file)
+    api.ok(api.post(f"/deals/{deal['id']}/approve", "regulator"), 200)
     contract = api.ok(api.post(f"/deals/{deal['id']}/conclude", "estate"))
     bought = api.ok(api.get(f"/rights/{contract['right_id']}", "estate"), 200)
     assert bought["use_class"] == "residential"

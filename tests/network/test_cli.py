@@ -17,9 +17,15 @@ runner = CliRunner()
 
 
 def _json(*args: str) -> dict:  # type: ignore[type-arg]
-    result = runner.invoke(app, ["network", *args, "--format", "json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    result = runner.invoke(app, ["network", *args, "--json"])
+    out = json.loads(result.stdout)
+    failed = (
+        out.get("passes") is False
+        or bool(out.get("critical_pipes"))
+        or any(not (a["check"] or {}).get("passes") for a in out.get("accidents", []))
+    )
+    assert result.exit_code == (1 if failed else 0), result.output  # a failed check exits 1
+    return out
 
 
 @pytest.fixture
@@ -51,7 +57,7 @@ def test_check_scenario_reports_worst_point_and_verdict(tmp_path: Path) -> None:
 
 def test_exported_inp_solves_like_the_scenario(tmp_path: Path) -> None:
     inp = tmp_path / "shuozhou_2030.inp"
-    result = runner.invoke(app, ["network", "export", str(SHUOZHOU), "--inp", str(inp)])
+    result = runner.invoke(app, ["network", "export", str(SHUOZHOU), "--out", str(inp)])
     assert result.exit_code == 0, result.output
     from_scenario = _json("check", str(SHUOZHOU))["peak_hour"]["worst_point"]
     from_inp = _json("check", str(inp))["peak_hour"]["worst_point"]  # multiplier 1.3 kept
@@ -66,7 +72,7 @@ def test_n1_lists_the_pipe_whose_loss_cuts_a_user_off(branched: Path) -> None:
     (p6,) = [c for c in out["cases"] if c["case"] == "P6"]
     assert p6["users_unserved"] == ["N5"]
     table = runner.invoke(app, ["network", "n1", str(branched), "--min-head", "5"])
-    assert table.exit_code == 0 and "P6" in table.stdout
+    assert table.exit_code == 1 and "P6" in table.stdout  # a pipe is critical: the check fails
 
 
 def test_accident_pump_head_energy_and_simulate(branched: Path) -> None:
@@ -92,7 +98,7 @@ def test_accident_defaults_to_the_main_at_the_pump_outlet(hand_inp: Path) -> Non
 
 
 def test_samples_from_the_scenario_sensitivity() -> None:
-    out = _json("samples", str(SHUOZHOU), "--count", "4", "--seed", "1")
+    out = _json("samples", str(SHUOZHOU), "--samples", "4", "--seed", "1")
     assert out["samples"] == 4 and len(out["cases"]) == 4
     assert 0.0 <= out["passing_fraction"] <= 1.0
 
@@ -161,7 +167,7 @@ def test_2025_check_counts_the_demand_not_yet_networked_and_fails() -> None:
     """16 nodes of examples/shuozhou.yaml wait for far-term pipes in 2025: 64 % of green
     (4576.1 m³/d) and road (8242.5 m³/d) demand, planning.md, i.e. 8203.9 m³/d."""
     table = runner.invoke(app, ["network", "check", str(SHUOZHOU), "--year", "2025"])
-    assert table.exit_code == 0, table.output
+    assert table.exit_code == 1, table.output  # FAIL
     words = " ".join(table.stdout.split())  # the table title wraps
     assert "Demand not yet networked: 16 nodes, 8,203.9 of 50,818.6 m³/d" in words
     assert "FAIL" in table.stdout and "PASS" not in table.stdout

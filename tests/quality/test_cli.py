@@ -36,7 +36,7 @@ def test_check_profile_json_reports_failure_and_gap() -> None:
         "boiler_makeup",
         "--json",
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # unfit: the check fails
     [verdict] = json.loads(result.output)
     assert verdict["fitness"] == "unfit"
     mn = next(v for v in verdict["verdicts"] if v["parameter"] == "mn")
@@ -70,7 +70,7 @@ def test_series_from_csv_with_rolling(tmp_path: Path) -> None:
         "1",
         "--json",
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # unfit over the period
     payload = json.loads(result.output)
     assert payload["fitness"] == "unfit"  # 55 > 50 on 2026-01-02
     assert [w["fitness"] for w in payload["rolling"]] == ["undetermined", "unfit", "undetermined"]
@@ -109,7 +109,7 @@ def test_check_table_in_chinese_states_the_gap() -> None:
         "--lang",
         "zh",
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # 不适用: the check fails
     # Mn 2.0 mg/L against ≤ 0.1: ×20, i.e. 95 % removal by oxidation and filtration
     assert "削减 锰 ×20 (95 %): 氧化除铁除锰过滤" in result.output
 
@@ -123,7 +123,7 @@ def test_series_rolling_by_days_from_csv(tmp_path: Path) -> None:
     )
     args = ("series", str(path), "--standard", "gb_18918_2002", "--use", "grade_1A", "--json")
     result = run(*args, "--window-days", "7")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # unfit over the period
     # 7 days ending 01-02 still hold the 55 mg/L (> 50) of 01-01; 7 days ending 01-09 do not
     fitness = [w["fitness"] for w in json.loads(result.output)["rolling"]]
     assert fitness == ["unfit", "unfit", "undetermined"]
@@ -140,7 +140,7 @@ def test_edition_follows_the_sample_date_or_the_option(tmp_path: Path) -> None:
         "after,2026-03-01,cod_cr,40,mg/L\n"
     )
     args = ["check", str(path), "--standard", "gb_18918_2002", "--use", "grade_1A", "--json"]
-    dated = run(*args)
+    dated = run(*args, "--no-fail")  # both samples lack most of grade 1A's items: not fit
     assert dated.exit_code == 0, dated.output
     assert [item["edition"] for item in json.loads(dated.output)] == ["original", "amendment_2025"]
     chosen = run(*args, "--edition", "original")

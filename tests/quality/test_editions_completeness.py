@@ -303,7 +303,7 @@ def test_nondetect_ratio_agrees_between_table_and_json(tmp_path: Path) -> None:
     args = ["quality", "check", str(path), "--standard", "gb_t_18920_2020", "--use"]
     runner = CliRunner()
     as_json = runner.invoke(app, [*args, "toilet", "--json"])
-    assert as_json.exit_code == 0, as_json.output
+    assert as_json.exit_code == 1, as_json.output  # both samples fail dissolved oxygen
     payload = json.loads(as_json.output)
     ratios = {
         item["sample"]: next(v for v in item["verdicts"] if v["parameter"] == "do")
@@ -312,7 +312,7 @@ def test_nondetect_ratio_agrees_between_table_and_json(tmp_path: Path) -> None:
     assert ratios["w1"]["status"] == "fail" and ratios["w1"]["ratio"] is None
     assert ratios["w2"]["status"] == "fail" and ratios["w2"]["ratio"] == pytest.approx(2 / 1.6)
     table = runner.invoke(app, [*args, "toilet", "--lang", "en"], env={"COLUMNS": "200"})
-    assert table.exit_code == 0, table.output
+    assert table.exit_code == 1, table.output
     lines = [row for row in table.output.splitlines() if row.startswith("│ dissolved oxygen")]
     assert len(lines) == 2
     assert "1.25" in lines[1] and "inf" not in table.output  # 2 ÷ 1.6 = 1.25; no ratio for w1

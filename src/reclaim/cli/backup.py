@@ -15,8 +15,12 @@ EXIT_RESTORED_BROKEN = 1
 
 @reports_input_errors
 def backup_command(
-    db: str = typer.Option(..., "--db", help="SQLAlchemy URL of the database to back up."),
-    out: Path = typer.Option(..., "--out", help="The backup file to write (must not exist)."),
+    db: str = typer.Option(
+        ..., "--db", metavar="URL", help="Database URL of the exchange to back up."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", metavar="FILE", help="The backup file to write (must not exist)."
+    ),
 ) -> None:
     """Copy the database while the service runs: SQLite's online backup API, or pg_dump's
     custom format; one consistent snapshot either way."""
@@ -30,8 +34,12 @@ def backup_command(
 
 @reports_input_errors
 def restore_command(
-    db: str = typer.Option(..., "--db", help="SQLAlchemy URL of an EMPTY database to fill."),
-    source: Path = typer.Option(..., "--from", help="A file written by `reclaim db backup`."),
+    db: str = typer.Option(
+        ..., "--db", metavar="URL", help="Database URL of an EMPTY database to fill."
+    ),
+    source: Path = typer.Option(
+        ..., "--from", metavar="FILE", help="A file written by `reclaim db backup`."
+    ),
 ) -> None:
     """Load a backup into an empty database (a database that holds any table is refused),
     bring its schema to this version's newest migration, then verify the ledger's chain."""

@@ -1,11 +1,12 @@
-"""What every command shares: one-line errors with exit status 2, and the consoles."""
+"""What every command shares: one-line errors with exit status 2, the consoles, and the options
+spelt the same in every command (`--json`, `--lang`, `--seed`, `--no-fail`)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,7 +22,45 @@ err_console = Console(stderr=True)
 P = ParamSpec("P")
 R = TypeVar("R")
 
+EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
+
+JsonOpt = typer.Option(False, "--json", help="Print JSON on stdout instead of tables.")
+LangOpt = typer.Option(
+    "zh", "--lang", metavar="zh|en", help="Language of names and labels: zh or en."
+)
+SeedOpt = typer.Option(
+    0, "--seed", metavar="N", help="Random seed: the same seed draws the same samples."
+)
+ScenarioArg = Annotated[
+    Path, typer.Argument(metavar="SCENARIO.yaml", help="Scenario YAML file (see examples/).")
+]
+RoundingOpt = Annotated[
+    str,
+    typer.Option(
+        "--rounding",
+        metavar="full|plan",
+        help="full: keep every digit; plan: round each intermediate figure as the plan "
+        "document prints it.",
+    ),
+]
+NoFailOpt = typer.Option(
+    False,
+    "--no-fail",
+    help="Exit 0 even when the check fails (the verdict is printed all the same); "
+    "by default a failed check exits 1.",
+)
+
+
+def exit_on_failure(passed: bool, no_fail: bool) -> None:
+    """A check that fails exits 1, unless the caller asked for 0 (`--no-fail`)."""
+    if not passed and not no_fail:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def print_error(error: InputError) -> None:
+    """One line on stderr, the way every command reports bad input."""
+    err_console.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
 
 
 def reports_input_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -32,7 +71,7 @@ def reports_input_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except InputError as error:
-            err_console.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+            print_error(error)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except FileNotFoundError as error:
             err_console.print(

@@ -2,17 +2,48 @@
 
 from __future__ import annotations
 
-import typer
+from typing import Any
 
+import typer
+from typer.core import TyperGroup
+
+from reclaim.cli.common import EXIT_BAD_INPUT, print_error
 from reclaim.cli.market import app as market_app
 from reclaim.cli.network import network_app
 from reclaim.cli.plan import plan_app
 from reclaim.cli.quality import quality_app
+from reclaim.errors import InputError
+
+RETIRED_OPTIONS = {
+    "--format": "no longer an option: add --json for JSON (tables are the default)",
+    "--count": "renamed --samples (as in `plan sensitivity`)",
+    "--inp": "renamed --out (the .inp file `network export` writes)",
+}
+"""Options that were renamed, and where the user should look instead."""
+
+
+class ReclaimGroup(TyperGroup):
+    """The root command: refuses a retired option with a pointer to its replacement, before
+    the sub-command would call it merely unknown."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        for position, arg in enumerate(args):
+            if arg == "--":
+                break
+            name, _, value = arg.partition("=")
+            if name in RETIRED_OPTIONS:
+                given = value or (args[position + 1] if position + 1 < len(args) else "")
+                print_error(InputError(name, given, RETIRED_OPTIONS[name]))
+                raise typer.Exit(EXIT_BAD_INPUT)
+        return super().parse_args(ctx, args)
+
 
 app = typer.Typer(
     name="reclaim",
+    cls=ReclaimGroup,
     help="Plan, check, simulate, trade and operate a reclaimed-water (再生水) system.",
     no_args_is_help=True,
+    rich_markup_mode=None,
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(plan_app, name="plan")

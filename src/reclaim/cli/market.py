@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,21 +15,35 @@ from reclaim.cli.common import console, err_console, reports_input_errors
 from reclaim.errors import InputError
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from reclaim.store.db import Database
+    from reclaim.store.settlement import LedgerReport, SavedHead
 
 DEFAULT_DB_URL = "sqlite:///reclaim.db"
 DEFAULT_DEMO_PASSWORD = "reclaim-demo"
 EXIT_LEDGER_BROKEN = 1
+HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
 
 app = typer.Typer(no_args_is_help=True)
-db_app = typer.Typer(help="The exchange's database: migrations and the first administrator.")
+db_app = typer.Typer(
+    help="The exchange's database: migrations, backups, the first administrator.",
+    short_help="Migrations, backups, the first administrator.",
+)
 ledger_app = typer.Typer(help="The settlement ledger.")
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
-db_app.command("backup")(backup_command)
-db_app.command("restore")(restore_command)
+db_app.command("backup", short_help="A consistent copy of a live exchange.")(backup_command)
+db_app.command("restore", short_help="Load a backup into an empty database, checked.")(
+    restore_command
+)
 
-DbOption = typer.Option(DEFAULT_DB_URL, "--db", help="SQLAlchemy URL (SQLite file or PostgreSQL).")
+DbOption = typer.Option(
+    DEFAULT_DB_URL,
+    "--db",
+    metavar="URL",
+    help="Database URL: sqlite:///FILE or postgresql+psycopg://USER@HOST/NAME.",
+)
 
 
 def _open(url: str) -> Database:
@@ -85,13 +102,21 @@ def serve(
         "--db",
         help="SQLAlchemy URL [default: RECLAIM_DATABASE_URL, else sqlite:///reclaim.db]",
     ),
-    host: str | None = typer.Option(None, help="Address [default: RECLAIM_HOST, else 127.0.0.1]"),
-    port: int | None = typer.Option(None, help="Port [default: RECLAIM_PORT, else 8000]"),
+    host: str | None = typer.Option(
+        None, metavar="ADDRESS", help="Address [default: RECLAIM_HOST, else 127.0.0.1]"
+    ),
+    port: int | None = typer.Option(
+        None, metavar="N", help="TCP port [default: RECLAIM_PORT, else 8000]"
+    ),
     settings_file: Path | None = typer.Option(
         None, "--settings", help="A file of RECLAIM_NAME=value lines (the environment wins)."
     ),
-    demo: bool = typer.Option(False, help="Seed Shuozhou and a Lingshi-like county first."),
-    demo_password: str = typer.Option(DEFAULT_DEMO_PASSWORD, help="Password of the demo logins."),
+    demo: bool = typer.Option(
+        False, "--demo", help="Seed Shuozhou and a Lingshi-like county first."
+    ),
+    demo_password: str = typer.Option(
+        DEFAULT_DEMO_PASSWORD, metavar="TEXT", help="Password of the demo logins."
+    ),
 ) -> None:
     """Start the exchange's HTTP API (the database is migrated first). Settings: RECLAIM_*
     environment variables or --settings (see README, operating the service)."""
@@ -101,7 +126,7 @@ def serve(
 
     from reclaim.io.market_data import load_exchange_rules, load_price_schedules
     from reclaim.service.app import create_app
-    from reclaim.service.context import ExchangeContext, utc_now
+    from reclaim.service.context import TESTING_ENV, ExchangeContext, utc_now
     from reclaim.service.demo import seed_demo
     from reclaim.service.observability import configure_logging
     from reclaim.service.settings import allow_origins, load_settings
@@ -123,7 +148,16 @@ def serve(
         console.print(f"demo logins (password {demo_password!r}):", markup=False)
         for login in logins:
             console.print(f"  {login.username:<16} {login.role}", markup=False)
-    context = ExchangeContext(db=database, rules=rules, schedules=schedules)
+    testing = os.environ.get(TESTING_ENV) == "1"
+    context = ExchangeContext(
+        db=database, rules=rules, schedules=schedules, testing=testing, run_scheduler=True
+    )
+    if testing:
+        err_console.print(
+            f"{TESTING_ENV}=1: the clock may be moved over HTTP (PUT /testing/clock); "
+            "never run a real exchange like this",
+            markup=False,
+        )
     app = create_app(context)
     allow_origins(app, settings.cors_origins)
     console.print(
@@ -173,13 +207,21 @@ def upgrade(db: str = DbOption) -> None:
     console.print(f"database {db} is at the newest schema", markup=False)
 
 
-@db_app.command("add-admin")
+@db_app.command("add-admin", short_help="Create the platform's administrator.")
 @reports_input_errors
 def add_admin(
     username: str = typer.Argument(
-        ..., help="Login of the administrator: lower-case letters, digits, _ . -"
+        ...,
+        metavar="NAME",
+        help="Login of the administrator: lower-case letters, digits, _ . -",
     ),
-    password: str = typer.Option(..., prompt=True, hide_input=True, help="At least 8 characters."),
+    password: str = typer.Option(
+        ...,
+        prompt=True,
+        hide_input=True,
+        metavar="TEXT",
+        help="At least 8 characters (asked for when not given).",
+    ),
     db: str = DbOption,
 ) -> None:
     """Create an administrator on the server, who then creates regions and registers and assigns
@@ -205,17 +247,35 @@ def add_admin(
     console.print(f"administrator {username!r} created", markup=False)
 
 
-@ledger_app.command("verify")
+@ledger_app.command("verify", short_help="Recompute the ledger's hash chain.")
 @reports_input_errors
-def verify(db: str = DbOption) -> None:
-    """Recompute the ledger's hash chain; exit 1 naming the first broken entry."""
-    from reclaim.store.settlement import verify_ledger
+def verify(
+    db: str = DbOption,
+    head: str | None = typer.Option(
+        None,
+        "--head",
+        help="A head saved earlier: the JSON of GET /public/ledger/head, or its 64-hex hash. "
+        "Proves the current chain extends it.",
+    ),
+) -> None:
+    """Recompute the ledger's hash chain on one snapshot; exit 1 naming the first broken entry.
 
-    report = _open_existing(db).run(verify_ledger)
+    With --head, also prove that the chain still contains the saved head unchanged.
+    """
+    from reclaim.store.settlement import check_saved_head, verify_ledger
+
+    saved = None if head is None else _saved_head(head)
+
+    def check(session: Session) -> tuple[LedgerReport, str | None]:
+        report = verify_ledger(session)
+        return report, None if saved is None else check_saved_head(session, saved)
+
+    report, head_mismatch = _open_existing(db).snapshot(check)
     if report.chain_break is not None:
         err_console.print(
             f"ledger broken at entry {report.chain_break.seq}: {report.chain_break.reason}",
             markup=False,
+            soft_wrap=True,
         )
         raise typer.Exit(EXIT_LEDGER_BROKEN)
     if report.unbalanced_txns or not report.head_matches:
@@ -223,6 +283,40 @@ def verify(db: str = DbOption) -> None:
             f"ledger chain intact but unbalanced transactions {report.unbalanced_txns} "
             f"or a stale head (head matches: {report.head_matches})",
             markup=False,
+            soft_wrap=True,
         )
         raise typer.Exit(EXIT_LEDGER_BROKEN)
-    console.print(f"ledger ok: {report.entries} entries, chain intact, every transaction balances")
+    if head_mismatch is not None:
+        err_console.print(
+            f"ledger does not extend the saved head: {head_mismatch}", markup=False, soft_wrap=True
+        )
+        raise typer.Exit(EXIT_LEDGER_BROKEN)
+    extends = "" if saved is None else f", extends the saved head {saved.last_hash[:12]}…"
+    console.print(
+        f"ledger ok: {report.entries} entries, chain intact, every transaction balances{extends}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _saved_head(given: str) -> SavedHead:
+    """A saved head from --head: a 64-hex hash, or a file holding GET /public/ledger/head."""
+    from reclaim.store.settlement import SavedHead
+
+    if HASH_PATTERN.fullmatch(given.strip().lower()):
+        return SavedHead(last_seq=None, last_hash=given.strip().lower())
+    path = Path(given)
+    if not path.is_file():
+        raise InputError("--head", given, "a file saved from /public/ledger/head or a 64-hex hash")
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        seq, digest = saved["last_seq"], saved["last_hash"]
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        raise InputError(
+            "--head", given, "JSON with last_seq and last_hash, as GET /public/ledger/head gives"
+        ) from None
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise InputError("--head last_seq", str(seq)[:40], "a whole number ≥ 0")
+    if not isinstance(digest, str) or not HASH_PATTERN.fullmatch(digest):
+        raise InputError("--head last_hash", str(digest)[:80], "64 lowercase hex digits")
+    return SavedHead(last_seq=seq, last_hash=digest)

@@ -2,7 +2,8 @@
 
 Every command takes NET.inp or SCENARIO.yaml. A scenario is built for one horizon (--year, default
 the last) at its peak-hour factor, with its own free-head limit; an .inp is solved as written at
-time 0 (its patterns' first period), its demands times --peak-factor (default 1), against
+time 0 (its patterns' first period), its demands times --peak-factor (default: the file's own
+demand multiplier), against
 --min-head (default 15 m, seed 001 §4.3.2). `simulate` runs the whole period instead. The design
 rules and their defaults live in `reclaim.network.design` and data/network/design.yaml.
 """
@@ -13,7 +14,6 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +21,12 @@ import typer
 from rich.table import Table
 
 from reclaim.cli.common import (
+    JsonOpt,
+    NoFailOpt,
+    SeedOpt,
     console,
     err_console,
+    exit_on_failure,
     load_scenario_with_notes,
     reports_input_errors,
 )
@@ -41,6 +45,7 @@ network_app = typer.Typer(
     no_args_is_help=True,
     help="Pipe-network hydraulics on EPANET: peak hour, worst point, "
     "accident (N-1), pump head, sizing, energy, 24 h simulation.",
+    short_help="Hydraulics on EPANET: peak hour, accident, N-1, energy.",
 )
 
 LOCAL_DASK_MIN_CASES = 200
@@ -52,37 +57,67 @@ RICH_TABLE_MAX_ROWS = 500
 """Tables longer than this print as plain aligned text (see `_plain`)."""
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
-SourceArg = typer.Argument(..., help="An EPANET .inp file or a planning scenario .yaml.")
-YearOpt = typer.Option(None, "--year", help="Scenario horizon (default: the last).")
+SourceArg = typer.Argument(
+    ..., metavar="NET.inp|SCENARIO.yaml", help="An EPANET .inp file or a planning scenario .yaml."
+)
+YearOpt = typer.Option(None, "--year", metavar="YEAR", help="Scenario horizon (default: the last).")
 MinHeadOpt = typer.Option(
-    None, "--min-head", help="Free-head limit, m (default: the scenario's, else 15)."
+    None,
+    "--min-head",
+    metavar="METRES",
+    help="Free-head limit, m (default: the scenario's, else 15 m, seed 001 §4.3.2).",
 )
 RequiredPressureOpt = typer.Option(
     None,
     "--required-pressure",
+    metavar="METRES",
     help="Pressure at which a user draws its full demand in pressure-driven solves, m "
     "(default 10, an assumption: see data/network/design.yaml).",
 )
 AccidentFractionOpt = typer.Option(
     None,
     "--accident-fraction",
-    help="Share of the design flow an accident must carry (default 0.7, GB 50013-2018 §7.1.3).",
+    metavar="SHARE",
+    help="Share of the design flow an accident must carry, 0-1 "
+    "(default 0.7, GB 50013-2018 §7.1.3).",
 )
 PeakOpt = typer.Option(
     None,
     "--peak-factor",
-    help="Demand multiplier for an .inp (default 1); a scenario uses its peak_hour_factor.",
+    metavar="FACTOR",
+    help="Demand multiplier for an .inp (default: the file's own [OPTIONS] DEMAND MULTIPLIER, "
+    "1 when it gives none); a scenario uses its peak_hour_factor.",
 )
-FormatOpt = typer.Option(Format.table, "--format", help="table or json.")
 MaxHeadlossOpt = typer.Option(
     None,
     "--max-headloss",
+    metavar="M_PER_KM",
     help="Head-loss limit, m/km (none by default: no published figure applies to every plan).",
+)
+VMinOpt = typer.Option(
+    None,
+    "--v-min",
+    metavar="M_PER_S",
+    help="Economic velocity, low end, m/s (default: by DN, data/network/design.yaml).",
+)
+VMaxOpt = typer.Option(
+    None,
+    "--v-max",
+    metavar="M_PER_S",
+    help="Economic velocity, high end, m/s (default: by DN, data/network/design.yaml).",
+)
+GridFactorOpt = typer.Option(
+    None,
+    "--grid-factor",
+    metavar="KG_PER_KWH",
+    help="Grid CO₂ emission factor, kg CO₂/kWh (no default: without it no CO₂ is reported).",
+)
+AnnualVolumeOpt = typer.Option(
+    None,
+    "--annual-volume-m3",
+    metavar="M3",
+    help="Volume pumped in a year, m³ (default: a scenario's uses × their days of use; "
+    "an .inp's own run repeated over 365 days).",
 )
 
 
@@ -170,8 +205,8 @@ def _load(
     return Loaded(None, judged, built, scenario, defaults)
 
 
-def _emit(payload: dict[str, Any], output: Format, tables: list[Table]) -> None:
-    if output is Format.json:
+def _emit(payload: dict[str, Any], as_json: bool, tables: list[Table]) -> None:
+    if as_json:
         # Plain text, not rich's print_json: the JSON of a large network is megabytes.
         sys.stdout.write(json.dumps(payload, ensure_ascii=False))
         sys.stdout.write("\n")
@@ -306,7 +341,9 @@ def _pump_energy(
     return checks.pump_energy(topology, states, annual, grid_factor)
 
 
-@network_app.command("check")
+@network_app.command(
+    "check", short_help="Peak hour: worst point, pumps, pipes, energy; the verdict."
+)
 @reports_input_errors
 def check_command(
     source: Path = SourceArg,
@@ -314,22 +351,28 @@ def check_command(
     min_head: float | None = MinHeadOpt,
     peak_factor: float | None = PeakOpt,
     required_pressure: float | None = RequiredPressureOpt,
-    v_min: float | None = typer.Option(None, "--v-min", help="Economic velocity low, m/s."),
-    v_max: float | None = typer.Option(None, "--v-max", help="Economic velocity high, m/s."),
+    v_min: float | None = VMinOpt,
+    v_max: float | None = VMaxOpt,
     max_headloss: float | None = MaxHeadlossOpt,
-    grid_factor: float | None = typer.Option(
-        None, "--grid-factor", help="Grid CO₂ factor, kg/kWh (no default)."
-    ),
-    annual_volume: float | None = typer.Option(None, "--annual-volume-m3"),
+    grid_factor: float | None = GridFactorOpt,
+    annual_volume: float | None = AnnualVolumeOpt,
     energy_run: bool | None = typer.Option(
         None,
         "--energy/--no-energy",
         help="Pump energy over the extended-period run (default: on for a scenario's 24 h run, "
         "off for an .inp, whose own run may be long; `network energy` always runs it).",
     ),
-    geojson: Path | None = typer.Option(None, "--geojson", help="Write results as GeoJSON."),
-    inp_out: Path | None = typer.Option(None, "--inp-out", help="Write the network as .inp."),
-    output: Format = FormatOpt,
+    geojson: Path | None = typer.Option(
+        None,
+        "--geojson",
+        metavar="FILE",
+        help="Also write nodes and pipes, with results, as GeoJSON.",
+    ),
+    inp_out: Path | None = typer.Option(
+        None, "--inp-out", metavar="FILE", help="Also write the network solved as EPANET .inp."
+    ),
+    as_json: bool = JsonOpt,
+    no_fail: bool = NoFailOpt,
 ) -> None:
     """Peak-hour solve, worst point against the free-head limit over all of the horizon's
     demand, pump operating points, pipe velocities with sizing suggestions, and pump energy
@@ -391,7 +434,8 @@ def check_command(
     tables.append(_pipe_table(pipes))
     if energy_run:
         tables.append(_energy_table(energy))
-    _emit(payload, output, tables)
+    _emit(payload, as_json, tables)
+    exit_on_failure(passes, no_fail)
 
 
 def _pipe_table(pipes: list[checks.PipeCheck]) -> Table:
@@ -414,20 +458,16 @@ def _pipe_table(pipes: list[checks.PipeCheck]) -> Table:
     )
 
 
-@network_app.command("sizing")
+@network_app.command("sizing", short_help="Pipe velocity and head loss, with a DN per pipe.")
 @reports_input_errors
 def sizing_command(
     source: Path = SourceArg,
     year: int | None = YearOpt,
     peak_factor: float | None = PeakOpt,
-    v_min: float | None = typer.Option(
-        None,
-        "--v-min",
-        help="Economic velocity low, m/s (default: by DN, data/network/design.yaml).",
-    ),
-    v_max: float | None = typer.Option(None, "--v-max", help="Economic velocity high, m/s."),
+    v_min: float | None = VMinOpt,
+    v_max: float | None = VMaxOpt,
     max_headloss: float | None = MaxHeadlossOpt,
-    output: Format = FormatOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """Pipe velocity and head loss at peak hour, with a standard DN suggestion per pipe."""
     from reclaim.network import checks, summary
@@ -451,7 +491,7 @@ def sizing_command(
             "resize": resized,
             "pipes": summary.rows(pipes),
         },
-        output,
+        as_json,
         [_pipe_table(pipes)],
     )
 
@@ -476,19 +516,16 @@ def _energy_table(energy: list[checks.PumpEnergy]) -> Table:
     )
 
 
-@network_app.command("energy")
+@network_app.command("energy", short_help="Pump energy per m³ and per year, and its CO₂.")
 @reports_input_errors
 def energy_command(
     source: Path = SourceArg,
-    grid_factor: float = typer.Option(..., "--grid-factor", help="Grid CO₂ factor, kg/kWh."),
-    year: int | None = YearOpt,
-    annual_volume: float | None = typer.Option(
-        None,
-        "--annual-volume-m3",
-        help="Volume pumped in a year (default: a scenario's uses × their days of use; an .inp's "
-        "run repeated over 365 days).",
+    grid_factor: float = typer.Option(
+        ..., "--grid-factor", metavar="KG_PER_KWH", help="Grid CO₂ emission factor, kg CO₂/kWh."
     ),
-    output: Format = FormatOpt,
+    year: int | None = YearOpt,
+    annual_volume: float | None = AnnualVolumeOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """Pump energy over the horizon's 24 h run (an .inp: its own run), per m³ and per year, and
     its CO₂."""
@@ -498,18 +535,19 @@ def energy_command(
     energy = _pump_energy(loaded, annual_volume, grid_factor)
     _emit(
         {**_about(loaded), "grid_kg_co2_per_kwh": grid_factor, "pumps": summary.rows(energy)},
-        output,
+        as_json,
         [_energy_table(energy)],
     )
 
 
-@network_app.command("accident")
+@network_app.command("accident", short_help="Accident check (事故校核): a pipe out of service.")
 @reports_input_errors
 def accident_command(
     source: Path = SourceArg,
     pipe: list[str] | None = typer.Option(
         None,
         "--pipe",
+        metavar="ID",
         help="The pipe out of service "
         "(repeat for several; default: the main at each "
         "pump outlet, seed 001 §4.3.2).",
@@ -519,7 +557,8 @@ def accident_command(
     peak_factor: float | None = PeakOpt,
     required_pressure: float | None = RequiredPressureOpt,
     accident_fraction: float | None = AccidentFractionOpt,
-    output: Format = FormatOpt,
+    as_json: bool = JsonOpt,
+    no_fail: bool = NoFailOpt,
 ) -> None:
     """Accident check (事故校核): a pipe closed, solved pressure-driven at the accident flow
     (default 70 % of the design flow), one pipe at a time."""
@@ -568,7 +607,10 @@ def accident_command(
                     entry["check"],
                 )
             )
-    _emit(payload, output, tables)
+    _emit(payload, as_json, tables)
+    exit_on_failure(
+        all(r.error is None and r.check is not None and r.check.passes for r in results), no_fail
+    )
 
 
 def _progress_bar(total: int, label: str) -> tuple[Progress, batch.Progress]:
@@ -593,15 +635,22 @@ def _progress_bar(total: int, label: str) -> tuple[Progress, batch.Progress]:
 SchedulerOpt = typer.Option(
     None,
     "--scheduler",
+    metavar="ADDRESS",
     help="Dask scheduler address (tcp://host:8786) to spread the batch over its machines; "
     "default: local Dask workers.",
 )
 WorkersOpt = typer.Option(
     None,
     "--workers",
+    metavar="N",
     help="Local Dask worker processes (default: every core; 1 = in this process).",
 )
-ChunkOpt = typer.Option(None, "--chunk-size", help="Cases per Dask task (default: 4 per worker).")
+ChunkOpt = typer.Option(
+    None,
+    "--chunk-size",
+    metavar="N",
+    help="Cases per Dask task (default: 4 per worker); the results do not change.",
+)
 
 
 def _run_batch(
@@ -664,11 +713,13 @@ def _batch_table(title: str, results: list[batch.CaseResult], failures_only: boo
     )
 
 
-@network_app.command("n1")
+@network_app.command("n1", short_help="N-1: every pipe out of service in turn.")
 @reports_input_errors
 def n1_command(
     source: Path = SourceArg,
-    pipe: list[str] | None = typer.Option(None, "--pipe", help="Only these pipes (repeat)."),
+    pipe: list[str] | None = typer.Option(
+        None, "--pipe", metavar="ID", help="Only these pipes (repeat; default: every pipe)."
+    ),
     year: int | None = YearOpt,
     min_head: float | None = MinHeadOpt,
     peak_factor: float | None = PeakOpt,
@@ -677,8 +728,11 @@ def n1_command(
     scheduler: str | None = SchedulerOpt,
     workers: int | None = WorkersOpt,
     chunk_size: int | None = ChunkOpt,
-    show_all: bool = typer.Option(False, "--all", help="Table: every pipe, not only failures."),
-    output: Format = FormatOpt,
+    show_all: bool = typer.Option(
+        False, "--all", help="List every pipe in the table, not only those that fail."
+    ),
+    as_json: bool = JsonOpt,
+    no_fail: bool = NoFailOpt,
 ) -> None:
     """N-1: every pipe (or --pipe …) closed in turn, pressure-driven at the accident flow
     (default 70 % of the design flow); lists the pipes whose loss leaves users below the limit
@@ -715,7 +769,7 @@ def n1_command(
     }
     _emit(
         payload,
-        output,
+        as_json,
         [
             _batch_table(
                 f"N-1 at {fraction:.0%} of the design flow: {len(critical)} of {len(results)} "
@@ -725,21 +779,26 @@ def n1_command(
             )
         ],
     )
+    exit_on_failure(not critical, no_fail)
 
 
-@network_app.command("samples")
+@network_app.command("samples", short_help="Demand samples from the scenario's uncertainty.")
 @reports_input_errors
 def samples_command(
-    source: Path = typer.Argument(..., help="A planning scenario .yaml with uncertainty."),
-    count: int = typer.Option(50, "--count", help="Number of demand samples."),
-    seed: int = typer.Option(0, "--seed"),
+    source: Path = typer.Argument(
+        ..., metavar="SCENARIO.yaml", help="A planning scenario .yaml with uncertainty."
+    ),
+    count: int = typer.Option(
+        50, "--samples", "-n", metavar="N", help="Number of demand samples drawn."
+    ),
+    seed: int = SeedOpt,
     year: int | None = YearOpt,
     min_head: float | None = MinHeadOpt,
     required_pressure: float | None = RequiredPressureOpt,
     scheduler: str | None = SchedulerOpt,
     workers: int | None = WorkersOpt,
     chunk_size: int | None = ChunkOpt,
-    output: Format = FormatOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """Demand samples from the scenario's uncertainty, each solved pressure-driven."""
     from reclaim.network import batch, summary
@@ -774,20 +833,25 @@ def samples_command(
         },
         "cases": [summary.case(r) for r in results],
     }
-    _emit(payload, output, [_batch_table("Demand samples", results, failures_only=False)])
+    _emit(payload, as_json, [_batch_table("Demand samples", results, failures_only=False)])
 
 
-@network_app.command("pump-head")
+@network_app.command("pump-head", short_help="Pump head needed for a worst-point free head.")
 @reports_input_errors
 def pump_head_command(
     source: Path = SourceArg,
     target: float | None = typer.Option(
-        None, "--target", help="Worst-point free head, m (default: the limit)."
+        None,
+        "--target",
+        metavar="METRES",
+        help="Worst-point free head to reach, m (default: the scenario's limit, else 15 m).",
     ),
-    pump: list[str] | None = typer.Option(None, "--pump", help="Only these pumps (repeat)."),
+    pump: list[str] | None = typer.Option(
+        None, "--pump", metavar="ID", help="Only these pumps (repeat; default: every pump)."
+    ),
     year: int | None = YearOpt,
     peak_factor: float | None = PeakOpt,
-    output: Format = FormatOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """Pump head needed for a target worst-point free head (curves scaled by one factor)."""
     from reclaim.network import checks, summary
@@ -803,7 +867,7 @@ def pump_head_command(
     }
     _emit(
         payload,
-        output,
+        as_json,
         [
             _table(
                 f"Pump head for {loaded.limit_m:g} m at the worst point "
@@ -818,15 +882,18 @@ def pump_head_command(
     )
 
 
-@network_app.command("simulate")
+@network_app.command("simulate", short_help="Extended-period run with patterns and tanks.")
 @reports_input_errors
 def simulate_command(
     source: Path = SourceArg,
     hours: float | None = typer.Option(
-        None, "--hours", help="Duration (default: the .inp's, 24 h for a scenario)."
+        None,
+        "--hours",
+        metavar="HOURS",
+        help="Duration, h (default: the .inp's own, 24 h for a scenario).",
     ),
     year: int | None = YearOpt,
-    output: Format = FormatOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
     """Extended-period simulation with demand patterns and tanks (24 h for a scenario)."""
     from reclaim.network import summary
@@ -839,7 +906,7 @@ def simulate_command(
     payload = {**_about(loaded), **period}
     _emit(
         payload,
-        output,
+        as_json,
         [
             _table(
                 "Extended-period simulation",
@@ -859,11 +926,13 @@ def simulate_command(
     )
 
 
-@network_app.command("export")
+@network_app.command("export", short_help="Write the network as EPANET .inp.")
 @reports_input_errors
 def export_command(
     source: Path = SourceArg,
-    inp_out: Path = typer.Option(..., "--inp", help="Write the network as EPANET .inp."),
+    inp_out: Path = typer.Option(
+        ..., "--out", metavar="FILE.inp", help="The EPANET .inp file to write."
+    ),
     year: int | None = YearOpt,
     patterns: bool = typer.Option(
         False,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from reclaim.cli.common import (
+    JsonOpt,
+    RoundingOpt,
+    ScenarioArg,
+    SeedOpt,
     console,
     err_console,
     load_scenario_with_notes,
@@ -24,11 +27,6 @@ if TYPE_CHECKING:
 plan_app = typer.Typer(
     help="Plan: demand, supply, balance, facilities, investment, audit.", no_args_is_help=True
 )
-
-ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file (see examples/).")]
-RoundingOpt = Annotated[
-    str, typer.Option("--rounding", help="full (default) or plan: round as the document prints.")
-]
 
 _ROWS: list[tuple[Callable[[HorizonFigures], Any], str, str]] = [
     (lambda h: h.demand.total_m3_per_day, "max-day demand", "m³/d"),
@@ -114,11 +112,11 @@ def _print_tables(result: PlanResult) -> None:
         console.print(assumed)
 
 
-@plan_app.command("run")
+@plan_app.command("run", short_help="Every figure per horizon, and the audit of the plan.")
 @reports_input_errors
 def run(
     scenario: ScenarioArg,
-    as_json: Annotated[bool, typer.Option("--json", help="Print every figure as JSON.")] = False,
+    as_json: bool = JsonOpt,
     rounding: RoundingOpt = "full",
 ) -> None:
     """Compute every figure per horizon and audit the figures the plan publishes."""
@@ -134,18 +132,22 @@ def run(
         _print_tables(result)
 
 
-@plan_app.command("sensitivity")
+@plan_app.command("sensitivity", short_help="P10/P50/P90 and P(supply short) over sampled inputs.")
 @reports_input_errors
 def sensitivity(
     scenario: ScenarioArg,
-    samples: Annotated[int, typer.Option("--samples", "-n", help="Number of samples.")] = 100_000,
-    seed: Annotated[
-        int, typer.Option(help="Random seed (same seed, same figures, whatever the chunk).")
-    ] = 0,
-    chunk: Annotated[
-        int, typer.Option(help="Samples computed at once (memory bound); figures do not change.")
+    samples: Annotated[
+        int, typer.Option("--samples", "-n", metavar="N", help="Number of samples drawn.")
     ] = 100_000,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    seed: int = SeedOpt,
+    chunk: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            help="Samples computed at once (bounds memory); the figures do not change with it.",
+        ),
+    ] = 100_000,
+    as_json: bool = JsonOpt,
 ) -> None:
     """P10/P50/P90 of demand, balance and utilisation, and the chance that supply falls short."""
     from rich.progress import (
@@ -187,4 +189,4 @@ def sensitivity(
 
 from reclaim.cli.plan_report import report  # noqa: E402
 
-plan_app.command("report")(report)
+plan_app.command("report", short_help="Write the plan report (HTML and Markdown).")(report)

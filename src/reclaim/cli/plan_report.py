@@ -7,25 +7,30 @@ from typing import Annotated
 
 import typer
 
-from reclaim.cli.common import console, load_scenario_with_notes, reports_input_errors
+from reclaim.cli.common import (
+    LangOpt,
+    RoundingOpt,
+    ScenarioArg,
+    console,
+    load_scenario_with_notes,
+    reports_input_errors,
+)
 
 
 @reports_input_errors
 def report(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file (see examples/).")],
+    scenario: ScenarioArg,
     out: Annotated[
         Path,
         typer.Option(
             "--out",
+            metavar="DIR",
             help="Directory to write report.html, report.md "
             "and the chart files into (created if missing).",
         ),
     ],
-    lang: Annotated[str, typer.Option("--lang", help="Language of the report: zh or en.")] = "zh",
-    rounding: Annotated[
-        str,
-        typer.Option("--rounding", help="full (default) or plan: round as the document prints."),
-    ] = "full",
+    lang: str = LangOpt,
+    rounding: RoundingOpt = "full",
 ) -> None:
     """Write the plan report: demand, supply, balance, utilisation, facilities, audit."""
     from reclaim.io.scenario_file import plants_fitness

@@ -11,18 +11,28 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from reclaim.cli.common import console, reports_input_errors
+from reclaim.cli.common import (
+    JsonOpt,
+    LangOpt,
+    NoFailOpt,
+    console,
+    exit_on_failure,
+    reports_input_errors,
+)
 from reclaim.errors import InputError
 
 if TYPE_CHECKING:
     from reclaim.quality.batch import BatchFitness
     from reclaim.quality.catalogue import Catalogue
-    from reclaim.quality.gap import GapItem
+    from reclaim.quality.evaluate import Fitness, UseVerdict
+    from reclaim.quality.gap import GapItem, TreatmentGap
     from reclaim.quality.samples import Measurement, Sample
+    from reclaim.quality.series import SeriesVerdict
     from reclaim.quality.standards import Standard
 
 quality_app = typer.Typer(
     help="Water quality: which uses a reclaimed water is fit for, and why not.",
+    short_help="Which uses a water is fit for, and why not.",
     no_args_is_help=True,
 )
 
@@ -119,21 +129,28 @@ ACTIONS = {
     },
 }
 
-JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
-StandardFilterOption = typer.Option([], "--standard", help="Only these standards (default: all).")
+StandardFilterOption = typer.Option(
+    [], "--standard", metavar="ID", help="Only these standards (repeat; default: all)."
+)
 CurrentOnlyOption = typer.Option(
     False, "--current-only", help="Leave out editions whose successor is loaded."
 )
-LangOption = typer.Option("en", "--lang", help="Language of names and labels: zh or en.")
 DirsOption = typer.Option(
-    [], "--standards-dir", help="Extra directory of standard files (local or contract limits)."
+    [],
+    "--standards-dir",
+    metavar="DIR",
+    help="Extra directory of standard files (local or contract limits; repeat for several).",
 )
 ConditionOption = typer.Option(
-    [], "--condition", help="Assert a condition of the standard (e.g. coastal_high_tds)."
+    [],
+    "--condition",
+    metavar="NAME",
+    help="Assert a condition of the standard (e.g. coastal_high_tds; repeat for several).",
 )
 EditionOption = typer.Option(
     None,
     "--edition",
+    metavar="ID",
     help="Judge in this dated edition (e.g. original, amendment_2025 of GB 18918) instead of the "
     "one in force on each sample's date (today for undated samples).",
 )
@@ -191,10 +208,10 @@ def _chosen_standards(
     return chosen
 
 
-@quality_app.command("standards")
+@quality_app.command("standards", short_help="The standards loaded: editions, uses, limits.")
 @reports_input_errors
 def standards_command(
-    as_json: bool = JsonOption, lang: str = LangOption, standards_dir: list[Path] = DirsOption
+    as_json: bool = JsonOpt, lang: str = LangOpt, standards_dir: list[Path] = DirsOption
 ) -> None:
     """List loaded standards with editions, uses and how many limits are verified."""
     from reclaim.io.quality_files import load_standards
@@ -255,25 +272,31 @@ def standards_command(
     console.print(table)
 
 
-@quality_app.command("check")
+@quality_app.command("check", short_help="Samples against one use: verdicts and the gap.")
 @reports_input_errors
 def check_command(
     sample_file: str = typer.Argument(
-        ..., help="Sample CSV or YAML file, or a shipped profile name."
+        ...,
+        metavar="SAMPLES",
+        help="Sample CSV (long or wide) or YAML file, or a shipped profile name.",
     ),
     standard_id: str = typer.Option(
-        ..., "--standard", help="Standard id or code, e.g. gb_t_18920_2020."
+        ..., "--standard", metavar="ID", help="Standard id or code, e.g. gb_t_18920_2020."
     ),
-    use_id: str = typer.Option(..., "--use", help="Use id within the standard, e.g. toilet."),
+    use_id: str = typer.Option(
+        ..., "--use", metavar="ID", help="Use id within the standard, e.g. toilet."
+    ),
     condition: list[str] = ConditionOption,
     edition: str | None = EditionOption,
-    as_json: bool = JsonOption,
-    lang: str = LangOption,
+    as_json: bool = JsonOpt,
+    lang: str = LangOpt,
     standards_dir: list[Path] = DirsOption,
+    no_fail: bool = NoFailOpt,
 ) -> None:
-    """Judge each sample against one use: verdict per parameter, fitness and the gap to close."""
+    """Judge each sample against one use: verdict per parameter, fitness and the gap to close.
+    Exits 1 unless every sample is fit (--no-fail: 0)."""
     from reclaim.io.quality_files import load_catalogue, load_standards, load_treatments
-    from reclaim.quality.evaluate import Status, evaluate
+    from reclaim.quality.evaluate import Fitness, evaluate
     from reclaim.quality.gap import treatment_gap
     from reclaim.quality.standards import find_standard
 
@@ -287,7 +310,21 @@ def check_command(
         results.append((verdict, treatment_gap(verdict, catalogue, treatments)))
     if as_json:
         _print_json([{**verdict.to_dict(), "gap": gap.to_dict()} for verdict, gap in results])
-        return
+    else:
+        _print_check_tables(results, standard, use_id, catalogue, lang)
+    exit_on_failure(all(verdict.fitness is Fitness.FIT for verdict, _ in results), no_fail)
+
+
+def _print_check_tables(
+    results: list[tuple[UseVerdict, TreatmentGap]],
+    standard: Standard,
+    use_id: str,
+    catalogue: Catalogue,
+    lang: str,
+) -> None:
+    """One table per sample: each parameter's limit, value and verdict, then the gap."""
+    from reclaim.quality.evaluate import Status
+
     words, labels = HEADINGS[lang], LABELS[lang]
     use = standard.use(use_id)
     for verdict, gap in results:
@@ -345,18 +382,20 @@ def _gap_line(item: GapItem, catalogue: Catalogue, lang: str) -> str:
     )
 
 
-@quality_app.command("matrix")
+@quality_app.command("matrix", short_help="Samples against every use of every standard.")
 @reports_input_errors
 def matrix_command(
     sample_file: str = typer.Argument(
-        ..., help="Sample CSV or YAML file, or a shipped profile name."
+        ...,
+        metavar="SAMPLES",
+        help="Sample CSV (long or wide) or YAML file, or a shipped profile name.",
     ),
     standard_ids: list[str] = StandardFilterOption,
     current_only: bool = CurrentOnlyOption,
     condition: list[str] = ConditionOption,
     edition: str | None = EditionOption,
-    as_json: bool = JsonOption,
-    lang: str = LangOption,
+    as_json: bool = JsonOpt,
+    lang: str = LangOpt,
     standards_dir: list[Path] = DirsOption,
 ) -> None:
     """Fit-for-purpose matrix: each sample against every use of every standard."""
@@ -417,28 +456,43 @@ def matrix_command(
         _print_json(payload)
 
 
-@quality_app.command("series")
+@quality_app.command("series", short_help="A series against its standard's period rule.")
 @reports_input_errors
 def series_command(
     sample_file: Path = typer.Argument(
-        ..., help="Samples in time order (CSV with a date column, or YAML)."
+        ...,
+        metavar="SERIES.csv",
+        help="Samples in time order (CSV with a date column, or YAML).",
     ),
-    standard_id: str = typer.Option(..., "--standard", help="Standard id or code."),
-    use_id: str = typer.Option(..., "--use", help="Use id within the standard."),
+    standard_id: str = typer.Option(
+        ..., "--standard", metavar="ID", help="Standard id or code, e.g. eu_2020_741."
+    ),
+    use_id: str = typer.Option(
+        ..., "--use", metavar="ID", help="Use id within the standard, e.g. A."
+    ),
     window: int = typer.Option(
-        0, "--window", help="Also report rolling compliance over this many samples."
+        0,
+        "--window",
+        metavar="N",
+        help="Also report rolling compliance over this many samples (0: none).",
     ),
     window_days: int = typer.Option(
-        0, "--window-days", help="Or over this many days ending at each sample (needs dates)."
+        0,
+        "--window-days",
+        metavar="DAYS",
+        help="Or over this many days ending at each sample (needs dates; 0: none).",
     ),
     condition: list[str] = ConditionOption,
     edition: str | None = EditionOption,
-    as_json: bool = JsonOption,
-    lang: str = LangOption,
+    as_json: bool = JsonOpt,
+    lang: str = LangOpt,
     standards_dir: list[Path] = DirsOption,
+    no_fail: bool = NoFailOpt,
 ) -> None:
-    """Compliance of a series of samples over the period, with the standard's period rule."""
+    """Compliance of a series of samples over the period, with the standard's period rule.
+    Exits 1 unless the series is fit over the period (--no-fail: 0)."""
     from reclaim.io.quality_files import load_catalogue, load_samples, load_standards
+    from reclaim.quality.evaluate import Fitness
     from reclaim.quality.series import (
         evaluate_series,
         rolling_compliance,
@@ -470,7 +524,20 @@ def series_command(
                 "rolling": [{"end": end, "fitness": fit.value} for end, fit in rolling],
             }
         )
-        return
+    else:
+        _print_series_table(verdict, rolling, standard, use_id, catalogue, lang)
+    exit_on_failure(verdict.fitness is Fitness.FIT, no_fail)
+
+
+def _print_series_table(
+    verdict: SeriesVerdict,
+    rolling: list[tuple[str, Fitness]],
+    standard: Standard,
+    use_id: str,
+    catalogue: Catalogue,
+    lang: str,
+) -> None:
+    """The period verdict per parameter, then the rolling verdicts."""
     words, labels = HEADINGS[lang], LABELS[lang]
     table = Table(
         title=f"{standard.code} {standard.use(use_id).name(lang)}: "
@@ -489,21 +556,26 @@ def series_command(
         console.print(f"  {end}: {labels[fitness]}")
 
 
-@quality_app.command("batch")
+@quality_app.command("batch", short_help="Many samples at once: how many are fit for each use.")
 @reports_input_errors
 def batch_command(
     sample_file: Path = typer.Argument(
-        ..., help="Many samples: a wide CSV (sample, bod5 [mg/L], ...)."
+        ...,
+        metavar="SAMPLES.csv",
+        help="Many samples: a wide CSV (sample, date, bod5 [mg/L], ...).",
     ),
     standard_ids: list[str] = StandardFilterOption,
     current_only: bool = CurrentOnlyOption,
     out: Path | None = typer.Option(
-        None, "--out", help="Write the fitness of every sample and use here."
+        None,
+        "--out",
+        metavar="FILE.csv",
+        help="Also write the fitness of every sample for every use to this CSV.",
     ),
     condition: list[str] = ConditionOption,
     edition: str | None = EditionOption,
-    as_json: bool = JsonOption,
-    lang: str = LangOption,
+    as_json: bool = JsonOpt,
+    lang: str = LangOpt,
     standards_dir: list[Path] = DirsOption,
 ) -> None:
     """Judge many samples at once (vectorised): how many are fit for each use."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, read_yaml
+from reclaim.market.access import AccessLimits, ThrottlePolicy
 from reclaim.market.prices import PriceSchedule
 from reclaim.market.rules import ExchangeRules
 
@@ -24,12 +26,35 @@ def load_exchange_rules() -> ExchangeRules:
     return ExchangeRules(
         reuse_cap_fraction=Decimal(str(_value(table, "reuse_cap_fraction"))),
         publicity_days=int(_value(table, "publicity_days")),
+        lapse_days=int(_value(table, "lapse_days")),
         exchange_fee_rate=Decimal(str(_value(table, "exchange_fee_rate"))),
         treatment_feedback_share=Decimal(str(_value(table, "treatment_feedback_share"))),
         time_zone=str(_value(table, "time_zone")),
         delivery_confirmation_days=int(_value(table, "delivery_confirmation_days")),
         token_lifetime_minutes=int(_value(table, "token_lifetime_minutes")),
         use_classes=tuple(_value(table, "use_classes")),
+    )
+
+
+def load_access_limits() -> AccessLimits:
+    """The login and public-form throttles of `data/market/access_limits.yaml` (cited there)."""
+    table = read_yaml(data_path("market", "access_limits.yaml"))
+
+    def policy(name: str) -> ThrottlePolicy:
+        figures = table.get(name)
+        if not isinstance(figures, dict):
+            raise InputError(f"access_limits.{name}", figures, "a table of throttle figures")
+        return ThrottlePolicy(
+            free_attempts=int(_value(figures, "free_attempts")),
+            window=timedelta(minutes=float(_value(figures, "window_minutes"))),
+            base_delay=timedelta(seconds=float(_value(figures, "base_delay_seconds"))),
+            max_delay=timedelta(seconds=float(_value(figures, "max_delay_seconds"))),
+        )
+
+    return AccessLimits(
+        login_per_account=policy("login_per_account"),
+        login_per_address=policy("login_per_address"),
+        public_objections_per_address=policy("public_objections_per_address"),
     )
 
 

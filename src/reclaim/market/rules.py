@@ -75,15 +75,50 @@ class ListingState(StrEnum):
 
 
 class DealState(StrEnum):
-    """Life of a deal: publicity (公示), then approved or rejected, then a contract."""
+    """Life of a deal: publicity (公示), then the regulator's decision, then a contract.
+
+    A deal still undecided `lapse_days` after its publicity ends lapses.
+    """
 
     PUBLICITY = "publicity"
+    PENDING_DECISION = "pending_decision"
+    """Publicity has ended; no more objections, the regulator decides."""
     APPROVED = "approved"
     REJECTED = "rejected"
+    LAPSED = "lapsed"
     CONTRACTED = "contracted"
 
 
-OPEN_DEAL_STATES = frozenset({DealState.PUBLICITY, DealState.APPROVED})
+UNDECIDED_DEAL_STATES = frozenset({DealState.PUBLICITY, DealState.PENDING_DECISION})
+OPEN_DEAL_STATES = UNDECIDED_DEAL_STATES | {DealState.APPROVED}
+
+
+class ObjectionState(StrEnum):
+    """An objection is open until the regulator dismisses or upholds it, with a public reason."""
+
+    OPEN = "open"
+    DISMISSED = "dismissed"
+    UPHELD = "upheld"
+    """Upheld: the deal is rejected and its volume returns to the seller's right."""
+
+
+def check_decidable(
+    deal_id: int, publicity_ends_at: datetime, open_objections: int, now: datetime
+) -> None:
+    """A deal is approved only after its publicity ends and with no objection left open."""
+    if now < publicity_ends_at:
+        raise ConflictError(
+            "deal_id",
+            deal_id,
+            f"publicity (公示) runs until {publicity_ends_at.isoformat()}; "
+            "the deal is approved only after it ends",
+        )
+    if open_objections:
+        raise ConflictError(
+            "deal_id",
+            deal_id,
+            f"{open_objections} objection(s) still open; the regulator resolves them first",
+        )
 
 
 class DeliveryState(StrEnum):
@@ -108,6 +143,7 @@ class ExchangeRules:
 
     reuse_cap_fraction: Decimal
     publicity_days: int
+    lapse_days: int
     exchange_fee_rate: Decimal
     treatment_feedback_share: Decimal
     time_zone: str

@@ -90,6 +90,8 @@ RULES: dict[tuple[str, str], Rule] = {
         Tenant.RECORD,
         "admin: anyone; staff: sellers and buyers whose region_id is one of theirs",
     ),
+    ("POST", "/auth/logout"): Rule(ANYONE, Tenant.SELF, "revokes the token it is sent with"),
+    ("POST", "/accounts/{account_id}/tokens/revoke"): Rule(ADMIN, Tenant.GLOBAL),
     ("PUT", "/accounts/{account_id}/regions/{region_id}"): Rule(ADMIN, Tenant.GLOBAL),
     ("DELETE", "/accounts/{account_id}/regions/{region_id}"): Rule(ADMIN, Tenant.GLOBAL),
     # registry
@@ -128,6 +130,19 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/deals/{deal_id}/reject"): Rule(_roles(Role.REGULATOR), Tenant.RECORD),
     ("POST", "/deals/{deal_id}/conclude"): Rule(MARKET, Tenant.RECORD),
     ("GET", "/contracts"): Rule(MARKET, Tenant.LIST),
+    # publicity (公示): deals in publicity are public, so any registered party may object
+    ("POST", "/deals/{deal_id}/objections"): Rule(
+        ADMIN | _roles(Role.OPERATOR) | PARTIES,
+        Tenant.PUBLIC,
+        "any registered party; the regulator rejects instead of objecting",
+    ),
+    ("GET", "/deals/{deal_id}/objections"): Rule(
+        _roles(Role.REGULATOR), Tenant.RECORD, "with the objectors and contacts"
+    ),
+    ("POST", "/objections/{objection_id}/resolve"): Rule(
+        _roles(Role.REGULATOR), Tenant.RECORD, "the regulator of the deal's region"
+    ),
+    ("POST", "/public/deals/{deal_id}/objections"): PUBLIC,
     ("GET", "/contracts/{contract_id}"): Rule(
         MARKET, Tenant.RECORD, "also the operator of the supplying plant"
     ),
@@ -166,6 +181,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/public/trades"): PUBLIC,
     ("GET", "/public/notices"): PUBLIC,
     ("GET", "/public/price-index"): PUBLIC,
+    ("GET", "/public/ledger/head"): PUBLIC,
+    ("GET", "/public/ledger/heads"): PUBLIC,
+    # testing: refused unless the service was started with RECLAIM_TESTING=1
+    ("PUT", "/testing/clock"): Rule(ADMIN, Tenant.GLOBAL),
+    ("POST", "/testing/jobs/run"): Rule(ADMIN, Tenant.GLOBAL),
     # planning
     ("POST", "/plans/run"): Rule(
         ANYONE,

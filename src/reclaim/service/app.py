@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reclaim.errors import InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, MarketRefusal, NotFoundError
 from reclaim.service.access import authorize, unruled_routes
-from reclaim.service.auth import AuthError
+from reclaim.service.auth import AuthError, TooManyAttempts
 from reclaim.service.context import ExchangeContext
 from reclaim.service.docs import add_offline_docs
 from reclaim.service.limits import BodyLimit
@@ -31,11 +33,15 @@ from reclaim.service.routers import (
     operations,
     plans,
     public,
+    publicity,
     registry,
     settlement,
+    testing,
     trading,
 )
+from reclaim.service.scheduler import Scheduler, lifespan_with
 from reclaim.service.schemas import ErrorOut
+from reclaim.store.db import MAX_CONNECTIONS
 
 SECRET_MASK = "***"
 LISTED_ERRORS = 10
@@ -80,6 +86,13 @@ async def _on_refusal(_request: Request, error: Exception) -> JSONResponse:
 async def _on_auth_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, AuthError)
     return _error(401, "unauthorized", "Authorization", None, error.reason)
+
+
+async def _on_throttled(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, TooManyAttempts)
+    response = _error(429, "too_many_attempts", error.field, error.value, error.reason)
+    response.headers["Retry-After"] = str(error.retry_after_s)
+    return response
 
 
 async def _on_validation_error(_request: Request, error: Exception) -> JSONResponse:
@@ -128,10 +141,46 @@ async def _on_integrity_error(_request: Request, _exc: Exception) -> JSONRespons
     )
 
 
+IN_FLIGHT_LIMIT = MAX_CONNECTIONS - 2
+"""Requests served at once: fewer than the pooled connections (the scheduler keeps one) and the
+worker threads (40), so a request that holds a connection always finds a thread to finish on;
+the rest wait in the event loop, holding nothing."""
+
+
+class InFlightLimit:
+    """ASGI middleware: at most `limit` HTTP requests inside the application at once; each
+    request's transaction is closed when it ends."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.semaphore: anyio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wait for a free slot, then serve."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.semaphore is None:
+            self.semaphore = anyio.Semaphore(self.limit)
+        async with self.semaphore:
+            try:
+                await self.app(scope, receive, send)
+            finally:  # the request's transaction ends with it (committed by the route, if any)
+                transaction = scope.get("state", {}).get("transaction")
+                if transaction is not None:
+                    await anyio.to_thread.run_sync(transaction.close)
+
+
 def create_app(context: ExchangeContext) -> FastAPI:
-    """The HTTP API over one exchange context (store, rules, clock); every route has an access
-    rule (reclaim.service.access), enforced before it runs."""
+    """The HTTP API over one exchange context (store, rules, clock), with its timed jobs; every
+    route has an access rule (reclaim.service.access), enforced before it runs."""
+    metrics = Metrics(context.db.engine)
+    scheduler = Scheduler(context.db, context.now, on_run=metrics.job_ran)
     app = FastAPI(
+        lifespan=lifespan_with(
+            scheduler if context.run_scheduler else None, context.scheduler_tick_s
+        ),
         title="reclaim exchange",
         description="Reclaimed-water (再生水) rights: registry, trading, publicity, contracts, "
         "settlement, public prices.",
@@ -142,18 +191,31 @@ def create_app(context: ExchangeContext) -> FastAPI:
     )
     add_offline_docs(app)
     app.state.exchange = context
+    app.state.scheduler = scheduler
     app.state.plan_jobs = PlanJobs(context.db, context.clock)
     app.add_middleware(BodyLimit)
-    app.state.metrics = Metrics(context.db.engine)
-    app.add_middleware(RequestObserver, metrics=app.state.metrics)  # outermost: sees every answer
+    app.add_middleware(InFlightLimit, limit=IN_FLIGHT_LIMIT)
+    app.state.metrics = metrics
+    app.add_middleware(RequestObserver, metrics=metrics)  # outermost: sees every answer
     app.add_exception_handler(InputError, _on_input_error)
     for kind in STATUS_OF_REFUSAL:
         app.add_exception_handler(kind, _on_refusal)
     app.add_exception_handler(AuthError, _on_auth_error)
+    app.add_exception_handler(TooManyAttempts, _on_throttled)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    for module in (accounts, registry, trading, settlement, public, plans, operations):
+    for module in (
+        accounts,
+        registry,
+        trading,
+        publicity,
+        settlement,
+        public,
+        plans,
+        operations,
+        testing,
+    ):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     missing = unruled_routes(app)
     if missing:

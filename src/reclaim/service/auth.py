@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
 import secrets
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -11,14 +13,18 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from reclaim.service.context import context_of
+from reclaim.market.access import ThrottlePolicy
+from reclaim.service.context import RequestTransaction, app_context
 from reclaim.store.models import Account, Token
 from reclaim.store.registry import Actor
+from reclaim.store.throttle import claim_attempt
 
 TOKEN_BYTES = 32
+refused_log = logging.getLogger("reclaim.service.auth")
+"""Refused logins and throttled attempts, for the operator's log."""
 _UNKNOWN_USER_HASH = PasswordHasher().hash("no such user")
 """Checked against when the username is unknown, so both refusals take the same time."""
 bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token")
@@ -30,6 +36,40 @@ class AuthError(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+class TooManyAttempts(Exception):
+    """An attempt refused by a throttle: answered 429 with Retry-After, nothing else is run."""
+
+    def __init__(self, field: str, value: str, retry_at: datetime, now: datetime) -> None:
+        self.field = field
+        self.value = value
+        self.retry_after_s = max(1, math.ceil((retry_at - now).total_seconds()))
+        self.reason = (
+            f"too many attempts; try again after {retry_at.isoformat()} (in {self.retry_after_s} s)"
+        )
+        super().__init__(self.reason)
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (behind a proxy, uvicorn's --forwarded-allow-ips sets it)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def claim_or_refuse(
+    session: Session, claims: list[tuple[str, ThrottlePolicy, str, str]], now: datetime
+) -> None:
+    """Count an attempt against every (key, policy, field, value); refuse if any must wait.
+
+    A refusal raises, so the caller's transaction rolls back: refused attempts are not counted.
+    """
+    for key, policy, field, value in claims:
+        retry_at = claim_attempt(session, key, policy, now)
+        if retry_at is not None:
+            refused_log.warning(
+                "refused (throttled) %s=%r until %s", field, value, retry_at.isoformat()
+            )
+            raise TooManyAttempts(field, value, retry_at, now)
 
 
 def hash_password(password: str, hasher: PasswordHasher | None = None) -> str:
@@ -50,18 +90,22 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def account_for_login(session: Session, username: str) -> tuple[int | None, str]:
+    """The account id and stored hash for `username` (the decoy hash if there is none)."""
+    row = session.execute(
+        select(Account.id, Account.password_hash).where(Account.username == username)
+    ).first()
+    return (None, _UNKNOWN_USER_HASH) if row is None else (row[0], row[1])
+
+
 def issue_token(
-    session: Session, username: str, password: str, now: datetime, lifetime: timedelta
+    session: Session, account_id: int, now: datetime, lifetime: timedelta
 ) -> tuple[str, datetime]:
-    """A new bearer token for valid credentials; one refusal for unknown user or bad password."""
-    account = session.scalar(select(Account).where(Account.username == username))
-    stored = _UNKNOWN_USER_HASH if account is None else account.password_hash
-    if not password_matches(stored, password) or account is None:
-        raise AuthError("unknown username or wrong password")
+    """A new bearer token for an account whose password was just checked."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     expires_at = now + lifetime
     session.add(
-        Token(token_sha256=token_digest(token), account_id=account.id, expires_at=expires_at)
+        Token(token_sha256=token_digest(token), account_id=account_id, expires_at=expires_at)
     )
     session.flush()
     return token, expires_at
@@ -72,6 +116,8 @@ def actor_for_token(session: Session, token: str, now: datetime) -> Actor:
     row = session.scalar(select(Token).where(Token.token_sha256 == token_digest(token)))
     if row is None:
         raise AuthError("invalid token")
+    if row.revoked_at is not None:
+        raise AuthError(f"token revoked at {row.revoked_at.isoformat()}")
     if now >= row.expires_at:
         raise AuthError(f"token expired at {row.expires_at.isoformat()}")
     account = session.get(Account, row.account_id)
@@ -79,19 +125,54 @@ def actor_for_token(session: Session, token: str, now: datetime) -> Actor:
     return Actor.load(session, account)
 
 
+def revoke_token(session: Session, token: str, now: datetime) -> None:
+    """Revoke one token (logout); it is refused from now on, in every worker."""
+    session.execute(
+        update(Token)
+        .where(Token.token_sha256 == token_digest(token), Token.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def revoke_account_tokens(session: Session, account_id: int, now: datetime) -> int:
+    """Revoke every live token of an account; how many were revoked."""
+    result = session.execute(
+        update(Token)
+        .where(Token.account_id == account_id, Token.revoked_at.is_(None), Token.expires_at > now)
+        .values(revoked_at=now)
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def current_actor(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Actor:
-    """FastAPI dependency: the authenticated caller (401 if none), read once per request."""
+    """FastAPI dependency: the authenticated caller (401 if none), once per request.
+
+    Begins the request's one transaction and checks the token in it; the route's reads and
+    writes join it (`context_of(request)`), and `app.InFlightLimit` closes it when the request
+    ends.
+    """
     known = getattr(request.state, "actor", None)
     if isinstance(known, Actor):
         return known
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthError("missing bearer token (Authorization: Bearer <token>)")
-    context = context_of(request)
-    now = context.clock()
+    context = app_context(request)
+    now = context.now()
     token = credentials.credentials
-    actor = context.read(lambda session: actor_for_token(session, token, now))
+    transaction = RequestTransaction(
+        context.db,
+        lambda session: actor_for_token(session, token, now),
+        read_only=request.method in SAFE_METHODS,
+    )
+    request.state.transaction = transaction
+    request.state.token = token
+    actor = transaction.actor
     request.state.actor = actor
     return actor
 

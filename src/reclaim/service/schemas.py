@@ -28,6 +28,7 @@ MAX_DAILY_M3 = 10**9
 MAX_PRICE_YUAN_PER_M3 = Decimal("99999.99")
 """Tens of thousands of times a reclaimed-water tariff (a few 元/m³)."""
 MAX_PUBLICITY_DAYS = 365
+MAX_LAPSE_DAYS = 365
 MAX_CONFIRMATION_DAYS = 365
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(9998, 12, 31)
@@ -110,6 +111,7 @@ class TokenOut(BaseModel):
 
 
 PublicityDays = Annotated[int, Field(strict=True, ge=0, le=MAX_PUBLICITY_DAYS)]
+LapseDays = Annotated[int, Field(strict=True, ge=1, le=MAX_LAPSE_DAYS)]
 ConfirmationDays = Annotated[int, Field(strict=True, ge=0, le=MAX_CONFIRMATION_DAYS)]
 TimeZone = Annotated[
     str,
@@ -125,6 +127,7 @@ class RegionSettingsIn(Strict):
 
     name: Name | None = None
     publicity_days: PublicityDays | None = None
+    lapse_days: LapseDays | None = None
     exchange_fee_rate: Fraction | None = None
     treatment_feedback_share: Fraction | None = None
     price_schedule: Code | None = None
@@ -146,6 +149,7 @@ class RegionOut(BaseModel):
     code: str
     name: str
     publicity_days: int
+    lapse_days: int
     exchange_fee_rate: Decimal
     treatment_feedback_share: Decimal
     price_schedule: str | None
@@ -312,6 +316,7 @@ class DealOut(BaseModel):
     delivery_point: str
     state: str
     publicity_ends_at: datetime
+    lapses_at: datetime
     decided_at: datetime | None
     decision_reason: str | None
 
@@ -435,20 +440,117 @@ class PublicTradeOut(BaseModel):
     concluded_at: datetime
 
 
+class PublicObjectionOut(BaseModel):
+    """An objection as published: grounds and resolution, never the objector or the contact."""
+
+    id: int
+    filed_by: Literal["party", "public"]
+    grounds: str
+    state: str
+    filed_at: datetime
+    resolution: str | None
+    resolved_at: datetime | None
+
+
 class PublicNoticeOut(BaseModel):
-    """A deal in publicity (公示), as the public sees it."""
+    """A deal in publicity (公示) or awaiting its decision, as the public sees it."""
 
     deal_id: int
     region_id: int
     seller: str
     buyer: str
     mode: str
+    state: str
     annual_volume_m3: int
     price_yuan_per_m3: Decimal
     use_class: str
     term_start: date
     term_end: date
     publicity_ends_at: datetime
+    lapses_at: datetime
+    objections: list[PublicObjectionOut]
+
+
+class LedgerHeadOut(BaseModel):
+    """The ledger's chain head as published for one day: keep it, check it later."""
+
+    day: date
+    last_seq: int
+    last_hash: str
+    published_at: datetime
+
+
+class PublicNoticesOut(BaseModel):
+    """The public notice board: deals open to objection or awaiting decision, and the newest
+    published ledger head."""
+
+    ledger_head: LedgerHeadOut | None
+    deals: list[PublicNoticeOut]
+
+
+Grounds = Annotated[
+    str, StringConstraints(min_length=1, max_length=4000), AfterValidator(_printable)
+]
+
+
+class ObjectionIn(Strict):
+    grounds: Grounds
+
+
+class PublicObjectionIn(Strict):
+    grounds: Grounds
+    contact: Name
+    """How the regulator reaches the objector (mail, phone); never published."""
+
+
+class ObjectionOut(BaseModel):
+    """An objection as the regulator sees it (the public objector's contact included)."""
+
+    id: int
+    deal_id: int
+    filed_by_id: int | None
+    contact: str | None
+    grounds: str
+    state: str
+    filed_at: datetime
+    resolution: str | None
+    resolved_at: datetime | None
+
+
+class FiledObjectionOut(BaseModel):
+    """What the objector gets back."""
+
+    id: int
+    deal_id: int
+    state: str
+    filed_at: datetime
+
+
+class ResolutionIn(Strict):
+    outcome: Literal["dismissed", "upheld"]
+    reason: Annotated[
+        str, StringConstraints(min_length=1, max_length=4000), AfterValidator(_printable)
+    ]
+
+
+class LogoutOut(BaseModel):
+    account_id: int
+    revoked_tokens: int
+
+
+class ClockOffsetIn(Strict):
+    offset_seconds: Annotated[int, Field(ge=0, le=100 * 366 * 86_400)]
+
+
+class ClockOut(BaseModel):
+    now: datetime
+    offset_seconds: int
+
+
+class JobRunOut(BaseModel):
+    name: str
+    ran: bool
+    result: int | None
 
 
 class PricePeriodOut(BaseModel):
@@ -482,3 +584,9 @@ class ErrorOut(BaseModel):
     field: str
     value: Any = None
     reason: str
+
+
+THROTTLED: dict[str, Any] = {
+    "model": ErrorOut,
+    "description": "too many attempts: wait `Retry-After` seconds (the body says until when)",
+}

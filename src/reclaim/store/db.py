@@ -1,9 +1,11 @@
 """Engines, transactions with retries, and schema migration for SQLite and PostgreSQL.
 
 Every request runs in one transaction: all of it is written or none. On SQLite each transaction
-starts with BEGIN IMMEDIATE (one writer at a time, taken at the start, so read-then-write is
-safe); on PostgreSQL rows are locked with SELECT … FOR UPDATE or changed by conditional UPDATEs,
-and a transaction that dies of a deadlock or serialization failure is retried from the start.
+that may write starts with BEGIN IMMEDIATE (one writer at a time, taken at the start, so
+read-then-write is safe) and a read-only one with a plain BEGIN (a WAL snapshot, which never
+waits for the writer); on PostgreSQL rows are locked with SELECT … FOR UPDATE or changed by
+conditional UPDATEs, and a transaction that dies of a deadlock or serialization failure is
+retried from the start.
 """
 
 from __future__ import annotations
@@ -27,8 +29,12 @@ RETRYABLE_PG_STATES = frozenset({"40001", "40P01"})
 """serialization_failure, deadlock_detected."""
 MAX_ATTEMPTS = 12
 RETRY_BASE_DELAY_S = 0.005
-PG_POOL_SIZE = 10
-PG_MAX_OVERFLOW = 20
+POOL_SIZE = 10
+POOL_MAX_OVERFLOW = 20
+MAX_CONNECTIONS = POOL_SIZE + POOL_MAX_OVERFLOW
+"""Connections one engine opens at most (SQLite and PostgreSQL alike)."""
+READ_ONLY_OPTION = "reclaim_read_only"
+"""Execution option of the engine behind read-only sessions: SQLite begins them deferred."""
 
 T = TypeVar("T")
 
@@ -37,7 +43,10 @@ def create_db_engine(url: str, *, schema: str | None = None) -> Engine:
     """An engine for `url`; on PostgreSQL `schema` (if given) becomes the search path."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_MAX_OVERFLOW,
         )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin_immediate)
@@ -48,8 +57,8 @@ def create_db_engine(url: str, *, schema: str | None = None) -> Engine:
     return create_engine(
         url,
         connect_args=connect_args,
-        pool_size=PG_POOL_SIZE,
-        max_overflow=PG_MAX_OVERFLOW,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_MAX_OVERFLOW,
         pool_pre_ping=True,
     )
 
@@ -64,7 +73,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def is_retryable(error: DBAPIError) -> bool:
@@ -81,6 +91,15 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        read_only = engine.execution_options(**{READ_ONLY_OPTION: True})
+        self.read_sessions = sessionmaker(read_only, expire_on_commit=False)
+        """Sessions for work that only reads (SQLite lets them run beside the writer)."""
+        snapshot = (
+            read_only
+            if engine.dialect.name == "sqlite"
+            else read_only.execution_options(isolation_level="REPEATABLE READ")
+        )
+        self.snapshot_sessions = sessionmaker(snapshot, expire_on_commit=False)
 
     @classmethod
     def from_url(cls, url: str, *, schema: str | None = None) -> Database:
@@ -98,6 +117,21 @@ class Database:
                     raise
                 time.sleep(RETRY_BASE_DELAY_S * attempt * (1 + random.random()))
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def run_read(self, work: Callable[[Session], T]) -> T:
+        """Run a read-only `work` in its own transaction (deferred on SQLite)."""
+        with self.read_sessions() as session, session.begin():
+            return work(session)
+
+    def snapshot(self, work: Callable[[Session], T]) -> T:
+        """Run a read-only `work` on one consistent snapshot of the whole database.
+
+        REPEATABLE READ on PostgreSQL (every statement sees the same commits), a single read
+        transaction on SQLite (WAL: the snapshot of its first read), so rows read by separate
+        statements agree even while others commit.
+        """
+        with self.snapshot_sessions() as session, session.begin():
+            return work(session)
 
     def upgrade(self) -> None:
         """Bring the schema to the newest Alembic revision."""

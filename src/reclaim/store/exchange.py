@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from reclaim.errors import InputError
@@ -34,15 +34,18 @@ from reclaim.market.periods import (
 from reclaim.market.prices import PriceSchedule
 from reclaim.market.rules import (
     AUCTION_MODES,
+    UNDECIDED_DEAL_STATES,
     BidView,
     DealState,
     ExchangeRules,
     ListingMode,
     ListingState,
+    ObjectionState,
     RightState,
     Role,
     check_bid,
     check_can_close,
+    check_decidable,
     check_term,
     check_use_class,
     check_volumes,
@@ -56,6 +59,7 @@ from reclaim.store.models import (
     Contract,
     Deal,
     Listing,
+    Objection,
     Plant,
     Region,
     Right,
@@ -374,6 +378,7 @@ def _open_deal(
 ) -> Deal:
     right = get_or_404(session, Right, listing.right_id, "right_id")
     region = get_or_404(session, Region, right.region_id, "region_id")
+    publicity_ends_at = now + timedelta(days=region.publicity_days)
     deal = Deal(
         listing_id=listing.id,
         right_id=listing.right_id,
@@ -389,7 +394,8 @@ def _open_deal(
         use_class=buyer_use(session, listing, buyer),
         delivery_point=listing.delivery_point,
         state=DealState.PUBLICITY.value,
-        publicity_ends_at=now + timedelta(days=region.publicity_days),
+        publicity_ends_at=publicity_ends_at,
+        lapses_at=publicity_ends_at + timedelta(days=region.lapse_days),
         created_at=now,
     )
     session.add(deal)
@@ -541,15 +547,25 @@ def decide_deal(
     reason: str | None,
     now: datetime,
 ) -> Deal:
-    """The regulator of the deal's region approves or rejects it in publicity; a rejection
-    frees the volume."""
+    """The regulator of the deal's region approves or rejects an undecided deal; a rejection
+    frees the volume.
+
+    Approval waits for the end of publicity (公示) and for every objection to be resolved; a
+    rejection, which must give its reason, may come at any time before the deal lapses.
+    """
     require_role(actor, Role.REGULATOR)
     visible_deal(session, actor, deal_id)
     deal = lock_or_404(session, Deal, deal_id, "deal_id")
-    if deal.state != DealState.PUBLICITY.value:
-        raise ConflictError("deal_id", deal_id, f"the deal is {deal.state}, not in publicity")
+    if DealState(deal.state) not in UNDECIDED_DEAL_STATES:
+        raise ConflictError(
+            "deal_id", deal_id, f"the deal is {deal.state}, not awaiting a decision"
+        )
     if not approve and not reason:
         raise InputError("reason", reason, "a rejection states its reason")
+    if approve:
+        check_decidable(
+            deal.id, deal.publicity_ends_at, count_open_objections(session, deal.id), now
+        )
     deal.state = (DealState.APPROVED if approve else DealState.REJECTED).value
     deal.decided_by_id = actor.id
     deal.decided_at = now
@@ -558,6 +574,18 @@ def decide_deal(
         release_reservation(session, deal.right_id, span_of(deal))
     session.flush()
     return deal
+
+
+def count_open_objections(session: Session, deal_id: int) -> int:
+    """How many objections to the deal the regulator has not resolved yet."""
+    return int(
+        session.scalar(
+            select(func.count(Objection.id)).where(
+                Objection.deal_id == deal_id, Objection.state == ObjectionState.OPEN.value
+            )
+        )
+        or 0
+    )
 
 
 def conclude_deal(session: Session, actor: Actor, deal_id: int, now: datetime) -> Contract:

@@ -42,6 +42,8 @@ class Region(Base):
     code: Mapped[str] = mapped_column(String(CODE_CHARS), unique=True)
     name: Mapped[str] = mapped_column(String(NAME_CHARS))
     publicity_days: Mapped[int] = mapped_column(Integer)
+    lapse_days: Mapped[int] = mapped_column(Integer)
+    """Days after publicity ends within which the regulator decides; undecided deals then lapse."""
     exchange_fee_rate: Mapped[Decimal] = mapped_column(Money)
     treatment_feedback_share: Mapped[Decimal] = mapped_column(Money)
     price_schedule: Mapped[str | None] = mapped_column(String(CODE_CHARS))
@@ -53,6 +55,7 @@ class Region(Base):
     """Days a buyer has to confirm or dispute a delivery its seller reported; then it is billed."""
     __table_args__ = (
         CheckConstraint("publicity_days >= 0", name="ck_regions_publicity_days"),
+        CheckConstraint("lapse_days >= 1", name="ck_regions_lapse_days"),
         CheckConstraint(
             "delivery_confirmation_days >= 0", name="ck_regions_delivery_confirmation_days"
         ),
@@ -93,8 +96,9 @@ class Token(Base):
     __tablename__ = "tokens"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_sha256: Mapped[str] = mapped_column(String(HASH_CHARS), unique=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Plant(Base):
@@ -229,6 +233,8 @@ class Deal(Base):
     delivery_point: Mapped[str] = mapped_column(String(NAME_CHARS))
     state: Mapped[str] = mapped_column(String(16))
     publicity_ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lapses_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    """Still undecided at this time, the deal lapses and its volume returns to the right."""
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     decision_reason: Mapped[str | None] = mapped_column(Text)
@@ -362,3 +368,55 @@ class PlanRun(Base):
     error_json: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Objection(Base):
+    """An objection to a deal in publicity, by a registered party or by the public.
+
+    The grounds and the regulator's resolution are published; who filed it and the public
+    objector's contact are not.
+    """
+
+    __tablename__ = "objections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), index=True)
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    contact: Mapped[str | None] = mapped_column(String(NAME_CHARS))
+    grounds: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    filed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (
+        CheckConstraint("(filed_by_id IS NULL) <> (contact IS NULL)", name="ck_objections_filer"),
+    )
+
+
+class LedgerCheckpoint(Base):
+    """The chain head as published for one day (UTC), for outsiders to keep and check against."""
+
+    __tablename__ = "ledger_checkpoints"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(HASH_CHARS))
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Lease(Base):
+    """A named lease held by one service worker until `expires_at` (scheduled jobs run once)."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(CODE_CHARS), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(CODE_CHARS))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Throttle(Base):
+    """Attempts counted against one key (a login name, an address) and when it may try again."""
+
+    __tablename__ = "throttles"
+    key: Mapped[str] = mapped_column(String(NAME_CHARS), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

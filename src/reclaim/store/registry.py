@@ -117,6 +117,7 @@ class RegionSpec:
     code: str
     name: str
     publicity_days: int | None = None
+    lapse_days: int | None = None
     exchange_fee_rate: Decimal | None = None
     treatment_feedback_share: Decimal | None = None
     price_schedule: str | None = None
@@ -176,6 +177,7 @@ def create_region(
         code=spec.code,
         name=spec.name,
         publicity_days=rules.publicity_days if spec.publicity_days is None else spec.publicity_days,
+        lapse_days=rules.lapse_days if spec.lapse_days is None else spec.lapse_days,
         exchange_fee_rate=(
             rules.exchange_fee_rate if spec.exchange_fee_rate is None else spec.exchange_fee_rate
         ),
@@ -205,6 +207,7 @@ class RegionSettings:
 
     name: str | None = None
     publicity_days: int | None = None
+    lapse_days: int | None = None
     exchange_fee_rate: Decimal | None = None
     treatment_feedback_share: Decimal | None = None
     price_schedule: str | None = None

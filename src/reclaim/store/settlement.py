@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from reclaim.errors import InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
 from reclaim.market.ledger import (
+    GENESIS_HASH,
     ChainBreak,
     EntryFields,
     entry_hash,
@@ -29,6 +30,7 @@ from reclaim.store.models import (
     Bill,
     Contract,
     Delivery,
+    LedgerCheckpoint,
     LedgerEntry,
     LedgerHead,
     Plant,
@@ -371,7 +373,11 @@ class LedgerReport:
 
 
 def verify_ledger(session: Session) -> LedgerReport:
-    """Recompute every hash from the stored rows, in sequence order."""
+    """Recompute every hash from the stored rows, in sequence order.
+
+    Entries and head are read by separate statements: run it in `Database.snapshot`, so that
+    a trade committed between them is not mistaken for a rewrite.
+    """
     rows = session.scalars(select(LedgerEntry).order_by(LedgerEntry.seq)).all()
     chain = [
         (
@@ -395,6 +401,50 @@ def verify_ledger(session: Session) -> LedgerReport:
         unbalanced_txns=unbalanced_transactions([(r.txn_id, r.amount_yuan) for r in rows]),
         head_matches=head_matches,
     )
+
+
+@dataclass(frozen=True)
+class SavedHead:
+    """A chain head kept by an outsider: the last entry's sequence number (if known) and hash."""
+
+    last_seq: int | None
+    last_hash: str
+
+
+def check_saved_head(session: Session, saved: SavedHead) -> str | None:
+    """None if the current chain contains the saved head's entry; else what does not match.
+
+    Together with an intact chain (`verify_ledger`), this proves the chain extends the head
+    saved earlier: every entry up to it is the one whose hash was published.
+    """
+    if saved.last_seq == 0 or (saved.last_seq is None and saved.last_hash == GENESIS_HASH):
+        if saved.last_hash != GENESIS_HASH:
+            return f"saved head at entry 0 has hash {saved.last_hash}, not the genesis hash"
+        return None
+    if saved.last_seq is None:
+        seq = session.scalar(select(LedgerEntry.seq).where(LedgerEntry.hash == saved.last_hash))
+        return None if seq is not None else f"no entry of the ledger has hash {saved.last_hash}"
+    stored = session.scalar(select(LedgerEntry.hash).where(LedgerEntry.seq == saved.last_seq))
+    if stored is None:
+        return f"entry {saved.last_seq} of the saved head is missing from the ledger"
+    if stored != saved.last_hash:
+        return f"entry {saved.last_seq} has hash {stored}, the saved head says {saved.last_hash}"
+    return None
+
+
+def publish_daily_head(session: Session, now: datetime) -> int:
+    """Publish today's chain head (UTC day) once; how many heads were published (0 or 1)."""
+    day = now.date()
+    if session.get(LedgerCheckpoint, day) is not None:
+        return 0
+    head = get_or_404(session, LedgerHead, LEDGER_HEAD_ID, "ledger_head")
+    session.add(
+        LedgerCheckpoint(
+            day=day, last_seq=head.last_seq, last_hash=head.last_hash, published_at=now
+        )
+    )
+    session.flush()
+    return 1
 
 
 def balances(session: Session, accounts: Sequence[str] | None = None) -> dict[str, Decimal]:

@@ -11,12 +11,26 @@ from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
 from reclaim.market.rules import Role
-from reclaim.service.auth import CurrentActor, hash_password, issue_token
-from reclaim.service.context import context_of, fingerprint
+from reclaim.service.auth import (
+    AuthError,
+    CurrentActor,
+    account_for_login,
+    claim_or_refuse,
+    client_address,
+    hash_password,
+    issue_token,
+    password_matches,
+    refused_log,
+    revoke_account_tokens,
+    revoke_token,
+)
+from reclaim.service.context import app_context, context_of, fingerprint
 from reclaim.service.schemas import (
+    THROTTLED,
     AccountIn,
     AccountOut,
     IdempotencyKey,
+    LogoutOut,
     RowId,
     TokenOut,
     TokenRequest,
@@ -28,22 +42,74 @@ from reclaim.store.registry import (
     assign_staff,
     assigned_regions,
     create_account,
+    get_or_404,
     unassign_staff,
 )
+from reclaim.store.throttle import forgive_attempt, reset_attempts
 
 router = APIRouter(tags=["accounts"])
 
 
-@router.post("/auth/token", response_model=TokenOut)
+@router.post("/auth/token", response_model=TokenOut, responses={429: THROTTLED})
 def login(payload: TokenRequest, request: Request) -> TokenOut:
-    """Exchange a username and password for a bearer token that expires."""
-    context = context_of(request)
-    now = context.clock()
+    """Exchange a username and password for a bearer token that expires.
+
+    Attempts are limited per login name and per address: a few free ones, then a growing wait
+    (429 with Retry-After) before the password is even checked.
+    """
+    context = app_context(request)
+    now = context.now()
+    limits = context.limits
+    address = client_address(request)
+    account_key = f"login:account:{payload.username}"
+    address_key = f"login:address:{address}"
+    claims = [
+        (account_key, limits.login_per_account, "username", payload.username),
+        (address_key, limits.login_per_address, "address", address),
+    ]
+
+    def claim(session: Session) -> tuple[int | None, str]:
+        claim_or_refuse(session, claims, now)
+        return account_for_login(session, payload.username)
+
+    account_id, stored_hash = context.db.run(claim)
+    if not password_matches(stored_hash, payload.password) or account_id is None:
+        refused_log.warning(
+            "refused login %r from %s: wrong credentials", payload.username, address
+        )
+        raise AuthError("unknown username or wrong password")
     lifetime = timedelta(minutes=context.rules.token_lifetime_minutes)
-    token, expires_at = context.db.run(
-        lambda s: issue_token(s, payload.username, payload.password, now, lifetime)
-    )
+    known_id = account_id
+
+    def grant(session: Session) -> tuple[str, datetime]:
+        reset_attempts(session, account_key)
+        forgive_attempt(session, address_key)
+        return issue_token(session, known_id, now, lifetime)
+
+    token, expires_at = context.db.run(grant)
     return TokenOut(access_token=token, expires_at=expires_at)
+
+
+@router.post("/auth/logout", response_model=LogoutOut)
+def logout(request: Request, actor: CurrentActor) -> LogoutOut:
+    """Revoke the token of this request; it is refused from now on."""
+    token = request.state.token
+    context = context_of(request)
+    context.run(lambda session: revoke_token(session, token, context.now()))
+    return LogoutOut(account_id=actor.id, revoked_tokens=1)
+
+
+@router.post("/accounts/{account_id}/tokens/revoke", response_model=LogoutOut)
+def revoke_all_tokens(account_id: RowId, request: Request, _actor: CurrentActor) -> LogoutOut:
+    """Revoke every live token of an account (administrator), e.g. when a login leaked."""
+    context = context_of(request)
+
+    def work(session: Session) -> LogoutOut:
+        get_or_404(session, Account, account_id, "account_id")
+        revoked = revoke_account_tokens(session, account_id, context.now())
+        return LogoutOut(account_id=account_id, revoked_tokens=revoked)
+
+    return context.run(work)
 
 
 def account_out(session: Session, account: Account) -> AccountOut:
