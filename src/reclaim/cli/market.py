@@ -100,6 +100,7 @@ def serve(
     db: str | None = typer.Option(
         None,
         "--db",
+        metavar="URL",
         help="SQLAlchemy URL [default: RECLAIM_DATABASE_URL, else sqlite:///reclaim.db]",
     ),
     host: str | None = typer.Option(
@@ -109,7 +110,10 @@ def serve(
         None, metavar="N", help="TCP port [default: RECLAIM_PORT, else 8000]"
     ),
     settings_file: Path | None = typer.Option(
-        None, "--settings", help="A file of RECLAIM_NAME=value lines (the environment wins)."
+        None,
+        "--settings",
+        metavar="FILE",
+        help="A file of RECLAIM_NAME=value lines (the environment wins).",
     ),
     demo: bool = typer.Option(
         False, "--demo", help="Seed Shuozhou and a Lingshi-like county first."
