@@ -258,6 +258,7 @@ def verify(
     head: str | None = typer.Option(
         None,
         "--head",
+        metavar="FILE|HASH",
         help="A head saved earlier: the JSON of GET /public/ledger/head, or its 64-hex hash. "
         "Proves the current chain extends it.",
     ),
