@@ -121,3 +121,12 @@ def test_serve_refuses_the_published_demo_password_on_postgresql(
         assert DEFAULT_DEMO_PASSWORD not in serving.stderr
     finally:
         backend.close()
+
+
+@pytest.mark.postgres
+def test_a_database_that_cannot_be_opened_is_named_without_its_password() -> None:
+    url = "postgresql+psycopg://postgres:s3cret-pw@127.0.0.1:5432/reclaim_no_such_database"
+    refused = CliRunner().invoke(app, ["db", "upgrade", "--db", url])
+    assert refused.exit_code == 2
+    assert "reclaim_no_such_database" in refused.stderr and "***" in refused.stderr
+    assert "s3cret-pw" not in refused.output

@@ -59,7 +59,7 @@ def _open(url: str) -> Database:
             pass
     except DBAPIError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        raise InputError("--db", url, f"a database that can be opened ({reason})") from None
+        raise InputError("--db", _shown(url), f"a database that can be opened ({reason})") from None
     return database
 
 
