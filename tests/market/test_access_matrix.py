@@ -519,6 +519,9 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("GET", "/plans/{run_id}"): Case(f"/plans/{UNKNOWN_ID}", gate(SIGNED_IN, 404)),
     ("GET", "/healthz"): Case("/healthz", public(200)),
     ("GET", "/readyz"): Case("/readyz", public(200)),
+    # the matrix calls from the loopback address, where a local scraper reads the metrics;
+    # from elsewhere only the administrator does (tests/market/test_metrics_and_logs.py)
+    ("GET", "/metrics"): Case("/metrics", public(200)),
     ("GET", "/openapi.json"): Case("/openapi.json", public(200)),
     ("GET", "/docs"): Case("/docs", public(200)),
     ("GET", "/redoc"): Case("/redoc", public(200)),

@@ -97,9 +97,24 @@ def _open_existing(url: str) -> Database:
 @app.command()
 @reports_input_errors
 def serve(
-    db: str = DbOption,
-    host: str = typer.Option("127.0.0.1", metavar="ADDRESS", help="Address to listen on."),
-    port: int = typer.Option(8000, metavar="N", help="TCP port to listen on."),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        metavar="URL",
+        help="SQLAlchemy URL [default: RECLAIM_DATABASE_URL, else sqlite:///reclaim.db]",
+    ),
+    host: str | None = typer.Option(
+        None, metavar="ADDRESS", help="Address [default: RECLAIM_HOST, else 127.0.0.1]"
+    ),
+    port: int | None = typer.Option(
+        None, metavar="N", help="TCP port [default: RECLAIM_PORT, else 8000]"
+    ),
+    settings_file: Path | None = typer.Option(
+        None,
+        "--settings",
+        metavar="FILE",
+        help="A file of RECLAIM_NAME=value lines (the environment wins).",
+    ),
     demo: bool = typer.Option(
         False, "--demo", help="Seed Shuozhou and a Lingshi-like county first."
     ),
@@ -107,17 +122,29 @@ def serve(
         DEFAULT_DEMO_PASSWORD, metavar="TEXT", help="Password of the demo logins."
     ),
 ) -> None:
-    """Start the exchange's HTTP API (the database is migrated first)."""
+    """Start the exchange's HTTP API (the database is migrated first). Settings: RECLAIM_*
+    environment variables or --settings (see README, operating the service)."""
+    import dataclasses
+
     import uvicorn
 
     from reclaim.io.market_data import load_exchange_rules, load_price_schedules
     from reclaim.service.app import create_app
     from reclaim.service.context import TESTING_ENV, ExchangeContext, utc_now
     from reclaim.service.demo import seed_demo
+    from reclaim.service.observability import configure_logging
+    from reclaim.service.settings import allow_origins, load_settings
 
+    settings = load_settings(settings_file)
+    db = db or settings.database_url
+    host, port = host or settings.host, port or settings.port
+    configure_logging(settings.log_level)
     database = _open(db)
+    _refuse_known_passwords(database, demo, demo_password)
     database.upgrade()
     rules, schedules = load_exchange_rules(), load_price_schedules()
+    if settings.token_lifetime_minutes is not None:
+        rules = dataclasses.replace(rules, token_lifetime_minutes=settings.token_lifetime_minutes)
     if demo:
         logins = database.run(
             lambda s: seed_demo(s, rules, set(schedules), demo_password, utc_now())
@@ -135,12 +162,45 @@ def serve(
             "never run a real exchange like this",
             markup=False,
         )
+    app = create_app(context)
+    allow_origins(app, settings.cors_origins)
     console.print(
-        f"reclaim exchange on http://{host}:{port} (API docs at /docs), db {db}",
+        f"reclaim exchange on http://{host}:{port} (API docs at /docs), db {_shown(db)}",
         markup=False,
         soft_wrap=True,
     )
-    uvicorn.run(create_app(context), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        app, host=host, port=port, log_config=None, log_level=settings.log_level, access_log=False
+    )
+
+
+def _shown(url: str) -> str:
+    from reclaim.store.backup import shown
+
+    return shown(url)
+
+
+def _refuse_known_passwords(database: Database, demo: bool, demo_password: str) -> None:
+    """On PostgreSQL (a real exchange) refuse to serve demo logins whose password is the one
+    printed in this project's README."""
+    from reclaim.io.market_data import load_demo_regions, load_demo_staff
+    from reclaim.service.settings import accounts_with_password
+
+    if database.engine.dialect.name != "postgresql":
+        return
+    if demo and demo_password == DEFAULT_DEMO_PASSWORD:
+        raise InputError(
+            "--demo-password", "***", "a password of your own on PostgreSQL, not the published one"
+        )
+    staff = load_demo_staff() + [a for r in load_demo_regions() for a in r.get("demo_accounts", [])]
+    usernames = [account["username"] for account in staff]
+    known = database.run(lambda s: accounts_with_password(s, usernames, DEFAULT_DEMO_PASSWORD))
+    if known:
+        raise InputError(
+            "accounts",
+            ", ".join(known),
+            "passwords of their own on PostgreSQL: these still use the published demo password",
+        )
 
 
 @db_app.command("upgrade")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from ipaddress import ip_address
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
@@ -54,6 +55,7 @@ class Tenant(StrEnum):
     )
     LIST = "lists the caller's own records, or (staff) every record of its regions"
     MARKET = "open offers to the whole market: any seller or buyer, staff of the region"
+    LOOPBACK = "the roles named, or any caller on the loopback address (a local scraper)"
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # operations: probes for a load balancer (no data but "ok" or what is not ready)
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): Rule(ADMIN, Tenant.LOOPBACK, "counts by route, never a party's data"),
     # API documents
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
@@ -238,6 +241,15 @@ def check_rule(rule: Rule, actor: Actor, path_params: dict[str, str]) -> None:
             require_staff_of(actor, int(raw), "region_id", int(raw))
 
 
+def from_loopback(request: Request) -> bool:
+    """The caller connects from this machine (127.0.0.0/8 or ::1), as uvicorn reports it."""
+    host = request.client.host if request.client else ""
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def authorize(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -248,7 +260,7 @@ def authorize(
     rule = RULES.get((request.method, path))
     if rule is None:
         raise ForbiddenError("route", f"{request.method} {path}", NO_RULE_REASON)
-    if rule.roles is None:
+    if rule.roles is None or (rule.tenant is Tenant.LOOPBACK and from_loopback(request)):
         return
     check_rule(rule, current_actor(request, credentials), request.path_params)
 

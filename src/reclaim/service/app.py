@@ -25,6 +25,7 @@ from reclaim.service.auth import AuthError, TooManyAttempts
 from reclaim.service.context import ExchangeContext
 from reclaim.service.docs import add_offline_docs
 from reclaim.service.limits import BodyLimit
+from reclaim.service.observability import Metrics, RequestObserver
 from reclaim.service.plan_jobs import PlanJobs
 from reclaim.service.refusal import refusal
 from reclaim.service.routers import (
@@ -174,7 +175,8 @@ class InFlightLimit:
 def create_app(context: ExchangeContext) -> FastAPI:
     """The HTTP API over one exchange context (store, rules, clock), with its timed jobs; every
     route has an access rule (reclaim.service.access), enforced before it runs."""
-    scheduler = Scheduler(context.db, context.now)
+    metrics = Metrics(context.db.engine)
+    scheduler = Scheduler(context.db, context.now, on_run=metrics.job_ran)
     app = FastAPI(
         lifespan=lifespan_with(
             scheduler if context.run_scheduler else None, context.scheduler_tick_s
@@ -193,6 +195,8 @@ def create_app(context: ExchangeContext) -> FastAPI:
     app.state.plan_jobs = PlanJobs(context.db, context.clock)
     app.add_middleware(BodyLimit)
     app.add_middleware(InFlightLimit, limit=IN_FLIGHT_LIMIT)
+    app.state.metrics = metrics
+    app.add_middleware(RequestObserver, metrics=metrics)  # outermost: sees every answer
     app.add_exception_handler(InputError, _on_input_error)
     for kind in STATUS_OF_REFUSAL:
         app.add_exception_handler(kind, _on_refusal)

@@ -68,8 +68,11 @@ class Scheduler:
         clock: Callable[[], datetime],
         jobs: Sequence[Job] = JOBS,
         holder: str | None = None,
+        on_run: Callable[[str, bool], None] | None = None,
     ) -> None:
         self.db = db
+        self.on_run = on_run
+        """Told of each run this worker made: the job's name and whether it succeeded."""
         self.clock = clock
         self.jobs = tuple(jobs)
         self.holder = holder or f"worker-{uuid.uuid4().hex[:12]}"
@@ -90,6 +93,11 @@ class Scheduler:
             except Exception:
                 log.exception("scheduled job %s failed; it runs again on the next tick", job.name)
                 runs.append(JobRun(job.name, False, None))
+                if self.on_run is not None:
+                    self.on_run(job.name, False)
+                continue
+            if self.on_run is not None and runs[-1].ran:
+                self.on_run(job.name, True)
         return runs
 
     async def loop(self, tick_s: float) -> None:

@@ -1,14 +1,17 @@
-"""Probes for a load balancer or systemd: is the process alive, is it ready to serve."""
+"""Probes for a load balancer or systemd (is the process alive, is it ready to serve) and the
+Prometheus metrics."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from reclaim.service.context import context_of
+from reclaim.service.observability import Metrics
 from reclaim.service.schemas import ErrorOut
 from reclaim.store.health import check_ready
 
@@ -39,3 +42,16 @@ def readyz(request: Request) -> Any:
         return ProbeOut()
     body = {"error": "not_ready", **problem.__dict__}
     return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}},
+)
+def metrics(request: Request) -> Response:
+    """Prometheus metrics: requests, latencies, refusals, database pool, scheduler jobs. For
+    the administrator, or a scraper on the loopback address."""
+    registry = request.app.state.metrics
+    assert isinstance(registry, Metrics)
+    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)

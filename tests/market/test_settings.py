@@ -1,0 +1,123 @@
+"""The typed settings (environment, settings file, defaults), `reclaim serve` run on them, and its
+refusal to serve the published demo password on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import ValidationError
+from typer.testing import CliRunner
+
+from reclaim.cli.main import app
+from reclaim.cli.market import DEFAULT_DEMO_PASSWORD
+from reclaim.io.market_data import load_price_schedules
+from reclaim.market.rules import ExchangeRules
+from reclaim.service.demo import seed_demo
+from reclaim.service.settings import load_settings
+from tests.market.conftest import Backend
+from tests.market.helpers import START
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+STARTUP_TIMEOUT_S = 120
+
+
+def test_the_environment_overrides_the_file_which_overrides_the_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = tmp_path / "reclaim.env"
+    file.write_text("RECLAIM_PORT=7000\nRECLAIM_LOG_LEVEL=debug\n", encoding="utf-8")
+    monkeypatch.setenv("RECLAIM_PORT", "9001")
+    monkeypatch.setenv("RECLAIM_CORS_ORIGINS", '["https://bureau.example"]')
+    settings = load_settings(file)
+    assert (settings.port, settings.log_level) == (9001, "debug")
+    assert settings.cors_origins == ["https://bureau.example"]
+    assert settings.host == "127.0.0.1" and settings.token_lifetime_minutes is None
+    monkeypatch.setenv("RECLAIM_TOKEN_LIFETIME_MINUTES", "0")
+    with pytest.raises(ValidationError, match="token_lifetime_minutes"):
+        load_settings(file)
+
+
+def test_a_misspelt_setting_in_the_file_is_refused(tmp_path: Path) -> None:
+    file = tmp_path / "reclaim.env"
+    file.write_text("RECLAIM_PROT=7000\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="reclaim_prot"):
+        load_settings(file)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_runs_on_its_settings_and_logs_json(backend: Backend, tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(SRC),
+        "RECLAIM_DATABASE_URL": backend.url,
+        "RECLAIM_PORT": str(port),
+        "RECLAIM_CORS_ORIGINS": '["https://bureau.example"]',
+        "RECLAIM_LOG_LEVEL": "info",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "reclaim", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            try:
+                ready = httpx.get(f"{url}/readyz", timeout=5)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        assert ready.status_code == 200
+        cors = httpx.get(
+            f"{url}/healthz",
+            headers={"Origin": "https://bureau.example", "X-Request-ID": "probe-7"},
+        )
+        assert cors.headers["access-control-allow-origin"] == "https://bureau.example"
+        stranger = httpx.get(f"{url}/healthz", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in stranger.headers
+    finally:
+        server.terminate()
+        _out, err = server.communicate(timeout=60)
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    probe = [line for line in lines if line.get("request_id") == "probe-7"]
+    assert [(p["logger"], p["route"], p["status"]) for p in probe] == [
+        ("reclaim.access", "/healthz", 200)
+    ]
+
+
+@pytest.mark.postgres
+def test_serve_refuses_the_published_demo_password_on_postgresql(
+    tmp_path: Path, rules: ExchangeRules
+) -> None:
+    backend = Backend("postgresql", tmp_path)
+    try:
+        runner = CliRunner()
+        seeding = runner.invoke(app, ["serve", "--db", backend.url, "--demo"])
+        assert seeding.exit_code == 2
+        assert "--demo-password" in seeding.stderr and "published" in seeding.stderr
+        schedules = set(load_price_schedules())
+        backend.db.run(lambda s: seed_demo(s, rules, schedules, DEFAULT_DEMO_PASSWORD, START))
+        serving = runner.invoke(app, ["serve", "--db", backend.url])
+        assert serving.exit_code == 2
+        assert "accounts" in serving.stderr and "admin" in serving.stderr
+        assert DEFAULT_DEMO_PASSWORD not in serving.stderr
+    finally:
+        backend.close()
