@@ -372,6 +372,11 @@ class LedgerReport:
         return self.chain_break is None and not self.unbalanced_txns and self.head_matches
 
 
+def bill_due_deliveries(session: Session, now: datetime) -> int:
+    """The scheduler's job: bill every region's unanswered deliveries; how many were billed."""
+    return len(bill_unanswered_deliveries(session, now))
+
+
 def verify_ledger(session: Session) -> LedgerReport:
     """Recompute every hash from the stored rows, in sequence order.
 
