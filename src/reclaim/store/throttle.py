@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import inspect, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -22,8 +22,12 @@ def insert_or_ignore(session: Session, model: type[Base], values: dict[str, obje
     """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; rows inserted (0 or 1)."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return int(getattr(result, "rowcount", 0))
+    # RETURNING, not rowcount: psycopg reports no reliable rowcount for ON CONFLICT DO NOTHING
+    # through SQLAlchemy, which made the first lease on a fresh PostgreSQL database look taken.
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    key_columns = list(inspect(model).primary_key)
+    inserted = session.execute(statement.returning(*key_columns)).first()
+    return 0 if inserted is None else 1
 
 
 def claim_attempt(
