@@ -192,7 +192,7 @@ def create_app(context: ExchangeContext) -> FastAPI:
     add_offline_docs(app)
     app.state.exchange = context
     app.state.scheduler = scheduler
-    app.state.plan_jobs = PlanJobs(context.db, context.clock)
+    app.state.plan_jobs = PlanJobs(context.db, context.now)
     app.add_middleware(BodyLimit)
     app.add_middleware(InFlightLimit, limit=IN_FLIGHT_LIMIT)
     app.state.metrics = metrics
