@@ -6,8 +6,8 @@ selective); `reclaim_readings_partition(day)` creates the partition of the month
 if it is missing, and is called before readings of a new month are written (and by the
 scheduler, a month ahead). On SQLite `readings` is a plain table.
 
-Revision ID: 0006_operations
-Revises: 0005_publicity
+Revision ID: 0007_operations
+Revises: 0006_metered_bills
 Create Date: 2026-12-02
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_operations"
-down_revision = "0005_publicity"
+revision = "0007_operations"
+down_revision = "0006_metered_bills"
 branch_labels = None
 depends_on = None
 
