@@ -22,6 +22,7 @@ DEFAULT_BODY_BYTES = 32 * KIB
 whose 2000-character source note is all escaped CJK (2000 × 6 bytes)."""
 BODY_BYTES_BY_ROUTE: dict[tuple[str, str], int] = {
     ("POST", "/plans/run"): 512 * KIB,
+    ("POST", "/regions/{region_id}/readings"): 4 * 1024 * KIB,
 }
 """(method, route path) → the largest body taken; later file and batch routes belong here."""
 _COMPILED_ROUTES = [
@@ -31,6 +32,15 @@ _COMPILED_ROUTES = [
 DRAIN_BYTES = 4 * 1024 * KIB
 """A body declared too large is read and dropped up to this much before the 413 is sent, so the
 client reads the answer instead of a reset connection; beyond it the connection is closed."""
+
+READINGS_PER_REQUEST = 10_000
+"""Readings one ingest request carries at most (issue 13: 10⁴); a larger batch is refused (413).
+A reading is about 100 bytes of JSON or 60 of CSV, so 10⁴ of them fit the route's 4 MiB body."""
+READINGS_PAGE = 10_000
+"""Stored readings one query returns at most (`limit`)."""
+AGGREGATE_SPAN_DAYS: dict[str, int] = {"15min": 31, "1h": 92, "1D": 366}
+"""The longest span one aggregate query covers, per period: at 5-minute readings about 9,000,
+26,000 and 105,000 readings read to answer it."""
 
 PLAN_COUNT_LIMITS: dict[str, int] = {
     "horizons": 20,
