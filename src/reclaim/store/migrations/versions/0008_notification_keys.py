@@ -1,8 +1,8 @@
 """Notifications keyed by what they announce (an alert opened, an alert escalated to a level),
 so each is queued once per webhook however often the job that queues it runs.
 
-Revision ID: 0007_notification_keys
-Revises: 0006_metered_bills
+Revision ID: 0008_notification_keys
+Revises: 0007_operations
 Create Date: 2026-12-02
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_notification_keys"
-down_revision = "0006_metered_bills"
+revision = "0008_notification_keys"
+down_revision = "0007_operations"
 branch_labels = None
 depends_on = None
 
