@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -441,3 +442,97 @@ class Throttle(Base):
     attempts: Mapped[int] = mapped_column(Integer)
     window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MeteredDay(Base):
+    """A metered contract's day: the volume its delivery point's meters gave it and how that
+    splits (within the right, above the daily cap, beyond the year's right), in exact m³.
+
+    Recomputed whenever readings of the day arrive, late ones included; what was billed of it
+    is in `monthly_bill_lines`, never here.
+    """
+
+    __tablename__ = "metered_days"
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    metered_m3: Mapped[Decimal] = mapped_column(Money)
+    daily_cap_m3: Mapped[int] = mapped_column(BigInteger)
+    within_right_m3: Mapped[Decimal] = mapped_column(Money)
+    over_cap_m3: Mapped[Decimal] = mapped_column(Money)
+    over_right_m3: Mapped[Decimal] = mapped_column(Money)
+    estimated: Mapped[bool] = mapped_column(Boolean)
+    """A midnight fell between two readings: the register was interpolated there."""
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MonthlyBill(Base):
+    """The bill of a metered contract for one calendar month, posted as one ledger transaction.
+
+    UNIQUE(contract_id, month): a month is billed once; a later change to its days is billed
+    as adjustment lines of a later month's bill.
+    """
+
+    __tablename__ = "monthly_bills"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    month: Mapped[date] = mapped_column(Date)
+    """The first day of the month billed."""
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    seller_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    amount_yuan: Mapped[Decimal] = mapped_column(Money)
+    exchange_fee_yuan: Mapped[Decimal] = mapped_column(Money)
+    treatment_feedback_yuan: Mapped[Decimal] = mapped_column(Money)
+    seller_net_yuan: Mapped[Decimal] = mapped_column(Money)
+    ledger_txn_id: Mapped[str | None] = mapped_column(String(CODE_CHARS))
+    """None when the bill comes to nothing (no transaction is posted)."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lines: Mapped[list[MonthlyBillLine]] = relationship(
+        order_by="MonthlyBillLine.id", lazy="selectin"
+    )
+    __table_args__ = (UniqueConstraint("contract_id", "month", name="uq_monthly_bills_month"),)
+
+
+class MonthlyBillLine(Base):
+    """One line of a monthly bill: a day's delivered volume or over-draw, or an adjustment of
+    an earlier day's (signed: a late reading may lower it)."""
+
+    __tablename__ = "monthly_bill_lines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("monthly_bills.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    volume_m3: Mapped[Decimal] = mapped_column(Money)
+    price_yuan_per_m3: Mapped[Decimal] = mapped_column(Money)
+    amount_yuan: Mapped[Decimal] = mapped_column(Money)
+    adjustment: Mapped[bool] = mapped_column(Boolean)
+
+
+class Webhook(Base):
+    """A URL a region's alerts are sent to, registered by its network operator; bodies are
+    signed with `secret` (HMAC-SHA256), shown once when the webhook is made."""
+
+    __tablename__ = "webhooks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(HASH_CHARS))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Notification(Base):
+    """One body to send to one webhook, and how its delivery went: pending (tried again at
+    `next_attempt_at`), delivered, or failed after the last attempt."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id"), index=True)
+    event: Mapped[str] = mapped_column(String(CODE_CHARS))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
