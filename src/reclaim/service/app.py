@@ -40,8 +40,9 @@ from reclaim.service.routers import (
     testing,
     trading,
 )
-from reclaim.service.scheduler import Scheduler, lifespan_with
+from reclaim.service.scheduler import JOBS, Scheduler, lifespan_with
 from reclaim.service.schemas import ErrorOut
+from reclaim.service.webhooks import notification_job
 from reclaim.store.db import MAX_CONNECTIONS
 
 SECRET_MASK = "***"
@@ -179,7 +180,12 @@ def create_app(context: ExchangeContext) -> FastAPI:
     """The HTTP API over one exchange context (store, rules, clock), with its timed jobs; every
     route has an access rule (reclaim.service.access), enforced before it runs."""
     metrics = Metrics(context.db.engine)
-    scheduler = Scheduler(context.db, context.now, on_run=metrics.job_ran)
+    scheduler = Scheduler(
+        context.db,
+        context.now,
+        jobs=(*JOBS, notification_job(context.webhooks)),
+        on_run=metrics.job_ran,
+    )
     app = FastAPI(
         lifespan=lifespan_with(
             scheduler if context.run_scheduler else None, context.scheduler_tick_s

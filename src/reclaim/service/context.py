@@ -30,6 +30,7 @@ from reclaim.market.access import AccessLimits
 from reclaim.market.passwords import PasswordPolicy
 from reclaim.market.prices import PriceSchedule
 from reclaim.market.rules import ExchangeRules
+from reclaim.operations.notify import WebhookPolicy
 from reclaim.service.limits import BodyLimits
 from reclaim.store.db import MAX_ATTEMPTS, RETRY_BASE_DELAY_S, Database, is_retryable
 from reclaim.store.idempotency import (
@@ -133,6 +134,8 @@ class ExchangeContext:
     password_policy: PasswordPolicy = field(default_factory=load_password_policy)
     reset_code_lifetime: timedelta = timedelta(minutes=RESET_CODE_LIFETIME_MINUTES)
     testing: bool = False
+    webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
+    """Which alert webhook URLs and addresses may be called (service settings)."""
     clock_offset: timedelta = timedelta(0)
     run_scheduler: bool = False
     scheduler_tick_s: float = 30.0

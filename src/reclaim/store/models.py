@@ -696,6 +696,8 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id"), index=True)
     event: Mapped[str] = mapped_column(String(CODE_CHARS))
+    event_key: Mapped[str] = mapped_column(String(NAME_CHARS))
+    """What it announces, e.g. ``alert:12:opened``: queued once per webhook (UNIQUE)."""
     body: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -703,3 +705,6 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_key", name="uq_notifications_webhook_event"),
+    )

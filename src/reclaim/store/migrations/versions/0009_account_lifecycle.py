@@ -1,8 +1,8 @@
 """Account lifecycle: an account can be disabled, and an administrator can issue one-time
 password reset codes (stored only as their SHA-256).
 
-Revision ID: 0008_account_lifecycle
-Revises: 0007_operations
+Revision ID: 0009_account_lifecycle
+Revises: 0008_notification_keys
 Create Date: 2026-12-02
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_account_lifecycle"
-down_revision = "0007_operations"
+revision = "0009_account_lifecycle"
+down_revision = "0008_notification_keys"
 branch_labels = None
 depends_on = None
 
