@@ -41,11 +41,14 @@ from reclaim.service.routers import (
     testing,
     trading,
 )
-from reclaim.service.scheduler import Scheduler, lifespan_with
+from reclaim.service.scheduler import JOBS, Scheduler, lifespan_with
 from reclaim.service.schemas import ErrorOut
+from reclaim.service.webhooks import notification_job
 from reclaim.store.db import MAX_CONNECTIONS
 
 SECRET_MASK = "***"
+SECRET_FIELDS = frozenset({"code"})
+"""Body fields besides passwords whose value a refusal never echoes (a reset code)."""
 LISTED_ERRORS = 10
 """Problems listed in a 422 besides the first; a body with a million bad items lists ten."""
 UNREADABLE_BODY = (
@@ -87,7 +90,7 @@ async def _on_refusal(_request: Request, error: Exception) -> JSONResponse:
 
 async def _on_auth_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, AuthError)
-    return _error(401, "unauthorized", "Authorization", None, error.reason)
+    return _error(401, "unauthorized", error.field, None, error.reason)
 
 
 async def _on_throttled(_request: Request, error: Exception) -> JSONResponse:
@@ -112,7 +115,7 @@ async def _on_validation_error(_request: Request, error: Exception) -> JSONRespo
             f"a JSON document: {first.get('ctx', {}).get('error', 'not JSON')} at {position}",
         )
     field = ".".join(str(part) for part in first["loc"][1:]) or str(first["loc"][0])
-    value = SECRET_MASK if "password" in field else first.get("input")
+    value = SECRET_MASK if "password" in field or field in SECRET_FIELDS else first.get("input")
     listed = [
         {"field": ".".join(map(str, e["loc"])), "reason": e["msg"]}
         for e in problems[:LISTED_ERRORS]
@@ -183,7 +186,12 @@ def create_app(context: ExchangeContext) -> FastAPI:
     """The HTTP API over one exchange context (store, rules, clock), with its timed jobs; every
     route has an access rule (reclaim.service.access), enforced before it runs."""
     metrics = Metrics(context.db.engine)
-    scheduler = Scheduler(context.db, context.now, on_run=metrics.job_ran)
+    scheduler = Scheduler(
+        context.db,
+        context.now,
+        jobs=(*JOBS, notification_job(context.webhooks)),
+        on_run=metrics.job_ran,
+    )
     app = FastAPI(
         lifespan=lifespan_with(
             scheduler if context.run_scheduler else None, context.scheduler_tick_s
@@ -202,7 +210,7 @@ def create_app(context: ExchangeContext) -> FastAPI:
     app.state.exchange = context
     app.state.scheduler = scheduler
     app.state.plan_jobs = PlanJobs(context.db, context.now)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, limits=context.body_limits)
     app.add_middleware(InFlightLimit, limit=IN_FLIGHT_LIMIT)
     app.state.metrics = metrics
     app.add_middleware(RequestObserver, metrics=metrics)  # outermost: sees every answer
