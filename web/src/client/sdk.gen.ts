@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AccountsAssignData, AccountsAssignErrors, AccountsAssignResponses, AccountsListAccountsData, AccountsListAccountsErrors, AccountsListAccountsResponses, AccountsLoginData, AccountsLoginErrors, AccountsLoginResponses, AccountsLogoutData, AccountsLogoutErrors, AccountsLogoutResponses, AccountsMeData, AccountsMeErrors, AccountsMeResponses, AccountsRegisterAccountData, AccountsRegisterAccountErrors, AccountsRegisterAccountResponses, AccountsRevokeAllTokensData, AccountsRevokeAllTokensErrors, AccountsRevokeAllTokensResponses, AccountsUnassignData, AccountsUnassignErrors, AccountsUnassignResponses, ExchangeAcceptData, ExchangeAcceptErrors, ExchangeAcceptResponses, ExchangeApproveData, ExchangeApproveErrors, ExchangeApproveResponses, ExchangeBidData, ExchangeBidErrors, ExchangeBidResponses, ExchangeCancelData, ExchangeCancelErrors, ExchangeCancelResponses, ExchangeCloseData, ExchangeCloseErrors, ExchangeCloseResponses, ExchangeConcludeData, ExchangeConcludeErrors, ExchangeConcludeResponses, ExchangeGetContractData, ExchangeGetContractErrors, ExchangeGetContractResponses, ExchangeGetDealData, ExchangeGetDealErrors, ExchangeGetDealResponses, ExchangeGetRightData, ExchangeGetRightErrors, ExchangeGetRightResponses, ExchangeIssueData, ExchangeIssueErrors, ExchangeIssueResponses, ExchangeListContractsData, ExchangeListContractsErrors, ExchangeListContractsResponses, ExchangeListDealsData, ExchangeListDealsErrors, ExchangeListDealsResponses, ExchangeListListingsData, ExchangeListListingsErrors, ExchangeListListingsResponses, ExchangeListRightData, ExchangeListRightErrors, ExchangeListRightResponses, ExchangeListRightsData, ExchangeListRightsErrors, ExchangeListRightsResponses, ExchangeMyBidsData, ExchangeMyBidsErrors, ExchangeMyBidsResponses, ExchangeRejectData, ExchangeRejectErrors, ExchangeRejectResponses, OperationsHealthzData, OperationsHealthzErrors, OperationsHealthzResponses, OperationsMetricsData, OperationsMetricsErrors, OperationsMetricsResponses, OperationsReadyzData, OperationsReadyzErrors, OperationsReadyzResponses, PlanningGetRunData, PlanningGetRunErrors, PlanningGetRunResponses, PlanningRunScenarioData, PlanningRunScenarioErrors, PlanningRunScenarioResponses, PublicityObjectAsPartyData, PublicityObjectAsPartyErrors, PublicityObjectAsPartyResponses, PublicityObjectAsPublicData, PublicityObjectAsPublicErrors, PublicityObjectAsPublicResponses, PublicityObjectionsOfDealData, PublicityObjectionsOfDealErrors, PublicityObjectionsOfDealResponses, PublicityResolveData, PublicityResolveErrors, PublicityResolveResponses, PublicLedgerHeadData, PublicLedgerHeadErrors, PublicLedgerHeadResponses, PublicLedgerHeadsData, PublicLedgerHeadsErrors, PublicLedgerHeadsResponses, PublicNoticesData, PublicNoticesErrors, PublicNoticesResponses, PublicRegionPriceIndexData, PublicRegionPriceIndexErrors, PublicRegionPriceIndexResponses, PublicTradesData, PublicTradesErrors, PublicTradesResponses, RegistryChangeRegionData, RegistryChangeRegionErrors, RegistryChangeRegionResponses, RegistryGetRegionData, RegistryGetRegionErrors, RegistryGetRegionResponses, RegistryListPlantsData, RegistryListPlantsErrors, RegistryListPlantsResponses, RegistryListRegionsData, RegistryListRegionsErrors, RegistryListRegionsResponses, RegistryRegisterPlantData, RegistryRegisterPlantErrors, RegistryRegisterPlantResponses, RegistryRegisterRegionData, RegistryRegisterRegionErrors, RegistryRegisterRegionResponses, SettlementBillDueData, SettlementBillDueErrors, SettlementBillDueResponses, SettlementConfirmData, SettlementConfirmErrors, SettlementConfirmResponses, SettlementDecideData, SettlementDecideErrors, SettlementDecideResponses, SettlementDeliverData, SettlementDeliverErrors, SettlementDeliverResponses, SettlementDisputeData, SettlementDisputeErrors, SettlementDisputeResponses, SettlementLedgerBalancesData, SettlementLedgerBalancesErrors, SettlementLedgerBalancesResponses, SettlementLedgerEntriesData, SettlementLedgerEntriesErrors, SettlementLedgerEntriesResponses, SettlementLedgerVerifyData, SettlementLedgerVerifyErrors, SettlementLedgerVerifyResponses, SettlementListBillsData, SettlementListBillsErrors, SettlementListBillsResponses, SettlementListDeliveriesData, SettlementListDeliveriesErrors, SettlementListDeliveriesResponses, SettlementListMyDeliveriesData, SettlementListMyDeliveriesErrors, SettlementListMyDeliveriesResponses, SettlementMyBalanceData, SettlementMyBalanceErrors, SettlementMyBalanceResponses, TestingMoveClockData, TestingMoveClockErrors, TestingMoveClockResponses, TestingRunJobsData, TestingRunJobsErrors, TestingRunJobsResponses } from './types.gen';
+import type { AccountsAssignData, AccountsAssignErrors, AccountsAssignResponses, AccountsChangePasswordData, AccountsChangePasswordErrors, AccountsChangePasswordResponses, AccountsDisableData, AccountsDisableErrors, AccountsDisableResponses, AccountsEnableData, AccountsEnableErrors, AccountsEnableResponses, AccountsIssueResetData, AccountsIssueResetErrors, AccountsIssueResetResponses, AccountsListAccountsData, AccountsListAccountsErrors, AccountsListAccountsResponses, AccountsLoginData, AccountsLoginErrors, AccountsLoginResponses, AccountsLogoutData, AccountsLogoutErrors, AccountsLogoutResponses, AccountsMeData, AccountsMeErrors, AccountsMeResponses, AccountsRegisterAccountData, AccountsRegisterAccountErrors, AccountsRegisterAccountResponses, AccountsResetPasswordData, AccountsResetPasswordErrors, AccountsResetPasswordResponses, AccountsRevokeAllTokensData, AccountsRevokeAllTokensErrors, AccountsRevokeAllTokensResponses, AccountsUnassignData, AccountsUnassignErrors, AccountsUnassignResponses, ExchangeAcceptData, ExchangeAcceptErrors, ExchangeAcceptResponses, ExchangeApproveData, ExchangeApproveErrors, ExchangeApproveResponses, ExchangeBidData, ExchangeBidErrors, ExchangeBidResponses, ExchangeCancelData, ExchangeCancelErrors, ExchangeCancelResponses, ExchangeCloseData, ExchangeCloseErrors, ExchangeCloseResponses, ExchangeConcludeData, ExchangeConcludeErrors, ExchangeConcludeResponses, ExchangeGetContractData, ExchangeGetContractErrors, ExchangeGetContractResponses, ExchangeGetDealData, ExchangeGetDealErrors, ExchangeGetDealResponses, ExchangeGetRightData, ExchangeGetRightErrors, ExchangeGetRightResponses, ExchangeIssueData, ExchangeIssueErrors, ExchangeIssueResponses, ExchangeListContractsData, ExchangeListContractsErrors, ExchangeListContractsResponses, ExchangeListDealsData, ExchangeListDealsErrors, ExchangeListDealsResponses, ExchangeListListingsData, ExchangeListListingsErrors, ExchangeListListingsResponses, ExchangeListRightData, ExchangeListRightErrors, ExchangeListRightResponses, ExchangeListRightsData, ExchangeListRightsErrors, ExchangeListRightsResponses, ExchangeMyBidsData, ExchangeMyBidsErrors, ExchangeMyBidsResponses, ExchangeRejectData, ExchangeRejectErrors, ExchangeRejectResponses, OperationsHealthzData, OperationsHealthzErrors, OperationsHealthzResponses, OperationsMetricsData, OperationsMetricsErrors, OperationsMetricsResponses, OperationsReadyzData, OperationsReadyzErrors, OperationsReadyzResponses, PlanningGetRunData, PlanningGetRunErrors, PlanningGetRunResponses, PlanningRunScenarioData, PlanningRunScenarioErrors, PlanningRunScenarioResponses, PublicityObjectAsPartyData, PublicityObjectAsPartyErrors, PublicityObjectAsPartyResponses, PublicityObjectAsPublicData, PublicityObjectAsPublicErrors, PublicityObjectAsPublicResponses, PublicityObjectionsOfDealData, PublicityObjectionsOfDealErrors, PublicityObjectionsOfDealResponses, PublicityResolveData, PublicityResolveErrors, PublicityResolveResponses, PublicLedgerHeadData, PublicLedgerHeadErrors, PublicLedgerHeadResponses, PublicLedgerHeadsData, PublicLedgerHeadsErrors, PublicLedgerHeadsResponses, PublicNoticesData, PublicNoticesErrors, PublicNoticesResponses, PublicRegionPriceIndexData, PublicRegionPriceIndexErrors, PublicRegionPriceIndexResponses, PublicTradesData, PublicTradesErrors, PublicTradesResponses, RegistryChangeRegionData, RegistryChangeRegionErrors, RegistryChangeRegionResponses, RegistryGetRegionData, RegistryGetRegionErrors, RegistryGetRegionResponses, RegistryListPlantsData, RegistryListPlantsErrors, RegistryListPlantsResponses, RegistryListRegionsData, RegistryListRegionsErrors, RegistryListRegionsResponses, RegistryRegisterPlantData, RegistryRegisterPlantErrors, RegistryRegisterPlantResponses, RegistryRegisterRegionData, RegistryRegisterRegionErrors, RegistryRegisterRegionResponses, SettlementBillDueData, SettlementBillDueErrors, SettlementBillDueResponses, SettlementConfirmData, SettlementConfirmErrors, SettlementConfirmResponses, SettlementDecideData, SettlementDecideErrors, SettlementDecideResponses, SettlementDeliverData, SettlementDeliverErrors, SettlementDeliverResponses, SettlementDisputeData, SettlementDisputeErrors, SettlementDisputeResponses, SettlementLedgerBalancesData, SettlementLedgerBalancesErrors, SettlementLedgerBalancesResponses, SettlementLedgerEntriesData, SettlementLedgerEntriesErrors, SettlementLedgerEntriesResponses, SettlementLedgerVerifyData, SettlementLedgerVerifyErrors, SettlementLedgerVerifyResponses, SettlementListBillsData, SettlementListBillsErrors, SettlementListBillsResponses, SettlementListDeliveriesData, SettlementListDeliveriesErrors, SettlementListDeliveriesResponses, SettlementListMyDeliveriesData, SettlementListMyDeliveriesErrors, SettlementListMyDeliveriesResponses, SettlementMyBalanceData, SettlementMyBalanceErrors, SettlementMyBalanceResponses, TestingMoveClockData, TestingMoveClockErrors, TestingMoveClockResponses, TestingRunJobsData, TestingRunJobsErrors, TestingRunJobsResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -46,6 +46,29 @@ export const accountsRegisterAccount = <ThrowOnError extends boolean = false>(op
 });
 
 /**
+ * Disable
+ *
+ * Disable an account (administrator): every token of it is revoked at once, and it cannot
+ * log in until it is enabled again.
+ */
+export const accountsDisable = <ThrowOnError extends boolean = false>(options: Options<AccountsDisableData, ThrowOnError>) => (options.client ?? client).post<AccountsDisableResponses, AccountsDisableErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/accounts/{account_id}/disable',
+    ...options
+});
+
+/**
+ * Enable
+ *
+ * Enable a disabled account again (administrator); its user logs in afresh.
+ */
+export const accountsEnable = <ThrowOnError extends boolean = false>(options: Options<AccountsEnableData, ThrowOnError>) => (options.client ?? client).post<AccountsEnableResponses, AccountsEnableErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/accounts/{account_id}/enable',
+    ...options
+});
+
+/**
  * Unassign
  *
  * End a regulator's or operator's assignment to a region (administrator).
@@ -64,6 +87,19 @@ export const accountsUnassign = <ThrowOnError extends boolean = false>(options: 
 export const accountsAssign = <ThrowOnError extends boolean = false>(options: Options<AccountsAssignData, ThrowOnError>) => (options.client ?? client).put<AccountsAssignResponses, AccountsAssignErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/accounts/{account_id}/regions/{region_id}',
+    ...options
+});
+
+/**
+ * Issue Reset
+ *
+ * Issue a one-time password reset code for an account (administrator), shown only in this
+ * answer and stored only as its SHA-256; it expires after the reset code lifetime (setting
+ * RECLAIM_RESET_CODE_LIFETIME_MINUTES) and replaces any earlier open code of the account.
+ */
+export const accountsIssueReset = <ThrowOnError extends boolean = false>(options: Options<AccountsIssueResetData, ThrowOnError>) => (options.client ?? client).post<AccountsIssueResetResponses, AccountsIssueResetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/accounts/{account_id}/reset-code',
     ...options
 });
 
@@ -87,6 +123,23 @@ export const accountsLogout = <ThrowOnError extends boolean = false>(options?: O
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/auth/logout',
     ...options
+});
+
+/**
+ * Reset Password
+ *
+ * Set a new password with a reset code from the administrator: once, before it expires.
+ * Every token of the account is revoked and its login throttle cleared. Attempts are
+ * throttled per login name and per address, like logins.
+ */
+export const accountsResetPassword = <ThrowOnError extends boolean = false>(options: Options<AccountsResetPasswordData, ThrowOnError>) => (options.client ?? client).post<AccountsResetPasswordResponses, AccountsResetPasswordErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/auth/reset',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**
@@ -478,6 +531,23 @@ export const settlementMyBalance = <ThrowOnError extends boolean = false>(option
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/me/balance',
     ...options
+});
+
+/**
+ * Change Password
+ *
+ * Change the caller's own password, given the current one; every other token of the
+ * account is revoked (this one stays). A wrong current password counts against the login
+ * throttle of the account.
+ */
+export const accountsChangePassword = <ThrowOnError extends boolean = false>(options: Options<AccountsChangePasswordData, ThrowOnError>) => (options.client ?? client).post<AccountsChangePasswordResponses, AccountsChangePasswordErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/me/password',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

@@ -40,6 +40,10 @@ export type AccountIn = {
  */
 export type AccountOut = {
     /**
+     * Disabled At
+     */
+    disabled_at?: string | null;
+    /**
      * Display Name
      */
     display_name: string;
@@ -464,6 +468,52 @@ export type DeliveryOut = {
 export type DeliveryState = 'awaiting_confirmation' | 'disputed' | 'billed' | 'rejected';
 
 /**
+ * DisabledOut
+ */
+export type DisabledOut = {
+    /**
+     * Disabled At
+     */
+    disabled_at?: string | null;
+    /**
+     * Display Name
+     */
+    display_name: string;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Location
+     */
+    location: string | null;
+    /**
+     * Region Id
+     */
+    region_id: number | null;
+    /**
+     * Region Ids
+     */
+    region_ids?: Array<number>;
+    /**
+     * Revoked Tokens
+     */
+    revoked_tokens: number;
+    /**
+     * Role
+     */
+    role: string;
+    /**
+     * Use Class
+     */
+    use_class: string | null;
+    /**
+     * Username
+     */
+    username: string;
+};
+
+/**
  * DisputeIn
  */
 export type DisputeIn = {
@@ -823,6 +873,52 @@ export type ObjectionOut = {
      * State
      */
     state: string;
+};
+
+/**
+ * PasswordChangeIn
+ */
+export type PasswordChangeIn = {
+    /**
+     * Current Password
+     */
+    current_password: string;
+    /**
+     * New Password
+     */
+    new_password: string;
+};
+
+/**
+ * PasswordResetIn
+ */
+export type PasswordResetIn = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * New Password
+     */
+    new_password: string;
+    /**
+     * Username
+     */
+    username: string;
+};
+
+/**
+ * PasswordSetOut
+ */
+export type PasswordSetOut = {
+    /**
+     * Account Id
+     */
+    account_id: number;
+    /**
+     * Revoked Tokens
+     */
+    revoked_tokens: number;
 };
 
 /**
@@ -1312,6 +1408,24 @@ export type RegionSettingsIn = {
 };
 
 /**
+ * ResetCodeOut
+ */
+export type ResetCodeOut = {
+    /**
+     * Account Id
+     */
+    account_id: number;
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Expires At
+     */
+    expires_at: string;
+};
+
+/**
  * ResolutionIn
  */
 export type ResolutionIn = {
@@ -1469,7 +1583,7 @@ export type RightPeriodOut = {
  *
  * Who an account is on the exchange.
  */
-export type Role = 'admin' | 'regulator' | 'operator' | 'seller' | 'buyer';
+export type Role = 'admin' | 'regulator' | 'operator' | 'network_operator' | 'seller' | 'buyer';
 
 /**
  * TokenOut
@@ -1601,6 +1715,118 @@ export type AccountsRegisterAccountResponses = {
 
 export type AccountsRegisterAccountResponse = AccountsRegisterAccountResponses[keyof AccountsRegisterAccountResponses];
 
+export type AccountsDisableData = {
+    body?: never;
+    headers?: {
+        /**
+         * Idempotency-Key
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * Account Id
+         */
+        account_id: number;
+    };
+    query?: never;
+    url: '/accounts/{account_id}/disable';
+};
+
+export type AccountsDisableErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type AccountsDisableError = AccountsDisableErrors[keyof AccountsDisableErrors];
+
+export type AccountsDisableResponses = {
+    /**
+     * Successful Response
+     */
+    200: DisabledOut;
+};
+
+export type AccountsDisableResponse = AccountsDisableResponses[keyof AccountsDisableResponses];
+
+export type AccountsEnableData = {
+    body?: never;
+    headers?: {
+        /**
+         * Idempotency-Key
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * Account Id
+         */
+        account_id: number;
+    };
+    query?: never;
+    url: '/accounts/{account_id}/enable';
+};
+
+export type AccountsEnableErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type AccountsEnableError = AccountsEnableErrors[keyof AccountsEnableErrors];
+
+export type AccountsEnableResponses = {
+    /**
+     * Successful Response
+     */
+    200: AccountOut;
+};
+
+export type AccountsEnableResponse = AccountsEnableResponses[keyof AccountsEnableResponses];
+
 export type AccountsUnassignData = {
     body?: never;
     headers?: {
@@ -1721,6 +1947,56 @@ export type AccountsAssignResponses = {
 
 export type AccountsAssignResponse = AccountsAssignResponses[keyof AccountsAssignResponses];
 
+export type AccountsIssueResetData = {
+    body?: never;
+    path: {
+        /**
+         * Account Id
+         */
+        account_id: number;
+    };
+    query?: never;
+    url: '/accounts/{account_id}/reset-code';
+};
+
+export type AccountsIssueResetErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type AccountsIssueResetError = AccountsIssueResetErrors[keyof AccountsIssueResetErrors];
+
+export type AccountsIssueResetResponses = {
+    /**
+     * Successful Response
+     */
+    201: ResetCodeOut;
+};
+
+export type AccountsIssueResetResponse = AccountsIssueResetResponses[keyof AccountsIssueResetResponses];
+
 export type AccountsRevokeAllTokensData = {
     body?: never;
     path: {
@@ -1815,6 +2091,55 @@ export type AccountsLogoutResponses = {
 };
 
 export type AccountsLogoutResponse = AccountsLogoutResponses[keyof AccountsLogoutResponses];
+
+export type AccountsResetPasswordData = {
+    body: PasswordResetIn;
+    path?: never;
+    query?: never;
+    url: '/auth/reset';
+};
+
+export type AccountsResetPasswordErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+    /**
+     * too many attempts: wait `Retry-After` seconds (the body says until when)
+     */
+    429: ErrorOut;
+};
+
+export type AccountsResetPasswordError = AccountsResetPasswordErrors[keyof AccountsResetPasswordErrors];
+
+export type AccountsResetPasswordResponses = {
+    /**
+     * Successful Response
+     */
+    200: PasswordSetOut;
+};
+
+export type AccountsResetPasswordResponse = AccountsResetPasswordResponses[keyof AccountsResetPasswordResponses];
 
 export type AccountsLoginData = {
     body: TokenRequest;
@@ -3431,6 +3756,51 @@ export type SettlementMyBalanceResponses = {
 };
 
 export type SettlementMyBalanceResponse = SettlementMyBalanceResponses[keyof SettlementMyBalanceResponses];
+
+export type AccountsChangePasswordData = {
+    body: PasswordChangeIn;
+    path?: never;
+    query?: never;
+    url: '/me/password';
+};
+
+export type AccountsChangePasswordErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type AccountsChangePasswordError = AccountsChangePasswordErrors[keyof AccountsChangePasswordErrors];
+
+export type AccountsChangePasswordResponses = {
+    /**
+     * Successful Response
+     */
+    200: PasswordSetOut;
+};
+
+export type AccountsChangePasswordResponse = AccountsChangePasswordResponses[keyof AccountsChangePasswordResponses];
 
 export type OperationsMetricsData = {
     body?: never;
