@@ -451,6 +451,10 @@ export type DeliveryOut = {
      */
     id: number;
     /**
+     * Source
+     */
+    source?: 'manual';
+    /**
      * State
      */
     state: string;
