@@ -248,3 +248,16 @@ def test_wrong_side_callers_are_refused(api: Api, net: dict[str, Any]) -> None:
     assert api.post(f"/regions/{region}/readings", "bystander", body).status_code == 403
     assert api.post(f"/regions/{region}/readings", "net_s", body).status_code == 403
     assert api.post(f"/regions/{region}/readings", None, body).status_code == 401
+
+
+def test_the_regulator_sets_how_far_ahead_a_reading_may_be(api: Api, net: dict[str, Any]) -> None:
+    region, token = net["region"], net["tokens"]["dev-1"]
+    assert api.ok(api.get(f"/regions/{region}"), 200)["reading_future_tolerance_s"] == 300
+    changed = api.send(
+        "PATCH", f"/regions/{region}", "regulator", {"reading_future_tolerance_s": 30}
+    )
+    assert api.ok(changed, 200)["reading_future_tolerance_s"] == 30
+    # the test clock stands at 09:00 UTC: 09:00:31 is 31 s ahead, beyond 30 s
+    ahead = [{"sensor_id": "P1", "ts": "2021-08-10T09:00:31Z", "value": 20.0, "unit": "m"}]
+    outcome = api.ok(send(api, region, token, ahead), 200)
+    assert [(r["field"], r["reason"]) for r in outcome["refused"]] == [("ts", "future_timestamp")]
