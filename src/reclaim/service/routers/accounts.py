@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
 from reclaim.market.rules import Role
+from reclaim.service.actions import record_action
 from reclaim.service.auth import (
     AuthError,
     CurrentActor,
@@ -95,18 +97,34 @@ def logout(request: Request, actor: CurrentActor) -> LogoutOut:
     """Revoke the token of this request; it is refused from now on."""
     token = request.state.token
     context = context_of(request)
-    context.run(lambda session: revoke_token(session, token, context.now()))
-    return LogoutOut(account_id=actor.id, revoked_tokens=1)
+
+    def work(session: Session) -> LogoutOut:
+        now = context.now()
+        revoke_token(session, token, now)
+        account = get_or_404(session, Account, actor.id, "account_id")
+        record_action(session, actor, "auth.logout", account, now=now, after={"revoked_tokens": 1})
+        return LogoutOut(account_id=actor.id, revoked_tokens=1)
+
+    return context.run(work)
 
 
 @router.post("/accounts/{account_id}/tokens/revoke", response_model=LogoutOut)
-def revoke_all_tokens(account_id: RowId, request: Request, _actor: CurrentActor) -> LogoutOut:
+def revoke_all_tokens(account_id: RowId, request: Request, actor: CurrentActor) -> LogoutOut:
     """Revoke every live token of an account (administrator), e.g. when a login leaked."""
     context = context_of(request)
 
     def work(session: Session) -> LogoutOut:
-        get_or_404(session, Account, account_id, "account_id")
-        revoked = revoke_account_tokens(session, account_id, context.now())
+        now = context.now()
+        account = get_or_404(session, Account, account_id, "account_id")
+        revoked = revoke_account_tokens(session, account_id, now)
+        record_action(
+            session,
+            actor,
+            "account.tokens.revoke",
+            account,
+            now=now,
+            after={"revoked_tokens": revoked},
+        )
         return LogoutOut(account_id=account_id, revoked_tokens=revoked)
 
     return context.run(work)
@@ -116,6 +134,26 @@ def account_out(session: Session, account: Account) -> AccountOut:
     """An account with the regions it is assigned to (regulators and operators)."""
     out = AccountOut.model_validate(account, from_attributes=True)
     out.region_ids = sorted(assigned_regions(session, account.id))
+    return out
+
+
+def _change_staff(
+    session: Session,
+    actor: Actor,
+    account_id: int,
+    region_id: int,
+    now: datetime,
+    action: str,
+    change: Callable[[], Account],
+) -> AccountOut:
+    """Assign or unassign staff, logged with the account's regions before and after."""
+    before = {"region_ids": sorted(assigned_regions(session, account_id))}
+    out = account_out(session, change())
+    after = {"region_ids": out.region_ids}
+    account = get_or_404(session, Account, account_id, "account_id")
+    record_action(
+        session, actor, action, account, now=now, before=before, after=after, region_id=region_id
+    )
     return out
 
 
@@ -172,7 +210,9 @@ def register_account(
     )
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return account_out(session, create_account(session, actor, spec, context.rules, now))
+        account = create_account(session, actor, spec, context.rules, now)
+        record_action(session, actor, "account.create", account, now=now)
+        return account_out(session, account)
 
     return context.write(
         actor, idempotency_key, fingerprint(request, payload, exclude={"password"}), work
@@ -191,7 +231,15 @@ def assign(
     context = context_of(request)
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return account_out(session, assign_staff(session, actor, account_id, region_id, now))
+        return _change_staff(
+            session,
+            actor,
+            account_id,
+            region_id,
+            now,
+            "account.region.assign",
+            lambda: assign_staff(session, actor, account_id, region_id, now),
+        )
 
     return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
 
@@ -207,7 +255,15 @@ def unassign(
     """End a regulator's or operator's assignment to a region (administrator)."""
     context = context_of(request)
 
-    def work(session: Session, _now: datetime) -> BaseModel:
-        return account_out(session, unassign_staff(session, actor, account_id, region_id))
+    def work(session: Session, now: datetime) -> BaseModel:
+        return _change_staff(
+            session,
+            actor,
+            account_id,
+            region_id,
+            now,
+            "account.region.unassign",
+            lambda: unassign_staff(session, actor, account_id, region_id),
+        )
 
     return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
