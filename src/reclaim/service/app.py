@@ -27,6 +27,7 @@ from reclaim.service.docs import add_offline_docs
 from reclaim.service.limits import BodyLimit
 from reclaim.service.observability import Metrics, RequestObserver
 from reclaim.service.plan_jobs import PlanJobs
+from reclaim.service.portal import add_portal
 from reclaim.service.refusal import refusal
 from reclaim.service.routers import (
     accounts,
@@ -39,8 +40,9 @@ from reclaim.service.routers import (
     testing,
     trading,
 )
-from reclaim.service.scheduler import Scheduler, lifespan_with
+from reclaim.service.scheduler import JOBS, Scheduler, lifespan_with
 from reclaim.service.schemas import ErrorOut
+from reclaim.service.webhooks import notification_job
 from reclaim.store.db import MAX_CONNECTIONS
 
 SECRET_MASK = "***"
@@ -176,7 +178,12 @@ def create_app(context: ExchangeContext) -> FastAPI:
     """The HTTP API over one exchange context (store, rules, clock), with its timed jobs; every
     route has an access rule (reclaim.service.access), enforced before it runs."""
     metrics = Metrics(context.db.engine)
-    scheduler = Scheduler(context.db, context.now, on_run=metrics.job_ran)
+    scheduler = Scheduler(
+        context.db,
+        context.now,
+        jobs=(*JOBS, notification_job(context.webhooks)),
+        on_run=metrics.job_ran,
+    )
     app = FastAPI(
         lifespan=lifespan_with(
             scheduler if context.run_scheduler else None, context.scheduler_tick_s
@@ -190,6 +197,7 @@ def create_app(context: ExchangeContext) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     add_offline_docs(app)
+    add_portal(app)
     app.state.exchange = context
     app.state.scheduler = scheduler
     app.state.plan_jobs = PlanJobs(context.db, context.now)

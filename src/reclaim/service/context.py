@@ -29,6 +29,7 @@ from reclaim.io.market_data import load_access_limits
 from reclaim.market.access import AccessLimits
 from reclaim.market.prices import PriceSchedule
 from reclaim.market.rules import ExchangeRules
+from reclaim.operations.notify import WebhookPolicy
 from reclaim.store.db import MAX_ATTEMPTS, RETRY_BASE_DELAY_S, Database, is_retryable
 from reclaim.store.idempotency import (
     StoredResponse,
@@ -125,6 +126,8 @@ class ExchangeContext:
     """argon2id with argon2-cffi's default (RFC 9106) cost; tests may pass a cheaper one."""
     limits: AccessLimits = field(default_factory=load_access_limits)
     testing: bool = False
+    webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
+    """Which alert webhook URLs and addresses may be called (service settings)."""
     clock_offset: timedelta = timedelta(0)
     run_scheduler: bool = False
     scheduler_tick_s: float = 30.0
