@@ -364,6 +364,29 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("POST", "/accounts/{account_id}/tokens/revoke"): Case(
         f"/accounts/{UNKNOWN_ID}/tokens/revoke", gate(("admin",), 404)
     ),
+    # disabling, enabling and issuing a reset code are the administrator's: an unknown account
+    # (404), or one that is not disabled (409), changes nothing
+    ("POST", "/accounts/{account_id}/disable"): Case(
+        f"/accounts/{UNKNOWN_ID}/disable", gate(("admin",), 404)
+    ),
+    ("POST", "/accounts/{account_id}/enable"): Case(
+        "/accounts/{bystander}/enable", gate(("admin",), 409)
+    ),
+    ("POST", "/accounts/{account_id}/reset-code"): Case(
+        f"/accounts/{UNKNOWN_ID}/reset-code", gate(("admin",), 404)
+    ),
+    # everyone signed in changes their own password; a new one too short is refused (422)
+    ("POST", "/me/password"): Case(
+        "/me/password",
+        gate(SIGNED_IN, 422),
+        lambda _w, _r: {"current_password": "correct horse battery", "new_password": "short"},
+    ),
+    # the public reset form: an empty code is refused by validation, before the throttle counts
+    ("POST", "/auth/reset"): Case(
+        "/auth/reset",
+        public(422),
+        lambda _w, _r: {"username": "bystander_a", "code": "", "new_password": "x"},
+    ),
     ("PUT", "/accounts/{account_id}/regions/{region_id}"): Case(
         "/accounts/{bystander}/regions/{region}", gate(("admin",), 422)
     ),

@@ -46,6 +46,8 @@ from reclaim.service.webhooks import notification_job
 from reclaim.store.db import MAX_CONNECTIONS
 
 SECRET_MASK = "***"
+SECRET_FIELDS = frozenset({"code"})
+"""Body fields besides passwords whose value a refusal never echoes (a reset code)."""
 LISTED_ERRORS = 10
 """Problems listed in a 422 besides the first; a body with a million bad items lists ten."""
 UNREADABLE_BODY = (
@@ -87,7 +89,7 @@ async def _on_refusal(_request: Request, error: Exception) -> JSONResponse:
 
 async def _on_auth_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, AuthError)
-    return _error(401, "unauthorized", "Authorization", None, error.reason)
+    return _error(401, "unauthorized", error.field, None, error.reason)
 
 
 async def _on_throttled(_request: Request, error: Exception) -> JSONResponse:
@@ -112,7 +114,7 @@ async def _on_validation_error(_request: Request, error: Exception) -> JSONRespo
             f"a JSON document: {first.get('ctx', {}).get('error', 'not JSON')} at {position}",
         )
     field = ".".join(str(part) for part in first["loc"][1:]) or str(first["loc"][0])
-    value = SECRET_MASK if "password" in field else first.get("input")
+    value = SECRET_MASK if "password" in field or field in SECRET_FIELDS else first.get("input")
     listed = [
         {"field": ".".join(map(str, e["loc"])), "reason": e["msg"]}
         for e in problems[:LISTED_ERRORS]
@@ -201,7 +203,7 @@ def create_app(context: ExchangeContext) -> FastAPI:
     app.state.exchange = context
     app.state.scheduler = scheduler
     app.state.plan_jobs = PlanJobs(context.db, context.now)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, limits=context.body_limits)
     app.add_middleware(InFlightLimit, limit=IN_FLIGHT_LIMIT)
     app.state.metrics = metrics
     app.add_middleware(RequestObserver, metrics=metrics)  # outermost: sees every answer

@@ -88,6 +88,8 @@ class Account(Base):
     use_class: Mapped[str | None] = mapped_column(String(CODE_CHARS))
     location: Mapped[str | None] = mapped_column(String(NAME_CHARS))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """Set by an administrator: the account cannot log in and its tokens are refused."""
 
 
 class RegionStaff(Base):
@@ -108,6 +110,25 @@ class Token(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ResetCode(Base):
+    """A one-time password reset code issued by an administrator, stored only as its SHA-256.
+
+    It sets a new password once (`used_at`), before `expires_at`, unless a newer code for the
+    same account replaced it (`replaced_at`).
+    """
+
+    __tablename__ = "reset_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(HASH_CHARS), unique=True)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    """The administrator (None: an operator at the server's shell, `reclaim db reset-code`)."""
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    replaced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Plant(Base):

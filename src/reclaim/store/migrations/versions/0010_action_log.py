@@ -3,8 +3,8 @@
 Triggers refuse UPDATE and DELETE on the log and its party index on both backends, so a row can
 only be changed by someone who may drop triggers; `reclaim audit verify` still detects that.
 
-Revision ID: 0009_action_log
-Revises: 0008_notification_keys
+Revision ID: 0010_action_log
+Revises: 0009_account_lifecycle
 Create Date: 2026-12-02
 """
 
@@ -17,8 +17,8 @@ GENESIS_HASH = "0" * 64
 """The chain starts from this hash (reclaim.market.chain.GENESIS_HASH at the time of writing)."""
 APPEND_ONLY = ("action_log", "action_log_parties")
 
-revision = "0009_action_log"
-down_revision = "0008_notification_keys"
+revision = "0010_action_log"
+down_revision = "0009_account_lifecycle"
 branch_labels = None
 depends_on = None
 
