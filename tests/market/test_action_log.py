@@ -90,7 +90,7 @@ class Journey:
             assert entry.actor_id == self.api.ids[by] and entry.actor_username == by
         assert entry.request_id == response.headers["X-Request-ID"]
         self.called.add((method, template))
-        return response.json()
+        return response.json() if response.content else None
 
     def refused(self, method: str, path: str, who: str | None, body: Any, status: int) -> None:
         """A refused call writes no entry (and nothing else)."""
@@ -140,6 +140,7 @@ def journey(api: Api) -> Journey:
         ("seller", "seller", "regulator", {"region_id": region}),
         ("buyer", "buyer", "regulator", {"region_id": region, "use_class": "industrial"}),
         ("bystander", "buyer", "op", {"region_id": region, "use_class": "industrial"}),
+        ("net", "network_operator", "admin", {"region_id": region}),
     ):
         body = {"username": name, "password": PASSWORD, "role": role, "display_name": name}
         api.ids[name] = j.call("POST", "/accounts", by, body | extra)["id"]
@@ -160,6 +161,7 @@ def journey(api: Api) -> Journey:
         "use_class": "industrial",
     }
     right = j.call("POST", "/rights", "regulator", right_body)["id"]
+    meters(j, region)
 
     def deal() -> int:
         listing = j.call("POST", "/listings", "seller", listing_body(right))["id"]
@@ -274,6 +276,43 @@ def journey(api: Api) -> Journey:
     reset = {"username": "bystander", "code": code, "new_password": PASSWORD}
     j.call("POST", "/auth/reset", None, reset, status=200, by="bystander")
     return j
+
+
+def meters(j: Journey, region: int) -> None:
+    """The network operator's registry, a batch of readings and a quarantine replay."""
+    at = {"region_id": region}
+    links = [{"id": "L1", "start": "R", "end": "A"}, {"id": "L2", "start": "A", "end": "B"}]
+    j.call("PUT", "/regions/{region_id}/network", "net", {"links": links}, status=200, **at)
+    device = j.call("POST", "/regions/{region_id}/devices", "net", {"code": "dev-1"}, **at)
+    j.call(
+        "POST",
+        "/regions/{region_id}/devices/{device_id}/token",
+        "net",
+        device_id=device["id"],
+        **at,
+    )
+    for code, ref in (("M1", "L1"), ("M2", "L2"), ("M9", "L2")):
+        sensor = {
+            "code": code,
+            "kind": "flow",
+            "valid_min": 0,
+            "valid_max": 500,
+            "interval_s": 300,
+            "level": "二级",
+            "attachment": {"kind": "link", "ref": ref},
+            "device": "dev-1",
+        }
+        j.call("POST", "/regions/{region_id}/sensors", "net", sensor, **at)
+    sensor_at = {"sensor_code": "M9", **at}
+    path = "/regions/{region_id}/sensors/{sensor_code}"
+    j.call("PATCH", path, "net", {"valid_max": 600}, status=200, **sensor_at)
+    j.call("DELETE", path, "net", status=204, **sensor_at)
+    dma = {"code": "d1", "name": "d1", "link_ids": ["L2"], "meters": ["M1"]}  # L1 enters
+    j.call("POST", "/regions/{region_id}/dmas", "net", dma, **at)
+    batch = [{"sensor_id": "M9", "ts": "2021-08-10T08:00:00Z", "value": 1, "unit": "m3/h"}]
+    ingested = j.call("POST", "/regions/{region_id}/readings", "net", batch, status=200, **at)
+    assert ingested["quarantined"] == 1  # M9 was removed
+    j.call("POST", "/regions/{region_id}/quarantine/replay", "net", {}, status=200, **at)
 
 
 def test_every_state_changing_route_writes_one_entry_by_its_caller(app: FastAPI, api: Api) -> None:

@@ -8,6 +8,7 @@ Figures are worked by hand in the comments; the region's time zone is Asia/Shang
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -261,3 +262,23 @@ def test_the_regulator_sets_how_far_ahead_a_reading_may_be(api: Api, net: dict[s
     ahead = [{"sensor_id": "P1", "ts": "2021-08-10T09:00:31Z", "value": 20.0, "unit": "m"}]
     outcome = api.ok(send(api, region, token, ahead), 200)
     assert [(r["field"], r["reason"]) for r in outcome["refused"]] == [("ts", "future_timestamp")]
+
+
+def test_each_batch_is_logged_with_the_device_that_sent_it(api: Api, net: dict[str, Any]) -> None:
+    from sqlalchemy import select
+
+    from reclaim.store.models import ActionLog
+
+    region, token = net["region"], net["tokens"]["dev-1"]
+    body = [{"sensor_id": "P1", "ts": at(0), "value": 20.0, "unit": "m"}]
+    api.ok(send(api, region, token, body), 200)
+    entry = api.db.run(
+        lambda s: s.scalars(select(ActionLog).order_by(ActionLog.seq.desc()).limit(1)).one()
+    )
+    assert (entry.action, entry.actor_id, entry.region_id) == ("readings.ingest", None, region)
+    assert json.loads(entry.after_json or "") == {
+        "device": "dev-1",
+        "accepted": 1,
+        "duplicates": 0,
+        "quarantined": 0,
+    }
