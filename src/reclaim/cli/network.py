@@ -29,6 +29,7 @@ from reclaim.cli.common import (
     exit_on_failure,
     load_scenario_with_notes,
     reports_input_errors,
+    rich_console,
 )
 from reclaim.errors import InputError
 
@@ -621,7 +622,7 @@ def _progress_bar(total: int, label: str) -> tuple[Progress, batch.Progress]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err_console,
+        console=rich_console(stderr=True),
         transient=True,
     )
     task = bar.add_task(label, total=total)

@@ -499,6 +499,14 @@ class Distribution(Strict):
         return self
 
 
+LocalText = dict[Literal["zh", "en"], str]
+"""A text of the scenario given in each report language: `{zh: …, en: …}`."""
+
+
+def _is_local_text(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and set(value) <= {"zh", "en"}
+
+
 class Published(Strict):
     """A figure as a plan document prints it, for the audit."""
 
@@ -520,7 +528,8 @@ class Published(Strict):
     ) = None
     decimals: Annotated[int, Field(ge=0, le=6)] | None = None
     """Digits printed after the point; inferred from `value` when left out."""
-    source: str
+    source: str | LocalText
+    """Where the plan prints it, as quoted; or `{zh: …, en: …}` to say it in each language."""
 
 
 class Allocation(Strict):
@@ -531,14 +540,15 @@ class Allocation(Strict):
 ASSUMED_KEYS = frozenset({"value", "assumed"})
 
 
-def _collect_assumed(data: Any, path: str, found: dict[str, str]) -> Any:
+def _collect_assumed(data: Any, path: str, found: dict[str, str | LocalText]) -> Any:
     """Replace each `{value: x, assumed: why}` by x, and drop the `assumed: why` of a whole
     block (a use, a plant…), recording path → why."""
     if isinstance(data, dict):
         if set(data) == ASSUMED_KEYS:
-            found[path] = str(data["assumed"])
+            why = data["assumed"]
+            found[path] = why if _is_local_text(why) else str(why)
             return data["value"]
-        if isinstance(data.get("assumed"), str):
+        if isinstance(data.get("assumed"), str) or _is_local_text(data.get("assumed")):
             found[path] = data["assumed"]
             data = {k: v for k, v in data.items() if k != "assumed"}
         return {
@@ -580,17 +590,17 @@ class Scenario(Strict):
     """Overrides of the printed precision used by `--rounding plan` (see plan_rounding.yaml)."""
     uncertainty: list[Distribution] = []
     published: list[Published] = []
-    assumed: dict[str, str] = {}
+    assumed: dict[str, str | LocalText] = {}
     """Inputs the plan does not print, by path (`sewage.industrial_land_ha.2025`), with why the
     value was taken; written inline as `{value: 434.33, assumed: "why"}`, as `assumed: "why"`
-    on a whole block (a use, a plant), or here."""
+    on a whole block (a use, a plant), or here; `why` may be `{zh: …, en: …}`."""
 
     @model_validator(mode="before")
     @classmethod
     def _inline_assumptions(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        found: dict[str, str] = {}
+        found: dict[str, str | LocalText] = {}
         data = {k: v if k == "assumed" else _collect_assumed(v, k, found) for k, v in data.items()}
         if found:
             given = data.get("assumed")

@@ -394,6 +394,9 @@ class DeliveryOut(BaseModel):
     contract_id: int
     day: date
     volume_m3: int
+    source: Literal["manual"] = "manual"
+    """Entered by hand, which only a contract without a meter takes; a metered contract's days
+    are its metered days (GET /contracts/{contract_id}/metered-days)."""
     state: str
     confirm_by: datetime | None
     """Until when the buyer may dispute a delivery its seller reported; billed after it."""

@@ -40,8 +40,10 @@ from reclaim.operations.registry import (
 from reclaim.operations.registry import Sensor as SensorSpec
 from reclaim.operations.rules import AlertRule, RuleKind, evaluate_series_rule
 from reclaim.operations.validate import QuarantineReason, validate_readings
+from reclaim.store.metering import meter_contracts
 from reclaim.store.models import AlertRecord, QuarantinedReading, Reading, Region, Sensor
 from reclaim.store.registry import get_or_404
+from reclaim.store.webhooks import alert_opened
 
 MAX_READINGS_PER_BATCH = 10_000
 """The most readings one call (one HTTP request, one MQTT message) carries (issue 13: 10⁴)."""
@@ -156,6 +158,10 @@ def ingest_readings(
         quarantined = pd.concat([quarantined, _raced_rows(batch, rows)], ignore_index=True)
     refused = _quarantine(session, batch, quarantined, region_id, device_id, source, received_at)
     opened, folded = _evaluate_alerts(session, region, inserted, sensors, received_at)
+    specs = {ident: spec for ident, spec, _ in sensors.values()}
+    over_draws = meter_contracts(session, region, inserted, specs, received_at)
+    over_opened, over_folded = _store_alerts(session, region.id, over_draws, received_at)
+    opened, folded = opened + over_opened, folded + over_folded
     return IngestOutcome(len(inserted), duplicates, len(refused), refused, opened, folded)
 
 
@@ -591,7 +597,8 @@ def _store_alerts(
                 rule=rule.id,
                 severity=rule.severity.value,
                 subject=firing["subject"],
-                sensor_id=firing["sensor_id"],
+                sensor_id=firing.get("sensor_id"),
+                contract_id=firing.get("contract_id"),
                 state=AlertState.OPEN.value,
                 opened_at=now,
                 first_seen_at=firing["first"],
@@ -605,8 +612,10 @@ def _store_alerts(
             )
             .returning(AlertRecord.id)
         )
-        if session.execute(statement).first() is not None:
+        inserted = session.execute(statement).first()
+        if inserted is not None:
             opened += 1
+            alert_opened(session, region_id, inserted[0], rule, firing, now)
             continue
         last = bindparam("last", firing["last"], type_=AlertRecord.last_seen_at.type)
         session.execute(

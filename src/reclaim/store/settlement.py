@@ -25,6 +25,7 @@ from reclaim.market.ledger import (
 )
 from reclaim.market.periods import period_on
 from reclaim.market.rules import DeliveryState, Role, contract_year_bounds, positive_int
+from reclaim.store.delivery_points import contract_meters
 from reclaim.store.exchange import periods_of
 from reclaim.store.models import (
     Bill,
@@ -110,7 +111,9 @@ class DeliverySpec:
 
 
 def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: datetime) -> Delivery:
-    """Record a day's delivery, reported by the plant's operator or the region's exchange operator.
+    """Record a day's delivery, reported by the plant's operator or the region's exchange operator,
+    for a contract without a meter at its delivery point (a metered one is refused: its days
+    come from the meter, `store.metering`).
 
     Refused outside the contract's term, after today in the region's time zone, twice for the
     same day, and above what the bought right still holds on that day and in that contract
@@ -128,6 +131,15 @@ def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: dat
             "deliveries are reported by the plant's operator or the region's exchange operator",
         )
     positive_int("volume_m3", spec.volume_m3)
+    meters = contract_meters(session, contract.region_id, contract.id)
+    if meters:
+        raise ConflictError(
+            "contract_id",
+            spec.contract_id,
+            f"the contract is metered ({', '.join(m.code for m in meters)} at its delivery "
+            "point): its daily volumes come from the meter; a volume is entered by hand only "
+            "for a contract without one",
+        )
     if not contract.term_start <= spec.day < contract.term_end:
         raise InputError(
             "day",

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from reclaim.market.errors import NotFoundError
 from reclaim.operations.notify import Backoff, WebhookPolicy, check_webhook_url
+from reclaim.operations.rules import AlertRule
 from reclaim.store.models import Notification, Webhook
 from reclaim.store.registry import lock_or_404
 
@@ -162,3 +163,28 @@ def record_attempt(
         note.last_error = error[:MAX_ERROR_CHARS]
     session.flush()
     return note
+
+
+def alert_opened(
+    session: Session,
+    region_id: int,
+    alert_id: int,
+    rule: AlertRule,
+    firing: Mapping[str, Any],
+    now: datetime,
+) -> int:
+    """Queue the notification of a newly opened alert to the region's webhooks."""
+    payload = {
+        "alert": {
+            "id": alert_id,
+            "rule": rule.id,
+            "severity": rule.severity.value,
+            "subject": firing["subject"],
+            "first_seen_at": firing["first"].isoformat(),
+            "opened_at": now.isoformat(),
+        },
+        "region_id": region_id,
+    }
+    return queue_notification(
+        session, region_id, "alert.opened", f"alert:{alert_id}:opened", payload, now
+    )
