@@ -1155,6 +1155,10 @@ export type PublicNoticeOut = {
  */
 export type PublicNoticesOut = {
     /**
+     * As Of
+     */
+    as_of: string;
+    /**
      * Deals
      */
     deals: Array<PublicNoticeOut>;
