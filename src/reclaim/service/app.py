@@ -36,7 +36,9 @@ from reclaim.service.routers import (
     plans,
     public,
     publicity,
+    readings,
     registry,
+    sensors,
     settlement,
     testing,
     trading,
@@ -231,6 +233,8 @@ def create_app(context: ExchangeContext) -> FastAPI:
         public,
         plans,
         operations,
+        sensors,
+        readings,
         testing,
     ):
         app.include_router(module.router, responses=ERROR_RESPONSES)
