@@ -46,7 +46,9 @@ def test_the_public_page_loads_offline_in_chinese_then_english(
     page.get_by_role("group", name=LABELS["app.language"]["zh"]).get_by_role(
         "button", name="English"
     ).click()
-    page.get_by_role("heading", name=LABELS["public.price_index"]["en"]).wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("heading", name=LABELS["public.price_index"]["en"]).wait_for(
+        timeout=TIMEOUT_MS
+    )
     assert title.inner_text() == LABELS["app.title"]["en"]
     page.screenshot(path=SCREENSHOTS / "public-en.png")
     assert offline_page.blocked == []
