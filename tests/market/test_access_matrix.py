@@ -19,14 +19,17 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from reclaim.io.market_data import load_exchange_rules, load_price_schedules
 from reclaim.service.access import route_keys, unruled_routes
 from reclaim.service.app import create_app
 from reclaim.service.context import ExchangeContext
 from reclaim.service.portal import PORTAL_DIR
+from reclaim.store.models import ActionLog
 from tests.market.conftest import BACKENDS, Backend, open_backend, served
 from tests.market.helpers import FAST_HASHER, Api, Clock
+from tests.market.test_action_log import NOT_LOGGED, STATE_CHANGING
 
 CALLERS = ("anon", "admin", "reg", "op", "net", "util", "seller", "buyer", "bystander")
 """Callers of region a: anonymous, the administrator, its regulator, exchange operator and
@@ -736,17 +739,38 @@ def call(world: World, method: str, case: Case, caller: str, region: str) -> Any
     return response
 
 
+def logged_since(world: World, seq: int) -> list[tuple[int | None, str]]:
+    """(actor id, action) of the action-log entries after `seq`."""
+    query = select(ActionLog.actor_id, ActionLog.action).where(ActionLog.seq > seq)
+    return [(a, b) for a, b in world.api.db.run(lambda s: s.execute(query.order_by(ActionLog.seq)))]
+
+
+def last_seq(world: World) -> int:
+    return int(world.api.db.run(lambda s: s.scalar(select(func.max(ActionLog.seq)))) or 0)
+
+
 def test_every_route_for_every_role_and_tenant(world: World) -> None:
+    """Every call gets its expected status; an accepted state-changing call writes one action
+    log entry by its caller, a refused one (or a read) none."""
     mismatches: list[str] = []
     calls = 0
     for (method, template), case in EXPECTED.items():
         for caller in CALLERS:
             for region in ("a", "b"):
+                seq = last_seq(world)
                 response = call(world, method, case, caller, region)
                 calls += 1
                 want = case.status(world, caller, region)
                 got = response.status_code
                 label = f"{method} {template} as {caller} on region {region}"
+                logged = [actor for actor, _ in logged_since(world, seq)]
+                accepted = got < 400 and method in STATE_CHANGING
+                if accepted and (method, template) not in NOT_LOGGED:
+                    who = None if caller == "anon" else world.api.ids[world.user(caller)]
+                    if logged != [who]:
+                        mismatches.append(f"{label}: logged by {logged}, want [{who}]")
+                elif logged:
+                    mismatches.append(f"{label}: {got} but logged by {logged}")
                 if got != want:
                     mismatches.append(f"{label}: {got} (want {want}) {response.text[:160]}")
                 elif case.rows is not None and got == 200:

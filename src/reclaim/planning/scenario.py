@@ -453,12 +453,21 @@ class Network(Strict):
     illustrative: bool = True
 
 
+LocalText = dict[Literal["zh", "en"], str]
+"""A text of the scenario given in each report language: `{zh: …, en: …}`."""
+
+
+def _is_local_text(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and set(value) <= {"zh", "en"}
+
+
 class CostItem(Strict):
     phase: Year
     item: str
     amount_1e4_yuan: NonNegativeFloat
-    quantity: str | None = None
-    source: str | None = None
+    quantity: str | LocalText | None = None
+    """As the plan prints it (`1 座 2000 m³/d`), or `{zh: …, en: …}`."""
+    source: str | LocalText | None = None
 
 
 class Costs(Strict):
@@ -497,14 +506,6 @@ class Distribution(Strict):
         elif self.mean is None or self.sd is None:
             raise InputError("mean", self.mean, "normal needs mean and sd")
         return self
-
-
-LocalText = dict[Literal["zh", "en"], str]
-"""A text of the scenario given in each report language: `{zh: …, en: …}`."""
-
-
-def _is_local_text(value: Any) -> bool:
-    return isinstance(value, dict) and bool(value) and set(value) <= {"zh", "en"}
 
 
 class Published(Strict):

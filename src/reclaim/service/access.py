@@ -18,7 +18,12 @@ which only the store can read; the store enforces them in the same transaction, 
 the same 404.
 
 To add a route: add its `(METHOD, "/path/{param}")` entry here, then add its expected
-statuses to the matrix test. Mounted static folders are keyed ("MOUNT", "/prefix").
+statuses to the matrix test. Mounted static folders are keyed ("MOUNT", "/prefix"). A route
+that changes state (POST, PUT, PATCH, DELETE) also calls
+`reclaim.service.actions.record_action(session, actor, "kind.verb", row, now=now, before=…)`
+as the last step of its store work, so that it writes exactly one action-log entry in its own
+transaction; add it to the journey of `tests/market/test_action_log.py`, which fails for a
+state-changing route that it does not call or that logs nothing.
 """
 
 from __future__ import annotations
