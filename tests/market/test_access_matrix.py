@@ -187,6 +187,9 @@ def seed_region(world: World, code: str) -> None:
     seed_meters(world, code)
 
 
+METER_PARTIES = ("util", "buyer")
+"""The parties of util's contract, whose delivery point the totaliser DP1 meters (the other
+contract stays unmetered, so its deliveries are still entered by hand)."""
 METER_DAY = "2022-09-05T08:00:00Z"
 METER_SPAN = "start=2022-09-05T00:00:00Z&end=2022-09-05T12:00:00Z"
 
@@ -205,17 +208,17 @@ def meter(code: str, kind: str, attachment: dict[str, str], device: str | None) 
 
 
 def seed_meters(world: World, code: str) -> None:
-    """The network operator's registry: a network of three links, a device, a totaliser at the
-    contract's delivery point (seen by its parties), a pressure sensor at a node and a flow
-    meter on a link, each with a reading."""
+    """The network operator's registry: a network of two links, a device, a totaliser at the
+    delivery point of util's contract (seen by its parties), a pressure sensor at a node and a
+    flow meter on a link; the first two with a reading."""
     api, ids = world.api, world.ids[code]
     net, region = f"net_{code}", ids["region"]
     links = [{"id": f"L{n}", "start": a, "end": b} for n, a, b in ((1, "R", "A"), (2, "A", "B"))]
     api.ok(api.send("PUT", f"/regions/{region}/network", net, {"links": links}), 200)
     ids["device"] = api.ok(api.post(f"/regions/{region}/devices", net, {"code": "dev-1"}))["id"]
-    point = {"kind": "delivery_point", "ref": str(ids["contract"])}
+    point = {"kind": "delivery_point", "ref": str(ids["util_contract"])}
     for sensor, kind, attachment, parties in (
-        ("DP1", "volume_totaliser", point, ("seller", "buyer", "util")),
+        ("DP1", "volume_totaliser", point, METER_PARTIES),
         ("N1", "pressure", {"kind": "node", "ref": "B"}, ()),
         ("M1", "flow", {"kind": "link", "ref": "L1"}, ()),
     ):
@@ -647,8 +650,6 @@ EXPECTED: dict[tuple[str, str], Case] = {
 }
 
 
-METER_PARTIES = ("seller", "buyer", "util")
-"""The parties of the contract the delivery-point totaliser DP1 measures (util runs the plant)."""
 EXPECTED |= {
     # operations: a network operator's registry, readings and quarantine; a write meets a
     # business refusal (409, 404, 422) so the seeded world stays as it is

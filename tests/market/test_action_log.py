@@ -72,20 +72,26 @@ class Journey:
         body: Any = None,
         status: int = 201,
         by: str | None = "",
+        token: str | None = None,
         **ids: Any,
     ) -> Any:
-        """Call as `who`; the entry must name `by` (default: `who`; None: the public)."""
+        """Call as `who` (or with a device's `token`); the entry must name `by` (default:
+        `who`; None: no account, the public or a device)."""
         by = who if by == "" else by
         before = entries(self.api)
         path = template.format(**ids)
-        response = self.api.send(method, path, who, body)
+        if token is None:
+            response = self.api.send(method, path, who, body)
+        else:
+            auth = {"Authorization": f"Bearer {token}"}
+            response = self.api.client.request(method, path, json=body, headers=auth)
         assert response.status_code == status, f"{method} {path}: {response.text}"
         after = entries(self.api)
         added = after[len(before) :]
         assert len(added) == 1, f"{method} {template} wrote {len(added)} entries"
         (entry,) = added
         if by is None:
-            assert (entry.actor_id, entry.role) == (None, "public")
+            assert (entry.actor_id, entry.role) == (None, "device" if token else "public")
         else:
             assert entry.actor_id == self.api.ids[by] and entry.actor_username == by
         assert entry.request_id == response.headers["X-Request-ID"]
@@ -140,7 +146,6 @@ def journey(api: Api) -> Journey:
         ("seller", "seller", "regulator", {"region_id": region}),
         ("buyer", "buyer", "regulator", {"region_id": region, "use_class": "industrial"}),
         ("bystander", "buyer", "op", {"region_id": region, "use_class": "industrial"}),
-        ("net", "network_operator", "admin", {"region_id": region}),
     ):
         body = {"username": name, "password": PASSWORD, "role": role, "display_name": name}
         api.ids[name] = j.call("POST", "/accounts", by, body | extra)["id"]
@@ -161,7 +166,6 @@ def journey(api: Api) -> Journey:
         "use_class": "industrial",
     }
     right = j.call("POST", "/rights", "regulator", right_body)["id"]
-    meters(j, region)
 
     def deal() -> int:
         listing = j.call("POST", "/listings", "seller", listing_body(right))["id"]
@@ -266,6 +270,7 @@ def journey(api: Api) -> Journey:
     )
     j.call("POST", "/auth/logout", "buyer", status=200)
     api.tokens.pop("buyer")
+    operations(j, region)
     bystander = {"account_id": api.ids["bystander"]}
     j.call("POST", "/accounts/{account_id}/disable", "admin", status=200, **bystander)
     j.call("POST", "/accounts/{account_id}/enable", "admin", status=200, **bystander)
@@ -278,41 +283,79 @@ def journey(api: Api) -> Journey:
     return j
 
 
-def meters(j: Journey, region: int) -> None:
-    """The network operator's registry, a batch of readings and a quarantine replay."""
-    at = {"region_id": region}
-    links = [{"id": "L1", "start": "R", "end": "A"}, {"id": "L2", "start": "A", "end": "B"}]
-    j.call("PUT", "/regions/{region_id}/network", "net", {"links": links}, status=200, **at)
+def sensor(code: str, kind: str, device: str | None = None, link: str | None = None) -> Any:
+    attachment = {"kind": "link", "ref": link} if link else {"kind": "node", "ref": "A"}
+    return {
+        "code": code,
+        "kind": kind,
+        "valid_min": 0,
+        "valid_max": 500,
+        "interval_s": 300,
+        "level": "二级",
+        "attachment": attachment,
+        "device": device,
+    }
+
+
+def operations(j: Journey, region: int) -> None:
+    """The network operator's devices, sensors, network, DMA and readings; a device's batch."""
+    api, at = j.api, {"region_id": region}
+    body = {"username": "net", "password": PASSWORD, "role": "network_operator"}
+    body |= {"display_name": "net", "region_id": region}
+    api.ids["net"] = j.call("POST", "/accounts", "admin", body)["id"]
     device = j.call("POST", "/regions/{region_id}/devices", "net", {"code": "dev-1"}, **at)
-    j.call(
+    token = j.call(
         "POST",
         "/regions/{region_id}/devices/{device_id}/token",
         "net",
         device_id=device["id"],
         **at,
-    )
-    for code, ref in (("M1", "L1"), ("M2", "L2"), ("M9", "L2")):
-        sensor = {
-            "code": code,
-            "kind": "flow",
-            "valid_min": 0,
-            "valid_max": 500,
-            "interval_s": 300,
-            "level": "二级",
-            "attachment": {"kind": "link", "ref": ref},
-            "device": "dev-1",
-        }
-        j.call("POST", "/regions/{region_id}/sensors", "net", sensor, **at)
-    sensor_at = {"sensor_code": "M9", **at}
-    path = "/regions/{region_id}/sensors/{sensor_code}"
-    j.call("PATCH", path, "net", {"valid_max": 600}, status=200, **sensor_at)
-    j.call("DELETE", path, "net", status=204, **sensor_at)
-    dma = {"code": "d1", "name": "d1", "link_ids": ["L2"], "meters": ["M1"]}  # L1 enters
+    )["token"]
+    j.secrets += [device["token"], token]
+    # DMA {L3, L4}: L2 (A–B) and L5 (B–E) cross its boundary, metered by M2 and M5
+    links = [("L1", "R", "A"), ("L2", "A", "B"), ("L3", "B", "C"), ("L4", "C", "D")]
+    network = {"links": [{"id": i, "start": s, "end": e} for i, s, e in [*links, ("L5", "B", "E")]]}
+    j.call("PUT", "/regions/{region_id}/network", "net", network, status=200, **at)
+    for code, link in (("M2", "L2"), ("M5", "L5")):
+        j.call("POST", "/regions/{region_id}/sensors", "net", sensor(code, "flow", link=link), **at)
+    dma = {"code": "d1", "name": "North", "link_ids": ["L3", "L4"], "meters": ["M2", "M5"]}
     j.call("POST", "/regions/{region_id}/dmas", "net", dma, **at)
-    batch = [{"sensor_id": "M9", "ts": "2021-08-10T08:00:00Z", "value": 1, "unit": "m3/h"}]
-    ingested = j.call("POST", "/regions/{region_id}/readings", "net", batch, status=200, **at)
-    assert ingested["quarantined"] == 1  # M9 was removed
-    j.call("POST", "/regions/{region_id}/quarantine/replay", "net", {}, status=200, **at)
+    for code in ("P1", "X1"):
+        j.call(
+            "POST", "/regions/{region_id}/sensors", "net", sensor(code, "pressure", "dev-1"), **at
+        )
+    change = {"kind": "tank_level"}
+    j.call(
+        "PATCH",
+        "/regions/{region_id}/sensors/{sensor_code}",
+        "net",
+        change,
+        200,
+        sensor_code="P1",
+        **at,
+    )
+    j.call(
+        "DELETE",
+        "/regions/{region_id}/sensors/{sensor_code}",
+        "net",
+        status=204,
+        sensor_code="X1",
+        **at,
+    )
+    ts = "2021-12-31T08:00:00+08:00"
+    batch = [
+        {"sensor_id": "P1", "ts": ts, "value": 2.0, "unit": "m"},
+        {"sensor_id": "F9", "ts": ts, "value": 36.0, "unit": "m3/h"},  # not registered yet
+    ]
+    sent = j.call(
+        "POST", "/regions/{region_id}/readings", None, batch, 200, by=None, token=token, **at
+    )
+    assert (sent["accepted"], sent["quarantined"]) == (1, 1)
+    later = [{"sensor_id": "P1", "ts": "2021-12-31T08:05:00+08:00", "value": 2.1, "unit": "m"}]
+    j.call("POST", "/regions/{region_id}/readings", "net", later, status=200, **at)
+    j.call("POST", "/regions/{region_id}/sensors", "net", sensor("F9", "flow", "dev-1"), **at)
+    replayed = j.call("POST", "/regions/{region_id}/quarantine/replay", "net", {}, 200, **at)
+    assert replayed["accepted"] == 1
 
 
 def test_every_state_changing_route_writes_one_entry_by_its_caller(app: FastAPI, api: Api) -> None:

@@ -275,10 +275,11 @@ def test_each_batch_is_logged_with_the_device_that_sent_it(api: Api, net: dict[s
     entry = api.db.run(
         lambda s: s.scalars(select(ActionLog).order_by(ActionLog.seq.desc()).limit(1)).one()
     )
-    assert (entry.action, entry.actor_id, entry.region_id) == ("readings.ingest", None, region)
-    assert json.loads(entry.after_json or "") == {
-        "device": "dev-1",
-        "accepted": 1,
-        "duplicates": 0,
-        "quarantined": 0,
-    }
+    device_id = api.ok(api.get(f"/regions/{region}/devices", "net"), 200)[0]["id"]
+    assert (entry.action, entry.actor_id, entry.role) == ("readings.ingest", None, "device")
+    assert (entry.target_kind, entry.target_id, entry.region_id) == (
+        "devices",
+        str(device_id),
+        region,
+    )
+    assert json.loads(entry.after_json or "")["accepted"] == 1

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse
 from reclaim.errors import InputError
 from reclaim.market.errors import ForbiddenError
 from reclaim.operations.aggregate import Period
-from reclaim.service.actions import Target, record_action
+from reclaim.service.actions import DEVICE_ROLE, Target, record_action
 from reclaim.service.auth import AuthError, CurrentActor, bearer, current_actor
 from reclaim.service.context import context_of
 from reclaim.service.limits import AGGREGATE_SPAN_DAYS, READINGS_PAGE, READINGS_PER_REQUEST
@@ -44,7 +44,7 @@ from reclaim.store.readings import (
     sensor_aggregates,
     sensor_readings,
 )
-from reclaim.store.registry import Actor, get_or_404
+from reclaim.store.registry import get_or_404
 from reclaim.store.sensors import (
     DEVICE_TOKEN_PREFIX,
     device_for_token,
@@ -118,32 +118,6 @@ def _ingest_out(outcome: IngestOutcome) -> IngestOut:
     )
 
 
-def _log_ingest(
-    session: Session,
-    actor: Actor | None,
-    region_id: int,
-    outcome: IngestOutcome,
-    now: datetime,
-    device: str | None,
-) -> None:
-    """One action-log entry per batch: what it did, and the device that sent it (a device has
-    no account: its entry's actor is empty, the device named in `after`)."""
-    record_action(
-        session,
-        actor,
-        "readings.ingest",
-        Target("readings", str(region_id)),
-        now=now,
-        after={
-            "device": device,
-            "accepted": outcome.accepted,
-            "duplicates": outcome.duplicates,
-            "quarantined": outcome.quarantined,
-        },
-        region_id=region_id,
-    )
-
-
 @router.post("/regions/{region_id}/readings", response_model=IngestOut)
 def post_readings(
     region_id: RowId,
@@ -187,7 +161,15 @@ def post_readings(
                 source=Source.HTTP,
                 device_id=device.id,
             )
-            _log_ingest(session, None, region_id, outcome, now, device.code)
+            record_action(
+                session,
+                None,
+                "readings.ingest",
+                device,
+                now=now,
+                after=_ingest_out(outcome).model_dump(exclude={"refused"}),
+                role=DEVICE_ROLE,
+            )
             return outcome
 
         outcome = context.db.run(as_device)
@@ -199,7 +181,15 @@ def post_readings(
             outcome = ingest_readings(
                 session, readings, region_id=region_id, received_at=now, source=Source.HTTP
             )
-            _log_ingest(session, actor, region_id, outcome, now, None)
+            record_action(
+                session,
+                actor,
+                "readings.ingest",
+                Target("readings", str(region_id)),
+                now=now,
+                after=_ingest_out(outcome).model_dump(exclude={"refused"}),
+                region_id=region_id,
+            )
             return outcome
 
         outcome = context.run(as_operator)
@@ -308,20 +298,21 @@ def replay(
     def work(session: Session) -> BaseModel:
         require_network_operator(actor, region_id)
         outcome = replay_quarantine(session, region_id, payload.ids, now)
+        out = ReplayOut(
+            replayed=outcome.replayed,
+            still_quarantined=outcome.still_quarantined,
+            accepted=outcome.ingest.accepted,
+            duplicates=outcome.ingest.duplicates,
+        )
         record_action(
             session,
             actor,
             "quarantine.replay",
             Target("quarantine", str(region_id)),
             now=now,
-            after={"replayed": outcome.replayed, "still_quarantined": outcome.still_quarantined},
+            after=out.model_dump(),
             region_id=region_id,
         )
-        return ReplayOut(
-            replayed=outcome.replayed,
-            still_quarantined=outcome.still_quarantined,
-            accepted=outcome.ingest.accepted,
-            duplicates=outcome.ingest.duplicates,
-        )
+        return out
 
     return JSONResponse(context.run(work).model_dump(mode="json"))

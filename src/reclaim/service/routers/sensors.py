@@ -74,7 +74,7 @@ def register_device(
 
     def work(session: Session, now: datetime) -> BaseModel:
         device, token = add_device(session, actor, region_id, payload.code, now)
-        record_action(session, actor, "device.create", device, now=now)
+        record_action(session, actor, "device.register", device, now=now)
         return _token_out(device, token)
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
@@ -106,8 +106,9 @@ def renew_token(
     context = context_of(request)
 
     def work(session: Session, now: datetime) -> BaseModel:
+        before = state_of(session.get(Device, device_id))
         device, token = renew_device_token(session, actor, region_id, device_id, now)
-        record_action(session, actor, "device.token", device, now=now)
+        record_action(session, actor, "device.token.renew", device, now=now, before=before)
         return _token_out(device, token)
 
     return context.write(actor, None, fingerprint(request), work)
@@ -127,7 +128,7 @@ def register(
 
     def work(session: Session, now: datetime) -> BaseModel:
         sensor = register_sensor(session, actor, region_id, payload.code, fields, now)
-        record_action(session, actor, "sensor.create", sensor, now=now)
+        record_action(session, actor, "sensor.register", sensor, now=now)
         return _sensor_out(session, sensor)
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
@@ -170,11 +171,7 @@ def change_sensor(
     changes = payload.model_dump(exclude_unset=True, mode="json")
 
     def work(session: Session, now: datetime) -> BaseModel:
-        before = state_of(
-            session.scalar(
-                select(Sensor).where(Sensor.region_id == region_id, Sensor.code == sensor_code)
-            )
-        )
+        before = state_of(_sensor_row(session, region_id, sensor_code))
         sensor = update_sensor(session, actor, region_id, sensor_code, changes)
         record_action(session, actor, "sensor.update", sensor, now=now, before=before)
         return _sensor_out(session, sensor)
@@ -188,25 +185,27 @@ def remove_sensor(
 ) -> Response:
     """Remove a sensor registered by mistake (network operator); one with readings stays."""
     context = context_of(request)
-    now = context.now()
 
     def work(session: Session) -> None:
-        removed = delete_sensor(session, actor, region_id, sensor_code)
-        target = Target("sensors", str(removed.id))
-        before = state_of(removed)
+        before = state_of(_sensor_row(session, region_id, sensor_code))
+        delete_sensor(session, actor, region_id, sensor_code)
         record_action(
             session,
             actor,
             "sensor.delete",
-            target,
-            now=now,
+            Target("sensors", f"{region_id}/{sensor_code}"),
+            now=context.now(),
             before=before,
-            after=None,
             region_id=region_id,
         )
 
     context.run(work)
     return Response(status_code=204)
+
+
+def _sensor_row(session: Session, region_id: int, code: str) -> Sensor | None:
+    """The sensor row of a region by its code, if any (logged as the `before` of a change)."""
+    return session.scalar(select(Sensor).where(Sensor.region_id == region_id, Sensor.code == code))
 
 
 @router.put("/regions/{region_id}/network", response_model=NetworkOut)
@@ -260,8 +259,9 @@ def define_dma(
 
     def work(session: Session, now: datetime) -> BaseModel:
         dma, _ = add_dma(session, actor, region_id, payload.model_dump(), now)
-        record_action(session, actor, "dma.create", dma, now=now)
-        return _dma_out(session, dma)
+        out = _dma_out(session, dma)
+        record_action(session, actor, "dma.define", dma, now=now, after=out.model_dump())
+        return out
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
 
