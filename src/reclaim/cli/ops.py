@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.table import Table
 
 from reclaim.cli.common import JsonOpt, LangOpt, console, reports_input_errors
+from reclaim.cli.tables import Column, echo, render
 from reclaim.errors import InputError
 
 ops_app = typer.Typer(
@@ -60,10 +60,22 @@ def rules(
         ]
         console.print_json(json.dumps(payload, ensure_ascii=False))
         return
-    table = Table(*RULE_HEADINGS[lang])
-    for rule in loaded:
-        numbers = ", ".join(f"{name}={p.value:g}" for name, p in rule.parameters.items())
-        table.add_row(
-            rule.id, rule.kind.value, rule.severity.value, f"{rule.acknowledge_within_s:g}", numbers
-        )
-    console.print(table)
+    rule_h, kind_h, severity_h, within_h, numbers_h = RULE_HEADINGS[lang]
+    columns = [
+        Column(rule_h, "id"),
+        Column(kind_h, "id"),
+        Column(severity_h, "id"),
+        Column(within_h, "number"),
+        Column(numbers_h, "note"),
+    ]
+    rows = [
+        [
+            rule.id,
+            rule.kind.value,
+            rule.severity.value,
+            f"{rule.acknowledge_within_s:g}",
+            ", ".join(f"{name}={p.value:g}" for name, p in rule.parameters.items()),
+        ]
+        for rule in loaded
+    ]
+    echo(render(None, columns, rows))

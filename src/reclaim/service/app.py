@@ -31,6 +31,8 @@ from reclaim.service.portal import add_portal
 from reclaim.service.refusal import refusal
 from reclaim.service.routers import (
     accounts,
+    alerts,
+    bills,
     operations,
     plans,
     public,
@@ -224,6 +226,8 @@ def create_app(context: ExchangeContext) -> FastAPI:
         public,
         plans,
         operations,
+        alerts,
+        bills,
         testing,
     ):
         app.include_router(module.router, responses=ERROR_RESPONSES)
