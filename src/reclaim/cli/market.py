@@ -77,7 +77,7 @@ class MissingDatabase(InputError):
         )
 
 
-def _open_existing(url: str) -> Database:
+def open_existing(url: str) -> Database:
     """The database at `url`, which must already hold the exchange's schema. A missing SQLite
     file is not created (connecting would create it) and an empty database is not migrated."""
     from sqlalchemy import inspect
@@ -280,7 +280,7 @@ def verify(
         report = verify_ledger(session)
         return report, None if saved is None else check_saved_head(session, saved)
 
-    report, head_mismatch = _open_existing(db).snapshot(check)
+    report, head_mismatch = open_existing(db).snapshot(check)
     if report.chain_break is not None:
         err_console.print(
             f"ledger broken at entry {report.chain_break.seq}: {report.chain_break.reason}",

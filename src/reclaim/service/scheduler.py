@@ -23,8 +23,8 @@ import anyio
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
-from reclaim.store.db import Database
 from reclaim.store.alerts import escalate_alerts
+from reclaim.store.db import Database
 from reclaim.store.leases import acquire_lease
 from reclaim.store.metering import bill_metered_contracts
 from reclaim.store.publicity import end_publicity, lapse_deals

@@ -80,8 +80,16 @@ def list_alerts(
 ) -> tuple[list[AlertRecord], int]:
     """One page of the alerts the actor sees, filtered and sorted in the database, and how many
     match in all."""
+    return alerts_page(session, region_id, wanted, visible_alerts(actor, region_id))
+
+
+def alerts_page(
+    session: Session, region_id: int, wanted: AlertFilter, visible: ColumnElement[bool]
+) -> tuple[list[AlertRecord], int]:
+    """One page of the region's alerts that are ``visible`` (the console on the database
+    itself: all of them), filtered and sorted in the database, and how many match in all."""
     get_or_404(session, Region, region_id, "region_id")
-    where = [visible_alerts(actor, region_id)]
+    where = [AlertRecord.region_id == region_id, visible]
     if wanted.state is not None:
         where.append(AlertRecord.state == wanted.state.value)
     if wanted.rule is not None:
