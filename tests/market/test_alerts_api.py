@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from reclaim.cli.main import app
 from reclaim.service.scheduler import JOBS, Scheduler
 from reclaim.store.models import AlertRecord, Notification, Sensor
 from reclaim.store.webhooks import register_webhook
@@ -24,6 +26,7 @@ from tests.market.helpers import Api, traded_contract
 from tests.market.test_webhooks import LOCAL
 
 ESCALATION_JOB = [job for job in JOBS if job.name == "escalate_alerts"]
+runner = CliRunner()
 
 
 def network_operator(api: Api, region_id: int, username: str = "netop") -> None:
@@ -250,3 +253,69 @@ def test_webhooks_registered_by_the_network_operator_under_the_url_policy(
     assert removed["id"] == made["id"]
     assert api.ok(api.get(path, "netop"), 200) == []
     assert api.send("DELETE", f"{path}/{made['id']}", "netop").status_code == 404
+
+
+def test_ops_commands_list_acknowledge_and_bill_from_the_database(
+    api: Api, backend: Backend
+) -> None:
+    world = seeded(api, backend)
+    listed_out = runner.invoke(
+        app, ["ops", "alerts", "--region", "shuozhou", "--db", backend.url, "--json"]
+    )
+    assert listed_out.exit_code == 0, listed_out.output
+    page = json.loads(listed_out.output)
+    assert page["total"] == 4 and page["items"][0]["id"] == world["over_draw"]
+    table = runner.invoke(
+        app, ["ops", "alerts", "--region", "shuozhou", "--db", backend.url, "--lang", "en"]
+    )
+    assert table.exit_code == 0 and "over_draw" in table.output and "4 / 4" in table.output
+    by_sensor = runner.invoke(
+        app,
+        ["ops", "alerts", "--region", "shuozhou", "--sensor", "P-7", "--db", backend.url, "--json"],
+    )
+    assert {a["id"] for a in json.loads(by_sensor.output)["items"]} == {
+        world["low_head"],
+        world["flatline"],
+    }
+    acked = runner.invoke(
+        app,
+        [
+            "ops",
+            "ack",
+            str(world["low_head"]),
+            "--by",
+            "netop",
+            "--why",
+            "crew out",
+            "--db",
+            backend.url,
+        ],
+    )
+    assert acked.exit_code == 0, acked.output
+    assert "acknowledged" in acked.output
+    twice = runner.invoke(
+        app,
+        ["ops", "ack", str(world["low_head"]), "--by", "netop", "--why", "x", "--db", backend.url],
+    )
+    assert twice.exit_code == 2 and "not open" in twice.output
+    not_operator = runner.invoke(
+        app,
+        [
+            "ops",
+            "resolve",
+            str(world["flatline"]),
+            "--by",
+            "buyer",
+            "--why",
+            "x",
+            "--db",
+            backend.url,
+        ],
+    )
+    assert not_operator.exit_code == 2 and "network operators" in not_operator.output
+    unknown_region = runner.invoke(
+        app, ["ops", "alerts", "--region", "nowhere", "--db", backend.url]
+    )
+    assert unknown_region.exit_code == 2 and "--region" in unknown_region.output
+    bills_out = runner.invoke(app, ["ops", "bills", "--db", backend.url, "--json"])
+    assert bills_out.exit_code == 0 and json.loads(bills_out.output) == []
