@@ -1,4 +1,5 @@
-"""`reclaim serve`, `reclaim db …`, `reclaim ledger verify`: the exchange service's command line."""
+"""`reclaim serve`, `reclaim db …`, `reclaim ledger verify`, `reclaim audit verify`: the exchange
+service's command line."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 DEFAULT_DB_URL = "sqlite:///reclaim.db"
 DEFAULT_DEMO_PASSWORD = "reclaim-demo"
 EXIT_LEDGER_BROKEN = 1
+EXIT_ACTION_LOG_BROKEN = 1
 HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
 
 app = typer.Typer(no_args_is_help=True)
@@ -31,8 +33,10 @@ db_app = typer.Typer(
     short_help="Migrations, backups, the first administrator.",
 )
 ledger_app = typer.Typer(help="The settlement ledger.")
+audit_app = typer.Typer(help="The action log: who did what.")
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(audit_app, name="audit")
 db_app.command("backup", short_help="A consistent copy of a live exchange.")(backup_command)
 db_app.command("restore", short_help="Load a backup into an empty database, checked.")(
     restore_command
@@ -306,6 +310,23 @@ def verify(
         f"ledger ok: {report.entries} entries, chain intact, every transaction balances{extends}",
         markup=False,
         soft_wrap=True,
+    )
+
+
+@audit_app.command("verify", short_help="Recompute the action log's hash chain.")
+@reports_input_errors
+def audit_verify(db: str = DbOption) -> None:
+    """Recompute the action log's hash chain on one snapshot; exit 1 naming the first broken
+    entry (2: no reclaim database at --db)."""
+    from reclaim.store.actions import verify_actions
+
+    report = open_existing(db).snapshot(verify_actions)
+    if not report.ok:
+        for problem in report.problems():
+            err_console.print(problem, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_ACTION_LOG_BROKEN)
+    console.print(
+        f"action log ok: {report.entries} entries, chain intact", markup=False, soft_wrap=True
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import anyio
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -37,7 +38,9 @@ from reclaim.service.routers import (
     plans,
     public,
     publicity,
+    readings,
     registry,
+    sensors,
     settlement,
     testing,
     trading,
@@ -178,6 +181,11 @@ class InFlightLimit:
                     await anyio.to_thread.run_sync(transaction.close)
 
 
+def operation_id(route: APIRoute) -> str:
+    """`tag-handler` (e.g. `public-trades`): the names the generated portal client calls."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
 def create_app(context: ExchangeContext) -> FastAPI:
     """The HTTP API over one exchange context (store, rules, clock), with its timed jobs; every
     route has an access rule (reclaim.service.access), enforced before it runs."""
@@ -199,6 +207,7 @@ def create_app(context: ExchangeContext) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(authorize)],
+        generate_unique_id_function=operation_id,
     )
     add_offline_docs(app)
     add_portal(app)
@@ -226,6 +235,8 @@ def create_app(context: ExchangeContext) -> FastAPI:
         public,
         plans,
         operations,
+        sensors,
+        readings,
         alerts,
         bills,
         testing,

@@ -12,10 +12,9 @@ from sqlalchemy import CompoundSelect, func, select, union_all
 from sqlalchemy.orm import Session
 
 from reclaim.errors import InputError
+from reclaim.market.chain import GENESIS_HASH, ChainBreak, head_names_end
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
 from reclaim.market.ledger import (
-    GENESIS_HASH,
-    ChainBreak,
     EntryFields,
     entry_hash,
     settle,
@@ -407,11 +406,9 @@ def verify_ledger(session: Session) -> LedgerReport:
         for r in rows
     ]
     head = session.get(LedgerHead, LEDGER_HEAD_ID)
-    last_seq, last_hash = (rows[-1].seq, rows[-1].hash) if rows else (0, None)
-    head_matches = (
-        head is not None
-        and head.last_seq == last_seq
-        and (last_hash is None or head.last_hash == last_hash)
+    head_matches = head_names_end(
+        None if head is None else (head.last_seq, head.last_hash),
+        (rows[-1].seq, rows[-1].hash) if rows else None,
     )
     return LedgerReport(
         entries=len(rows),
