@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
 from reclaim.operations.lifecycle import AlertState
+from reclaim.service.actions import record_action, state_of
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of, dump, fingerprint
 from reclaim.service.schemas import (
@@ -96,7 +97,11 @@ def acknowledge(
     stops."""
 
     def work(session: Session, now: datetime) -> BaseModel:
+        before = state_of(visible_alert(session, actor, region_id, alert_id))
         record = acknowledge_alert(session, actor, region_id, alert_id, payload.why, now)
+        record_action(
+            session, actor, "alert.acknowledge", record, now=now, before=before, reason=payload.why
+        )
         return dump(AlertOut, record)
 
     context = context_of(request)
@@ -115,7 +120,11 @@ def resolve(
     """A network operator of the region resolves an open or acknowledged alert, saying why."""
 
     def work(session: Session, now: datetime) -> BaseModel:
+        before = state_of(visible_alert(session, actor, region_id, alert_id))
         record = resolve_alert(session, actor, region_id, alert_id, payload.why, now)
+        record_action(
+            session, actor, "alert.resolve", record, now=now, before=before, reason=payload.why
+        )
         return dump(AlertOut, record)
 
     context = context_of(request)
@@ -166,6 +175,7 @@ def add_webhook(
     def work(session: Session, now: datetime) -> BaseModel:
         require_network_operator(actor, region_id)
         webhook = register_webhook(session, region_id, payload.url, actor.id, context.webhooks, now)
+        record_action(session, actor, "webhook.create", webhook, now=now)
         out = webhook_out(session, webhook)
         return WebhookCreatedOut(**out.model_dump(), secret=webhook.secret)
 
@@ -190,7 +200,11 @@ def delete_webhook(
 
     def work(session: Session) -> WebhookOut:
         require_network_operator(actor, region_id)
-        removed = remove_webhook(session, region_id, webhook_id, context.now())
+        now = context.now()
+        hook = session.get(Webhook, webhook_id)
+        before = None if hook is None else state_of(hook)
+        removed = remove_webhook(session, region_id, webhook_id, now)
+        record_action(session, actor, "webhook.remove", removed, now=now, before=before)
         return webhook_out(session, removed)
 
     context = context_of(request)
