@@ -134,3 +134,18 @@ def test_quality_check_shows_units_as_entered(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output  # E. coli detected: unfit
     assert_fits(result.output)
     assert "5 count/100mL" in result.output and "50 count/L" not in result.output
+
+
+def test_network_tables_fit_and_follow_lang() -> None:
+    path = str(ROOT / "examples" / "shuozhou.yaml")
+    payload = json.loads(invoke("network", "sizing", path, "--json").output)
+    pipes = {row["pipe"] for row in payload["pipes"]}
+    zh = invoke("network", "sizing", path)
+    en = invoke("network", "sizing", path, "--lang", "en")
+    assert zh.exit_code == en.exit_code == 0, zh.output + en.output
+    for result in (zh, en):
+        assert_fits(result.output)
+        assert pipes <= words_of(result.output)  # every pipe id, whole
+    assert "管道（流速与经济流速范围、水头损失）" in zh.output and "流速过高" in zh.output
+    assert "Pipes (velocity vs economic range, head loss)" in en.output
+    assert "too fast" in en.output and "流速" not in en.output

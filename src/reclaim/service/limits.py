@@ -22,9 +22,9 @@ from reclaim.service.refusal import refusal
 
 KIB = 1024
 DEFAULT_BODY_BYTES = 32 * KIB
-"""Every route but a plan run, unless set otherwise (RECLAIM_BODY_LIMIT_BYTES): trading,
-registry, accounts. The largest such body is a plant whose 2000-character source note is all
-escaped CJK (2000 × 6 bytes)."""
+"""Every route but a plan run and a readings batch, unless set otherwise
+(RECLAIM_BODY_LIMIT_BYTES): trading, registry, accounts. The largest such body is a plant whose
+2000-character source note is all escaped CJK (2000 × 6 bytes)."""
 PLAN_RUN_BODY_BYTES = 512 * KIB
 """`POST /plans/run`, unless set otherwise (RECLAIM_PLAN_BODY_LIMIT_BYTES): a whole scenario."""
 PLAN_RUN_ROUTE = ("POST", "/plans/run")
@@ -43,8 +43,8 @@ AGGREGATE_SPAN_DAYS: dict[str, int] = {"15min": 31, "1h": 92, "1D": 366}
 
 @dataclass(frozen=True)
 class BodyLimits:
-    """The largest body taken: by a plan run, and by every other route (the settings set
-    both)."""
+    """The largest body taken: by a plan run, and by every other route (both are settings),
+    and by a readings batch (fixed: it follows `READINGS_PER_REQUEST`)."""
 
     default_bytes: int = DEFAULT_BODY_BYTES
     plan_run_bytes: int = PLAN_RUN_BODY_BYTES

@@ -489,6 +489,9 @@ class PublicNoticesOut(BaseModel):
     """The public notice board: deals open to objection or awaiting decision, and the newest
     published ledger head."""
 
+    as_of: datetime
+    """The exchange's time when the board was read: countdowns to `publicity_ends_at` run from
+    it, not from the reader's own clock."""
     ledger_head: LedgerHeadOut | None
     deals: list[PublicNoticeOut]
 

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AccountsAssignData, AccountsAssignErrors, AccountsAssignResponses, AccountsChangePasswordData, AccountsChangePasswordErrors, AccountsChangePasswordResponses, AccountsDisableData, AccountsDisableErrors, AccountsDisableResponses, AccountsEnableData, AccountsEnableErrors, AccountsEnableResponses, AccountsIssueResetData, AccountsIssueResetErrors, AccountsIssueResetResponses, AccountsListAccountsData, AccountsListAccountsErrors, AccountsListAccountsResponses, AccountsLoginData, AccountsLoginErrors, AccountsLoginResponses, AccountsLogoutData, AccountsLogoutErrors, AccountsLogoutResponses, AccountsMeData, AccountsMeErrors, AccountsMeResponses, AccountsRegisterAccountData, AccountsRegisterAccountErrors, AccountsRegisterAccountResponses, AccountsResetPasswordData, AccountsResetPasswordErrors, AccountsResetPasswordResponses, AccountsRevokeAllTokensData, AccountsRevokeAllTokensErrors, AccountsRevokeAllTokensResponses, AccountsUnassignData, AccountsUnassignErrors, AccountsUnassignResponses, ExchangeAcceptData, ExchangeAcceptErrors, ExchangeAcceptResponses, ExchangeApproveData, ExchangeApproveErrors, ExchangeApproveResponses, ExchangeBidData, ExchangeBidErrors, ExchangeBidResponses, ExchangeCancelData, ExchangeCancelErrors, ExchangeCancelResponses, ExchangeCloseData, ExchangeCloseErrors, ExchangeCloseResponses, ExchangeConcludeData, ExchangeConcludeErrors, ExchangeConcludeResponses, ExchangeGetContractData, ExchangeGetContractErrors, ExchangeGetContractResponses, ExchangeGetDealData, ExchangeGetDealErrors, ExchangeGetDealResponses, ExchangeGetRightData, ExchangeGetRightErrors, ExchangeGetRightResponses, ExchangeIssueData, ExchangeIssueErrors, ExchangeIssueResponses, ExchangeListContractsData, ExchangeListContractsErrors, ExchangeListContractsResponses, ExchangeListDealsData, ExchangeListDealsErrors, ExchangeListDealsResponses, ExchangeListListingsData, ExchangeListListingsErrors, ExchangeListListingsResponses, ExchangeListRightData, ExchangeListRightErrors, ExchangeListRightResponses, ExchangeListRightsData, ExchangeListRightsErrors, ExchangeListRightsResponses, ExchangeMyBidsData, ExchangeMyBidsErrors, ExchangeMyBidsResponses, ExchangeRejectData, ExchangeRejectErrors, ExchangeRejectResponses, OperationsHealthzData, OperationsHealthzErrors, OperationsHealthzResponses, OperationsMetricsData, OperationsMetricsErrors, OperationsMetricsResponses, OperationsReadyzData, OperationsReadyzErrors, OperationsReadyzResponses, PlanningGetRunData, PlanningGetRunErrors, PlanningGetRunResponses, PlanningRunScenarioData, PlanningRunScenarioErrors, PlanningRunScenarioResponses, PublicityObjectAsPartyData, PublicityObjectAsPartyErrors, PublicityObjectAsPartyResponses, PublicityObjectAsPublicData, PublicityObjectAsPublicErrors, PublicityObjectAsPublicResponses, PublicityObjectionsOfDealData, PublicityObjectionsOfDealErrors, PublicityObjectionsOfDealResponses, PublicityResolveData, PublicityResolveErrors, PublicityResolveResponses, PublicLedgerHeadData, PublicLedgerHeadErrors, PublicLedgerHeadResponses, PublicLedgerHeadsData, PublicLedgerHeadsErrors, PublicLedgerHeadsResponses, PublicNoticesData, PublicNoticesErrors, PublicNoticesResponses, PublicRegionPriceIndexData, PublicRegionPriceIndexErrors, PublicRegionPriceIndexResponses, PublicTradesData, PublicTradesErrors, PublicTradesResponses, RegistryChangeRegionData, RegistryChangeRegionErrors, RegistryChangeRegionResponses, RegistryGetRegionData, RegistryGetRegionErrors, RegistryGetRegionResponses, RegistryListPlantsData, RegistryListPlantsErrors, RegistryListPlantsResponses, RegistryListRegionsData, RegistryListRegionsErrors, RegistryListRegionsResponses, RegistryRegisterPlantData, RegistryRegisterPlantErrors, RegistryRegisterPlantResponses, RegistryRegisterRegionData, RegistryRegisterRegionErrors, RegistryRegisterRegionResponses, SettlementBillDueData, SettlementBillDueErrors, SettlementBillDueResponses, SettlementConfirmData, SettlementConfirmErrors, SettlementConfirmResponses, SettlementDecideData, SettlementDecideErrors, SettlementDecideResponses, SettlementDeliverData, SettlementDeliverErrors, SettlementDeliverResponses, SettlementDisputeData, SettlementDisputeErrors, SettlementDisputeResponses, SettlementLedgerBalancesData, SettlementLedgerBalancesErrors, SettlementLedgerBalancesResponses, SettlementLedgerEntriesData, SettlementLedgerEntriesErrors, SettlementLedgerEntriesResponses, SettlementLedgerVerifyData, SettlementLedgerVerifyErrors, SettlementLedgerVerifyResponses, SettlementListBillsData, SettlementListBillsErrors, SettlementListBillsResponses, SettlementListDeliveriesData, SettlementListDeliveriesErrors, SettlementListDeliveriesResponses, SettlementListMyDeliveriesData, SettlementListMyDeliveriesErrors, SettlementListMyDeliveriesResponses, SettlementMyBalanceData, SettlementMyBalanceErrors, SettlementMyBalanceResponses, TestingMoveClockData, TestingMoveClockErrors, TestingMoveClockResponses, TestingRunJobsData, TestingRunJobsErrors, TestingRunJobsResponses } from './types.gen';
+import type { AccountsAssignData, AccountsAssignErrors, AccountsAssignResponses, AccountsChangePasswordData, AccountsChangePasswordErrors, AccountsChangePasswordResponses, AccountsDisableData, AccountsDisableErrors, AccountsDisableResponses, AccountsEnableData, AccountsEnableErrors, AccountsEnableResponses, AccountsIssueResetData, AccountsIssueResetErrors, AccountsIssueResetResponses, AccountsListAccountsData, AccountsListAccountsErrors, AccountsListAccountsResponses, AccountsLoginData, AccountsLoginErrors, AccountsLoginResponses, AccountsLogoutData, AccountsLogoutErrors, AccountsLogoutResponses, AccountsMeData, AccountsMeErrors, AccountsMeResponses, AccountsRegisterAccountData, AccountsRegisterAccountErrors, AccountsRegisterAccountResponses, AccountsResetPasswordData, AccountsResetPasswordErrors, AccountsResetPasswordResponses, AccountsRevokeAllTokensData, AccountsRevokeAllTokensErrors, AccountsRevokeAllTokensResponses, AccountsUnassignData, AccountsUnassignErrors, AccountsUnassignResponses, ExchangeAcceptData, ExchangeAcceptErrors, ExchangeAcceptResponses, ExchangeApproveData, ExchangeApproveErrors, ExchangeApproveResponses, ExchangeBidData, ExchangeBidErrors, ExchangeBidResponses, ExchangeCancelData, ExchangeCancelErrors, ExchangeCancelResponses, ExchangeCloseData, ExchangeCloseErrors, ExchangeCloseResponses, ExchangeConcludeData, ExchangeConcludeErrors, ExchangeConcludeResponses, ExchangeGetContractData, ExchangeGetContractErrors, ExchangeGetContractResponses, ExchangeGetDealData, ExchangeGetDealErrors, ExchangeGetDealResponses, ExchangeGetRightData, ExchangeGetRightErrors, ExchangeGetRightResponses, ExchangeIssueData, ExchangeIssueErrors, ExchangeIssueResponses, ExchangeListContractsData, ExchangeListContractsErrors, ExchangeListContractsResponses, ExchangeListDealsData, ExchangeListDealsErrors, ExchangeListDealsResponses, ExchangeListListingsData, ExchangeListListingsErrors, ExchangeListListingsResponses, ExchangeListRightData, ExchangeListRightErrors, ExchangeListRightResponses, ExchangeListRightsData, ExchangeListRightsErrors, ExchangeListRightsResponses, ExchangeMyBidsData, ExchangeMyBidsErrors, ExchangeMyBidsResponses, ExchangeRejectData, ExchangeRejectErrors, ExchangeRejectResponses, OperationsHealthzData, OperationsHealthzErrors, OperationsHealthzResponses, OperationsMetricsData, OperationsMetricsErrors, OperationsMetricsResponses, OperationsReadyzData, OperationsReadyzErrors, OperationsReadyzResponses, OperationsRegistryChangeSensorData, OperationsRegistryChangeSensorErrors, OperationsRegistryChangeSensorResponses, OperationsRegistryDefineDmaData, OperationsRegistryDefineDmaErrors, OperationsRegistryDefineDmaResponses, OperationsRegistryGetSensorData, OperationsRegistryGetSensorErrors, OperationsRegistryGetSensorResponses, OperationsRegistryListDevicesData, OperationsRegistryListDevicesErrors, OperationsRegistryListDevicesResponses, OperationsRegistryListDmasData, OperationsRegistryListDmasErrors, OperationsRegistryListDmasResponses, OperationsRegistryListSensorsData, OperationsRegistryListSensorsErrors, OperationsRegistryListSensorsResponses, OperationsRegistryLoadNetworkData, OperationsRegistryLoadNetworkErrors, OperationsRegistryLoadNetworkResponses, OperationsRegistryRegisterData, OperationsRegistryRegisterDeviceData, OperationsRegistryRegisterDeviceErrors, OperationsRegistryRegisterDeviceResponses, OperationsRegistryRegisterErrors, OperationsRegistryRegisterResponses, OperationsRegistryRemoveSensorData, OperationsRegistryRemoveSensorErrors, OperationsRegistryRemoveSensorResponses, OperationsRegistryRenewTokenData, OperationsRegistryRenewTokenErrors, OperationsRegistryRenewTokenResponses, PlanningGetRunData, PlanningGetRunErrors, PlanningGetRunResponses, PlanningRunScenarioData, PlanningRunScenarioErrors, PlanningRunScenarioResponses, PublicityObjectAsPartyData, PublicityObjectAsPartyErrors, PublicityObjectAsPartyResponses, PublicityObjectAsPublicData, PublicityObjectAsPublicErrors, PublicityObjectAsPublicResponses, PublicityObjectionsOfDealData, PublicityObjectionsOfDealErrors, PublicityObjectionsOfDealResponses, PublicityResolveData, PublicityResolveErrors, PublicityResolveResponses, PublicLedgerHeadData, PublicLedgerHeadErrors, PublicLedgerHeadResponses, PublicLedgerHeadsData, PublicLedgerHeadsErrors, PublicLedgerHeadsResponses, PublicNoticesData, PublicNoticesErrors, PublicNoticesResponses, PublicRegionPriceIndexData, PublicRegionPriceIndexErrors, PublicRegionPriceIndexResponses, PublicTradesData, PublicTradesErrors, PublicTradesResponses, ReadingsListAggregatesData, ReadingsListAggregatesErrors, ReadingsListAggregatesResponses, ReadingsListQuarantineData, ReadingsListQuarantineErrors, ReadingsListQuarantineResponses, ReadingsListReadingsData, ReadingsListReadingsErrors, ReadingsListReadingsResponses, ReadingsPostReadingsData, ReadingsPostReadingsErrors, ReadingsPostReadingsResponses, ReadingsReplayData, ReadingsReplayErrors, ReadingsReplayResponses, RegistryChangeRegionData, RegistryChangeRegionErrors, RegistryChangeRegionResponses, RegistryGetRegionData, RegistryGetRegionErrors, RegistryGetRegionResponses, RegistryListPlantsData, RegistryListPlantsErrors, RegistryListPlantsResponses, RegistryListRegionsData, RegistryListRegionsErrors, RegistryListRegionsResponses, RegistryRegisterPlantData, RegistryRegisterPlantErrors, RegistryRegisterPlantResponses, RegistryRegisterRegionData, RegistryRegisterRegionErrors, RegistryRegisterRegionResponses, SettlementBillDueData, SettlementBillDueErrors, SettlementBillDueResponses, SettlementConfirmData, SettlementConfirmErrors, SettlementConfirmResponses, SettlementDecideData, SettlementDecideErrors, SettlementDecideResponses, SettlementDeliverData, SettlementDeliverErrors, SettlementDeliverResponses, SettlementDisputeData, SettlementDisputeErrors, SettlementDisputeResponses, SettlementLedgerBalancesData, SettlementLedgerBalancesErrors, SettlementLedgerBalancesResponses, SettlementLedgerEntriesData, SettlementLedgerEntriesErrors, SettlementLedgerEntriesResponses, SettlementLedgerVerifyData, SettlementLedgerVerifyErrors, SettlementLedgerVerifyResponses, SettlementListBillsData, SettlementListBillsErrors, SettlementListBillsResponses, SettlementListDeliveriesData, SettlementListDeliveriesErrors, SettlementListDeliveriesResponses, SettlementListMyDeliveriesData, SettlementListMyDeliveriesErrors, SettlementListMyDeliveriesResponses, SettlementMyBalanceData, SettlementMyBalanceErrors, SettlementMyBalanceResponses, TestingMoveClockData, TestingMoveClockErrors, TestingMoveClockResponses, TestingRunJobsData, TestingRunJobsErrors, TestingRunJobsResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -745,6 +745,98 @@ export const registryChangeRegion = <ThrowOnError extends boolean = false>(optio
 });
 
 /**
+ * List Aggregates
+ *
+ * A sensor's 15-minute, hourly or daily aggregates, periods in the region's time zone:
+ * mean/min/max/count, or a totaliser's volume (estimated where a boundary is interpolated).
+ */
+export const readingsListAggregates = <ThrowOnError extends boolean = false>(options: Options<ReadingsListAggregatesData, ThrowOnError>) => (options.client ?? client).get<ReadingsListAggregatesResponses, ReadingsListAggregatesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/aggregates',
+    ...options
+});
+
+/**
+ * List Devices
+ *
+ * The region's devices (network operators and regulators); never their tokens.
+ */
+export const operationsRegistryListDevices = <ThrowOnError extends boolean = false>(options: Options<OperationsRegistryListDevicesData, ThrowOnError>) => (options.client ?? client).get<OperationsRegistryListDevicesResponses, OperationsRegistryListDevicesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/devices',
+    ...options
+});
+
+/**
+ * Register Device
+ *
+ * Register a device (network operator); its token is in this answer only.
+ */
+export const operationsRegistryRegisterDevice = <ThrowOnError extends boolean = false>(options: Options<OperationsRegistryRegisterDeviceData, ThrowOnError>) => (options.client ?? client).post<OperationsRegistryRegisterDeviceResponses, OperationsRegistryRegisterDeviceErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/devices',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Renew Token
+ *
+ * A new token for a device (network operator), shown once; the old one stops working.
+ */
+export const operationsRegistryRenewToken = <ThrowOnError extends boolean = false>(options: Options<OperationsRegistryRenewTokenData, ThrowOnError>) => (options.client ?? client).post<OperationsRegistryRenewTokenResponses, OperationsRegistryRenewTokenErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/devices/{device_id}/token',
+    ...options
+});
+
+/**
+ * List Dmas
+ *
+ * The region's DMAs with their meters and boundary (network operators and regulators).
+ */
+export const operationsRegistryListDmas = <ThrowOnError extends boolean = false>(options: Options<OperationsRegistryListDmasData, ThrowOnError>) => (options.client ?? client).get<OperationsRegistryListDmasResponses, OperationsRegistryListDmasErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/dmas',
+    ...options
+});
+
+/**
+ * Define Dma
+ *
+ * Define a DMA (network operator); refused while a link crossing its boundary has no
+ * registered flow meter, naming those links.
+ */
+export const operationsRegistryDefineDma = <ThrowOnError extends boolean = false>(options: Options<OperationsRegistryDefineDmaData, ThrowOnError>) => (options.client ?? client).post<OperationsRegistryDefineDmaResponses, OperationsRegistryDefineDmaErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/dmas',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Load Network
+ *
+ * Load the region's network topology (network operator): each link's EPANET id and end
+ * nodes, against which attachments and DMA boundaries are checked.
+ */
+export const operationsRegistryLoadNetwork = <ThrowOnError extends boolean = false>(options: Options<OperationsRegistryLoadNetworkData, ThrowOnError>) => (options.client ?? client).put<OperationsRegistryLoadNetworkResponses, OperationsRegistryLoadNetworkErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/network',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * List Plants
  *
  * The plants of a region with their deliverable volumes and those committed today (public).
@@ -765,6 +857,125 @@ export const registryListPlants = <ThrowOnError extends boolean = false>(options
 export const registryRegisterPlant = <ThrowOnError extends boolean = false>(options: Options<RegistryRegisterPlantData, ThrowOnError>) => (options.client ?? client).post<RegistryRegisterPlantResponses, RegistryRegisterPlantErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/regions/{region_id}/plants',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Quarantine
+ *
+ * Quarantined readings with their payload and reason, oldest first (network operators and
+ * regulators); `pending=false` includes those already replayed.
+ */
+export const readingsListQuarantine = <ThrowOnError extends boolean = false>(options: Options<ReadingsListQuarantineData, ThrowOnError>) => (options.client ?? client).get<ReadingsListQuarantineResponses, ReadingsListQuarantineErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/quarantine',
+    ...options
+});
+
+/**
+ * Replay
+ *
+ * Re-ingest pending quarantined readings (those of `ids`, or the oldest 10⁴) after their
+ * sensors' registration was fixed (network operator).
+ */
+export const readingsReplay = <ThrowOnError extends boolean = false>(options: Options<ReadingsReplayData, ThrowOnError>) => (options.client ?? client).post<ReadingsReplayResponses, ReadingsReplayErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/quarantine/replay',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Readings
+ *
+ * A sensor's readings in [start, end), oldest first (a party: sensors at its contracts'
+ * delivery points).
+ */
+export const readingsListReadings = <ThrowOnError extends boolean = false>(options: Options<ReadingsListReadingsData, ThrowOnError>) => (options.client ?? client).get<ReadingsListReadingsResponses, ReadingsListReadingsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/readings',
+    ...options
+});
+
+/**
+ * Post Readings
+ *
+ * Ingest a batch of at most 10⁴ readings, JSON or CSV (`Content-Type: text/csv`).
+ *
+ * A device sends with its own token and only for its own sensors; a network operator of the
+ * region may upload for any of them. Every reading is stored once, counted as a duplicate, or
+ * quarantined with its reason (listed in `refused`, with the row's position).
+ */
+export const readingsPostReadings = <ThrowOnError extends boolean = false>(options: Options<ReadingsPostReadingsData, ThrowOnError>) => (options.client ?? client).post<ReadingsPostReadingsResponses, ReadingsPostReadingsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/readings',
+    ...options
+});
+
+/**
+ * List Sensors
+ *
+ * The region's sensors the caller sees (a party: those at its contracts' delivery points).
+ */
+export const operationsRegistryListSensors = <ThrowOnError extends boolean = false>(options: Options<OperationsRegistryListSensorsData, ThrowOnError>) => (options.client ?? client).get<OperationsRegistryListSensorsResponses, OperationsRegistryListSensorsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/sensors',
+    ...options
+});
+
+/**
+ * Register
+ *
+ * Register a meter or sensor (network operator).
+ */
+export const operationsRegistryRegister = <ThrowOnError extends boolean = false>(options: Options<OperationsRegistryRegisterData, ThrowOnError>) => (options.client ?? client).post<OperationsRegistryRegisterResponses, OperationsRegistryRegisterErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/sensors',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Remove Sensor
+ *
+ * Remove a sensor registered by mistake (network operator); one with readings stays.
+ */
+export const operationsRegistryRemoveSensor = <ThrowOnError extends boolean = false>(options: Options<OperationsRegistryRemoveSensorData, ThrowOnError>) => (options.client ?? client).delete<OperationsRegistryRemoveSensorResponses, OperationsRegistryRemoveSensorErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/sensors/{sensor_code}',
+    ...options
+});
+
+/**
+ * Get Sensor
+ *
+ * One sensor the caller sees.
+ */
+export const operationsRegistryGetSensor = <ThrowOnError extends boolean = false>(options: Options<OperationsRegistryGetSensorData, ThrowOnError>) => (options.client ?? client).get<OperationsRegistryGetSensorResponses, OperationsRegistryGetSensorErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/sensors/{sensor_code}',
+    ...options
+});
+
+/**
+ * Change Sensor
+ *
+ * Fix a sensor's registration (network operator); then its quarantined readings can be
+ * replayed.
+ */
+export const operationsRegistryChangeSensor = <ThrowOnError extends boolean = false>(options: Options<OperationsRegistryChangeSensorData, ThrowOnError>) => (options.client ?? client).patch<OperationsRegistryChangeSensorResponses, OperationsRegistryChangeSensorErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/sensors/{sensor_code}',
     ...options,
     headers: {
         'Content-Type': 'application/json',

@@ -78,6 +78,56 @@ export type AccountOut = {
 };
 
 /**
+ * AggregateOut
+ */
+export type AggregateOut = {
+    /**
+     * Estimated
+     */
+    estimated?: boolean | null;
+    /**
+     * Max
+     */
+    max?: number | null;
+    /**
+     * Mean
+     */
+    mean?: number | null;
+    /**
+     * Min
+     */
+    min?: number | null;
+    /**
+     * N Readings
+     */
+    n_readings?: number | null;
+    /**
+     * Start
+     */
+    start: string;
+    /**
+     * Volume M3
+     */
+    volume_m3?: number | null;
+};
+
+/**
+ * AttachmentIn
+ */
+export type AttachmentIn = {
+    /**
+     * Kind
+     */
+    kind: 'plant' | 'node' | 'link' | 'delivery_point' | 'dma';
+    /**
+     * Ref
+     *
+     * A plant id, an EPANET node or link id, a contract id (its delivery point) or a DMA code
+     */
+    ref: string;
+};
+
+/**
  * BidIn
  */
 export type BidIn = {
@@ -472,6 +522,58 @@ export type DeliveryOut = {
 export type DeliveryState = 'awaiting_confirmation' | 'disputed' | 'billed' | 'rejected';
 
 /**
+ * DeviceIn
+ */
+export type DeviceIn = {
+    /**
+     * Code
+     */
+    code: string;
+};
+
+/**
+ * DeviceOut
+ */
+export type DeviceOut = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Token Issued At
+     */
+    token_issued_at: string | null;
+};
+
+/**
+ * DeviceTokenOut
+ */
+export type DeviceTokenOut = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Token
+     *
+     * The device's credential, shown this once (stored hashed).
+     */
+    token: string;
+    /**
+     * Token Issued At
+     */
+    token_issued_at: string | null;
+};
+
+/**
  * DisabledOut
  */
 export type DisabledOut = {
@@ -528,6 +630,60 @@ export type DisputeIn = {
 };
 
 /**
+ * DmaIn
+ */
+export type DmaIn = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Link Ids
+     */
+    link_ids: Array<string>;
+    /**
+     * Meters
+     *
+     * Codes of the flow meters on the links crossing the boundary
+     */
+    meters: Array<string>;
+    /**
+     * Name
+     */
+    name: string;
+};
+
+/**
+ * DmaOut
+ */
+export type DmaOut = {
+    /**
+     * Boundary Links
+     */
+    boundary_links: Array<string>;
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Link Ids
+     */
+    link_ids: Array<string>;
+    /**
+     * Meters
+     */
+    meters: Array<string>;
+    /**
+     * Name
+     */
+    name: string;
+};
+
+/**
  * ErrorOut
  *
  * Every refusal: what kind, which field, the value given and why.
@@ -573,6 +729,36 @@ export type FiledObjectionOut = {
      * State
      */
     state: string;
+};
+
+/**
+ * IngestOut
+ */
+export type IngestOut = {
+    /**
+     * Accepted
+     */
+    accepted: number;
+    /**
+     * Alerts Folded
+     */
+    alerts_folded: number;
+    /**
+     * Alerts Opened
+     */
+    alerts_opened: number;
+    /**
+     * Duplicates
+     */
+    duplicates: number;
+    /**
+     * Quarantined
+     */
+    quarantined: number;
+    /**
+     * Refused
+     */
+    refused: Array<RefusedOut>;
 };
 
 /**
@@ -679,6 +865,24 @@ export type LedgerVerifyOut = {
      * Unbalanced Txns
      */
     unbalanced_txns: Array<string>;
+};
+
+/**
+ * LinkIn
+ */
+export type LinkIn = {
+    /**
+     * End
+     */
+    end: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Start
+     */
+    start: string;
 };
 
 /**
@@ -823,6 +1027,26 @@ export type LogoutOut = {
      * Revoked Tokens
      */
     revoked_tokens: number;
+};
+
+/**
+ * NetworkIn
+ */
+export type NetworkIn = {
+    /**
+     * Links
+     */
+    links: Array<LinkIn>;
+};
+
+/**
+ * NetworkOut
+ */
+export type NetworkOut = {
+    /**
+     * Links
+     */
+    links: number;
 };
 
 /**
@@ -1155,6 +1379,10 @@ export type PublicNoticeOut = {
  */
 export type PublicNoticesOut = {
     /**
+     * As Of
+     */
+    as_of: string;
+    /**
      * Deals
      */
     deals: Array<PublicNoticeOut>;
@@ -1259,6 +1487,98 @@ export type PublicTradeOut = {
      * Term Start
      */
     term_start: string;
+};
+
+/**
+ * QuarantineOut
+ */
+export type QuarantineOut = {
+    /**
+     * Field
+     */
+    field: string;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Payload
+     */
+    payload: {
+        [key: string]: unknown;
+    };
+    /**
+     * Reason
+     */
+    reason: string;
+    /**
+     * Received At
+     */
+    received_at: string;
+    /**
+     * Replayed At
+     */
+    replayed_at: string | null;
+    /**
+     * Sensor Code
+     */
+    sensor_code: string | null;
+    /**
+     * Source
+     */
+    source: string;
+    /**
+     * Value
+     */
+    value: string | null;
+};
+
+/**
+ * ReadingOut
+ */
+export type ReadingOut = {
+    /**
+     * Received At
+     */
+    received_at: string;
+    /**
+     * Source
+     */
+    source: string;
+    /**
+     * Ts
+     */
+    ts: string;
+    /**
+     * Value
+     */
+    value: number;
+};
+
+/**
+ * RefusedOut
+ */
+export type RefusedOut = {
+    /**
+     * Field
+     */
+    field: string;
+    /**
+     * Quarantine Id
+     */
+    quarantine_id: number | null;
+    /**
+     * Reason
+     */
+    reason: string;
+    /**
+     * Row
+     */
+    row: number;
+    /**
+     * Value
+     */
+    value: unknown;
 };
 
 /**
@@ -1409,6 +1729,38 @@ export type RegionSettingsIn = {
     use_class_conversions?: {
         [key: string]: unknown | Array<string>;
     } | null;
+};
+
+/**
+ * ReplayIn
+ */
+export type ReplayIn = {
+    /**
+     * Ids
+     */
+    ids?: Array<number> | null;
+};
+
+/**
+ * ReplayOut
+ */
+export type ReplayOut = {
+    /**
+     * Accepted
+     */
+    accepted: number;
+    /**
+     * Duplicates
+     */
+    duplicates: number;
+    /**
+     * Replayed
+     */
+    replayed: number;
+    /**
+     * Still Quarantined
+     */
+    still_quarantined: number;
 };
 
 /**
@@ -1588,6 +1940,119 @@ export type RightPeriodOut = {
  * Who an account is on the exchange.
  */
 export type Role = 'admin' | 'regulator' | 'operator' | 'network_operator' | 'seller' | 'buyer';
+
+/**
+ * SensorChangesIn
+ *
+ * Fields of a sensor's registration to change; a field left out keeps its value.
+ */
+export type SensorChangesIn = {
+    attachment?: AttachmentIn | null;
+    /**
+     * Device
+     */
+    device?: string | null;
+    /**
+     * Interval S
+     */
+    interval_s?: number | null;
+    kind?: SensorKind | null;
+    /**
+     * Level
+     */
+    level?: '一级' | '二级' | '三级' | null;
+    /**
+     * Valid Max
+     */
+    valid_max?: number | null;
+    /**
+     * Valid Min
+     */
+    valid_min?: number | null;
+};
+
+/**
+ * SensorIn
+ */
+export type SensorIn = {
+    attachment: AttachmentIn;
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Device
+     */
+    device?: string | null;
+    /**
+     * Interval S
+     */
+    interval_s: number;
+    kind: SensorKind;
+    /**
+     * Level
+     */
+    level: '一级' | '二级' | '三级';
+    /**
+     * Valid Max
+     */
+    valid_max: number;
+    /**
+     * Valid Min
+     */
+    valid_min: number;
+};
+
+/**
+ * SensorKind
+ *
+ * What a sensor measures; fixes its canonical unit (`CANONICAL_UNIT`).
+ */
+export type SensorKind = 'flow' | 'volume_totaliser' | 'pressure' | 'tank_level' | 'turbidity' | 'residual_chlorine' | 'nh3_n' | 'cod' | 'ph' | 'conductivity';
+
+/**
+ * SensorOut
+ */
+export type SensorOut = {
+    /**
+     * Attachment
+     */
+    attachment: {
+        [key: string]: string;
+    };
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Device
+     */
+    device: string | null;
+    /**
+     * Interval S
+     */
+    interval_s: number;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Level
+     */
+    level: string;
+    /**
+     * Unit
+     */
+    unit: string;
+    /**
+     * Valid Max
+     */
+    valid_max: number;
+    /**
+     * Valid Min
+     */
+    valid_min: number;
+};
 
 /**
  * TokenOut
@@ -4579,6 +5044,399 @@ export type RegistryChangeRegionResponses = {
 
 export type RegistryChangeRegionResponse = RegistryChangeRegionResponses[keyof RegistryChangeRegionResponses];
 
+export type ReadingsListAggregatesData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query: {
+        /**
+         * Sensor
+         */
+        sensor: string;
+        /**
+         * Period
+         */
+        period: '15min' | '1h' | '1D';
+        /**
+         * Start
+         *
+         * ISO 8601 with its offset
+         */
+        start: string;
+        /**
+         * End
+         *
+         * ISO 8601 with its offset
+         */
+        end: string;
+    };
+    url: '/regions/{region_id}/aggregates';
+};
+
+export type ReadingsListAggregatesErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type ReadingsListAggregatesError = ReadingsListAggregatesErrors[keyof ReadingsListAggregatesErrors];
+
+export type ReadingsListAggregatesResponses = {
+    /**
+     * Response Readings-List Aggregates
+     *
+     * Successful Response
+     */
+    200: Array<AggregateOut>;
+};
+
+export type ReadingsListAggregatesResponse = ReadingsListAggregatesResponses[keyof ReadingsListAggregatesResponses];
+
+export type OperationsRegistryListDevicesData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/devices';
+};
+
+export type OperationsRegistryListDevicesErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsRegistryListDevicesError = OperationsRegistryListDevicesErrors[keyof OperationsRegistryListDevicesErrors];
+
+export type OperationsRegistryListDevicesResponses = {
+    /**
+     * Response Operations Registry-List Devices
+     *
+     * Successful Response
+     */
+    200: Array<DeviceOut>;
+};
+
+export type OperationsRegistryListDevicesResponse = OperationsRegistryListDevicesResponses[keyof OperationsRegistryListDevicesResponses];
+
+export type OperationsRegistryRegisterDeviceData = {
+    body: DeviceIn;
+    headers?: {
+        /**
+         * Idempotency-Key
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/devices';
+};
+
+export type OperationsRegistryRegisterDeviceErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsRegistryRegisterDeviceError = OperationsRegistryRegisterDeviceErrors[keyof OperationsRegistryRegisterDeviceErrors];
+
+export type OperationsRegistryRegisterDeviceResponses = {
+    /**
+     * Successful Response
+     */
+    201: DeviceTokenOut;
+};
+
+export type OperationsRegistryRegisterDeviceResponse = OperationsRegistryRegisterDeviceResponses[keyof OperationsRegistryRegisterDeviceResponses];
+
+export type OperationsRegistryRenewTokenData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+        /**
+         * Device Id
+         */
+        device_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/devices/{device_id}/token';
+};
+
+export type OperationsRegistryRenewTokenErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsRegistryRenewTokenError = OperationsRegistryRenewTokenErrors[keyof OperationsRegistryRenewTokenErrors];
+
+export type OperationsRegistryRenewTokenResponses = {
+    /**
+     * Successful Response
+     */
+    201: DeviceTokenOut;
+};
+
+export type OperationsRegistryRenewTokenResponse = OperationsRegistryRenewTokenResponses[keyof OperationsRegistryRenewTokenResponses];
+
+export type OperationsRegistryListDmasData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/dmas';
+};
+
+export type OperationsRegistryListDmasErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsRegistryListDmasError = OperationsRegistryListDmasErrors[keyof OperationsRegistryListDmasErrors];
+
+export type OperationsRegistryListDmasResponses = {
+    /**
+     * Response Operations Registry-List Dmas
+     *
+     * Successful Response
+     */
+    200: Array<DmaOut>;
+};
+
+export type OperationsRegistryListDmasResponse = OperationsRegistryListDmasResponses[keyof OperationsRegistryListDmasResponses];
+
+export type OperationsRegistryDefineDmaData = {
+    body: DmaIn;
+    headers?: {
+        /**
+         * Idempotency-Key
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/dmas';
+};
+
+export type OperationsRegistryDefineDmaErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsRegistryDefineDmaError = OperationsRegistryDefineDmaErrors[keyof OperationsRegistryDefineDmaErrors];
+
+export type OperationsRegistryDefineDmaResponses = {
+    /**
+     * Successful Response
+     */
+    201: DmaOut;
+};
+
+export type OperationsRegistryDefineDmaResponse = OperationsRegistryDefineDmaResponses[keyof OperationsRegistryDefineDmaResponses];
+
+export type OperationsRegistryLoadNetworkData = {
+    body: NetworkIn;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/network';
+};
+
+export type OperationsRegistryLoadNetworkErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsRegistryLoadNetworkError = OperationsRegistryLoadNetworkErrors[keyof OperationsRegistryLoadNetworkErrors];
+
+export type OperationsRegistryLoadNetworkResponses = {
+    /**
+     * Successful Response
+     */
+    200: NetworkOut;
+};
+
+export type OperationsRegistryLoadNetworkResponse = OperationsRegistryLoadNetworkResponses[keyof OperationsRegistryLoadNetworkResponses];
+
 export type RegistryListPlantsData = {
     body?: never;
     path: {
@@ -4686,6 +5544,514 @@ export type RegistryRegisterPlantResponses = {
 };
 
 export type RegistryRegisterPlantResponse = RegistryRegisterPlantResponses[keyof RegistryRegisterPlantResponses];
+
+export type ReadingsListQuarantineData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query?: {
+        /**
+         * Pending
+         */
+        pending?: boolean;
+        /**
+         * After Id
+         */
+        after_id?: number;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/regions/{region_id}/quarantine';
+};
+
+export type ReadingsListQuarantineErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type ReadingsListQuarantineError = ReadingsListQuarantineErrors[keyof ReadingsListQuarantineErrors];
+
+export type ReadingsListQuarantineResponses = {
+    /**
+     * Response Readings-List Quarantine
+     *
+     * Successful Response
+     */
+    200: Array<QuarantineOut>;
+};
+
+export type ReadingsListQuarantineResponse = ReadingsListQuarantineResponses[keyof ReadingsListQuarantineResponses];
+
+export type ReadingsReplayData = {
+    body: ReplayIn;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/quarantine/replay';
+};
+
+export type ReadingsReplayErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type ReadingsReplayError = ReadingsReplayErrors[keyof ReadingsReplayErrors];
+
+export type ReadingsReplayResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReplayOut;
+};
+
+export type ReadingsReplayResponse = ReadingsReplayResponses[keyof ReadingsReplayResponses];
+
+export type ReadingsListReadingsData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query: {
+        /**
+         * Sensor
+         */
+        sensor: string;
+        /**
+         * Start
+         *
+         * ISO 8601 with its offset
+         */
+        start: string;
+        /**
+         * End
+         *
+         * ISO 8601 with its offset
+         */
+        end: string;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/regions/{region_id}/readings';
+};
+
+export type ReadingsListReadingsErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type ReadingsListReadingsError = ReadingsListReadingsErrors[keyof ReadingsListReadingsErrors];
+
+export type ReadingsListReadingsResponses = {
+    /**
+     * Response Readings-List Readings
+     *
+     * Successful Response
+     */
+    200: Array<ReadingOut>;
+};
+
+export type ReadingsListReadingsResponse = ReadingsListReadingsResponses[keyof ReadingsListReadingsResponses];
+
+export type ReadingsPostReadingsData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/readings';
+};
+
+export type ReadingsPostReadingsErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type ReadingsPostReadingsError = ReadingsPostReadingsErrors[keyof ReadingsPostReadingsErrors];
+
+export type ReadingsPostReadingsResponses = {
+    /**
+     * Successful Response
+     */
+    200: IngestOut;
+};
+
+export type ReadingsPostReadingsResponse = ReadingsPostReadingsResponses[keyof ReadingsPostReadingsResponses];
+
+export type OperationsRegistryListSensorsData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/sensors';
+};
+
+export type OperationsRegistryListSensorsErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsRegistryListSensorsError = OperationsRegistryListSensorsErrors[keyof OperationsRegistryListSensorsErrors];
+
+export type OperationsRegistryListSensorsResponses = {
+    /**
+     * Response Operations Registry-List Sensors
+     *
+     * Successful Response
+     */
+    200: Array<SensorOut>;
+};
+
+export type OperationsRegistryListSensorsResponse = OperationsRegistryListSensorsResponses[keyof OperationsRegistryListSensorsResponses];
+
+export type OperationsRegistryRegisterData = {
+    body: SensorIn;
+    headers?: {
+        /**
+         * Idempotency-Key
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/sensors';
+};
+
+export type OperationsRegistryRegisterErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsRegistryRegisterError = OperationsRegistryRegisterErrors[keyof OperationsRegistryRegisterErrors];
+
+export type OperationsRegistryRegisterResponses = {
+    /**
+     * Successful Response
+     */
+    201: SensorOut;
+};
+
+export type OperationsRegistryRegisterResponse = OperationsRegistryRegisterResponses[keyof OperationsRegistryRegisterResponses];
+
+export type OperationsRegistryRemoveSensorData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+        /**
+         * Sensor Code
+         */
+        sensor_code: string;
+    };
+    query?: never;
+    url: '/regions/{region_id}/sensors/{sensor_code}';
+};
+
+export type OperationsRegistryRemoveSensorErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsRegistryRemoveSensorError = OperationsRegistryRemoveSensorErrors[keyof OperationsRegistryRemoveSensorErrors];
+
+export type OperationsRegistryRemoveSensorResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type OperationsRegistryRemoveSensorResponse = OperationsRegistryRemoveSensorResponses[keyof OperationsRegistryRemoveSensorResponses];
+
+export type OperationsRegistryGetSensorData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+        /**
+         * Sensor Code
+         */
+        sensor_code: string;
+    };
+    query?: never;
+    url: '/regions/{region_id}/sensors/{sensor_code}';
+};
+
+export type OperationsRegistryGetSensorErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsRegistryGetSensorError = OperationsRegistryGetSensorErrors[keyof OperationsRegistryGetSensorErrors];
+
+export type OperationsRegistryGetSensorResponses = {
+    /**
+     * Successful Response
+     */
+    200: SensorOut;
+};
+
+export type OperationsRegistryGetSensorResponse = OperationsRegistryGetSensorResponses[keyof OperationsRegistryGetSensorResponses];
+
+export type OperationsRegistryChangeSensorData = {
+    body: SensorChangesIn;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+        /**
+         * Sensor Code
+         */
+        sensor_code: string;
+    };
+    query?: never;
+    url: '/regions/{region_id}/sensors/{sensor_code}';
+};
+
+export type OperationsRegistryChangeSensorErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsRegistryChangeSensorError = OperationsRegistryChangeSensorErrors[keyof OperationsRegistryChangeSensorErrors];
+
+export type OperationsRegistryChangeSensorResponses = {
+    /**
+     * Successful Response
+     */
+    200: SensorOut;
+};
+
+export type OperationsRegistryChangeSensorResponse = OperationsRegistryChangeSensorResponses[keyof OperationsRegistryChangeSensorResponses];
 
 export type ExchangeListRightsData = {
     body?: never;
