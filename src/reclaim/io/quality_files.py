@@ -415,6 +415,9 @@ def write_fitness_csv(path: str | Path, matrix: SampleMatrix, result: BatchFitne
     """Write one row per sample, one column per ``standard/use``, holding fit/undetermined/unfit."""
     import pandas as pd
 
+    if not Path(path).parent.is_dir():
+        raise InputError("--out", str(path), "a file in an existing folder")
+
     ids = matrix.sample_ids or tuple(str(row) for row in range(matrix.size))
     labels = np.array([fitness.value for fitness in FITNESS_BY_CODE])
     columns = {
