@@ -8,21 +8,15 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.table import Table
 
 from reclaim.cli.common import JsonOpt, LangOpt, console, reports_input_errors
-from reclaim.errors import InputError
+from reclaim.cli.tables import Column, echo, render
 
 ops_app = typer.Typer(
     help="Network operations: meters and sensors, alerts, metered bills.",
     short_help="Meters, alerts, metered bills.",
     no_args_is_help=True,
 )
-
-RULE_HEADINGS = {
-    "zh": ("规则", "类型", "优先级", "确认时限 (s)", "参数"),
-    "en": ("rule", "kind", "severity", "acknowledge within (s)", "parameters"),
-}
 
 
 @ops_app.command("rules", short_help="A region's alert rules and where each number comes from.")
@@ -37,9 +31,9 @@ def rules(
     """List the alert rules of REGION: the shipped defaults with the region's overrides, each
     number with its source or the reason it is a local choice."""
     from reclaim.io.operations_files import load_alert_rules
+    from reclaim.reports.labels import Labels
 
-    if lang not in RULE_HEADINGS:
-        raise InputError("--lang", lang, "zh or en")
+    labels = Labels.load(lang)  # an unknown language is refused before any work
     loaded = load_alert_rules(region)
     if as_json:
         payload = [
@@ -60,10 +54,21 @@ def rules(
         ]
         console.print_json(json.dumps(payload, ensure_ascii=False))
         return
-    table = Table(*RULE_HEADINGS[lang])
-    for rule in loaded:
-        numbers = ", ".join(f"{name}={p.value:g}" for name, p in rule.parameters.items())
-        table.add_row(
-            rule.id, rule.kind.value, rule.severity.value, f"{rule.acknowledge_within_s:g}", numbers
-        )
-    console.print(table)
+    columns = [
+        Column(labels("ops_rule"), "id"),
+        Column(labels("ops_kind"), "id"),
+        Column(labels("ops_severity"), "id"),
+        Column(labels("ops_acknowledge"), "number"),
+        Column(labels("ops_parameters"), "note"),
+    ]
+    rows = [
+        [
+            rule.id,
+            rule.kind.value,
+            rule.severity.value,
+            f"{rule.acknowledge_within_s:g}",
+            ", ".join(f"{name}={p.value:g}" for name, p in rule.parameters.items()),
+        ]
+        for rule in loaded
+    ]
+    echo(render(None, columns, rows))
