@@ -74,7 +74,8 @@ def test_disabling_revokes_every_token_and_refuses_login_like_a_wrong_password(a
     assert twice.status_code == 409 and "not disabled" in twice.json()["reason"]
 
 
-def test_a_user_changes_their_password_and_their_other_tokens_end(api: Api) -> None:
+def test_a_user_changes_their_password_and_their_other_tokens_end(api: Api, caplog: Any) -> None:
+    caplog.set_level(logging.DEBUG)
     buyer = with_buyer(api)
     this, other = api.login("buyer"), api.login("buyer")
     change = "/me/password"
@@ -103,6 +104,10 @@ def test_a_user_changes_their_password_and_their_other_tokens_end(api: Api) -> N
     assert ended.status_code == 401 and "revoked" in ended.json()["reason"]
     assert login(api, "buyer", PASSWORD).status_code == 401
     assert login(api, "buyer", NEW_PASSWORD).status_code == 200
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "password of 'buyer' changed" in logged
+    for secret in (PASSWORD, NEW_PASSWORD, "not the password", this, other):
+        assert secret not in logged
 
 
 def test_a_wrong_current_password_counts_against_the_login_throttle(api: Api) -> None:

@@ -72,25 +72,31 @@ class Journey:
         body: Any = None,
         status: int = 201,
         by: str | None = "",
+        token: str | None = None,
         **ids: Any,
     ) -> Any:
-        """Call as `who`; the entry must name `by` (default: `who`; None: the public)."""
+        """Call as `who` (or with a device's `token`); the entry must name `by` (default:
+        `who`; None: no account, the public or a device)."""
         by = who if by == "" else by
         before = entries(self.api)
         path = template.format(**ids)
-        response = self.api.send(method, path, who, body)
+        if token is None:
+            response = self.api.send(method, path, who, body)
+        else:
+            auth = {"Authorization": f"Bearer {token}"}
+            response = self.api.client.request(method, path, json=body, headers=auth)
         assert response.status_code == status, f"{method} {path}: {response.text}"
         after = entries(self.api)
         added = after[len(before) :]
         assert len(added) == 1, f"{method} {template} wrote {len(added)} entries"
         (entry,) = added
         if by is None:
-            assert (entry.actor_id, entry.role) == (None, "public")
+            assert (entry.actor_id, entry.role) == (None, "device" if token else "public")
         else:
             assert entry.actor_id == self.api.ids[by] and entry.actor_username == by
         assert entry.request_id == response.headers["X-Request-ID"]
         self.called.add((method, template))
-        return response.json()
+        return response.json() if response.content else None
 
     def refused(self, method: str, path: str, who: str | None, body: Any, status: int) -> None:
         """A refused call writes no entry (and nothing else)."""
@@ -264,6 +270,7 @@ def journey(api: Api) -> Journey:
     )
     j.call("POST", "/auth/logout", "buyer", status=200)
     api.tokens.pop("buyer")
+    operations(j, region)
     bystander = {"account_id": api.ids["bystander"]}
     j.call("POST", "/accounts/{account_id}/disable", "admin", status=200, **bystander)
     j.call("POST", "/accounts/{account_id}/enable", "admin", status=200, **bystander)
@@ -274,6 +281,81 @@ def journey(api: Api) -> Journey:
     reset = {"username": "bystander", "code": code, "new_password": PASSWORD}
     j.call("POST", "/auth/reset", None, reset, status=200, by="bystander")
     return j
+
+
+def sensor(code: str, kind: str, device: str | None = None, link: str | None = None) -> Any:
+    attachment = {"kind": "link", "ref": link} if link else {"kind": "node", "ref": "A"}
+    return {
+        "code": code,
+        "kind": kind,
+        "valid_min": 0,
+        "valid_max": 500,
+        "interval_s": 300,
+        "level": "二级",
+        "attachment": attachment,
+        "device": device,
+    }
+
+
+def operations(j: Journey, region: int) -> None:
+    """The network operator's devices, sensors, network, DMA and readings; a device's batch."""
+    api, at = j.api, {"region_id": region}
+    body = {"username": "net", "password": PASSWORD, "role": "network_operator"}
+    body |= {"display_name": "net", "region_id": region}
+    api.ids["net"] = j.call("POST", "/accounts", "admin", body)["id"]
+    device = j.call("POST", "/regions/{region_id}/devices", "net", {"code": "dev-1"}, **at)
+    token = j.call(
+        "POST",
+        "/regions/{region_id}/devices/{device_id}/token",
+        "net",
+        device_id=device["id"],
+        **at,
+    )["token"]
+    j.secrets += [device["token"], token]
+    # DMA {L3, L4}: L2 (A–B) and L5 (B–E) cross its boundary, metered by M2 and M5
+    links = [("L1", "R", "A"), ("L2", "A", "B"), ("L3", "B", "C"), ("L4", "C", "D")]
+    network = {"links": [{"id": i, "start": s, "end": e} for i, s, e in [*links, ("L5", "B", "E")]]}
+    j.call("PUT", "/regions/{region_id}/network", "net", network, status=200, **at)
+    for code, link in (("M2", "L2"), ("M5", "L5")):
+        j.call("POST", "/regions/{region_id}/sensors", "net", sensor(code, "flow", link=link), **at)
+    dma = {"code": "d1", "name": "North", "link_ids": ["L3", "L4"], "meters": ["M2", "M5"]}
+    j.call("POST", "/regions/{region_id}/dmas", "net", dma, **at)
+    for code in ("P1", "X1"):
+        j.call(
+            "POST", "/regions/{region_id}/sensors", "net", sensor(code, "pressure", "dev-1"), **at
+        )
+    change = {"kind": "tank_level"}
+    j.call(
+        "PATCH",
+        "/regions/{region_id}/sensors/{sensor_code}",
+        "net",
+        change,
+        200,
+        sensor_code="P1",
+        **at,
+    )
+    j.call(
+        "DELETE",
+        "/regions/{region_id}/sensors/{sensor_code}",
+        "net",
+        status=204,
+        sensor_code="X1",
+        **at,
+    )
+    ts = "2021-12-31T08:00:00+08:00"
+    batch = [
+        {"sensor_id": "P1", "ts": ts, "value": 2.0, "unit": "m"},
+        {"sensor_id": "F9", "ts": ts, "value": 36.0, "unit": "m3/h"},  # not registered yet
+    ]
+    sent = j.call(
+        "POST", "/regions/{region_id}/readings", None, batch, 200, by=None, token=token, **at
+    )
+    assert (sent["accepted"], sent["quarantined"]) == (1, 1)
+    later = [{"sensor_id": "P1", "ts": "2021-12-31T08:05:00+08:00", "value": 2.1, "unit": "m"}]
+    j.call("POST", "/regions/{region_id}/readings", "net", later, status=200, **at)
+    j.call("POST", "/regions/{region_id}/sensors", "net", sensor("F9", "flow", "dev-1"), **at)
+    replayed = j.call("POST", "/regions/{region_id}/quarantine/replay", "net", {}, 200, **at)
+    assert replayed["accepted"] == 1
 
 
 def test_every_state_changing_route_writes_one_entry_by_its_caller(app: FastAPI, api: Api) -> None:

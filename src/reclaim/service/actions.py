@@ -26,11 +26,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from reclaim.service.observability import request_id_var
-from reclaim.store.actions import INFERRED, Target, append_action, state_of
+from reclaim.store.actions import (
+    DEVICE_ROLE,
+    INFERRED,
+    PUBLIC_ROLE,
+    Target,
+    append_action,
+    state_of,
+)
 from reclaim.store.models import ActionLog, Base
 from reclaim.store.registry import Actor
 
-__all__ = ["Target", "record_action", "state_of"]
+__all__ = ["DEVICE_ROLE", "Target", "record_action", "state_of"]
 
 
 def record_action(
@@ -45,8 +52,10 @@ def record_action(
     reason: str | None = None,
     region_id: int | None = INFERRED,
     parties: Collection[int] = (),
+    role: str = PUBLIC_ROLE,
 ) -> ActionLog:
-    """Log `action` (e.g. "deal.approve") by `actor` (None: the public) on `target`, in the
+    """Log `action` (e.g. "deal.approve") by `actor` (None: `role`, the public or a device) on
+    `target`, in the
     caller's transaction, with this request's id (see `reclaim.store.actions.append_action`)."""
     return append_action(
         session,
@@ -60,4 +69,5 @@ def record_action(
         reason=reason,
         region_id=region_id,
         parties=parties,
+        role=role,
     )

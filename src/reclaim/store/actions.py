@@ -45,6 +45,8 @@ from reclaim.store.registry import Actor, lock_or_404
 ACTION_LOG_HEAD_ID = 1
 PUBLIC_ROLE = "public"
 """The role written for an action of someone without an account (a public objection)."""
+DEVICE_ROLE = "device"
+"""The role written for readings sent by a field device with its own token."""
 SECRET_WORDS = ("password", "secret", "token", "reset_code")
 SECRET_SUFFIXES = ("_hash", "_sha256")
 """Keys left out of before/after: password hashes, tokens and their digests, reset codes."""
@@ -194,13 +196,15 @@ def append_action(
     reason: str | None = None,
     region_id: int | None = INFERRED,
     parties: Collection[int] = (),
+    role: str = PUBLIC_ROLE,
 ) -> ActionLog:
     """Append one entry for `action` on `target` (an ORM row, or a `Target`).
 
     `after` defaults to the target row's state now, `region_id` to the row's region (its own
     column, or its parent's); the parties who may read the entry are the target's own parties
     (sellers, buyers, holders, bidders, filers, the account itself), those given, and the actor.
-    Locks the log's head row until the transaction ends: call it last.
+    Without an actor (`None`), `role` names who acted: the public, or a field device (whose
+    row is then the target). Locks the log's head row until the transaction ends: call it last.
     """
     session.flush()  # the target's id and columns as written
     kind, ident = _target_of(target)
@@ -216,7 +220,7 @@ def append_action(
         seq=head.last_seq + 1,
         actor_id=None if actor is None else actor.id,
         actor_username=None if actor is None else actor.username,
-        role=PUBLIC_ROLE if actor is None else actor.role.value,
+        role=role if actor is None else actor.role.value,
         region_id=region_id,
         action=action,
         target_kind=kind,

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from reclaim.errors import InputError
 from reclaim.market.errors import ForbiddenError
 from reclaim.operations.aggregate import Period
+from reclaim.service.actions import DEVICE_ROLE, Target, record_action
 from reclaim.service.auth import AuthError, CurrentActor, bearer, current_actor
 from reclaim.service.context import context_of
 from reclaim.service.limits import AGGREGATE_SPAN_DAYS, READINGS_PAGE, READINGS_PER_REQUEST
@@ -152,7 +153,7 @@ def post_readings(
                 raise AuthError("invalid device token")
             if device.region_id != region_id:
                 raise ForbiddenError("region_id", region_id, "the sending device's own region")
-            return ingest_readings(
+            outcome = ingest_readings(
                 session,
                 readings,
                 region_id=region_id,
@@ -160,6 +161,16 @@ def post_readings(
                 source=Source.HTTP,
                 device_id=device.id,
             )
+            record_action(
+                session,
+                None,
+                "readings.ingest",
+                device,
+                now=now,
+                after=_ingest_out(outcome).model_dump(exclude={"refused"}),
+                role=DEVICE_ROLE,
+            )
+            return outcome
 
         outcome = context.db.run(as_device)
     else:
@@ -167,9 +178,19 @@ def post_readings(
 
         def as_operator(session: Session) -> IngestOutcome:
             require_network_operator(actor, region_id)
-            return ingest_readings(
+            outcome = ingest_readings(
                 session, readings, region_id=region_id, received_at=now, source=Source.HTTP
             )
+            record_action(
+                session,
+                actor,
+                "readings.ingest",
+                Target("readings", str(region_id)),
+                now=now,
+                after=_ingest_out(outcome).model_dump(exclude={"refused"}),
+                region_id=region_id,
+            )
+            return outcome
 
         outcome = context.run(as_operator)
     return JSONResponse(_ingest_out(outcome).model_dump(mode="json"))
@@ -277,11 +298,21 @@ def replay(
     def work(session: Session) -> BaseModel:
         require_network_operator(actor, region_id)
         outcome = replay_quarantine(session, region_id, payload.ids, now)
-        return ReplayOut(
+        out = ReplayOut(
             replayed=outcome.replayed,
             still_quarantined=outcome.still_quarantined,
             accepted=outcome.ingest.accepted,
             duplicates=outcome.ingest.duplicates,
         )
+        record_action(
+            session,
+            actor,
+            "quarantine.replay",
+            Target("quarantine", str(region_id)),
+            now=now,
+            after=out.model_dump(),
+            region_id=region_id,
+        )
+        return out
 
     return JSONResponse(context.run(work).model_dump(mode="json"))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
 from reclaim.operations.dma import boundary_links
+from reclaim.service.actions import Target, record_action, state_of
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of, fingerprint
 from reclaim.service.ops_schemas import (
@@ -72,7 +73,9 @@ def register_device(
     context = context_of(request)
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return _token_out(*add_device(session, actor, region_id, payload.code, now))
+        device, token = add_device(session, actor, region_id, payload.code, now)
+        record_action(session, actor, "device.register", device, now=now)
+        return _token_out(device, token)
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
 
@@ -103,7 +106,10 @@ def renew_token(
     context = context_of(request)
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return _token_out(*renew_device_token(session, actor, region_id, device_id, now))
+        before = state_of(session.get(Device, device_id))
+        device, token = renew_device_token(session, actor, region_id, device_id, now)
+        record_action(session, actor, "device.token.renew", device, now=now, before=before)
+        return _token_out(device, token)
 
     return context.write(actor, None, fingerprint(request), work)
 
@@ -122,6 +128,7 @@ def register(
 
     def work(session: Session, now: datetime) -> BaseModel:
         sensor = register_sensor(session, actor, region_id, payload.code, fields, now)
+        record_action(session, actor, "sensor.register", sensor, now=now)
         return _sensor_out(session, sensor)
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
@@ -163,8 +170,10 @@ def change_sensor(
     context = context_of(request)
     changes = payload.model_dump(exclude_unset=True, mode="json")
 
-    def work(session: Session, _now: datetime) -> BaseModel:
+    def work(session: Session, now: datetime) -> BaseModel:
+        before = state_of(_sensor_row(session, region_id, sensor_code))
         sensor = update_sensor(session, actor, region_id, sensor_code, changes)
+        record_action(session, actor, "sensor.update", sensor, now=now, before=before)
         return _sensor_out(session, sensor)
 
     return context.write(actor, None, fingerprint(request, payload), work, status_code=200)
@@ -175,8 +184,28 @@ def remove_sensor(
     region_id: RowId, sensor_code: ElementId, request: Request, actor: CurrentActor
 ) -> Response:
     """Remove a sensor registered by mistake (network operator); one with readings stays."""
-    context_of(request).run(lambda s: delete_sensor(s, actor, region_id, sensor_code))
+    context = context_of(request)
+
+    def work(session: Session) -> None:
+        before = state_of(_sensor_row(session, region_id, sensor_code))
+        delete_sensor(session, actor, region_id, sensor_code)
+        record_action(
+            session,
+            actor,
+            "sensor.delete",
+            Target("sensors", f"{region_id}/{sensor_code}"),
+            now=context.now(),
+            before=before,
+            region_id=region_id,
+        )
+
+    context.run(work)
     return Response(status_code=204)
+
+
+def _sensor_row(session: Session, region_id: int, code: str) -> Sensor | None:
+    """The sensor row of a region by its code, if any (logged as the `before` of a change)."""
+    return session.scalar(select(Sensor).where(Sensor.region_id == region_id, Sensor.code == code))
 
 
 @router.put("/regions/{region_id}/network", response_model=NetworkOut)
@@ -188,8 +217,18 @@ def load_network(
     context = context_of(request)
     links = [(link.id, link.start, link.end) for link in payload.links]
 
-    def work(session: Session, _now: datetime) -> BaseModel:
-        return NetworkOut(links=replace_network(session, actor, region_id, links))
+    def work(session: Session, now: datetime) -> BaseModel:
+        count = replace_network(session, actor, region_id, links)
+        record_action(
+            session,
+            actor,
+            "network.replace",
+            Target("network", str(region_id)),
+            now=now,
+            after={"links": count},
+            region_id=region_id,
+        )
+        return NetworkOut(links=count)
 
     return context.write(actor, None, fingerprint(request, payload), work, status_code=200)
 
@@ -220,7 +259,9 @@ def define_dma(
 
     def work(session: Session, now: datetime) -> BaseModel:
         dma, _ = add_dma(session, actor, region_id, payload.model_dump(), now)
-        return _dma_out(session, dma)
+        out = _dma_out(session, dma)
+        record_action(session, actor, "dma.define", dma, now=now, after=out.model_dump())
+        return out
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
 
