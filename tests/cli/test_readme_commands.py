@@ -144,3 +144,48 @@ def test_readme_command_exits_as_documented(
     run = readme_runs[command.line]
     assert run.exit_code == command.expected_exit, (run.stdout[-2000:], run.stderr[-2000:])
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def _known_ids() -> set[str]:
+    """Ids a user types back: standards, their uses, parameters, and the example scenarios' uses,
+    plants, pump stations and pipes."""
+    from reclaim.errors import InputError
+    from reclaim.io.quality_files import load_catalogue, load_standards
+    from reclaim.io.scenario_file import load_scenario
+
+    catalogue = load_catalogue()
+    ids = set(catalogue.parameters)
+    for standard in load_standards((), catalogue).values():
+        ids |= {standard.id, *standard.uses}
+    for path in (ROOT / "examples").glob("*.yaml"):
+        try:
+            scenario = load_scenario(path)
+        except InputError:  # examples/broken_scenario.yaml, the scenario with errors for the docs
+            continue
+        for items in (scenario.uses, scenario.plants, scenario.pump_stations, scenario.pipes):
+            ids |= {item.id for item in items}
+    return {item for item in ids if len(item) > 3}
+
+
+def test_no_output_line_is_cut_mid_id(readme_runs: dict[int, CommandRun]) -> None:
+    """At 80 columns nothing is wider than the terminal (it would wrap mid-word), nothing is
+    truncated with "…", and no id is split across two lines."""
+    from reclaim.cli.tables import cell_width
+
+    ids = _known_ids()
+    problems = []
+    for run in readme_runs.values():
+        # the placeholders URL and EMPTY_URL became files in a long temporary folder: as typed,
+        # they are short
+        lines = re.sub(r"sqlite:///\S*/(\w+\.db)", r"sqlite:///\1", run.stdout).splitlines()
+        for number, line in enumerate(lines):
+            if "--json" not in run.command.args and cell_width(line) > int(COLUMNS):
+                problems.append(f"{run.command.text}: wider than {COLUMNS}: {line}")
+            if re.search(r"\w…(\s|$)", line):
+                problems.append(f"{run.command.text}: truncated: {line}")
+            following = lines[number + 1].split() if number + 1 < len(lines) else []
+            if line.split() and following:
+                head, tail = line.split()[-1], following[0]
+                if head + tail in ids and head not in ids:
+                    problems.append(f"{run.command.text}: {head + tail} cut: {line}")
+    assert problems == []
