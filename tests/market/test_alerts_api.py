@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from reclaim.cli.main import app
 from reclaim.service.scheduler import JOBS, Scheduler
-from reclaim.store.models import AlertRecord, Notification, Sensor
+from reclaim.store.models import ActionLog, AlertRecord, Notification, Sensor
 from reclaim.store.webhooks import register_webhook
 from tests.market.conftest import Backend
 from tests.market.helpers import Api, traded_contract
@@ -293,6 +293,14 @@ def test_ops_commands_list_acknowledge_and_bill_from_the_database(
     )
     assert acked.exit_code == 0, acked.output
     assert "acknowledged" in acked.output
+    logged = backend.db.run(
+        lambda s: s.execute(
+            select(ActionLog.actor_username, ActionLog.action, ActionLog.reason)
+            .order_by(ActionLog.seq.desc())
+            .limit(1)
+        ).one()
+    )
+    assert tuple(logged) == ("netop", "alert.acknowledge", "crew out")
     twice = runner.invoke(
         app,
         ["ops", "ack", str(world["low_head"]), "--by", "netop", "--why", "x", "--db", backend.url],

@@ -182,10 +182,11 @@ def ack(
     db: str = DbOption,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Acknowledge an open alert as a network operator of its region: its escalation stops."""
+    """Acknowledge an open alert as a network operator of its region: its escalation stops.
+    The action log names that operator."""
     from reclaim.store.alerts import acknowledge_alert
 
-    _act_on_alert(db, alert_id, by, why, acknowledge_alert, as_json)
+    _act_on_alert(db, "alert.acknowledge", alert_id, by, why, acknowledge_alert, as_json)
 
 
 @ops_app.command("resolve", short_help="Resolve an alert, saying why.")
@@ -202,11 +203,12 @@ def resolve(
     """Resolve an open or acknowledged alert as a network operator of its region."""
     from reclaim.store.alerts import resolve_alert
 
-    _act_on_alert(db, alert_id, by, why, resolve_alert, as_json)
+    _act_on_alert(db, "alert.resolve", alert_id, by, why, resolve_alert, as_json)
 
 
 def _act_on_alert(
     db: str,
+    name: str,
     alert_id: int,
     by: str,
     why: str,
@@ -217,6 +219,7 @@ def _act_on_alert(
 
     from reclaim.market.errors import MarketRefusal
     from reclaim.service.context import utc_now
+    from reclaim.store.actions import append_action, state_of
     from reclaim.store.models import Account, AlertRecord
     from reclaim.store.registry import Actor
 
@@ -229,8 +232,10 @@ def _act_on_alert(
         alert = session.get(AlertRecord, alert_id)
         if alert is None:
             raise InputError("ALERT_ID", alert_id, "the id of an alert (reclaim ops alerts)")
-        done = action(
-            session, Actor.load(session, account), alert.region_id, alert_id, why, utc_now()
+        actor, now, before = Actor.load(session, account), utc_now(), state_of(alert)
+        done = action(session, actor, alert.region_id, alert_id, why, now)
+        append_action(
+            session, actor, name, done, now=now, request_id=None, before=before, reason=why
         )
         return _alert_row(done)
 
