@@ -32,6 +32,8 @@ from reclaim.service.portal import add_portal
 from reclaim.service.refusal import refusal
 from reclaim.service.routers import (
     accounts,
+    actions,
+    exports,
     operations,
     plans,
     public,
@@ -235,6 +237,8 @@ def create_app(context: ExchangeContext) -> FastAPI:
         operations,
         sensors,
         readings,
+        actions,
+        exports,
         testing,
     ):
         app.include_router(module.router, responses=ERROR_RESPONSES)
