@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from reclaim.cli.main import app
 from reclaim.errors import InputError
 from reclaim.io.market_data import load_access_limits, load_password_policy
-from reclaim.store.models import Account, ResetCode
+from reclaim.store.models import Account, ActionLog, ResetCode
 from tests.market.conftest import Backend
 from tests.market.helpers import FAST_HASHER, PASSWORD, Api
 
@@ -74,7 +74,8 @@ def test_disabling_revokes_every_token_and_refuses_login_like_a_wrong_password(a
     assert twice.status_code == 409 and "not disabled" in twice.json()["reason"]
 
 
-def test_a_user_changes_their_password_and_their_other_tokens_end(api: Api) -> None:
+def test_a_user_changes_their_password_and_their_other_tokens_end(api: Api, caplog: Any) -> None:
+    caplog.set_level(logging.DEBUG)
     buyer = with_buyer(api)
     this, other = api.login("buyer"), api.login("buyer")
     change = "/me/password"
@@ -103,6 +104,10 @@ def test_a_user_changes_their_password_and_their_other_tokens_end(api: Api) -> N
     assert ended.status_code == 401 and "revoked" in ended.json()["reason"]
     assert login(api, "buyer", PASSWORD).status_code == 401
     assert login(api, "buyer", NEW_PASSWORD).status_code == 200
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "password of 'buyer' changed" in logged
+    for secret in (PASSWORD, NEW_PASSWORD, "not the password", this, other):
+        assert secret not in logged
 
 
 def test_a_wrong_current_password_counts_against_the_login_throttle(api: Api) -> None:
@@ -251,3 +256,21 @@ def test_an_operator_at_the_shell_disables_enables_and_issues_a_code(
     code = issued.stdout.split("reset code for 'buyer': ")[1].split()[0]
     assert api.ok(reset(api, code), 200)["account_id"] == api.ids["buyer"]
     assert login(api, "buyer", NEW_PASSWORD).status_code == 200
+    shell = api.db.run(
+        lambda s: [
+            tuple(row)
+            for row in s.execute(
+                select(ActionLog.action, ActionLog.target_id, ActionLog.after_json)
+                .where(ActionLog.role == "shell")
+                .order_by(ActionLog.seq)
+            )
+        ]
+    )
+    assert [(action, target) for action, target, _ in shell] == [
+        ("account.disable", str(api.ids["buyer"])),
+        ("account.enable", str(api.ids["buyer"])),
+        ("account.reset_code.issue", str(api.ids["buyer"])),
+    ]  # the refused commands (unknown name, disabled account) wrote none
+    assert not any(code in str(after) or code.replace("-", "") in str(after) for *_, after in shell)
+    verified = runner.invoke(app, ["audit", "verify", "--db", backend.url])
+    assert verified.exit_code == 0, verified.output

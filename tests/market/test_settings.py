@@ -25,7 +25,12 @@ from reclaim.io.market_data import load_price_schedules
 from reclaim.market.rules import ExchangeRules
 from reclaim.service.app import create_app
 from reclaim.service.demo import seed_demo
-from reclaim.service.settings import exchange_context, load_settings
+from reclaim.service.settings import (
+    ServiceSettings,
+    ThrottleSettings,
+    exchange_context,
+    load_settings,
+)
 from tests.market.conftest import Backend
 from tests.market.helpers import FAST_HASHER, START, Api, Clock
 
@@ -96,6 +101,14 @@ def test_a_throttle_figure_out_of_range_is_refused_by_name(
     monkeypatch.setenv("RECLAIM_LOGIN_PER_ADDRESS__FREE_ATTEMPTS", "0")
     with pytest.raises(ValidationError, match=r"login_per_address\.free_attempts"):
         load_settings()
+
+
+def test_the_readme_names_every_setting() -> None:
+    readme = (SRC.parent / "README.md").read_text(encoding="utf-8")
+    for name, field in ServiceSettings.model_fields.items():
+        env = f"RECLAIM_{name.upper()}"
+        nested = field.annotation is ThrottleSettings
+        assert (f"`{env}__" if nested else f"`{env}`") in readme, env
 
 
 def _free_port() -> int:

@@ -207,3 +207,17 @@ def test_the_broken_example_lists_each_marked_mistake() -> None:
         "uses[flushing].driver",
         "uses[recharge].flow_m3_per_day[2030]",
     ]
+
+
+def test_a_missing_required_key_says_what_it_takes(tmp_path: Path) -> None:
+    def edit(d: dict) -> None:
+        del d["uses"][1]["priority"]
+        del d["uses"][2]["driver"]
+
+    result = runner.invoke(app, ["plan", "run", str(_scenario(tmp_path, edit))])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: uses[park].priority: got None; required field is missing: a whole number, e.g. 2",
+        "error: uses[flushing].driver: got None; required field is missing: one of flow, area, "
+        "count, population, volume_exchange, evaporation_seepage",
+    ]

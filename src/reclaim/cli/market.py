@@ -250,12 +250,16 @@ def add_admin(
 AccountName = typer.Argument(..., metavar="NAME", help="Login of the account.")
 
 
-def _on_account(db: str, username: str, change: Callable[[Session, int], T]) -> T:
+def _on_account(db: str, username: str, action: str, change: Callable[[Session, int], T]) -> T:
     """Run `change` on the account `username` of the exchange at `db`, as the administrator
-    would (an operator at the server's shell is trusted like one)."""
+    would (an operator at the server's shell is trusted like one), and write its action-log
+    entry (role `shell`) in the same transaction."""
     from sqlalchemy import select
 
     from reclaim.market.errors import MarketRefusal
+    from reclaim.service.context import utc_now
+    from reclaim.store.accounts import SHELL_ROLE
+    from reclaim.store.actions import append_action, state_of
     from reclaim.store.models import Account
 
     database = _open_existing(db)
@@ -264,7 +268,21 @@ def _on_account(db: str, username: str, change: Callable[[Session, int], T]) -> 
         account_id = session.scalar(select(Account.id).where(Account.username == username))
         if account_id is None:
             raise InputError("NAME", username, "the login of an account of this exchange")
-        return change(session, account_id)
+        before = state_of(session.get(Account, account_id))
+        done = change(session, account_id)
+        account = session.get(Account, account_id)
+        assert account is not None
+        append_action(
+            session,
+            None,
+            action,
+            account,
+            now=utc_now(),
+            request_id=None,
+            before=before,
+            role=SHELL_ROLE,
+        )
+        return done
 
     try:
         return database.run(work)
@@ -283,7 +301,10 @@ def disable_account_command(username: str = AccountName, db: str = DbOption) -> 
     from reclaim.store.accounts import disable_account
 
     _, revoked = _on_account(
-        db, username, lambda s, account_id: disable_account(s, None, account_id, utc_now())
+        db,
+        username,
+        "account.disable",
+        lambda s, account_id: disable_account(s, None, account_id, utc_now()),
     )
     console.print(f"account {username!r} disabled; {revoked} tokens revoked", markup=False)
 
@@ -294,7 +315,9 @@ def enable_account_command(username: str = AccountName, db: str = DbOption) -> N
     """Enable a disabled account again; its user logs in afresh (old tokens stay revoked)."""
     from reclaim.store.accounts import enable_account
 
-    _on_account(db, username, lambda s, account_id: enable_account(s, None, account_id))
+    _on_account(
+        db, username, "account.enable", lambda s, account_id: enable_account(s, None, account_id)
+    )
     console.print(f"account {username!r} enabled", markup=False)
 
 
@@ -316,6 +339,7 @@ def reset_code_command(username: str = AccountName, db: str = DbOption) -> None:
     issued = _on_account(
         db,
         username,
+        "account.reset_code.issue",
         lambda s, account_id: (
             issue_reset_code(
                 s, None, account_id, reset_code_digest(code), utc_now(), lifetime

@@ -10,6 +10,7 @@ import csv
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -227,7 +228,10 @@ def _samples_from_csv(path: Path, catalogue: Catalogue) -> list[Sample]:
                 "value": (row["value"] or "").strip(),
                 "unit": (row["unit"] or "").strip(),
             }
-            dates.setdefault(sample_id, (row.get("date") or "").strip() or None)
+            taken = (row.get("date") or "").strip() or None
+            if taken is not None:
+                _check_date(taken, f"{path}:{reader.line_num}.date")
+            dates.setdefault(sample_id, taken)
     if not grouped:
         raise InputError(str(path), "no rows", "at least one measurement")
     return [
@@ -289,6 +293,14 @@ def _read_wide(
         lows.append(low)
         highs.append(high)
         nondetects.append(nondetect)
+    if "date" in frame:
+        given = frame["date"].str.strip()
+        parsed = pd.to_datetime(given, format="%Y-%m-%d", errors="coerce")
+        iso = given.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+        bad = ((given != "") & (parsed.isna() | ~iso)).to_numpy()
+        if bad.any():
+            row = int(np.argmax(bad))
+            _check_date(given.iloc[row], f"{path}:{row + 2}.date")
     if len(set(parameters)) != len(parameters):
         raise InputError(f"{path}:header", parameters, "each parameter in one column only")
     matrix = SampleMatrix(
@@ -300,6 +312,14 @@ def _read_wide(
         tuple(d or None for d in frame["date"]) if "date" in frame else None,
     )
     return matrix, matrix.taken or (None,) * len(frame), entered
+
+
+def _check_date(text: str, where: str) -> None:
+    """A sample's date as ISO YYYY-MM-DD, refused at the line that gives it."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise InputError(where, text, "an ISO date YYYY-MM-DD, e.g. 2026-03-12") from None
 
 
 def _is_wide_csv(path: Path) -> bool:
@@ -394,6 +414,9 @@ def _samples_of_matrix(
 def write_fitness_csv(path: str | Path, matrix: SampleMatrix, result: BatchFitness) -> None:
     """Write one row per sample, one column per ``standard/use``, holding fit/undetermined/unfit."""
     import pandas as pd
+
+    if not Path(path).parent.is_dir():
+        raise InputError("--out", str(path), "a file in an existing folder")
 
     ids = matrix.sample_ids or tuple(str(row) for row in range(matrix.size))
     labels = np.array([fitness.value for fitness in FITNESS_BY_CODE])

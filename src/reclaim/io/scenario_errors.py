@@ -142,7 +142,10 @@ def _allowed(problem: Any, loc: tuple[Any, ...], required: tuple[Any, ...] | Non
         hint = f"; did you mean {nearest[0]!r}?" if nearest else ""
         return f"unknown field{hint} (units go in field names, e.g. area_ha, flow_m3_per_day)"
     if kind == "missing":
-        return "required field is missing"
+        model = _block_model(loc[:-1])
+        field = model.model_fields.get(str(loc[-1])) if model is not None else None
+        form = _form(field.annotation) if field is not None else None
+        return "required field is missing" + (f": {form}" if form else "")
     if "members" in problem:
         return " or ".join(dict.fromkeys(MEMBER_WORDS.get(m, m) for m in problem["members"]))
     if kind in MEMBER_WORDS:
@@ -177,13 +180,36 @@ def _bound(kind: str, ctx: dict[str, Any]) -> str:
 def _block_fields(loc: tuple[Any, ...]) -> set[str]:
     """The field names of the block at `loc` (a use, a plant…), or of every block when the
     location does not lead to one."""
+    model = _block_model(loc)
+    if model is None:
+        return _all_field_names()
+    return set(model.model_fields) | set(getattr(model, "renamed_fields", {}))
+
+
+def _block_model(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The schema class of the block at `loc` (`Use` for ("uses", 2)), if it leads to one."""
     model: type[BaseModel] | None = Scenario
     for part in loc:
         if isinstance(part, str) and model is not None and part in model.model_fields:
             model = _inner_model(model.model_fields[part].annotation)
-    if model is None:
-        return _all_field_names()
-    return set(model.model_fields) | set(getattr(model, "renamed_fields", {}))
+    return model
+
+
+def _form(annotation: Any) -> str | None:
+    """What a field's type takes, in words with an example (None when it is not simple)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _form(typing.get_args(annotation)[0])
+    if origin is typing.Literal:
+        return f"one of {', '.join(map(str, typing.get_args(annotation)))}"
+    if origin is dict:
+        return MEMBER_WORDS["dict_type"]
+    if origin is list:
+        return MEMBER_WORDS["list_type"]
+    if _inner_model(annotation) is not None:
+        return MEMBER_WORDS["model_type"]
+    words = {str: "string_type", int: "int_type", float: "float_type", bool: "bool_type"}
+    return MEMBER_WORDS[words[annotation]] if annotation in words else None
 
 
 def _inner_model(annotation: Any) -> type[BaseModel] | None:

@@ -23,8 +23,8 @@ from reclaim.service.refusal import refusal
 KIB = 1024
 DEFAULT_BODY_BYTES = 32 * KIB
 """Every route but a plan run and a readings batch, unless set otherwise
-(RECLAIM_BODY_LIMIT_BYTES): trading, registry, accounts. The largest such body is a plant whose 2000-character source note is all
-escaped CJK (2000 × 6 bytes)."""
+(RECLAIM_BODY_LIMIT_BYTES): trading, registry, accounts. The largest such body is a plant whose
+2000-character source note is all escaped CJK (2000 × 6 bytes)."""
 PLAN_RUN_BODY_BYTES = 512 * KIB
 """`POST /plans/run`, unless set otherwise (RECLAIM_PLAN_BODY_LIMIT_BYTES): a whole scenario."""
 PLAN_RUN_ROUTE = ("POST", "/plans/run")
