@@ -21,10 +21,11 @@ import pytest
 import yaml
 from fastapi import FastAPI
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from reclaim.service.access import route_keys
 from reclaim.store.actions import verify_actions
-from reclaim.store.models import ActionLog, ActionLogParty
+from reclaim.store.models import ActionLog, ActionLogParty, AlertRecord
 from tests.market.conftest import Backend
 from tests.market.helpers import PASSWORD, Api, drop_append_only_triggers, snapshot
 
@@ -281,7 +282,48 @@ def journey(api: Api) -> Journey:
     reset = {"username": "bystander", "code": code, "new_password": PASSWORD}
     j.call("POST", "/auth/reset", None, reset, status=200, by="bystander")
     api.tokens.pop("bystander")  # revoked by the reset
+    alerts_and_webhooks(j, region, contract)
     return j
+
+
+def alerts_and_webhooks(j: Journey, region: int, contract: int) -> None:
+    """The network operator registers and removes a webhook, acknowledges and resolves an
+    over-draw alert on the contract."""
+    at = {"region_id": region}
+    hook = {"url": "https://hooks.example.org/reclaim"}
+    webhook = j.call("POST", "/regions/{region_id}/webhooks", "net", hook, **at)
+    j.call(
+        "DELETE",
+        "/regions/{region_id}/webhooks/{webhook_id}",
+        "net",
+        status=200,
+        webhook_id=webhook["id"],
+        **at,
+    )
+    now = j.api.clock()
+
+    def raise_alert(session: Session) -> int:
+        alert = AlertRecord(
+            region_id=region,
+            rule="over_draw",
+            severity="medium",
+            subject=f"contract:{contract}",
+            contract_id=contract,
+            state="open",
+            opened_at=now,
+            first_seen_at=now,
+            last_seen_at=now,
+            occurrences=1,
+            escalation_level=0,
+        )
+        session.add(alert)
+        session.flush()
+        return alert.id
+
+    alert = {"alert_id": j.api.db.run(raise_alert), **at}
+    path = "/regions/{region_id}/alerts/{alert_id}"
+    j.call("POST", f"{path}/acknowledge", "net", {"why": "meter read"}, 200, **alert)
+    j.call("POST", f"{path}/resolve", "net", {"why": "billed as over-draw"}, 200, **alert)
 
 
 def sensor(code: str, kind: str, device: str | None = None, link: str | None = None) -> Any:

@@ -258,3 +258,26 @@ def test_the_manual_route_refuses_a_metered_contract_and_marks_its_own_entries_m
     body = refused.json()
     assert body["field"] == "contract_id" and body["value"] == contract["id"]
     assert "metered (M1 at its delivery point)" in body["reason"]
+
+
+def test_over_draw_on_two_days_folds_into_one_open_alert(api: Api, backend: Backend) -> None:
+    contract = traded_contract(api)
+    region_id = contract["region_id"]
+    add_meter(backend, region_id, contract["id"])
+    # Local midnights of 1, 2 and 3 Sep read 0, 5,100 and 10,300: 100 and 200 m³ over the cap.
+    ingest(
+        backend,
+        region_id,
+        [
+            ("2021-08-31T16:00:00Z", 0),
+            ("2021-09-01T16:00:00Z", 5_100),
+            ("2021-09-02T16:00:00Z", 10_300),
+        ],
+        datetime(2021, 9, 5, tzinfo=UTC),
+    )
+    alerts = backend.db.run(lambda s: list(s.scalars(select(AlertRecord))))
+    assert [(a.rule, a.contract_id, a.occurrences) for a in alerts] == [
+        ("over_draw", contract["id"], 2)
+    ]
+    days = backend.db.run(lambda s: list(s.scalars(select(MeteredDay).order_by(MeteredDay.day))))
+    assert [d.over_cap_m3 for d in days] == [D(100), D(200)]

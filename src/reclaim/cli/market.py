@@ -83,7 +83,7 @@ class MissingDatabase(InputError):
         )
 
 
-def _open_existing(url: str) -> Database:
+def open_existing(url: str) -> Database:
     """The database at `url`, which must already hold the exchange's schema. A missing SQLite
     file is not created (connecting would create it) and an empty database is not migrated."""
     from sqlalchemy import inspect
@@ -262,7 +262,7 @@ def _on_account(db: str, username: str, action: str, change: Callable[[Session, 
     from reclaim.store.actions import append_action, state_of
     from reclaim.store.models import Account
 
-    database = _open_existing(db)
+    database = open_existing(db)
 
     def work(session: Session) -> T:
         account_id = session.scalar(select(Account.id).where(Account.username == username))
@@ -374,7 +374,7 @@ def verify(
         report = verify_ledger(session)
         return report, None if saved is None else check_saved_head(session, saved)
 
-    report, head_mismatch = _open_existing(db).snapshot(check)
+    report, head_mismatch = open_existing(db).snapshot(check)
     if report.chain_break is not None:
         err_console.print(
             f"ledger broken at entry {report.chain_break.seq}: {report.chain_break.reason}",
@@ -410,7 +410,7 @@ def audit_verify(db: str = DbOption) -> None:
     entry (2: no reclaim database at --db)."""
     from reclaim.store.actions import verify_actions
 
-    report = _open_existing(db).snapshot(verify_actions)
+    report = open_existing(db).snapshot(verify_actions)
     if not report.ok:
         for problem in report.problems():
             err_console.print(problem, markup=False, soft_wrap=True)

@@ -8,6 +8,7 @@ text, measured in terminal cells (a CJK character takes two), so the layout need
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import sys
@@ -28,7 +29,13 @@ _WIDE = (
     "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
 )
 """Code points of wide (CJK) characters, between any two of which a line may break."""
-_TOKEN = re.compile(rf"\s+|[{_WIDE}]|[^\s{_WIDE}]+")
+
+
+@functools.cache
+def _token() -> re.Pattern[str]:
+    """Spaces, one wide character, or a run of other characters (compiled on first use: the
+    command tree imports this module for every `--help`)."""
+    return re.compile(rf"\s+|[{_WIDE}]|[^\s{_WIDE}]+")
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ _NO_BREAK_BEFORE = frozenset("，。、；：？！）》」』】,.;:?!)")
 
 def _tokens(text: str) -> list[str]:
     tokens: list[str] = []
-    for token in _TOKEN.findall(text):
+    for token in _token().findall(text):
         if tokens and not tokens[-1].isspace() and token[0] in _NO_BREAK_BEFORE:
             tokens[-1] += token
         else:

@@ -18,10 +18,8 @@ import numpy as np
 
 from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, files_in, read_yaml
-from reclaim.quality.batch import FITNESS_BY_CODE, BatchFitness
 from reclaim.quality.catalogue import Catalogue, catalogue_from_dict
 from reclaim.quality.evaluate import FitnessMatrix, fitness_matrix
-from reclaim.quality.gap import TreatmentCatalogue, treatments_from_dict
 from reclaim.quality.samples import (
     CONFORMITY_WORDS,
     Measurement,
@@ -39,6 +37,9 @@ from reclaim.quality.standards import (
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where a wide CSV is read: pandas costs start-up time
+
+    from reclaim.quality.batch import BatchFitness  # the batch engine: only for `quality batch`
+    from reclaim.quality.gap import TreatmentCatalogue
 
 SHIPPED_STANDARDS_DIR = data_path("quality", "standards")
 PROFILES_DIR = data_path("quality", "profiles")
@@ -77,6 +78,8 @@ def load_catalogue() -> Catalogue:
 
 def load_treatments(catalogue: Catalogue | None = None) -> TreatmentCatalogue:
     """The shipped treatment steps and their mapping to parameters."""
+    from reclaim.quality.gap import treatments_from_dict
+
     path = data_path("quality", "treatments.yaml")
     return treatments_from_dict(read_yaml(path), catalogue or load_catalogue(), str(path))
 
@@ -414,6 +417,8 @@ def _samples_of_matrix(
 def write_fitness_csv(path: str | Path, matrix: SampleMatrix, result: BatchFitness) -> None:
     """Write one row per sample, one column per ``standard/use``, holding fit/undetermined/unfit."""
     import pandas as pd
+
+    from reclaim.quality.batch import FITNESS_BY_CODE
 
     if not Path(path).parent.is_dir():
         raise InputError("--out", str(path), "a file in an existing folder")

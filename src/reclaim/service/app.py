@@ -33,6 +33,8 @@ from reclaim.service.refusal import refusal
 from reclaim.service.routers import (
     accounts,
     actions,
+    alerts,
+    bills,
     exports,
     operations,
     plans,
@@ -239,6 +241,8 @@ def create_app(context: ExchangeContext) -> FastAPI:
         readings,
         actions,
         exports,
+        alerts,
+        bills,
         testing,
     ):
         app.include_router(module.router, responses=ERROR_RESPONSES)

@@ -23,6 +23,7 @@ import anyio
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from reclaim.store.alerts import escalate_alerts
 from reclaim.store.db import Database
 from reclaim.store.leases import acquire_lease
 from reclaim.store.metering import bill_metered_contracts
@@ -47,6 +48,7 @@ JOBS: tuple[Job, ...] = (
     Job("ledger_daily_head", timedelta(minutes=10), publish_daily_head),
     Job("bill_unanswered_deliveries", timedelta(minutes=10), bill_due_deliveries),
     Job("bill_metered_contracts", timedelta(hours=1), bill_metered_contracts),
+    Job("escalate_alerts", timedelta(minutes=1), escalate_alerts),
 )
 """The exchange's timed work; a deal's state never depends on when these run (the rules check
 the time themselves), they make it visible and release what lapsed."""

@@ -29,12 +29,14 @@ from reclaim.market.billing import (
     ContractDay,
     LineKind,
     MeteredBilling,
+    VolumeSource,
     bill_lines,
     charges,
     metered_m3,
     split_contract_days,
 )
 from reclaim.market.ledger import settlement_postings, split_amount
+from reclaim.market.rules import contract_year_bounds
 from reclaim.operations.metering import METER_KINDS, daily_meter_volumes, delivery_point_volumes
 from reclaim.operations.registry import AttachmentKind, SensorKind
 from reclaim.operations.registry import Sensor as SensorSpec
@@ -42,6 +44,7 @@ from reclaim.operations.rules import AlertRule, RuleKind
 from reclaim.store.delivery_points import contract_meters
 from reclaim.store.models import (
     Contract,
+    Delivery,
     MeteredDay,
     MonthlyBill,
     MonthlyBillLine,
@@ -49,8 +52,8 @@ from reclaim.store.models import (
     Region,
     Sensor,
 )
-from reclaim.store.registry import get_or_404, lock_or_404, region_today
-from reclaim.store.settlement import append_to_ledger
+from reclaim.store.registry import Actor, get_or_404, lock_or_404, region_today
+from reclaim.store.settlement import append_to_ledger, visible_contract
 
 
 @dataclass(frozen=True)
@@ -346,3 +349,88 @@ def billed_charges(session: Session, contract_id: int) -> dict[Charged, Charge]:
         before = billed.get(key, Charge(Decimal(0), Decimal(0)))
         billed[key] = Charge(before.volume_m3 + volume, before.amount_yuan + amount)
     return billed
+
+
+@dataclass(frozen=True)
+class DailyVolume:
+    """A contract's day as delivered: metered, or entered by hand (a contract without a meter)."""
+
+    day: date
+    source: VolumeSource
+    volume_m3: Decimal
+    daily_cap_m3: int
+    within_right_m3: Decimal
+    over_cap_m3: Decimal
+    over_right_m3: Decimal
+    estimated: bool
+
+
+@dataclass(frozen=True)
+class ContractUse:
+    """A contract year's days and its use against the right."""
+
+    contract: Contract
+    year_start: date
+    year_end: date
+    days: list[DailyVolume]
+
+    @property
+    def used_m3(self) -> Decimal:
+        """Volume delivered within the right in the year."""
+        return sum((day.within_right_m3 for day in self.days), Decimal(0))
+
+    @property
+    def over_draw_m3(self) -> Decimal:
+        """Volume above the daily cap or beyond the right in the year."""
+        return sum((day.over_cap_m3 + day.over_right_m3 for day in self.days), Decimal(0))
+
+
+def contract_use(
+    session: Session, actor: Actor, contract_id: int, day: date | None, now: datetime
+) -> ContractUse:
+    """The days of the contract year holding ``day`` (default: the region's today, clamped to
+    the term): metered days and manual deliveries (a rejected one delivered nothing), and the
+    year's use against the right; for whoever may see the contract."""
+    contract = visible_contract(session, actor, contract_id)
+    region = get_or_404(session, Region, contract.region_id, "region_id")
+    asked = day or region_today(region, now)
+    asked = min(max(asked, contract.term_start), contract.term_end - timedelta(days=1))
+    year_start, year_end = contract_year_bounds(contract.term_start, asked)
+    in_year = (MeteredDay.day >= year_start) & (MeteredDay.day < year_end)
+    metered = [
+        DailyVolume(
+            row.day,
+            VolumeSource.METER,
+            row.metered_m3,
+            row.daily_cap_m3,
+            row.within_right_m3,
+            row.over_cap_m3,
+            row.over_right_m3,
+            row.estimated,
+        )
+        for row in session.scalars(
+            select(MeteredDay).where(MeteredDay.contract_id == contract.id, in_year)
+        )
+    ]
+    manual = [
+        DailyVolume(
+            row.day,
+            VolumeSource.MANUAL,
+            Decimal(volume),
+            contract.daily_max_m3,
+            Decimal(volume),
+            Decimal(0),
+            Decimal(0),
+            False,
+        )
+        for row in session.scalars(
+            select(Delivery).where(
+                Delivery.contract_id == contract.id,
+                Delivery.day >= year_start,
+                Delivery.day < year_end,
+            )
+        )
+        if (volume := row.billed_volume_m3 if row.billed_volume_m3 is not None else row.volume_m3)
+    ]
+    days = sorted([*metered, *manual], key=lambda d: (d.day, d.source.value))
+    return ContractUse(contract, year_start, year_end, days)
