@@ -699,6 +699,14 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("GET", "/public/price-index"): Case("/public/price-index?region_id={region}", public(200)),
     ("GET", "/public/ledger/head"): Case("/public/ledger/head", public(404)),  # none published
     ("GET", "/public/ledger/heads"): Case("/public/ledger/heads", public(200)),
+    # exports: staff of another region are refused; a party gets its own rows of any region
+    # (tests/market/test_exports.py: which rows)
+    ("GET", "/regions/{region_id}/exports/{file_name}"): Case(
+        "/regions/{region}/exports/deals.csv",
+        gate(MARKET, lambda _w, c, r: 403 if c in STAFF and r != "a" else 200),
+    ),
+    # every caller reads the entries it may (tests/market/test_action_log.py: which ones)
+    ("GET", "/actions"): Case("/actions", gate(SIGNED_IN, 200)),
     # this service was not started for testing: the administrator is refused too
     ("PUT", "/testing/clock"): Case(
         "/testing/clock", gate(("admin",), 403), lambda _w, _r: {"offset_seconds": 0}

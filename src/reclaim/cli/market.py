@@ -395,12 +395,13 @@ def verify(
             f"ledger does not extend the saved head: {head_mismatch}", markup=False, soft_wrap=True
         )
         raise typer.Exit(EXIT_LEDGER_BROKEN)
-    extends = "" if saved is None else f", extends the saved head {saved.last_hash[:12]}…"
     console.print(
-        f"ledger ok: {report.entries} entries, chain intact, every transaction balances{extends}",
+        f"ledger ok: {report.entries} entries, chain intact, every transaction balances",
         markup=False,
         soft_wrap=True,
     )
+    if saved is not None:  # the whole hash, on its own line: it fits 80 columns uncut
+        console.print(f"extends the saved head\n  {saved.last_hash}", markup=False, soft_wrap=True)
 
 
 @audit_app.command("verify", short_help="Recompute the action log's hash chain.")

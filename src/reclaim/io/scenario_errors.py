@@ -67,6 +67,42 @@ def scenario_input_errors(error: ValidationError, data: Any) -> list[InputError]
     return found
 
 
+def consistency_errors(error: ValidationError, data: dict[str, Any]) -> list[InputError]:
+    """The checks between blocks (a use's plant, a pipe's phase, every horizon covered) run only
+    once every block is valid: run them on the file without the items and optional blocks that
+    failed, so that they are listed with the other errors. A problem that names a left-out item
+    is not reported (it would only echo the item's own error)."""
+    kept = dict(data)
+    dropped: dict[str, set[int]] = {}
+    for problem in error.errors():
+        loc = _clean(problem["loc"])
+        if not loc:
+            return []
+        block = str(loc[0])
+        field = Scenario.model_fields.get(block)
+        if isinstance(kept.get(block), list) and len(loc) > 1 and isinstance(loc[1], int):
+            dropped.setdefault(block, set()).add(loc[1])  # one item of a list
+        elif field is not None and field.is_required():
+            return []  # a required block is itself wrong: nothing to check against
+        else:
+            kept.pop(block, None)  # an optional block, or an unknown key
+    left_out: set[str] = set()
+    for block, indexes in dropped.items():
+        items = kept[block]
+        left_out |= {str(items[i].get("id")) for i in indexes if isinstance(items[i], dict)}
+        kept[block] = [item for i, item in enumerate(items) if i not in indexes]
+    try:
+        Scenario.model_validate(kept, context={"notes": []})
+    except ValidationError as second:
+        found = []
+        for problem in second.errors():
+            cause = problem.get("ctx", {}).get("error")
+            if problem["loc"] == () and isinstance(cause, InputError):
+                found += [p for p in cause.problems if str(p.value) not in left_out]
+        return found
+    return []
+
+
 def field_path(loc: tuple[Any, ...], data: Any) -> str:
     """`uses[road].area_ha[2030]` for the location ("uses", 1, "area_ha", 2030): a list item
     is named by its `id` where it has one, by its index otherwise."""

@@ -214,6 +214,19 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/public/price-index"): PUBLIC,
     ("GET", "/public/ledger/head"): PUBLIC,
     ("GET", "/public/ledger/heads"): PUBLIC,
+    # the action log: who did what
+    ("GET", "/actions"): Rule(
+        ANYONE,
+        Tenant.LIST,
+        "admin: every entry; regulators: their regions'; everyone: those of its own records "
+        "and actions",
+    ),
+    # exports: the rows the list routes give the caller, of the path's region, as CSV or XLSX
+    ("GET", "/regions/{region_id}/exports/{file_name}"): Rule(
+        MARKET,
+        Tenant.LIST,
+        "staff: their regions only (403 elsewhere); parties: their own rows; the ledger: staff",
+    ),
     # testing: refused unless the service was started with RECLAIM_TESTING=1
     ("PUT", "/testing/clock"): Rule(ADMIN, Tenant.GLOBAL),
     ("POST", "/testing/jobs/run"): Rule(ADMIN, Tenant.GLOBAL),

@@ -32,8 +32,10 @@ from reclaim.service.portal import add_portal
 from reclaim.service.refusal import refusal
 from reclaim.service.routers import (
     accounts,
+    actions,
     alerts,
     bills,
+    exports,
     operations,
     plans,
     public,
@@ -237,6 +239,8 @@ def create_app(context: ExchangeContext) -> FastAPI:
         operations,
         sensors,
         readings,
+        actions,
+        exports,
         alerts,
         bills,
         testing,
