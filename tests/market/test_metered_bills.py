@@ -24,7 +24,14 @@ from reclaim.market.ledger import EXCHANGE_FEES_ACCOUNT, party_account, treatmen
 from reclaim.operations.notify import WebhookPolicy
 from reclaim.service.scheduler import JOBS, Scheduler
 from reclaim.store.metering import MeterVolume, record_metered_days
-from reclaim.store.models import AlertRecord, MeteredDay, MonthlyBill, Notification, Sensor
+from reclaim.store.models import (
+    AlertRecord,
+    Contract,
+    MeteredDay,
+    MonthlyBill,
+    Notification,
+    Sensor,
+)
 from reclaim.store.readings import Source, ingest_readings
 from reclaim.store.settlement import balances, region_balances, verify_ledger
 from reclaim.store.webhooks import register_webhook
@@ -313,3 +320,24 @@ def test_a_contract_years_use_lists_metered_and_manual_days_against_the_right(
     assert use["annual_volume_m3"] == 1_000_000
     api.add_party("stranger", "buyer", use_class="industrial")
     assert api.get(f"/contracts/{contract['id']}/use", "stranger").status_code == 404
+
+
+def test_manual_days_before_the_meter_use_the_years_right_first(api: Api, backend: Backend) -> None:
+    contract = traded_contract(api)
+    # The contract's yearly volume set to 4,500 m³ for the test (its right is larger, so the
+    # manual route takes the entry): 4,000 m³ entered by hand on 1 Sep leave 500; the meter's
+    # 5,000 m³ on 2 Sep are then 500 within the right and 4,500 beyond it.
+    backend.db.run(lambda s: setattr(s.get(Contract, contract["id"]), "annual_volume_m3", 4_500))
+    path = f"/contracts/{contract['id']}/deliveries"
+    api.ok(api.post(path, "operator", {"day": "2021-09-01", "volume_m3": 4_000}))
+    grown = backend.db.run(
+        lambda s: record_metered_days(
+            s,
+            contract["id"],
+            {date(2021, 9, 2): MeterVolume(D(5_000), False)},
+            datetime(2021, 9, 3, tzinfo=UTC),
+        )
+    )
+    assert [row.day for row in grown] == [date(2021, 9, 2)]
+    day = backend.db.run(lambda s: s.scalars(select(MeteredDay)).one())
+    assert (day.within_right_m3, day.over_right_m3, day.over_cap_m3) == (D(500), D(4_500), D(0))
