@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -304,14 +305,21 @@ def _bill_row(bill: MonthlyBill) -> dict[str, Any]:
             {
                 "day": line.day.isoformat(),
                 "kind": line.kind,
-                "volume_m3": f"{line.volume_m3:f}",
-                "price_yuan_per_m3": f"{line.price_yuan_per_m3:f}",
+                "volume_m3": _decimals(line.volume_m3, 3),
+                "price_yuan_per_m3": _decimals(line.price_yuan_per_m3, 2),
                 "amount_yuan": f"{line.amount_yuan:.2f}",
                 "adjustment": line.adjustment,
             }
             for line in bill.lines
         ],
     }
+
+
+def _decimals(value: Decimal, places: int) -> str:
+    """``value`` with at least ``places`` decimals (more only if it has them), spelt the same
+    whatever the database returned (SQLite's text, PostgreSQL's NUMERIC scale)."""
+    shown = value.quantize(Decimal(1).scaleb(-places))
+    return f"{shown if shown == value else value.normalize():f}"
 
 
 def _headings(table: Mapping[str, tuple[str, ...]], lang: str) -> tuple[str, ...]:
