@@ -6,7 +6,7 @@ Every command imports what it needs when it runs, so `reclaim --help` stays ligh
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -30,10 +30,8 @@ ops_app = typer.Typer(
     no_args_is_help=True,
 )
 
-RULE_HEADINGS = {
-    "zh": ("规则", "类型", "优先级", "确认时限 (s)", "参数"),
-    "en": ("rule", "kind", "severity", "acknowledge within (s)", "parameters"),
-}
+RULE_HEADINGS = ("ops_rule", "ops_kind", "ops_severity", "ops_acknowledge", "ops_parameters")
+"""Label keys of the columns, in data/reports/labels.yaml (so are the others below)."""
 
 
 @ops_app.command("rules", short_help="A region's alert rules and where each number comes from.")
@@ -49,8 +47,7 @@ def rules(
     number with its source or the reason it is a local choice."""
     from reclaim.io.operations_files import load_alert_rules
 
-    if lang not in RULE_HEADINGS:
-        raise InputError("--lang", lang, "zh or en")
+    headings = _headings(RULE_HEADINGS, lang)
     loaded = load_alert_rules(region)
     if as_json:
         payload = [
@@ -71,7 +68,7 @@ def rules(
         ]
         console.print_json(json.dumps(payload, ensure_ascii=False))
         return
-    rule_h, kind_h, severity_h, within_h, numbers_h = RULE_HEADINGS[lang]
+    rule_h, kind_h, severity_h, within_h, numbers_h = headings
     columns = [
         Column(rule_h, "id"),
         Column(kind_h, "id"),
@@ -92,14 +89,14 @@ def rules(
     echo(render(None, columns, rows))
 
 
-ALERT_HEADINGS = {
-    "zh": ("编号", "规则", "优先级", "对象", "状态", "升级", "次数", "首次报警 (UTC)"),
-    "en": ("id", "rule", "severity", "subject", "state", "level", "times", "opened (UTC)"),
-}
-BILL_HEADINGS = {
-    "zh": ("编号", "合同", "月份", "金额 (元)", "手续费", "反哺污水处理", "卖方净收入", "行数"),
-    "en": ("id", "contract", "month", "amount (元)", "fee", "feedback", "seller net", "lines"),
-}
+ALERT_HEADINGS = (
+    *("ops_id", "ops_rule", "ops_severity", "ops_subject"),
+    *("ops_state", "ops_level", "ops_times", "ops_opened"),
+)
+BILL_HEADINGS = (
+    *("ops_id", "ops_contract", "ops_month", "ops_amount"),
+    *("ops_fee", "ops_feedback", "ops_seller_net", "ops_lines"),
+)
 
 
 @ops_app.command("alerts", short_help="A region's alerts, filtered, sorted and paged.")
@@ -322,10 +319,12 @@ def _decimals(value: Decimal, places: int) -> str:
     return f"{shown if shown == value else value.normalize():f}"
 
 
-def _headings(table: Mapping[str, tuple[str, ...]], lang: str) -> tuple[str, ...]:
-    if lang not in table:
-        raise InputError("--lang", lang, "zh or en")
-    return table[lang]
+def _headings(keys: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    """The column headings in `lang` (an unknown language is an input error)."""
+    from reclaim.reports.labels import Labels
+
+    labels = Labels.load(lang)
+    return tuple(labels(key) for key in keys)
 
 
 def _bounded(option: str, value: int, low: int, high: int) -> int:

@@ -95,8 +95,10 @@ def record_metered_days(
         if row is None:
             row = MeteredDay(contract_id=contract.id, day=day.day, estimated=False)
             session.add(row)
-        elif _same(row, day) and day.day not in volumes:
-            continue
+        elif _same(row, day) and (
+            day.day not in volumes or volumes[day.day].estimated == row.estimated
+        ):
+            continue  # unchanged: a batch that changes nothing writes nothing
         row.metered_m3 = day.metered_m3
         row.daily_cap_m3 = day.daily_cap_m3
         row.within_right_m3 = day.within_right_m3
