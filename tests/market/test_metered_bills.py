@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from reclaim.cli.main import app
 from reclaim.market.ledger import EXCHANGE_FEES_ACCOUNT, party_account, treatment_account
 from reclaim.operations.notify import WebhookPolicy
 from reclaim.service.scheduler import JOBS, Scheduler
@@ -133,6 +135,21 @@ def test_a_metered_month_is_billed_once_balances_and_a_late_reading_adjusts_the_
     verified = ledger_verify(backend.url)
     assert verified.returncode == 0, verified.stderr
     assert "ledger ok" in verified.stdout
+    listed = CliRunner().invoke(app, ["ops", "bills", "--db", backend.url, "--lang", "en"])
+    assert listed.exit_code == 0, listed.output
+    assert "24441.30" in listed.output and "260.00" in listed.output and "2021-10" in listed.output
+    as_json = CliRunner().invoke(app, ["ops", "bills", "--db", backend.url, "--json"])
+    (_, adjusted) = json.loads(as_json.output)
+    assert adjusted["lines"] == [
+        {
+            "day": "2021-09-01",
+            "kind": "delivered",
+            "volume_m3": "100.000",
+            "price_yuan_per_m3": "2.60",
+            "amount_yuan": "260.00",
+            "adjustment": True,
+        }
+    ]
 
 
 def test_a_quiet_month_in_the_term_is_billed_at_nothing_without_a_transaction(
