@@ -168,3 +168,11 @@ def test_an_output_into_a_folder_that_does_not_exist(tmp_path: Path) -> None:
     assert line == (
         f"error: file: got '{geojson}'; a path in an existing folder (there is no {geojson.parent})"
     )
+
+
+def test_a_csv_header_of_neither_form_points_to_both(tmp_path: Path) -> None:
+    lab = _write(tmp_path, "lab.csv", "sample,parameter,value\ns1,bod5,3\n")
+    line = _one_line(["quality", "batch", str(lab)], EXIT_BAD_INPUT)
+    assert line.startswith(f"error: {lab}:header: got ['sample', 'parameter', 'value']; "), line
+    assert "columns sample, parameter, value, unit" in line and "'sample, bod5 [mg/L], …'" in line
+    assert line.endswith("see docs/inputs.md for the long and wide lab CSV forms")

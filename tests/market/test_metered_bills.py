@@ -19,12 +19,21 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from reclaim.cli.main import app
 from reclaim.market.ledger import EXCHANGE_FEES_ACCOUNT, party_account, treatment_account
 from reclaim.operations.notify import WebhookPolicy
 from reclaim.service.scheduler import JOBS, Scheduler
 from reclaim.store.metering import MeterVolume, record_metered_days
-from reclaim.store.models import AlertRecord, MeteredDay, MonthlyBill, Notification, Sensor
+from reclaim.store.models import (
+    AlertRecord,
+    Contract,
+    MeteredDay,
+    MonthlyBill,
+    Notification,
+    Sensor,
+)
 from reclaim.store.readings import Source, ingest_readings
 from reclaim.store.settlement import balances, region_balances, verify_ledger
 from reclaim.store.webhooks import register_webhook
@@ -126,6 +135,21 @@ def test_a_metered_month_is_billed_once_balances_and_a_late_reading_adjusts_the_
     verified = ledger_verify(backend.url)
     assert verified.returncode == 0, verified.stderr
     assert "ledger ok" in verified.stdout
+    listed = CliRunner().invoke(app, ["ops", "bills", "--db", backend.url, "--lang", "en"])
+    assert listed.exit_code == 0, listed.output
+    assert "24441.30" in listed.output and "260.00" in listed.output and "2021-10" in listed.output
+    as_json = CliRunner().invoke(app, ["ops", "bills", "--db", backend.url, "--json"])
+    (_, adjusted) = json.loads(as_json.output)
+    assert adjusted["lines"] == [
+        {
+            "day": "2021-09-01",
+            "kind": "delivered",
+            "volume_m3": "100.000",
+            "price_yuan_per_m3": "2.60",
+            "amount_yuan": "260.00",
+            "adjustment": True,
+        }
+    ]
 
 
 def test_a_quiet_month_in_the_term_is_billed_at_nothing_without_a_transaction(
@@ -313,3 +337,24 @@ def test_a_contract_years_use_lists_metered_and_manual_days_against_the_right(
     assert use["annual_volume_m3"] == 1_000_000
     api.add_party("stranger", "buyer", use_class="industrial")
     assert api.get(f"/contracts/{contract['id']}/use", "stranger").status_code == 404
+
+
+def test_manual_days_before_the_meter_use_the_years_right_first(api: Api, backend: Backend) -> None:
+    contract = traded_contract(api)
+    # The contract's yearly volume set to 4,500 m³ for the test (its right is larger, so the
+    # manual route takes the entry): 4,000 m³ entered by hand on 1 Sep leave 500; the meter's
+    # 5,000 m³ on 2 Sep are then 500 within the right and 4,500 beyond it.
+    backend.db.run(lambda s: setattr(s.get(Contract, contract["id"]), "annual_volume_m3", 4_500))
+    path = f"/contracts/{contract['id']}/deliveries"
+    api.ok(api.post(path, "operator", {"day": "2021-09-01", "volume_m3": 4_000}))
+    grown = backend.db.run(
+        lambda s: record_metered_days(
+            s,
+            contract["id"],
+            {date(2021, 9, 2): MeterVolume(D(5_000), False)},
+            datetime(2021, 9, 3, tzinfo=UTC),
+        )
+    )
+    assert [row.day for row in grown] == [date(2021, 9, 2)]
+    day = backend.db.run(lambda s: s.scalars(select(MeteredDay)).one())
+    assert (day.within_right_m3, day.over_right_m3, day.over_cap_m3) == (D(500), D(4_500), D(0))

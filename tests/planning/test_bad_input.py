@@ -240,3 +240,8 @@ def test_checks_between_blocks_are_listed_with_the_field_errors(tmp_path: Path) 
         "error: pipes[b].phase: got 2031; one of [2030]",
         "error: uses[coking].plant: got 'nowhere'; one of ['wwtp']",
     ]
+
+
+def test_a_category_that_is_not_text_is_one_error(tmp_path: Path) -> None:
+    path = _scenario(tmp_path, lambda d: d["uses"][0].update(category={"x": 1}))
+    _fails(path, "uses[coking].category: got '{…}'; text, e.g. 'park irrigation'")

@@ -6,8 +6,9 @@ Every command imports what it needs when it runs, so `reclaim --help` stays ligh
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -29,10 +30,8 @@ ops_app = typer.Typer(
     no_args_is_help=True,
 )
 
-RULE_HEADINGS = {
-    "zh": ("规则", "类型", "优先级", "确认时限 (s)", "参数"),
-    "en": ("rule", "kind", "severity", "acknowledge within (s)", "parameters"),
-}
+RULE_HEADINGS = ("ops_rule", "ops_kind", "ops_severity", "ops_acknowledge", "ops_parameters")
+"""Label keys of the columns, in data/reports/labels.yaml (so are the others below)."""
 
 
 @ops_app.command("rules", short_help="A region's alert rules and where each number comes from.")
@@ -48,8 +47,7 @@ def rules(
     number with its source or the reason it is a local choice."""
     from reclaim.io.operations_files import load_alert_rules
 
-    if lang not in RULE_HEADINGS:
-        raise InputError("--lang", lang, "zh or en")
+    headings = _headings(RULE_HEADINGS, lang)
     loaded = load_alert_rules(region)
     if as_json:
         payload = [
@@ -70,7 +68,7 @@ def rules(
         ]
         console.print_json(json.dumps(payload, ensure_ascii=False))
         return
-    rule_h, kind_h, severity_h, within_h, numbers_h = RULE_HEADINGS[lang]
+    rule_h, kind_h, severity_h, within_h, numbers_h = headings
     columns = [
         Column(rule_h, "id"),
         Column(kind_h, "id"),
@@ -91,14 +89,14 @@ def rules(
     echo(render(None, columns, rows))
 
 
-ALERT_HEADINGS = {
-    "zh": ("编号", "规则", "优先级", "对象", "状态", "升级", "次数", "首次报警 (UTC)"),
-    "en": ("id", "rule", "severity", "subject", "state", "level", "times", "opened (UTC)"),
-}
-BILL_HEADINGS = {
-    "zh": ("编号", "合同", "月份", "金额 (元)", "手续费", "反哺污水处理", "卖方净收入", "行数"),
-    "en": ("id", "contract", "month", "amount (元)", "fee", "feedback", "seller net", "lines"),
-}
+ALERT_HEADINGS = (
+    *("ops_id", "ops_rule", "ops_severity", "ops_subject"),
+    *("ops_state", "ops_level", "ops_times", "ops_opened"),
+)
+BILL_HEADINGS = (
+    *("ops_id", "ops_contract", "ops_month", "ops_amount"),
+    *("ops_fee", "ops_feedback", "ops_seller_net", "ops_lines"),
+)
 
 
 @ops_app.command("alerts", short_help="A region's alerts, filtered, sorted and paged.")
@@ -304,8 +302,8 @@ def _bill_row(bill: MonthlyBill) -> dict[str, Any]:
             {
                 "day": line.day.isoformat(),
                 "kind": line.kind,
-                "volume_m3": f"{line.volume_m3:f}",
-                "price_yuan_per_m3": f"{line.price_yuan_per_m3:f}",
+                "volume_m3": _decimals(line.volume_m3, 3),
+                "price_yuan_per_m3": _decimals(line.price_yuan_per_m3, 2),
                 "amount_yuan": f"{line.amount_yuan:.2f}",
                 "adjustment": line.adjustment,
             }
@@ -314,10 +312,19 @@ def _bill_row(bill: MonthlyBill) -> dict[str, Any]:
     }
 
 
-def _headings(table: Mapping[str, tuple[str, ...]], lang: str) -> tuple[str, ...]:
-    if lang not in table:
-        raise InputError("--lang", lang, "zh or en")
-    return table[lang]
+def _decimals(value: Decimal, places: int) -> str:
+    """``value`` with at least ``places`` decimals (more only if it has them), spelt the same
+    whatever the database returned (SQLite's text, PostgreSQL's NUMERIC scale)."""
+    shown = value.quantize(Decimal(1).scaleb(-places))
+    return f"{shown if shown == value else value.normalize():f}"
+
+
+def _headings(keys: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    """The column headings in `lang` (an unknown language is an input error)."""
+    from reclaim.reports.labels import Labels
+
+    labels = Labels.load(lang)
+    return tuple(labels(key) for key in keys)
 
 
 def _bounded(option: str, value: int, low: int, high: int) -> int:

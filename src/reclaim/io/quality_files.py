@@ -205,7 +205,8 @@ def _samples_from_csv(path: Path, catalogue: Catalogue) -> list[Sample]:
             raise InputError(
                 f"{path}:header",
                 reader.fieldnames,
-                f"columns {', '.join(CSV_COLUMNS)} (and optional date)",
+                f"columns {', '.join(CSV_COLUMNS)} (and optional date), or a wide header "
+                f"'sample, bod5 [mg/L], …'; {CSV_HELP}",
             )
         grouped: dict[str, dict[str, Any]] = {}
         dates: dict[str, str | None] = {}
@@ -275,7 +276,7 @@ def _read_wide(
             where = f"{path}:{line[1]}" if line else str(path)
             raise InputError(where, reason, f"one value per header column; {CSV_HELP}") from None
     if "sample" not in frame.columns:
-        raise InputError(f"{path}:header", list(frame.columns), "a 'sample' column")
+        raise InputError(f"{path}:header", list(frame.columns), f"a 'sample' column; {CSV_HELP}")
     if frame.empty:
         raise InputError(str(path), "no rows", "at least one sample")
     parameters: list[str] = []

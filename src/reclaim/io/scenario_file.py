@@ -74,8 +74,8 @@ def _use_category_errors(data: dict[str, Any], categories: dict[str, Any]) -> li
     released = [c for c, entry in categories.items() if entry.get("release_outside_cap")]
     problems = []
     for index, use in enumerate(uses if isinstance(uses, list) else []):
-        if not isinstance(use, dict) or "category" not in use:
-            continue
+        if not isinstance(use, dict) or not isinstance(use.get("category"), str):
+            continue  # a category missing or not text is the schema's error
         path = field_path(("uses", index), data)
         category = use["category"]
         if category not in categories:

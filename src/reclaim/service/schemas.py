@@ -113,6 +113,8 @@ class TokenOut(BaseModel):
 PublicityDays = Annotated[int, Field(strict=True, ge=0, le=MAX_PUBLICITY_DAYS)]
 LapseDays = Annotated[int, Field(strict=True, ge=1, le=MAX_LAPSE_DAYS)]
 ConfirmationDays = Annotated[int, Field(strict=True, ge=0, le=MAX_CONFIRMATION_DAYS)]
+FutureToleranceS = Annotated[int, Field(strict=True, ge=0, le=86_400)]
+"""Seconds a meter reading may be stamped ahead of the receiving clock (at most a day)."""
 TimeZone = Annotated[
     str,
     StringConstraints(
@@ -134,6 +136,7 @@ class RegionSettingsIn(Strict):
     time_zone: TimeZone | None = None
     delivery_confirmation_days: ConfirmationDays | None = None
     use_class_conversions: UseClassConversions | None = None
+    reading_future_tolerance_s: FutureToleranceS | None = None
 
 
 class RegionIn(RegionSettingsIn):
@@ -156,6 +159,7 @@ class RegionOut(BaseModel):
     time_zone: str
     delivery_confirmation_days: int
     use_class_conversions: dict[str, list[str]]
+    reading_future_tolerance_s: int
 
 
 class AccountIn(Strict):

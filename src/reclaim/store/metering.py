@@ -1,10 +1,10 @@
 """Metered contracts in the store: their days from the meters, and their monthly bills posted to
 the ledger (the scheduler's `bill_metered_contracts` job).
 
-A contract's metered days are recomputed as a whole whenever a day's volume changes, because a
-late reading early in a contract year moves what is left of the year's right for every later
-day. A month is billed once (UNIQUE(contract, month)); what changed after that is billed as
-adjustment lines of the next month's bill, so nothing posted is ever rewritten.
+A contract year's metered days are re-split whenever one of its days changes, because a late
+reading early in the year moves what is left of the year's right for every later day. A month
+is billed once (UNIQUE(contract, month)); what changed after that is billed as adjustment lines
+of the next month's bill, so nothing posted is ever rewritten.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from reclaim.io.market_data import load_metered_billing
@@ -68,16 +68,25 @@ def record_metered_days(
     session: Session, contract_id: int, volumes: Mapping[date, MeterVolume], now: datetime
 ) -> list[MeteredDay]:
     """Store the contract's metered ``volumes`` (new days, or days whose volume changed) and
-    re-split every day of the contract; the days whose over-draw grew (to alert on)."""
+    re-split every day of the contract years they fall in (what a manual entry of those years
+    used of the right counts first); the days whose over-draw grew (to alert on)."""
     contract = lock_or_404(session, Contract, contract_id, "contract_id")
+    years = {contract_year_bounds(contract.term_start, day) for day in volumes}
+    in_years = [(MeteredDay.day >= start) & (MeteredDay.day < end) for start, end in years]
     stored = {
         row.day: row
-        for row in session.scalars(select(MeteredDay).where(MeteredDay.contract_id == contract.id))
+        for row in session.scalars(
+            select(MeteredDay).where(MeteredDay.contract_id == contract.id, or_(false(), *in_years))
+        )
     }
     metered = {day: row.metered_m3 for day, row in stored.items()}
     metered.update({day: volume.volume_m3 for day, volume in volumes.items()})
     split = split_contract_days(
-        metered, contract.term_start, contract.daily_max_m3, contract.annual_volume_m3
+        metered,
+        contract.term_start,
+        contract.daily_max_m3,
+        contract.annual_volume_m3,
+        {start: _manual_use(session, contract.id, start, end) for start, end in years},
     )
     grown = []
     for day in split:
@@ -86,8 +95,10 @@ def record_metered_days(
         if row is None:
             row = MeteredDay(contract_id=contract.id, day=day.day, estimated=False)
             session.add(row)
-        elif _same(row, day) and day.day not in volumes:
-            continue
+        elif _same(row, day) and (
+            day.day not in volumes or volumes[day.day].estimated == row.estimated
+        ):
+            continue  # unchanged: a batch that changes nothing writes nothing
         row.metered_m3 = day.metered_m3
         row.daily_cap_m3 = day.daily_cap_m3
         row.within_right_m3 = day.within_right_m3
@@ -207,6 +218,17 @@ def _metered_volumes(
     }
 
 
+def _manual_use(session: Session, contract_id: int, start: date, end: date) -> Decimal:
+    """Volume of the right used by manual deliveries in [start, end): what was billed, or what
+    was reported while it awaits confirmation or a decision (as the manual route counts it)."""
+    used = session.scalar(
+        select(
+            func.coalesce(func.sum(func.coalesce(Delivery.billed_volume_m3, Delivery.volume_m3)), 0)
+        ).where(Delivery.contract_id == contract_id, Delivery.day >= start, Delivery.day < end)
+    )
+    return Decimal(int(used or 0))
+
+
 def _same(row: MeteredDay, day: ContractDay) -> bool:
     return (row.metered_m3, row.within_right_m3, row.over_cap_m3, row.over_right_m3) == (
         day.metered_m3,
@@ -237,7 +259,7 @@ def bill_metered_contracts(session: Session, now: datetime) -> int:
     contract_ids = session.scalars(select(MeteredDay.contract_id).distinct()).all()
     posted = 0
     for contract_id in sorted(contract_ids):
-        contract = lock_or_404(session, Contract, contract_id, "contract_id")
+        contract = get_or_404(session, Contract, contract_id, "contract_id")
         region = get_or_404(session, Region, contract.region_id, "region_id")
         billing = region_billing(region.code)
         due_before = region_today(region, now) - timedelta(days=billing.bill_after_days)
@@ -252,6 +274,8 @@ def bill_metered_contracts(session: Session, now: datetime) -> int:
             month = first_day.replace(day=1)
         else:
             month = month_after(last)
+        if month_after(month) <= due_before:  # something is due: hold off new metered days
+            contract = lock_or_404(session, Contract, contract_id, "contract_id")
         while month_after(month) <= due_before:
             if post_monthly_bill(session, contract, region, billing, month, now) is not None:
                 posted += 1
