@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from reclaim.quality.gap import GapItem, TreatmentGap
     from reclaim.quality.samples import Measurement, Sample
     from reclaim.quality.series import SeriesVerdict
-    from reclaim.quality.standards import ComplianceRule, Standard
+    from reclaim.quality.standards import ComplianceRule, Limit, Standard
     from reclaim.reports.labels import Labels
 
 quality_app = typer.Typer(
@@ -266,7 +266,7 @@ def _print_check_tables(
         rows = [
             [
                 catalogue.parameters[item.parameter].name(lang),
-                "—" if item.limit is None else item.limit.stated,
+                _limit_words(item.limit, labels),
                 _measured(
                     item.measurement, catalogue.parameters[item.parameter].canonical_unit, labels
                 ),
@@ -282,6 +282,15 @@ def _print_check_tables(
         lines += _missing_lines(verdict.missing_items, catalogue, labels)
         lines += [f"  {_gap_line(step_item, catalogue, labels)}" for step_item in gap.items]
         echo("\n".join(lines))
+
+
+def _limit_words(limit: Limit | None, labels: Labels) -> str:
+    """A limit as the standard states it; "not detected" in words of the language."""
+    from reclaim.quality.standards import LimitKind
+
+    if limit is None:
+        return labels("none")
+    return labels("cli_not_detected") if limit.kind is LimitKind.NOT_DETECTED else limit.stated
 
 
 def _missing_lines(
