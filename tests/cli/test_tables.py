@@ -167,4 +167,4 @@ def test_quality_check_states_not_detected_in_the_language_asked(tmp_path: Path)
     args = ["quality", "check", str(path), "--standard", "gb_t_18920_2020", "--use", "toilet"]
     zh, en = invoke(*args), invoke(*args, "--lang", "en")
     assert "不得检出" in zh.output and "not detected" not in zh.output
-    assert "not detected" in en.output
+    assert "not detected" in " ".join(en.output.split())  # the limit column may wrap it
