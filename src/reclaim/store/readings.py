@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -87,6 +87,8 @@ SERIES_RULES = frozenset(
 )
 """Rules evaluated on ingest from a sensor's own readings."""
 DURATION_PARAMETERS = ("min_duration_s",)
+SPEC_CACHE = 100_000
+"""Registry sensors kept built between batches (a few hundred bytes each)."""
 LOOKBACK_MARGIN_INTERVALS = 2
 """Readings loaded before a batch for its rules: the longest rule duration plus this many
 reporting intervals (so a rate of change or an on-delay sees the readings it needs)."""
@@ -239,22 +241,58 @@ def _sensors_named(
     named = sorted({code for code in codes if isinstance(code, str)})
     if not named:
         return {}
-    rows = session.execute(
-        select(Sensor).where(Sensor.region_id == region_id, Sensor.code.in_(named))
-    ).scalars()
-    return {row.code: (row.id, sensor_spec(row), row.device_id) for row in rows}
+    query = select(
+        Sensor.id,
+        Sensor.device_id,
+        Sensor.code,
+        Sensor.kind,
+        Sensor.valid_min,
+        Sensor.valid_max,
+        Sensor.interval_s,
+        Sensor.level,
+        Sensor.attachment_kind,
+        Sensor.attachment_ref,
+    ).where(Sensor.region_id == region_id, Sensor.code.in_(named))
+    cursor = session.connection().execute(query).cursor
+    assert cursor is not None
+    return {row[2]: (row[0], _spec(*row[2:]), row[1]) for row in cursor.fetchall()}
 
 
 def sensor_spec(row: Sensor) -> SensorSpec:
     """The registry sensor of a stored row."""
-    return SensorSpec(
+    return _spec(
         row.code,
-        SensorKind(row.kind),
+        row.kind,
         row.valid_min,
         row.valid_max,
         row.interval_s,
-        MeteringLevel(row.level),
-        Attachment(AttachmentKind(row.attachment_kind), row.attachment_ref),
+        row.level,
+        row.attachment_kind,
+        row.attachment_ref,
+    )
+
+
+@lru_cache(maxsize=SPEC_CACHE)
+def _spec(
+    code: str,
+    kind: str,
+    valid_min: float,
+    valid_max: float,
+    interval_s: int,
+    level: str,
+    attachment_kind: str,
+    attachment_ref: str,
+) -> SensorSpec:
+    """A registry sensor from its stored columns; kept, as the same sensors report again and
+    again (a changed registration is another key)."""
+    return SensorSpec(
+        code,
+        SensorKind(kind),
+        valid_min,
+        valid_max,
+        interval_s,
+        MeteringLevel(level),
+        Attachment(AttachmentKind(attachment_kind), attachment_ref),
     )
 
 
