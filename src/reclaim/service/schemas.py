@@ -691,6 +691,7 @@ class WebhookOut(BaseModel):
     id: int
     region_id: int
     url: str
+    """Scheme and host only ("/…" for the rest, which may carry the receiver's token)."""
     created_at: datetime
     pending: int
     delivered: int
