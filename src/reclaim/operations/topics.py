@@ -1,0 +1,116 @@
+"""The MQTT topic scheme and the readings payload, as pure functions (no broker, no I/O).
+
+One topic per device: ``reclaim/{region}/{device}/readings``. The broker's ACL lets a device write
+its own topic only, so the topic names who sent a message; ingest workers share one subscription
+``$share/reclaim/reclaim/+/+/readings`` so that the broker hands each message to one of them.
+
+A payload is a JSON object with a batch of readings, each as the HTTP batch route takes it::
+
+    {"readings": [{"sensor": "sz-P2-head", "time": "2026-03-01T00:05:00+08:00",
+                   "value": 31.2, "unit": "m_head"}, ...]}
+
+The readings' own checks (known sensor, unit, range, time, repeats) are
+`reclaim.operations.validate`'s; here only the shape of the message is checked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from reclaim.errors import InputError
+from reclaim.operations.validate import BATCH_COLUMNS
+
+TOPIC_ROOT = "reclaim"
+READINGS_LEAF = "readings"
+SHARE_GROUP = "reclaim"
+"""Name of the shared subscription group every ingest worker joins."""
+MAX_READINGS_PER_MESSAGE = 10_000
+"""As many readings as one HTTP batch may carry (issue 13: up to 10⁴ readings a request)."""
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+"""Region and device ids allowed in a topic: no MQTT wildcard (+ #), level separator or $."""
+
+
+@dataclass(frozen=True)
+class DeviceTopic:
+    """Who a message on a readings topic comes from."""
+
+    region: str
+    device: str
+
+
+def check_name(value: object, field: str) -> str:
+    """A region or device id usable as one topic level (letters, digits, ``_ . -``, ≤ 64)."""
+    if not isinstance(value, str) or _NAME.fullmatch(value) is None:
+        raise InputError(field, value, "1–64 letters, digits, '_', '.' or '-', starting alnum")
+    return value
+
+
+def readings_topic(region: str, device: str) -> str:
+    """The topic ``device`` of ``region`` publishes its readings to."""
+    region = check_name(region, "region")
+    device = check_name(device, "device")
+    return f"{TOPIC_ROOT}/{region}/{device}/{READINGS_LEAF}"
+
+
+def parse_readings_topic(topic: str) -> DeviceTopic:
+    """Region and device of a readings topic; any other topic is an `InputError`."""
+    parts = topic.split("/")
+    if len(parts) != 4 or parts[0] != TOPIC_ROOT or parts[3] != READINGS_LEAF:
+        raise InputError("topic", topic, f"{TOPIC_ROOT}/{{region}}/{{device}}/{READINGS_LEAF}")
+    return DeviceTopic(check_name(parts[1], "topic.region"), check_name(parts[2], "topic.device"))
+
+
+def shared_subscription(region: str | None = None) -> str:
+    """The topic filter ingest workers subscribe with: every region, or only ``region``."""
+    level = "+" if region is None else check_name(region, "region")
+    return f"$share/{SHARE_GROUP}/{TOPIC_ROOT}/{level}/+/{READINGS_LEAF}"
+
+
+def encode_readings(readings: pd.DataFrame) -> bytes:
+    """A payload carrying ``readings`` (columns sensor, time, value, unit; times ISO 8601)."""
+    if len(readings) > MAX_READINGS_PER_MESSAGE:
+        raise InputError("readings", len(readings), f"at most {MAX_READINGS_PER_MESSAGE} a message")
+    times = pd.to_datetime(readings["time"], utc=True)
+    rows = [
+        {"sensor": sensor, "time": time, "value": value, "unit": unit}
+        for sensor, time, value, unit in zip(
+            readings["sensor"].tolist(),
+            times.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").tolist(),
+            readings["value"].tolist(),
+            readings["unit"].tolist(),
+            strict=True,
+        )
+    ]
+    return json.dumps({"readings": rows}, separators=(",", ":"), allow_nan=False).encode()
+
+
+def decode_readings(payload: bytes) -> pd.DataFrame:
+    """The readings of a payload as a batch (sensor, time, value, unit as sent, unparsed), so
+    that a reading with a bad time or value still reaches validation and its quarantine; a
+    payload that is not a readings object is an `InputError` naming what is wrong."""
+    try:
+        message: Any = json.loads(payload)
+    except (UnicodeDecodeError, ValueError):
+        raise InputError("payload", f"{len(payload)} bytes", "a JSON object") from None
+    if not isinstance(message, dict) or not isinstance(message.get("readings"), list):
+        raise InputError("payload.readings", type(message).__name__, "a list of readings")
+    rows = message["readings"]
+    if len(rows) > MAX_READINGS_PER_MESSAGE:
+        raise InputError(
+            "payload.readings", len(rows), f"at most {MAX_READINGS_PER_MESSAGE} a message"
+        )
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise InputError(f"payload.readings[{index}]", row, "an object {sensor, time, ...}")
+        missing = [column for column in BATCH_COLUMNS if column not in row]
+        if missing:
+            raise InputError(f"payload.readings[{index}]", sorted(row), f"also {missing[0]}")
+    return pd.DataFrame(
+        {column: [row[column] for row in rows] for column in BATCH_COLUMNS},
+        columns=list(BATCH_COLUMNS),
+    ).astype("object")

@@ -1,0 +1,291 @@
+"""The MQTT ingest worker: readings from the broker into the store, none lost, none counted twice.
+
+- **QoS 1, persistent session** (MQTT 5: clean start off, a session expiry): while a worker is
+  down or the broker restarts, the broker keeps its messages and subscription.
+- **Acknowledged after the commit**: paho's manual acknowledgement; a message is PUBACKed only
+  once the transaction holding its readings has committed. A worker that dies before that gets
+  the message again (it or another worker of the group), and readings being idempotent on
+  (sensor, time) the second delivery is counted as duplicates, not stored twice.
+- **Scale-out**: every worker joins the shared subscription ``$share/reclaim/…``; the broker
+  hands each message to one of them.
+- **Batched commits**: the messages waiting when a commit starts go into that one commit (up to
+  `WorkerSettings.max_messages_per_commit`), so the database sees few large transactions.
+
+The store call is a `Sink`: the command line binds it to the store's single ingest entry point.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import unquote, urlsplit
+
+import pandas as pd
+from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from reclaim.errors import InputError
+from reclaim.operations.topics import decode_readings, parse_readings_topic, shared_subscription
+
+log = logging.getLogger("reclaim.mqtt")
+
+QOS_AT_LEAST_ONCE = 1
+DEFAULT_PORT = 1883
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    """Where the broker listens and how to log in (``mqtt://user:password@host:port``)."""
+
+    host: str
+    port: int = DEFAULT_PORT
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_url(cls, url: str, field_name: str = "--broker") -> BrokerAddress:
+        """Parse an ``mqtt://`` URL; anything else is an `InputError` (the password not shown)."""
+        parts = urlsplit(url)
+        shown = parts._replace(netloc=parts.hostname or "").geturl()
+        if parts.scheme != "mqtt" or not parts.hostname:
+            raise InputError(field_name, shown, "mqtt://[user:password@]host[:port]")
+        try:
+            port = parts.port or DEFAULT_PORT
+        except ValueError:
+            raise InputError(field_name, shown, "a port 1–65535") from None
+        return cls(
+            parts.hostname,
+            port,
+            unquote(parts.username) if parts.username else None,
+            unquote(parts.password) if parts.password else None,
+        )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message as received: who sent it, its readings (or why it has none), its raw bytes."""
+
+    region: str
+    device: str
+    readings: pd.DataFrame | None
+    problem: InputError | None
+    payload: bytes
+    received_at: datetime
+
+
+@dataclass
+class IngestCounts:
+    """What one commit (or a worker's whole run) took in."""
+
+    messages: int = 0
+    readings: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+
+    def add(self, other: IngestCounts) -> None:
+        """Add another commit's counts to these."""
+        self.messages += other.messages
+        self.readings += other.readings
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.quarantined += other.quarantined
+
+
+Sink = Callable[[Sequence[Delivery]], IngestCounts]
+"""Stores the deliveries in ONE transaction and returns once it has committed (raises if not)."""
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How a worker talks to the broker and batches its commits."""
+
+    client_id: str
+    region: str | None = None
+    """Only this region's topics; None: every region."""
+    session_expiry_s: int = 7 * 24 * 3600
+    """How long the broker keeps the session of a worker that is gone (a week)."""
+    receive_maximum: int = 200
+    """Unacknowledged messages the broker may have in flight to this worker (MQTT 5)."""
+    max_messages_per_commit: int = 200
+    retry_delay_s: float = 2.0
+    """Wait before retrying a commit that failed (database down): the messages stay unacked."""
+
+
+def deliveries(messages: Sequence[MQTTMessage], received_at: datetime) -> list[Delivery]:
+    """Decode messages; a bad topic or payload is kept with its problem, never dropped."""
+    decoded = []
+    for message in messages:
+        payload = bytes(message.payload)
+        try:
+            topic = parse_readings_topic(message.topic)
+        except InputError as error:
+            decoded.append(Delivery("", "", None, error, payload, received_at))
+            continue
+        try:
+            readings: pd.DataFrame | None = decode_readings(payload)
+            problem = None
+        except InputError as error:
+            readings, problem = None, error
+        decoded.append(
+            Delivery(topic.region, topic.device, readings, problem, payload, received_at)
+        )
+    return decoded
+
+
+class IngestWorker:
+    """One worker of the shared subscription; `run` until `stop` is called."""
+
+    def __init__(self, broker: BrokerAddress, sink: Sink, settings: WorkerSettings) -> None:
+        self.broker = broker
+        self.sink = sink
+        self.settings = settings
+        self.counts = IngestCounts()
+        self.connected = threading.Event()
+        self.subscribed = threading.Event()
+        self._stopping = threading.Event()
+        self._inbox: queue.Queue[MQTTMessage] = queue.Queue()
+        self.client = Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=settings.client_id,
+            protocol=MQTTProtocolVersion.MQTTv5,
+            manual_ack=True,
+        )
+        if broker.username is not None:
+            self.client.username_pw_set(broker.username, broker.password)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=10)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_message = self._on_message
+
+    def _on_connect(
+        self,
+        client: Client,
+        userdata: object,
+        flags: ConnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            log.error("broker refused the worker: %s", reason)
+            return
+        self.connected.set()
+        client.subscribe(shared_subscription(self.settings.region), qos=QOS_AT_LEAST_ONCE)
+
+    def _on_disconnect(
+        self,
+        client: Client,
+        userdata: object,
+        flags: DisconnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        self.connected.clear()
+        self.subscribed.clear()
+
+    def _on_subscribe(
+        self,
+        client: Client,
+        userdata: object,
+        mid: int,
+        reasons: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        if all(not reason.is_failure for reason in reasons):
+            self.subscribed.set()
+        else:
+            log.error("broker refused the subscription: %s", reasons)
+
+    def _on_message(self, client: Client, userdata: object, message: MQTTMessage) -> None:
+        self._inbox.put(message)
+
+    def start(self) -> None:
+        """Connect (keeping the session the broker holds for this client id) and start the
+        network thread; messages queue up for `run`."""
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = self.settings.session_expiry_s
+        properties.ReceiveMaximum = self.settings.receive_maximum
+        self.client.connect_async(
+            self.broker.host, self.broker.port, clean_start=False, properties=properties
+        )
+        self.client.loop_start()
+
+    def run(self) -> IngestCounts:
+        """Commit batches of received messages until `stop`; returns what was taken in."""
+        while not self._stopping.is_set():
+            batch = self._next_batch()
+            if batch:
+                self._commit(batch)
+        return self.counts
+
+    def stop(self) -> None:
+        """Stop after the commit in progress; unacknowledged messages stay with the broker."""
+        self._stopping.set()
+
+    def close(self) -> None:
+        """Disconnect and stop the network thread."""
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def _next_batch(self) -> list[MQTTMessage]:
+        try:
+            first = self._inbox.get(timeout=0.2)
+        except queue.Empty:
+            return []
+        batch = [first]
+        while len(batch) < self.settings.max_messages_per_commit:
+            try:
+                batch.append(self._inbox.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _commit(self, batch: list[MQTTMessage]) -> None:
+        """Store ``batch`` in one transaction, retrying while the store fails, then ack it."""
+        while True:
+            try:
+                counts = self.sink(deliveries(batch, datetime.now(UTC)))
+                break
+            except Exception:
+                log.exception("commit of %d message(s) failed; kept unacked, retrying", len(batch))
+                if self._stopping.wait(self.settings.retry_delay_s):
+                    return
+        for message in batch:
+            self.client.ack(message.mid, message.qos)
+        self.counts.add(counts)
+
+
+def run_workers(workers: Sequence[IngestWorker], seconds: float | None) -> IngestCounts:
+    """Start ``workers``, run them (each in its thread) for ``seconds`` or until interrupted,
+    stop and disconnect them; their counts summed."""
+    for worker in workers:
+        worker.start()
+    threads = [threading.Thread(target=worker.run, daemon=True) for worker in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        deadline = None if seconds is None else time.monotonic() + seconds
+        while any(thread.is_alive() for thread in threads):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            time.sleep(0.2)
+    finally:
+        for worker in workers:
+            worker.stop()
+        for thread in threads:
+            thread.join()
+        for worker in workers:
+            worker.close()
+    total = IngestCounts()
+    for worker in workers:
+        total.add(worker.counts)
+    return total

@@ -1,0 +1,129 @@
+"""A Mosquitto of the test's own: the `mosquitto` binary on a free port with the configuration
+`reclaim ops broker-config` writes (password file, ACL, persistence), started, restarted and
+stopped by the test."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+from paho.mqtt.client import Client, MQTTMessageInfo
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from reclaim.io.broker_files import WORKER_LOGIN, write_broker_config
+from reclaim.operations.devices import DeviceRegistry
+from reclaim.service.mqtt_ingest import BrokerAddress
+
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Broker:
+    """A running Mosquitto with the site configuration for ``devices``."""
+
+    def __init__(self, directory: Path, devices: DeviceRegistry) -> None:
+        self.port = free_port()
+        self.files = write_broker_config(devices, directory, self.port)
+        self.passwords: dict[str, str] = yaml.safe_load(self.files.secrets_file.read_text())
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = directory / "mosquitto.log"
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [MOSQUITTO, "-c", str(self.files.config)], stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"mosquitto did not listen: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        """An orderly stop (SIGTERM): the broker saves its persistent state first."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=20)
+        self.process = None
+
+    def address(self, login: str) -> BrokerAddress:
+        return BrokerAddress("127.0.0.1", self.port, login, self.passwords[login])
+
+    def worker_address(self) -> BrokerAddress:
+        return self.address(WORKER_LOGIN)
+
+
+@contextmanager
+def running_broker(directory: Path, devices: DeviceRegistry) -> Iterator[Broker]:
+    broker = Broker(directory, devices)
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+class Publisher:
+    """A device: MQTT 5, its own login, persistent session, QoS 1 publishes."""
+
+    def __init__(self, address: BrokerAddress, client_id: str) -> None:
+        self.client = Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv5
+        )
+        self.client.username_pw_set(address.username, address.password)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=2)
+        self.connack: list[object] = []
+        self.acked: dict[int, object] = {}
+        self.lock = threading.Lock()
+        self.client.on_connect = lambda c, u, f, reason, p: self.connack.append(reason)
+        self.client.on_publish = self._on_publish
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = 3600
+        self.client.connect_async(
+            address.host, address.port, clean_start=False, properties=properties
+        )
+        self.client.loop_start()
+
+    def _on_publish(self, client: Client, userdata: object, mid: int, reason, props) -> None:
+        with self.lock:
+            self.acked[mid] = reason
+
+    def wait_connack(self, timeout: float = 10.0) -> object:
+        deadline = time.monotonic() + timeout
+        while not self.connack and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert self.connack, "no CONNACK from the broker"
+        return self.connack[-1]
+
+    def publish(self, topic: str, payload: bytes) -> MQTTMessageInfo:
+        return self.client.publish(topic, payload, qos=1)
+
+    def wait_acked(self, infos: list[MQTTMessageInfo], timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if all(info.mid in self.acked for info in infos):
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"{sum(i.mid not in self.acked for i in infos)} publishes not acked")
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
