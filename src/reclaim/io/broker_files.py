@@ -1,6 +1,6 @@
 """A Mosquitto configuration for a site's devices: password file, ACL file and broker settings.
 
-`write_broker_config` turns a devices file into what Mosquitto (2.0 or newer) reads:
+`write_broker_config` turns the registered devices into what Mosquitto (2.0 or newer) reads:
 
 - ``passwd``: one ``login:$7$…`` line a device and one for the ingest workers, PBKDF2-SHA512 as
   ``mosquitto_passwd`` writes it;
@@ -18,7 +18,7 @@ import getpass
 import hashlib
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +26,13 @@ import yaml
 
 from reclaim.errors import InputError
 from reclaim.io.data_files import read_yaml
-from reclaim.operations.devices import DeviceRegistry, devices_from_dict
-from reclaim.operations.topics import READINGS_LEAF, TOPIC_ROOT, check_name, readings_topic
+from reclaim.operations.topics import (
+    READINGS_LEAF,
+    TOPIC_ROOT,
+    DeviceTopic,
+    check_name,
+    readings_topic,
+)
 
 WORKER_LOGIN = "reclaim-ingest"
 """The broker login every ingest worker shares (they form one shared-subscription group)."""
@@ -56,13 +61,6 @@ class BrokerFiles:
     secrets_file: Path
 
 
-def load_devices(path: Path) -> DeviceRegistry:
-    """The devices file at ``path``."""
-    if not path.is_file():
-        raise InputError("--devices", str(path), "an existing devices YAML file")
-    return devices_from_dict(read_yaml(path), str(path))
-
-
 def password_hash(password: str, salt: bytes | None = None) -> str:
     """The ``$7$`` line part Mosquitto checks ``password`` against."""
     salt = os.urandom(SALT_BYTES) if salt is None else salt
@@ -71,11 +69,12 @@ def password_hash(password: str, salt: bytes | None = None) -> str:
     return f"$7${PBKDF2_ITERATIONS}${encoded_salt}${base64.b64encode(digest).decode()}"
 
 
-def acl_text(devices: DeviceRegistry, worker_login: str = WORKER_LOGIN) -> str:
+def acl_text(devices: Sequence[DeviceTopic], worker_login: str = WORKER_LOGIN) -> str:
     """Mosquitto ACL: a device writes its own readings topic, the workers read all of them."""
     lines = [f"user {worker_login}", f"topic read {TOPIC_ROOT}/+/+/{READINGS_LEAF}", ""]
-    for region, device in sorted(devices.devices):
-        lines += [f"user {device}", f"topic write {readings_topic(region, device)}", ""]
+    for device in sorted(devices, key=lambda d: (d.region, d.device)):
+        topic = readings_topic(device.region, device.device)
+        lines += [f"user {device.device}", f"topic write {topic}", ""]
     return "\n".join(lines)
 
 
@@ -106,7 +105,7 @@ def config_text(
 
 
 def write_broker_config(
-    devices: DeviceRegistry,
+    devices: Sequence[DeviceTopic],
     directory: Path,
     port: int,
     bind_address: str = "127.0.0.1",
@@ -115,11 +114,17 @@ def write_broker_config(
 ) -> BrokerFiles:
     """Write the broker's files into ``directory`` (created), keeping passwords already issued."""
     check_name(worker_login, "--worker-login")
+    if run_as is not None:
+        check_name(run_as, "--run-as")
+    logins = [device.device for device in devices]
+    repeated = sorted({login for login in logins if logins.count(login) > 1})
+    if repeated:
+        raise InputError("devices", repeated, "device codes unique across regions (broker logins)")
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "data").mkdir(exist_ok=True)
     secrets_file = directory / "secrets.yaml"
     issued = _issued(secrets_file)
-    logins = [worker_login, *sorted(device for _, device in devices.devices)]
+    logins = [worker_login, *sorted(logins)]
     passwords = {
         login: issued.get(login) or secrets.token_urlsafe(PASSWORD_BYTES) for login in logins
     }

@@ -6,11 +6,11 @@ its own topic only, so the topic names who sent a message; ingest workers share 
 
 A payload is a JSON object with a batch of readings, each as the HTTP batch route takes it::
 
-    {"readings": [{"sensor": "sz-P2-head", "time": "2026-03-01T00:05:00+08:00",
+    {"readings": [{"sensor": "sz-P2-head", "ts": "2026-03-01T00:05:00+08:00",
                    "value": 31.2, "unit": "m_head"}, ...]}
 
-The readings' own checks (known sensor, unit, range, time, repeats) are
-`reclaim.operations.validate`'s; here only the shape of the message is checked.
+The readings' own checks (known sensor, unit, range, time, repeats) are the store's, through
+`reclaim.operations.validate`; here only the shape of the message is checked.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from typing import Any
 import pandas as pd
 
 from reclaim.errors import InputError
-from reclaim.operations.validate import BATCH_COLUMNS
 
 TOPIC_ROOT = "reclaim"
 READINGS_LEAF = "readings"
@@ -72,15 +71,15 @@ def shared_subscription(region: str | None = None) -> str:
 
 
 def encode_readings(readings: pd.DataFrame) -> bytes:
-    """A payload carrying ``readings`` (columns sensor, time, value, unit; times ISO 8601)."""
+    """A payload carrying ``readings`` (columns sensor, time, value, unit), times in UTC."""
     if len(readings) > MAX_READINGS_PER_MESSAGE:
         raise InputError("readings", len(readings), f"at most {MAX_READINGS_PER_MESSAGE} a message")
-    times = pd.to_datetime(readings["time"], utc=True)
+    times = pd.to_datetime(readings["time"], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     rows = [
-        {"sensor": sensor, "time": time, "value": value, "unit": unit}
+        {"sensor": sensor, "ts": time, "value": value, "unit": unit}
         for sensor, time, value, unit in zip(
             readings["sensor"].tolist(),
-            times.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").tolist(),
+            times.tolist(),
             readings["value"].tolist(),
             readings["unit"].tolist(),
             strict=True,
@@ -89,28 +88,19 @@ def encode_readings(readings: pd.DataFrame) -> bytes:
     return json.dumps({"readings": rows}, separators=(",", ":"), allow_nan=False).encode()
 
 
-def decode_readings(payload: bytes) -> pd.DataFrame:
-    """The readings of a payload as a batch (sensor, time, value, unit as sent, unparsed), so
-    that a reading with a bad time or value still reaches validation and its quarantine; a
-    payload that is not a readings object is an `InputError` naming what is wrong."""
+def decode_readings(payload: bytes) -> list[Any]:
+    """The readings of a payload, each as sent: a reading with a missing or bad field still
+    reaches the store's validation and its quarantine. A payload that is not a readings object
+    is an `InputError` naming what is wrong."""
     try:
         message: Any = json.loads(payload)
     except (UnicodeDecodeError, ValueError):
         raise InputError("payload", f"{len(payload)} bytes", "a JSON object") from None
     if not isinstance(message, dict) or not isinstance(message.get("readings"), list):
         raise InputError("payload.readings", type(message).__name__, "a list of readings")
-    rows = message["readings"]
-    if len(rows) > MAX_READINGS_PER_MESSAGE:
+    readings: list[Any] = message["readings"]
+    if len(readings) > MAX_READINGS_PER_MESSAGE:
         raise InputError(
-            "payload.readings", len(rows), f"at most {MAX_READINGS_PER_MESSAGE} a message"
+            "payload.readings", len(readings), f"at most {MAX_READINGS_PER_MESSAGE} a message"
         )
-    for index, row in enumerate(rows):
-        if not isinstance(row, dict):
-            raise InputError(f"payload.readings[{index}]", row, "an object {sensor, time, ...}")
-        missing = [column for column in BATCH_COLUMNS if column not in row]
-        if missing:
-            raise InputError(f"payload.readings[{index}]", sorted(row), f"also {missing[0]}")
-    return pd.DataFrame(
-        {column: [row[column] for row in rows] for column in BATCH_COLUMNS},
-        columns=list(BATCH_COLUMNS),
-    ).astype("object")
+    return readings

@@ -23,17 +23,23 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import pandas as pd
 from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from reclaim.errors import InputError
+from reclaim.market.errors import MarketRefusal
 from reclaim.operations.topics import decode_readings, parse_readings_topic, shared_subscription
+from reclaim.store.db import Database
+from reclaim.store.models import Device, Region
+from reclaim.store.readings import MAX_READINGS_PER_BATCH, Source, ingest_readings
 
 log = logging.getLogger("reclaim.mqtt")
 
@@ -71,33 +77,34 @@ class BrokerAddress:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One message as received: who sent it, its readings (or why it has none), its raw bytes."""
+    """One message as received: who sent it, its readings (or why it has none), its size."""
 
     region: str
     device: str
-    readings: pd.DataFrame | None
+    readings: list[Any] | None
     problem: InputError | None
-    payload: bytes
+    payload_bytes: int
     received_at: datetime
 
 
 @dataclass
 class IngestCounts:
-    """What one commit (or a worker's whole run) took in."""
+    """What one commit (or a worker's whole run) took in. A refused message is one the store
+    would not take at all (unregistered device, a sensor of another device, not a readings
+    payload): it is logged with the reason and acknowledged, so it is not delivered forever."""
 
     messages: int = 0
     readings: int = 0
     accepted: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    refused_messages: int = 0
+    alerts_opened: int = 0
 
     def add(self, other: IngestCounts) -> None:
         """Add another commit's counts to these."""
-        self.messages += other.messages
-        self.readings += other.readings
-        self.accepted += other.accepted
-        self.duplicates += other.duplicates
-        self.quarantined += other.quarantined
+        for name, value in vars(other).items():
+            setattr(self, name, getattr(self, name) + value)
 
 
 Sink = Callable[[Sequence[Delivery]], IngestCounts]
@@ -124,20 +131,18 @@ def deliveries(messages: Sequence[MQTTMessage], received_at: datetime) -> list[D
     """Decode messages; a bad topic or payload is kept with its problem, never dropped."""
     decoded = []
     for message in messages:
-        payload = bytes(message.payload)
+        size = len(message.payload)
         try:
             topic = parse_readings_topic(message.topic)
         except InputError as error:
-            decoded.append(Delivery("", "", None, error, payload, received_at))
+            decoded.append(Delivery("", "", None, error, size, received_at))
             continue
         try:
-            readings: pd.DataFrame | None = decode_readings(payload)
+            readings: list[Any] | None = decode_readings(bytes(message.payload))
             problem = None
         except InputError as error:
             readings, problem = None, error
-        decoded.append(
-            Delivery(topic.region, topic.device, readings, problem, payload, received_at)
-        )
+        decoded.append(Delivery(topic.region, topic.device, readings, problem, size, received_at))
     return decoded
 
 
@@ -289,3 +294,104 @@ def run_workers(workers: Sequence[IngestWorker], seconds: float | None) -> Inges
     for worker in workers:
         total.add(worker.counts)
     return total
+
+
+def database_sink(database: Database) -> Sink:
+    """A `Sink` storing through the store's single ingest entry point, one transaction a call.
+
+    Messages of one device go into one `ingest_readings` call (up to its batch limit), each
+    call in a savepoint: a call the store refuses is undone and its messages are tried one by
+    one, so one bad message never holds back the others or leaves half its readings stored.
+    """
+    senders: dict[tuple[str, str], tuple[int, int]] = {}
+
+    def sender(session: Session, region: str, device: str) -> tuple[int, int] | None:
+        key = (region, device)
+        if key not in senders:
+            row = session.execute(
+                select(Region.id, Device.id)
+                .join(Device, Device.region_id == Region.id)
+                .where(Region.code == region, Device.code == device)
+            ).first()
+            if row is None:
+                return None
+            senders[key] = (int(row[0]), int(row[1]))
+        return senders[key]
+
+    def ingest(session: Session, group: Sequence[Delivery], ids: tuple[int, int]) -> IngestCounts:
+        readings = [reading for delivery in group for reading in delivery.readings or []]
+        with session.begin_nested():
+            outcome = ingest_readings(
+                session,
+                readings,
+                region_id=ids[0],
+                received_at=group[0].received_at,
+                source=Source.MQTT,
+                device_id=ids[1],
+            )
+        return IngestCounts(
+            messages=len(group),
+            readings=len(readings),
+            accepted=outcome.accepted,
+            duplicates=outcome.duplicates,
+            quarantined=outcome.quarantined,
+            alerts_opened=outcome.alerts_opened,
+        )
+
+    def refuse(delivery: Delivery, why: object) -> IngestCounts:
+        log.warning(
+            "refused a message of %d bytes on %s/%s: %s",
+            delivery.payload_bytes,
+            delivery.region,
+            delivery.device,
+            why,
+        )
+        return IngestCounts(messages=1, refused_messages=1)
+
+    def work(session: Session, batch: Sequence[Delivery]) -> IngestCounts:
+        counts = IngestCounts()
+        for group in _device_groups(batch):
+            first = group[0]
+            ids = None if first.problem else sender(session, first.region, first.device)
+            if ids is None:
+                why = first.problem or "no such device registered in the region"
+                for delivery in group:
+                    counts.add(refuse(delivery, why))
+                continue
+            try:
+                counts.add(ingest(session, group, ids))
+                continue
+            except (InputError, MarketRefusal, ValueError) as error:
+                if len(group) == 1:
+                    counts.add(refuse(first, error))
+                    continue
+            for delivery in group:
+                try:
+                    counts.add(ingest(session, [delivery], ids))
+                except (InputError, MarketRefusal, ValueError) as error:
+                    counts.add(refuse(delivery, error))
+        return counts
+
+    return lambda batch: database.run(lambda session: work(session, batch))
+
+
+def _device_groups(batch: Sequence[Delivery]) -> list[list[Delivery]]:
+    """The deliveries by sender, in arrival order, each group within the store's batch limit;
+    a delivery without readings alone."""
+    groups: list[list[Delivery]] = []
+    filling: dict[tuple[str, str], tuple[list[Delivery], int]] = {}
+    for delivery in batch:
+        if delivery.problem is not None:
+            groups.append([delivery])
+            continue
+        key = (delivery.region, delivery.device)
+        count = len(delivery.readings or [])
+        current = filling.get(key)
+        if current is None or current[1] + count > MAX_READINGS_PER_BATCH:
+            group = [delivery]
+            groups.append(group)
+            filling[key] = (group, count)
+        else:
+            current[0].append(delivery)
+            filling[key] = (current[0], current[1] + count)
+    return groups
