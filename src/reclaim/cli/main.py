@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 from reclaim.cli.common import EXIT_BAD_INPUT, print_error
 from reclaim.cli.market import app as market_app
 from reclaim.cli.network import network_app
+from reclaim.cli.ops import ops_app
 from reclaim.cli.plan import plan_app
 from reclaim.cli.quality import quality_app
 from reclaim.errors import InputError
@@ -49,6 +50,7 @@ app = typer.Typer(
 app.add_typer(plan_app, name="plan")
 app.add_typer(quality_app, name="quality")
 app.add_typer(network_app, name="network")
+app.add_typer(ops_app, name="ops")
 app.add_typer(market_app)  # serve, db, ledger: top-level commands of the exchange
 
 

@@ -205,6 +205,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/docs"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("MOUNT", "/docs-assets"): PUBLIC,
+    # the web portal (its pages call the routes above, under their own rules)
+    ("GET", "/"): PUBLIC,
+    ("MOUNT", "/portal"): PUBLIC,
 }
 NO_RULE_REASON = "this route has no access rule (reclaim.service.access.RULES); refused"
 

@@ -27,6 +27,7 @@ from reclaim.service.docs import add_offline_docs
 from reclaim.service.limits import BodyLimit
 from reclaim.service.observability import Metrics, RequestObserver
 from reclaim.service.plan_jobs import PlanJobs
+from reclaim.service.portal import add_portal
 from reclaim.service.refusal import refusal
 from reclaim.service.routers import (
     accounts,
@@ -190,6 +191,7 @@ def create_app(context: ExchangeContext) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     add_offline_docs(app)
+    add_portal(app)
     app.state.exchange = context
     app.state.scheduler = scheduler
     app.state.plan_jobs = PlanJobs(context.db, context.now)
