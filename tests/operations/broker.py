@@ -21,7 +21,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from reclaim.io.broker_files import WORKER_LOGIN, write_broker_config
-from reclaim.operations.devices import DeviceRegistry
+from reclaim.operations.topics import DeviceTopic
 from reclaim.service.mqtt_ingest import BrokerAddress
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
@@ -36,7 +36,7 @@ def free_port() -> int:
 class Broker:
     """A running Mosquitto with the site configuration for ``devices``."""
 
-    def __init__(self, directory: Path, devices: DeviceRegistry) -> None:
+    def __init__(self, directory: Path, devices: list[DeviceTopic]) -> None:
         self.port = free_port()
         self.files = write_broker_config(devices, directory, self.port)
         self.passwords: dict[str, str] = yaml.safe_load(self.files.secrets_file.read_text())
@@ -71,7 +71,7 @@ class Broker:
 
 
 @contextmanager
-def running_broker(directory: Path, devices: DeviceRegistry) -> Iterator[Broker]:
+def running_broker(directory: Path, devices: list[DeviceTopic]) -> Iterator[Broker]:
     broker = Broker(directory, devices)
     broker.start()
     try:

@@ -13,8 +13,8 @@ import pytest
 
 from reclaim.errors import InputError
 from reclaim.io.broker_files import acl_text, password_hash
-from reclaim.operations.devices import devices_from_dict
 from reclaim.operations.topics import (
+    DeviceTopic,
     decode_readings,
     encode_readings,
     parse_readings_topic,
@@ -30,14 +30,7 @@ from reclaim.service.mqtt_ingest import (
 )
 from tests.operations.broker import Publisher, running_broker
 
-DEVICES = devices_from_dict(
-    {
-        "devices": [
-            {"id": "logger-a", "region": "shuozhou", "sensors": ["A.head"]},
-            {"id": "logger-b", "region": "shuozhou", "sensors": ["B.head"]},
-        ]
-    }
-)
+DEVICES = [DeviceTopic("shuozhou", "logger-a"), DeviceTopic("shuozhou", "logger-b")]
 
 
 def one_reading(sensor: str, value: float) -> bytes:
@@ -74,20 +67,33 @@ def test_topic_scheme_round_trips_and_refuses_wildcards() -> None:
         parse_readings_topic("reclaim/shuozhou/logger-a/commands")
 
 
-def test_payload_keeps_bad_readings_for_quarantine_and_refuses_bad_shapes() -> None:
-    payload = b'{"readings": [{"sensor": "A.head", "time": "yesterday", "value": "x", "unit": "m"}]'
-    payload += b"}"
-    frame = decode_readings(payload)
-    assert frame.to_dict("records") == [
-        {"sensor": "A.head", "time": "yesterday", "value": "x", "unit": "m"}
-    ]
+def test_payload_passes_bad_readings_on_for_quarantine_and_refuses_bad_shapes() -> None:
+    payload = b'{"readings": [{"sensor": "A.head", "ts": "yesterday", "value": "x"}, 7]}'
+    assert decode_readings(payload) == [{"sensor": "A.head", "ts": "yesterday", "value": "x"}, 7]
     with pytest.raises(InputError) as error:
         decode_readings(b"not json")
     assert error.value.field == "payload"
     with pytest.raises(InputError) as error:
-        decode_readings(b'{"readings": [{"sensor": "A.head", "time": "t", "value": 1}]}')
-    assert error.value.field == "payload.readings[0]"
-    assert "unit" in error.value.allowed
+        decode_readings(b'{"rows": []}')
+    assert error.value.field == "payload.readings"
+    too_many = b'{"readings": [' + b",".join([b"{}"] * 10_001) + b"]}"
+    with pytest.raises(InputError) as error:
+        decode_readings(too_many)
+    assert error.value.value == 10_001
+
+
+def test_encoded_readings_carry_utc_times() -> None:
+    frame = pd.DataFrame(
+        {
+            "sensor": ["A.head"],
+            "time": [pd.Timestamp("2026-03-01T08:05:00+08:00")],
+            "value": [30.5],
+            "unit": ["m_head"],
+        }
+    )
+    assert decode_readings(encode_readings(frame)) == [
+        {"sensor": "A.head", "ts": "2026-03-01T00:05:00.000000Z", "value": 30.5, "unit": "m_head"}
+    ]
 
 
 def test_password_hash_is_mosquitto_passwd_format() -> None:
@@ -150,4 +156,4 @@ def test_broker_checks_device_passwords_and_keeps_devices_to_their_topics(
     assert device.acked[other.mid].value == 0x87
     assert [(d.region, d.device) for d in recorder.deliveries] == [("shuozhou", "logger-a")]
     assert recorder.deliveries[0].readings is not None
-    assert recorder.deliveries[0].readings["sensor"].tolist() == ["A.head"]
+    assert [reading["sensor"] for reading in recorder.deliveries[0].readings] == ["A.head"]
