@@ -17,7 +17,6 @@ from reclaim.market.billing import (
     bill_lines,
     charges,
     metered_m3,
-    split_among_contracts,
     split_contract_days,
 )
 from reclaim.market.ledger import split_amount
@@ -110,15 +109,6 @@ def test_days_after_the_month_wait_and_unchanged_days_are_not_repeated() -> None
     billed = {(jan(1), LineKind.DELIVERED): owed[(jan(1), LineKind.DELIVERED)]}
     february = bill_lines(FEB, MAR, owed, billed, PRICE, TWICE)
     assert [(line.day, line.amount_yuan) for line in february] == [(FEB, D("62.00"))]
-
-
-def test_a_point_shared_by_two_contracts_splits_in_proportion_to_their_caps() -> None:
-    # 100.001 m³ over caps 100 and 200: 33.3336… → 33.334 m³, and the rest 66.667 m³.
-    assert split_among_contracts(D("100.001"), [(1, 100), (2, 200)]) == {
-        1: D("33.334"),
-        2: D("66.667"),
-    }
-    assert split_among_contracts(D(5), []) == {}
 
 
 def test_a_refund_splits_as_the_exact_negative_of_a_charge() -> None:

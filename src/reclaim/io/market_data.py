@@ -10,6 +10,7 @@ from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, read_yaml
 from reclaim.market.access import AccessLimits, ThrottlePolicy
 from reclaim.market.billing import MeteredBilling, OverDrawRule
+from reclaim.market.passwords import PasswordPolicy
 from reclaim.market.prices import PriceSchedule
 from reclaim.market.rules import ExchangeRules
 
@@ -56,6 +57,17 @@ def load_access_limits() -> AccessLimits:
         login_per_account=policy("login_per_account"),
         login_per_address=policy("login_per_address"),
         public_objections_per_address=policy("public_objections_per_address"),
+    )
+
+
+def load_password_policy() -> PasswordPolicy:
+    """The password policy of `data/market/password_policy.yaml` (each value cited there)."""
+    table = read_yaml(data_path("market", "password_policy.yaml"))
+    return PasswordPolicy(
+        min_length=int(_value(table, "min_length")),
+        max_length=int(_value(table, "max_length")),
+        forbidden_words=tuple(str(word) for word in _value(table, "forbidden_words")),
+        refuse_one_repeated_character=bool(_value(table, "refuse_one_repeated_character")),
     )
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +46,27 @@ CSV_COLUMNS = ("sample", "parameter", "value", "unit")
 """Required columns of a long sample CSV (one measurement per row; ``date`` optional)."""
 WIDE_HEADER = re.compile(r"^\s*(?P<parameter>[A-Za-z0-9_]+)\s*[\[(](?P<unit>[^\])]*)[\])]\s*$")
 """A wide CSV's parameter column header: ``bod5 [mg/L]`` or ``bod5 (mg/L)``."""
+
+
+CSV_HELP = "see docs/inputs.md for the long and wide lab CSV forms"
+
+
+@contextmanager
+def _csv_read_errors(path: Path) -> Iterator[None]:
+    """A file that is not UTF-8 text, or that the CSV reader cannot split into rows, becomes an
+    `InputError` naming the file and, where the reader knows it, the line."""
+    try:
+        yield
+    except UnicodeDecodeError as error:
+        raise InputError(
+            str(path),
+            f"byte {error.start}: not UTF-8 text",
+            "a CSV file saved as UTF-8 (in Excel: Save As, CSV UTF-8)",
+        ) from None
+    except csv.Error as error:
+        line = re.search(r"line (\d+)", str(error))
+        where = f"{path}:{line[1]}" if line else str(path)
+        raise InputError(where, str(error), f"comma-separated rows; {CSV_HELP}") from None
 
 
 def load_catalogue() -> Catalogue:
@@ -172,8 +195,8 @@ def _samples_from_yaml(raw: object, catalogue: Catalogue, origin: str) -> list[S
 
 
 def _samples_from_csv(path: Path, catalogue: Catalogue) -> list[Sample]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+    with _csv_read_errors(path), path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle, strict=True)
         missing = [column for column in CSV_COLUMNS if column not in (reader.fieldnames or [])]
         if missing:
             raise InputError(
@@ -184,6 +207,12 @@ def _samples_from_csv(path: Path, catalogue: Catalogue) -> list[Sample]:
         grouped: dict[str, dict[str, Any]] = {}
         dates: dict[str, str | None] = {}
         for line, row in enumerate(reader, start=2):
+            if None in row:  # more fields than the header names
+                raise InputError(
+                    f"{path}:{reader.line_num}",
+                    f"{len(reader.fieldnames or []) + len(row[None])} fields",
+                    f"{len(reader.fieldnames or [])} fields, one per header column; {CSV_HELP}",
+                )
             sample_id = (row["sample"] or "").strip()
             parameter = (row["parameter"] or "").strip()
             if not sample_id:
@@ -199,7 +228,10 @@ def _samples_from_csv(path: Path, catalogue: Catalogue) -> list[Sample]:
                 "value": (row["value"] or "").strip(),
                 "unit": (row["unit"] or "").strip(),
             }
-            dates.setdefault(sample_id, (row.get("date") or "").strip() or None)
+            taken = (row.get("date") or "").strip() or None
+            if taken is not None:
+                _check_date(taken, f"{path}:{reader.line_num}.date")
+            dates.setdefault(sample_id, taken)
     if not grouped:
         raise InputError(str(path), "no rows", "at least one measurement")
     return [
@@ -224,11 +256,21 @@ def load_sample_matrix(path: str | Path, catalogue: Catalogue | None = None) -> 
     return _read_wide(path, catalogue)[0]
 
 
-def _read_wide(path: Path, catalogue: Catalogue) -> tuple[SampleMatrix, tuple[str | None, ...]]:
-    """A wide CSV as a matrix, and each sample's date (None where not given)."""
+def _read_wide(
+    path: Path, catalogue: Catalogue
+) -> tuple[SampleMatrix, tuple[str | None, ...], dict[str, tuple[str, float]]]:
+    """A wide CSV as a matrix, each sample's date (None where not given), and the unit each
+    parameter was entered in with its factor to the canonical unit."""
     import pandas as pd
 
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    with _csv_read_errors(path):
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+            reason = str(error).rpartition("C error: ")[2].strip()
+            line = re.search(r"line (\d+)", reason)
+            where = f"{path}:{line[1]}" if line else str(path)
+            raise InputError(where, reason, f"one value per header column; {CSV_HELP}") from None
     if "sample" not in frame.columns:
         raise InputError(f"{path}:header", list(frame.columns), "a 'sample' column")
     if frame.empty:
@@ -237,17 +279,28 @@ def _read_wide(path: Path, catalogue: Catalogue) -> tuple[SampleMatrix, tuple[st
     lows: list[np.ndarray] = []
     highs: list[np.ndarray] = []
     nondetects: list[np.ndarray] = []
+    entered: dict[str, tuple[str, float]] = {}
     for header in frame.columns:
         if header in ("sample", "date"):
             continue
-        parameter, factor, conformity = _wide_column(header, catalogue, f"{path}:header.{header}")
+        parameter, unit, factor = _wide_column(header, catalogue, f"{path}:header.{header}")
+        conformity = catalogue.parameters[parameter].canonical_unit == "conformity"
         low, high, nondetect = _wide_values(frame[header], conformity, f"{path}:{header}")
         low, high = low * factor, high * factor
         _check_range(low, high, catalogue, parameter, frame["sample"], f"{path}:{header}")
         parameters.append(parameter)
+        entered[parameter] = (unit, factor)
         lows.append(low)
         highs.append(high)
         nondetects.append(nondetect)
+    if "date" in frame:
+        given = frame["date"].str.strip()
+        parsed = pd.to_datetime(given, format="%Y-%m-%d", errors="coerce")
+        iso = given.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+        bad = ((given != "") & (parsed.isna() | ~iso)).to_numpy()
+        if bad.any():
+            row = int(np.argmax(bad))
+            _check_date(given.iloc[row], f"{path}:{row + 2}.date")
     if len(set(parameters)) != len(parameters):
         raise InputError(f"{path}:header", parameters, "each parameter in one column only")
     matrix = SampleMatrix(
@@ -258,22 +311,31 @@ def _read_wide(path: Path, catalogue: Catalogue) -> tuple[SampleMatrix, tuple[st
         tuple(frame["sample"]),
         tuple(d or None for d in frame["date"]) if "date" in frame else None,
     )
-    return matrix, matrix.taken or (None,) * len(frame)
+    return matrix, matrix.taken or (None,) * len(frame), entered
+
+
+def _check_date(text: str, where: str) -> None:
+    """A sample's date as ISO YYYY-MM-DD, refused at the line that gives it."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise InputError(where, text, "an ISO date YYYY-MM-DD, e.g. 2026-03-12") from None
 
 
 def _is_wide_csv(path: Path) -> bool:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with _csv_read_errors(path), path.open(newline="", encoding="utf-8-sig") as handle:
         header = next(csv.reader(handle), [])
     return "sample" in header and "parameter" not in header
 
 
-def _wide_column(header: str, catalogue: Catalogue, where: str) -> tuple[str, float, bool]:
+def _wide_column(header: str, catalogue: Catalogue, where: str) -> tuple[str, str, float]:
+    """The parameter of a wide header, its unit as written and the factor to canonical."""
     match = WIDE_HEADER.match(header)
     if match is None:
         raise InputError(where, header, "a header 'parameter [unit]', e.g. 'bod5 [mg/L]'")
     parameter = catalogue.parameter(match["parameter"], where).id
-    factor = catalogue.conversion_factor(parameter, match["unit"].strip(), where)
-    return parameter, factor, catalogue.parameters[parameter].canonical_unit == "conformity"
+    unit = match["unit"].strip()
+    return parameter, unit, catalogue.conversion_factor(parameter, unit, where)
 
 
 def _wide_values(
@@ -323,7 +385,11 @@ def _check_range(
         )
 
 
-def _samples_of_matrix(matrix: SampleMatrix, dates: tuple[str | None, ...]) -> list[Sample]:
+def _samples_of_matrix(
+    matrix: SampleMatrix,
+    dates: tuple[str | None, ...],
+    entered: Mapping[str, tuple[str, float]],
+) -> list[Sample]:
     ids = matrix.sample_ids or tuple(str(row) for row in range(matrix.size))
     nondetect = matrix.nondetect
     return [
@@ -334,6 +400,7 @@ def _samples_of_matrix(matrix: SampleMatrix, dates: tuple[str | None, ...]) -> l
                     float(matrix.low[row, column]),
                     float(matrix.high[row, column]),
                     bool(nondetect[row, column]) if nondetect is not None else False,
+                    *entered[parameter],
                 )
                 for column, parameter in enumerate(matrix.parameter_ids)
                 if not np.isnan(matrix.low[row, column])

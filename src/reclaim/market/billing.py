@@ -14,7 +14,7 @@ decimals in m³ (to the litre), money in 元 to the fen.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -110,24 +110,6 @@ def split_contract_days(
             )
         )
     return days
-
-
-def split_among_contracts(
-    volume_m3: Decimal, caps: Sequence[tuple[int, int]]
-) -> dict[int, Decimal]:
-    """A delivery point's day shared by the contracts in force there, in proportion to their
-    daily caps (``caps``: (contract id, cap m³/d)), to the litre; the last takes the rest."""
-    if not caps:
-        return {}
-    total_cap = sum(cap for _, cap in caps)
-    shares: dict[int, Decimal] = {}
-    given = Decimal(0)
-    for contract_id, cap in caps[:-1]:
-        share = (volume_m3 * cap / total_cap).quantize(LITRE_M3, ROUND_HALF_UP)
-        shares[contract_id] = share
-        given += share
-    shares[caps[-1][0]] = volume_m3 - given
-    return shares
 
 
 Charged = tuple[date, LineKind]

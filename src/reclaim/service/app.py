@@ -12,6 +12,7 @@ from typing import Any
 import anyio
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -35,16 +36,21 @@ from reclaim.service.routers import (
     plans,
     public,
     publicity,
+    readings,
     registry,
+    sensors,
     settlement,
     testing,
     trading,
 )
-from reclaim.service.scheduler import Scheduler, lifespan_with
+from reclaim.service.scheduler import JOBS, Scheduler, lifespan_with
 from reclaim.service.schemas import ErrorOut
+from reclaim.service.webhooks import notification_job
 from reclaim.store.db import MAX_CONNECTIONS
 
 SECRET_MASK = "***"
+SECRET_FIELDS = frozenset({"code"})
+"""Body fields besides passwords whose value a refusal never echoes (a reset code)."""
 LISTED_ERRORS = 10
 """Problems listed in a 422 besides the first; a body with a million bad items lists ten."""
 UNREADABLE_BODY = (
@@ -86,7 +92,7 @@ async def _on_refusal(_request: Request, error: Exception) -> JSONResponse:
 
 async def _on_auth_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, AuthError)
-    return _error(401, "unauthorized", "Authorization", None, error.reason)
+    return _error(401, "unauthorized", error.field, None, error.reason)
 
 
 async def _on_throttled(_request: Request, error: Exception) -> JSONResponse:
@@ -111,7 +117,7 @@ async def _on_validation_error(_request: Request, error: Exception) -> JSONRespo
             f"a JSON document: {first.get('ctx', {}).get('error', 'not JSON')} at {position}",
         )
     field = ".".join(str(part) for part in first["loc"][1:]) or str(first["loc"][0])
-    value = SECRET_MASK if "password" in field else first.get("input")
+    value = SECRET_MASK if "password" in field or field in SECRET_FIELDS else first.get("input")
     listed = [
         {"field": ".".join(map(str, e["loc"])), "reason": e["msg"]}
         for e in problems[:LISTED_ERRORS]
@@ -173,11 +179,21 @@ class InFlightLimit:
                     await anyio.to_thread.run_sync(transaction.close)
 
 
+def operation_id(route: APIRoute) -> str:
+    """`tag-handler` (e.g. `public-trades`): the names the generated portal client calls."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
 def create_app(context: ExchangeContext) -> FastAPI:
     """The HTTP API over one exchange context (store, rules, clock), with its timed jobs; every
     route has an access rule (reclaim.service.access), enforced before it runs."""
     metrics = Metrics(context.db.engine)
-    scheduler = Scheduler(context.db, context.now, on_run=metrics.job_ran)
+    scheduler = Scheduler(
+        context.db,
+        context.now,
+        jobs=(*JOBS, notification_job(context.webhooks)),
+        on_run=metrics.job_ran,
+    )
     app = FastAPI(
         lifespan=lifespan_with(
             scheduler if context.run_scheduler else None, context.scheduler_tick_s
@@ -189,13 +205,14 @@ def create_app(context: ExchangeContext) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(authorize)],
+        generate_unique_id_function=operation_id,
     )
     add_offline_docs(app)
     add_portal(app)
     app.state.exchange = context
     app.state.scheduler = scheduler
     app.state.plan_jobs = PlanJobs(context.db, context.now)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, limits=context.body_limits)
     app.add_middleware(InFlightLimit, limit=IN_FLIGHT_LIMIT)
     app.state.metrics = metrics
     app.add_middleware(RequestObserver, metrics=metrics)  # outermost: sees every answer
@@ -216,6 +233,8 @@ def create_app(context: ExchangeContext) -> FastAPI:
         public,
         plans,
         operations,
+        sensors,
+        readings,
         testing,
     ):
         app.include_router(module.router, responses=ERROR_RESPONSES)

@@ -177,6 +177,8 @@ class AccountOut(BaseModel):
     """A seller's or buyer's home region."""
     use_class: str | None
     location: str | None
+    disabled_at: datetime | None = None
+    """Set while an administrator has the account disabled: it cannot log in."""
     region_ids: list[int] = []
     """The regions a regulator or operator is assigned to."""
 
@@ -392,6 +394,9 @@ class DeliveryOut(BaseModel):
     contract_id: int
     day: date
     volume_m3: int
+    source: Literal["manual"] = "manual"
+    """Entered by hand, which only a contract without a meter takes; a metered contract's days
+    are its metered days (GET /contracts/{contract_id}/metered-days)."""
     state: str
     confirm_by: datetime | None
     """Until when the buyer may dispute a delivery its seller reported; billed after it."""
@@ -484,6 +489,9 @@ class PublicNoticesOut(BaseModel):
     """The public notice board: deals open to objection or awaiting decision, and the newest
     published ledger head."""
 
+    as_of: datetime
+    """The exchange's time when the board was read: countdowns to `publicity_ends_at` run from
+    it, not from the reader's own clock."""
     ledger_head: LedgerHeadOut | None
     deals: list[PublicNoticeOut]
 
@@ -536,6 +544,39 @@ class ResolutionIn(Strict):
 class LogoutOut(BaseModel):
     account_id: int
     revoked_tokens: int
+
+
+class DisabledOut(AccountOut):
+    revoked_tokens: int
+    """The account's live tokens, all revoked when it was disabled."""
+
+
+class PasswordChangeIn(Strict):
+    current_password: Password
+    new_password: Annotated[str, StringConstraints(max_length=1000)]
+    """Checked against the password policy, which the refusal states in words."""
+
+
+class PasswordSetOut(BaseModel):
+    account_id: int
+    revoked_tokens: int
+    """Tokens revoked by the change: every other one of the account (a reset: all of them)."""
+
+
+ResetCodeText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class ResetCodeOut(BaseModel):
+    account_id: int
+    code: str
+    """Shown once, here; the store keeps only its SHA-256. Hand it to the user out of band."""
+    expires_at: datetime
+
+
+class PasswordResetIn(Strict):
+    username: Code
+    code: ResetCodeText
+    new_password: Annotated[str, StringConstraints(max_length=1000)]
 
 
 class ClockOffsetIn(Strict):

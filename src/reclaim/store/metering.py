@@ -9,16 +9,20 @@ adjustment lines of the next month's bill, so nothing posted is ever rewritten.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
+import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reclaim.io.market_data import load_metered_billing
+from reclaim.io.operations_files import load_alert_rules
 from reclaim.market.billing import (
     Charge,
     Charged,
@@ -27,15 +31,23 @@ from reclaim.market.billing import (
     MeteredBilling,
     bill_lines,
     charges,
+    metered_m3,
     split_contract_days,
 )
 from reclaim.market.ledger import settlement_postings, split_amount
+from reclaim.operations.metering import METER_KINDS, daily_meter_volumes, delivery_point_volumes
+from reclaim.operations.registry import AttachmentKind, SensorKind
+from reclaim.operations.registry import Sensor as SensorSpec
+from reclaim.operations.rules import AlertRule, RuleKind
+from reclaim.store.delivery_points import contract_meters
 from reclaim.store.models import (
     Contract,
     MeteredDay,
     MonthlyBill,
     MonthlyBillLine,
+    Reading,
     Region,
+    Sensor,
 )
 from reclaim.store.registry import get_or_404, lock_or_404, region_today
 from reclaim.store.settlement import append_to_ledger
@@ -85,6 +97,111 @@ def record_metered_days(
             grown.append(row)
     session.flush()
     return grown
+
+
+def meter_contracts(
+    session: Session,
+    region: Region,
+    inserted: pd.DataFrame,
+    specs: Mapping[int, SensorSpec],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Recompute the metered days of the contracts whose delivery-point meters the batch wrote
+    (``inserted``: sensor_id, time; ``specs``: the batch's sensors by row id), over the days its
+    readings can change; the over-draw alerts to raise, one per day whose over-draw grew."""
+    at_points = {
+        ident: spec
+        for ident, spec in specs.items()
+        if spec.kind in METER_KINDS and spec.attachment.kind is AttachmentKind.DELIVERY_POINT
+    }
+    touched = inserted[inserted["sensor_id"].isin(list(at_points))]
+    refs = {at_points[int(ident)].attachment.ref for ident in touched["sensor_id"].unique()}
+    firings: list[dict[str, Any]] = []
+    over_draw = _over_draw_rule(region.code)
+    for contract_id in sorted(int(ref) for ref in refs if ref.isdigit()):
+        contract = session.get(Contract, contract_id)
+        if contract is None or contract.region_id != region.id:
+            continue
+        meters = contract_meters(session, region.id, contract_id)
+        mine = touched[touched["sensor_id"].isin([meter.id for meter in meters])]["time"]
+        volumes = _metered_volumes(session, region, contract, meters, mine.min(), mine.max())
+        for row in record_metered_days(session, contract_id, volumes, now):
+            if over_draw is None:
+                continue
+            start = _local_midnight(region, row.day)
+            firings.append(
+                {
+                    "rule": over_draw,
+                    "subject": f"contract:{contract_id}",
+                    "contract_id": contract_id,
+                    "first": start,
+                    "last": _local_midnight(region, row.day + timedelta(days=1)),
+                    "new": True,
+                }
+            )
+    return firings
+
+
+@cache
+def _over_draw_rule(region_code: str) -> AlertRule | None:
+    rules = load_alert_rules(region_code)
+    return next((rule for rule in rules if rule.kind is RuleKind.OVER_DRAW), None)
+
+
+def _local_midnight(region: Region, day: date) -> datetime:
+    return datetime.combine(day, time(), zoneinfo.ZoneInfo(region.time_zone))
+
+
+def _metered_volumes(
+    session: Session,
+    region: Region,
+    contract: Contract,
+    meters: list[Sensor],
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+) -> dict[date, MeterVolume]:
+    """The contract's daily volumes over every day readings from ``first`` to ``last`` can
+    change: the day before the first through the day after the last, widened to each meter's
+    stored neighbours outside them (an interpolated midnight rests on those)."""
+    zone = zoneinfo.ZoneInfo(region.time_zone)
+    start = _local_midnight(region, first.to_pydatetime().astimezone(zone).date())
+    start -= timedelta(days=1)
+    end = _local_midnight(region, last.to_pydatetime().astimezone(zone).date())
+    end += timedelta(days=2)
+    frames = []
+    for meter in meters:
+        before = session.scalar(
+            select(func.max(Reading.ts)).where(Reading.sensor_id == meter.id, Reading.ts <= start)
+        )
+        after = session.scalar(
+            select(func.min(Reading.ts)).where(Reading.sensor_id == meter.id, Reading.ts >= end)
+        )
+        rows = session.execute(
+            select(Reading.ts, Reading.value).where(
+                Reading.sensor_id == meter.id,
+                Reading.ts >= (before or start),
+                Reading.ts <= (after or end),
+            )
+        ).all()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "sensor": meter.code,
+                    "time": pd.to_datetime([row[0] for row in rows], utc=True),
+                    "value": [row[1] for row in rows],
+                }
+            )
+        )
+    kinds = {meter.code: SensorKind(meter.kind) for meter in meters}
+    daily = daily_meter_volumes(pd.concat(frames, ignore_index=True), kinds, region.time_zone)
+    points = delivery_point_volumes(daily, {meter.code: str(contract.id) for meter in meters})
+    return {
+        day: MeterVolume(metered_m3(volume), bool(estimated))
+        for day, volume, estimated in zip(
+            points["day"], points["volume_m3"], points["estimated"], strict=True
+        )
+        if contract.term_start <= day < contract.term_end
+    }
 
 
 def _same(row: MeteredDay, day: ContractDay) -> bool:

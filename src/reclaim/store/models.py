@@ -88,6 +88,8 @@ class Account(Base):
     use_class: Mapped[str | None] = mapped_column(String(CODE_CHARS))
     location: Mapped[str | None] = mapped_column(String(NAME_CHARS))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """Set by an administrator: the account cannot log in and its tokens are refused."""
 
 
 class RegionStaff(Base):
@@ -108,6 +110,25 @@ class Token(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ResetCode(Base):
+    """A one-time password reset code issued by an administrator, stored only as its SHA-256.
+
+    It sets a new password once (`used_at`), before `expires_at`, unless a newer code for the
+    same account replaced it (`replaced_at`).
+    """
+
+    __tablename__ = "reset_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(HASH_CHARS), unique=True)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    """The administrator (None: an operator at the server's shell, `reclaim db reset-code`)."""
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    replaced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Plant(Base):
@@ -675,6 +696,8 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id"), index=True)
     event: Mapped[str] = mapped_column(String(CODE_CHARS))
+    event_key: Mapped[str] = mapped_column(String(NAME_CHARS))
+    """What it announces, e.g. ``alert:12:opened``: queued once per webhook (UNIQUE)."""
     body: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -682,3 +705,53 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_key", name="uq_notifications_webhook_event"),
+    )
+
+
+class ActionLog(Base):
+    """One action on the exchange: who (actor, role), where (region), what (action, target),
+    the target before and after (JSON, secrets left out), why, the request and the time.
+
+    Append-only (database triggers refuse UPDATE and DELETE) and chained by hash like the ledger
+    (`reclaim.market.chain`); written in the transaction of the action itself.
+    """
+
+    __tablename__ = "action_log"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    """The account acting; none for the public or the service itself (`role` says which)."""
+    actor_username: Mapped[str | None] = mapped_column(String(CODE_CHARS))
+    role: Mapped[str] = mapped_column(String(16))
+    region_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(CODE_CHARS), index=True)
+    target_kind: Mapped[str] = mapped_column(String(CODE_CHARS))
+    target_id: Mapped[str] = mapped_column(String(CODE_CHARS))
+    before_json: Mapped[str | None] = mapped_column(Text)
+    after_json: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    parties_json: Mapped[str] = mapped_column(Text)
+    """The accounts whose own records the action touched (sorted ids), as hashed."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    prev_hash: Mapped[str] = mapped_column(String(HASH_CHARS), unique=True)
+    hash: Mapped[str] = mapped_column(String(HASH_CHARS), unique=True)
+    __table_args__ = (Index("ix_action_log_target", "target_kind", "target_id"),)
+
+
+class ActionLogParty(Base):
+    """An account whose own record an action touched: it may read that log entry."""
+
+    __tablename__ = "action_log_parties"
+    seq: Mapped[int] = mapped_column(ForeignKey("action_log.seq"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+class ActionLogHead(Base):
+    """The single row naming the action log's last entry; appending locks it (linear chain)."""
+
+    __tablename__ = "action_log_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(HASH_CHARS))

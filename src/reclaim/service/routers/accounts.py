@@ -1,16 +1,21 @@
-"""Tokens, the caller's own account, registering accounts and assigning staff to regions."""
+"""Tokens, the caller's own account and password, registering, disabling and enabling accounts,
+password reset codes, and assigning staff to regions."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
+from reclaim.errors import InputError
 from reclaim.market.rules import Role
+from reclaim.service.actions import record_action, state_of
 from reclaim.service.auth import (
     AuthError,
     CurrentActor,
@@ -19,21 +24,38 @@ from reclaim.service.auth import (
     client_address,
     hash_password,
     issue_token,
+    new_reset_code,
     password_matches,
     refused_log,
-    revoke_account_tokens,
+    reset_code_digest,
     revoke_token,
+    token_digest,
 )
 from reclaim.service.context import app_context, context_of, fingerprint
 from reclaim.service.schemas import (
     THROTTLED,
     AccountIn,
     AccountOut,
+    DisabledOut,
     IdempotencyKey,
     LogoutOut,
+    PasswordChangeIn,
+    PasswordResetIn,
+    PasswordSetOut,
+    ResetCodeOut,
     RowId,
     TokenOut,
     TokenRequest,
+)
+from reclaim.store.accounts import (
+    disable_account,
+    enable_account,
+    issue_reset_code,
+    redeem_reset_code,
+    reset_code_of,
+    revoke_tokens,
+    set_password,
+    upgrade_hash,
 )
 from reclaim.store.models import Account, RegionStaff
 from reclaim.store.registry import (
@@ -48,6 +70,12 @@ from reclaim.store.registry import (
 from reclaim.store.throttle import forgive_attempt, reset_attempts
 
 router = APIRouter(tags=["accounts"])
+accounts_log = logging.getLogger("reclaim.service.accounts")
+"""Account changes for the operator's log: who disabled whom, that a reset code was issued
+(never the code)."""
+INVALID_RESET = "unknown username or invalid reset code"
+WRONG_CREDENTIALS = "unknown username or wrong password"
+"""The one refusal of a login: an unknown name, a wrong password and a disabled account alike."""
 
 
 @router.post("/auth/token", response_model=TokenOut, responses={429: THROTTLED})
@@ -68,22 +96,29 @@ def login(payload: TokenRequest, request: Request) -> TokenOut:
         (address_key, limits.login_per_address, "address", address),
     ]
 
-    def claim(session: Session) -> tuple[int | None, str]:
+    def claim(session: Session) -> tuple[int | None, str, bool]:
         claim_or_refuse(session, claims, now)
         return account_for_login(session, payload.username)
 
-    account_id, stored_hash = context.db.run(claim)
-    if not password_matches(stored_hash, payload.password) or account_id is None:
-        refused_log.warning(
-            "refused login %r from %s: wrong credentials", payload.username, address
-        )
-        raise AuthError("unknown username or wrong password")
+    account_id, stored_hash, disabled = context.db.run(claim)
+    matches = password_matches(stored_hash, payload.password)
+    if not matches or account_id is None or disabled:
+        why = "account disabled" if matches and disabled else "wrong credentials"
+        refused_log.warning("refused login %r from %s: %s", payload.username, address, why)
+        raise AuthError(WRONG_CREDENTIALS)
     lifetime = timedelta(minutes=context.rules.token_lifetime_minutes)
     known_id = account_id
+    upgraded = (
+        hash_password(payload.password, context.hasher)
+        if context.hasher.check_needs_rehash(stored_hash)
+        else None
+    )
 
     def grant(session: Session) -> tuple[str, datetime]:
         reset_attempts(session, account_key)
         forgive_attempt(session, address_key)
+        if upgraded is not None:
+            upgrade_hash(session, known_id, stored_hash, upgraded)
         return issue_token(session, known_id, now, lifetime)
 
     token, expires_at = context.db.run(grant)
@@ -95,18 +130,34 @@ def logout(request: Request, actor: CurrentActor) -> LogoutOut:
     """Revoke the token of this request; it is refused from now on."""
     token = request.state.token
     context = context_of(request)
-    context.run(lambda session: revoke_token(session, token, context.now()))
-    return LogoutOut(account_id=actor.id, revoked_tokens=1)
+
+    def work(session: Session) -> LogoutOut:
+        now = context.now()
+        revoke_token(session, token, now)
+        account = get_or_404(session, Account, actor.id, "account_id")
+        record_action(session, actor, "auth.logout", account, now=now, after={"revoked_tokens": 1})
+        return LogoutOut(account_id=actor.id, revoked_tokens=1)
+
+    return context.run(work)
 
 
 @router.post("/accounts/{account_id}/tokens/revoke", response_model=LogoutOut)
-def revoke_all_tokens(account_id: RowId, request: Request, _actor: CurrentActor) -> LogoutOut:
+def revoke_all_tokens(account_id: RowId, request: Request, actor: CurrentActor) -> LogoutOut:
     """Revoke every live token of an account (administrator), e.g. when a login leaked."""
     context = context_of(request)
 
     def work(session: Session) -> LogoutOut:
-        get_or_404(session, Account, account_id, "account_id")
-        revoked = revoke_account_tokens(session, account_id, context.now())
+        now = context.now()
+        account = get_or_404(session, Account, account_id, "account_id")
+        revoked = revoke_tokens(session, account_id, now)
+        record_action(
+            session,
+            actor,
+            "account.tokens.revoke",
+            account,
+            now=now,
+            after={"revoked_tokens": revoked},
+        )
         return LogoutOut(account_id=account_id, revoked_tokens=revoked)
 
     return context.run(work)
@@ -116,6 +167,26 @@ def account_out(session: Session, account: Account) -> AccountOut:
     """An account with the regions it is assigned to (regulators and operators)."""
     out = AccountOut.model_validate(account, from_attributes=True)
     out.region_ids = sorted(assigned_regions(session, account.id))
+    return out
+
+
+def _change_staff(
+    session: Session,
+    actor: Actor,
+    account_id: int,
+    region_id: int,
+    now: datetime,
+    action: str,
+    change: Callable[[], Account],
+) -> AccountOut:
+    """Assign or unassign staff, logged with the account's regions before and after."""
+    before = {"region_ids": sorted(assigned_regions(session, account_id))}
+    out = account_out(session, change())
+    after = {"region_ids": out.region_ids}
+    account = get_or_404(session, Account, account_id, "account_id")
+    record_action(
+        session, actor, action, account, now=now, before=before, after=after, region_id=region_id
+    )
     return out
 
 
@@ -160,6 +231,7 @@ def register_account(
     """Register an account (administrator: anyone; a regulator or operator: sellers and buyers
     of its regions). A regulator or operator given a `region_id` is assigned to it."""
     context = context_of(request)
+    context.password_policy.check(payload.password, payload.username)
     password_hash = hash_password(payload.password, context.hasher)
     spec = AccountSpec(
         username=payload.username,
@@ -172,7 +244,9 @@ def register_account(
     )
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return account_out(session, create_account(session, actor, spec, context.rules, now))
+        account = create_account(session, actor, spec, context.rules, now)
+        record_action(session, actor, "account.create", account, now=now)
+        return account_out(session, account)
 
     return context.write(
         actor, idempotency_key, fingerprint(request, payload, exclude={"password"}), work
@@ -191,7 +265,15 @@ def assign(
     context = context_of(request)
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return account_out(session, assign_staff(session, actor, account_id, region_id, now))
+        return _change_staff(
+            session,
+            actor,
+            account_id,
+            region_id,
+            now,
+            "account.region.assign",
+            lambda: assign_staff(session, actor, account_id, region_id, now),
+        )
 
     return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
 
@@ -207,7 +289,177 @@ def unassign(
     """End a regulator's or operator's assignment to a region (administrator)."""
     context = context_of(request)
 
-    def work(session: Session, _now: datetime) -> BaseModel:
-        return account_out(session, unassign_staff(session, actor, account_id, region_id))
+    def work(session: Session, now: datetime) -> BaseModel:
+        return _change_staff(
+            session,
+            actor,
+            account_id,
+            region_id,
+            now,
+            "account.region.unassign",
+            lambda: unassign_staff(session, actor, account_id, region_id),
+        )
 
     return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
+
+
+@router.post("/accounts/{account_id}/disable", response_model=DisabledOut)
+def disable(
+    account_id: RowId,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Disable an account (administrator): every token of it is revoked at once, and it cannot
+    log in until it is enabled again."""
+    context = context_of(request)
+
+    def work(session: Session, now: datetime) -> BaseModel:
+        before = state_of(session.get(Account, account_id))
+        account, revoked = disable_account(session, actor, account_id, now)
+        after = {**(state_of(account) or {}), "revoked_tokens": revoked}
+        record_action(
+            session, actor, "account.disable", account, now=now, before=before, after=after
+        )
+        accounts_log.info(
+            "account %d disabled by %r; %d tokens revoked", account_id, actor.username, revoked
+        )
+        return DisabledOut(**account_out(session, account).model_dump(), revoked_tokens=revoked)
+
+    return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
+
+
+@router.post("/accounts/{account_id}/enable", response_model=AccountOut)
+def enable(
+    account_id: RowId,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Enable a disabled account again (administrator); its user logs in afresh."""
+    context = context_of(request)
+
+    def work(session: Session, now: datetime) -> BaseModel:
+        before = state_of(session.get(Account, account_id))
+        account = enable_account(session, actor, account_id)
+        record_action(session, actor, "account.enable", account, now=now, before=before)
+        accounts_log.info("account %d enabled by %r", account_id, actor.username)
+        return account_out(session, account)
+
+    return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
+
+
+@router.post("/me/password", response_model=PasswordSetOut)
+def change_password(
+    payload: PasswordChangeIn, request: Request, actor: CurrentActor
+) -> PasswordSetOut:
+    """Change the caller's own password, given the current one; every other token of the
+    account is revoked (this one stays). A wrong current password counts against the login
+    throttle of the account."""
+    context = context_of(request)
+    if payload.new_password == payload.current_password:
+        raise InputError("new_password", "***", "a password other than the current one")
+    context.password_policy.check(payload.new_password, actor.username, "new_password")
+    new_hash = hash_password(payload.new_password, context.hasher)
+    now = context.now()
+    key = f"login:account:{actor.username}"
+    claims = [(key, context.limits.login_per_account, "username", actor.username)]
+    this_token = token_digest(request.state.token)
+
+    def work(session: Session) -> int | None:
+        claim_or_refuse(session, claims, now)
+        account = session.get(Account, actor.id)
+        assert account is not None
+        if not password_matches(account.password_hash, payload.current_password):
+            return None  # committed: the attempt counts
+        reset_attempts(session, key)
+        revoked = set_password(session, account, new_hash, now, keep=this_token)
+        after = {"credential": "password changed", "revoked_tokens": revoked}
+        record_action(session, actor, "account.password.change", account, now=now, after=after)
+        return revoked
+
+    revoked = context.run(work)
+    if revoked is None:
+        refused_log.warning("refused password change of %r: wrong current password", actor.username)
+        raise InputError("current_password", "***", "the account's current password")
+    accounts_log.info("password of %r changed; %d other tokens revoked", actor.username, revoked)
+    return PasswordSetOut(account_id=actor.id, revoked_tokens=revoked)
+
+
+@router.post("/accounts/{account_id}/reset-code", response_model=ResetCodeOut, status_code=201)
+def issue_reset(
+    account_id: RowId, request: Request, response: Response, actor: CurrentActor
+) -> ResetCodeOut:
+    """Issue a one-time password reset code for an account (administrator), shown only in this
+    answer and stored only as its SHA-256; it expires after the reset code lifetime (setting
+    RECLAIM_RESET_CODE_LIFETIME_MINUTES) and replaces any earlier open code of the account."""
+    context = context_of(request)
+    code = new_reset_code()
+
+    def work(session: Session) -> datetime:
+        now = context.now()
+        issued = issue_reset_code(
+            session, actor, account_id, reset_code_digest(code), now, context.reset_code_lifetime
+        )
+        account = get_or_404(session, Account, account_id, "account_id")
+        after = {"code_expires_at": issued.expires_at}
+        record_action(session, actor, "account.reset_code.issue", account, now=now, after=after)
+        return issued.expires_at
+
+    expires_at = context.run(work)
+    accounts_log.info(
+        "reset code issued for account %d by %r, expires %s",
+        account_id,
+        actor.username,
+        expires_at.isoformat(),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return ResetCodeOut(account_id=account_id, code=code, expires_at=expires_at)
+
+
+@router.post("/auth/reset", response_model=PasswordSetOut, responses={429: THROTTLED})
+def reset_password(payload: PasswordResetIn, request: Request) -> PasswordSetOut:
+    """Set a new password with a reset code from the administrator: once, before it expires.
+    Every token of the account is revoked and its login throttle cleared. Attempts are
+    throttled per login name and per address, like logins."""
+    context = app_context(request)
+    context.password_policy.check(payload.new_password, payload.username, "new_password")
+    now = context.now()
+    address = client_address(request)
+    login_key = f"login:account:{payload.username}"
+    claims = [
+        (
+            f"reset:account:{payload.username}",
+            context.limits.login_per_account,
+            "username",
+            payload.username,
+        ),
+        (f"reset:address:{address}", context.limits.login_per_address, "address", address),
+    ]
+    digest = reset_code_digest(payload.code)
+
+    def claim(session: Session) -> bool:
+        claim_or_refuse(session, claims, now)
+        return reset_code_of(session, payload.username, digest) is not None
+
+    if not context.db.run(claim):
+        refused_log.warning(
+            "refused password reset of %r from %s: no such code", payload.username, address
+        )
+        raise AuthError(INVALID_RESET, field="code")
+    new_hash = hash_password(payload.new_password, context.hasher)
+
+    def redeem(session: Session) -> PasswordSetOut:
+        code = reset_code_of(session, payload.username, digest)
+        if code is None:
+            raise AuthError(INVALID_RESET, field="code")
+        account, revoked = redeem_reset_code(session, code, new_hash, now)
+        reset_attempts(session, login_key)
+        after = {"credential": "password reset", "revoked_tokens": revoked}
+        holder = Actor.load(session, account)
+        record_action(session, holder, "account.password.reset", account, now=now, after=after)
+        return PasswordSetOut(account_id=account.id, revoked_tokens=revoked)
+
+    done = context.db.run(redeem)
+    accounts_log.info("password of %r set with a reset code", payload.username)
+    return done
