@@ -4,13 +4,14 @@ One topic per device: ``reclaim/{region}/{device}/readings``. The broker's ACL l
 its own topic only, so the topic names who sent a message; ingest workers share one subscription
 ``$share/reclaim/reclaim/+/+/readings`` so that the broker hands each message to one of them.
 
-A payload is a JSON object with a batch of readings, each as the HTTP batch route takes it::
+A payload is exactly the body of the HTTP batch route (`POST /regions/{id}/readings`), a JSON
+array of at most 10⁴ readings::
 
-    {"readings": [{"sensor": "sz-P2-head", "ts": "2026-03-01T00:05:00+08:00",
-                   "value": 31.2, "unit": "m_head"}, ...]}
+    [{"sensor_id": "sz.D.head", "ts": "2026-03-01T00:05:00+08:00", "value": 31.2, "unit": "m"},
+     ...]
 
-The readings' own checks (known sensor, unit, range, time, repeats) are the store's, through
-`reclaim.operations.validate`; here only the shape of the message is checked.
+Each reading is then checked by the store (known sensor of the sending device, unit, range,
+time, repeats), and one that fails is quarantined with its payload and reason.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
@@ -29,7 +29,8 @@ READINGS_LEAF = "readings"
 SHARE_GROUP = "reclaim"
 """Name of the shared subscription group every ingest worker joins."""
 MAX_READINGS_PER_MESSAGE = 10_000
-"""As many readings as one HTTP batch may carry (issue 13: up to 10⁴ readings a request)."""
+"""As many readings as one HTTP batch may carry (issue 13: up to 10⁴ readings a request; the
+service's `READINGS_PER_REQUEST`)."""
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 """Region and device ids allowed in a topic: no MQTT wildcard (+ #), level separator or $."""
 
@@ -64,10 +65,12 @@ def parse_readings_topic(topic: str) -> DeviceTopic:
     return DeviceTopic(check_name(parts[1], "topic.region"), check_name(parts[2], "topic.device"))
 
 
-def shared_subscription(region: str | None = None) -> str:
-    """The topic filter ingest workers subscribe with: every region, or only ``region``."""
+def readings_filter(region: str | None = None, shared: bool = True) -> str:
+    """The topic filter ingest workers subscribe with: every region, or only ``region``; in the
+    shared group (scale-out), or plain (one worker, see `WorkerSettings.shared`)."""
     level = "+" if region is None else check_name(region, "region")
-    return f"$share/{SHARE_GROUP}/{TOPIC_ROOT}/{level}/+/{READINGS_LEAF}"
+    plain = f"{TOPIC_ROOT}/{level}/+/{READINGS_LEAF}"
+    return f"$share/{SHARE_GROUP}/{plain}" if shared else plain
 
 
 def encode_readings(readings: pd.DataFrame) -> bytes:
@@ -76,7 +79,7 @@ def encode_readings(readings: pd.DataFrame) -> bytes:
         raise InputError("readings", len(readings), f"at most {MAX_READINGS_PER_MESSAGE} a message")
     times = pd.to_datetime(readings["time"], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     rows = [
-        {"sensor": sensor, "ts": time, "value": value, "unit": unit}
+        {"sensor_id": sensor, "ts": time, "value": value, "unit": unit}
         for sensor, time, value, unit in zip(
             readings["sensor"].tolist(),
             times.tolist(),
@@ -85,22 +88,4 @@ def encode_readings(readings: pd.DataFrame) -> bytes:
             strict=True,
         )
     ]
-    return json.dumps({"readings": rows}, separators=(",", ":"), allow_nan=False).encode()
-
-
-def decode_readings(payload: bytes) -> list[Any]:
-    """The readings of a payload, each as sent: a reading with a missing or bad field still
-    reaches the store's validation and its quarantine. A payload that is not a readings object
-    is an `InputError` naming what is wrong."""
-    try:
-        message: Any = json.loads(payload)
-    except (UnicodeDecodeError, ValueError):
-        raise InputError("payload", f"{len(payload)} bytes", "a JSON object") from None
-    if not isinstance(message, dict) or not isinstance(message.get("readings"), list):
-        raise InputError("payload.readings", type(message).__name__, "a list of readings")
-    readings: list[Any] = message["readings"]
-    if len(readings) > MAX_READINGS_PER_MESSAGE:
-        raise InputError(
-            "payload.readings", len(readings), f"at most {MAX_READINGS_PER_MESSAGE} a message"
-        )
-    return readings
+    return json.dumps(rows, separators=(",", ":"), allow_nan=False).encode()

@@ -39,6 +39,7 @@ from reclaim.operations.registry import (
     parse_choice,
 )
 from reclaim.operations.topics import check_name
+from reclaim.units import QUANTITY_UNITS
 
 FloatArray = npt.NDArray[np.float64]
 SECONDS_PER_HOUR = 3600
@@ -262,7 +263,7 @@ class _State:
             )
             if sent is None or is_lost:
                 continue
-            rows.append((sensor.id, time.tz_convert("UTC"), sent, sensor.unit))
+            rows.append((sensor.id, time.tz_convert("UTC"), sent, written_unit(sensor)))
         return pd.DataFrame(rows, columns=["sensor", "time", "value", "unit"])
 
     def _faulty(self, sensor_id: str, hours: float, value: float) -> float | None:
@@ -277,6 +278,12 @@ class _State:
                 return fault.value
         self.held.pop(sensor_id, None)
         return value
+
+
+def written_unit(sensor: Sensor) -> str:
+    """The unit a device writes its readings in: the plain spelling of the sensor's canonical
+    unit (the first of `reclaim.units.QUANTITY_UNITS`, e.g. ``m`` for ``m_head``)."""
+    return next(iter(QUANTITY_UNITS[sensor.unit]))
 
 
 def quantise(value: float, resolution: float) -> float:

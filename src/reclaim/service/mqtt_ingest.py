@@ -36,7 +36,9 @@ from sqlalchemy.orm import Session
 
 from reclaim.errors import InputError
 from reclaim.market.errors import MarketRefusal
-from reclaim.operations.topics import decode_readings, parse_readings_topic, shared_subscription
+from reclaim.operations.topics import parse_readings_topic, readings_filter
+from reclaim.service.limits import READINGS_PER_REQUEST
+from reclaim.service.routers.readings import parse_readings
 from reclaim.store.db import Database
 from reclaim.store.models import Device, Region
 from reclaim.store.readings import MAX_READINGS_PER_BATCH, Source, ingest_readings
@@ -44,6 +46,8 @@ from reclaim.store.readings import MAX_READINGS_PER_BATCH, Source, ingest_readin
 log = logging.getLogger("reclaim.mqtt")
 
 QOS_AT_LEAST_ONCE = 1
+JSON = "application/json"
+"""Payloads are the HTTP batch route's JSON body (`reclaim.operations.topics`)."""
 DEFAULT_PORT = 1883
 
 
@@ -118,6 +122,11 @@ class WorkerSettings:
     client_id: str
     region: str | None = None
     """Only this region's topics; None: every region."""
+    shared: bool = True
+    """Join the shared subscription (several workers). Mosquitto 2.0.11 does not restore a
+    shared subscription from its persistence file after a restart: messages devices publish
+    between the broker's restart and the workers' re-subscription are lost. A single worker
+    with a plain subscription (False) keeps its subscription, and its queue, across restarts."""
     session_expiry_s: int = 7 * 24 * 3600
     """How long the broker keeps the session of a worker that is gone (a week)."""
     receive_maximum: int = 200
@@ -138,8 +147,10 @@ def deliveries(messages: Sequence[MQTTMessage], received_at: datetime) -> list[D
             decoded.append(Delivery("", "", None, error, size, received_at))
             continue
         try:
-            readings: list[Any] | None = decode_readings(bytes(message.payload))
+            readings: list[Any] | None = parse_readings(bytes(message.payload), JSON)
             problem = None
+            if len(readings or []) > READINGS_PER_REQUEST:
+                raise InputError("payload", f"{size} bytes", f"≤ {READINGS_PER_REQUEST} readings")
         except InputError as error:
             readings, problem = None, error
         decoded.append(Delivery(topic.region, topic.device, readings, problem, size, received_at))
@@ -184,7 +195,8 @@ class IngestWorker:
             log.error("broker refused the worker: %s", reason)
             return
         self.connected.set()
-        client.subscribe(shared_subscription(self.settings.region), qos=QOS_AT_LEAST_ONCE)
+        topic = readings_filter(self.settings.region, self.settings.shared)
+        client.subscribe(topic, qos=QOS_AT_LEAST_ONCE)
 
     def _on_disconnect(
         self,
