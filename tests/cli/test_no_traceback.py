@@ -155,3 +155,24 @@ def test_a_date_that_is_not_iso_names_its_line(tmp_path: Path, content: str) -> 
     line = _one_line(["quality", "batch", str(lab)], EXIT_BAD_INPUT)
     assert line.startswith(f"error: {lab}:3.date: got "), line
     assert line.endswith("an ISO date YYYY-MM-DD, e.g. 2026-03-12"), line
+
+
+def test_an_output_into_a_folder_that_does_not_exist(tmp_path: Path) -> None:
+    lab = _write(tmp_path, "lab.csv", "sample,bod5 [mg/L]\ns1,3\n")
+    nowhere = tmp_path / "nowhere" / "fitness.csv"
+    line = _one_line(["quality", "batch", str(lab), "--out", str(nowhere)], EXIT_BAD_INPUT)
+    assert line == f"error: --out: got '{nowhere}'; a file in an existing folder"
+    network = _write(tmp_path, "n.inp", HAND_INP)
+    geojson = tmp_path / "nowhere" / "n.geojson"
+    line = _one_line(["network", "check", str(network), "--geojson", str(geojson)], 2)
+    assert line == (
+        f"error: file: got '{geojson}'; a path in an existing folder (there is no {geojson.parent})"
+    )
+
+
+def test_a_csv_header_of_neither_form_points_to_both(tmp_path: Path) -> None:
+    lab = _write(tmp_path, "lab.csv", "sample,parameter,value\ns1,bod5,3\n")
+    line = _one_line(["quality", "batch", str(lab)], EXIT_BAD_INPUT)
+    assert line.startswith(f"error: {lab}:header: got ['sample', 'parameter', 'value']; "), line
+    assert "columns sample, parameter, value, unit" in line and "'sample, bod5 [mg/L], …'" in line
+    assert line.endswith("see docs/inputs.md for the long and wide lab CSV forms")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from reclaim.io.market_data import load_access_limits, load_password_policy
 from reclaim.store.models import Account, ActionLog, ResetCode
 from tests.market.conftest import Backend
 from tests.market.helpers import FAST_HASHER, PASSWORD, Api
+from tests.market.test_concurrency import race
 
 NEW_PASSWORD = "a new and longer one"
 WEAKER = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
@@ -274,3 +276,16 @@ def test_an_operator_at_the_shell_disables_enables_and_issues_a_code(
     assert not any(code in str(after) or code.replace("-", "") in str(after) for *_, after in shell)
     verified = runner.invoke(app, ["audit", "verify", "--db", backend.url])
     assert verified.exit_code == 0, verified.output
+
+
+def test_a_reset_code_raced_by_four_requests_sets_one_password(live_api: Api) -> None:
+    api = live_api
+    buyer = with_buyer(api)
+    code = api.ok(api.post(f"/accounts/{buyer}/reset-code", "admin"))["code"]
+    passwords = [f"{NEW_PASSWORD} {n}" for n in range(4)]
+    statuses = race([partial(reset, api, code, password) for password in passwords])
+    assert sorted(statuses) == [200, 409, 409, 409]
+    winner = passwords[statuses.index(200)]
+    assert login(api, "buyer", winner).status_code == 200
+    losers = [p for p in passwords if p != winner]
+    assert all(login(api, "buyer", p).status_code == 401 for p in losers)

@@ -83,7 +83,7 @@ class MissingDatabase(InputError):
         )
 
 
-def _open_existing(url: str) -> Database:
+def open_existing(url: str) -> Database:
     """The database at `url`, which must already hold the exchange's schema. A missing SQLite
     file is not created (connecting would create it) and an empty database is not migrated."""
     from sqlalchemy import inspect
@@ -226,12 +226,15 @@ def add_admin(
     db: str = DbOption,
 ) -> None:
     """Create an administrator on the server, who then creates regions and registers and assigns
-    their regulators and operators over the API."""
+    their regulators and operators over the API (logged as `account.create` by the role
+    `shell`)."""
     from reclaim.io.market_data import load_exchange_rules, load_password_policy
     from reclaim.market.errors import MarketRefusal
     from reclaim.market.rules import Role, check_username
     from reclaim.service.auth import hash_password
     from reclaim.service.context import utc_now
+    from reclaim.store.accounts import SHELL_ROLE
+    from reclaim.store.actions import append_action
     from reclaim.store.registry import AccountSpec, create_account
 
     check_username(username)  # before the database is created or migrated
@@ -240,8 +243,16 @@ def add_admin(
     database.upgrade()
     rules = load_exchange_rules()
     spec = AccountSpec(username, hash_password(password), Role.ADMIN, username)
+
+    def work(session: Session) -> None:
+        now = utc_now()
+        account = create_account(session, None, spec, rules, now)
+        append_action(
+            session, None, "account.create", account, now=now, request_id=None, role=SHELL_ROLE
+        )
+
     try:
-        database.run(lambda s: create_account(s, None, spec, rules, utc_now()))
+        database.run(work)
     except MarketRefusal as refusal:
         raise InputError(refusal.field, refusal.value, refusal.reason) from refusal
     console.print(f"administrator {username!r} created", markup=False)
@@ -262,7 +273,7 @@ def _on_account(db: str, username: str, action: str, change: Callable[[Session, 
     from reclaim.store.actions import append_action, state_of
     from reclaim.store.models import Account
 
-    database = _open_existing(db)
+    database = open_existing(db)
 
     def work(session: Session) -> T:
         account_id = session.scalar(select(Account.id).where(Account.username == username))
@@ -374,7 +385,7 @@ def verify(
         report = verify_ledger(session)
         return report, None if saved is None else check_saved_head(session, saved)
 
-    report, head_mismatch = _open_existing(db).snapshot(check)
+    report, head_mismatch = open_existing(db).snapshot(check)
     if report.chain_break is not None:
         err_console.print(
             f"ledger broken at entry {report.chain_break.seq}: {report.chain_break.reason}",
@@ -395,12 +406,13 @@ def verify(
             f"ledger does not extend the saved head: {head_mismatch}", markup=False, soft_wrap=True
         )
         raise typer.Exit(EXIT_LEDGER_BROKEN)
-    extends = "" if saved is None else f", extends the saved head {saved.last_hash[:12]}…"
     console.print(
-        f"ledger ok: {report.entries} entries, chain intact, every transaction balances{extends}",
+        f"ledger ok: {report.entries} entries, chain intact, every transaction balances",
         markup=False,
         soft_wrap=True,
     )
+    if saved is not None:  # the whole hash, on its own line: it fits 80 columns uncut
+        console.print(f"extends the saved head\n  {saved.last_hash}", markup=False, soft_wrap=True)
 
 
 @audit_app.command("verify", short_help="Recompute the action log's hash chain.")
@@ -410,7 +422,7 @@ def audit_verify(db: str = DbOption) -> None:
     entry (2: no reclaim database at --db)."""
     from reclaim.store.actions import verify_actions
 
-    report = _open_existing(db).snapshot(verify_actions)
+    report = open_existing(db).snapshot(verify_actions)
     if not report.ok:
         for problem in report.problems():
             err_console.print(problem, markup=False, soft_wrap=True)

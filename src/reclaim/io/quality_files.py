@@ -18,10 +18,8 @@ import numpy as np
 
 from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, files_in, read_yaml
-from reclaim.quality.batch import FITNESS_BY_CODE, BatchFitness
 from reclaim.quality.catalogue import Catalogue, catalogue_from_dict
 from reclaim.quality.evaluate import FitnessMatrix, fitness_matrix
-from reclaim.quality.gap import TreatmentCatalogue, treatments_from_dict
 from reclaim.quality.samples import (
     CONFORMITY_WORDS,
     Measurement,
@@ -39,6 +37,9 @@ from reclaim.quality.standards import (
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where a wide CSV is read: pandas costs start-up time
+
+    from reclaim.quality.batch import BatchFitness  # the batch engine: only for `quality batch`
+    from reclaim.quality.gap import TreatmentCatalogue
 
 SHIPPED_STANDARDS_DIR = data_path("quality", "standards")
 PROFILES_DIR = data_path("quality", "profiles")
@@ -77,6 +78,8 @@ def load_catalogue() -> Catalogue:
 
 def load_treatments(catalogue: Catalogue | None = None) -> TreatmentCatalogue:
     """The shipped treatment steps and their mapping to parameters."""
+    from reclaim.quality.gap import treatments_from_dict
+
     path = data_path("quality", "treatments.yaml")
     return treatments_from_dict(read_yaml(path), catalogue or load_catalogue(), str(path))
 
@@ -202,7 +205,8 @@ def _samples_from_csv(path: Path, catalogue: Catalogue) -> list[Sample]:
             raise InputError(
                 f"{path}:header",
                 reader.fieldnames,
-                f"columns {', '.join(CSV_COLUMNS)} (and optional date)",
+                f"columns {', '.join(CSV_COLUMNS)} (and optional date), or a wide header "
+                f"'sample, bod5 [mg/L], …'; {CSV_HELP}",
             )
         grouped: dict[str, dict[str, Any]] = {}
         dates: dict[str, str | None] = {}
@@ -272,7 +276,7 @@ def _read_wide(
             where = f"{path}:{line[1]}" if line else str(path)
             raise InputError(where, reason, f"one value per header column; {CSV_HELP}") from None
     if "sample" not in frame.columns:
-        raise InputError(f"{path}:header", list(frame.columns), "a 'sample' column")
+        raise InputError(f"{path}:header", list(frame.columns), f"a 'sample' column; {CSV_HELP}")
     if frame.empty:
         raise InputError(str(path), "no rows", "at least one sample")
     parameters: list[str] = []
@@ -414,6 +418,11 @@ def _samples_of_matrix(
 def write_fitness_csv(path: str | Path, matrix: SampleMatrix, result: BatchFitness) -> None:
     """Write one row per sample, one column per ``standard/use``, holding fit/undetermined/unfit."""
     import pandas as pd
+
+    from reclaim.quality.batch import FITNESS_BY_CODE
+
+    if not Path(path).parent.is_dir():
+        raise InputError("--out", str(path), "a file in an existing folder")
 
     ids = matrix.sample_ids or tuple(str(row) for row in range(matrix.size))
     labels = np.array([fitness.value for fitness in FITNESS_BY_CODE])

@@ -115,15 +115,16 @@ def validate_readings(
 
 def _factors(field_unit: pd.Series, written: pd.Series) -> pd.Series:
     """Conversion factor per row, looked up once per distinct (field unit, written unit) pair."""
-    pairs = pd.DataFrame({"field": field_unit, "written": written.astype("string")})
-    distinct = pairs.drop_duplicates()
-    lookup = {
-        (field, unit): (
-            unit_factor(str(unit), field) if isinstance(field, str) and pd.notna(unit) else None
-        )
-        for field, unit in distinct.itertuples(index=False)
-    }
-    factors = [lookup[(field, unit)] for field, unit in pairs.itertuples(index=False)]
+    pairs = pd.MultiIndex.from_arrays([field_unit.astype("string"), written.astype("string")])
+    codes, distinct = pairs.factorize()
+    per_pair = np.array(
+        [
+            unit_factor(unit, field) if isinstance(field, str) and isinstance(unit, str) else None
+            for field, unit in distinct
+        ],
+        dtype="float64",
+    )
+    factors = per_pair[codes]
     return pd.Series(factors, index=field_unit.index, dtype="float64")
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from reclaim.market.access import ThrottlePolicy
 from reclaim.service.context import RequestTransaction, app_context
+from reclaim.service.sessions import SAFE_METHODS, session_token
 from reclaim.store.models import Account, Token
 from reclaim.store.registry import Actor
 from reclaim.store.throttle import claim_attempt
@@ -162,13 +163,13 @@ def revoke_token(session: Session, token: str, now: datetime) -> None:
     )
 
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
 def current_actor(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Actor:
     """FastAPI dependency: the authenticated caller (401 if none), once per request.
+
+    The bearer header wins; without it, the portal's session cookie (writes need its CSRF
+    header, see `reclaim.service.sessions`).
 
     Begins the request's one transaction and checks the token in it; the route's reads and
     writes join it (`context_of(request)`), and `app.InFlightLimit` closes it when the request
@@ -177,11 +178,14 @@ def current_actor(
     known = getattr(request.state, "actor", None)
     if isinstance(known, Actor):
         return known
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    bearer_given = credentials is not None and credentials.scheme.lower() == "bearer"
+    token = credentials.credentials if credentials is not None and bearer_given else None
+    if token is None:
+        token = session_token(request)
+    if token is None:
         raise AuthError("missing bearer token (Authorization: Bearer <token>)")
     context = app_context(request)
     now = context.now()
-    token = credentials.credentials
     transaction = RequestTransaction(
         context.db,
         lambda session: actor_for_token(session, token, now),

@@ -5,7 +5,9 @@ worker takes the job's lease (`store.leases`) for one period, in the same transa
 job, so a job that fails gives its lease back and is tried again on the next tick. Each job is
 idempotent (conditional UPDATEs, one row per day), so running it again changes nothing.
 
-Later timed work (alerts, bills) registers here: `Job(name, every, run)`.
+Later timed work (alerts, bills) registers here: `Job(name, every, run)`. A run that changed
+something (a count above zero) writes one action-log entry, `job.<name>` by the role `system`,
+in the job's own transaction.
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ import anyio
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from reclaim.store.actions import SYSTEM_ROLE, Target, append_action
+from reclaim.store.alerts import escalate_alerts
 from reclaim.store.db import Database
 from reclaim.store.leases import acquire_lease
 from reclaim.store.metering import bill_metered_contracts
 from reclaim.store.publicity import end_publicity, lapse_deals
+from reclaim.store.readings import create_reading_partitions
 from reclaim.store.settlement import bill_due_deliveries, publish_daily_head
 
 log = logging.getLogger("reclaim.service.scheduler")
@@ -47,6 +52,8 @@ JOBS: tuple[Job, ...] = (
     Job("ledger_daily_head", timedelta(minutes=10), publish_daily_head),
     Job("bill_unanswered_deliveries", timedelta(minutes=10), bill_due_deliveries),
     Job("bill_metered_contracts", timedelta(hours=1), bill_metered_contracts),
+    Job("reading_partitions", timedelta(days=1), create_reading_partitions),
+    Job("escalate_alerts", timedelta(minutes=1), escalate_alerts),
 )
 """The exchange's timed work; a deal's state never depends on when these run (the rules check
 the time themselves), they make it visible and release what lapsed."""
@@ -88,7 +95,20 @@ class Scheduler:
             def unit(session: Session, job: Job = job, now: datetime = now) -> JobRun:
                 if not acquire_lease(session, f"job:{job.name}", self.holder, now, job.every):
                     return JobRun(job.name, False, None)
-                return JobRun(job.name, True, job.run(session, now))
+                count = job.run(session, now)
+                if count:
+                    append_action(
+                        session,
+                        None,
+                        f"job.{job.name}",
+                        Target("jobs", job.name),
+                        now=now,
+                        request_id=None,
+                        after={"count": count},
+                        region_id=None,
+                        role=SYSTEM_ROLE,
+                    )
+                return JobRun(job.name, True, count)
 
             try:
                 runs.append(self.db.run(unit))

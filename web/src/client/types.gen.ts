@@ -78,6 +78,94 @@ export type AccountOut = {
 };
 
 /**
+ * ActionOut
+ *
+ * One entry of the action log: who did what to which record, before and after, and why.
+ */
+export type ActionOut = {
+    /**
+     * Action
+     */
+    action: string;
+    /**
+     * Actor Id
+     */
+    actor_id: number | null;
+    /**
+     * Actor Username
+     */
+    actor_username: string | null;
+    /**
+     * After
+     */
+    after: unknown;
+    /**
+     * Before
+     */
+    before: unknown;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Hash
+     */
+    hash: string;
+    /**
+     * Reason
+     */
+    reason: string | null;
+    /**
+     * Region Id
+     */
+    region_id: number | null;
+    /**
+     * Request Id
+     */
+    request_id: string | null;
+    /**
+     * Role
+     */
+    role: string;
+    /**
+     * Seq
+     */
+    seq: number;
+    /**
+     * Target Id
+     */
+    target_id: string;
+    /**
+     * Target Kind
+     */
+    target_kind: string;
+};
+
+/**
+ * ActionPageOut
+ *
+ * A page of entries, the number of entries that match, and the page asked for.
+ */
+export type ActionPageOut = {
+    /**
+     * Items
+     */
+    items: Array<ActionOut>;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+    /**
+     * Total
+     */
+    total: number;
+};
+
+/**
  * AggregateOut
  */
 export type AggregateOut = {
@@ -110,6 +198,138 @@ export type AggregateOut = {
      */
     volume_m3?: number | null;
 };
+
+/**
+ * AlertActionIn
+ */
+export type AlertActionIn = {
+    /**
+     * Why
+     */
+    why: string;
+};
+
+/**
+ * AlertOrder
+ *
+ * The orders an alert list may be sorted in (newest first by default).
+ */
+export type AlertOrder = '-opened_at' | 'opened_at' | '-severity' | '-last_seen_at' | '-escalation_level';
+
+/**
+ * AlertOut
+ *
+ * An alert, its state with who and why, how often it fired and how far it escalated.
+ */
+export type AlertOut = {
+    /**
+     * Acknowledged At
+     */
+    acknowledged_at: string | null;
+    /**
+     * Acknowledged By Id
+     */
+    acknowledged_by_id: number | null;
+    /**
+     * Acknowledged Why
+     */
+    acknowledged_why: string | null;
+    /**
+     * Contract Id
+     */
+    contract_id: number | null;
+    /**
+     * Escalation Level
+     */
+    escalation_level: number;
+    /**
+     * First Seen At
+     */
+    first_seen_at: string;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Last Seen At
+     */
+    last_seen_at: string;
+    /**
+     * Occurrences
+     */
+    occurrences: number;
+    /**
+     * Opened At
+     */
+    opened_at: string;
+    /**
+     * Region Id
+     */
+    region_id: number;
+    /**
+     * Resolved At
+     */
+    resolved_at: string | null;
+    /**
+     * Resolved By Id
+     */
+    resolved_by_id: number | null;
+    /**
+     * Resolved Why
+     */
+    resolved_why: string | null;
+    /**
+     * Rule
+     */
+    rule: string;
+    /**
+     * Sensor Id
+     */
+    sensor_id: number | null;
+    /**
+     * Severity
+     */
+    severity: string;
+    /**
+     * State
+     */
+    state: string;
+    /**
+     * Subject
+     */
+    subject: string;
+};
+
+/**
+ * AlertPageOut
+ *
+ * One page of alerts, sorted by the server, and how many match in all.
+ */
+export type AlertPageOut = {
+    /**
+     * Items
+     */
+    items: Array<AlertOut>;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Per Page
+     */
+    per_page: number;
+    /**
+     * Total
+     */
+    total: number;
+};
+
+/**
+ * AlertState
+ *
+ * Where an alert is in its life.
+ */
+export type AlertState = 'open' | 'acknowledged' | 'resolved';
 
 /**
  * AttachmentIn
@@ -336,6 +556,78 @@ export type ContractOut = {
      * Term Years
      */
     term_years: string;
+};
+
+/**
+ * ContractUseOut
+ *
+ * A contract's days in one contract year, and the year's use against its right.
+ */
+export type ContractUseOut = {
+    /**
+     * Annual Volume M3
+     */
+    annual_volume_m3: number;
+    /**
+     * Contract Id
+     */
+    contract_id: number;
+    /**
+     * Days
+     */
+    days: Array<DailyVolumeOut>;
+    /**
+     * Over Draw M3
+     */
+    over_draw_m3: string;
+    /**
+     * Used M3
+     */
+    used_m3: string;
+    /**
+     * Year End
+     */
+    year_end: string;
+    /**
+     * Year Start
+     */
+    year_start: string;
+};
+
+/**
+ * DailyVolumeOut
+ *
+ * A contract's day: the volume and where it came from, and what of it was over-draw.
+ */
+export type DailyVolumeOut = {
+    /**
+     * Daily Cap M3
+     */
+    daily_cap_m3: number;
+    /**
+     * Day
+     */
+    day: string;
+    /**
+     * Estimated
+     */
+    estimated: boolean;
+    /**
+     * Over Cap M3
+     */
+    over_cap_m3: string;
+    /**
+     * Over Right M3
+     */
+    over_right_m3: string;
+    /**
+     * Source
+     */
+    source: 'meter' | 'manual';
+    /**
+     * Volume M3
+     */
+    volume_m3: string;
 };
 
 /**
@@ -1030,6 +1322,92 @@ export type LogoutOut = {
 };
 
 /**
+ * MonthlyBillLineOut
+ */
+export type MonthlyBillLineOut = {
+    /**
+     * Adjustment
+     */
+    adjustment: boolean;
+    /**
+     * Amount Yuan
+     */
+    amount_yuan: string;
+    /**
+     * Day
+     */
+    day: string;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Price Yuan Per M3
+     */
+    price_yuan_per_m3: string;
+    /**
+     * Volume M3
+     */
+    volume_m3: string;
+};
+
+/**
+ * MonthlyBillOut
+ *
+ * A metered contract's bill of one month, as posted to the ledger.
+ */
+export type MonthlyBillOut = {
+    /**
+     * Amount Yuan
+     */
+    amount_yuan: string;
+    /**
+     * Buyer Id
+     */
+    buyer_id: number;
+    /**
+     * Contract Id
+     */
+    contract_id: number;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Exchange Fee Yuan
+     */
+    exchange_fee_yuan: string;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Ledger Txn Id
+     */
+    ledger_txn_id: string | null;
+    /**
+     * Lines
+     */
+    lines: Array<MonthlyBillLineOut>;
+    /**
+     * Month
+     */
+    month: string;
+    /**
+     * Seller Id
+     */
+    seller_id: number;
+    /**
+     * Seller Net Yuan
+     */
+    seller_net_yuan: string;
+    /**
+     * Treatment Feedback Yuan
+     */
+    treatment_feedback_yuan: string;
+};
+
+/**
  * NetworkIn
  */
 export type NetworkIn = {
@@ -1616,6 +1994,10 @@ export type RegionIn = {
      */
     publicity_days?: number | null;
     /**
+     * Reading Future Tolerance S
+     */
+    reading_future_tolerance_s?: number | null;
+    /**
      * Time Zone
      */
     time_zone?: string | null;
@@ -1670,6 +2052,10 @@ export type RegionOut = {
      */
     publicity_days: number;
     /**
+     * Reading Future Tolerance S
+     */
+    reading_future_tolerance_s: number;
+    /**
      * Time Zone
      */
     time_zone: string;
@@ -1715,6 +2101,10 @@ export type RegionSettingsIn = {
      * Publicity Days
      */
     publicity_days?: number | null;
+    /**
+     * Reading Future Tolerance S
+     */
+    reading_future_tolerance_s?: number | null;
     /**
      * Time Zone
      */
@@ -2084,6 +2474,98 @@ export type TokenRequest = {
      * Username
      */
     username: string;
+};
+
+/**
+ * WebhookCreatedOut
+ */
+export type WebhookCreatedOut = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Delivered
+     */
+    delivered: number;
+    /**
+     * Failed
+     */
+    failed: number;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Last Error
+     */
+    last_error: string | null;
+    /**
+     * Pending
+     */
+    pending: number;
+    /**
+     * Region Id
+     */
+    region_id: number;
+    /**
+     * Secret
+     */
+    secret: string;
+    /**
+     * Url
+     */
+    url: string;
+};
+
+/**
+ * WebhookIn
+ */
+export type WebhookIn = {
+    /**
+     * Url
+     */
+    url: string;
+};
+
+/**
+ * WebhookOut
+ *
+ * A webhook of a region and how its notifications went.
+ */
+export type WebhookOut = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Delivered
+     */
+    delivered: number;
+    /**
+     * Failed
+     */
+    failed: number;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Last Error
+     */
+    last_error: string | null;
+    /**
+     * Pending
+     */
+    pending: number;
+    /**
+     * Region Id
+     */
+    region_id: number;
+    /**
+     * Url
+     */
+    url: string;
 };
 
 export type AccountsListAccountsData = {
@@ -2516,6 +2998,100 @@ export type AccountsRevokeAllTokensResponses = {
 
 export type AccountsRevokeAllTokensResponse = AccountsRevokeAllTokensResponses[keyof AccountsRevokeAllTokensResponses];
 
+export type ActionLogListActionsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Region Id
+         */
+        region_id?: number | null;
+        /**
+         * Actor Id
+         */
+        actor_id?: number | null;
+        /**
+         * Action
+         */
+        action?: string | null;
+        /**
+         * Target Kind
+         */
+        target_kind?: string | null;
+        /**
+         * Target Id
+         */
+        target_id?: string | null;
+        /**
+         * From
+         *
+         * first day (UTC), ISO
+         */
+        from?: string | null;
+        /**
+         * To
+         *
+         * last day (UTC), ISO
+         */
+        to?: string | null;
+        /**
+         * Sort
+         */
+        sort?: 'seq' | 'created_at' | 'action' | 'actor_id' | 'region_id';
+        /**
+         * Order
+         */
+        order?: 'asc' | 'desc';
+        /**
+         * Page
+         */
+        page?: number;
+        /**
+         * Page Size
+         */
+        page_size?: number;
+    };
+    url: '/actions';
+};
+
+export type ActionLogListActionsErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type ActionLogListActionsError = ActionLogListActionsErrors[keyof ActionLogListActionsErrors];
+
+export type ActionLogListActionsResponses = {
+    /**
+     * Successful Response
+     */
+    200: ActionPageOut;
+};
+
+export type ActionLogListActionsResponse = ActionLogListActionsResponses[keyof ActionLogListActionsResponses];
+
 export type AccountsLogoutData = {
     body?: never;
     path?: never;
@@ -2910,6 +3486,61 @@ export type SettlementDeliverResponses = {
 };
 
 export type SettlementDeliverResponse = SettlementDeliverResponses[keyof SettlementDeliverResponses];
+
+export type MeteredBillsUseData = {
+    body?: never;
+    path: {
+        /**
+         * Contract Id
+         */
+        contract_id: number;
+    };
+    query?: {
+        /**
+         * Day
+         */
+        day?: string | null;
+    };
+    url: '/contracts/{contract_id}/use';
+};
+
+export type MeteredBillsUseErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type MeteredBillsUseError = MeteredBillsUseErrors[keyof MeteredBillsUseErrors];
+
+export type MeteredBillsUseResponses = {
+    /**
+     * Successful Response
+     */
+    200: ContractUseOut;
+};
+
+export type MeteredBillsUseResponse = MeteredBillsUseResponses[keyof MeteredBillsUseResponses];
 
 export type ExchangeListDealsData = {
     body?: never;
@@ -4314,6 +4945,58 @@ export type OperationsMetricsResponses = {
     200: unknown;
 };
 
+export type MeteredBillsMonthlyBillsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Contract Id
+         */
+        contract_id?: number | null;
+    };
+    url: '/monthly-bills';
+};
+
+export type MeteredBillsMonthlyBillsErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type MeteredBillsMonthlyBillsError = MeteredBillsMonthlyBillsErrors[keyof MeteredBillsMonthlyBillsErrors];
+
+export type MeteredBillsMonthlyBillsResponses = {
+    /**
+     * Response Metered Bills-Monthly Bills
+     *
+     * Successful Response
+     */
+    200: Array<MonthlyBillOut>;
+};
+
+export type MeteredBillsMonthlyBillsResponse = MeteredBillsMonthlyBillsResponses[keyof MeteredBillsMonthlyBillsResponses];
+
 export type PublicityResolveData = {
     body: ResolutionIn;
     headers?: {
@@ -5117,6 +5800,252 @@ export type ReadingsListAggregatesResponses = {
 
 export type ReadingsListAggregatesResponse = ReadingsListAggregatesResponses[keyof ReadingsListAggregatesResponses];
 
+export type OperationsAlertsAlertsData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query?: {
+        /**
+         * State
+         */
+        state?: AlertState | null;
+        /**
+         * Rule
+         */
+        rule?: string | null;
+        /**
+         * Sensor
+         */
+        sensor?: string | null;
+        sort?: AlertOrder;
+        /**
+         * Page
+         */
+        page?: number;
+        /**
+         * Per Page
+         */
+        per_page?: number;
+    };
+    url: '/regions/{region_id}/alerts';
+};
+
+export type OperationsAlertsAlertsErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsAlertsAlertsError = OperationsAlertsAlertsErrors[keyof OperationsAlertsAlertsErrors];
+
+export type OperationsAlertsAlertsResponses = {
+    /**
+     * Successful Response
+     */
+    200: AlertPageOut;
+};
+
+export type OperationsAlertsAlertsResponse = OperationsAlertsAlertsResponses[keyof OperationsAlertsAlertsResponses];
+
+export type OperationsAlertsAlertData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+        /**
+         * Alert Id
+         */
+        alert_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/alerts/{alert_id}';
+};
+
+export type OperationsAlertsAlertErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsAlertsAlertError = OperationsAlertsAlertErrors[keyof OperationsAlertsAlertErrors];
+
+export type OperationsAlertsAlertResponses = {
+    /**
+     * Successful Response
+     */
+    200: AlertOut;
+};
+
+export type OperationsAlertsAlertResponse = OperationsAlertsAlertResponses[keyof OperationsAlertsAlertResponses];
+
+export type OperationsAlertsAcknowledgeData = {
+    body: AlertActionIn;
+    headers?: {
+        /**
+         * Idempotency-Key
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+        /**
+         * Alert Id
+         */
+        alert_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/alerts/{alert_id}/acknowledge';
+};
+
+export type OperationsAlertsAcknowledgeErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsAlertsAcknowledgeError = OperationsAlertsAcknowledgeErrors[keyof OperationsAlertsAcknowledgeErrors];
+
+export type OperationsAlertsAcknowledgeResponses = {
+    /**
+     * Successful Response
+     */
+    200: AlertOut;
+};
+
+export type OperationsAlertsAcknowledgeResponse = OperationsAlertsAcknowledgeResponses[keyof OperationsAlertsAcknowledgeResponses];
+
+export type OperationsAlertsResolveData = {
+    body: AlertActionIn;
+    headers?: {
+        /**
+         * Idempotency-Key
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+        /**
+         * Alert Id
+         */
+        alert_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/alerts/{alert_id}/resolve';
+};
+
+export type OperationsAlertsResolveErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsAlertsResolveError = OperationsAlertsResolveErrors[keyof OperationsAlertsResolveErrors];
+
+export type OperationsAlertsResolveResponses = {
+    /**
+     * Successful Response
+     */
+    200: AlertOut;
+};
+
+export type OperationsAlertsResolveResponse = OperationsAlertsResolveResponses[keyof OperationsAlertsResolveResponses];
+
 export type OperationsRegistryListDevicesData = {
     body?: never;
     path: {
@@ -5386,6 +6315,71 @@ export type OperationsRegistryDefineDmaResponses = {
 };
 
 export type OperationsRegistryDefineDmaResponse = OperationsRegistryDefineDmaResponses[keyof OperationsRegistryDefineDmaResponses];
+
+export type ExportsExportData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+        /**
+         * File Name
+         */
+        file_name: string;
+    };
+    query?: {
+        /**
+         * From
+         *
+         * first day, ISO
+         */
+        from?: string | null;
+        /**
+         * To
+         *
+         * last day, ISO
+         */
+        to?: string | null;
+    };
+    url: '/regions/{region_id}/exports/{file_name}';
+};
+
+export type ExportsExportErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type ExportsExportError = ExportsExportErrors[keyof ExportsExportErrors];
+
+export type ExportsExportResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
 
 export type OperationsRegistryLoadNetworkData = {
     body: NetworkIn;
@@ -6052,6 +7046,168 @@ export type OperationsRegistryChangeSensorResponses = {
 };
 
 export type OperationsRegistryChangeSensorResponse = OperationsRegistryChangeSensorResponses[keyof OperationsRegistryChangeSensorResponses];
+
+export type OperationsAlertsWebhooksData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/webhooks';
+};
+
+export type OperationsAlertsWebhooksErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsAlertsWebhooksError = OperationsAlertsWebhooksErrors[keyof OperationsAlertsWebhooksErrors];
+
+export type OperationsAlertsWebhooksResponses = {
+    /**
+     * Response Operations Alerts-Webhooks
+     *
+     * Successful Response
+     */
+    200: Array<WebhookOut>;
+};
+
+export type OperationsAlertsWebhooksResponse = OperationsAlertsWebhooksResponses[keyof OperationsAlertsWebhooksResponses];
+
+export type OperationsAlertsAddWebhookData = {
+    body: WebhookIn;
+    headers?: {
+        /**
+         * Idempotency-Key
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/webhooks';
+};
+
+export type OperationsAlertsAddWebhookErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsAlertsAddWebhookError = OperationsAlertsAddWebhookErrors[keyof OperationsAlertsAddWebhookErrors];
+
+export type OperationsAlertsAddWebhookResponses = {
+    /**
+     * Successful Response
+     */
+    201: WebhookCreatedOut;
+};
+
+export type OperationsAlertsAddWebhookResponse = OperationsAlertsAddWebhookResponses[keyof OperationsAlertsAddWebhookResponses];
+
+export type OperationsAlertsDeleteWebhookData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+        /**
+         * Webhook Id
+         */
+        webhook_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/webhooks/{webhook_id}';
+};
+
+export type OperationsAlertsDeleteWebhookErrors = {
+    /**
+     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     */
+    422: ErrorOut;
+};
+
+export type OperationsAlertsDeleteWebhookError = OperationsAlertsDeleteWebhookErrors[keyof OperationsAlertsDeleteWebhookErrors];
+
+export type OperationsAlertsDeleteWebhookResponses = {
+    /**
+     * Successful Response
+     */
+    200: WebhookOut;
+};
+
+export type OperationsAlertsDeleteWebhookResponse = OperationsAlertsDeleteWebhookResponses[keyof OperationsAlertsDeleteWebhookResponses];
 
 export type ExchangeListRightsData = {
     body?: never;
