@@ -8,21 +8,19 @@ import shutil
 import signal
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
-from paho.mqtt.client import Client, MQTTMessageInfo
-from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
+from paho.mqtt.client import MQTTMessageInfo
+from paho.mqtt.reasoncodes import ReasonCode
 
 from reclaim.io.broker_files import WORKER_LOGIN, write_broker_config
 from reclaim.operations.topics import DeviceTopic
 from reclaim.service.mqtt_ingest import BrokerAddress
+from reclaim.service.mqtt_publish import DevicePublisher
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
@@ -80,50 +78,28 @@ def running_broker(directory: Path, devices: list[DeviceTopic]) -> Iterator[Brok
         broker.stop()
 
 
-class Publisher:
-    """A device: MQTT 5, its own login, persistent session, QoS 1 publishes."""
+class Publisher(DevicePublisher):
+    """A device (`DevicePublisher`) with the waits the tests need."""
 
     def __init__(self, address: BrokerAddress, client_id: str) -> None:
-        self.client = Client(
-            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv5
-        )
-        self.client.username_pw_set(address.username, address.password)
-        self.client.reconnect_delay_set(min_delay=1, max_delay=2)
-        self.connack: list[object] = []
-        self.acked: dict[int, object] = {}
-        self.lock = threading.Lock()
-        self.client.on_connect = lambda c, u, f, reason, p: self.connack.append(reason)
-        self.client.on_publish = self._on_publish
-        properties = Properties(PacketTypes.CONNECT)
-        properties.SessionExpiryInterval = 3600
-        self.client.connect_async(
-            address.host, address.port, clean_start=False, properties=properties
-        )
-        self.client.loop_start()
+        super().__init__(address, address.username or client_id, address.password, client_id)
 
-    def _on_publish(self, client: Client, userdata: object, mid: int, reason, props) -> None:
-        with self.lock:
-            self.acked[mid] = reason
-
-    def wait_connack(self, timeout: float = 10.0) -> object:
+    def wait_connack(self, timeout: float = 10.0) -> ReasonCode:
         deadline = time.monotonic() + timeout
-        while not self.connack and time.monotonic() < deadline:
+        while self._connack is None and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert self.connack, "no CONNACK from the broker"
-        return self.connack[-1]
-
-    def publish(self, topic: str, payload: bytes) -> MQTTMessageInfo:
-        return self.client.publish(topic, payload, qos=1)
+        assert self._connack is not None, "no CONNACK from the broker"
+        return self._connack
 
     def wait_acked(self, infos: list[MQTTMessageInfo], timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            with self.lock:
-                if all(info.mid in self.acked for info in infos):
-                    return
+            acked = self.acknowledged()
+            if all(info.mid in acked for info in infos):
+                return
             time.sleep(0.05)
-        raise AssertionError(f"{sum(i.mid not in self.acked for i in infos)} publishes not acked")
+        raise AssertionError(f"{sum(i.mid not in acked for i in infos)} publishes not acked")
 
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+    @property
+    def acked(self) -> dict[int, ReasonCode]:
+        return self.acknowledged()

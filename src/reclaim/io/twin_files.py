@@ -54,4 +54,7 @@ def read_twin_network(path: Path) -> TwinNetwork:
         entries.clear()
         entries.append((0.0, None, None))
     model.options.time.duration = 0
-    return TwinNetwork(inp_text(model), {name: items for name, items in demands.items() if items})
+    links = tuple((name, link.start_node_name, link.end_node_name) for name, link in model.links())
+    return TwinNetwork(
+        inp_text(model), {name: items for name, items in demands.items() if items}, links
+    )

@@ -106,6 +106,8 @@ class TwinNetwork:
     inp_text: str
     junction_demands: Mapping[str, Sequence[tuple[float, str]]]
     """Junction id → [(base demand m³/s, pattern category)]."""
+    links: tuple[tuple[str, str, str], ...]
+    """(link id, start node, end node) of every pipe, pump and valve: the region's topology."""
 
 
 @dataclass(frozen=True)
@@ -402,8 +404,8 @@ def _sensor(
             else Attachment(AttachmentKind.LINK, _text(link, f"{where}.link"))
         )
         link = _text(link, f"{where}.link")
-    else:
-        attachment = Attachment(AttachmentKind.PLANT, _text(spec.get("plant"), f"{where}.plant"))
+    else:  # an online analyser at a plant's outlet node, reading the twin's baseline
+        attachment = Attachment(AttachmentKind.NODE, _text(node, f"{where}.node"))
         baseline = number(baselines.get(kind.value), f"{where} baseline {kind.value}")
     if sensor_id not in devices:
         raise InputError(f"{where}.id", sensor_id, "a sensor listed under one device")

@@ -282,8 +282,8 @@ class IngestWorker:
 
 
 def run_workers(workers: Sequence[IngestWorker], seconds: float | None) -> IngestCounts:
-    """Start ``workers``, run them (each in its thread) for ``seconds`` or until interrupted,
-    stop and disconnect them; their counts summed."""
+    """Start ``workers``, run them (each in its thread) for ``seconds`` or until interrupted
+    (Ctrl-C), stop and disconnect them; their counts summed."""
     for worker in workers:
         worker.start()
     threads = [threading.Thread(target=worker.run, daemon=True) for worker in workers]
@@ -295,6 +295,8 @@ def run_workers(workers: Sequence[IngestWorker], seconds: float | None) -> Inges
             if deadline is not None and time.monotonic() >= deadline:
                 break
             time.sleep(0.2)
+    except KeyboardInterrupt:
+        log.info("interrupted: stopping after the commits in progress")
     finally:
         for worker in workers:
             worker.stop()
