@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -346,3 +347,87 @@ def _region_id(session: Session, code: str) -> int:
     if region_id is None:
         raise InputError("--region", code, "the code of a region of this database")
     return int(region_id)
+
+
+LOSS_HEADINGS = ("ops_indicator", "ops_value")
+
+
+@ops_app.command("losses", short_help="A network's water balance, ILI and CJJ 92 leakage rate.")
+@reports_input_errors
+def losses(
+    file: Path = typer.Argument(
+        ...,
+        metavar="FILE",
+        help="YAML of the period: period_days, balance (m³), network, cjj92, grades "
+        "(see examples/losses_dma.yaml).",
+    ),
+    as_json: bool = JsonOpt,
+    lang: str = LangOpt,
+) -> None:
+    """The IWA water balance of FILE's period, UARL and ILI (with Lambert's caveats), CJJ
+    92-2016's 漏损率 with its corrections and grade, and the AWWA-style data validity."""
+    from reclaim.io.data_files import read_yaml
+    from reclaim.io.operations_files import (
+        load_cjj92_coefficients,
+        load_uarl_coefficients,
+        load_validity_scale,
+    )
+    from reclaim.operations.loss_report import loss_inputs_from_dict, loss_report
+    from reclaim.reports.labels import Labels
+
+    inputs = loss_inputs_from_dict(read_yaml(file), file.name)
+    report = loss_report(
+        inputs, load_uarl_coefficients(), load_cjj92_coefficients(), load_validity_scale()
+    )
+    if as_json:
+        console.print_json(json.dumps(_loss_payload(report), ensure_ascii=False))
+        return
+    label = Labels.load(lang)
+    balance, leakage, rate = report.balance, report.leakage, report.cjj92
+    rows = [
+        ("loss_system_input", f"{balance.inputs.system_input_m3:,.0f}"),
+        ("loss_authorised", f"{balance.authorised_consumption_m3:,.0f}"),
+        ("loss_water_losses", f"{balance.water_losses_m3:,.0f}"),
+        ("loss_apparent", f"{balance.apparent_losses_m3:,.0f}"),
+        ("loss_real", f"{balance.real_losses_m3:,.0f}"),
+        ("loss_nrw", f"{balance.non_revenue_water_m3:,.0f}"),
+        ("loss_nrw_rate", f"{balance.non_revenue_water_fraction:.1%}"),
+        ("loss_uarl", f"{leakage.uarl_m3:,.0f}"),
+        ("loss_ili", f"{leakage.ili:.2f}"),
+        ("loss_caveats", "; ".join(leakage.caveats) or label("loss_none")),
+    ]
+    if rate is not None:
+        rows += [
+            ("loss_gross_rate", f"{rate.gross_loss_rate_fraction:.2%}"),
+            ("loss_corrections", f"{rate.total_correction_fraction:.2%}"),
+            ("loss_rate", f"{rate.leakage_rate_fraction:.2%}"),
+            ("loss_grade", rate.grade or label("loss_no_grade")),
+        ]
+    if report.validity is not None:
+        rows.append(("loss_validity", f"{report.validity.score:.0f} ({report.validity.level})"))
+    rows.append(("loss_leading", report.leading.value))
+    indicator_h, value_h = _headings(LOSS_HEADINGS, lang)
+    columns = [Column(indicator_h, "id"), Column(value_h, "note")]
+    echo(render(None, columns, [[label(key), value] for key, value in rows]))
+
+
+def _loss_payload(report: Any) -> dict[str, Any]:
+    """The loss report as JSON: the dataclasses' fields, units in their names."""
+    from dataclasses import asdict
+
+    payload: dict[str, Any] = {
+        "period_days": report.period_days,
+        "balance": {k: v for k, v in asdict(report.balance).items() if k != "inputs"},
+        "inputs": asdict(report.balance.inputs),
+        "leakage": {**asdict(report.leakage), "formula_applies": report.leakage.formula_applies},
+        "cjj92": None if report.cjj92 is None else asdict(report.cjj92),
+        "validity": None
+        if report.validity is None
+        else {
+            "score": report.validity.score,
+            "level": report.validity.level,
+            "grades": dict(report.validity.grades),
+        },
+        "leading_indicator": report.leading.value,
+    }
+    return payload
