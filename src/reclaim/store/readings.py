@@ -320,7 +320,9 @@ def _stored_near(
     start, end = times[known].min().to_pydatetime(), times[known].max().to_pydatetime()
     sensor_ids = sorted({ids[code] for code in batch.loc[known, "sensor"]})
     code_of = {ident: code for code, ident in ids.items()}
-    frames = [_fetch(session, Reading.sensor_id.in_(sensor_ids), Reading.ts.between(start, end))]
+    frames = [
+        fetch_readings(session, Reading.sensor_id.in_(sensor_ids), Reading.ts.between(start, end))
+    ]
     totalisers = [ids[s.id] for s in registry.sensors.values() if s.is_totaliser]
     totalisers = [ident for ident in totalisers if ident in sensor_ids]
     if totalisers:
@@ -337,7 +339,7 @@ def _stored_near(
         for edge in (before, after):
             nearest = edge.subquery()
             on = and_(Reading.sensor_id == nearest.c.sensor_id, Reading.ts == nearest.c.ts)
-            frames.append(_fetch(session, join=(nearest, on)))
+            frames.append(fetch_readings(session, join=(nearest, on)))
     found = pd.concat(frames, ignore_index=True)
     if found.empty:
         return empty
@@ -346,7 +348,7 @@ def _stored_near(
     )
 
 
-def _fetch(
+def fetch_readings(
     session: Session, *conditions: ColumnElement[bool], join: tuple[Any, Any] | None = None
 ) -> pd.DataFrame:
     """Stored readings (sensor_id, time, value) as a frame, times read in bulk: epoch
@@ -640,7 +642,7 @@ def _fire(
     ``lookback`` after it (the stored readings a late one changes the verdict on)."""
     start = touched.loc[list(group), "min"].min().to_pydatetime() - lookback
     end = touched.loc[list(group), "max"].max().to_pydatetime() + lookback
-    frame = _fetch(
+    frame = fetch_readings(
         session, Reading.sensor_id.in_(list(group)), Reading.ts.between(start, end)
     ).rename(columns={"sensor_id": "sensor"})
     step = pd.Timedelta(seconds=interval_s)
@@ -712,6 +714,7 @@ def store_alerts(
                 severity=rule.severity.value,
                 subject=firing["subject"],
                 sensor_id=firing.get("sensor_id"),
+                dma_id=firing.get("dma_id"),
                 contract_id=firing.get("contract_id"),
                 state=AlertState.OPEN.value,
                 opened_at=now,
