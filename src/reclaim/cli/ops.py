@@ -23,6 +23,7 @@ from reclaim.cli.common import (
     reports_input_errors,
 )
 from reclaim.cli.market import DbOption, open_existing
+from reclaim.cli.ops_stream import broker_config, ingest_mqtt, simulate
 from reclaim.cli.tables import Column, echo, render
 from reclaim.errors import InputError
 
@@ -37,6 +38,9 @@ ops_app = typer.Typer(
     short_help="Meters, alerts, metered bills.",
     no_args_is_help=True,
 )
+ops_app.command("ingest-mqtt", short_help="MQTT readings into the database (QoS 1).")(ingest_mqtt)
+ops_app.command("broker-config", short_help="Mosquitto logins, ACL and persistence.")(broker_config)
+ops_app.command("simulate", short_help="A region's digital twin, publishing readings.")(simulate)
 
 RULE_HEADINGS = ("ops_rule", "ops_kind", "ops_severity", "ops_acknowledge", "ops_parameters")
 """Label keys of the columns, in data/reports/labels.yaml (so are the others below)."""
