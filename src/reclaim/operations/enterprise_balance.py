@@ -257,7 +257,9 @@ def _optional_numbers(
     numbers = {}
     for name, value in values.items():
         if name not in known:
-            problems.append(InputError(f"{where}.{name}", value, "one of " + ", ".join(sorted(known))))
+            problems.append(
+                InputError(f"{where}.{name}", value, "one of " + ", ".join(sorted(known)))
+            )
         elif isinstance(value, bool) or not isinstance(value, int | float):
             problems.append(InputError(f"{where}.{name}", value, "a number"))
         else:
