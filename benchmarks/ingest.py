@@ -298,7 +298,9 @@ def count_readings(database: Database) -> int:
 
     from reclaim.store.models import Reading
 
-    return int(database.run_read(lambda s: s.scalar(select(func.count()).select_from(Reading))))
+    return int(
+        database.run_read(lambda s: s.scalar(select(func.count()).select_from(Reading))) or 0
+    )
 
 
 def copy_rows(database: Database, rows: pd.DataFrame) -> float:
@@ -321,7 +323,9 @@ def copy_rows(database: Database, rows: pd.DataFrame) -> float:
             text("SELECT reclaim_readings_partition(day) FROM unnest(CAST(:d AS date[])) AS day"),
             {"d": months},
         )
-        cursor = connection.connection.driver_connection.cursor()
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        cursor = raw.cursor()
         with cursor.copy(
             "COPY readings (sensor_id, ts, value, received_at, source) FROM STDIN"
         ) as copy:
@@ -486,6 +490,7 @@ def alert_latencies(database: Database, publisher: Any, topic: str, samples: int
     def alerts() -> int:
         return int(
             database.run_read(lambda s: s.scalar(select(func.count()).select_from(AlertRecord)))
+            or 0
         )
 
     base = pd.Timestamp("2026-04-01T00:00:00Z")
