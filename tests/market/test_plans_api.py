@@ -126,6 +126,7 @@ def test_bad_or_oversized_scenarios_are_refused_and_nothing_is_kept(live_api: Ap
     assert too_many.status_code == 422, too_many.text
     assert too_many.json() == {
         "error": "invalid_input",
+        "code": "wrong_length",
         "field": "pipes",
         "value": f"{PLAN_COUNT_LIMITS['pipes'] + 1} items",
         "reason": f"at most {PLAN_COUNT_LIMITS['pipes']} items in a plan run",

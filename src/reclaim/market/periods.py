@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from itertools import pairwise
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError
 from reclaim.market.errors import ConflictError
 from reclaim.market.rules import check_within_term, contract_year_bounds
 
@@ -157,11 +157,15 @@ def reserve(periods: Sequence[Period], span: Slice) -> list[Period]:
                 "annual_volume_m3",
                 span.annual_m3,
                 f"the right has {free_annual} m³/yr free in {years}",
+                ErrorCode.VOLUME_ABOVE_FREE,
             )
         free_daily = period.daily_m3 - period.reserved_daily_m3
         if span.daily_m3 > free_daily:
             raise ConflictError(
-                "daily_max_m3", span.daily_m3, f"the right has {free_daily} m³/d free in {years}"
+                "daily_max_m3",
+                span.daily_m3,
+                f"the right has {free_daily} m³/d free in {years}",
+                ErrorCode.VOLUME_ABOVE_FREE,
             )
     return _apply(periods, span, 0, +1)
 
@@ -248,6 +252,7 @@ def check_capacity(
             "annual_volume_m3",
             new.annual_m3,
             f"plant {plant_id} can deliver only {free} more m³/yr in {first}–{last}",
+            ErrorCode.VOLUME_ABOVE_CAPACITY,
         )
     if load.daily_m3 + new.daily_m3 > deliverable_daily_m3:
         free = deliverable_daily_m3 - load.daily_m3
@@ -256,6 +261,7 @@ def check_capacity(
             "daily_max_m3",
             new.daily_m3,
             f"plant {plant_id} can deliver only {free} more m³/d in {first}–{last}",
+            ErrorCode.VOLUME_ABOVE_CAPACITY,
         )
 
 

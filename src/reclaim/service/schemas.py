@@ -17,8 +17,16 @@ from pydantic import (
     Field,
     StringConstraints,
 )
+from pydantic_core import PydanticCustomError
 
-from reclaim.market.rules import ListingMode, Role
+from reclaim.errors import ErrorCode, InputError
+from reclaim.market.rules import (
+    USERNAME_FORM,
+    USERNAME_PATTERN,
+    ListingMode,
+    Role,
+    check_username,
+)
 
 MAX_ID = 2**31 - 1
 """Ids are 32-bit integers in the store."""
@@ -99,9 +107,53 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _username(name: str) -> str:
+    """The account-name rule of `reclaim.market.rules.check_username`, as a schema check: the
+    refusal states the allowed form in words and carries the code `bad_username`."""
+    try:
+        check_username(name)
+    except InputError as error:
+        raise PydanticCustomError(error.error_code.value, error.allowed) from None
+    return name
+
+
+Username = Annotated[
+    str,
+    AfterValidator(_username),
+    Field(
+        description=f"An account name (login): {USERNAME_FORM}.",
+        examples=["water_bureau"],
+        json_schema_extra={"pattern": f"^{USERNAME_PATTERN.pattern}$", "maxLength": 64},
+    ),
+]
+
+
 class TokenRequest(Strict):
-    username: Code
-    password: Password
+    """A login as JSON: `{"username": …, "password": …}`."""
+
+    username: Username
+    password: Annotated[Password, Field(description="The account's password.")]
+
+
+class TokenForm(Strict):
+    """A login as the OAuth2 password form (application/x-www-form-urlencoded), as Swagger UI's
+    Authorize button and OAuth2 client libraries send it; `scope` and the client fields are
+    accepted and ignored."""
+
+    grant_type: Literal["password"] = Field(
+        default="password", description="The OAuth2 grant: only `password`."
+    )
+    username: Username
+    password: Annotated[Password, Field(description="The account's password.")]
+    scope: Annotated[str, StringConstraints(max_length=1000)] = Field(
+        default="", description="OAuth2 scopes; the service grants none, it ignores them."
+    )
+    client_id: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="An OAuth2 client id; ignored (there are no clients)."
+    )
+    client_secret: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="An OAuth2 client secret; ignored."
+    )
 
 
 class TokenOut(BaseModel):
@@ -159,7 +211,7 @@ class RegionOut(BaseModel):
 
 
 class AccountIn(Strict):
-    username: Code
+    username: Username
     password: Password
     role: Role
     display_name: Name
@@ -577,13 +629,48 @@ class PlanRunOut(BaseModel):
     """Why the engine refused the scenario (`field`, `value`, `reason`), when failed."""
 
 
-class ErrorOut(BaseModel):
-    """Every refusal: what kind, which field, the value given and why."""
+class ProblemOut(BaseModel):
+    """One problem of a refused request."""
 
-    error: str
-    field: str
-    value: Any = None
-    reason: str
+    field: str = Field(description="The field at fault, dotted.", examples=["annual_volume_m3"])
+    value: Any = Field(
+        default=None, description="The value given, cut to a short excerpt.", examples=[0]
+    )
+    reason: str = Field(
+        description="What is allowed, in English.", examples=["Input should be greater than 0"]
+    )
+    code: ErrorCode = Field(description="The problem's stable code.", examples=["out_of_range"])
+
+
+class ErrorOut(BaseModel):
+    """Every refusal: what kind, its stable code, which field, the value given and why."""
+
+    error: str = Field(
+        description="The broad kind: invalid_input, unauthorized, forbidden, not_found, refused, "
+        "conflict, too_large, too_many_attempts, busy, not_ready or server_error.",
+        examples=["conflict"],
+    )
+    code: ErrorCode = Field(
+        description="The stable machine code (README, 'Refusal codes'): show the refusal in "
+        "the client's own language by it.",
+        examples=["volume_above_capacity"],
+    )
+    field: str = Field(
+        description="The field, header, path or parameter at fault.", examples=["annual_volume_m3"]
+    )
+    value: Any = Field(
+        default=None,
+        description="The value given, cut to a short excerpt (never a secret).",
+        examples=[2_000_000],
+    )
+    reason: str = Field(
+        description="Why, and what is allowed, in English.",
+        examples=["plant 1 can deliver only 1000 more m³/yr in 2021-09-01–2026-09-01"],
+    )
+    errors: list[ProblemOut] = Field(
+        default_factory=list,
+        description="Every problem of a 422 found by the schema (the first is the top-level one).",
+    )
 
 
 THROTTLED: dict[str, Any] = {

@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
 from reclaim.market.periods import (
     Period,
@@ -255,7 +255,9 @@ def create_listing(
     require_role(actor, *TRADING_ROLES)
     right = visible_right(session, actor, spec.right_id)
     if right.holder_id != actor.id:
-        raise ForbiddenError("right_id", spec.right_id, "only the holder lists a right")
+        raise ForbiddenError(
+            "right_id", spec.right_id, "only the holder lists a right", ErrorCode.NOT_YOURS
+        )
     check_volumes(spec.annual_volume_m3, spec.daily_max_m3)
     region = get_or_404(session, Region, right.region_id, "region_id")
     today = region_today(region, now)
@@ -269,7 +271,9 @@ def create_listing(
         schedules[spec.price_schedule].price_for(use_class)
     right = lock_or_404(session, Right, right.id, "right_id")
     if right.state != RightState.ACTIVE.value:
-        raise ConflictError("right_id", right.id, f"the right is {right.state}")
+        raise ConflictError(
+            "right_id", right.id, f"the right is {right.state}", ErrorCode.RIGHT_NOT_ACTIVE
+        )
     store_periods(right, reserve(periods_of(right), spec.span()))
     listing = Listing(
         right_id=right.id,
@@ -304,6 +308,7 @@ def converted_use(listed: str, wanted: str | None, region: Region, field: str) -
             wanted,
             f"the water is sold for {listed} use; region {region.code} converts it to "
             f"{', '.join(allowed) if allowed else 'no other use'}",
+            ErrorCode.USE_NOT_CONVERTED,
         )
     return wanted
 
@@ -370,7 +375,9 @@ def _close_listing(session: Session, listing_id: int, new_state: ListingState) -
         .execution_options(synchronize_session=False)
     )
     if _rowcount(moved) != 1:
-        raise ConflictError("listing_id", listing_id, "the listing is no longer open")
+        raise ConflictError(
+            "listing_id", listing_id, "the listing is no longer open", ErrorCode.LISTING_NOT_OPEN
+        )
 
 
 def _open_deal(
@@ -428,9 +435,13 @@ def accept_listing(
     listing = visible_listing(session, actor, listing_id)
     mode = ListingMode(listing.mode)
     if mode in AUCTION_MODES:
-        raise ConflictError("listing_id", mode.value, "an auction is won by bidding")
+        raise ConflictError(
+            "listing_id", mode.value, "an auction is won by bidding", ErrorCode.WRONG_LISTING_MODE
+        )
     if listing.seller_id == actor.id:
-        raise ForbiddenError("listing_id", listing_id, "a party may not buy its own listing")
+        raise ForbiddenError(
+            "listing_id", listing_id, "a party may not buy its own listing", ErrorCode.OWN_LISTING
+        )
     use = buyer_use(session, listing, actor)
     if listing.price_schedule is not None:
         price = schedules[listing.price_schedule].price_for(use)
@@ -448,7 +459,9 @@ def place_bid(
     require_role(actor, *TRADING_ROLES)
     listing = visible_listing(session, actor, listing_id, lock=True)
     if listing.state != ListingState.OPEN.value:
-        raise ConflictError("listing_id", listing_id, "the listing is no longer open")
+        raise ConflictError(
+            "listing_id", listing_id, "the listing is no longer open", ErrorCode.LISTING_NOT_OPEN
+        )
     best = listing.best_bid_yuan_per_m3
     check_bid(
         mode=ListingMode(listing.mode),
@@ -482,7 +495,10 @@ def close_auction(session: Session, actor: Actor, listing_id: int, now: datetime
     listing = visible_listing(session, actor, listing_id, lock=True)
     if not _runs_listing(session, actor, listing):
         raise ForbiddenError(
-            "listing_id", listing_id, "the seller or the region's operator closes it"
+            "listing_id",
+            listing_id,
+            "the seller or the region's operator closes it",
+            ErrorCode.NOT_YOURS,
         )
     check_can_close(ListingMode(listing.mode), listing.closes_at, now)
     bids = session.scalars(select(Bid).where(Bid.listing_id == listing_id)).all()
@@ -519,10 +535,18 @@ def cancel_listing(session: Session, actor: Actor, listing_id: int) -> Listing:
     listing = visible_listing(session, actor, listing_id, lock=True)
     if not _runs_listing(session, actor, listing):
         raise ForbiddenError(
-            "listing_id", listing_id, "the seller or the region's operator withdraws it"
+            "listing_id",
+            listing_id,
+            "the seller or the region's operator withdraws it",
+            ErrorCode.NOT_YOURS,
         )
     if session.scalar(select(Bid.id).where(Bid.listing_id == listing_id).limit(1)) is not None:
-        raise ConflictError("listing_id", listing_id, "a listing with bids cannot be withdrawn")
+        raise ConflictError(
+            "listing_id",
+            listing_id,
+            "a listing with bids cannot be withdrawn",
+            ErrorCode.LISTING_HAS_BIDS,
+        )
     _close_listing(session, listing_id, ListingState.CANCELLED)
     release_reservation(session, listing.right_id, span_of(listing))
     session.refresh(listing)
@@ -558,7 +582,10 @@ def decide_deal(
     deal = lock_or_404(session, Deal, deal_id, "deal_id")
     if DealState(deal.state) not in UNDECIDED_DEAL_STATES:
         raise ConflictError(
-            "deal_id", deal_id, f"the deal is {deal.state}, not awaiting a decision"
+            "deal_id",
+            deal_id,
+            f"the deal is {deal.state}, not awaiting a decision",
+            ErrorCode.WRONG_STATE,
         )
     if not approve and not reason:
         raise InputError("reason", reason, "a rejection states its reason")
@@ -597,10 +624,18 @@ def conclude_deal(session: Session, actor: Actor, deal_id: int, now: datetime) -
     deal = visible_deal(session, actor, deal_id)
     deal = lock_or_404(session, Deal, deal_id, "deal_id")
     if deal.state != DealState.APPROVED.value:
-        raise ConflictError("deal_id", deal_id, f"the deal is {deal.state}; it must be approved")
+        raise ConflictError(
+            "deal_id",
+            deal_id,
+            f"the deal is {deal.state}; it must be approved",
+            ErrorCode.WRONG_STATE,
+        )
     if now < deal.publicity_ends_at:
         raise ConflictError(
-            "deal_id", deal_id, f"publicity runs until {deal.publicity_ends_at.isoformat()}"
+            "deal_id",
+            deal_id,
+            f"publicity runs until {deal.publicity_ends_at.isoformat()}",
+            ErrorCode.PUBLICITY_RUNNING,
         )
     source = lock_or_404(session, Right, deal.right_id, "right_id")
     store_periods(source, transfer(periods_of(source), span_of(deal)))

@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from starlette.responses import JSONResponse, Response
 
+from reclaim.errors import ErrorCode
 from reclaim.service.context import context_of
 from reclaim.service.observability import Metrics
 from reclaim.service.schemas import ErrorOut
@@ -40,7 +41,7 @@ def readyz(request: Request) -> Any:
     problem = check_ready(context_of(request).db.engine)
     if problem is None:
         return ProbeOut()
-    body = {"error": "not_ready", **problem.__dict__}
+    body = {"error": "not_ready", "code": ErrorCode.NOT_READY.value, **problem.__dict__}
     return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
 
 
