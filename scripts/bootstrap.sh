@@ -20,3 +20,14 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
     echo "bootstrap: chromium missing; as root run: apt-get install -y chromium" >&2
   fi
 fi
+# The web portal (web/): front-end packages pinned by web/package-lock.json, built into
+# src/reclaim/service/static/portal, which `reclaim serve` serves at / (no CDN, works offline).
+if command -v npm >/dev/null 2>&1; then
+  if ! cmp -s "$ROOT/web/package-lock.json" "$ROOT/web/node_modules/.reclaim-installed-lock"; then
+    (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error \
+      && cp package-lock.json node_modules/.reclaim-installed-lock)
+  fi
+  (cd "$ROOT/web" && npm run --silent build >/dev/null)
+else
+  echo "bootstrap: npm missing (install Node.js 20+); the portal at / will not be built" >&2
+fi

@@ -1,4 +1,4 @@
-"""The one error type that user input raises, and the stable codes every refusal carries.
+"""The error types that user input raises, and the stable codes every refusal carries.
 
 `ErrorCode` is the single list of machine codes: the HTTP service puts one in every error body
 (`code`), so that clients and the web portal show the refusal in their own language; the `reason`
@@ -7,6 +7,7 @@ stays the English sentence for people reading the raw answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 
@@ -44,6 +45,11 @@ class ErrorCode(StrEnum):
     TOKEN_EXPIRED = "token_expired", "a bearer token past its lifetime; log in again"
     TOKEN_REVOKED = "token_revoked", "a bearer token revoked by logout or by the administrator"
     WRONG_CREDENTIALS = "wrong_credentials", "unknown username or wrong password (never which)"
+    WRONG_RESET_CODE = (
+        "wrong_reset_code",
+        "unknown username, or a reset code wrong, used or expired",
+    )
+    ACCOUNT_DISABLED = "account_disabled", "a token of an account the administrator disabled"
     TOO_MANY_ATTEMPTS = "too_many_attempts", "throttled: wait `Retry-After` seconds"
     ROLE_NOT_ALLOWED = "role_not_allowed", "the caller's role may not do this"
     NOT_YOUR_REGION = "not_your_region", "a region the caller is not assigned to or at home in"
@@ -72,6 +78,7 @@ class ErrorCode(StrEnum):
     DISPUTE_CLOSED = "dispute_closed", "a delivery past the time to dispute it"
     # the service itself
     BUSY = "busy", "the service has as much of this work queued as it takes; retry later"
+    PORTAL_NOT_BUILT = "portal_not_built", "the web portal is not built on this installation"
     NOT_READY = "not_ready", "the database cannot serve (down, or not at the newest migration)"
     SERVER_ERROR = "server_error", "a fault of the service; it is logged, nothing was written"
 
@@ -91,3 +98,28 @@ class InputError(ValueError):
         self.allowed = allowed
         self.error_code = code
         super().__init__(f"{field}: got {value!r}; {allowed}")
+
+    @property
+    def problems(self) -> tuple[InputError, ...]:
+        """Each problem on its own: this one error here, every error of a file in
+        `InputErrors`."""
+        return (self,)
+
+
+class InputErrors(InputError):
+    """Every problem of one input at once (a scenario with three errors shows three), so a
+    user fixes a file in one pass; its field, value and allowed are the first problem's."""
+
+    def __init__(self, errors: Sequence[InputError]) -> None:
+        if not errors:
+            raise ValueError("InputErrors needs at least one error")
+        self.errors = tuple(problem for error in errors for problem in error.problems)
+        first = self.errors[0]
+        super().__init__(first.field, first.value, first.allowed, first.error_code)
+
+    @property
+    def problems(self) -> tuple[InputError, ...]:
+        return self.errors
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self.errors)

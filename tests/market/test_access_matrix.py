@@ -24,6 +24,7 @@ from reclaim.io.market_data import load_exchange_rules, load_price_schedules
 from reclaim.service.access import route_keys, unruled_routes
 from reclaim.service.app import create_app
 from reclaim.service.context import ExchangeContext
+from reclaim.service.portal import PORTAL_DIR
 from tests.market.conftest import BACKENDS, Backend, open_backend, served
 from tests.market.helpers import FAST_HASHER, Api, Clock
 
@@ -38,6 +39,12 @@ SHUOZHOU_NO1 = {"sewage_treated_m3_per_day": 40_000, "reclaimed_capacity_m3_per_
 """Seed 001 §3.2: No. 1 plant, 4.0 万 m³/d sewage treated, 3.2 万 m³/d reclaimed."""
 LOT = {"annual_volume_m3": 10_000, "daily_max_m3": 100}
 UNKNOWN_ID = 2_000_000
+PORTAL_ASSET = "/portal/no-such-asset.js"
+"""Public, so the static folder answers (404: no such file) whether or not the portal is built;
+tests/web/test_portal.py fetches its real files."""
+PORTAL_INDEX_STATUS = 200 if (PORTAL_DIR / "index.html").is_file() else 503
+"""`/` is public either way: the portal's page once built (the install step builds it), else 503
+saying how to build it (a worktree without `npm run build`)."""
 
 
 @dataclass(frozen=True)
@@ -354,6 +361,29 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("POST", "/accounts/{account_id}/tokens/revoke"): Case(
         f"/accounts/{UNKNOWN_ID}/tokens/revoke", gate(("admin",), 404)
     ),
+    # disabling, enabling and issuing a reset code are the administrator's: an unknown account
+    # (404), or one that is not disabled (409), changes nothing
+    ("POST", "/accounts/{account_id}/disable"): Case(
+        f"/accounts/{UNKNOWN_ID}/disable", gate(("admin",), 404)
+    ),
+    ("POST", "/accounts/{account_id}/enable"): Case(
+        "/accounts/{bystander}/enable", gate(("admin",), 409)
+    ),
+    ("POST", "/accounts/{account_id}/reset-code"): Case(
+        f"/accounts/{UNKNOWN_ID}/reset-code", gate(("admin",), 404)
+    ),
+    # everyone signed in changes their own password; a new one too short is refused (422)
+    ("POST", "/me/password"): Case(
+        "/me/password",
+        gate(SIGNED_IN, 422),
+        lambda _w, _r: {"current_password": "correct horse battery", "new_password": "short"},
+    ),
+    # the public reset form: an empty code is refused by validation, before the throttle counts
+    ("POST", "/auth/reset"): Case(
+        "/auth/reset",
+        public(422),
+        lambda _w, _r: {"username": "bystander_a", "code": "", "new_password": "x"},
+    ),
     ("PUT", "/accounts/{account_id}/regions/{region_id}"): Case(
         "/accounts/{bystander}/regions/{region}", gate(("admin",), 422)
     ),
@@ -526,6 +556,8 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("GET", "/docs"): Case("/docs", public(200)),
     ("GET", "/redoc"): Case("/redoc", public(200)),
     ("MOUNT", "/docs-assets"): Case("/docs-assets/redoc.standalone.js", public(200)),
+    ("GET", "/"): Case("/", public(PORTAL_INDEX_STATUS)),
+    ("MOUNT", "/portal"): Case(PORTAL_ASSET, public(404)),
 }
 
 

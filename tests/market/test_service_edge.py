@@ -20,7 +20,7 @@ import pytest
 
 from reclaim.io.data_files import DATA_DIR, files_in
 from reclaim.io.quality_files import PROFILES_DIR
-from reclaim.service.limits import BODY_BYTES_BY_ROUTE, DEFAULT_BODY_BYTES
+from reclaim.service.limits import DEFAULT_BODY_BYTES, PLAN_RUN_BODY_BYTES
 from reclaim.service.refusal import EXCERPT_CHARS
 from reclaim.service.schemas import MAX_DAILY_M3, MAX_PRICE_YUAN_PER_M3
 from tests.market.helpers import AFTER_AUTUMN_2021, Api, snapshot
@@ -196,7 +196,7 @@ def test_bodies_are_limited_per_route_with_a_clear_413(live_api: Api) -> None:
     bids = f"/listings/{world.listing['id']}/bids"
     streamed = api.client.post(bids, content=chunks(), headers=api.headers("buyer"))
     refusal_of(streamed, 413, "body")
-    plan_limit = BODY_BYTES_BY_ROUTE[("POST", "/plans/run")]
+    plan_limit = PLAN_RUN_BODY_BYTES
     padded = scenario()
     padded["region"]["name_en"] = "x" * (2 * DEFAULT_BODY_BYTES)  # beyond trading, within plans
     assert post_run(api, "regulator", padded).status_code == 202

@@ -4,9 +4,11 @@ spelt the same in every command (`--json`, `--lang`, `--seed`, `--no-fail`)."""
 from __future__ import annotations
 
 import functools
+import json
+import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -24,6 +26,8 @@ R = TypeVar("R")
 
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_BUG = 3
+"""An error no check expected (a bug in reclaim): one line asking for a report."""
 
 JsonOpt = typer.Option(False, "--json", help="Print JSON on stdout instead of tables.")
 LangOpt = typer.Option(
@@ -59,28 +63,76 @@ def exit_on_failure(passed: bool, no_fail: bool) -> None:
 
 
 def print_error(error: InputError) -> None:
-    """One line on stderr, the way every command reports bad input."""
-    err_console.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+    """One line on stderr per problem, the way every command reports bad input."""
+    for problem in error.problems:
+        err_console.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+
+
+def input_error_of(error: BaseException) -> InputError | None:
+    """The bad input a library's error means (a file that is missing, a folder, unreadable or
+    not text), or None when it is not the user's input that is wrong."""
+    if isinstance(error, InputError):
+        return error
+    if isinstance(error, FileNotFoundError):
+        return InputError("file", error.filename, "no such file")
+    if isinstance(error, IsADirectoryError):
+        return InputError("file", error.filename, "a file, not a folder")
+    if isinstance(error, PermissionError):
+        return InputError("file", error.filename, "a file you may read (permission denied)")
+    if isinstance(error, UnicodeDecodeError):
+        return InputError(
+            "file",
+            f"byte {error.start}: not UTF-8",
+            "a text file saved as UTF-8 (see docs/inputs.md)",
+        )
+    return None
+
+
+def exit_bad_input(error: InputError, as_json: bool = False) -> NoReturn:
+    """Report bad input (every problem, one line each; also as JSON on stdout with `--json`)
+    and exit with status 2."""
+    if as_json:
+        problems = [
+            {"field": p.field, "value": p.value, "allowed": p.allowed} for p in error.problems
+        ]
+        typer.echo(
+            json.dumps(
+                {"error": "invalid_input", "errors": problems}, ensure_ascii=False, default=str
+            )
+        )
+    print_error(error)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def exit_bug(error: BaseException) -> NoReturn:
+    """The last resort: an error no check expected is a bug. One line saying so instead of a
+    traceback (RECLAIM_DEBUG=1 lets the traceback through), exit status 3."""
+    if os.environ.get("RECLAIM_DEBUG"):
+        raise error
+    detail = (str(error).strip().splitlines() or [""])[0][:200]
+    err_console.print(
+        f"error: internal error ({type(error).__name__}: {detail}); this is a bug, please report "
+        "it with the command you ran (RECLAIM_DEBUG=1 shows the traceback)",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(EXIT_BUG)
 
 
 def reports_input_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn an `InputError` (or a missing file) into one line on stderr and exit status 2."""
+    """Turn an `InputError` (or a missing, unreadable file) into one line per problem on stderr
+    and exit status 2; with `--json`, the same problems as JSON on stdout too."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except InputError as error:
-            print_error(error)
-            raise typer.Exit(EXIT_BAD_INPUT) from None
-        except FileNotFoundError as error:
-            err_console.print(
-                f"error: file: got {error.filename!r}; no such file",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
-            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except (InputError, OSError, UnicodeDecodeError) as error:
+            bad_input = input_error_of(error)
+            if bad_input is None:
+                raise
+            exit_bad_input(bad_input, bool(kwargs.get("as_json")))
 
     return wrapper
 

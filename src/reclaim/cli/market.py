@@ -133,7 +133,7 @@ def serve(
     from reclaim.service.context import TESTING_ENV, ExchangeContext, utc_now
     from reclaim.service.demo import seed_demo
     from reclaim.service.observability import configure_logging
-    from reclaim.service.settings import allow_origins, load_settings
+    from reclaim.service.settings import allow_origins, load_settings, webhook_policy
 
     settings = load_settings(settings_file)
     db = db or settings.database_url
@@ -154,7 +154,12 @@ def serve(
             console.print(f"  {login.username:<16} {login.role}", markup=False)
     testing = os.environ.get(TESTING_ENV) == "1"
     context = ExchangeContext(
-        db=database, rules=rules, schedules=schedules, testing=testing, run_scheduler=True
+        db=database,
+        rules=rules,
+        schedules=schedules,
+        testing=testing,
+        run_scheduler=True,
+        webhooks=webhook_policy(settings),
     )
     if testing:
         err_console.print(

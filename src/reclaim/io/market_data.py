@@ -9,6 +9,8 @@ from typing import Any
 from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, read_yaml
 from reclaim.market.access import AccessLimits, ThrottlePolicy
+from reclaim.market.billing import MeteredBilling, OverDrawRule
+from reclaim.market.passwords import PasswordPolicy
 from reclaim.market.prices import PriceSchedule
 from reclaim.market.rules import ExchangeRules
 
@@ -58,6 +60,17 @@ def load_access_limits() -> AccessLimits:
     )
 
 
+def load_password_policy() -> PasswordPolicy:
+    """The password policy of `data/market/password_policy.yaml` (each value cited there)."""
+    table = read_yaml(data_path("market", "password_policy.yaml"))
+    return PasswordPolicy(
+        min_length=int(_value(table, "min_length")),
+        max_length=int(_value(table, "max_length")),
+        forbidden_words=tuple(str(word) for word in _value(table, "forbidden_words")),
+        refuse_one_repeated_character=bool(_value(table, "refuse_one_repeated_character")),
+    )
+
+
 def load_price_schedules() -> dict[str, PriceSchedule]:
     """Tiered price schedules by code (`data/market/price_schedules.yaml`)."""
     table = read_yaml(data_path("market", "price_schedules.yaml"))
@@ -84,3 +97,31 @@ def load_demo_staff() -> list[dict[str, Any]]:
     staff = read_yaml(data_path("market", "demo_regions.yaml"))["demo_staff"]
     assert isinstance(staff, list)
     return staff
+
+
+def load_metered_billing(region_code: str) -> MeteredBilling:
+    """The over-draw rule and billing delay of a region (`data/market/metered_billing.yaml`:
+    the defaults with the region's overrides, each figure sourced or a local choice)."""
+    path = data_path("market", "metered_billing.yaml")
+    table = read_yaml(path)
+    regions = table.get("regions") or {}
+    overrides = regions.get(region_code) or {}
+    if not isinstance(overrides, dict):
+        raise InputError(f"metered_billing.regions.{region_code}", overrides, "a mapping")
+    figures = {**table["default"], **overrides}
+
+    def figure(name: str) -> tuple[Any, str, bool]:
+        entry = figures.get(name)
+        if isinstance(entry, dict) and "value" in entry:
+            for key, local in (("source", False), ("local_choice", True)):
+                if isinstance(entry.get(key), str) and entry[key].strip():
+                    return entry["value"], entry[key], local
+        raise InputError(
+            f"metered_billing.{name}", entry, "a value with a 'source' or a 'local_choice'"
+        )
+
+    multiple, origin, local = figure("over_draw_price_multiple")
+    delay = figure("bill_after_days")[0]
+    if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
+        raise InputError("metered_billing.bill_after_days", delay, "a whole number of days ≥ 0")
+    return MeteredBilling(OverDrawRule(Decimal(str(multiple)), origin, local), delay)

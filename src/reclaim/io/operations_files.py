@@ -1,10 +1,13 @@
-"""Read the operations module's files: the alert rules of a region."""
+"""Read the operations module's files: the alert rules of a region, the webhook retry schedule."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
+from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, read_yaml
+from reclaim.operations.notify import Backoff
 from reclaim.operations.rules import AlertRule, rule_set_from_dict
 
 ALERT_RULES = data_path("operations", "alert_rules.yaml")
@@ -13,3 +16,36 @@ ALERT_RULES = data_path("operations", "alert_rules.yaml")
 def load_alert_rules(region: str, path: Path = ALERT_RULES) -> tuple[AlertRule, ...]:
     """The alert rules of ``region`` (the defaults with its overrides) from ``path``."""
     return rule_set_from_dict(read_yaml(path), region, str(path))
+
+
+NOTIFICATIONS = data_path("operations", "notifications.yaml")
+
+
+def load_backoff(path: Path = NOTIFICATIONS) -> Backoff:
+    """The retry schedule of webhook notifications from ``path`` (each figure explained there)."""
+    table = read_yaml(path)
+    figures = table.get("backoff") if isinstance(table, dict) else None
+    if not isinstance(figures, dict):
+        raise InputError(f"{path}:backoff", figures, "a table of retry figures")
+
+    def figure(name: str) -> float:
+        entry = figures.get(name)
+        if (
+            not isinstance(entry, dict)
+            or not (entry.get("source") or entry.get("local_choice"))
+            or isinstance(entry.get("value"), bool)
+            or not isinstance(entry.get("value"), int | float)
+            or entry["value"] <= 0
+        ):
+            raise InputError(
+                f"{path}:backoff.{name}", entry, "a number above 0 with a source or local_choice"
+            )
+        return float(entry["value"])
+
+    return Backoff(
+        first_delay=timedelta(seconds=figure("first_delay_s")),
+        factor=figure("factor"),
+        max_delay=timedelta(seconds=figure("max_delay_s")),
+        max_attempts=int(figure("max_attempts")),
+        request_timeout=timedelta(seconds=figure("request_timeout_s")),
+    )

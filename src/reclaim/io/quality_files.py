@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,27 @@ CSV_COLUMNS = ("sample", "parameter", "value", "unit")
 """Required columns of a long sample CSV (one measurement per row; ``date`` optional)."""
 WIDE_HEADER = re.compile(r"^\s*(?P<parameter>[A-Za-z0-9_]+)\s*[\[(](?P<unit>[^\])]*)[\])]\s*$")
 """A wide CSV's parameter column header: ``bod5 [mg/L]`` or ``bod5 (mg/L)``."""
+
+
+CSV_HELP = "see docs/inputs.md for the long and wide lab CSV forms"
+
+
+@contextmanager
+def _csv_read_errors(path: Path) -> Iterator[None]:
+    """A file that is not UTF-8 text, or that the CSV reader cannot split into rows, becomes an
+    `InputError` naming the file and, where the reader knows it, the line."""
+    try:
+        yield
+    except UnicodeDecodeError as error:
+        raise InputError(
+            str(path),
+            f"byte {error.start}: not UTF-8 text",
+            "a CSV file saved as UTF-8 (in Excel: Save As, CSV UTF-8)",
+        ) from None
+    except csv.Error as error:
+        line = re.search(r"line (\d+)", str(error))
+        where = f"{path}:{line[1]}" if line else str(path)
+        raise InputError(where, str(error), f"comma-separated rows; {CSV_HELP}") from None
 
 
 def load_catalogue() -> Catalogue:
@@ -172,8 +194,8 @@ def _samples_from_yaml(raw: object, catalogue: Catalogue, origin: str) -> list[S
 
 
 def _samples_from_csv(path: Path, catalogue: Catalogue) -> list[Sample]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+    with _csv_read_errors(path), path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle, strict=True)
         missing = [column for column in CSV_COLUMNS if column not in (reader.fieldnames or [])]
         if missing:
             raise InputError(
@@ -184,6 +206,12 @@ def _samples_from_csv(path: Path, catalogue: Catalogue) -> list[Sample]:
         grouped: dict[str, dict[str, Any]] = {}
         dates: dict[str, str | None] = {}
         for line, row in enumerate(reader, start=2):
+            if None in row:  # more fields than the header names
+                raise InputError(
+                    f"{path}:{reader.line_num}",
+                    f"{len(reader.fieldnames or []) + len(row[None])} fields",
+                    f"{len(reader.fieldnames or [])} fields, one per header column; {CSV_HELP}",
+                )
             sample_id = (row["sample"] or "").strip()
             parameter = (row["parameter"] or "").strip()
             if not sample_id:
@@ -228,7 +256,14 @@ def _read_wide(path: Path, catalogue: Catalogue) -> tuple[SampleMatrix, tuple[st
     """A wide CSV as a matrix, and each sample's date (None where not given)."""
     import pandas as pd
 
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    with _csv_read_errors(path):
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+            reason = str(error).rpartition("C error: ")[2].strip()
+            line = re.search(r"line (\d+)", reason)
+            where = f"{path}:{line[1]}" if line else str(path)
+            raise InputError(where, reason, f"one value per header column; {CSV_HELP}") from None
     if "sample" not in frame.columns:
         raise InputError(f"{path}:header", list(frame.columns), "a 'sample' column")
     if frame.empty:
@@ -262,7 +297,7 @@ def _read_wide(path: Path, catalogue: Catalogue) -> tuple[SampleMatrix, tuple[st
 
 
 def _is_wide_csv(path: Path) -> bool:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with _csv_read_errors(path), path.open(newline="", encoding="utf-8-sig") as handle:
         header = next(csv.reader(handle), [])
     return "sample" in header and "parameter" not in header
 

@@ -47,6 +47,12 @@ def settle(
     The seller receives the remainder, so the split always adds up exactly to the amount.
     """
     amount = (Decimal(volume_m3) * price_yuan_per_m3).quantize(FEN, ROUND_HALF_UP)
+    return split_amount(amount, fee_rate, feedback_share)
+
+
+def split_amount(amount: Decimal, fee_rate: Decimal, feedback_share: Decimal) -> Settlement:
+    """Split a billed amount (a negative one refunds): fee and feedback rounded to the fen, the
+    seller the remainder, so the parts add up exactly to the amount."""
     fee = (amount * fee_rate).quantize(FEN, ROUND_HALF_UP)
     feedback = (amount * feedback_share).quantize(FEN, ROUND_HALF_UP)
     return Settlement(amount, fee, feedback, amount - fee - feedback)

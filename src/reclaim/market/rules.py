@@ -28,12 +28,17 @@ class Role(StrEnum):
     """The water bureau of the regions it is assigned to: issues rights, decides deals."""
     OPERATOR = "operator"
     """The exchange operator of the regions it is assigned to: registers parties, runs sales."""
+    NETWORK_OPERATOR = "network_operator"
+    """Runs the reclaimed-water network of the regions it is assigned to: sensors, devices,
+    DMAs, alert rules and acknowledgements. Not the exchange's operator: it trades nothing."""
     SELLER = "seller"
     BUYER = "buyer"
 
 
 STAFF_ROLES = frozenset({Role.REGULATOR, Role.OPERATOR})
-"""Roles that act in the regions they are assigned to (many-to-many)."""
+"""The exchange's staff: act on the exchange's records of the regions they are assigned to."""
+ASSIGNED_ROLES = STAFF_ROLES | {Role.NETWORK_OPERATOR}
+"""Roles an administrator assigns to regions (many-to-many), rather than giving a home region."""
 PARTY_ROLES = frozenset({Role.SELLER, Role.BUYER})
 """Roles that hold rights and trade; each party belongs to one home region."""
 

@@ -125,12 +125,22 @@ class FileUnits:
         )
 
 
+WHAT_TO_DO = {
+    223: "; is it an EPANET .inp file, whole? it needs [JUNCTIONS] and [PIPES] sections",
+    224: "; a network needs a [RESERVOIRS] or [TANKS] section (is the file cut short?)",
+}
+"""What to do about EPANET's errors that name no element, added to its reason."""
+
+
 class EngineError(InputError):
     """EPANET refused the network or could not solve it; names the element when EPANET does."""
 
     def __init__(self, element: str, code: int | str, text: str) -> None:
         self.code = code
-        super().__init__(element, f"EPANET error {code}" if isinstance(code, int) else code, text)
+        hint = WHAT_TO_DO.get(code, "") if isinstance(code, int) else ""
+        super().__init__(
+            element, f"EPANET error {code}" if isinstance(code, int) else code, text + hint
+        )
 
 
 def _engine_call(element: str, function: Callable[..., Any], *args: Any) -> Any:

@@ -6,5 +6,7 @@ Pure logic (no I/O); files are read by `reclaim.io.operations_files`. Main entry
 - `validate.validate_readings` → accepted, quarantined with a reason, duplicates counted
 - `aggregate.aggregate` → 15-minute, hourly, daily means and totaliser volumes
 - `alerts` — vectorised rule functions over a grid of readings; `rules` — rule sets as data
+- `metering` — a delivery point's daily volume from its totalisers and flow meters
+- `notify` — webhook URLs checked against SSRF, bodies signed (HMAC-SHA256), retry backoff
 - `lifecycle` — open → acknowledged → resolved, folding and escalation
 """

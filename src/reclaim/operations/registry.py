@@ -14,6 +14,10 @@ from typing import Any, TypeVar
 
 from reclaim.errors import InputError
 
+DEFAULT_FUTURE_TOLERANCE_S = 300
+"""A reading stamped further ahead of the receiving clock than this (s) is refused: the issue 13
+default of five minutes, which a region may change."""
+
 
 class SensorKind(StrEnum):
     """What a sensor measures; fixes its canonical unit (`CANONICAL_UNIT`)."""

@@ -19,12 +19,10 @@ import numpy as np
 import pandas as pd
 
 from reclaim.errors import InputError
-from reclaim.operations.registry import Registry
+from reclaim.operations.registry import DEFAULT_FUTURE_TOLERANCE_S, Registry
 from reclaim.units import unit_factor
 
-DEFAULT_FUTURE_TOLERANCE = pd.Timedelta(minutes=5)
-"""A reading stamped further ahead of the receiving clock than this is refused (issue 13 default;
-a region may set its own)."""
+DEFAULT_FUTURE_TOLERANCE = pd.Timedelta(seconds=DEFAULT_FUTURE_TOLERANCE_S)
 BATCH_COLUMNS = ("sensor", "time", "value", "unit")
 STORED_COLUMNS = ("sensor", "time", "value")
 SAME_VALUE_RTOL = 1e-9

@@ -92,6 +92,17 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/auth/logout"): Rule(ANYONE, Tenant.SELF, "revokes the token it is sent with"),
     ("POST", "/accounts/{account_id}/tokens/revoke"): Rule(ADMIN, Tenant.GLOBAL),
+    ("POST", "/accounts/{account_id}/disable"): Rule(
+        ADMIN, Tenant.GLOBAL, "revokes every token of the account; not the caller's own"
+    ),
+    ("POST", "/accounts/{account_id}/enable"): Rule(ADMIN, Tenant.GLOBAL),
+    ("POST", "/accounts/{account_id}/reset-code"): Rule(
+        ADMIN, Tenant.GLOBAL, "the code is in this answer only; the store keeps its hash"
+    ),
+    ("POST", "/me/password"): Rule(ANYONE, Tenant.SELF, "needs the current password"),
+    ("POST", "/auth/reset"): Rule(
+        None, Tenant.PUBLIC, "anyone holding an open reset code; throttled like a login"
+    ),
     ("PUT", "/accounts/{account_id}/regions/{region_id}"): Rule(ADMIN, Tenant.GLOBAL),
     ("DELETE", "/accounts/{account_id}/regions/{region_id}"): Rule(ADMIN, Tenant.GLOBAL),
     # registry
@@ -205,6 +216,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/docs"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("MOUNT", "/docs-assets"): PUBLIC,
+    # the web portal (its pages call the routes above, under their own rules)
+    ("GET", "/"): PUBLIC,
+    ("MOUNT", "/portal"): PUBLIC,
 }
 NO_RULE_REASON = "this route has no access rule (reclaim.service.access.RULES); refused"
 

@@ -28,6 +28,7 @@ from reclaim.service.docs import add_offline_docs
 from reclaim.service.limits import BodyLimit
 from reclaim.service.observability import Metrics, RequestObserver
 from reclaim.service.plan_jobs import PlanJobs
+from reclaim.service.portal import add_portal
 from reclaim.service.refusal import excerpt, refusal
 from reclaim.service.routers import (
     accounts,
@@ -40,11 +41,14 @@ from reclaim.service.routers import (
     testing,
     trading,
 )
-from reclaim.service.scheduler import Scheduler, lifespan_with
+from reclaim.service.scheduler import JOBS, Scheduler, lifespan_with
 from reclaim.service.schemas import ErrorOut
+from reclaim.service.webhooks import notification_job
 from reclaim.store.db import MAX_CONNECTIONS
 
 SECRET_MASK = "***"
+SECRET_FIELDS = frozenset({"code"})
+"""Body fields besides passwords whose value a refusal never echoes (a reset code)."""
 LISTED_ERRORS = 10
 """Problems listed in a 422 besides the first; a body with a million bad items lists ten."""
 UNREADABLE_BODY = (
@@ -147,7 +151,9 @@ def _problem(problem: dict[str, Any]) -> dict[str, Any]:
     field = _field_of(tuple(problem["loc"]))
     return {
         "field": field,
-        "value": SECRET_MASK if "password" in field else excerpt(problem.get("input")),
+        "value": SECRET_MASK
+        if "password" in field or field in SECRET_FIELDS
+        else excerpt(problem.get("input")),
         "reason": problem["msg"],
         "code": code_of_pydantic_error(problem["type"]).value,
     }
@@ -268,7 +274,12 @@ def create_app(context: ExchangeContext) -> FastAPI:
     """The HTTP API over one exchange context (store, rules, clock), with its timed jobs; every
     route has an access rule (reclaim.service.access), enforced before it runs."""
     metrics = Metrics(context.db.engine)
-    scheduler = Scheduler(context.db, context.now, on_run=metrics.job_ran)
+    scheduler = Scheduler(
+        context.db,
+        context.now,
+        jobs=(*JOBS, notification_job(context.webhooks)),
+        on_run=metrics.job_ran,
+    )
     app = FastAPI(
         lifespan=lifespan_with(
             scheduler if context.run_scheduler else None, context.scheduler_tick_s
@@ -282,10 +293,11 @@ def create_app(context: ExchangeContext) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     add_offline_docs(app)
+    add_portal(app)
     app.state.exchange = context
     app.state.scheduler = scheduler
     app.state.plan_jobs = PlanJobs(context.db, context.now)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, limits=context.body_limits)
     app.add_middleware(InFlightLimit, limit=IN_FLIGHT_LIMIT)
     app.state.metrics = metrics
     app.add_middleware(RequestObserver, metrics=metrics)  # outermost: sees every answer

@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from reclaim.errors import ErrorCode
@@ -24,6 +24,9 @@ from reclaim.store.registry import Actor
 from reclaim.store.throttle import claim_attempt
 
 TOKEN_BYTES = 32
+RESET_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+RESET_CODE_CHARS = 16
+"""32 symbols × 16 characters: 80 bits, beyond guessing through the throttled reset route."""
 refused_log = logging.getLogger("reclaim.service.auth")
 """Refused logins and throttled attempts, for the operator's log."""
 _UNKNOWN_USER_HASH = PasswordHasher().hash("no such user")
@@ -100,12 +103,30 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def account_for_login(session: Session, username: str) -> tuple[int | None, str]:
-    """The account id and stored hash for `username` (the decoy hash if there is none)."""
+def account_for_login(session: Session, username: str) -> tuple[int | None, str, bool]:
+    """The account id, stored hash and whether it is disabled, for `username` (the decoy hash
+    if there is none, so the refusal takes as long)."""
     row = session.execute(
-        select(Account.id, Account.password_hash).where(Account.username == username)
+        select(Account.id, Account.password_hash, Account.disabled_at).where(
+            Account.username == username
+        )
     ).first()
-    return (None, _UNKNOWN_USER_HASH) if row is None else (row[0], row[1])
+    if row is None:
+        return None, _UNKNOWN_USER_HASH, False
+    return row[0], row[1], row[2] is not None
+
+
+def new_reset_code() -> str:
+    """A one-time reset code a person can read out: 16 characters of an alphabet without look-
+    alikes (0/O, 1/I), 80 random bits, in groups of four."""
+    chars = "".join(secrets.choice(RESET_CODE_ALPHABET) for _ in range(RESET_CODE_CHARS))
+    return "-".join(chars[i : i + 4] for i in range(0, RESET_CODE_CHARS, 4))
+
+
+def reset_code_digest(code: str) -> str:
+    """Reset codes are stored only as the SHA-256 of their characters (case, spaces and
+    hyphens as typed do not matter)."""
+    return token_digest("".join(code.split()).replace("-", "").upper())
 
 
 def issue_token(
@@ -122,16 +143,23 @@ def issue_token(
 
 
 def actor_for_token(session: Session, token: str, now: datetime) -> Actor:
-    """The actor a token stands for, or `AuthError` naming why not."""
+    """The actor a token stands for, or `AuthError` naming why not (a disabled account first:
+    disabling it revoked the token too, and that is the reason the user needs)."""
     row = session.scalar(select(Token).where(Token.token_sha256 == token_digest(token)))
     if row is None:
         raise AuthError("invalid token", ErrorCode.TOKEN_INVALID)
+    account = session.get(Account, row.account_id)
+    assert account is not None
+    if account.disabled_at is not None:
+        raise AuthError(
+            f"account disabled at {account.disabled_at.isoformat()} by an administrator; "
+            "its tokens were revoked",
+            ErrorCode.ACCOUNT_DISABLED,
+        )
     if row.revoked_at is not None:
         raise AuthError(f"token revoked at {row.revoked_at.isoformat()}", ErrorCode.TOKEN_REVOKED)
     if now >= row.expires_at:
         raise AuthError(f"token expired at {row.expires_at.isoformat()}", ErrorCode.TOKEN_EXPIRED)
-    account = session.get(Account, row.account_id)
-    assert account is not None
     return Actor.load(session, account)
 
 
@@ -142,17 +170,6 @@ def revoke_token(session: Session, token: str, now: datetime) -> None:
         .where(Token.token_sha256 == token_digest(token), Token.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-
-
-def revoke_account_tokens(session: Session, account_id: int, now: datetime) -> int:
-    """Revoke every live token of an account; how many were revoked."""
-    result = session.execute(
-        update(Token)
-        .where(Token.account_id == account_id, Token.revoked_at.is_(None), Token.expires_at > now)
-        .values(revoked_at=now)
-    )
-    assert isinstance(result, CursorResult)
-    return result.rowcount
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

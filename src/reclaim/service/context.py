@@ -25,10 +25,13 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from reclaim.io.market_data import load_access_limits
+from reclaim.io.market_data import load_access_limits, load_password_policy
 from reclaim.market.access import AccessLimits
+from reclaim.market.passwords import PasswordPolicy
 from reclaim.market.prices import PriceSchedule
 from reclaim.market.rules import ExchangeRules
+from reclaim.operations.notify import WebhookPolicy
+from reclaim.service.limits import BodyLimits
 from reclaim.store.db import MAX_ATTEMPTS, RETRY_BASE_DELAY_S, Database, is_retryable
 from reclaim.store.idempotency import (
     StoredResponse,
@@ -40,6 +43,9 @@ from reclaim.store.idempotency import (
 from reclaim.store.registry import Actor
 
 T = TypeVar("T")
+RESET_CODE_LIFETIME_MINUTES = 30
+"""How long a password reset code works: the service's choice, long enough to hand the code to
+its user by telephone or in person, short enough that a code lost in a mailbox soon dies."""
 REPLAY_HEADER = "Idempotent-Replay"
 TESTING_ENV = "RECLAIM_TESTING"
 """Set to 1 to start the service for tests: only then may its clock be moved over HTTP."""
@@ -124,7 +130,12 @@ class ExchangeContext:
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
     """argon2id with argon2-cffi's default (RFC 9106) cost; tests may pass a cheaper one."""
     limits: AccessLimits = field(default_factory=load_access_limits)
+    body_limits: BodyLimits = field(default_factory=BodyLimits)
+    password_policy: PasswordPolicy = field(default_factory=load_password_policy)
+    reset_code_lifetime: timedelta = timedelta(minutes=RESET_CODE_LIFETIME_MINUTES)
     testing: bool = False
+    webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
+    """Which alert webhook URLs and addresses may be called (service settings)."""
     clock_offset: timedelta = timedelta(0)
     run_scheduler: bool = False
     scheduler_tick_s: float = 30.0

@@ -1,12 +1,16 @@
 """How much the service takes from one request: body size per route, plan-run size, plan workers.
 
-All of the service's size limits are declared here, in one place; `BodyLimit` (middleware) and
-the plan routes read them. Trading bodies are a few hundred bytes, so their limit is small; a
-plan run carries a whole scenario (the Shuozhou example is about 20 kB as JSON).
+All of the service's size limits are declared here, in one place (the two body limits are also
+settings, `service/settings.py`); `BodyLimit` (middleware) and the plan routes read them.
+Trading bodies are a few hundred bytes, so their limit is small; a plan run carries a whole
+scenario (the Shuozhou example is about 20 kB as JSON).
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from starlette.routing import compile_path
@@ -18,16 +22,41 @@ from reclaim.service.refusal import refusal
 
 KIB = 1024
 DEFAULT_BODY_BYTES = 32 * KIB
-"""Every route not named below: trading, registry, accounts. The largest such body is a plant
-whose 2000-character source note is all escaped CJK (2000 × 6 bytes)."""
-BODY_BYTES_BY_ROUTE: dict[tuple[str, str], int] = {
-    ("POST", "/plans/run"): 512 * KIB,
-}
-"""(method, route path) → the largest body taken; later file and batch routes belong here."""
-_COMPILED_ROUTES = [
-    ((method, compile_path(path)[0]), limit)
-    for (method, path), limit in BODY_BYTES_BY_ROUTE.items()
-]
+"""Every route but a plan run, unless set otherwise (RECLAIM_BODY_LIMIT_BYTES): trading,
+registry, accounts. The largest such body is a plant whose 2000-character source note is all
+escaped CJK (2000 × 6 bytes)."""
+PLAN_RUN_BODY_BYTES = 512 * KIB
+"""`POST /plans/run`, unless set otherwise (RECLAIM_PLAN_BODY_LIMIT_BYTES): a whole scenario."""
+PLAN_RUN_ROUTE = ("POST", "/plans/run")
+
+
+@dataclass(frozen=True)
+class BodyLimits:
+    """The largest body taken: by a plan run, and by every other route (the settings set
+    both)."""
+
+    default_bytes: int = DEFAULT_BODY_BYTES
+    plan_run_bytes: int = PLAN_RUN_BODY_BYTES
+
+    def by_route(self) -> dict[tuple[str, str], int]:
+        """(method, route path) → the largest body taken, for the routes not at the default;
+        later file and batch routes belong here."""
+        return {PLAN_RUN_ROUTE: self.plan_run_bytes}
+
+    def for_request(self, method: str, path: str) -> tuple[int, str]:
+        """The largest body, in bytes, that a request takes, and the route the limit is set
+        for."""
+        for (route_method, route), limit in self.by_route().items():
+            if method == route_method and _route_pattern(route).match(path):
+                return limit, f"{method} {route}"
+        return self.default_bytes, f"{method} {path}"
+
+
+@cache
+def _route_pattern(route: str) -> re.Pattern[str]:
+    return compile_path(route)[0]
+
+
 DRAIN_BYTES = 4 * 1024 * KIB
 """A body declared too large is read and dropped up to this much before the 413 is sent, so the
 client reads the answer instead of a reset connection; beyond it the connection is closed."""
@@ -51,14 +80,6 @@ PLAN_WORKERS = 2
 """Threads computing plan runs, beside the request threads."""
 PLAN_QUEUE = 16
 """Plan runs waiting or running at once; a further one is refused with 429 until one ends."""
-
-
-def body_limit(method: str, path: str) -> tuple[int, str]:
-    """The largest body, in bytes, that a request takes, and the route the limit is set for."""
-    for (route_method, route), limit in _COMPILED_ROUTES:
-        if method == route_method and route.match(path):
-            return limit, f"{method} {route.pattern}"
-    return DEFAULT_BODY_BYTES, f"{method} {path}"
 
 
 def check_nesting(document: Any, most: int = PLAN_DEPTH) -> None:
@@ -97,19 +118,20 @@ def check_plan_size(scenario: Scenario) -> None:
 class BodyLimit:
     """ASGI middleware: a body longer than its route's limit is answered 413, field `body`.
 
-    The limit is that of the route the request's path matches (`body_limit`); a declared
-    Content-Length is checked before anything is read, a chunked body as it arrives.
+    The limit is that of the route the request's path matches (`BodyLimits.for_request`); a
+    declared Content-Length is checked before anything is read, a chunked body as it arrives.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, limits: BodyLimits) -> None:
         self.app = app
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the body's size against the route's limit, then pass the request on."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit, route = body_limit(scope["method"], scope["path"])
+        limit, route = self.limits.for_request(scope["method"], scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _drain(receive)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from reclaim.store.db import Database
 from reclaim.store.leases import acquire_lease
+from reclaim.store.metering import bill_metered_contracts
 from reclaim.store.publicity import end_publicity, lapse_deals
 from reclaim.store.settlement import bill_due_deliveries, publish_daily_head
 
@@ -45,6 +46,7 @@ JOBS: tuple[Job, ...] = (
     Job("lapse_deals", timedelta(minutes=1), lapse_deals),
     Job("ledger_daily_head", timedelta(minutes=10), publish_daily_head),
     Job("bill_unanswered_deliveries", timedelta(minutes=10), bill_due_deliveries),
+    Job("bill_metered_contracts", timedelta(hours=1), bill_metered_contracts),
 )
 """The exchange's timed work; a deal's state never depends on when these run (the rules check
 the time themselves), they make it visible and release what lapsed."""

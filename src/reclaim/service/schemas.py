@@ -229,6 +229,8 @@ class AccountOut(BaseModel):
     """A seller's or buyer's home region."""
     use_class: str | None
     location: str | None
+    disabled_at: datetime | None = None
+    """Set while an administrator has the account disabled: it cannot log in."""
     region_ids: list[int] = []
     """The regions a regulator or operator is assigned to."""
 
@@ -588,6 +590,39 @@ class ResolutionIn(Strict):
 class LogoutOut(BaseModel):
     account_id: int
     revoked_tokens: int
+
+
+class DisabledOut(AccountOut):
+    revoked_tokens: int
+    """The account's live tokens, all revoked when it was disabled."""
+
+
+class PasswordChangeIn(Strict):
+    current_password: Password
+    new_password: Annotated[str, StringConstraints(max_length=1000)]
+    """Checked against the password policy, which the refusal states in words."""
+
+
+class PasswordSetOut(BaseModel):
+    account_id: int
+    revoked_tokens: int
+    """Tokens revoked by the change: every other one of the account (a reset: all of them)."""
+
+
+ResetCodeText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class ResetCodeOut(BaseModel):
+    account_id: int
+    code: str
+    """Shown once, here; the store keeps only its SHA-256. Hand it to the user out of band."""
+    expires_at: datetime
+
+
+class PasswordResetIn(Strict):
+    username: Code
+    code: ResetCodeText
+    new_password: Annotated[str, StringConstraints(max_length=1000)]
 
 
 class ClockOffsetIn(Strict):

@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reclaim.operations.notify import WebhookPolicy
+
 MAX_TOKEN_LIFETIME_MINUTES = 7 * 24 * 60
 """A week: a stolen token is good for no longer than that."""
 
@@ -43,6 +45,30 @@ class ServiceSettings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Lowest level of the JSON log lines written to stderr"
+    )
+    webhook_schemes: list[Literal["https", "http"]] = Field(
+        ["https"],
+        description='URL schemes alert webhooks may use, as JSON: ["https"] (add "http" only '
+        "for receivers on a trusted network)",
+    )
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description='Hosts alert webhooks may call, as JSON: ["hooks.example.org", '
+        '".bureau.example"] (a leading dot: any sub-domain); empty: any public host',
+    )
+    webhook_allow_private_networks: bool = Field(
+        False,
+        description="Let webhooks reach loopback, link-local and private addresses (a receiver "
+        "on this machine or network); off, they are refused",
+    )
+
+
+def webhook_policy(settings: ServiceSettings) -> WebhookPolicy:
+    """Which webhook URLs and addresses the service calls, from its settings."""
+    return WebhookPolicy(
+        allowed_schemes=frozenset(settings.webhook_schemes),
+        allowed_hosts=tuple(settings.webhook_allowed_hosts),
+        allow_private_networks=settings.webhook_allow_private_networks,
     )
 
 

@@ -34,6 +34,19 @@ def shown(url: str) -> str:
         return url
 
 
+def _parsed(db_url: str) -> URL:
+    """The `--db` URL, refused in one line when it is not one of a database reclaim runs on."""
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(db_url)
+    except ArgumentError:
+        url = None
+    if url is None or url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise InputError("--db", shown(db_url), "a sqlite:/// or postgresql+psycopg:// URL")
+    return url
+
+
 def _sqlite_file(url: URL, field: str, given: str) -> Path:
     if not url.database or url.database == ":memory:":
         raise InputError(field, given, "a SQLite database file (sqlite:///path/to/file.db)")
@@ -42,7 +55,7 @@ def _sqlite_file(url: URL, field: str, given: str) -> Path:
 
 def backup(db_url: str, out: Path) -> None:
     """Write a consistent copy of the database at `db_url` to `out` (a new file)."""
-    url = make_url(db_url)
+    url = _parsed(db_url)
     if out.exists():
         raise InputError("--out", str(out), "a file that does not exist yet (never overwritten)")
     if not out.parent.is_dir():
@@ -115,7 +128,7 @@ def table_names(db_url: str) -> list[str]:
 def restore(db_url: str, source: Path) -> None:
     """Load the backup `source` into the empty database at `db_url` (refused if it holds any
     table, naming them)."""
-    url = make_url(db_url)
+    url = _parsed(db_url)
     if not source.is_file():
         raise InputError("--from", str(source), "an existing backup file")
     with source.open("rb") as stream:

@@ -12,16 +12,21 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from reclaim.operations.registry import DEFAULT_FUTURE_TOLERANCE_S
 from reclaim.store.types import Money, UtcDateTime
 
 NAME_CHARS = 200
@@ -53,6 +58,10 @@ class Region(Base):
     """IANA name (e.g. Asia/Shanghai): the region's calendar day for deliveries."""
     delivery_confirmation_days: Mapped[int] = mapped_column(Integer)
     """Days a buyer has to confirm or dispute a delivery its seller reported; then it is billed."""
+    reading_future_tolerance_s: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_FUTURE_TOLERANCE_S
+    )
+    """A meter reading stamped further ahead of the receiving clock than this is quarantined."""
     __table_args__ = (
         CheckConstraint("publicity_days >= 0", name="ck_regions_publicity_days"),
         CheckConstraint("lapse_days >= 1", name="ck_regions_lapse_days"),
@@ -79,6 +88,8 @@ class Account(Base):
     use_class: Mapped[str | None] = mapped_column(String(CODE_CHARS))
     location: Mapped[str | None] = mapped_column(String(NAME_CHARS))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """Set by an administrator: the account cannot log in and its tokens are refused."""
 
 
 class RegionStaff(Base):
@@ -99,6 +110,25 @@ class Token(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ResetCode(Base):
+    """A one-time password reset code issued by an administrator, stored only as its SHA-256.
+
+    It sets a new password once (`used_at`), before `expires_at`, unless a newer code for the
+    same account replaced it (`replaced_at`).
+    """
+
+    __tablename__ = "reset_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(HASH_CHARS), unique=True)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    """The administrator (None: an operator at the server's shell, `reclaim db reset-code`)."""
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    replaced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Plant(Base):
@@ -420,3 +450,261 @@ class Throttle(Base):
     attempts: Mapped[int] = mapped_column(Integer)
     window_started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# -- operations: meters and sensors, readings, quarantine, DMAs, alerts --------------------------
+
+
+class Device(Base):
+    """A field device (logger, RTU, smart meter) that sends the readings of its own sensors.
+
+    Its credential is a random token shown once when issued and stored only as its SHA-256.
+    """
+
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    code: Mapped[str] = mapped_column(String(CODE_CHARS))
+    token_sha256: Mapped[str | None] = mapped_column(String(HASH_CHARS), unique=True)
+    token_issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (UniqueConstraint("region_id", "code", name="uq_devices_region_code"),)
+
+
+class Sensor(Base):
+    """A meter or sensor of a region (see `reclaim.operations.registry.Sensor`): kind, valid
+    range in its kind's canonical unit, reporting interval, metering level, where it is attached
+    and the device that may send its readings."""
+
+    __tablename__ = "sensors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    code: Mapped[str] = mapped_column(String(CODE_CHARS))
+    """The id devices name the sensor by (unique in its region)."""
+    kind: Mapped[str] = mapped_column(String(32))
+    valid_min: Mapped[float] = mapped_column(Float)
+    valid_max: Mapped[float] = mapped_column(Float)
+    interval_s: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(8))
+    attachment_kind: Mapped[str] = mapped_column(String(16))
+    attachment_ref: Mapped[str] = mapped_column(String(NAME_CHARS))
+    """A plant id, an EPANET node or link id, a contract id (its delivery point) or a DMA code."""
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (
+        UniqueConstraint("region_id", "code", name="uq_sensors_region_code"),
+        CheckConstraint("valid_max > valid_min", name="ck_sensors_range"),
+        CheckConstraint("interval_s > 0", name="ck_sensors_interval"),
+    )
+
+
+class NetworkLink(Base):
+    """A link (pipe, pump, valve) of a region's network model, by its EPANET id and end nodes:
+    the topology a DMA's boundary is checked against."""
+
+    __tablename__ = "network_links"
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    link_id: Mapped[str] = mapped_column(String(CODE_CHARS), primary_key=True)
+    start_node: Mapped[str] = mapped_column(String(CODE_CHARS))
+    end_node: Mapped[str] = mapped_column(String(CODE_CHARS))
+
+
+class Dma(Base):
+    """A district metered area: a set of the region's network links whose boundary is closed by
+    flow meters (`DmaMeter`)."""
+
+    __tablename__ = "dmas"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    code: Mapped[str] = mapped_column(String(CODE_CHARS))
+    name: Mapped[str] = mapped_column(String(NAME_CHARS))
+    link_ids: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (UniqueConstraint("region_id", "code", name="uq_dmas_region_code"),)
+
+
+class DmaMeter(Base):
+    """A flow meter on a link crossing a DMA's boundary."""
+
+    __tablename__ = "dma_meters"
+    dma_id: Mapped[int] = mapped_column(ForeignKey("dmas.id"), primary_key=True)
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("sensors.id"), primary_key=True)
+
+
+class Reading(Base):
+    """One accepted reading, in its sensor kind's canonical unit; one per (sensor, ts).
+
+    On PostgreSQL the table is partitioned by month of `ts` (declarative range partitioning,
+    migration 0007) with a BRIN index on `ts`; on SQLite it is a plain table.
+    """
+
+    __tablename__ = "readings"
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("sensors.id"), primary_key=True)
+    ts: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    source: Mapped[str] = mapped_column(String(16))
+    """How it came in: http, mqtt or replay (from the quarantine)."""
+
+
+class QuarantinedReading(Base):
+    """A reading that failed validation, kept as received with the reason, until replayed."""
+
+    __tablename__ = "quarantine"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    sensor_code: Mapped[str | None] = mapped_column(String(NAME_CHARS))
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    """The reading as the device sent it: sensor, ts, value, unit."""
+    reason: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    replayed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When a replay accepted it (or found it already stored); still quarantined while None."""
+    __table_args__ = (Index("ix_quarantine_region_pending", "region_id", "replayed_at", "id"),)
+
+
+class AlertRecord(Base):
+    """An alert of a region's rule on a sensor, DMA or contract: open → acknowledged → resolved
+    with who and why (see `reclaim.operations.lifecycle`); a condition that comes back while it
+    is not resolved is folded into it (`occurrences`). At most one unresolved alert per
+    (region, rule, subject)."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    rule: Mapped[str] = mapped_column(String(CODE_CHARS))
+    severity: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(NAME_CHARS))
+    """What it is about, as text: sensor:<code>, dma:<code> or contract:<id>."""
+    sensor_id: Mapped[int | None] = mapped_column(ForeignKey("sensors.id"))
+    dma_id: Mapped[int | None] = mapped_column(ForeignKey("dmas.id"))
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    """Time of the first reading in alarm (data time; `opened_at` is when it was raised)."""
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    acknowledged_why: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_why: Mapped[str | None] = mapped_column(Text)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (
+        Index(
+            "uq_alerts_unresolved",
+            "region_id",
+            "rule",
+            "subject",
+            unique=True,
+            sqlite_where=text("state != 'resolved'"),
+            postgresql_where=text("state != 'resolved'"),
+        ),
+        Index("ix_alerts_region_state", "region_id", "state"),
+        CheckConstraint("occurrences >= 1", name="ck_alerts_occurrences"),
+    )
+
+
+class MeteredDay(Base):
+    """A metered contract's day: the volume its delivery point's meters gave it and how that
+    splits (within the right, above the daily cap, beyond the year's right), in exact m³.
+
+    Recomputed whenever readings of the day arrive, late ones included; what was billed of it
+    is in `monthly_bill_lines`, never here.
+    """
+
+    __tablename__ = "metered_days"
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    metered_m3: Mapped[Decimal] = mapped_column(Money)
+    daily_cap_m3: Mapped[int] = mapped_column(BigInteger)
+    within_right_m3: Mapped[Decimal] = mapped_column(Money)
+    over_cap_m3: Mapped[Decimal] = mapped_column(Money)
+    over_right_m3: Mapped[Decimal] = mapped_column(Money)
+    estimated: Mapped[bool] = mapped_column(Boolean)
+    """A midnight fell between two readings: the register was interpolated there."""
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MonthlyBill(Base):
+    """The bill of a metered contract for one calendar month, posted as one ledger transaction.
+
+    UNIQUE(contract_id, month): a month is billed once; a later change to its days is billed
+    as adjustment lines of a later month's bill.
+    """
+
+    __tablename__ = "monthly_bills"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    month: Mapped[date] = mapped_column(Date)
+    """The first day of the month billed."""
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    seller_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    amount_yuan: Mapped[Decimal] = mapped_column(Money)
+    exchange_fee_yuan: Mapped[Decimal] = mapped_column(Money)
+    treatment_feedback_yuan: Mapped[Decimal] = mapped_column(Money)
+    seller_net_yuan: Mapped[Decimal] = mapped_column(Money)
+    ledger_txn_id: Mapped[str | None] = mapped_column(String(CODE_CHARS))
+    """None when the bill comes to nothing (no transaction is posted)."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lines: Mapped[list[MonthlyBillLine]] = relationship(
+        order_by="MonthlyBillLine.id", lazy="selectin"
+    )
+    __table_args__ = (UniqueConstraint("contract_id", "month", name="uq_monthly_bills_month"),)
+
+
+class MonthlyBillLine(Base):
+    """One line of a monthly bill: a day's delivered volume or over-draw, or an adjustment of
+    an earlier day's (signed: a late reading may lower it)."""
+
+    __tablename__ = "monthly_bill_lines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("monthly_bills.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    volume_m3: Mapped[Decimal] = mapped_column(Money)
+    price_yuan_per_m3: Mapped[Decimal] = mapped_column(Money)
+    amount_yuan: Mapped[Decimal] = mapped_column(Money)
+    adjustment: Mapped[bool] = mapped_column(Boolean)
+
+
+class Webhook(Base):
+    """A URL a region's alerts are sent to, registered by its network operator; bodies are
+    signed with `secret` (HMAC-SHA256), shown once when the webhook is made."""
+
+    __tablename__ = "webhooks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(HASH_CHARS))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Notification(Base):
+    """One body to send to one webhook, and how its delivery went: pending (tried again at
+    `next_attempt_at`), delivered, or failed after the last attempt."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id"), index=True)
+    event: Mapped[str] = mapped_column(String(CODE_CHARS))
+    event_key: Mapped[str] = mapped_column(String(NAME_CHARS))
+    """What it announces, e.g. ``alert:12:opened``: queued once per webhook (UNIQUE)."""
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_key", name="uq_notifications_webhook_event"),
+    )

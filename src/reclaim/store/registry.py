@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from reclaim.errors import ErrorCode, InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
 from reclaim.market.rules import (
+    ASSIGNED_ROLES,
     PARTY_ROLES,
     STAFF_ROLES,
     ExchangeRules,
@@ -65,9 +66,13 @@ class Actor:
         """A regulator or operator assigned to `region_id`."""
         return self.role in STAFF_ROLES and region_id in self.region_ids
 
+    def is_network_operator_of(self, region_id: int) -> bool:
+        """A network operator assigned to `region_id`."""
+        return self.role is Role.NETWORK_OPERATOR and region_id in self.region_ids
+
 
 def assigned_regions(session: Session, account_id: int) -> frozenset[int]:
-    """The regions an account is assigned to as regulator or operator."""
+    """The regions an account is assigned to (regulator, operator or network operator)."""
     query = select(RegionStaff.region_id).where(RegionStaff.account_id == account_id)
     return frozenset(session.scalars(query))
 
@@ -294,7 +299,7 @@ def create_account(
         raise ConflictError(
             "username", spec.username, "this username is taken", ErrorCode.ALREADY_EXISTS
         )
-    staff = spec.role in STAFF_ROLES
+    staff = spec.role in ASSIGNED_ROLES
     account = Account(
         username=spec.username,
         password_hash=spec.password_hash,
@@ -316,13 +321,16 @@ def create_account(
 def assign_staff(
     session: Session, actor: Actor, account_id: int, region_id: int, now: datetime
 ) -> Account:
-    """Assign a regulator or operator to a region (administrator); assigning twice is a no-op."""
+    """Assign a regulator, operator or network operator to a region (administrator); assigning
+    twice is a no-op."""
     require_role(actor, Role.ADMIN)
     account = get_or_404(session, Account, account_id, "account_id")
     get_or_404(session, Region, region_id, "region_id")
-    if Role(account.role) not in STAFF_ROLES:
+    if Role(account.role) not in ASSIGNED_ROLES:
         raise InputError(
-            "account_id", account_id, "a regulator or operator account (others are not assigned)"
+            "account_id",
+            account_id,
+            "a regulator, operator or network operator account (others are not assigned)",
         )
     if session.get(RegionStaff, (account_id, region_id)) is None:
         session.add(RegionStaff(account_id=account_id, region_id=region_id, assigned_at=now))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import CompoundSelect, func, select, union_all
 from sqlalchemy.orm import Session
 
 from reclaim.errors import ErrorCode, InputError
@@ -33,6 +33,7 @@ from reclaim.store.models import (
     LedgerCheckpoint,
     LedgerEntry,
     LedgerHead,
+    MonthlyBill,
     Plant,
     Region,
     Right,
@@ -477,13 +478,20 @@ def balances(session: Session, accounts: Sequence[str] | None = None) -> dict[st
     return dict(sorted(totals.items()))
 
 
-def regions_txns(region_ids: Collection[int]) -> Select[str]:
-    """The ledger transactions of the bills of contracts in `region_ids`."""
-    return (
+def regions_txns(region_ids: Collection[int]) -> CompoundSelect:
+    """The ledger transactions of the bills of contracts in `region_ids`: delivery bills and
+    metered monthly bills."""
+    deliveries = (
         select(Bill.ledger_txn_id)
         .join(Contract, Contract.id == Bill.contract_id)
         .where(Contract.region_id.in_(region_ids))
     )
+    monthly = (
+        select(MonthlyBill.ledger_txn_id)
+        .join(Contract, Contract.id == MonthlyBill.contract_id)
+        .where(Contract.region_id.in_(region_ids), MonthlyBill.ledger_txn_id.is_not(None))
+    )
+    return union_all(deliveries, monthly)
 
 
 def region_entries(session: Session, region_ids: Collection[int]) -> list[LedgerEntry]:

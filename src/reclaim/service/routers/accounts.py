@@ -1,13 +1,15 @@
-"""Tokens, the caller's own account, registering accounts and assigning staff to regions."""
+"""Tokens, the caller's own account and password, registering, disabling and enabling accounts,
+password reset codes, and assigning staff to regions."""
 
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import ColumnElement, or_, select
@@ -26,22 +28,39 @@ from reclaim.service.auth import (
     client_address,
     hash_password,
     issue_token,
+    new_reset_code,
     password_matches,
     refused_log,
-    revoke_account_tokens,
+    reset_code_digest,
     revoke_token,
+    token_digest,
 )
 from reclaim.service.context import app_context, context_of, fingerprint
 from reclaim.service.schemas import (
     THROTTLED,
     AccountIn,
     AccountOut,
+    DisabledOut,
     IdempotencyKey,
     LogoutOut,
+    PasswordChangeIn,
+    PasswordResetIn,
+    PasswordSetOut,
+    ResetCodeOut,
     RowId,
     TokenForm,
     TokenOut,
     TokenRequest,
+)
+from reclaim.store.accounts import (
+    disable_account,
+    enable_account,
+    issue_reset_code,
+    redeem_reset_code,
+    reset_code_of,
+    revoke_tokens,
+    set_password,
+    upgrade_hash,
 )
 from reclaim.store.models import Account, RegionStaff
 from reclaim.store.registry import (
@@ -56,6 +75,12 @@ from reclaim.store.registry import (
 from reclaim.store.throttle import forgive_attempt, reset_attempts
 
 router = APIRouter(tags=["accounts"])
+accounts_log = logging.getLogger("reclaim.service.accounts")
+"""Account changes for the operator's log: who disabled whom, that a reset code was issued
+(never the code)."""
+INVALID_RESET = "unknown username or invalid reset code"
+WRONG_CREDENTIALS = "unknown username or wrong password"
+"""The one refusal of a login: an unknown name, a wrong password and a disabled account alike."""
 
 
 JSON_TYPE = "application/json"
@@ -147,24 +172,29 @@ def login(payload: Annotated[TokenRequest, Depends(login_payload)], request: Req
         (address_key, limits.login_per_address, "address", address),
     ]
 
-    def claim(session: Session) -> tuple[int | None, str]:
+    def claim(session: Session) -> tuple[int | None, str, bool]:
         claim_or_refuse(session, claims, now)
         return account_for_login(session, payload.username)
 
-    account_id, stored_hash = context.db.run(claim)
-    if not password_matches(stored_hash, payload.password) or account_id is None:
-        refused_log.warning(
-            "refused login %r from %s: wrong credentials", payload.username, address
-        )
-        raise AuthError(
-            "unknown username or wrong password", ErrorCode.WRONG_CREDENTIALS, field="password"
-        )
+    account_id, stored_hash, disabled = context.db.run(claim)
+    matches = password_matches(stored_hash, payload.password)
+    if not matches or account_id is None or disabled:
+        why = "account disabled" if matches and disabled else "wrong credentials"
+        refused_log.warning("refused login %r from %s: %s", payload.username, address, why)
+        raise AuthError(WRONG_CREDENTIALS, ErrorCode.WRONG_CREDENTIALS, field="password")
     lifetime = timedelta(minutes=context.rules.token_lifetime_minutes)
     known_id = account_id
+    upgraded = (
+        hash_password(payload.password, context.hasher)
+        if context.hasher.check_needs_rehash(stored_hash)
+        else None
+    )
 
     def grant(session: Session) -> tuple[str, datetime]:
         reset_attempts(session, account_key)
         forgive_attempt(session, address_key)
+        if upgraded is not None:
+            upgrade_hash(session, known_id, stored_hash, upgraded)
         return issue_token(session, known_id, now, lifetime)
 
     token, expires_at = context.db.run(grant)
@@ -187,7 +217,7 @@ def revoke_all_tokens(account_id: RowId, request: Request, _actor: CurrentActor)
 
     def work(session: Session) -> LogoutOut:
         get_or_404(session, Account, account_id, "account_id")
-        revoked = revoke_account_tokens(session, account_id, context.now())
+        revoked = revoke_tokens(session, account_id, context.now())
         return LogoutOut(account_id=account_id, revoked_tokens=revoked)
 
     return context.run(work)
@@ -241,6 +271,7 @@ def register_account(
     """Register an account (administrator: anyone; a regulator or operator: sellers and buyers
     of its regions). A regulator or operator given a `region_id` is assigned to it."""
     context = context_of(request)
+    context.password_policy.check(payload.password, payload.username)
     password_hash = hash_password(payload.password, context.hasher)
     spec = AccountSpec(
         username=payload.username,
@@ -292,3 +323,153 @@ def unassign(
         return account_out(session, unassign_staff(session, actor, account_id, region_id))
 
     return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
+
+
+@router.post("/accounts/{account_id}/disable", response_model=DisabledOut)
+def disable(
+    account_id: RowId,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Disable an account (administrator): every token of it is revoked at once, and it cannot
+    log in until it is enabled again."""
+    context = context_of(request)
+
+    def work(session: Session, now: datetime) -> BaseModel:
+        account, revoked = disable_account(session, actor, account_id, now)
+        accounts_log.info(
+            "account %d disabled by %r; %d tokens revoked", account_id, actor.username, revoked
+        )
+        return DisabledOut(**account_out(session, account).model_dump(), revoked_tokens=revoked)
+
+    return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
+
+
+@router.post("/accounts/{account_id}/enable", response_model=AccountOut)
+def enable(
+    account_id: RowId,
+    request: Request,
+    actor: CurrentActor,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Enable a disabled account again (administrator); its user logs in afresh."""
+    context = context_of(request)
+
+    def work(session: Session, _now: datetime) -> BaseModel:
+        account = enable_account(session, actor, account_id)
+        accounts_log.info("account %d enabled by %r", account_id, actor.username)
+        return account_out(session, account)
+
+    return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
+
+
+@router.post("/me/password", response_model=PasswordSetOut)
+def change_password(
+    payload: PasswordChangeIn, request: Request, actor: CurrentActor
+) -> PasswordSetOut:
+    """Change the caller's own password, given the current one; every other token of the
+    account is revoked (this one stays). A wrong current password counts against the login
+    throttle of the account."""
+    context = context_of(request)
+    if payload.new_password == payload.current_password:
+        raise InputError("new_password", "***", "a password other than the current one")
+    context.password_policy.check(payload.new_password, actor.username, "new_password")
+    new_hash = hash_password(payload.new_password, context.hasher)
+    now = context.now()
+    key = f"login:account:{actor.username}"
+    claims = [(key, context.limits.login_per_account, "username", actor.username)]
+    this_token = token_digest(request.state.token)
+
+    def work(session: Session) -> int | None:
+        claim_or_refuse(session, claims, now)
+        account = session.get(Account, actor.id)
+        assert account is not None
+        if not password_matches(account.password_hash, payload.current_password):
+            return None  # committed: the attempt counts
+        reset_attempts(session, key)
+        return set_password(session, account, new_hash, now, keep=this_token)
+
+    revoked = context.run(work)
+    if revoked is None:
+        refused_log.warning("refused password change of %r: wrong current password", actor.username)
+        raise InputError("current_password", "***", "the account's current password")
+    accounts_log.info("password of %r changed; %d other tokens revoked", actor.username, revoked)
+    return PasswordSetOut(account_id=actor.id, revoked_tokens=revoked)
+
+
+@router.post("/accounts/{account_id}/reset-code", response_model=ResetCodeOut, status_code=201)
+def issue_reset(
+    account_id: RowId, request: Request, response: Response, actor: CurrentActor
+) -> ResetCodeOut:
+    """Issue a one-time password reset code for an account (administrator), shown only in this
+    answer and stored only as its SHA-256; it expires after the reset code lifetime (setting
+    RECLAIM_RESET_CODE_LIFETIME_MINUTES) and replaces any earlier open code of the account."""
+    context = context_of(request)
+    code = new_reset_code()
+
+    def work(session: Session) -> datetime:
+        issued = issue_reset_code(
+            session,
+            actor,
+            account_id,
+            reset_code_digest(code),
+            context.now(),
+            context.reset_code_lifetime,
+        )
+        return issued.expires_at
+
+    expires_at = context.run(work)
+    accounts_log.info(
+        "reset code issued for account %d by %r, expires %s",
+        account_id,
+        actor.username,
+        expires_at.isoformat(),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return ResetCodeOut(account_id=account_id, code=code, expires_at=expires_at)
+
+
+@router.post("/auth/reset", response_model=PasswordSetOut, responses={429: THROTTLED})
+def reset_password(payload: PasswordResetIn, request: Request) -> PasswordSetOut:
+    """Set a new password with a reset code from the administrator: once, before it expires.
+    Every token of the account is revoked and its login throttle cleared. Attempts are
+    throttled per login name and per address, like logins."""
+    context = app_context(request)
+    context.password_policy.check(payload.new_password, payload.username, "new_password")
+    now = context.now()
+    address = client_address(request)
+    login_key = f"login:account:{payload.username}"
+    claims = [
+        (
+            f"reset:account:{payload.username}",
+            context.limits.login_per_account,
+            "username",
+            payload.username,
+        ),
+        (f"reset:address:{address}", context.limits.login_per_address, "address", address),
+    ]
+    digest = reset_code_digest(payload.code)
+
+    def claim(session: Session) -> bool:
+        claim_or_refuse(session, claims, now)
+        return reset_code_of(session, payload.username, digest) is not None
+
+    if not context.db.run(claim):
+        refused_log.warning(
+            "refused password reset of %r from %s: no such code", payload.username, address
+        )
+        raise AuthError(INVALID_RESET, ErrorCode.WRONG_RESET_CODE, field="code")
+    new_hash = hash_password(payload.new_password, context.hasher)
+
+    def redeem(session: Session) -> PasswordSetOut:
+        code = reset_code_of(session, payload.username, digest)
+        if code is None:
+            raise AuthError(INVALID_RESET, ErrorCode.WRONG_RESET_CODE, field="code")
+        account, revoked = redeem_reset_code(session, code, new_hash, now)
+        reset_attempts(session, login_key)
+        return PasswordSetOut(account_id=account.id, revoked_tokens=revoked)
+
+    done = context.db.run(redeem)
+    accounts_log.info("password of %r set with a reset code", payload.username)
+    return done

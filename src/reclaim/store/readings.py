@@ -1,0 +1,638 @@
+"""Readings in: the one ingest entry point every way in uses (HTTP batches, MQTT, replays).
+
+`ingest_readings` validates a batch through `reclaim.operations.validate`, stores the accepted
+readings once per (sensor, ts) with one set-based INSERT … ON CONFLICT DO NOTHING, keeps every
+failure in the quarantine with its raw payload and reason, and evaluates the alert rules of the
+sensors it wrote over the window the batch touches, all in the caller's transaction. A reading
+another worker stored meanwhile is found by the conflict: same value, a duplicate; another value,
+quarantined as ``conflicting_duplicate``. Nothing is written row by row through the ORM.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import and_, bindparam, func, insert, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from reclaim.io.operations_files import load_alert_rules
+from reclaim.market.errors import ForbiddenError
+from reclaim.operations.alerts import to_grid
+from reclaim.operations.lifecycle import AlertState
+from reclaim.operations.registry import (
+    Attachment,
+    AttachmentKind,
+    MeteringLevel,
+    Registry,
+    SensorKind,
+)
+from reclaim.operations.registry import Sensor as SensorSpec
+from reclaim.operations.rules import AlertRule, RuleKind, evaluate_series_rule
+from reclaim.operations.validate import QuarantineReason, validate_readings
+from reclaim.store.metering import meter_contracts
+from reclaim.store.models import AlertRecord, QuarantinedReading, Reading, Region, Sensor
+from reclaim.store.registry import get_or_404
+from reclaim.store.webhooks import alert_opened
+
+MAX_READINGS_PER_BATCH = 10_000
+"""The most readings one call (one HTTP request, one MQTT message) carries (issue 13: 10⁴)."""
+FIELD_OF_REASON: Mapping[QuarantineReason, str] = {
+    QuarantineReason.UNKNOWN_SENSOR: "sensor",
+    QuarantineReason.WRONG_UNIT: "unit",
+    QuarantineReason.BAD_TIMESTAMP: "ts",
+    QuarantineReason.NOT_A_NUMBER: "value",
+    QuarantineReason.FUTURE_TIMESTAMP: "ts",
+    QuarantineReason.OUTSIDE_RANGE: "value",
+    QuarantineReason.CONFLICTING_DUPLICATE: "value",
+    QuarantineReason.TOTALISER_BACKWARDS: "value",
+}
+"""The field of the payload each refusal is about."""
+PAYLOAD_FIELDS = ("sensor", "ts", "value", "unit")
+SERIES_RULES = frozenset(
+    {
+        RuleKind.THRESHOLD,
+        RuleKind.FREE_HEAD_LOW,
+        RuleKind.RATE_OF_CHANGE,
+        RuleKind.FLATLINE,
+        RuleKind.MISSING_DATA,
+        RuleKind.TOTALISER_BACKWARDS,
+    }
+)
+"""Rules evaluated on ingest from a sensor's own readings."""
+DURATION_PARAMETERS = ("min_duration_s",)
+LOOKBACK_MARGIN_INTERVALS = 2
+"""Readings loaded before a batch for its rules: the longest rule duration plus this many
+reporting intervals (so a rate of change or an on-delay sees the readings it needs)."""
+
+
+class Source(StrEnum):
+    """How readings came in."""
+
+    HTTP = "http"
+    MQTT = "mqtt"
+    REPLAY = "replay"
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A reading of the batch that was quarantined: its position, the field, value and reason."""
+
+    row: int
+    field: str
+    value: Any
+    reason: str
+    quarantine_id: int
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What one batch did: readings stored, duplicates counted (not stored), readings
+    quarantined (with each refusal), and the alerts it opened or folded into an open one."""
+
+    accepted: int
+    duplicates: int
+    quarantined: int
+    refused: tuple[Refused, ...]
+    alerts_opened: int
+    alerts_folded: int
+
+
+def ingest_readings(
+    session: Session,
+    readings: Sequence[Mapping[str, Any]],
+    *,
+    region_id: int,
+    received_at: datetime,
+    source: Source,
+    device_id: int | None = None,
+) -> IngestOutcome:
+    """Validate, store, quarantine and alert one batch, in the caller's transaction.
+
+    ``readings``: mappings ``{"sensor": code, "ts": ISO 8601 text (UTC if no offset), "value":
+    number, "unit": unit as written}``, at most `MAX_READINGS_PER_BATCH`; other keys are
+    ignored, missing ones quarantine the reading. ``received_at``: the receiving clock
+    (timezone-aware), against which the region's future tolerance is checked. ``device_id``:
+    the authenticated device, which may only name its own sensors (another registered sensor is
+    refused with `ForbiddenError`, nothing stored); None for a network operator's upload or a
+    replay. Returns an `IngestOutcome`; the caller commits.
+    """
+    if len(readings) > MAX_READINGS_PER_BATCH:
+        raise ValueError(f"at most {MAX_READINGS_PER_BATCH} readings per batch")
+    region = get_or_404(session, Region, region_id, "region_id")
+    batch = _batch_frame(readings)
+    sensors = _sensors_named(session, region_id, batch["sensor"])
+    if device_id is not None:
+        _check_device(batch, sensors, device_id)
+    registry = Registry({code: spec for code, (_, spec, _) in sensors.items()})
+    ids = {code: ident for code, (ident, _, _) in sensors.items()}
+    now = pd.Timestamp(received_at).tz_convert("UTC")
+    result = validate_readings(
+        batch,
+        registry,
+        now,
+        stored=_stored_near(session, batch, ids, registry),
+        future_tolerance=pd.Timedelta(seconds=region.reading_future_tolerance_s),
+    )
+    accepted = result.accepted.assign(
+        sensor_id=result.accepted["sensor"].map(ids).astype("int64"),
+        time=result.accepted["time"].dt.floor("us"),
+    )
+    inserted, raced = _insert_readings(session, accepted, received_at, source)
+    duplicates = result.duplicates
+    quarantined = result.quarantined
+    if not raced.empty:
+        same, conflicting = _classify_raced(session, raced)
+        duplicates += same
+        rows = quarantined.iloc[0:0] if conflicting.empty else conflicting
+        quarantined = pd.concat([quarantined, _raced_rows(batch, rows)], ignore_index=True)
+    refused = _quarantine(session, batch, quarantined, region_id, device_id, source, received_at)
+    opened, folded = _evaluate_alerts(session, region, inserted, sensors, received_at)
+    specs = {ident: spec for ident, spec, _ in sensors.values()}
+    over_draws = meter_contracts(session, region, inserted, specs, received_at)
+    over_opened, over_folded = _store_alerts(session, region.id, over_draws, received_at)
+    opened, folded = opened + over_opened, folded + over_folded
+    return IngestOutcome(len(inserted), duplicates, len(refused), refused, opened, folded)
+
+
+def _batch_frame(readings: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The batch as validate takes it (sensor, time, value, unit), plus the raw payload."""
+    raw = [
+        {name: _jsonable(reading.get(name)) for name in PAYLOAD_FIELDS}
+        if isinstance(reading, Mapping)
+        else dict.fromkeys(PAYLOAD_FIELDS)
+        for reading in readings
+    ]
+    return pd.DataFrame(
+        {
+            "sensor": pd.Series([_text(r["sensor"]) for r in raw], dtype="object"),
+            "time": pd.Series([_text(r["ts"]) for r in raw], dtype="object"),
+            "value": pd.Series([_number_or_text(r["value"]) for r in raw], dtype="object"),
+            "unit": pd.Series([_text(r["unit"]) for r in raw], dtype="object"),
+            "payload": pd.Series(raw, dtype="object"),
+        }
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    """A payload value as JSON can keep it (anything else as its text)."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return value
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _number_or_text(value: Any) -> float | str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | str):
+        return value
+    return None
+
+
+def _sensors_named(
+    session: Session, region_id: int, codes: pd.Series
+) -> dict[str, tuple[int, SensorSpec, int | None]]:
+    """The region's sensors the batch names: code → (row id, registry sensor, device id)."""
+    named = sorted({code for code in codes if isinstance(code, str)})
+    if not named:
+        return {}
+    rows = session.execute(
+        select(Sensor).where(Sensor.region_id == region_id, Sensor.code.in_(named))
+    ).scalars()
+    return {row.code: (row.id, sensor_spec(row), row.device_id) for row in rows}
+
+
+def sensor_spec(row: Sensor) -> SensorSpec:
+    """The registry sensor of a stored row."""
+    return SensorSpec(
+        row.code,
+        SensorKind(row.kind),
+        row.valid_min,
+        row.valid_max,
+        row.interval_s,
+        MeteringLevel(row.level),
+        Attachment(AttachmentKind(row.attachment_kind), row.attachment_ref),
+    )
+
+
+def _check_device(
+    batch: pd.DataFrame, sensors: Mapping[str, tuple[int, SensorSpec, int | None]], device_id: int
+) -> None:
+    """A device names only its own sensors (an unregistered code is quarantined, not refused)."""
+    for row, code in enumerate(batch["sensor"]):
+        if code in sensors and sensors[code][2] != device_id:
+            raise ForbiddenError(
+                f"readings[{row}].sensor", code, "a sensor registered to the sending device"
+            )
+
+
+def _stored_near(
+    session: Session, batch: pd.DataFrame, ids: Mapping[str, int], registry: Registry
+) -> pd.DataFrame:
+    """Stored readings validation needs: those of the batch's sensors within its time span and,
+    for totalisers, the nearest before and after it."""
+    times = pd.to_datetime(batch["time"], utc=True, errors="coerce", format="ISO8601")
+    known = batch["sensor"].isin(list(ids)) & times.notna()
+    empty = pd.DataFrame({"sensor": [], "time": [], "value": []})
+    if not known.any():
+        return empty
+    start, end = times[known].min().to_pydatetime(), times[known].max().to_pydatetime()
+    sensor_ids = sorted({ids[code] for code in batch.loc[known, "sensor"]})
+    code_of = {ident: code for code, ident in ids.items()}
+    rows: list[Any] = list(
+        session.execute(
+            select(Reading.sensor_id, Reading.ts, Reading.value).where(
+                Reading.sensor_id.in_(sensor_ids), Reading.ts.between(start, end)
+            )
+        )
+    )
+    totalisers = [ids[s.id] for s in registry.sensors.values() if s.is_totaliser]
+    totalisers = [ident for ident in totalisers if ident in sensor_ids]
+    if totalisers:
+        before = (
+            select(Reading.sensor_id, func.max(Reading.ts).label("ts"))
+            .where(Reading.sensor_id.in_(totalisers), Reading.ts < start)
+            .group_by(Reading.sensor_id)
+        )
+        after = (
+            select(Reading.sensor_id, func.min(Reading.ts).label("ts"))
+            .where(Reading.sensor_id.in_(totalisers), Reading.ts > end)
+            .group_by(Reading.sensor_id)
+        )
+        for edge in (before, after):
+            nearest = edge.subquery()
+            rows += session.execute(
+                select(Reading.sensor_id, Reading.ts, Reading.value).join(
+                    nearest,
+                    and_(Reading.sensor_id == nearest.c.sensor_id, Reading.ts == nearest.c.ts),
+                )
+            )
+    if not rows:
+        return empty
+    return pd.DataFrame(
+        {
+            "sensor": [code_of[row[0]] for row in rows],
+            "time": pd.to_datetime([row[1] for row in rows], utc=True),
+            "value": [row[2] for row in rows],
+        }
+    )
+
+
+def _insert_readings(
+    session: Session, accepted: pd.DataFrame, received_at: datetime, source: Source
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Insert the accepted readings, skipping keys already stored; (inserted, not inserted).
+
+    Validation saw every reading stored when it read, so a skipped key was stored by another
+    transaction since: `_classify_raced` tells a resend from a conflict.
+    """
+    if accepted.empty:
+        return accepted, accepted
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        keys = _insert_postgresql(session, accepted, received_at, source)
+    else:
+        keys = _insert_sqlite(session, accepted, received_at, source)
+    stored = pd.MultiIndex.from_frame(keys) if not keys.empty else None
+    mine = pd.MultiIndex.from_frame(accepted[["sensor_id", "time"]])
+    was_inserted = np.zeros(len(accepted), dtype=bool) if stored is None else mine.isin(stored)
+    return accepted[was_inserted], accepted[~was_inserted]
+
+
+def _insert_postgresql(
+    session: Session, accepted: pd.DataFrame, received_at: datetime, source: Source
+) -> pd.DataFrame:
+    """One INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING, after making sure the
+    months it writes have their partitions."""
+    months = sorted({t.date().replace(day=1) for t in accepted["time"].dt.to_pydatetime()})
+    session.execute(
+        text("SELECT reclaim_readings_partition(day) FROM unnest(CAST(:days AS date[])) AS day"),
+        {"days": months},
+    )
+    returned = session.execute(
+        text(
+            "INSERT INTO readings (sensor_id, ts, value, received_at, source) "
+            "SELECT s, t, v, :received_at, :source FROM unnest("
+            "CAST(:sensor_ids AS integer[]), CAST(:times AS timestamptz[]), "
+            "CAST(:values AS double precision[])) AS batch(s, t, v) "
+            "ON CONFLICT (sensor_id, ts) DO NOTHING RETURNING sensor_id, ts"
+        ),
+        {
+            "received_at": received_at,
+            "source": source.value,
+            "sensor_ids": accepted["sensor_id"].tolist(),
+            "times": accepted["time"].dt.to_pydatetime().tolist(),
+            "values": accepted["value"].astype(float).tolist(),
+        },
+    ).all()
+    return _keys(returned)
+
+
+def _insert_sqlite(
+    session: Session, accepted: pd.DataFrame, received_at: datetime, source: Source
+) -> pd.DataFrame:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING, as multi-row statements (SQLAlchemy's
+    insertmanyvalues batches them)."""
+    rows = [
+        {"sensor_id": s, "ts": t, "value": v, "received_at": received_at, "source": source.value}
+        for s, t, v in zip(
+            accepted["sensor_id"].tolist(),
+            accepted["time"].dt.to_pydatetime().tolist(),
+            accepted["value"].astype(float).tolist(),
+            strict=True,
+        )
+    ]
+    statement = (
+        sqlite_insert(Reading)
+        .on_conflict_do_nothing()
+        .returning(Reading.sensor_id, Reading.ts, sort_by_parameter_order=False)
+    )
+    returned = session.execute(statement, rows).all()
+    return _keys(returned)
+
+
+def _keys(rows: Sequence[Any]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "sensor_id": pd.Series([row[0] for row in rows], dtype="int64"),
+            "time": pd.to_datetime([row[1] for row in rows], utc=True),
+        }
+    )
+
+
+def _classify_raced(session: Session, raced: pd.DataFrame) -> tuple[int, pd.DataFrame]:
+    """Readings another transaction stored first: how many repeat its value, and the rows that
+    conflict with it."""
+    keys = list(
+        zip(raced["sensor_id"].tolist(), raced["time"].dt.to_pydatetime().tolist(), strict=True)
+    )
+    stored = session.execute(
+        select(Reading.sensor_id, Reading.ts, Reading.value).where(
+            tuple_(Reading.sensor_id, Reading.ts).in_(keys)
+        )
+    ).all()
+    kept = _keys(stored).assign(kept=[row[2] for row in stored])
+    merged = raced.merge(kept, on=["sensor_id", "time"], how="left")
+    same = np.isclose(merged["value"], merged["kept"], rtol=1e-9, atol=0.0)
+    return int(same.sum()), merged[~same]
+
+
+def _raced_rows(batch: pd.DataFrame, conflicting: pd.DataFrame) -> pd.DataFrame:
+    """Quarantine rows (as validate gives them) for readings that conflict with a value another
+    transaction stored first."""
+    if conflicting.empty:
+        return conflicting
+    times = pd.to_datetime(batch["time"], utc=True, errors="coerce", format="ISO8601")
+    frame = batch.assign(time_parsed=times.dt.floor("us"), row=range(len(batch)))
+    hits = frame.merge(
+        conflicting[["sensor", "time"]].rename(columns={"time": "time_parsed"}),
+        on=["sensor", "time_parsed"],
+    )
+    return hits.assign(reason=QuarantineReason.CONFLICTING_DUPLICATE.value)
+
+
+def _quarantine(
+    session: Session,
+    batch: pd.DataFrame,
+    quarantined: pd.DataFrame,
+    region_id: int,
+    device_id: int | None,
+    source: Source,
+    received_at: datetime,
+) -> tuple[Refused, ...]:
+    """Keep every refused reading with its raw payload and reason; the refusals, in batch order."""
+    if quarantined.empty:
+        return ()
+    ordered = quarantined.sort_values("row")
+    rows: list[dict[str, Any]] = []
+    positions = [int(position) for position in ordered["row"].tolist()]
+    payloads: list[dict[str, Any]] = [batch["payload"].iloc[position] for position in positions]
+    for payload, reason in zip(payloads, ordered["reason"].tolist(), strict=True):
+        why = QuarantineReason(reason)
+        field = FIELD_OF_REASON[why]
+        rows.append(
+            {
+                "region_id": region_id,
+                "device_id": device_id,
+                "sensor_code": _text(payload["sensor"]),
+                "payload": payload,
+                "reason": why.value,
+                "field": field,
+                "value": None if payload[field] is None else str(payload[field]),
+                "source": source.value,
+                "received_at": received_at,
+            }
+        )
+    ids = session.execute(
+        insert(QuarantinedReading).returning(QuarantinedReading.id, sort_by_parameter_order=True),
+        rows,
+    ).scalars()
+    return tuple(
+        Refused(position, row["field"], payload[row["field"]], row["reason"], ident)
+        for position, payload, row, ident in zip(positions, payloads, rows, ids, strict=True)
+    )
+
+
+@cache
+def rules_of(region_code: str) -> tuple[AlertRule, ...]:
+    """The alert rules of a region (the shipped file's defaults with its overrides)."""
+    return load_alert_rules(region_code)
+
+
+def _evaluate_alerts(
+    session: Session,
+    region: Region,
+    inserted: pd.DataFrame,
+    sensors: Mapping[str, tuple[int, SensorSpec, int | None]],
+    received_at: datetime,
+) -> tuple[int, int]:
+    """Evaluate the series rules of the sensors the batch wrote over the window it touches
+    (late readings recompute what they affect); store new alerts and fold into open ones."""
+    if inserted.empty:
+        return 0, 0
+    rules = [rule for rule in rules_of(region.code) if rule.kind in SERIES_RULES]
+    specs = {ident: spec for ident, spec, _ in sensors.values()}
+    touched = inserted.groupby("sensor_id")["time"].agg(["min", "max"])
+    firings: list[dict[str, Any]] = []
+    by_interval: dict[int, list[int]] = {}
+    for ident in touched.index.tolist():
+        by_interval.setdefault(specs[ident].interval_s, []).append(ident)
+    for interval_s, group in by_interval.items():
+        kinds = {specs[ident].kind for ident in group}
+        applicable = [rule for rule in rules if kinds & set(rule.sensor_kinds)]
+        if not applicable:
+            continue
+        lookback = timedelta(seconds=_lookback_s(applicable, interval_s))
+        firings += _fire(session, applicable, group, specs, touched, interval_s, lookback)
+    return _store_alerts(session, region.id, firings, received_at)
+
+
+def _lookback_s(rules: Sequence[AlertRule], interval_s: int) -> float:
+    durations = [
+        rule.value(name)
+        for rule in rules
+        for name in DURATION_PARAMETERS
+        if name in rule.parameters
+    ]
+    missing = [
+        rule.value("max_missing_intervals") * interval_s
+        for rule in rules
+        if "max_missing_intervals" in rule.parameters
+    ]
+    return max([0.0, *durations, *missing]) + LOOKBACK_MARGIN_INTERVALS * interval_s
+
+
+def _fire(
+    session: Session,
+    rules: Sequence[AlertRule],
+    group: Sequence[int],
+    specs: Mapping[int, SensorSpec],
+    touched: pd.DataFrame,
+    interval_s: int,
+    lookback: timedelta,
+) -> list[dict[str, Any]]:
+    """(rule, sensor) pairs in alarm from the first reading the batch wrote on, with the first
+    and last time in alarm there and whether an alarm began there (a new occurrence).
+
+    Readings are loaded from ``lookback`` before the batch (the history its rules need) to
+    ``lookback`` after it (the stored readings a late one changes the verdict on)."""
+    start = touched.loc[list(group), "min"].min().to_pydatetime() - lookback
+    end = touched.loc[list(group), "max"].max().to_pydatetime() + lookback
+    rows = session.execute(
+        select(Reading.sensor_id, Reading.ts, Reading.value).where(
+            Reading.sensor_id.in_(list(group)), Reading.ts.between(start, end)
+        )
+    ).all()
+    frame = pd.DataFrame(
+        {
+            "sensor": [row[0] for row in rows],
+            "time": pd.to_datetime([row[1] for row in rows], utc=True),
+            "value": [row[2] for row in rows],
+        }
+    )
+    step = pd.Timedelta(seconds=interval_s)
+    origin = pd.Timestamp(start).floor(step)
+    steps = int((pd.Timestamp(end) - origin) // step) + 1
+    times = pd.date_range(origin, periods=steps, freq=step)
+    columns = list(group)
+    grid = to_grid(frame.astype({"sensor": str}), [str(c) for c in columns], origin, step, steps)
+    by_sensor = frame.groupby("sensor")["time"]
+    first = _ns(by_sensor.min().reindex(columns))
+    last = _ns(by_sensor.max().reindex(columns))
+    span_start = _ns(touched.loc[columns, "min"].dt.floor(step))
+    stamps = times.asi8[:, np.newaxis]
+    inside = (stamps >= first) & (stamps <= last)
+    in_span = stamps >= span_start
+    firings = []
+    for rule in rules:
+        mask = np.array([specs[ident].kind in rule.sensor_kinds for ident in columns])
+        if not mask.any():
+            continue
+        alarm = evaluate_series_rule(rule, grid[:, mask], float(interval_s))
+        alarm &= inside[:, mask]
+        began = alarm & ~np.vstack([np.zeros((1, alarm.shape[1]), dtype=bool), alarm[:-1]])
+        fired = alarm & in_span[:, mask]
+        for column in np.flatnonzero(fired.any(axis=0)):
+            ident = np.array(columns)[mask][column]
+            hits = np.flatnonzero(fired[:, column])
+            firings.append(
+                {
+                    "rule": rule,
+                    "sensor_id": int(ident),
+                    "subject": f"sensor:{specs[int(ident)].id}",
+                    "first": times[hits[0]].to_pydatetime(),
+                    "last": times[hits[-1]].to_pydatetime(),
+                    "new": bool((began[:, column] & in_span[:, mask][:, column]).any()),
+                }
+            )
+    return firings
+
+
+def _ns(times: pd.Series) -> np.ndarray:
+    """UTC times as int64 nanoseconds, one row (for comparing with a column of grid times)."""
+    return pd.to_datetime(times, utc=True).astype("int64").to_numpy()[np.newaxis, :]
+
+
+def _store_alerts(
+    session: Session, region_id: int, firings: Sequence[Mapping[str, Any]], now: datetime
+) -> tuple[int, int]:
+    """Open an alert per firing (rule, subject) without an unresolved one; fold the others.
+
+    INSERT … ON CONFLICT DO NOTHING on the partial unique index of unresolved alerts, then an
+    atomic UPDATE for the rest, so two workers raising the same alert make one.
+    """
+    if not firings:
+        return 0, 0
+    dialect = session.get_bind().dialect.name
+    insert_into = pg_insert if dialect == "postgresql" else sqlite_insert
+    opened = 0
+    folded = 0
+    unresolved = AlertRecord.state != AlertState.RESOLVED.value
+    for firing in firings:
+        rule: AlertRule = firing["rule"]
+        statement = (
+            insert_into(AlertRecord)
+            .values(
+                region_id=region_id,
+                rule=rule.id,
+                severity=rule.severity.value,
+                subject=firing["subject"],
+                sensor_id=firing.get("sensor_id"),
+                contract_id=firing.get("contract_id"),
+                state=AlertState.OPEN.value,
+                opened_at=now,
+                first_seen_at=firing["first"],
+                last_seen_at=firing["last"],
+                occurrences=1,
+                escalation_level=0,
+            )
+            .on_conflict_do_nothing(
+                index_elements=["region_id", "rule", "subject"],
+                index_where=text("state != 'resolved'"),
+            )
+            .returning(AlertRecord.id)
+        )
+        inserted = session.execute(statement).first()
+        if inserted is not None:
+            opened += 1
+            alert_opened(session, region_id, inserted[0], rule, firing, now)
+            continue
+        last = bindparam("last", firing["last"], type_=AlertRecord.last_seen_at.type)
+        session.execute(
+            update(AlertRecord)
+            .where(
+                AlertRecord.region_id == region_id,
+                AlertRecord.rule == rule.id,
+                AlertRecord.subject == firing["subject"],
+                unresolved,
+            )
+            .values(
+                occurrences=AlertRecord.occurrences + (1 if firing["new"] else 0),
+                last_seen_at=func.max(AlertRecord.last_seen_at, last)
+                if dialect == "sqlite"
+                else func.greatest(AlertRecord.last_seen_at, last),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        folded += 1 if firing["new"] else 0
+    return opened, folded
