@@ -20,6 +20,17 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
     echo "bootstrap: chromium missing; as root run: apt-get install -y chromium" >&2
   fi
 fi
+# The zh plan report draws its chart text in Chinese and the portal's screenshots show Chinese:
+# both need a CJK font, Debian's fonts-noto-cjk (the report finds it even when matplotlib's font
+# cache predates it).
+if command -v apt-get >/dev/null 2>&1 && ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk) \
+      || echo "bootstrap: could not install fonts-noto-cjk; zh charts will be in English" >&2
+  else
+    echo "bootstrap: fonts-noto-cjk missing; as root run: apt-get install -y fonts-noto-cjk" >&2
+  fi
+fi
 # The web portal (web/): front-end packages pinned by web/package-lock.json, built into
 # src/reclaim/service/static/portal, which `reclaim serve` serves at / (no CDN, works offline).
 if command -v npm >/dev/null 2>&1; then

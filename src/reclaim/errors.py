@@ -7,7 +7,7 @@ stays the English sentence for people reading the raw answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 
 
@@ -50,6 +50,7 @@ class ErrorCode(StrEnum):
         "unknown username, or a reset code wrong, used or expired",
     )
     ACCOUNT_DISABLED = "account_disabled", "a token of an account the administrator disabled"
+    RESET_CODE_SPENT = "reset_code_spent", "a reset code used, replaced by a newer one, or expired"
     TOO_MANY_ATTEMPTS = "too_many_attempts", "throttled: wait `Retry-After` seconds"
     ROLE_NOT_ALLOWED = "role_not_allowed", "the caller's role may not do this"
     NOT_YOUR_REGION = "not_your_region", "a region the caller is not assigned to or at home in"
@@ -71,7 +72,9 @@ class ErrorCode(StrEnum):
     AUCTION_CLOSED = "auction_closed", "an auction past its closing time"
     AUCTION_STILL_OPEN = "auction_still_open", "an auction before its closing time"
     LISTING_HAS_BIDS = "listing_has_bids", "a listing with bids cannot be withdrawn"
+    BELOW_RESERVE = "below_reserve", "a bid below the listing's reserve price"
     BID_TOO_LOW = "bid_too_low", "a bid not above the best bid so far"
+    IN_USE = "in_use", "a record others depend on (readings, a DMA's boundary); it stays"
     WRONG_STATE = "wrong_state", "a deal, delivery or objection not in the state this needs"
     PUBLICITY_RUNNING = "publicity_running", "a deal whose publicity (公示) has not ended"
     OBJECTIONS_OPEN = "objections_open", "a deal with objections not yet resolved"
@@ -123,3 +126,27 @@ class InputErrors(InputError):
 
     def __str__(self) -> str:
         return "\n".join(str(error) for error in self.errors)
+
+
+def problems_of(check: Callable[[], object]) -> tuple[InputError, ...]:
+    """The problems `check` refuses its input with (none if it passes)."""
+    try:
+        check()
+    except InputError as error:
+        return error.problems
+    return ()
+
+
+def raise_all(problems: Sequence[InputError]) -> None:
+    """Raise every problem found at once: nothing if there is none, one as itself, several as
+    `InputErrors` (the first is the one a one-line answer names)."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InputErrors(problems)
+
+
+def check_all(*checks: Callable[[], object]) -> None:
+    """Run every check, then refuse with all their problems together, so an input with several
+    mistakes learns all of them in one answer."""
+    raise_all([problem for check in checks for problem in problems_of(check)])

@@ -143,7 +143,8 @@ def parse_quantity(text: str, field_unit: str) -> float:
     stripped = text.strip()
     number_text = _NUMBER.match(stripped)
     if number_text is None:
-        raise ValueError(f"expected a number or '<number> <unit>', got {text!r}")
+        example = f"12.5 {next(iter(allowed))}"
+        raise ValueError(f"expected a number or '<number> <unit>', got {text!r}; e.g. {example!r}")
     number = float(number_text.group(0))
     written = stripped[number_text.end() :].strip()
     if not written:
@@ -152,7 +153,10 @@ def parse_quantity(text: str, field_unit: str) -> float:
     for name, factor in allowed.items():
         if unit == _normalised_unit(name):
             return number * factor
-    raise ValueError(f"unit {written!r} does not fit this field; allowed: {', '.join(allowed)}")
+    raise ValueError(
+        f"unit {written!r} does not fit this field; allowed: {', '.join(allowed)}; "
+        f"e.g. '{number:g} {next(iter(allowed))}'"
+    )
 
 
 def unit_factor(written: str, field_unit: str) -> float | None:

@@ -129,7 +129,7 @@ def test_network_check_exits_1_on_fail(
     inp.write_text(ONE_PIPE_INP, encoding="utf-8")
     result = runner.invoke(app, ["network", "check", str(inp), "--min-head", limit, *extra])
     assert result.exit_code == status, result.output
-    assert ("PASS" if limit == "40" else "FAIL") in result.output or "--json" in extra
+    assert ("合格" if limit == "40" else "不合格") in result.output or "--json" in extra
 
 
 @pytest.mark.parametrize(("extra", "status"), [([], 1), (["--no-fail"], 0)])

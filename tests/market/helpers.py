@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from reclaim.errors import ErrorCode
@@ -159,6 +160,17 @@ def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
         return tables
 
     return db.run(read)
+
+
+def drop_append_only_triggers(engine: Engine) -> None:
+    """What someone who owns the database could do before editing the action log."""
+    with engine.begin() as connection:
+        for table in ("action_log", "action_log_parties"):
+            if engine.dialect.name == "sqlite":
+                for event in ("update", "delete"):
+                    connection.execute(text(f"DROP TRIGGER {table}_no_{event}"))
+            else:
+                connection.execute(text(f"DROP TRIGGER {table}_append_only ON {table}"))
 
 
 def traded_contract(api: Api, price: str = "2.60", publicity_days: int = 5) -> dict[str, Any]:

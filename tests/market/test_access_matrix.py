@@ -19,21 +19,27 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from reclaim.io.market_data import load_exchange_rules, load_price_schedules
 from reclaim.service.access import route_keys, unruled_routes
 from reclaim.service.app import create_app
 from reclaim.service.context import ExchangeContext
 from reclaim.service.portal import PORTAL_DIR
+from reclaim.store.models import ActionLog
 from tests.market.conftest import BACKENDS, Backend, open_backend, served
 from tests.market.helpers import FAST_HASHER, Api, Clock
+from tests.market.test_action_log import NOT_LOGGED, STATE_CHANGING
 
-CALLERS = ("anon", "admin", "reg", "op", "util", "seller", "buyer", "bystander")
-"""Callers of region a: anonymous, the administrator, its regulator and exchange operator, the
-seller that runs its plant, a seller holding a right, its buyer, and a buyer party to nothing."""
+CALLERS = ("anon", "admin", "reg", "op", "net", "util", "seller", "buyer", "bystander")
+"""Callers of region a: anonymous, the administrator, its regulator, exchange operator and
+network operator, the seller that runs its plant, a seller holding a right, its buyer, and a
+buyer party to nothing."""
 STAFF = ("reg", "op")
 PARTIES = ("util", "seller", "buyer", "bystander")
-SIGNED_IN = ("admin", *STAFF, *PARTIES)
+NET = ("net",)
+NETWORK_READERS = ("reg", "net")
+SIGNED_IN = ("admin", *STAFF, *NET, *PARTIES)
 MARKET = (*STAFF, *PARTIES)
 SHUOZHOU_NO1 = {"sewage_treated_m3_per_day": 40_000, "reclaimed_capacity_m3_per_day": 32_000}
 """Seed 001 §3.2: No. 1 plant, 4.0 万 m³/d sewage treated, 3.2 万 m³/d reclaimed."""
@@ -80,13 +86,13 @@ def seed_region(world: World, code: str) -> None:
     api.region_id = region_id
     ids: dict[str, int] = {"region": region_id}
     world.ids[code] = ids
-    for caller, role in (("reg", "regulator"), ("op", "operator")):
+    for caller, role in (("reg", "regulator"), ("op", "operator"), ("net", "network_operator")):
         api.add_party(f"{caller}_{code}", role, by="admin", region_id=region_id)
     for caller in ("util", "seller"):
         api.add_party(f"{caller}_{code}", "seller", by=f"reg_{code}")
     for caller in ("buyer", "bystander"):
         api.add_party(f"{caller}_{code}", "buyer", by=f"op_{code}", use_class="industrial")
-    for caller in (*STAFF, *PARTIES):
+    for caller in (*STAFF, *NET, *PARTIES):
         world.add("account", api.ids[f"{caller}_{code}"], code)
     reg, util, buyer = (f"{c}_{code}" for c in ("reg", "util", "buyer"))
     ids["plant"] = api.ok(
@@ -178,6 +184,50 @@ def seed_region(world: World, code: str) -> None:
     bid = api.ok(api.post(f"/listings/{ids['auction']}/bids", buyer, {"price_yuan_per_m3": "2.10"}))
     world.add("bid", bid["id"], code, "buyer")
     ids["publicity_deal"] = deal("seller", ids["right"])
+    seed_meters(world, code)
+
+
+METER_DAY = "2022-09-05T08:00:00Z"
+METER_SPAN = "start=2022-09-05T00:00:00Z&end=2022-09-05T12:00:00Z"
+
+
+def meter(code: str, kind: str, attachment: dict[str, str], device: str | None) -> dict[str, Any]:
+    return {
+        "code": code,
+        "kind": kind,
+        "valid_min": 0,
+        "valid_max": 1e6,
+        "interval_s": 300,
+        "level": "一级",
+        "attachment": attachment,
+        "device": device,
+    }
+
+
+def seed_meters(world: World, code: str) -> None:
+    """The network operator's registry: a network of three links, a device, a totaliser at the
+    contract's delivery point (seen by its parties), a pressure sensor at a node and a flow
+    meter on a link, each with a reading."""
+    api, ids = world.api, world.ids[code]
+    net, region = f"net_{code}", ids["region"]
+    links = [{"id": f"L{n}", "start": a, "end": b} for n, a, b in ((1, "R", "A"), (2, "A", "B"))]
+    api.ok(api.send("PUT", f"/regions/{region}/network", net, {"links": links}), 200)
+    ids["device"] = api.ok(api.post(f"/regions/{region}/devices", net, {"code": "dev-1"}))["id"]
+    point = {"kind": "delivery_point", "ref": str(ids["contract"])}
+    for sensor, kind, attachment, parties in (
+        ("DP1", "volume_totaliser", point, ("seller", "buyer", "util")),
+        ("N1", "pressure", {"kind": "node", "ref": "B"}, ()),
+        ("M1", "flow", {"kind": "link", "ref": "L1"}, ()),
+    ):
+        api.ok(
+            api.post(f"/regions/{region}/sensors", net, meter(sensor, kind, attachment, "dev-1"))
+        )
+        world.add("sensor", sensor, code, *parties)
+    batch = [
+        {"sensor_id": c, "ts": METER_DAY, "value": 10, "unit": u}
+        for c, u in (("DP1", "m3"), ("N1", "m"))
+    ]
+    assert api.ok(api.post(f"/regions/{region}/readings", net, batch), 200)["accepted"] == 2
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -227,6 +277,42 @@ def public(code: int) -> Status:
 def in_region(inside: int, outside: int) -> Status:
     """The administrator and staff of region a get `inside` there; staff elsewhere `outside`."""
     return lambda _w, caller, region: inside if caller == "admin" or region == "a" else outside
+
+
+def network(ok: int) -> Status:
+    """The region's network operators and regulators get `ok` there, 403 elsewhere; a seller or
+    buyer gets `ok` for the sensors at its own contracts' delivery points (a list: filtered),
+    404 for another sensor."""
+
+    def status(_w: World, caller: str, region: str) -> int:
+        if caller in NETWORK_READERS:
+            return ok if region == "a" else 403
+        return ok
+
+    return status
+
+
+def metered(parties: tuple[str, ...], ok: int) -> Status:
+    """A sensor at a delivery point: the region's network operators and regulators get `ok`
+    (another region: 403), the parties of its contract `ok`, other parties 404."""
+
+    def status(_w: World, caller: str, region: str) -> int:
+        if caller in NETWORK_READERS:
+            return ok if region == "a" else 403
+        return ok if caller in parties and region == "a" else 404
+
+    return status
+
+
+def sensors_seen(world: World, caller: str, region: str) -> set[Any]:
+    """GET sensors: every sensor of the region for its readers, a party's own delivery points
+    (the callers are of region a: parties to nothing in region b)."""
+    return {
+        r.id
+        for r in world.records["sensor"]
+        if r.region == region
+        and (caller in NETWORK_READERS or (caller in r.parties and region == "a"))
+    }
 
 
 def record(parties: tuple[str, ...], ok: int, not_party: int = 404) -> Status:
@@ -561,6 +647,83 @@ EXPECTED: dict[tuple[str, str], Case] = {
 }
 
 
+METER_PARTIES = ("seller", "buyer", "util")
+"""The parties of the contract the delivery-point totaliser DP1 measures (util runs the plant)."""
+EXPECTED |= {
+    # operations: a network operator's registry, readings and quarantine; a write meets a
+    # business refusal (409, 404, 422) so the seeded world stays as it is
+    ("POST", "/regions/{region_id}/devices"): Case(
+        "/regions/{region}/devices",
+        gate(NET, in_region(409, 403)),
+        lambda _w, _r: {"code": "dev-1"},
+    ),
+    ("GET", "/regions/{region_id}/devices"): Case(
+        "/regions/{region}/devices", gate(NETWORK_READERS, in_region(200, 403))
+    ),
+    ("POST", "/regions/{region_id}/devices/{device_id}/token"): Case(
+        f"/regions/{{region}}/devices/{UNKNOWN_ID}/token", gate(NET, in_region(404, 403))
+    ),
+    ("POST", "/regions/{region_id}/sensors"): Case(
+        "/regions/{region}/sensors",
+        gate(NET, in_region(409, 403)),
+        lambda _w, _r: meter("N1", "pressure", {"kind": "node", "ref": "B"}, None),
+    ),
+    ("GET", "/regions/{region_id}/sensors"): Case(
+        "/regions/{region}/sensors",
+        gate((*NETWORK_READERS, *PARTIES), network(200)),
+        rows=sensors_seen,
+        key=lambda row: row["code"],
+    ),
+    ("GET", "/regions/{region_id}/sensors/{sensor_code}"): Case(
+        "/regions/{region}/sensors/DP1",
+        gate((*NETWORK_READERS, *PARTIES), metered(METER_PARTIES, 200)),
+    ),
+    # a range whose top is below its bottom (422); a sensor with readings stays (409)
+    ("PATCH", "/regions/{region_id}/sensors/{sensor_code}"): Case(
+        "/regions/{region}/sensors/DP1",
+        gate(NET, in_region(422, 403)),
+        lambda _w, _r: {"valid_max": -1},
+    ),
+    ("DELETE", "/regions/{region_id}/sensors/{sensor_code}"): Case(
+        "/regions/{region}/sensors/DP1", gate(NET, in_region(409, 403))
+    ),
+    ("PUT", "/regions/{region_id}/network"): Case(
+        "/regions/{region}/network",
+        gate(NET, in_region(422, 403)),
+        lambda _w, _r: {"links": [{"id": "L1", "start": "A", "end": "A"}]},
+    ),
+    # L2 (A–B) crosses the boundary of a DMA made of L1 and has no meter: refused (422)
+    ("POST", "/regions/{region_id}/dmas"): Case(
+        "/regions/{region}/dmas",
+        gate(NET, in_region(422, 403)),
+        lambda _w, _r: {"code": "d", "name": "d", "link_ids": ["L1"], "meters": ["M1"]},
+    ),
+    ("GET", "/regions/{region_id}/dmas"): Case(
+        "/regions/{region}/dmas", gate(NETWORK_READERS, in_region(200, 403))
+    ),
+    # an empty batch (422); devices, with their own tokens, are tested in test_meter_ingest_api
+    ("POST", "/regions/{region_id}/readings"): Case(
+        "/regions/{region}/readings", gate(NET, in_region(422, 403)), lambda _w, _r: []
+    ),
+    ("GET", "/regions/{region_id}/readings"): Case(
+        f"/regions/{{region}}/readings?sensor=DP1&{METER_SPAN}",
+        gate((*NETWORK_READERS, *PARTIES), metered(METER_PARTIES, 200)),
+    ),
+    ("GET", "/regions/{region_id}/aggregates"): Case(
+        f"/regions/{{region}}/aggregates?sensor=DP1&period=1h&{METER_SPAN}",
+        gate((*NETWORK_READERS, *PARTIES), metered(METER_PARTIES, 200)),
+    ),
+    ("GET", "/regions/{region_id}/quarantine"): Case(
+        "/regions/{region}/quarantine", gate(NETWORK_READERS, in_region(200, 403))
+    ),
+    ("POST", "/regions/{region_id}/quarantine/replay"): Case(
+        "/regions/{region}/quarantine/replay",
+        gate(NET, in_region(404, 403)),
+        lambda _w, _r: {"ids": [UNKNOWN_ID]},
+    ),
+}
+
+
 def call(world: World, method: str, case: Case, caller: str, region: str) -> Any:
     """Send one matrix request (a mounted folder: a GET of the case's path); the response."""
     names = {
@@ -576,17 +739,38 @@ def call(world: World, method: str, case: Case, caller: str, region: str) -> Any
     return response
 
 
+def logged_since(world: World, seq: int) -> list[tuple[int | None, str]]:
+    """(actor id, action) of the action-log entries after `seq`."""
+    query = select(ActionLog.actor_id, ActionLog.action).where(ActionLog.seq > seq)
+    return [(a, b) for a, b in world.api.db.run(lambda s: s.execute(query.order_by(ActionLog.seq)))]
+
+
+def last_seq(world: World) -> int:
+    return int(world.api.db.run(lambda s: s.scalar(select(func.max(ActionLog.seq)))) or 0)
+
+
 def test_every_route_for_every_role_and_tenant(world: World) -> None:
+    """Every call gets its expected status; an accepted state-changing call writes one action
+    log entry by its caller, a refused one (or a read) none."""
     mismatches: list[str] = []
     calls = 0
     for (method, template), case in EXPECTED.items():
         for caller in CALLERS:
             for region in ("a", "b"):
+                seq = last_seq(world)
                 response = call(world, method, case, caller, region)
                 calls += 1
                 want = case.status(world, caller, region)
                 got = response.status_code
                 label = f"{method} {template} as {caller} on region {region}"
+                logged = [actor for actor, _ in logged_since(world, seq)]
+                accepted = got < 400 and method in STATE_CHANGING
+                if accepted and (method, template) not in NOT_LOGGED:
+                    who = None if caller == "anon" else world.api.ids[world.user(caller)]
+                    if logged != [who]:
+                        mismatches.append(f"{label}: logged by {logged}, want [{who}]")
+                elif logged:
+                    mismatches.append(f"{label}: {got} but logged by {logged}")
                 if got != want:
                     mismatches.append(f"{label}: {got} (want {want}) {response.text[:160]}")
                 elif case.rows is not None and got == 200:

@@ -11,10 +11,13 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
+from typer.testing import CliRunner
 
+from reclaim.cli.main import app
 from reclaim.errors import InputError
 from reclaim.io.market_data import load_access_limits, load_password_policy
 from reclaim.store.models import Account, ResetCode
+from tests.market.conftest import Backend
 from tests.market.helpers import FAST_HASHER, PASSWORD, Api
 
 NEW_PASSWORD = "a new and longer one"
@@ -71,7 +74,8 @@ def test_disabling_revokes_every_token_and_refuses_login_like_a_wrong_password(a
     assert twice.status_code == 409 and "not disabled" in twice.json()["reason"]
 
 
-def test_a_user_changes_their_password_and_their_other_tokens_end(api: Api) -> None:
+def test_a_user_changes_their_password_and_their_other_tokens_end(api: Api, caplog: Any) -> None:
+    caplog.set_level(logging.DEBUG)
     buyer = with_buyer(api)
     this, other = api.login("buyer"), api.login("buyer")
     change = "/me/password"
@@ -100,6 +104,10 @@ def test_a_user_changes_their_password_and_their_other_tokens_end(api: Api) -> N
     assert ended.status_code == 401 and "revoked" in ended.json()["reason"]
     assert login(api, "buyer", PASSWORD).status_code == 401
     assert login(api, "buyer", NEW_PASSWORD).status_code == 200
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "password of 'buyer' changed" in logged
+    for secret in (PASSWORD, NEW_PASSWORD, "not the password", this, other):
+        assert secret not in logged
 
 
 def test_a_wrong_current_password_counts_against_the_login_throttle(api: Api) -> None:
@@ -220,3 +228,31 @@ def test_the_argon2_parameters_are_upgraded_at_the_next_login(api: Api) -> None:
     assert not FAST_HASHER.check_needs_rehash(upgraded)
     assert login(api, "buyer", PASSWORD).status_code == 200
     assert stored(api, Account.password_hash, buyer) == upgraded  # no rehash when current
+
+
+def test_an_operator_at_the_shell_disables_enables_and_issues_a_code(
+    api: Api, backend: Backend
+) -> None:
+    with_buyer(api)
+    token = api.login("buyer")
+    runner = CliRunner()
+
+    def db(*args: str) -> Any:
+        return runner.invoke(app, ["db", *args, "--db", backend.url])
+
+    disabled = db("disable-account", "buyer")
+    assert disabled.exit_code == 0, disabled.output
+    assert "account 'buyer' disabled" in disabled.stdout
+    refused = api.client.get("/me", headers=bearer(token))
+    assert refused.status_code == 401 and "account disabled" in refused.json()["reason"]
+    assert login(api, "buyer", PASSWORD).status_code == 401
+    unknown = db("disable-account", "nobody")
+    assert unknown.exit_code == 2 and "nobody" in unknown.stderr
+    assert db("reset-code", "buyer").exit_code == 2  # enable it first
+    assert db("enable-account", "buyer").exit_code == 0
+    assert login(api, "buyer", PASSWORD).status_code == 200
+    issued = db("reset-code", "buyer")
+    assert issued.exit_code == 0, issued.output
+    code = issued.stdout.split("reset code for 'buyer': ")[1].split()[0]
+    assert api.ok(reset(api, code), 200)["account_id"] == api.ids["buyer"]
+    assert login(api, "buyer", NEW_PASSWORD).status_code == 200

@@ -28,7 +28,14 @@ from reclaim.service.context import ExchangeContext
 from reclaim.store.db import Database
 from tests.market.conftest import BACKENDS, served
 from tests.market.databases import fresh_database
-from tests.market.helpers import FAST_HASHER, Api, Clock, snapshot, traded_contract
+from tests.market.helpers import (
+    FAST_HASHER,
+    Api,
+    Clock,
+    drop_append_only_triggers,
+    snapshot,
+    traded_contract,
+)
 
 FIRST_DAY = date(2021, 9, 1)
 """The traded contract's first day (helpers.traded_contract)."""
@@ -134,13 +141,14 @@ def test_a_backup_under_load_restores_every_row_and_the_ledger(
     with fresh_database(kind, tmp_path, "restored") as target:
         restored = reclaim("db", "restore", "--db", target, "--from", str(out))
         assert restored.exit_code == 0, restored.output
-        assert "ledger ok" in restored.stdout
+        assert "ledger ok" in restored.stdout and "action log ok" in restored.stdout
         copy = Database.from_url(target)
         try:
             tables = snapshot(copy)
         finally:
             copy.dispose()
     assert tables["ledger_entries"], "the backup holds the traded contract's bills"
+    assert tables["action_log"], "the backup holds the log of the actions that made them"
     matches = [i for i, state in enumerate(writer.states) if digest(state) == digest(tables)]
     assert matches, "the restored database equals no state the source went through"
     # a state that existed while the backup ran (one write may land as pg_dump starts)
@@ -179,4 +187,20 @@ def test_restore_reports_a_ledger_edited_before_the_backup(
         restored = reclaim("db", "restore", "--db", target, "--from", str(out))
     assert restored.exit_code == 1
     assert "ledger is broken at entry 2" in restored.stderr
+    assert "do not serve" in restored.stderr
+
+
+def test_restore_reports_an_action_log_edited_before_the_backup(
+    kind: str, source: tuple[str, Database], api: Api, tmp_path: Path
+) -> None:
+    url, database = source
+    drop_append_only_triggers(database.engine)
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE action_log SET reason = 'nobody did it' WHERE seq = 2"))
+    out = tmp_path / "exchange.backup"
+    assert reclaim("db", "backup", "--db", url, "--out", str(out)).exit_code == 0
+    with fresh_database(kind, tmp_path, "restored") as target:
+        restored = reclaim("db", "restore", "--db", target, "--from", str(out))
+    assert restored.exit_code == 1
+    assert "action log is broken at entry 2" in restored.stderr
     assert "do not serve" in restored.stderr

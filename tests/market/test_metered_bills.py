@@ -240,3 +240,21 @@ def test_from_meter_readings_to_bill_over_draw_alerted_and_a_late_reading_refund
     assert backend.db.run(lambda s: verify_ledger(s)).ok
     # The over-draw shrank: the alert was not raised again.
     assert backend.db.run(lambda s: s.scalars(select(AlertRecord)).one()).occurrences == 1
+
+
+def test_the_manual_route_refuses_a_metered_contract_and_marks_its_own_entries_manual(
+    api: Api, backend: Backend
+) -> None:
+    contract = traded_contract(api)
+    path = f"/contracts/{contract['id']}/deliveries"
+    manual = api.ok(api.post(path, "operator", {"day": "2021-09-01", "volume_m3": 100}))
+    assert manual["source"] == "manual"
+    above_cap = api.post(path, "operator", {"day": "2021-09-02", "volume_m3": 5_001})
+    assert above_cap.status_code == 422 and above_cap.json()["field"] == "volume_m3"
+
+    add_meter(backend, contract["region_id"], contract["id"])
+    refused = api.post(path, "operator", {"day": "2021-09-03", "volume_m3": 100})
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["field"] == "contract_id" and body["value"] == contract["id"]
+    assert "metered (M1 at its delivery point)" in body["reason"]

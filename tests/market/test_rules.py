@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reclaim.errors import InputError
+from reclaim.market.chain import GENESIS_HASH
 from reclaim.market.errors import ConflictError, ForbiddenError
 from reclaim.market.invariants import (
     DealSnapshot,
@@ -19,7 +20,6 @@ from reclaim.market.invariants import (
     invariant_violations,
 )
 from reclaim.market.ledger import (
-    GENESIS_HASH,
     EntryFields,
     entry_hash,
     settle,

@@ -3,16 +3,19 @@ refusal to serve the published demo password on PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
@@ -20,10 +23,16 @@ from reclaim.cli.main import app
 from reclaim.cli.market import DEFAULT_DEMO_PASSWORD
 from reclaim.io.market_data import load_price_schedules
 from reclaim.market.rules import ExchangeRules
+from reclaim.service.app import create_app
 from reclaim.service.demo import seed_demo
-from reclaim.service.settings import load_settings
+from reclaim.service.settings import (
+    ServiceSettings,
+    ThrottleSettings,
+    exchange_context,
+    load_settings,
+)
 from tests.market.conftest import Backend
-from tests.market.helpers import START
+from tests.market.helpers import FAST_HASHER, START, Api, Clock
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 STARTUP_TIMEOUT_S = 120
@@ -50,6 +59,56 @@ def test_a_misspelt_setting_in_the_file_is_refused(tmp_path: Path) -> None:
     file.write_text("RECLAIM_PROT=7000\n", encoding="utf-8")
     with pytest.raises(ValidationError, match="reclaim_prot"):
         load_settings(file)
+
+
+def test_environment_variables_set_the_effective_limits(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settings `reclaim serve` runs on (`exchange_context`) reach the throttles, the body
+    limit, the token and reset code lifetimes."""
+    for name, value in (
+        ("RECLAIM_LOGIN_PER_ACCOUNT__FREE_ATTEMPTS", "2"),
+        ("RECLAIM_BODY_LIMIT_BYTES", "2048"),
+        ("RECLAIM_TOKEN_LIFETIME_MINUTES", "15"),
+        ("RECLAIM_RESET_CODE_LIFETIME_MINUTES", "5"),
+    ):
+        monkeypatch.setenv(name, value)
+    clock = Clock()
+    served = exchange_context(load_settings(), backend.db)
+    context = dataclasses.replace(served, clock=clock, hasher=FAST_HASHER, run_scheduler=False)
+    with TestClient(create_app(context)) as client:
+        api = Api(client, backend.db, context.rules, clock)
+        wrong = {"username": "regulator", "password": "not the password"}
+        # the cited default allows 5 free attempts (data/market/access_limits.yaml); now 2
+        assert [client.post("/auth/token", json=wrong).status_code for _ in range(3)] == [
+            401,
+            401,
+            429,
+        ]
+        api.login("admin")
+        assert api.expiry["admin"] - clock() == timedelta(minutes=15)
+        padded = {"code": "big", "name": "x" * 2048}
+        too_large = api.post("/regions", "admin", padded)
+        assert too_large.status_code == 413 and "at most 2048 bytes" in too_large.json()["reason"]
+        assert api.post("/regions", "admin", {"code": "small", "name": "x"}).status_code == 201
+        issued = api.ok(api.post(f"/accounts/{api.ids['regulator']}/reset-code", "admin"))
+        assert datetime.fromisoformat(issued["expires_at"]) - clock() == timedelta(minutes=5)
+
+
+def test_a_throttle_figure_out_of_range_is_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RECLAIM_LOGIN_PER_ADDRESS__FREE_ATTEMPTS", "0")
+    with pytest.raises(ValidationError, match=r"login_per_address\.free_attempts"):
+        load_settings()
+
+
+def test_the_readme_names_every_setting() -> None:
+    readme = (SRC.parent / "README.md").read_text(encoding="utf-8")
+    for name, field in ServiceSettings.model_fields.items():
+        env = f"RECLAIM_{name.upper()}"
+        nested = field.annotation is ThrottleSettings
+        assert (f"`{env}__" if nested else f"`{env}`") in readme, env
 
 
 def _free_port() -> int:

@@ -166,7 +166,9 @@ def test_n1_on_a_dask_scheduler_address(branched: Path) -> None:
 def test_2025_check_counts_the_demand_not_yet_networked_and_fails() -> None:
     """16 nodes of examples/shuozhou.yaml wait for far-term pipes in 2025: 64 % of green
     (4576.1 m³/d) and road (8242.5 m³/d) demand, planning.md, i.e. 8203.9 m³/d."""
-    table = runner.invoke(app, ["network", "check", str(SHUOZHOU), "--year", "2025"])
+    table = runner.invoke(
+        app, ["network", "check", str(SHUOZHOU), "--year", "2025", "--lang", "en"]
+    )
     assert table.exit_code == 1, table.output  # FAIL
     words = " ".join(table.stdout.split())  # the table title wraps
     assert "Demand not yet networked: 16 nodes, 8,203.9 of 50,818.6 m³/d" in words
@@ -195,14 +197,15 @@ def test_n1_and_accident_run_at_the_accident_flow(branched: Path) -> None:
 
 
 def test_a_long_table_prints_every_row_as_plain_text() -> None:
-    # KY4 has 1,156 pipes: beyond RICH_TABLE_MAX_ROWS the pipe table is aligned plain text.
-    result = runner.invoke(app, ["network", "sizing", str(EXAMPLES / "ky4.inp")])
+    # KY4 has 1,156 pipes: every one a row of the plain-text table, under its heading and rule.
+    result = runner.invoke(app, ["network", "sizing", str(EXAMPLES / "ky4.inp"), "--lang", "en"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     header = lines.index("Pipes (velocity vs economic range, head loss)") + 1
     header_words = lines[header].split()
     assert header_words[:3] == ["pipe", "DN", "flow"] and header_words[-2:] == ["suggest", "DN"]
-    rows = [line.split()[0] for line in lines[header + 1 :] if line.strip()]
+    assert set(lines[header + 1]) <= {"─", " "}
+    rows = [line.split()[0] for line in lines[header + 2 :] if line.strip()]
     pipes = _json("sizing", str(EXAMPLES / "ky4.inp"))["pipes"]
     assert rows == [p["pipe"] for p in pipes]
     assert len(rows) > 1000

@@ -71,7 +71,7 @@ def test_scenario_negative_dn_names_the_pipe(tmp_path: Path, shuozhou_raw: dict)
     shuozhou_raw["pipes"][11]["dn_mm"] = -100
     with pytest.raises(InputError) as error:
         load_scenario(_scenario(tmp_path, shuozhou_raw))
-    assert str(error.value).startswith("pipes[11].dn_mm: got -100;")  # pipes[11] is p12
+    assert str(error.value).startswith("pipes[p12].dn_mm: got -100;")  # named by id
 
 
 def test_scenario_unknown_node_in_a_link(tmp_path: Path, shuozhou_raw: dict) -> None:  # type: ignore[type-arg]
@@ -122,7 +122,7 @@ def test_tank_level_out_of_order_names_the_field(tmp_path: Path, shuozhou_raw: d
     shuozhou_raw["network"]["tanks"] = [
         {"id": "TK", "elevation_m": 1120, "init_level_m": 9, "max_level_m": 6, "diameter_m": 20}
     ]
-    with pytest.raises(InputError, match=r"network.tanks\[0\].init_level_m: got 9"):
+    with pytest.raises(InputError, match=r"network.tanks\[TK\].init_level_m: got 9"):
         load_scenario(_scenario(tmp_path, shuozhou_raw))
 
 

@@ -163,5 +163,5 @@ def test_only_releases_to_the_environment_may_stay_outside_the_cap() -> None:
     from reclaim.errors import InputError
 
     data = city(2.5, [flow_use("industry", 20_000, outside_cap=True)])
-    with pytest.raises(InputError, match=r"uses\[0\]\.outside_cap"):
+    with pytest.raises(InputError, match=r"uses\[industry\]\.outside_cap"):
         build(data)

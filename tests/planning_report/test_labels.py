@@ -47,7 +47,13 @@ def test_figures_round_half_up_at_the_printed_precision() -> None:
 def test_engine_notes_are_shown_in_chinese_with_their_figures() -> None:
     zh, en = Labels.load("zh"), Labels.load("en")
     note = "48 万 in 2018 growing 3.0%/yr gives 52.50 万, the plan uses 52"
-    assert en.engine_text(note) == note
+    # English without 万 (issue 12: the en report is English throughout)
+    assert en.engine_text(note) == (
+        "48 × 10⁴ persons in 2018 growing 3.0%/yr gives 52.50 × 10⁴, the plan uses 52 × 10⁴"
+    )
+    assert en.engine_text("the same pipe is listed in two phases; counted twice in lengths") == (
+        "the same pipe is listed in two phases; counted twice in lengths"
+    )
     assert (
         zh.engine_text(note)
         == "2018年人口 48 万人按年增长 3.0% 推算为 52.50 万人，规划采用 52 万人"
@@ -76,3 +82,6 @@ def test_every_audit_note_pattern_compiles_and_has_every_other_language() -> Non
         compiled = re.compile(entry["pattern"])
         for lang in others:
             assert _placeholders(entry[lang]) <= set(compiled.groupindex), entry["pattern"]
+        if data["engine_language"] in entry:  # an English rewording (no 万, no internal key)
+            english = entry[data["engine_language"]]
+            assert _placeholders(english) <= set(compiled.groupindex), entry["pattern"]

@@ -57,9 +57,9 @@ def test_out_that_is_a_file(tmp_path: Path) -> None:
 
 def test_a_second_run_replaces_the_files_whole(tmp_path: Path) -> None:
     out = tmp_path / "r"
-    for lang in ("en", "zh"):
+    for lang, force in (("en", []), ("zh", ["--force"])):  # a second report needs --force
         result = runner.invoke(
-            app, ["plan", "report", str(EXAMPLE), "--out", str(out), "--lang", lang]
+            app, ["plan", "report", str(EXAMPLE), "--out", str(out), "--lang", lang, *force]
         )
         assert result.exit_code == 0, result.output
     html = (out / "report.html").read_text(encoding="utf-8")

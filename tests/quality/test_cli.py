@@ -154,3 +154,27 @@ def test_edition_follows_the_sample_date_or_the_option(tmp_path: Path) -> None:
         "2026-03-01",
         "2028-01-01",
     ]
+
+
+def test_series_names_the_unverified_period_rule_not_the_verified_limit(tmp_path: Path) -> None:
+    """EU 2020/741 class A BOD5 ≤ 10 mg/L is verified (Annex I Table 2), its 90 % rule is not;
+    class B's 25 mg/L is derived from 91/271/EEC and unverified (eu_2020_741.yaml)."""
+    path = tmp_path / "series.csv"
+    path.write_text(
+        "sample,date,parameter,value,unit\n"
+        "a,2026-01-01,bod5,5,mg/L\nb,2026-01-02,bod5,6,mg/L\nc,2026-01-03,bod5,7,mg/L\n",
+        encoding="utf-8",
+    )
+    args = ["series", str(path), "--standard", "eu_2020_741", "--no-fail"]
+    as_json = json.loads(run(*args, "--use", "A", "--json").output)
+    [bod5] = [v for v in as_json["verdicts"] if v["parameter"] == "bod5"]
+    assert bod5["status"] == "unverified_limit" and bod5["limit_verified"] is True
+    wide = {"COLUMNS": "120"}
+    class_a = runner.invoke(app, ["quality", *args, "--use", "A", "--lang", "en"], env=wide)
+    [row_a] = [line for line in class_a.output.splitlines() if line.startswith("BOD5")]
+    assert "period rule unverified" in row_a and "unverified limit" not in row_a
+    class_b = runner.invoke(app, ["quality", *args, "--use", "B", "--lang", "en"], env=wide)
+    [row_b] = [line for line in class_b.output.splitlines() if line.startswith("BOD5")]
+    assert "unverified limit" in row_b
+    zh = run(*args, "--use", "A")
+    assert "达标率规则未核实" in zh.output

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
@@ -20,7 +21,7 @@ from reclaim.io.market_data import load_exchange_rules, load_price_schedules
 from reclaim.service.app import create_app
 from reclaim.service.context import ExchangeContext
 from tests.market.conftest import open_backend, serving
-from tests.market.helpers import FAST_HASHER, Clock
+from tests.market.helpers import FAST_HASHER, Api, Clock
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -80,3 +81,16 @@ def site_url(tmp_path: Path) -> Iterator[str]:
         )
         with serving(create_app(context)) as url:
             yield url
+
+
+@pytest.fixture
+def live_exchange(tmp_path: Path) -> Iterator[tuple[str, Api]]:
+    """The exchange served live over a fresh SQLite database: its base URL, and an API client
+    of the same server (an administrator and a regulator made) to set the scene over HTTP."""
+    for backend in open_backend("sqlite", tmp_path / "exchange"):
+        clock = Clock()
+        context = ExchangeContext(
+            backend.db, load_exchange_rules(), load_price_schedules(), clock, FAST_HASHER
+        )
+        with serving(create_app(context)) as url, httpx.Client(base_url=url, timeout=60) as client:
+            yield url, Api(client, backend.db, context.rules, clock)

@@ -39,14 +39,16 @@ def test_the_public_page_loads_offline_in_chinese_then_english(
     title = page.locator("header h1")
     title.wait_for(state="visible", timeout=TIMEOUT_MS)
     assert title.inner_text() == LABELS["app.title"]["zh"]
-    assert page.get_by_role("heading", name=LABELS["public.trades"]["zh"]).is_visible()
+    assert page.get_by_role("heading", name=LABELS["public.price_index"]["zh"]).is_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "public-zh.png")
 
     page.get_by_role("group", name=LABELS["app.language"]["zh"]).get_by_role(
         "button", name="English"
     ).click()
-    page.get_by_role("heading", name=LABELS["public.trades"]["en"]).wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("heading", name=LABELS["public.price_index"]["en"]).wait_for(
+        timeout=TIMEOUT_MS
+    )
     assert title.inner_text() == LABELS["app.title"]["en"]
     page.screenshot(path=SCREENSHOTS / "public-en.png")
     assert offline_page.blocked == []
@@ -56,3 +58,18 @@ def test_every_label_has_both_languages() -> None:
     for key, entry in LABELS.items():
         assert set(entry) == {"zh", "en"}, key
         assert entry["zh"].strip() and entry["en"].strip(), key
+
+
+def test_the_catalogue_names_every_value_the_api_sends() -> None:
+    """Modes, deal and objection states and use classes show in words, never as API codes."""
+    from reclaim.io.market_data import load_exchange_rules
+    from reclaim.market.rules import DealState, ListingMode, ObjectionState
+
+    kinds = {
+        "mode": [m.value for m in ListingMode],
+        "deal_state": [s.value for s in DealState],
+        "objection_state": [s.value for s in ObjectionState],
+        "use_class": list(load_exchange_rules().use_classes),
+    }
+    missing = [f"{kind}.{value}" for kind, values in kinds.items() for value in values]
+    assert [key for key in missing if key not in LABELS] == []

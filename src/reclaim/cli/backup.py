@@ -1,5 +1,6 @@
 """`reclaim db backup` and `reclaim db restore`: a consistent copy of a live exchange, and its
-return into an empty database, checked (schema revision, ledger chain) before it is served."""
+return into an empty database, checked (schema revision, ledger chain, action-log chain) before
+it is served."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def restore_command(
     ),
 ) -> None:
     """Load a backup into an empty database (a database that holds any table is refused),
-    bring its schema to this version's newest migration, then verify the ledger's chain."""
+    bring its schema to this version's newest migration, then verify the ledger's chain and the
+    action log's chain (`ledger verify` and `audit verify`)."""
     from reclaim.store.backup import restore, shown
 
     restore(db, source)
@@ -56,11 +58,11 @@ def restore_command(
 
 
 def check_restored(db: str) -> list[str]:
-    """What is wrong with a restored database: an unknown schema revision, a broken ledger.
-
-    The action log's `audit verify` belongs here too once issue 9's action log exists."""
+    """What is wrong with a restored database: an unknown schema revision, a broken ledger or
+    action log."""
     from sqlalchemy import text
 
+    from reclaim.store.actions import verify_actions
     from reclaim.store.db import Database
     from reclaim.store.health import known_revisions
     from reclaim.store.settlement import verify_ledger
@@ -79,7 +81,8 @@ def check_restored(db: str) -> list[str]:
                 "this version of reclaim knows (restore with the version that made it)",
             )
         database.upgrade()
-        report = database.run(verify_ledger)
+        report = database.snapshot(verify_ledger)
+        actions = database.snapshot(verify_actions)
     finally:
         database.dispose()
     problems = []
@@ -91,9 +94,11 @@ def check_restored(db: str) -> list[str]:
         problems.append(f"ledger transactions do not balance: {report.unbalanced_txns}")
     if not report.head_matches:
         problems.append("the ledger's stored head is not its last entry")
+    problems.extend(actions.problems())
     if not problems:
         console.print(
             f"ledger ok: {report.entries} entries, chain intact, every transaction balances",
             markup=False,
         )
+        console.print(f"action log ok: {actions.entries} entries, chain intact", markup=False)
     return problems

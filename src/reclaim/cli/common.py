@@ -8,18 +8,39 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar, cast
 
 import typer
-from rich.console import Console
 
 from reclaim.errors import InputError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from reclaim.planning.scenario import Scenario
 
-console = Console()
-err_console = Console(stderr=True)
+
+@functools.cache
+def rich_console(stderr: bool = False) -> Console:
+    """The rich Console of stdout (or stderr), made on first use: importing rich costs a third
+    of `reclaim --help`, which never prints through it."""
+    from rich.console import Console
+
+    return Console(stderr=stderr)
+
+
+class _LazyConsole:
+    """Stands for `rich_console(stderr)` until something is printed through it."""
+
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(rich_console(self._stderr), name)
+
+
+console = cast("Console", _LazyConsole(stderr=False))
+err_console = cast("Console", _LazyConsole(stderr=True))
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -1,12 +1,14 @@
-"""`reclaim serve`, `reclaim db …`, `reclaim ledger verify`: the exchange service's command line."""
+"""`reclaim serve`, `reclaim db …`, `reclaim ledger verify`, `reclaim audit verify`: the exchange
+service's command line."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
@@ -20,19 +22,23 @@ if TYPE_CHECKING:
     from reclaim.store.db import Database
     from reclaim.store.settlement import LedgerReport, SavedHead
 
+T = TypeVar("T")
 DEFAULT_DB_URL = "sqlite:///reclaim.db"
 DEFAULT_DEMO_PASSWORD = "reclaim-demo"
 EXIT_LEDGER_BROKEN = 1
+EXIT_ACTION_LOG_BROKEN = 1
 HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
 
 app = typer.Typer(no_args_is_help=True)
 db_app = typer.Typer(
-    help="The exchange's database: migrations, backups, the first administrator.",
-    short_help="Migrations, backups, the first administrator.",
+    help="The exchange's database: migrations, backups, the first administrator, accounts.",
+    short_help="Migrations, backups, the first administrator, accounts.",
 )
 ledger_app = typer.Typer(help="The settlement ledger.")
+audit_app = typer.Typer(help="The action log: who did what.")
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(audit_app, name="audit")
 db_app.command("backup", short_help="A consistent copy of a live exchange.")(backup_command)
 db_app.command("restore", short_help="Load a backup into an empty database, checked.")(
     restore_command
@@ -124,16 +130,13 @@ def serve(
 ) -> None:
     """Start the exchange's HTTP API (the database is migrated first). Settings: RECLAIM_*
     environment variables or --settings (see README, operating the service)."""
-    import dataclasses
-
     import uvicorn
 
-    from reclaim.io.market_data import load_exchange_rules, load_price_schedules
     from reclaim.service.app import create_app
-    from reclaim.service.context import TESTING_ENV, ExchangeContext, utc_now
+    from reclaim.service.context import TESTING_ENV, utc_now
     from reclaim.service.demo import seed_demo
     from reclaim.service.observability import configure_logging
-    from reclaim.service.settings import allow_origins, load_settings, webhook_policy
+    from reclaim.service.settings import allow_origins, exchange_context, load_settings
 
     settings = load_settings(settings_file)
     db = db or settings.database_url
@@ -142,25 +145,14 @@ def serve(
     database = _open(db)
     _refuse_known_passwords(database, demo, demo_password)
     database.upgrade()
-    rules, schedules = load_exchange_rules(), load_price_schedules()
-    if settings.token_lifetime_minutes is not None:
-        rules = dataclasses.replace(rules, token_lifetime_minutes=settings.token_lifetime_minutes)
+    testing = os.environ.get(TESTING_ENV) == "1"
+    context = exchange_context(settings, database, testing=testing)
     if demo:
-        logins = database.run(
-            lambda s: seed_demo(s, rules, set(schedules), demo_password, utc_now())
-        )
+        rules, schedules = context.rules, set(context.schedules)
+        logins = database.run(lambda s: seed_demo(s, rules, schedules, demo_password, utc_now()))
         console.print(f"demo logins (password {demo_password!r}):", markup=False)
         for login in logins:
             console.print(f"  {login.username:<16} {login.role}", markup=False)
-    testing = os.environ.get(TESTING_ENV) == "1"
-    context = ExchangeContext(
-        db=database,
-        rules=rules,
-        schedules=schedules,
-        testing=testing,
-        run_scheduler=True,
-        webhooks=webhook_policy(settings),
-    )
     if testing:
         err_console.print(
             f"{TESTING_ENV}=1: the clock may be moved over HTTP (PUT /testing/clock); "
@@ -229,13 +221,13 @@ def add_admin(
         prompt=True,
         hide_input=True,
         metavar="TEXT",
-        help="At least 8 characters (asked for when not given).",
+        help="The password policy's (README: accounts); asked for when not given.",
     ),
     db: str = DbOption,
 ) -> None:
     """Create an administrator on the server, who then creates regions and registers and assigns
     their regulators and operators over the API."""
-    from reclaim.io.market_data import load_exchange_rules
+    from reclaim.io.market_data import load_exchange_rules, load_password_policy
     from reclaim.market.errors import MarketRefusal
     from reclaim.market.rules import Role, check_username
     from reclaim.service.auth import hash_password
@@ -243,8 +235,7 @@ def add_admin(
     from reclaim.store.registry import AccountSpec, create_account
 
     check_username(username)  # before the database is created or migrated
-    if len(password) < 8:
-        raise InputError("password", "***", "at least 8 characters")
+    load_password_policy().check(password, username)
     database = _open(db)
     database.upgrade()
     rules = load_exchange_rules()
@@ -254,6 +245,85 @@ def add_admin(
     except MarketRefusal as refusal:
         raise InputError(refusal.field, refusal.value, refusal.reason) from refusal
     console.print(f"administrator {username!r} created", markup=False)
+
+
+AccountName = typer.Argument(..., metavar="NAME", help="Login of the account.")
+
+
+def _on_account(db: str, username: str, change: Callable[[Session, int], T]) -> T:
+    """Run `change` on the account `username` of the exchange at `db`, as the administrator
+    would (an operator at the server's shell is trusted like one)."""
+    from sqlalchemy import select
+
+    from reclaim.market.errors import MarketRefusal
+    from reclaim.store.models import Account
+
+    database = _open_existing(db)
+
+    def work(session: Session) -> T:
+        account_id = session.scalar(select(Account.id).where(Account.username == username))
+        if account_id is None:
+            raise InputError("NAME", username, "the login of an account of this exchange")
+        return change(session, account_id)
+
+    try:
+        return database.run(work)
+    except MarketRefusal as refusal:
+        raise InputError(refusal.field, refusal.value, refusal.reason) from refusal
+    finally:
+        database.dispose()
+
+
+@db_app.command("disable-account", short_help="Disable an account and revoke its tokens.")
+@reports_input_errors
+def disable_account_command(username: str = AccountName, db: str = DbOption) -> None:
+    """Disable an account: every token of it is revoked at once, and it cannot log in until
+    `reclaim db enable-account` (or an administrator over the API) enables it."""
+    from reclaim.service.context import utc_now
+    from reclaim.store.accounts import disable_account
+
+    _, revoked = _on_account(
+        db, username, lambda s, account_id: disable_account(s, None, account_id, utc_now())
+    )
+    console.print(f"account {username!r} disabled; {revoked} tokens revoked", markup=False)
+
+
+@db_app.command("enable-account", short_help="Let a disabled account log in again.")
+@reports_input_errors
+def enable_account_command(username: str = AccountName, db: str = DbOption) -> None:
+    """Enable a disabled account again; its user logs in afresh (old tokens stay revoked)."""
+    from reclaim.store.accounts import enable_account
+
+    _on_account(db, username, lambda s, account_id: enable_account(s, None, account_id))
+    console.print(f"account {username!r} enabled", markup=False)
+
+
+@db_app.command("reset-code", short_help="Issue a one-time password reset code.")
+@reports_input_errors
+def reset_code_command(username: str = AccountName, db: str = DbOption) -> None:
+    """Issue a one-time password reset code for an account and print it (once: the database
+    keeps only its hash). Its user sets a new password with it at POST /auth/reset before it
+    expires (setting RECLAIM_RESET_CODE_LIFETIME_MINUTES)."""
+    from datetime import timedelta
+
+    from reclaim.service.auth import new_reset_code, reset_code_digest
+    from reclaim.service.context import utc_now
+    from reclaim.service.settings import load_settings
+    from reclaim.store.accounts import issue_reset_code
+
+    lifetime = timedelta(minutes=load_settings().reset_code_lifetime_minutes)
+    code = new_reset_code()
+    issued = _on_account(
+        db,
+        username,
+        lambda s, account_id: (
+            issue_reset_code(
+                s, None, account_id, reset_code_digest(code), utc_now(), lifetime
+            ).expires_at
+        ),
+    )
+    console.print(f"reset code for {username!r}: {code}", markup=False)
+    console.print(f"it works once, until {issued.isoformat()}", markup=False)
 
 
 @ledger_app.command("verify", short_help="Recompute the ledger's hash chain.")
@@ -306,6 +376,23 @@ def verify(
         f"ledger ok: {report.entries} entries, chain intact, every transaction balances{extends}",
         markup=False,
         soft_wrap=True,
+    )
+
+
+@audit_app.command("verify", short_help="Recompute the action log's hash chain.")
+@reports_input_errors
+def audit_verify(db: str = DbOption) -> None:
+    """Recompute the action log's hash chain on one snapshot; exit 1 naming the first broken
+    entry (2: no reclaim database at --db)."""
+    from reclaim.store.actions import verify_actions
+
+    report = _open_existing(db).snapshot(verify_actions)
+    if not report.ok:
+        for problem in report.problems():
+            err_console.print(problem, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_ACTION_LOG_BROKEN)
+    console.print(
+        f"action log ok: {report.entries} entries, chain intact", markup=False, soft_wrap=True
     )
 
 

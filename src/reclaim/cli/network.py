@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
 from reclaim.cli.common import (
     JsonOpt,
+    LangOpt,
     NoFailOpt,
     SeedOpt,
     console,
@@ -29,7 +29,9 @@ from reclaim.cli.common import (
     exit_on_failure,
     load_scenario_with_notes,
     reports_input_errors,
+    rich_console,
 )
+from reclaim.cli.tables import Column, Kind, echo, render
 from reclaim.errors import InputError
 
 if TYPE_CHECKING:
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from reclaim.network.engine import EpanetProject
     from reclaim.network.model import BuiltNetwork
     from reclaim.planning.scenario import Scenario
+    from reclaim.reports.labels import Labels
 
 network_app = typer.Typer(
     no_args_is_help=True,
@@ -51,10 +54,6 @@ network_app = typer.Typer(
 LOCAL_DASK_MIN_CASES = 200
 """Below this many cases a batch runs in this process: starting local Dask workers takes
 longer than such a batch takes to run."""
-
-
-RICH_TABLE_MAX_ROWS = 500
-"""Tables longer than this print as plain aligned text (see `_plain`)."""
 
 
 SourceArg = typer.Argument(
@@ -205,40 +204,32 @@ def _load(
     return Loaded(None, judged, built, scenario, defaults)
 
 
-def _emit(payload: dict[str, Any], as_json: bool, tables: list[Table]) -> None:
+def _labels(lang: str) -> Labels:
+    """The words of the tables in `lang` (an unknown language is an input error)."""
+    from reclaim.reports.labels import Labels
+
+    return Labels.load(lang)
+
+
+def _emit(payload: dict[str, Any], as_json: bool, tables: list[str]) -> None:
     if as_json:
-        # Plain text, not rich's print_json: the JSON of a large network is megabytes.
+        # Plain text: the JSON of a large network is megabytes.
         sys.stdout.write(json.dumps(payload, ensure_ascii=False))
         sys.stdout.write("\n")
         return
-    for table in tables:
-        if table.row_count > RICH_TABLE_MAX_ROWS:
-            console.out(_plain(table), highlight=False)
-        else:
-            console.print(table)
+    echo("\n\n".join(tables))
 
 
-def _plain(table: Table) -> str:
-    """A long table as aligned plain text (rich lays out about 0.5 ms a row: 8 s for the
-    14,822 pipes of BWSN_Network_2)."""
-    columns = [[str(column.header), *map(str, column.cells)] for column in table.columns]
-    widths = [max(map(len, cells)) for cells in columns]
-    lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in zip(*columns, strict=True)
-    ]
-    return "\n".join([str(table.title or ""), *lines])
-
-
-def _table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            *("" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row)
-        )
-    return table
+def _table(title: str, columns: list[tuple[str, Kind]], rows: list[list[Any]]) -> str:
+    """A table at the terminal's width; floats to 0.01, None blank."""
+    return render(
+        title,
+        [Column(heading, kind) for heading, kind in columns],
+        [
+            ["" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in row]
+            for row in rows
+        ],
+    )
 
 
 def _ls(m3_per_s: float | None) -> float | None:
@@ -259,7 +250,9 @@ def _about(loaded: Loaded) -> dict[str, Any]:
     }
 
 
-def _check_table(title: str, check: dict[str, Any], passes: bool | None = None) -> Table:
+def _check_table(
+    title: str, check: dict[str, Any], labels: Labels, passes: bool | None = None
+) -> str:
     worst = check["worst_point"]
     verdict = check["passes"] if passes is None else passes
     rows = [
@@ -267,38 +260,60 @@ def _check_table(title: str, check: dict[str, Any], passes: bool | None = None) 
             worst["node"],
             worst["free_head_m"],
             check["limit_m"],
-            "PASS" if verdict else "FAIL",
+            labels("net_pass" if verdict else "net_fail"),
             worst["served_fraction"],
         ]
     ]
     rows += [
-        [s["node"], s["free_head_m"], check["limit_m"], "below", s["served_fraction"]]
+        [s["node"], s["free_head_m"], check["limit_m"], labels("net_below"), s["served_fraction"]]
         for s in check["users_below_limit"]
         if s["node"] != worst["node"]
     ]
-    return _table(title, ["node", "free head m", "limit m", "verdict", "served"], rows)
+    columns: list[tuple[str, Kind]] = [
+        (labels("net_node"), "id"),
+        (labels("net_free_head"), "number"),
+        (labels("net_limit"), "number"),
+        (labels("cli_verdict"), "text"),
+        (labels("net_served"), "number"),
+    ]
+    return _table(title, columns, rows)
 
 
-def _coverage_table(coverage: checks.DemandCoverage | None) -> Table | None:
+def _coverage_table(coverage: checks.DemandCoverage | None, labels: Labels) -> str | None:
     """The demand the horizon's network leaves out, node by node, and its share."""
     if coverage is None or not coverage.not_networked_m3_per_day:
         return None
     nodes = coverage.not_networked_m3_per_day
-    rows: list[list[Any]] = [[node, flow, "not networked"] for node, flow in sorted(nodes.items())]
-    rows.append(["total", coverage.unserved_m3_per_day, f"{coverage.unserved_fraction:.1%}"])
-    return _table(
-        f"Demand not yet networked: {len(nodes)} nodes, {coverage.unserved_m3_per_day:,.1f} of "
-        f"{coverage.total_m3_per_day:,.1f} m³/d max day ({coverage.unserved_fraction:.1%}), "
-        "not served: the horizon FAILS",
-        ["node", "max-day m³/d", "status"],
-        rows,
+    rows: list[list[Any]] = [
+        [node, flow, labels("net_not_networked")] for node, flow in sorted(nodes.items())
+    ]
+    share = f"{coverage.unserved_fraction:.1%}"
+    rows.append([labels("total"), coverage.unserved_m3_per_day, share])
+    title = labels(
+        "net_coverage_title",
+        n=len(nodes),
+        unserved=f"{coverage.unserved_m3_per_day:,.1f}",
+        total=f"{coverage.total_m3_per_day:,.1f}",
+        share=share,
     )
+    columns: list[tuple[str, Kind]] = [
+        (labels("net_node"), "id"),
+        (labels("net_max_day"), "number"),
+        (labels("cli_status"), "text"),
+    ]
+    return _table(title, columns, rows)
 
 
-def _pump_table(points: list[checks.PumpPoint]) -> Table:
+def _pump_table(points: list[checks.PumpPoint], labels: Labels) -> str:
     return _table(
-        "Pumps at peak hour (operating point against the rated flow)",
-        ["pump", "flow L/s", "rated L/s", "% of rating", "head m"],
+        labels("net_pumps_title"),
+        [
+            (labels("net_pump"), "id"),
+            (labels("net_flow_ls"), "number"),
+            (labels("net_rated_ls"), "number"),
+            (labels("net_rating_share"), "number"),
+            (labels("net_head_m"), "number"),
+        ],
         [
             [
                 p.pump,
@@ -372,6 +387,7 @@ def check_command(
         None, "--inp-out", metavar="FILE", help="Also write the network solved as EPANET .inp."
     ),
     as_json: bool = JsonOpt,
+    lang: str = LangOpt,
     no_fail: bool = NoFailOpt,
 ) -> None:
     """Peak-hour solve, worst point against the free-head limit over all of the horizon's
@@ -380,6 +396,7 @@ def check_command(
     from reclaim.io.network_files import write_geojson
     from reclaim.network import checks, summary
 
+    labels = _labels(lang)
     loaded = _load(source, year, min_head, peak_factor, required_pressure=required_pressure)
     with loaded.open() as project:
         peak = checks.peak_hour(
@@ -397,8 +414,10 @@ def check_command(
         if inp_out is not None:
             loaded.write_inp(project, inp_out)
         geometry = project.geometry() if geojson is not None else None
-        analysis = (
-            "pressure-driven" if project.file_demand_model.pressure_driven else "demand-driven"
+        analysis = labels(
+            "net_pressure_driven"
+            if project.file_demand_model.pressure_driven
+            else "net_demand_driven"
         )
     if energy_run is None:
         energy_run = loaded.built is not None
@@ -422,26 +441,39 @@ def check_command(
         nodes = {row["node"]: row for row in payload["nodes"]}
         links = {row["pipe"]: row for row in payload["pipes"]}
         write_geojson(geojson, topology, geometry, nodes, links)
-    tables = [_check_table(f"Worst point at peak hour ({analysis})", payload["peak_hour"], passes)]
-    coverage = _coverage_table(loaded.coverage)
+    worst_title = labels("net_worst_title", analysis=analysis)
+    tables = [_check_table(worst_title, payload["peak_hour"], labels, passes)]
+    coverage = _coverage_table(loaded.coverage, labels)
     if coverage is not None:
         tables.append(coverage)
     if payload["pressure_driven"] is not None:
-        tables.append(
-            _check_table("Pressure-driven: what users receive", payload["pressure_driven"])
-        )
-    tables.append(_pump_table(pumps))
-    tables.append(_pipe_table(pipes))
+        tables.append(_check_table(labels("net_pd_title"), payload["pressure_driven"], labels))
+    tables.append(_pump_table(pumps, labels))
+    tables.append(_pipe_table(pipes, labels))
     if energy_run:
-        tables.append(_energy_table(energy))
+        tables.append(_energy_table(energy, labels))
     _emit(payload, as_json, tables)
     exit_on_failure(passes, no_fail)
 
 
-def _pipe_table(pipes: list[checks.PipeCheck]) -> Table:
+def _pipe_verdict(verdict: str, labels: Labels) -> str:
+    """ "too slow, head loss high" in words of the language."""
+    return labels("list_sep").join(labels(f"net_{part}") for part in verdict.split(", "))
+
+
+def _pipe_table(pipes: list[checks.PipeCheck], labels: Labels) -> str:
     return _table(
-        "Pipes (velocity vs economic range, head loss)",
-        ["pipe", "DN", "flow L/s", "v m/s", "range", "hl m/km", "verdict", "suggest DN"],
+        labels("net_pipes_title"),
+        [
+            (labels("net_pipe"), "id"),
+            (labels("net_dn"), "number"),
+            (labels("net_flow_ls"), "number"),
+            (labels("net_velocity"), "number"),
+            (labels("net_range"), "id"),
+            (labels("net_headloss"), "number"),
+            (labels("cli_verdict"), "text"),
+            (labels("net_suggest"), "number"),
+        ],
         [
             [
                 p.pipe,
@@ -450,7 +482,7 @@ def _pipe_table(pipes: list[checks.PipeCheck]) -> Table:
                 p.velocity_m_per_s,
                 f"{p.v_min:g}–{p.v_max:g}",
                 p.headloss_m_per_km,
-                p.verdict,
+                _pipe_verdict(p.verdict, labels),
                 f"{p.suggested_dn_mm:.0f}",
             ]
             for p in pipes
@@ -468,10 +500,12 @@ def sizing_command(
     v_max: float | None = VMaxOpt,
     max_headloss: float | None = MaxHeadlossOpt,
     as_json: bool = JsonOpt,
+    lang: str = LangOpt,
 ) -> None:
     """Pipe velocity and head loss at peak hour, with a standard DN suggestion per pipe."""
     from reclaim.network import checks, summary
 
+    labels = _labels(lang)
     loaded = _load(source, year, None, peak_factor)
     with loaded.open() as project:
         project.set_demand_model(project.file_demand_model)
@@ -492,15 +526,23 @@ def sizing_command(
             "pipes": summary.rows(pipes),
         },
         as_json,
-        [_pipe_table(pipes)],
+        [_pipe_table(pipes, labels)],
     )
 
 
-def _energy_table(energy: list[checks.PumpEnergy]) -> Table:
-    period = f"{energy[0].period_h:g} h" if energy else "the run"
+def _energy_table(energy: list[checks.PumpEnergy], labels: Labels) -> str:
+    period = f"{energy[0].period_h:g} h" if energy else labels("net_the_run")
     return _table(
-        f"Pump energy over {period} (extended-period run), per m³ and per year",
-        ["pump", "pumped m³", "kWh", "kWh/m³", "m³/yr", "MWh/yr", "t CO₂/yr"],
+        labels("net_energy_title", period=period),
+        [
+            (labels("net_pump"), "id"),
+            (labels("net_pumped"), "number"),
+            ("kWh", "number"),
+            ("kWh/m³", "number"),
+            (labels("net_per_year_m3"), "number"),
+            (labels("net_per_year_mwh"), "number"),
+            (labels("net_per_year_co2"), "number"),
+        ],
         [
             [
                 e.pump,
@@ -526,17 +568,19 @@ def energy_command(
     year: int | None = YearOpt,
     annual_volume: float | None = AnnualVolumeOpt,
     as_json: bool = JsonOpt,
+    lang: str = LangOpt,
 ) -> None:
     """Pump energy over the horizon's 24 h run (an .inp: its own run), per m³ and per year, and
     its CO₂."""
     from reclaim.network import summary
 
+    labels = _labels(lang)
     loaded = _load(source, year, None, None)
     energy = _pump_energy(loaded, annual_volume, grid_factor)
     _emit(
         {**_about(loaded), "grid_kg_co2_per_kwh": grid_factor, "pumps": summary.rows(energy)},
         as_json,
-        [_energy_table(energy)],
+        [_energy_table(energy, labels)],
     )
 
 
@@ -558,12 +602,14 @@ def accident_command(
     required_pressure: float | None = RequiredPressureOpt,
     accident_fraction: float | None = AccidentFractionOpt,
     as_json: bool = JsonOpt,
+    lang: str = LangOpt,
     no_fail: bool = NoFailOpt,
 ) -> None:
     """Accident check (事故校核): a pipe closed, solved pressure-driven at the accident flow
     (default 70 % of the design flow), one pipe at a time."""
     from reclaim.network import checks, summary
 
+    labels = _labels(lang)
     loaded = _load(
         source,
         year,
@@ -603,8 +649,9 @@ def accident_command(
         else:
             tables.append(
                 _check_table(
-                    f"Pipe {result.pipe} out of service, {fraction:.0%} of the design flow",
+                    labels("net_accident_title", pipe=result.pipe, share=f"{fraction:.0%}"),
                     entry["check"],
+                    labels,
                 )
             )
     _emit(payload, as_json, tables)
@@ -621,7 +668,7 @@ def _progress_bar(total: int, label: str) -> tuple[Progress, batch.Progress]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err_console,
+        console=rich_console(stderr=True),
         transient=True,
     )
     task = bar.add_task(label, total=total)
@@ -693,19 +740,29 @@ def _run_batch(
             )
 
 
-def _batch_table(title: str, results: list[batch.CaseResult], failures_only: bool) -> Table:
+def _batch_table(
+    title: str, results: list[batch.CaseResult], failures_only: bool, labels: Labels
+) -> str:
     shown = [r for r in results if not r.passes] if failures_only else results
     return _table(
         title,
-        ["case", "worst node", "free head m", "below limit", "unserved", "delivered", "error"],
+        [
+            (labels("net_case"), "id"),
+            (labels("net_worst_node"), "id"),
+            (labels("net_free_head"), "number"),
+            (labels("net_delivered"), "number"),
+            (labels("net_below_limit"), "note"),
+            (labels("net_unserved"), "note"),
+            (labels("net_error"), "note"),
+        ],
         [
             [
                 r.label,
                 r.worst_node,
                 r.worst_free_head_m,
+                r.delivered_fraction,
                 " ".join(r.users_below_limit[:8]) + (" …" if len(r.users_below_limit) > 8 else ""),
                 " ".join(r.users_unserved),
-                r.delivered_fraction,
                 r.error,
             ]
             for r in shown
@@ -732,6 +789,7 @@ def n1_command(
         False, "--all", help="List every pipe in the table, not only those that fail."
     ),
     as_json: bool = JsonOpt,
+    lang: str = LangOpt,
     no_fail: bool = NoFailOpt,
 ) -> None:
     """N-1: every pipe (or --pipe …) closed in turn, pressure-driven at the accident flow
@@ -739,6 +797,7 @@ def n1_command(
     or unserved."""
     from reclaim.network import batch, summary
 
+    labels = _labels(lang)
     loaded = _load(
         source,
         year,
@@ -772,10 +831,16 @@ def n1_command(
         as_json,
         [
             _batch_table(
-                f"N-1 at {fraction:.0%} of the design flow: {len(critical)} of {len(results)} "
-                f"pipes leave users short of {loaded.limit_m:g} m",
+                labels(
+                    "net_n1_title",
+                    share=f"{fraction:.0%}",
+                    n=len(critical),
+                    total=len(results),
+                    limit=f"{loaded.limit_m:g}",
+                ),
                 results,
                 not show_all,
+                labels,
             )
         ],
     )
@@ -799,11 +864,13 @@ def samples_command(
     workers: int | None = WorkersOpt,
     chunk_size: int | None = ChunkOpt,
     as_json: bool = JsonOpt,
+    lang: str = LangOpt,
 ) -> None:
     """Demand samples from the scenario's uncertainty, each solved pressure-driven."""
     from reclaim.network import batch, summary
     from reclaim.network.samples import demand_samples
 
+    labels = _labels(lang)
     loaded = _load(source, year, min_head, None, required_pressure=required_pressure)
     if loaded.scenario is None or loaded.built is None:
         raise InputError("source", str(source), "a scenario .yaml (samples need uncertainty)")
@@ -833,7 +900,8 @@ def samples_command(
         },
         "cases": [summary.case(r) for r in results],
     }
-    _emit(payload, as_json, [_batch_table("Demand samples", results, failures_only=False)])
+    shown = _batch_table(labels("net_samples_title"), results, False, labels)
+    _emit(payload, as_json, [shown])
 
 
 @network_app.command("pump-head", short_help="Pump head needed for a worst-point free head.")
@@ -852,10 +920,12 @@ def pump_head_command(
     year: int | None = YearOpt,
     peak_factor: float | None = PeakOpt,
     as_json: bool = JsonOpt,
+    lang: str = LangOpt,
 ) -> None:
     """Pump head needed for a target worst-point free head (curves scaled by one factor)."""
     from reclaim.network import checks, summary
 
+    labels = _labels(lang)
     loaded = _load(source, year, target, peak_factor)
     with loaded.open() as project:
         heads, check = checks.required_pump_heads(project, loaded.limit_m, pump)
@@ -870,9 +940,18 @@ def pump_head_command(
         as_json,
         [
             _table(
-                f"Pump head for {loaded.limit_m:g} m at the worst point "
-                f"(then {check.worst.node} at {check.worst.free_head_m:.2f} m)",
-                ["pump", "design flow L/s", "head now m", "head needed m"],
+                labels(
+                    "net_pump_head_title",
+                    target=f"{loaded.limit_m:g}",
+                    node=check.worst.node,
+                    head=f"{check.worst.free_head_m:.2f}",
+                ),
+                [
+                    (labels("net_pump"), "id"),
+                    (labels("net_design_flow"), "number"),
+                    (labels("net_head_now"), "number"),
+                    (labels("net_head_needed"), "number"),
+                ],
                 [
                     [h.pump, _ls(h.design_flow_m3_per_s), h.current_head_m, h.required_head_m]
                     for h in heads
@@ -894,10 +973,12 @@ def simulate_command(
     ),
     year: int | None = YearOpt,
     as_json: bool = JsonOpt,
+    lang: str = LangOpt,
 ) -> None:
     """Extended-period simulation with demand patterns and tanks (24 h for a scenario)."""
     from reclaim.network import summary
 
+    labels = _labels(lang)
     loaded = _load(source, year, None, None, patterns=True)
     duration = None if hours is None else round(hours * 3600)
     with loaded.open() as project:
@@ -909,8 +990,14 @@ def simulate_command(
         as_json,
         [
             _table(
-                "Extended-period simulation",
-                ["time h", "worst node", "free head m", "demand L/s", "tank levels m"],
+                labels("net_simulate_title"),
+                [
+                    (labels("net_time"), "number"),
+                    (labels("net_worst_node"), "id"),
+                    (labels("net_free_head"), "number"),
+                    (labels("net_demand_ls"), "number"),
+                    (labels("net_tanks"), "text"),
+                ],
                 [
                     [
                         s["time_h"],

@@ -7,109 +7,144 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from reclaim.cli.common import (
     JsonOpt,
+    LangOpt,
     RoundingOpt,
     ScenarioArg,
     SeedOpt,
-    console,
-    err_console,
     load_scenario_with_notes,
     reports_input_errors,
+    rich_console,
 )
+from reclaim.cli.tables import Column, echo, render
 
 if TYPE_CHECKING:
     from reclaim.planning.engine import PlanResult
     from reclaim.planning.results import HorizonFigures
+    from reclaim.reports.labels import Labels
 
 plan_app = typer.Typer(
     help="Plan: demand, supply, balance, facilities, investment, audit.", no_args_is_help=True
 )
 
 _ROWS: list[tuple[Callable[[HorizonFigures], Any], str, str]] = [
-    (lambda h: h.demand.total_m3_per_day, "max-day demand", "m³/d"),
-    (lambda h: h.demand.total_1e4_m3_per_year, "annual demand", "万 m³/yr"),
-    (lambda h: h.domestic_1e4_m3_per_day, "domestic water", "万 m³/d"),
-    (lambda h: h.industrial_1e4_m3_per_day, "industrial water", "万 m³/d"),
-    (lambda h: h.water_supply_1e4_m3_per_day, "water supplied", "万 m³/d"),
-    (lambda h: h.sewage_1e4_m3_per_day, "sewage treated", "万 m³/d"),
-    (lambda h: h.cap_supply_1e4_m3_per_day, "reuse cap × sewage", "万 m³/d"),
-    (lambda h: h.plants.reclaimed_capacity_1e4_m3_per_day, "plant capacity", "万 m³/d"),
-    (lambda h: h.reclaimed_supply_1e4_m3_per_day, "reclaimed supply", "万 m³/d"),
-    (lambda h: h.balance_1e4_m3_per_day, "max-day balance", "万 m³/d"),
-    (lambda h: h.demand.busiest_day_m3_per_day, "busiest calendar day", "m³/d"),
-    (lambda h: h.delivered_1e4_m3_per_year, "delivered (capped at supply)", "万 m³/yr"),
-    (lambda h: h.shortfall_1e4_m3_per_year, "annual shortfall", "万 m³/yr"),
-    (lambda h: h.utilisation_rate, "utilisation (as published)", "%"),
-    (lambda h: h.utilisation_rate_capped, "utilisation (capped at supply)", "%"),
-    (lambda h: h.target_utilisation_rate, "utilisation target", "%"),
+    (lambda h: h.demand.total_m3_per_day, "r_demand_day", "m3_per_day"),
+    (lambda h: h.demand.total_1e4_m3_per_year, "kf_demand_year", "1e4_m3_per_year"),
+    (lambda h: h.domestic_1e4_m3_per_day, "r_domestic", "1e4_m3_per_day"),
+    (lambda h: h.industrial_1e4_m3_per_day, "r_industrial", "1e4_m3_per_day"),
+    (lambda h: h.water_supply_1e4_m3_per_day, "r_water_supply", "1e4_m3_per_day"),
+    (lambda h: h.sewage_1e4_m3_per_day, "r_sewage_day", "1e4_m3_per_day"),
+    (lambda h: h.cap_supply_1e4_m3_per_day, "r_cap_supply", "1e4_m3_per_day"),
+    (lambda h: h.plants.reclaimed_capacity_1e4_m3_per_day, "r_plant_capacity", "1e4_m3_per_day"),
+    (lambda h: h.reclaimed_supply_1e4_m3_per_day, "r_supply", "1e4_m3_per_day"),
+    (lambda h: h.balance_1e4_m3_per_day, "r_balance", "1e4_m3_per_day"),
+    (lambda h: h.demand.busiest_day_m3_per_day, "cli_busiest_day", "m3_per_day"),
+    (lambda h: h.delivered_1e4_m3_per_year, "r_use_delivered", "1e4_m3_per_year"),
+    (lambda h: h.shortfall_1e4_m3_per_year, "cli_shortfall", "1e4_m3_per_year"),
+    (lambda h: h.utilisation_rate, "r_rate_published", "percent"),
+    (lambda h: h.utilisation_rate_capped, "r_rate_capped", "percent"),
+    (lambda h: h.target_utilisation_rate, "r_target", "percent"),
     (
         lambda h: h.pump_stations and h.pump_stations.required_total_peak_hour_m3_per_hour,
-        "pump rate needed (max-day × peak ÷ 24)",
-        "m³/h",
+        "cli_pump_needed",
+        "m3_per_hour",
     ),
-    (lambda h: h.pipes and h.pipes.length_km, "pipe laid in phase", "km"),
-    (lambda h: h.investment_1e4_yuan, "investment in phase", "万元"),
+    (lambda h: h.pipes and h.pipes.length_km, "kf_pipes", "km"),
+    (lambda h: h.investment_1e4_yuan, "kf_investment", "1e4_yuan"),
     (
         lambda h: h.economics and h.economics.revenue_1e4_yuan_per_year,
-        "revenue at prices given",
-        "万元/yr",
+        "r_revenue",
+        "1e4_yuan_per_year",
     ),
     (
         lambda h: h.economics and h.economics.freshwater_displaced_1e4_m3_per_year,
-        "freshwater displaced",
-        "万 m³/yr",
+        "r_displaced",
+        "1e4_m3_per_year",
     ),
 ]
+"""Each row of the `plan run` table: the figure, its label and its unit (label `u_<unit>`)."""
+
+_UNIT_LABELS = {"m3_per_hour": "m³/h"}
+"""Units the labels file has no `u_` label for (written the same in every language)."""
+
+
+_OUTPUT_UNITS = ("1e4_m3_per_day", "1e4_m3_per_year", "m3_per_day")
+"""Units a sensitivity output's key ends with (the rest are rates, shown in %)."""
+
+
+def _unit(labels: Labels, unit: str) -> str:
+    return labels(f"u_{unit}") if labels.has(f"u_{unit}") else _UNIT_LABELS.get(unit, unit)
 
 
 def _fmt(value: Any, unit: str) -> str:
     if value is None:
         return "—"
-    if unit == "%":
+    if unit == "percent":
         return f"{value * 100:.2f}"
     return f"{value:,.2f}"
 
 
-def _print_tables(result: PlanResult) -> None:
-    horizons = [result.horizon(y) for y in result.scenario.horizons]
-    table = Table(
-        title=f"{result.scenario.region.name_zh} / {result.scenario.region.name_en}"
-        f" — rounding: {result.rounding}"
+def _plain(value: Any, labels: Labels) -> str:
+    """An audit value as printed: numbers without binary noise, none as "—"."""
+    if value is None:
+        return labels("none")
+    if isinstance(value, float):
+        return labels.engine_text(f"{value:.10g}")
+    return labels.engine_text(str(value))
+
+
+def _print_tables(result: PlanResult, labels: Labels) -> None:
+    scenario = result.scenario
+    horizons = [result.horizon(y) for y in scenario.horizons]
+    title = labels(
+        "cli_plan_title",
+        region=labels.name(scenario.region),
+        rounding=labels(f"rounding_{result.rounding}"),
     )
-    table.add_column("figure")
-    table.add_column("unit")
-    for h in horizons:
-        table.add_column(str(h.year), justify="right")
-    for use in result.scenario.uses:
-        table.add_row(
-            f"  {use.name_en}",
-            "m³/d",
+    columns = [
+        Column(labels("cli_figure"), "text"),
+        Column(labels("cli_unit"), "id"),
+        *(Column(str(h.year), "number") for h in horizons),
+    ]
+    rows = [
+        [
+            f"  {labels.name(use)}",
+            labels("u_m3_per_day"),
             *(_fmt(h.demand.by_use[use.id].m3_per_day, "") for h in horizons),
-        )
+        ]
+        for use in scenario.uses
+    ]
     for figure, label, unit in _ROWS:
         values = [figure(h) for h in horizons]
         if any(v is not None for v in values):
-            table.add_row(label, unit, *(_fmt(v, unit) for v in values))
-    console.print(table)
+            rows.append([labels(label), _unit(labels, unit), *(_fmt(v, unit) for v in values)])
+    tables = [render(title, columns, rows)]
     if result.audit:
-        audit = Table(title=f"Audit: {len(result.audit)} inconsistencies in the published plan")
-        for column in ("figure", "published", "computed", "source", "note"):
-            audit.add_column(column, overflow="fold")
-        for item in result.audit:
-            audit.add_row(
-                item.figure, str(item.published), str(item.computed), item.source, item.note
-            )
-        console.print(audit)
+        columns = [
+            Column(labels("cli_figure"), "text"),
+            Column(labels("col_published"), "text"),
+            Column(labels("col_computed"), "text"),
+            Column(labels("col_source"), "note"),
+            Column(labels("col_note"), "note"),
+        ]
+        rows = [
+            [
+                labels.figure_name(item.figure, scenario),
+                _plain(item.published, labels),
+                _plain(item.computed, labels),
+                labels.local(item.source),
+                labels.engine_text(item.note),
+            ]
+            for item in result.audit
+        ]
+        tables.append(render(labels("cli_audit_title", n=len(result.audit)), columns, rows))
     if result.assumed:
-        assumed = Table(title=f"Assumed: {len(result.assumed)} inputs the plan does not print")
-        for column in ("input", "why"):
-            assumed.add_column(column, overflow="fold")
-        for entry in result.assumed:
-            assumed.add_row(entry.input, entry.why)
-        console.print(assumed)
+        columns = [Column(labels("col_input"), "id"), Column(labels("col_why"), "note")]
+        rows = [[entry.input, labels.local(entry.why)] for entry in result.assumed]
+        tables.append(render(labels("cli_assumed_title", n=len(result.assumed)), columns, rows))
+    echo("\n\n".join(tables))
 
 
 @plan_app.command("run", short_help="Every figure per horizon, and the audit of the plan.")
@@ -118,18 +153,21 @@ def run(
     scenario: ScenarioArg,
     as_json: bool = JsonOpt,
     rounding: RoundingOpt = "full",
+    lang: str = LangOpt,
 ) -> None:
     """Compute every figure per horizon and audit the figures the plan publishes."""
     from reclaim.io.scenario_file import plants_fitness
     from reclaim.planning.engine import run_plan
     from reclaim.planning.rounding import rounding_mode
+    from reclaim.reports.labels import Labels
 
+    labels = Labels.load(lang)
     loaded = load_scenario_with_notes(scenario)
     result = run_plan(loaded, rounding_mode(rounding, "--rounding"), plants_fitness(loaded))
     if as_json:
         typer.echo(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2))
     else:
-        _print_tables(result)
+        _print_tables(result, labels)
 
 
 @plan_app.command("sensitivity", short_help="P10/P50/P90 and P(supply short) over sampled inputs.")
@@ -148,6 +186,7 @@ def sensitivity(
         ),
     ] = 100_000,
     as_json: bool = JsonOpt,
+    lang: str = LangOpt,
 ) -> None:
     """P10/P50/P90 of demand, balance and utilisation, and the chance that supply falls short."""
     from rich.progress import (
@@ -159,14 +198,16 @@ def sensitivity(
     )
 
     from reclaim.planning.sensitivity import run_sensitivity
+    from reclaim.reports.labels import Labels
 
+    labels = Labels.load(lang)
     loaded = load_scenario_with_notes(scenario)
     with Progress(
         TextColumn("sampling"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err_console,
+        console=rich_console(stderr=True),
         transient=True,
     ) as progress:
         task = progress.add_task("samples", total=samples)
@@ -176,15 +217,22 @@ def sensitivity(
     if as_json:
         typer.echo(json.dumps(summary.to_json_dict(), indent=2))
         return
-    table = Table(title=f"Sensitivity, {samples:,} samples (seed {seed})")
-    for column in ("horizon", "output", "P10", "P50", "P90"):
-        table.add_column(column, justify="right" if column.startswith("P") else "left")
+    columns = [
+        Column(labels("cli_horizon"), "id"),
+        Column(labels("cli_output"), "text"),
+        Column(labels("cli_unit"), "id"),
+        *(Column(p, "number") for p in ("P10", "P50", "P90")),
+    ]
+    rows = []
     for year, outputs in summary.quantiles.items():
         for name, q in outputs.items():
-            shown = "{:.2%}" if name.startswith("utilisation") else "{:,.2f}"
-            table.add_row(year, name, *(shown.format(q[p]) for p in ("p10", "p50", "p90")))
-        table.add_row(year, "P(supply short)", "", f"{summary.probability_short[year]:.1%}", "")
-    console.print(table)
+            unit = next((u for u in _OUTPUT_UNITS if name.endswith(u)), "percent")
+            shown = [_fmt(q[p], unit) for p in ("p10", "p50", "p90")]
+            rows.append([year, labels.figure_name(name, loaded), _unit(labels, unit), *shown])
+        short = f"{summary.probability_short[year] * 100:.1f}"
+        rows.append([year, labels("cli_p_short"), "%", "", short, ""])
+    title = labels("cli_sensitivity_title", samples=f"{samples:,}", seed=seed)
+    echo(render(title, columns, rows))
 
 
 from reclaim.cli.plan_report import report  # noqa: E402

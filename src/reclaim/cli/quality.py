@@ -9,16 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
 from reclaim.cli.common import (
     JsonOpt,
     LangOpt,
     NoFailOpt,
-    console,
     exit_on_failure,
     reports_input_errors,
 )
+from reclaim.cli.tables import Column, echo, render
 from reclaim.errors import InputError
 
 if TYPE_CHECKING:
@@ -29,105 +28,13 @@ if TYPE_CHECKING:
     from reclaim.quality.samples import Measurement, Sample
     from reclaim.quality.series import SeriesVerdict
     from reclaim.quality.standards import Standard
+    from reclaim.reports.labels import Labels
 
 quality_app = typer.Typer(
     help="Water quality: which uses a reclaimed water is fit for, and why not.",
     short_help="Which uses a water is fit for, and why not.",
     no_args_is_help=True,
 )
-
-LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "pass": "达标",
-        "fail": "超标",
-        "inconclusive": "无法判定",
-        "not_measured": "未检测",
-        "not_required": "无要求",
-        "unverified_limit": "限值未核实",
-        "fit": "适用",
-        "unfit": "不适用",
-        "undetermined": "待定",
-    },
-    "en": {
-        "pass": "pass",
-        "fail": "fail",
-        "inconclusive": "inconclusive",
-        "not_measured": "not measured",
-        "not_required": "not required",
-        "unverified_limit": "unverified limit",
-        "fit": "fit",
-        "unfit": "unfit",
-        "undetermined": "undetermined",
-    },
-}
-"""Words for the verdicts, keyed by the values of `Status` and `Fitness` (string enums), so
-that the command tree does not import the quality engine."""
-
-HEADINGS = {
-    "zh": {
-        "parameter": "指标",
-        "limit": "限值",
-        "measured": "实测",
-        "verdict": "判定",
-        "ratio": "倍数",
-        "clause": "条款",
-        "standard": "标准",
-        "use": "用途",
-        "fitness": "结论",
-        "why": "原因",
-        "steps": "处理措施",
-        "status": "状态",
-        "uses": "用途数",
-        "limits": "限值数",
-        "unverified": "未核实",
-        "edition": "版本",
-        "share": "达标率",
-        "most_failing": "超标最多的指标",
-        "incomplete": "标准数据不全，不能判定适用；缺少",
-    },
-    "en": {
-        "parameter": "parameter",
-        "limit": "limit",
-        "measured": "measured",
-        "verdict": "verdict",
-        "ratio": "ratio",
-        "clause": "clause",
-        "standard": "standard",
-        "use": "use",
-        "fitness": "fitness",
-        "why": "why",
-        "steps": "treatment steps",
-        "status": "status",
-        "uses": "uses",
-        "limits": "limits",
-        "unverified": "unverified",
-        "edition": "edition",
-        "share": "share passing",
-        "most_failing": "most failing",
-        "incomplete": "standard data incomplete, cannot say fit; missing from",
-    },
-}
-
-ACTIONS = {
-    "zh": {
-        "measure": "补测",
-        "confirm limit": "核对限值",
-        "reduce": "削减",
-        "raise": "提高",
-        "adjust": "调节",
-        "remove": "去除",
-        "confirm or": "确认或",
-    },
-    "en": {
-        "measure": "measure",
-        "confirm limit": "confirm limit",
-        "reduce": "reduce",
-        "raise": "raise",
-        "adjust": "adjust",
-        "remove": "remove",
-        "confirm or": "confirm or ",
-    },
-}
 
 StandardFilterOption = typer.Option(
     [], "--standard", metavar="ID", help="Only these standards (repeat; default: all)."
@@ -156,10 +63,19 @@ EditionOption = typer.Option(
 )
 
 
-def _lang(lang: str) -> str:
-    if lang not in LABELS:
-        raise InputError("--lang", lang, "zh or en")
-    return lang
+def _labels(lang: str) -> Labels:
+    """The words of the tables in `lang` (an unknown language is an input error)."""
+    from reclaim.reports.labels import Labels
+
+    return Labels.load(lang)
+
+
+def _status(labels: Labels, status: str, tentative: str | None = None) -> str:
+    """A verdict in words, with the verdict it would be were its limit confirmed."""
+    label = labels(f"cli_{status}")
+    if tentative is None:
+        return label
+    return labels("cli_tentative", label=label, tentative=labels(f"cli_{tentative}"))
 
 
 def _samples(path: str, catalogue: Catalogue) -> list[Sample]:
@@ -171,20 +87,22 @@ def _samples(path: str, catalogue: Catalogue) -> list[Sample]:
     return load_samples(path, catalogue)
 
 
-def _measured(measurement: Measurement | None, unit: str) -> str:
+def _measured(measurement: Measurement | None, unit: str, labels: Labels) -> str:
+    """A measured value in the unit it was entered in (a point, a range or "<DL")."""
     if measurement is None:
         return "—"
     if unit == "conformity":
-        return "pass" if measurement.low >= 1.0 else "fail"
+        return labels("cli_conformity_pass" if measurement.low >= 1.0 else "cli_conformity_fail")
+    shown_unit = measurement.entered_unit or unit
+    factor = measurement.entered_factor
+    low, high = measurement.low / factor, measurement.high / factor
     if measurement.nondetect:
-        return f"<{measurement.high:g}"
-    if measurement.low == measurement.high:
-        return f"{measurement.low:g}"
-    return f"{measurement.low:g}–{measurement.high:g}"
-
-
-def _unit_label(measurement: Measurement | None, unit: str) -> str:
-    return "" if measurement is None or unit in ("pH", "conformity") else unit
+        value = f"<{high:g}"
+    elif low == high:
+        value = f"{low:g}"
+    else:
+        value = f"{low:g}–{high:g}"
+    return value if shown_unit == "pH" else f"{value} {shown_unit}"
 
 
 def _edition_id(standard: Standard) -> str | None:
@@ -216,7 +134,7 @@ def standards_command(
     """List loaded standards with editions, uses and how many limits are verified."""
     from reclaim.io.quality_files import load_standards
 
-    lang = _lang(lang)
+    labels = _labels(lang)
     standards = load_standards(standards_dir)
     rows: list[dict[str, Any]] = []
     for standard in standards.values():
@@ -247,29 +165,30 @@ def standards_command(
     if as_json:
         _print_json(rows)
         return
-    words = HEADINGS[lang]
-    table = Table(title="reclaim quality standards")
-    for heading in (
-        "id",
-        words["standard"],
-        words["edition"],
-        words["status"],
-        words["uses"],
-        words["limits"],
-        words["unverified"],
-    ):
-        table.add_column(heading)
-    for row in rows:
-        table.add_row(
+    columns = [
+        Column(labels("cli_id"), "id"),
+        Column(labels("cli_standard"), "text"),
+        Column(labels("cli_status"), "text"),
+        Column(labels("cli_uses"), "number"),
+        Column(labels("cli_limits"), "number"),
+        Column(labels("cli_unverified"), "number"),
+        Column(labels("cli_successor"), "note"),
+        Column(labels("cli_editions"), "note"),
+    ]
+    table = [
+        [
             row["id"],
             row["code"],
-            str(row["edition"]),
-            row["status"],
+            labels("cli_superseded" if row["superseded_by"] else "cli_in_force"),
             str(len(row["uses"])),
             str(row["limits"]),
             str(row["unverified_limits"]),
-        )
-    console.print(table)
+            row["superseded_by"] or "",
+            ", ".join(f"{e['id']} ({e['effective']})" for e in row["editions"]),
+        ]
+        for row in rows
+    ]
+    echo(render(labels("cli_standards_title"), columns, table))
 
 
 @quality_app.command("check", short_help="Samples against one use: verdicts and the gap.")
@@ -300,7 +219,7 @@ def check_command(
     from reclaim.quality.gap import treatment_gap
     from reclaim.quality.standards import find_standard
 
-    lang = _lang(lang)
+    labels = _labels(lang)
     catalogue = load_catalogue()
     standard = find_standard(load_standards(standards_dir, catalogue), standard_id)
     treatments = load_treatments(catalogue)
@@ -311,7 +230,7 @@ def check_command(
     if as_json:
         _print_json([{**verdict.to_dict(), "gap": gap.to_dict()} for verdict, gap in results])
     else:
-        _print_check_tables(results, standard, use_id, catalogue, lang)
+        _print_check_tables(results, standard, use_id, catalogue, labels)
     exit_on_failure(all(verdict.fitness is Fitness.FIT for verdict, _ in results), no_fail)
 
 
@@ -320,65 +239,88 @@ def _print_check_tables(
     standard: Standard,
     use_id: str,
     catalogue: Catalogue,
-    lang: str,
+    labels: Labels,
 ) -> None:
     """One table per sample: each parameter's limit, value and verdict, then the gap."""
     from reclaim.quality.evaluate import Status
 
-    words, labels = HEADINGS[lang], LABELS[lang]
+    lang = labels.lang
     use = standard.use(use_id)
+    columns = [
+        Column(labels("cli_parameter"), "text"),
+        Column(labels("cli_limit"), "text"),
+        Column(labels("cli_measured"), "id"),
+        Column(labels("cli_verdict"), "text"),
+        Column(labels("cli_ratio"), "number"),
+        Column(labels("cli_clause"), "text"),
+    ]
     for verdict, gap in results:
-        edition_note = f" ({verdict.edition})" if verdict.edition else ""
-        table = Table(
-            title=f"{verdict.sample_id} — {standard.code}{edition_note} {use.name(lang)}: "
-            f"{labels[verdict.fitness]}"
+        title = labels(
+            "cli_check_title",
+            sample=verdict.sample_id,
+            standard=standard.code,
+            edition=f" ({verdict.edition})" if verdict.edition else "",
+            use=use.name(lang),
+            fitness=labels(verdict.fitness),
         )
-        for heading in ("parameter", "limit", "measured", "verdict", "ratio", "clause"):
-            table.add_column(words[heading])
-        for item in verdict.verdicts:
-            if item.status is Status.NOT_REQUIRED:
-                continue  # in the JSON; in a table, 43 selective items not asked for are noise
-            label = labels[item.status]
-            if item.tentative is not None:
-                label += f" ({labels[item.tentative]}?)"
-            unit = catalogue.parameters[item.parameter].canonical_unit
-            measured = f"{_measured(item.measurement, unit)} {_unit_label(item.measurement, unit)}"
-            table.add_row(
+        rows = [
+            [
                 catalogue.parameters[item.parameter].name(lang),
                 "—" if item.limit is None else item.limit.stated,
-                measured.rstrip(),
-                label,
+                _measured(
+                    item.measurement, catalogue.parameters[item.parameter].canonical_unit, labels
+                ),
+                _status(labels, item.status, item.tentative),
                 "" if item.ratio is None else f"{item.ratio:.2f}",
                 "" if item.limit is None else item.limit.clause,
-            )
-        console.print(table)
-        _print_missing(verdict.missing_items, catalogue, lang)
-        for step_item in gap.items:
-            console.print(f"  {_gap_line(step_item, catalogue, lang)}", markup=False)
+            ]
+            for item in verdict.verdicts
+            # in the JSON; in a table, 43 selective items not asked for are noise
+            if item.status is not Status.NOT_REQUIRED
+        ]
+        lines = [render(title, columns, rows)]
+        lines += _missing_lines(verdict.missing_items, catalogue, labels)
+        lines += [f"  {_gap_line(step_item, catalogue, labels)}" for step_item in gap.items]
+        echo("\n".join(lines))
 
 
-def _print_missing(missing: Mapping[str, tuple[str, ...]], catalogue: Catalogue, lang: str) -> None:
+def _missing_lines(
+    missing: Mapping[str, tuple[str, ...]], catalogue: Catalogue, labels: Labels
+) -> list[str]:
     """Tables the standard's data does not hold in full: the reason it cannot say fit."""
-    for table, items in missing.items():
-        names = ", ".join(catalogue.parameters[item].name(lang) for item in items)
-        console.print(f"  {HEADINGS[lang]['incomplete']} {table}: {names}", markup=False)
+    return [
+        "  "
+        + labels(
+            "cli_incomplete",
+            table=table,
+            names=labels("list_sep").join(
+                catalogue.parameters[item].name(labels.lang) for item in items
+            ),
+        )
+        for table, items in missing.items()
+    ]
 
 
-def _gap_line(item: GapItem, catalogue: Catalogue, lang: str) -> str:
+def _gap_line(item: GapItem, catalogue: Catalogue, labels: Labels) -> str:
     """One gap item as a sentence: action, parameter, size, step."""
-    words = ACTIONS[lang]
     action = item.action
     if action.startswith("confirm or "):
-        action = words["confirm or"] + words[action.removeprefix("confirm or ")]
+        action = labels(
+            "cli_act_confirm_or", action=labels(f"cli_act_{action.removeprefix('confirm or ')}")
+        )
     else:
-        action = words[action]
+        action = labels(f"cli_act_{action}")
     size = f" ×{item.factor:.3g}" if item.factor else ""
     if item.log10_reduction:
         size += f" ({item.log10_reduction:.2f} log)"
     if item.removal_percent:
         size += f" ({item.removal_percent:.0f} %)"
-    return (
-        f"{action} {catalogue.parameters[item.parameter].name(lang)}{size}: {item.step.name(lang)}"
+    return labels(
+        "cli_gap_line",
+        action=action,
+        parameter=catalogue.parameters[item.parameter].name(labels.lang),
+        size=size,
+        step=item.step.name(labels.lang),
     )
 
 
@@ -403,12 +345,19 @@ def matrix_command(
     from reclaim.quality.evaluate import Status, fitness_matrix
     from reclaim.quality.gap import cheapest_routes
 
-    lang = _lang(lang)
+    labels = _labels(lang)
     catalogue = load_catalogue()
     loaded = load_standards(standards_dir, catalogue)
     chosen = _chosen_standards(loaded, standard_ids, current_only)
     treatments = load_treatments(catalogue)
     payload = []
+    columns = [
+        Column(labels("cli_use"), "id"),
+        Column(labels("cli_use_name"), "text"),
+        Column(labels("cli_fitness"), "text"),
+        Column(labels("cli_why"), "note"),
+        Column(labels("cli_steps"), "note"),
+    ]
     for sample in _samples(sample_file, catalogue):
         matrix = fitness_matrix(sample, chosen, condition, edition, date.today())
         gaps = {
@@ -418,12 +367,7 @@ def matrix_command(
         payload.append({**matrix.to_dict(), "routes": [gap.to_dict() for gap in gaps.values()]})
         if as_json:
             continue
-        words, labels = HEADINGS[lang], LABELS[lang]
-        table = Table(
-            title=f"{sample.id}: fit uses {len(matrix.fit_uses())} / {len(matrix.verdicts)}"
-        )
-        for heading in ("standard", "use", "fitness", "why", "steps"):
-            table.add_column(words[heading])
+        rows: dict[str, list[list[str]]] = {}
         for verdict in matrix.verdicts:
             standard = loaded[verdict.standard_id]
             reasons = []
@@ -434,24 +378,42 @@ def matrix_command(
                 Status.NOT_MEASURED,
             ):
                 names = [
-                    catalogue.parameters[p.parameter].name(lang)
+                    catalogue.parameters[p.parameter].name(labels.lang)
                     for p in verdict.with_status(status)
                 ]
                 if names:
-                    reasons.append(f"{labels[status]}: {', '.join(names)}")
+                    reasons.append(
+                        labels(
+                            "cli_reason",
+                            status=_status(labels, status),
+                            names=labels("list_sep").join(names),
+                        )
+                    )
             for table_id, items in verdict.missing_items.items():
-                reasons.append(f"{words['incomplete']} {table_id}: {len(items)}")
+                reasons.append(labels("cli_incomplete_count", table=table_id, n=len(items)))
             gap = gaps.get((verdict.standard_id, verdict.use_id))
-            steps = "" if gap is None else ", ".join(step.name(lang) for step in gap.steps)
-            edition_note = f" ({verdict.edition})" if verdict.edition else ""
-            table.add_row(
-                standard.code + edition_note,
-                standard.use(verdict.use_id).name(lang),
-                labels[verdict.fitness],
-                "\n".join(reasons),
-                steps,
+            steps = (
+                ""
+                if gap is None
+                else labels("list_sep").join(s.name(labels.lang) for s in gap.steps)
             )
-        console.print(table)
+            edition_note = f" ({verdict.edition})" if verdict.edition else ""
+            rows.setdefault(f"{standard.id} — {standard.code}{edition_note}", []).append(
+                [
+                    verdict.use_id,
+                    standard.use(verdict.use_id).name(labels.lang),
+                    labels(verdict.fitness),
+                    "\n".join(reasons),
+                    steps,
+                ]
+            )
+        title = labels(
+            "cli_matrix_title",
+            sample=sample.id,
+            fit=len(matrix.fit_uses()),
+            total=len(matrix.verdicts),
+        )
+        echo("\n\n".join([title, *(render(name, columns, group) for name, group in rows.items())]))
     if as_json:
         _print_json(payload)
 
@@ -500,7 +462,7 @@ def series_command(
     )
     from reclaim.quality.standards import find_standard
 
-    lang = _lang(lang)
+    labels = _labels(lang)
     catalogue = load_catalogue()
     standard = find_standard(load_standards(standards_dir, catalogue), standard_id)
     samples = load_samples(sample_file, catalogue)
@@ -525,7 +487,7 @@ def series_command(
             }
         )
     else:
-        _print_series_table(verdict, rolling, standard, use_id, catalogue, lang)
+        _print_series_table(verdict, rolling, standard, use_id, catalogue, labels)
     exit_on_failure(verdict.fitness is Fitness.FIT, no_fail)
 
 
@@ -535,25 +497,41 @@ def _print_series_table(
     standard: Standard,
     use_id: str,
     catalogue: Catalogue,
-    lang: str,
+    labels: Labels,
 ) -> None:
     """The period verdict per parameter, then the rolling verdicts."""
-    words, labels = HEADINGS[lang], LABELS[lang]
-    table = Table(
-        title=f"{standard.code} {standard.use(use_id).name(lang)}: "
-        f"{labels[verdict.fitness]} ({verdict.rule.stated})"
+    from reclaim.quality.evaluate import Status
+
+    title = labels(
+        "cli_series_title",
+        standard=standard.code,
+        use=standard.use(use_id).name(labels.lang),
+        fitness=labels(verdict.fitness),
+        rule=verdict.rule.stated,
     )
-    for heading in ("parameter", "limit", "share", "verdict"):
-        table.add_column(words[heading])
+    columns = [
+        Column(labels("cli_parameter"), "text"),
+        Column(labels("cli_limit"), "text"),
+        Column(labels("cli_share"), "number"),
+        Column(labels("cli_verdict"), "text"),
+    ]
+    rows = []
     for item in verdict.verdicts:
-        label = labels[item.status] + (f" ({labels[item.tentative]}?)" if item.tentative else "")
+        label = _status(labels, item.status, item.tentative)
+        if item.status is Status.UNVERIFIED_LIMIT and item.limit_verified:
+            label = _status(labels, "unverified_rule", item.tentative)
         share = "—" if item.share_pass is None else f"{item.n_pass}/{item.n_measured}"
-        table.add_row(
-            catalogue.parameters[item.parameter].name(lang), item.limit or "—", share, label
+        rows.append(
+            [
+                catalogue.parameters[item.parameter].name(labels.lang),
+                item.limit or "—",
+                share,
+                label,
+            ]
         )
-    console.print(table)
-    for end, fitness in rolling:
-        console.print(f"  {end}: {labels[fitness]}")
+    lines = [render(title, columns, rows)]
+    lines += [f"  {end}: {labels(fitness)}" for end, fitness in rolling]
+    echo("\n".join(lines))
 
 
 @quality_app.command("batch", short_help="Many samples at once: how many are fit for each use.")
@@ -588,7 +566,7 @@ def batch_command(
     from reclaim.quality.batch import evaluate_batch
     from reclaim.quality.evaluate import Fitness
 
-    lang = _lang(lang)
+    labels = _labels(lang)
     catalogue = load_catalogue()
     loaded = load_standards(standards_dir, catalogue)
     chosen = _chosen_standards(loaded, standard_ids, current_only)
@@ -614,27 +592,25 @@ def batch_command(
             }
         )
         return
-    words, labels = HEADINGS[lang], LABELS[lang]
-    table = Table(title=f"{matrix.size} samples")
-    for heading in (
-        words["standard"],
-        words["use"],
-        labels[Fitness.FIT],
-        labels[Fitness.UNDETERMINED],
-        labels[Fitness.UNFIT],
-        words["most_failing"],
-    ):
-        table.add_column(heading)
-    for standard_id, use_id in result.uses:
-        standard = loaded[standard_id]
-        row = counts[(standard_id, use_id)]
-        table.add_row(
-            standard.code,
-            standard.use(use_id).name(lang),
-            *(str(row[f]) for f in (Fitness.FIT, Fitness.UNDETERMINED, Fitness.UNFIT)),
-            _most_failing(result, (standard_id, use_id), catalogue, lang),
-        )
-    console.print(table)
+    columns = [
+        Column(labels("cli_standard"), "id"),
+        Column(labels("cli_use"), "id"),
+        *(Column(labels(f), "number") for f in (Fitness.FIT, Fitness.UNDETERMINED, Fitness.UNFIT)),
+        Column(labels("cli_most_failing"), "text"),
+    ]
+    rows = [
+        [
+            standard_id,
+            use_id,
+            *(
+                str(counts[(standard_id, use_id)][f])
+                for f in (Fitness.FIT, Fitness.UNDETERMINED, Fitness.UNFIT)
+            ),
+            _most_failing(result, (standard_id, use_id), catalogue, labels),
+        ]
+        for standard_id, use_id in result.uses
+    ]
+    echo(render(labels("cli_batch_title", n=matrix.size), columns, rows))
 
 
 MOST_FAILING_SHOWN = 3
@@ -642,7 +618,7 @@ MOST_FAILING_SHOWN = 3
 
 
 def _most_failing(
-    result: BatchFitness, use: tuple[str, str], catalogue: Catalogue, lang: str
+    result: BatchFitness, use: tuple[str, str], catalogue: Catalogue, labels: Labels
 ) -> str:
     """The parameters failing most often for ``use``; '?' marks a limit not verified."""
     ranked = sorted(result.failures[use].items(), key=lambda item: -item[1])
@@ -650,5 +626,5 @@ def _most_failing(
     for parameter, count in ranked[:MOST_FAILING_SHOWN]:
         if count:
             mark = "?" if parameter in result.tentative[use] else ""
-            shown.append(f"{catalogue.parameters[parameter].name(lang)}{mark} {count}")
-    return ", ".join(shown)
+            shown.append(f"{catalogue.parameters[parameter].name(labels.lang)}{mark} {count}")
+    return labels("list_sep").join(shown)

@@ -252,8 +252,11 @@ def load_sample_matrix(path: str | Path, catalogue: Catalogue | None = None) -> 
     return _read_wide(path, catalogue)[0]
 
 
-def _read_wide(path: Path, catalogue: Catalogue) -> tuple[SampleMatrix, tuple[str | None, ...]]:
-    """A wide CSV as a matrix, and each sample's date (None where not given)."""
+def _read_wide(
+    path: Path, catalogue: Catalogue
+) -> tuple[SampleMatrix, tuple[str | None, ...], dict[str, tuple[str, float]]]:
+    """A wide CSV as a matrix, each sample's date (None where not given), and the unit each
+    parameter was entered in with its factor to the canonical unit."""
     import pandas as pd
 
     with _csv_read_errors(path):
@@ -272,14 +275,17 @@ def _read_wide(path: Path, catalogue: Catalogue) -> tuple[SampleMatrix, tuple[st
     lows: list[np.ndarray] = []
     highs: list[np.ndarray] = []
     nondetects: list[np.ndarray] = []
+    entered: dict[str, tuple[str, float]] = {}
     for header in frame.columns:
         if header in ("sample", "date"):
             continue
-        parameter, factor, conformity = _wide_column(header, catalogue, f"{path}:header.{header}")
+        parameter, unit, factor = _wide_column(header, catalogue, f"{path}:header.{header}")
+        conformity = catalogue.parameters[parameter].canonical_unit == "conformity"
         low, high, nondetect = _wide_values(frame[header], conformity, f"{path}:{header}")
         low, high = low * factor, high * factor
         _check_range(low, high, catalogue, parameter, frame["sample"], f"{path}:{header}")
         parameters.append(parameter)
+        entered[parameter] = (unit, factor)
         lows.append(low)
         highs.append(high)
         nondetects.append(nondetect)
@@ -293,7 +299,7 @@ def _read_wide(path: Path, catalogue: Catalogue) -> tuple[SampleMatrix, tuple[st
         tuple(frame["sample"]),
         tuple(d or None for d in frame["date"]) if "date" in frame else None,
     )
-    return matrix, matrix.taken or (None,) * len(frame)
+    return matrix, matrix.taken or (None,) * len(frame), entered
 
 
 def _is_wide_csv(path: Path) -> bool:
@@ -302,13 +308,14 @@ def _is_wide_csv(path: Path) -> bool:
     return "sample" in header and "parameter" not in header
 
 
-def _wide_column(header: str, catalogue: Catalogue, where: str) -> tuple[str, float, bool]:
+def _wide_column(header: str, catalogue: Catalogue, where: str) -> tuple[str, str, float]:
+    """The parameter of a wide header, its unit as written and the factor to canonical."""
     match = WIDE_HEADER.match(header)
     if match is None:
         raise InputError(where, header, "a header 'parameter [unit]', e.g. 'bod5 [mg/L]'")
     parameter = catalogue.parameter(match["parameter"], where).id
-    factor = catalogue.conversion_factor(parameter, match["unit"].strip(), where)
-    return parameter, factor, catalogue.parameters[parameter].canonical_unit == "conformity"
+    unit = match["unit"].strip()
+    return parameter, unit, catalogue.conversion_factor(parameter, unit, where)
 
 
 def _wide_values(
@@ -358,7 +365,11 @@ def _check_range(
         )
 
 
-def _samples_of_matrix(matrix: SampleMatrix, dates: tuple[str | None, ...]) -> list[Sample]:
+def _samples_of_matrix(
+    matrix: SampleMatrix,
+    dates: tuple[str | None, ...],
+    entered: Mapping[str, tuple[str, float]],
+) -> list[Sample]:
     ids = matrix.sample_ids or tuple(str(row) for row in range(matrix.size))
     nondetect = matrix.nondetect
     return [
@@ -369,6 +380,7 @@ def _samples_of_matrix(matrix: SampleMatrix, dates: tuple[str | None, ...]) -> l
                     float(matrix.low[row, column]),
                     float(matrix.high[row, column]),
                     bool(nondetect[row, column]) if nondetect is not None else False,
+                    *entered[parameter],
                 )
                 for column, parameter in enumerate(matrix.parameter_ids)
                 if not np.isnan(matrix.low[row, column])

@@ -9,10 +9,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reclaim.errors import InputError
+from reclaim.errors import InputError, InputErrors
 from reclaim.io.data_files import data_path, read_yaml
 from reclaim.io.quality_files import load_catalogue, load_profile, load_standards
-from reclaim.planning.scenario import Scenario, Strict
+from reclaim.io.scenario_errors import field_path, scenario_input_errors
+from reclaim.planning.scenario import Scenario
 from reclaim.planning.supply import plants_running
 from reclaim.quality.evaluate import fitness_matrix
 from reclaim.quality.standards import latest_editions
@@ -30,49 +31,6 @@ def planning_reference() -> dict[str, Any]:
     }
 
 
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "scenario"
-
-
-@functools.cache
-def _scenario_field_names() -> frozenset[str]:
-    """Every field name of every scenario block (and the old names still read)."""
-    names: set[str] = set()
-    blocks: list[type[Strict]] = [Strict]
-    while blocks:
-        block = blocks.pop()
-        names |= set(block.model_fields) | set(block.renamed_fields)
-        blocks += block.__subclasses__()
-    return frozenset(names)
-
-
-def input_error_from(error: ValidationError) -> InputError:
-    """The first validation problem as an InputError naming its field path and value."""
-    first = error.errors()[0]
-    path = _field_path(tuple(first["loc"]))
-    cause = first.get("ctx", {}).get("error")
-    if isinstance(cause, InputError):
-        field = cause.field if path == "scenario" else f"{path}.{cause.field}"
-        return InputError(field, cause.value, cause.allowed)
-    if first["type"] == "extra_forbidden":
-        name = str(first["loc"][-1])
-        nearest = difflib.get_close_matches(name, sorted(_scenario_field_names()), n=1)
-        return InputError(
-            path,
-            first["input"],
-            "unknown field (units go in field names, e.g. area_ha, flow_m3_per_day)"
-            + (f"; nearest valid field: {nearest[0]}" if nearest else ""),
-        )
-    if first["type"] == "missing":
-        return InputError(path, None, "required field is missing")
-    message = first["msg"].removeprefix("Value error, ")
-    value = first["input"] if path != "scenario" and not isinstance(first["input"], dict) else "…"
-    return InputError(path, value, message)
-
-
 def scenario_from_dict(
     data: Any, reference: dict[str, Any] | None = None, notes: list[str] | None = None
 ) -> Scenario:
@@ -82,26 +40,13 @@ def scenario_from_dict(
     if not isinstance(data, dict):
         raise InputError("scenario", type(data).__name__, "a mapping of scenario blocks")
     reference = reference or planning_reference()
+    problems = _use_category_errors(data, reference["categories"])
     try:
         scenario = Scenario.model_validate(data, context={"notes": [] if notes is None else notes})
     except ValidationError as error:
-        raise input_error_from(error) from None
-    categories = reference["categories"]
-    for index, use in enumerate(scenario.uses):
-        if use.category not in categories:
-            raise InputError(
-                f"uses[{index}].category",
-                use.category,
-                f"one of the GB/T 18919 categories: {', '.join(categories)}",
-            )
-        released = [c for c, entry in categories.items() if entry.get("release_outside_cap")]
-        if use.outside_cap and use.category not in released:
-            raise InputError(
-                f"uses[{index}].outside_cap",
-                True,
-                f"only for a release to the environment ({', '.join(released)}); "
-                f"{use.category!r} draws on the reclaimed supply",
-            )
+        problems = scenario_input_errors(error, data) + problems
+    if problems:
+        raise InputErrors(problems)
     sewage = scenario.sewage
     if sewage.reuse_cap is None:
         sewage = sewage.model_copy(
@@ -120,6 +65,40 @@ def scenario_from_dict(
     )
 
 
+def _use_category_errors(data: dict[str, Any], categories: dict[str, Any]) -> list[InputError]:
+    """Each use's category must be one of GB/T 18919's; only a release to the environment may
+    be kept outside the reuse cap. Checked on the file as written, so that these problems are
+    listed with every other one."""
+    uses = data.get("uses")
+    released = [c for c, entry in categories.items() if entry.get("release_outside_cap")]
+    problems = []
+    for index, use in enumerate(uses if isinstance(uses, list) else []):
+        if not isinstance(use, dict) or "category" not in use:
+            continue
+        path = field_path(("uses", index), data)
+        category = use["category"]
+        if category not in categories:
+            nearest = difflib.get_close_matches(str(category), list(categories), n=1)
+            problems.append(
+                InputError(
+                    f"{path}.category",
+                    category,
+                    f"one of the GB/T 18919 categories: {', '.join(categories)}"
+                    + (f"; did you mean {nearest[0]!r}?" if nearest else ""),
+                )
+            )
+        elif use.get("outside_cap") is True and category not in released:
+            problems.append(
+                InputError(
+                    f"{path}.outside_cap",
+                    True,
+                    f"only for a release to the environment ({', '.join(released)}); "
+                    f"{category!r} draws on the reclaimed supply",
+                )
+            )
+    return problems
+
+
 def load_scenario(path: Path, notes: list[str] | None = None) -> Scenario:
     """Read and validate a scenario file (notes, if any, appended to `notes`)."""
     if not path.is_file():
@@ -131,7 +110,7 @@ def rate_notes(scenario: Scenario, reference: dict[str, Any] | None = None) -> l
     """Rates outside the range their published source gives, one note each."""
     ranges = (reference or planning_reference())["coefficients"]["rates"]
     notes = []
-    for index, use in enumerate(scenario.uses):
+    for use in scenario.uses:
         published = ranges.get(use.category)
         if published is None or use.rate_l_per_m2_day is None:
             continue
@@ -140,7 +119,7 @@ def rate_notes(scenario: Scenario, reference: dict[str, Any] | None = None) -> l
         for where, rate in rates.items() if isinstance(rates, dict) else [(None, rates)]:
             if not low <= rate <= high:
                 notes.append(
-                    f"uses[{index}].rate_l_per_m2_day{'' if where is None else f'[{where}]'}: "
+                    f"uses[{use.id}].rate_l_per_m2_day{'' if where is None else f'[{where}]'}: "
                     f"{rate:g} is outside {low:g}–{high:g} {published['unit']} "
                     f"({published['source']})"
                 )
@@ -153,7 +132,7 @@ def population_notes(scenario: Scenario, reference: dict[str, Any] | None = None
     largest = (reference or planning_reference())["coefficients"]["largest_city_population"]
     limit = float(largest["value_1e4_persons"])
     given = [("sewage", scenario.sewage.population_1e4_persons)]
-    given += [(f"uses.{u.id}", u.population_1e4_persons) for u in scenario.uses]
+    given += [(f"uses[{u.id}]", u.population_1e4_persons) for u in scenario.uses]
     notes = []
     for block, populations in given:
         for year, value in (populations or {}).items():

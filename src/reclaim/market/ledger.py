@@ -7,15 +7,14 @@ fund's shares together).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from reclaim.market.chain import ChainBreak, Link, link_hash, verify_links
 from reclaim.market.prices import FEN
 
-GENESIS_HASH = "0" * 64
 EXCHANGE_FEES_ACCOUNT = "exchange:fees"
 
 
@@ -89,44 +88,29 @@ def canonical_amount(amount: Decimal) -> str:
     return f"{amount.quantize(FEN, ROUND_HALF_UP):f}"
 
 
+def entry_parts(fields: EntryFields) -> list[str]:
+    """The entry's canonical text, field by field (the previous hash is linked by the chain)."""
+    return [
+        str(fields.seq),
+        fields.txn_id,
+        fields.account,
+        canonical_amount(fields.amount),
+        fields.memo,
+        fields.created_at.isoformat(timespec="microseconds"),
+    ]
+
+
 def entry_hash(fields: EntryFields) -> str:
     """SHA-256 of the entry's canonical text, which includes the previous entry's hash."""
-    text = "|".join(
-        [
-            str(fields.seq),
-            fields.txn_id,
-            fields.account,
-            canonical_amount(fields.amount),
-            fields.memo,
-            fields.created_at.isoformat(timespec="microseconds"),
-            fields.prev_hash,
-        ]
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class ChainBreak:
-    """The first entry whose stored hash or link does not match the recomputed chain."""
-
-    seq: int
-    reason: str
+    return link_hash(entry_parts(fields), fields.prev_hash)
 
 
 def verify_chain(entries: Iterable[tuple[EntryFields, str]]) -> ChainBreak | None:
     """Recompute the chain over (fields, stored hash) in sequence order; None if it is intact."""
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    for fields, stored_hash in entries:
-        if fields.seq != expected_seq:
-            return ChainBreak(fields.seq, f"sequence gap: expected entry {expected_seq}")
-        if fields.prev_hash != expected_prev:
-            return ChainBreak(fields.seq, "prev_hash does not match the previous entry's hash")
-        if entry_hash(fields) != stored_hash:
-            return ChainBreak(fields.seq, "stored hash does not match the entry's contents")
-        expected_prev = stored_hash
-        expected_seq += 1
-    return None
+    return verify_links(
+        Link(fields.seq, entry_parts(fields), fields.prev_hash, stored)
+        for fields, stored in entries
+    )
 
 
 def unbalanced_transactions(postings: Sequence[tuple[str, Decimal]]) -> list[str]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from itertools import pairwise
 
-from reclaim.errors import ErrorCode, InputError
+from reclaim.errors import ErrorCode, InputError, problems_of, raise_all
 from reclaim.market.errors import ConflictError
 from reclaim.market.rules import check_within_term, contract_year_bounds
 
@@ -78,30 +78,37 @@ def year_boundaries(term_start: date, term_end: date) -> list[date]:
 def check_sale_years(
     right_start: date, right_end: date, sale_start: date, sale_end: date, today: date
 ) -> None:
-    """A sale covers whole contract years of the right, none of them begun yet.
+    """A sale covers whole contract years of the right, none of them begun yet (every problem
+    reported at once).
 
     A year already under way has deliveries recorded against the seller's volume; splitting it
     would let both parties draw the year's full volume. The last year may be short when the
     right's term is not whole years: it ends with the right.
     """
-    check_within_term(sale_start, sale_end, right_start, right_end)
+    outside = problems_of(lambda: check_within_term(sale_start, sale_end, right_start, right_end))
+    problems = list(outside)
     if sale_start < today:
-        raise InputError(
-            "term_start",
-            sale_start.isoformat(),
-            f"a contract year not yet begun (today is {today.isoformat()})",
+        problems.append(
+            InputError(
+                "term_start",
+                sale_start.isoformat(),
+                f"a contract year not yet begun (today is {today.isoformat()})",
+            )
         )
     boundaries = year_boundaries(right_start, right_end)
     for field, day in (("term_start", sale_start), ("term_end", sale_end)):
-        if day not in boundaries:
+        if not outside and day not in boundaries:
             before = max(b for b in boundaries if b < day)
             after = min(b for b in boundaries if b > day)
-            raise InputError(
-                field,
-                day.isoformat(),
-                "whole contract years of the right, which run from each anniversary of "
-                f"{right_start.isoformat()}: {before.isoformat()} or {after.isoformat()}",
+            problems.append(
+                InputError(
+                    field,
+                    day.isoformat(),
+                    "whole contract years of the right, which run from each anniversary of "
+                    f"{right_start.isoformat()}: {before.isoformat()} or {after.isoformat()}",
+                )
             )
+    raise_all(problems)
 
 
 def merged(periods: Iterable[Period]) -> list[Period]:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from reclaim.errors import ErrorCode, InputError
+from reclaim.errors import ErrorCode, InputError, check_all, raise_all
 from reclaim.market.errors import ConflictError, ForbiddenError
 from reclaim.units import DAYS_PER_YEAR
 
@@ -199,9 +199,12 @@ def positive_price(field: str, value: Decimal) -> Decimal:
 
 
 def check_volumes(annual_volume_m3: int, daily_max_m3: int) -> None:
-    """Annual and daily volumes are positive and the daily cap does not exceed the annual volume."""
-    positive_int("annual_volume_m3", annual_volume_m3)
-    positive_int("daily_max_m3", daily_max_m3)
+    """Annual and daily volumes are positive and the daily cap does not exceed the annual volume
+    (every problem reported at once)."""
+    check_all(
+        lambda: positive_int("annual_volume_m3", annual_volume_m3),
+        lambda: positive_int("daily_max_m3", daily_max_m3),
+    )
     if daily_max_m3 > annual_volume_m3:
         raise InputError(
             "daily_max_m3", daily_max_m3, f"at most the annual volume ({annual_volume_m3} m³)"
@@ -217,16 +220,13 @@ def check_term(term_start: date, term_end: date) -> None:
 def check_within_term(term_start: date, term_end: date, valid_from: date, valid_to: date) -> None:
     """A listed or resold term must lie inside the validity of the right it comes from."""
     check_term(term_start, term_end)
+    validity = f"within the right's validity {valid_from}–{valid_to}"
+    problems = []
     if term_start < valid_from:
-        raise InputError(
-            "term_start",
-            term_start.isoformat(),
-            f"within the right's validity {valid_from}–{valid_to}",
-        )
+        problems.append(InputError("term_start", term_start.isoformat(), validity))
     if term_end > valid_to:
-        raise InputError(
-            "term_end", term_end.isoformat(), f"within the right's validity {valid_from}–{valid_to}"
-        )
+        problems.append(InputError("term_end", term_end.isoformat(), validity))
+    raise_all(problems)
 
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]{1,64}")
@@ -301,6 +301,7 @@ def check_bid(
             "price_yuan_per_m3",
             str(price_yuan_per_m3),
             f"at least the reserve price {reserve_yuan_per_m3} 元/m³",
+            ErrorCode.BELOW_RESERVE,
         )
     if (
         mode is ListingMode.ASCENDING

@@ -24,7 +24,7 @@ from typing import Any
 
 from reclaim.errors import InputError
 from reclaim.planning.results import PlanFigures, flat_figures
-from reclaim.planning.scenario import Pipe, Published, Scenario
+from reclaim.planning.scenario import LocalText, Pipe, Published, Scenario
 from reclaim.units import DAYS_PER_YEAR, HOURS_PER_DAY, M3_PER_1E4_M3
 
 PERCENT = 100.0
@@ -38,7 +38,7 @@ class Discrepancy:
     figure: str
     published: float | str
     computed: float | str | None
-    source: str
+    source: str | LocalText
     note: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,7 +56,7 @@ class AssumedInput:
     """An input the plan does not print, and why the value was taken."""
 
     input: str
-    why: str
+    why: str | LocalText
 
 
 def assumed_inputs(scenario: Scenario) -> list[AssumedInput]:

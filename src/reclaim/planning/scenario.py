@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from reclaim.errors import InputError
+from reclaim.errors import InputError, InputErrors
 from reclaim.units import parse_quantity
 
 Year = Annotated[int, Field(ge=1900, le=2200)]
@@ -453,12 +453,21 @@ class Network(Strict):
     illustrative: bool = True
 
 
+LocalText = dict[Literal["zh", "en"], str]
+"""A text of the scenario given in each report language: `{zh: …, en: …}`."""
+
+
+def _is_local_text(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and set(value) <= {"zh", "en"}
+
+
 class CostItem(Strict):
     phase: Year
     item: str
     amount_1e4_yuan: NonNegativeFloat
-    quantity: str | None = None
-    source: str | None = None
+    quantity: str | LocalText | None = None
+    """As the plan prints it (`1 座 2000 m³/d`), or `{zh: …, en: …}`."""
+    source: str | LocalText | None = None
 
 
 class Costs(Strict):
@@ -520,7 +529,8 @@ class Published(Strict):
     ) = None
     decimals: Annotated[int, Field(ge=0, le=6)] | None = None
     """Digits printed after the point; inferred from `value` when left out."""
-    source: str
+    source: str | LocalText
+    """Where the plan prints it, as quoted; or `{zh: …, en: …}` to say it in each language."""
 
 
 class Allocation(Strict):
@@ -531,14 +541,15 @@ class Allocation(Strict):
 ASSUMED_KEYS = frozenset({"value", "assumed"})
 
 
-def _collect_assumed(data: Any, path: str, found: dict[str, str]) -> Any:
+def _collect_assumed(data: Any, path: str, found: dict[str, str | LocalText]) -> Any:
     """Replace each `{value: x, assumed: why}` by x, and drop the `assumed: why` of a whole
     block (a use, a plant…), recording path → why."""
     if isinstance(data, dict):
         if set(data) == ASSUMED_KEYS:
-            found[path] = str(data["assumed"])
+            why = data["assumed"]
+            found[path] = why if _is_local_text(why) else str(why)
             return data["value"]
-        if isinstance(data.get("assumed"), str):
+        if isinstance(data.get("assumed"), str) or _is_local_text(data.get("assumed")):
             found[path] = data["assumed"]
             data = {k: v for k, v in data.items() if k != "assumed"}
         return {
@@ -580,17 +591,17 @@ class Scenario(Strict):
     """Overrides of the printed precision used by `--rounding plan` (see plan_rounding.yaml)."""
     uncertainty: list[Distribution] = []
     published: list[Published] = []
-    assumed: dict[str, str] = {}
+    assumed: dict[str, str | LocalText] = {}
     """Inputs the plan does not print, by path (`sewage.industrial_land_ha.2025`), with why the
     value was taken; written inline as `{value: 434.33, assumed: "why"}`, as `assumed: "why"`
-    on a whole block (a use, a plant), or here."""
+    on a whole block (a use, a plant), or here; `why` may be `{zh: …, en: …}`."""
 
     @model_validator(mode="before")
     @classmethod
     def _inline_assumptions(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        found: dict[str, str] = {}
+        found: dict[str, str | LocalText] = {}
         data = {k: v if k == "assumed" else _collect_assumed(v, k, found) for k, v in data.items()}
         if found:
             given = data.get("assumed")
@@ -599,60 +610,86 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        problems = self._inconsistencies()
+        if problems:
+            raise InputErrors(problems)
+        return self
+
+    def _inconsistencies(self) -> list[InputError]:
+        """Every way the blocks disagree with each other (all of them, so that a file is fixed
+        in one pass); uses are named by id."""
         horizons = self.horizons
+        problems = []
         if sorted(set(horizons)) != horizons:
-            raise InputError("horizons", horizons, "years in increasing order, each once")
+            problems.append(
+                InputError("horizons", horizons, "years in increasing order, each once")
+            )
         for block, name, series in self._per_horizon_series():
             missing = [year for year in horizons if year not in series]
             if missing:
-                raise InputError(
-                    f"{block}.{name}",
-                    sorted(series),
-                    f"a value for every horizon; missing horizon {missing[0]}",
+                problems.append(
+                    InputError(
+                        f"{block}.{name}",
+                        sorted(series),
+                        f"a value for every horizon; missing horizon {missing[0]}",
+                    )
                 )
         ids = [use.id for use in self.uses]
-        duplicated = {i for i in ids if ids.count(i) > 1}
-        if duplicated:
-            raise InputError("uses.id", sorted(duplicated)[0], "each use id once")
+        for duplicated in sorted({i for i in ids if ids.count(i) > 1}):
+            problems.append(InputError("uses.id", duplicated, "each use id once"))
         known_uses = set(ids)
-        for index, station in enumerate(self.pump_stations):
+        for station in self.pump_stations:
             for use in station.serves or []:
                 if use not in known_uses:
-                    raise InputError(f"pump_stations[{index}].serves", use, "ids of uses")
-        for index, pipe in enumerate(self.pipes):
+                    problems.append(
+                        InputError(
+                            f"pump_stations[{station.id}].serves", use, f"ids of uses: {ids}"
+                        )
+                    )
+        for pipe in self.pipes:
             if pipe.phase not in horizons:
-                raise InputError(f"pipes[{index}].phase", pipe.phase, f"one of {horizons}")
+                problems.append(
+                    InputError(f"pipes[{pipe.id}].phase", pipe.phase, f"one of {horizons}")
+                )
         plant_ids = [plant.id for plant in self.plants]
-        for index, entry in enumerate(self.uses):
+        for entry in self.uses:
             if entry.plant is not None and entry.plant not in plant_ids:
-                raise InputError(f"uses[{index}].plant", entry.plant, f"one of {plant_ids}")
+                problems.append(
+                    InputError(f"uses[{entry.id}].plant", entry.plant, f"one of {plant_ids}")
+                )
             if (
                 entry.driver == "population"
                 and entry.population_1e4_persons is None
                 and self.sewage.population_1e4_persons is None
             ):
-                raise InputError(
-                    f"uses[{index}].population_1e4_persons",
-                    None,
-                    "driver 'population' needs a population here or in sewage",
+                problems.append(
+                    InputError(
+                        f"uses[{entry.id}].population_1e4_persons",
+                        None,
+                        "driver 'population' needs a population here or in sewage",
+                    )
                 )
         if self.sewage.driver == "plant_load":
-            for index, plant in enumerate(self.plants):
+            for plant in self.plants:
                 if plant.sewage_capacity_m3_per_day is None:
-                    raise InputError(
-                        f"plants[{index}].sewage_capacity_m3_per_day",
-                        None,
-                        "sewage driver 'plant_load' needs every plant's sewage scale",
+                    problems.append(
+                        InputError(
+                            f"plants[{plant.id}].sewage_capacity_m3_per_day",
+                            None,
+                            "sewage driver 'plant_load' needs every plant's sewage scale",
+                        )
                     )
             if not self.plants:
-                raise InputError("plants", [], "sewage driver 'plant_load' needs the plants")
-        return self
+                problems.append(
+                    InputError("plants", [], "sewage driver 'plant_load' needs the plants")
+                )
+        return problems
 
     def _per_horizon_series(self) -> list[tuple[str, str, dict[int, Any]]]:
         """Every input given per horizon, so each can be checked for a missing horizon."""
         blocks: list[tuple[str, BaseModel]] = [
             ("sewage", self.sewage),
-            *((f"uses.{use.id}", use) for use in self.uses),
+            *((f"uses[{use.id}]", use) for use in self.uses),
         ]
         return [
             (block, name, value)

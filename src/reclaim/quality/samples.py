@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -26,11 +26,17 @@ UNITLESS = ("pH", "conformity")
 
 @dataclass(frozen=True)
 class Measurement:
-    """A value as an interval in canonical units; ``nondetect`` marks "< detection limit"."""
+    """A value as an interval in canonical units; ``nondetect`` marks "< detection limit".
+
+    ``entered_unit`` is the unit the value was given in (None: the canonical unit), and
+    ``entered_factor`` converts it to canonical (canonical = entered × factor), so that a value
+    is shown back as it was entered (5 count/100mL, not 50 count/L)."""
 
     low: float
     high: float
     nondetect: bool = False
+    entered_unit: str | None = field(default=None, compare=False)
+    entered_factor: float = field(default=1.0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,7 @@ def measurement_from_spec(
             f"{parameter.canonical_unit}"
         )
         raise InputError(f"{where}.value", spec.get("value", spec.get("range")), allowed)
-    return Measurement(low=low, high=high, nondetect=nondetect)
+    return Measurement(low, high, nondetect, str(unit), factor)
 
 
 def _finite(value: object, where: str) -> float:

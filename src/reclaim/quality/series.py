@@ -56,6 +56,8 @@ class SeriesParameterVerdict:
     worst_ratio: float | None
     deviation_exceeded: bool
     limit: str | None
+    limit_verified: bool = True
+    """Whether the limit itself is verified (the period rule may be unverified on its own)."""
 
     @property
     def share_pass(self) -> float | None:
@@ -76,6 +78,7 @@ class SeriesParameterVerdict:
             "share_pass": self.share_pass,
             "worst_ratio": self.worst_ratio,
             "deviation_exceeded": self.deviation_exceeded,
+            "limit_verified": self.limit_verified,
         }
 
 
@@ -323,12 +326,13 @@ def _aggregate(
         finite = column_ratios[np.isfinite(column_ratios)]
         worst = float(finite.max()) if finite.size else None
         exceeded = _deviation_exceeded(column_ratios, column_codes, parameter, rule)
+        limit_verified = True
         if not table.required[start:stop, column].any():
             status, tentative = Status.NOT_REQUIRED, None
         else:
             outcome = _series_outcome(n_measured, n_pass, n_fail, exceeded, rule)
-            unverified = bool(table.unverified[start:stop, column].any()) or not rule.verified
-            if unverified and outcome is not Status.NOT_MEASURED:
+            limit_verified = not table.unverified[start:stop, column].any()
+            if not (limit_verified and rule.verified) and outcome is not Status.NOT_MEASURED:
                 status, tentative = Status.UNVERIFIED_LIMIT, outcome
             else:
                 status, tentative = outcome, None
@@ -344,6 +348,7 @@ def _aggregate(
                 worst,
                 exceeded,
                 table.stated[column],
+                limit_verified,
             )
         )
     return tuple(verdicts)

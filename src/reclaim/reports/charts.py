@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
@@ -41,8 +42,28 @@ BAR_GROUP_WIDTH = 0.72
 
 
 def cjk_font(candidates: Sequence[str]) -> str | None:
-    """The first of `candidates` that matplotlib has installed, or None."""
-    installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    """The first of `candidates` installed, or None.
+
+    matplotlib knows the fonts of its cache (fontlist-*.json), which predates a font installed
+    after it was built: when none of `candidates` is in it, the system's fonts are listed again
+    once, the fonts found are added, and the cache is rewritten for the next run."""
+    found = _first_installed(font_manager.fontManager, candidates)
+    if found is not None:
+        return found
+    fresh = font_manager.FontManager()
+    found = _first_installed(fresh, candidates)
+    if found is None:
+        return None
+    for entry in fresh.ttflist:
+        if entry.name in candidates:
+            font_manager.fontManager.addfont(entry.fname)
+    cache = Path(mpl.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
+    font_manager.json_dump(fresh, str(cache))
+    return found
+
+
+def _first_installed(manager: font_manager.FontManager, candidates: Sequence[str]) -> str | None:
+    installed = {entry.name for entry in manager.ttflist}
     return next((name for name in candidates if name in installed), None)
 
 

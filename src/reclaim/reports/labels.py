@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, read_yaml
 from reclaim.planning.rounding import round_half_up
 from reclaim.units import Number
 
+if TYPE_CHECKING:
+    from reclaim.planning.scenario import Scenario
+
 PERCENT = 100.0
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_SECTION = re.compile(r"§[\d.]+(\s*\(\d+\)|\s+\d+(?![\d.]))?")
+"""A citation's section reference: §4.1.4, §4.1.4 (1), §4.1.4 2."""
 
 
 def read_labels_file() -> dict[str, Any]:
@@ -42,6 +48,12 @@ class Labels:
             (re.compile(entry["pattern"]), entry[lang])
             for entry in data["audit_notes"]
             if lang in entry
+        ]
+        self._in_year: str = data["figure_in_year"][lang]
+        self._in_total: str = data["figure_total"][lang]
+        self._figures = [
+            (_template_pattern(template), names[lang])
+            for template, names in data["figure_names"].items()
         ]
 
     @classmethod
@@ -85,8 +97,6 @@ class Labels:
     def engine_text(self, text: str) -> str:
         """A sentence of the planning engine (English) in this language, where a pattern of
         `audit_notes` matches it whole; otherwise as the engine wrote it."""
-        if self.lang == self._engine_language:
-            return text
         for pattern, template in self._notes:
             match = pattern.fullmatch(text)
             if match:
@@ -97,6 +107,64 @@ class Labels:
                 return str(template).format(**values)
         return text
 
+    def local(self, text: str | Mapping[Any, str]) -> str:
+        """A text of the scenario or the engine in this language: a `{zh: …, en: …}` mapping
+        gives this language's; an engine sentence goes through `engine_text`; a Chinese citation
+        (`§5.3.2 投资估算表: …`) in an English report is cited by its section alone."""
+        if isinstance(text, Mapping):
+            return str(text.get(self.lang) or next(iter(text.values())))
+        text = self.engine_text(text)
+        if self.lang != "zh" and _CJK.search(text):
+            section = _SECTION.match(text)
+            return section.group(0).strip() if section else text
+        return text
+
+    def figure_name(self, key: str, scenario: Scenario) -> str:
+        """The plan's own name of a computed figure (`2025.demand.by_use.road.m3_per_day` →
+        "2025年道路浇洒最高日需水量"), from `figure_names`; an unknown key is shown as it is."""
+        year, _, rest = key.partition(".")
+        if not (year.isdigit() or year == "total"):
+            year, rest = "", key
+        for pattern, template in self._figures:
+            match = pattern.fullmatch(rest)
+            if match is None:
+                continue
+            values = {
+                name: self._entity_name(scenario, name, value)
+                for name, value in match.groupdict().items()
+            }
+            if None in values.values():
+                continue
+            name = template.format(**values)
+            if year == "total":
+                return self._in_total.format(name=name)
+            return self._in_year.format(year=year, name=name) if year else name
+        return key
+
+    def _entity_name(self, scenario: Scenario, kind: str, value: str) -> str | None:
+        """The scenario's name of the use, plant or station `value` (None: no such one)."""
+        found: dict[str, Sequence[Any]] = {
+            "use": scenario.uses,
+            "plant": scenario.plants,
+            "station": scenario.pump_stations,
+        }
+        if kind not in found:
+            return value
+        for item in found[kind]:
+            if item.id == value:
+                return self.name(item)
+        return None
+
     def name(self, item: Any) -> str:
         """`item.name_zh` or `item.name_en`, whichever this language is (English when missing)."""
         return str(getattr(item, f"name_{self.lang}", None) or item.name_en)
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """`demand.by_use.{use}.m3_per_day` as a pattern with a named group per placeholder."""
+    parts = re.split(r"\{(\w+)\}", template)
+    pattern = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+        for index, part in enumerate(parts)
+    )
+    return re.compile(pattern)

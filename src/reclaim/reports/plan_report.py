@@ -115,14 +115,32 @@ def _write_whole(path: Path, text: str) -> None:
         raise
 
 
+REPORT_FILES = ("report.html", "report.md")
+
+
+def refuse_overwrite(out_dir: Path) -> None:
+    """A folder that already holds a report is an `InputError` on `--out` (`--force` to
+    overwrite it): a second report must not silently replace the first."""
+    if any((out_dir / name).exists() for name in REPORT_FILES):
+        raise InputError(
+            "--out",
+            str(out_dir),
+            "a folder without a report (it holds report.html or report.md already; "
+            "add --force to overwrite them)",
+        )
+
+
 def write_plan_report(
-    result: PlanResult, out_dir: Path, lang: str, scenario_name: str
+    result: PlanResult, out_dir: Path, lang: str, scenario_name: str, force: bool = False
 ) -> ReportFiles:
     """Render the report in `lang` and write report.html, report.md and the chart files.
 
     Everything is rendered before the first file is written; an output directory that cannot be
-    created or written is an `InputError` on `--out`.
+    created or written, or that holds a report already (unless `force`), is an `InputError` on
+    `--out`.
     """
+    if not force:
+        refuse_overwrite(out_dir)
     document = build_plan_document(result, lang, scenario_name)
     html = render_html(document)
     markdown = render_markdown(document)

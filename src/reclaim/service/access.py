@@ -18,7 +18,12 @@ which only the store can read; the store enforces them in the same transaction, 
 the same 404.
 
 To add a route: add its `(METHOD, "/path/{param}")` entry here, then add its expected
-statuses to the matrix test. Mounted static folders are keyed ("MOUNT", "/prefix").
+statuses to the matrix test. Mounted static folders are keyed ("MOUNT", "/prefix"). A route
+that changes state (POST, PUT, PATCH, DELETE) also calls
+`reclaim.service.actions.record_action(session, actor, "kind.verb", row, now=now, before=…)`
+as the last step of its store work, so that it writes exactly one action-log entry in its own
+transaction; add it to the journey of `tests/market/test_action_log.py`, which fails for a
+state-changing route that it does not call or that logs nothing.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from reclaim.market.rules import Role
 from reclaim.service.auth import bearer, current_actor
 from reclaim.store.models import Contract, Plant
 from reclaim.store.registry import Actor, require_staff_of
+from reclaim.store.sensors import DEVICE_TOKEN_PREFIX, require_network_reader
 
 
 class Tenant(StrEnum):
@@ -56,6 +62,10 @@ class Tenant(StrEnum):
     LIST = "lists the caller's own records, or (staff) every record of its regions"
     MARKET = "open offers to the whole market: any seller or buyer, staff of the region"
     LOOPBACK = "the roles named, or any caller on the loopback address (a local scraper)"
+    NETWORK = (
+        "the region of the path: its network operators (its regulators read); sellers and "
+        "buyers: the sensors at their own contracts' delivery points only"
+    )
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,8 @@ class Rule:
     roles: frozenset[Role] | None
     tenant: Tenant
     note: str = ""
+    devices: bool = False
+    """Devices may call it too, with their own token (the route checks it)."""
 
 
 def _roles(*roles: Role) -> frozenset[Role]:
@@ -77,6 +89,14 @@ ADMIN = _roles(Role.ADMIN)
 STAFF = _roles(Role.REGULATOR, Role.OPERATOR)
 PARTIES = _roles(Role.SELLER, Role.BUYER)
 MARKET = STAFF | PARTIES
+NETWORK_OPERATOR = _roles(Role.NETWORK_OPERATOR)
+NETWORK_READERS = _roles(Role.NETWORK_OPERATOR, Role.REGULATOR)
+METER_READERS = NETWORK_READERS | PARTIES
+
+
+def _network(roles: frozenset[Role], note: str = "") -> Rule:
+    return Rule(roles, Tenant.NETWORK, note)
+
 
 RULES: dict[tuple[str, str], Rule] = {
     # accounts
@@ -211,6 +231,30 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/metrics"): Rule(ADMIN, Tenant.LOOPBACK, "counts by route, never a party's data"),
+    # operations: the region's meters and sensors, readings, quarantine and DMAs
+    ("POST", "/regions/{region_id}/devices"): _network(NETWORK_OPERATOR, "token shown once"),
+    ("GET", "/regions/{region_id}/devices"): _network(NETWORK_READERS, "never the tokens"),
+    ("POST", "/regions/{region_id}/devices/{device_id}/token"): _network(NETWORK_OPERATOR),
+    ("POST", "/regions/{region_id}/sensors"): _network(NETWORK_OPERATOR),
+    ("GET", "/regions/{region_id}/sensors"): _network(METER_READERS),
+    ("GET", "/regions/{region_id}/sensors/{sensor_code}"): _network(METER_READERS),
+    ("PATCH", "/regions/{region_id}/sensors/{sensor_code}"): _network(NETWORK_OPERATOR),
+    ("DELETE", "/regions/{region_id}/sensors/{sensor_code}"): _network(
+        NETWORK_OPERATOR, "only one without readings"
+    ),
+    ("PUT", "/regions/{region_id}/network"): _network(NETWORK_OPERATOR),
+    ("POST", "/regions/{region_id}/dmas"): _network(NETWORK_OPERATOR),
+    ("GET", "/regions/{region_id}/dmas"): _network(NETWORK_READERS),
+    ("POST", "/regions/{region_id}/readings"): Rule(
+        NETWORK_OPERATOR,
+        Tenant.NETWORK,
+        "devices: their own sensors only, with the device token",
+        devices=True,
+    ),
+    ("GET", "/regions/{region_id}/readings"): _network(METER_READERS),
+    ("GET", "/regions/{region_id}/aggregates"): _network(METER_READERS),
+    ("GET", "/regions/{region_id}/quarantine"): _network(NETWORK_READERS, "raw payloads"),
+    ("POST", "/regions/{region_id}/quarantine/replay"): _network(NETWORK_OPERATOR),
     # API documents
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
@@ -250,10 +294,13 @@ def check_rule(rule: Rule, actor: Actor, path_params: dict[str, str]) -> None:
             f"this route is for {', '.join(sorted(r.value for r in rule.roles))}",
             ErrorCode.ROLE_NOT_ALLOWED,
         )
+    raw = path_params.get("region_id", "")
+    if not raw.isdigit():  # anything else is refused by the route's own validation (422)
+        return
     if rule.tenant is Tenant.REGION:
-        raw = path_params.get("region_id", "")
-        if raw.isdigit():  # anything else is refused by the route's own validation (422)
-            require_staff_of(actor, int(raw), "region_id", int(raw))
+        require_staff_of(actor, int(raw), "region_id", int(raw))
+    elif rule.tenant is Tenant.NETWORK and actor.role in NETWORK_READERS:
+        require_network_reader(actor, int(raw))
 
 
 def from_loopback(request: Request) -> bool:
@@ -279,6 +326,9 @@ def authorize(
         )
     if rule.roles is None or (rule.tenant is Tenant.LOOPBACK and from_loopback(request)):
         return
+    device = token is not None and token.startswith(DEVICE_TOKEN_PREFIX)
+    if rule.devices and device:
+        return  # the route authenticates the device and limits it to its sensors
     check_rule(rule, current_actor(request, token), request.path_params)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import anyio
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -36,7 +37,9 @@ from reclaim.service.routers import (
     plans,
     public,
     publicity,
+    readings,
     registry,
+    sensors,
     settlement,
     testing,
     trading,
@@ -111,9 +114,26 @@ def code_of_pydantic_error(kind: str) -> ErrorCode:
 
 
 async def _on_input_error(_request: Request, error: Exception) -> JSONResponse:
+    """Bad input found after the schema: every problem the checks found, listed in `errors`."""
     assert isinstance(error, InputError)
+    listed = [
+        {
+            "field": problem.field,
+            "value": _shown(problem.field, problem.value),
+            "reason": problem.allowed,
+            "code": problem.error_code.value,
+        }
+        for problem in error.problems[:LISTED_ERRORS]
+    ]
+    top = listed[0]
     return refusal(
-        422, "invalid_input", error.field, error.value, error.allowed, code=error.error_code
+        422,
+        "invalid_input",
+        error.field,
+        top["value"],
+        error.allowed,
+        code=error.error_code,
+        errors=listed,
     )
 
 
@@ -146,14 +166,17 @@ def _field_of(location: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in location[1:]) or str(location[0])
 
 
+def _shown(field: str, value: Any) -> Any:
+    """A value as a refusal repeats it: a secret masked, anything else cut to an excerpt."""
+    return SECRET_MASK if "password" in field or field in SECRET_FIELDS else excerpt(value)
+
+
 def _problem(problem: dict[str, Any]) -> dict[str, Any]:
     """One pydantic error as a refusal item (`field`, `value`, `reason`, `code`)."""
     field = _field_of(tuple(problem["loc"]))
     return {
         "field": field,
-        "value": SECRET_MASK
-        if "password" in field or field in SECRET_FIELDS
-        else excerpt(problem.get("input")),
+        "value": _shown(field, problem.get("input")),
         "reason": problem["msg"],
         "code": code_of_pydantic_error(problem["type"]).value,
     }
@@ -270,6 +293,11 @@ class InFlightLimit:
                     await anyio.to_thread.run_sync(transaction.close)
 
 
+def operation_id(route: APIRoute) -> str:
+    """`tag-handler` (e.g. `public-trades`): the names the generated portal client calls."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
 def create_app(context: ExchangeContext) -> FastAPI:
     """The HTTP API over one exchange context (store, rules, clock), with its timed jobs; every
     route has an access rule (reclaim.service.access), enforced before it runs."""
@@ -291,6 +319,7 @@ def create_app(context: ExchangeContext) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(authorize)],
+        generate_unique_id_function=operation_id,
     )
     add_offline_docs(app)
     add_portal(app)
@@ -319,6 +348,8 @@ def create_app(context: ExchangeContext) -> FastAPI:
         public,
         plans,
         operations,
+        sensors,
+        readings,
         testing,
     ):
         app.include_router(module.router, responses=ERROR_RESPONSES)

@@ -22,18 +22,29 @@ from reclaim.service.refusal import refusal
 
 KIB = 1024
 DEFAULT_BODY_BYTES = 32 * KIB
-"""Every route but a plan run, unless set otherwise (RECLAIM_BODY_LIMIT_BYTES): trading,
-registry, accounts. The largest such body is a plant whose 2000-character source note is all
-escaped CJK (2000 × 6 bytes)."""
+"""Every route but a plan run and a readings batch, unless set otherwise
+(RECLAIM_BODY_LIMIT_BYTES): trading, registry, accounts. The largest such body is a plant whose
+2000-character source note is all escaped CJK (2000 × 6 bytes)."""
 PLAN_RUN_BODY_BYTES = 512 * KIB
 """`POST /plans/run`, unless set otherwise (RECLAIM_PLAN_BODY_LIMIT_BYTES): a whole scenario."""
 PLAN_RUN_ROUTE = ("POST", "/plans/run")
+READINGS_BODY_BYTES = 4 * 1024 * KIB
+"""`POST /regions/{region_id}/readings`: a batch of up to `READINGS_PER_REQUEST` readings."""
+READINGS_ROUTE = ("POST", "/regions/{region_id}/readings")
+READINGS_PER_REQUEST = 10_000
+"""Readings one ingest request carries at most (issue 13: 10⁴); a larger batch is refused (413).
+A reading is about 100 bytes of JSON or 60 of CSV, so 10⁴ of them fit the route's 4 MiB body."""
+READINGS_PAGE = 10_000
+"""Stored readings one query returns at most (`limit`)."""
+AGGREGATE_SPAN_DAYS: dict[str, int] = {"15min": 31, "1h": 92, "1D": 366}
+"""The longest span one aggregate query covers, per period: at 5-minute readings about 9,000,
+26,000 and 105,000 readings read to answer it."""
 
 
 @dataclass(frozen=True)
 class BodyLimits:
-    """The largest body taken: by a plan run, and by every other route (the settings set
-    both)."""
+    """The largest body taken: by a plan run, and by every other route (both are settings),
+    and by a readings batch (fixed: it follows `READINGS_PER_REQUEST`)."""
 
     default_bytes: int = DEFAULT_BODY_BYTES
     plan_run_bytes: int = PLAN_RUN_BODY_BYTES
@@ -41,7 +52,7 @@ class BodyLimits:
     def by_route(self) -> dict[tuple[str, str], int]:
         """(method, route path) → the largest body taken, for the routes not at the default;
         later file and batch routes belong here."""
-        return {PLAN_RUN_ROUTE: self.plan_run_bytes}
+        return {PLAN_RUN_ROUTE: self.plan_run_bytes, READINGS_ROUTE: READINGS_BODY_BYTES}
 
     def for_request(self, method: str, path: str) -> tuple[int, str]:
         """The largest body, in bytes, that a request takes, and the route the limit is set

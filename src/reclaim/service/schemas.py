@@ -11,7 +11,6 @@ from fastapi import Header, Path
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -27,6 +26,7 @@ from reclaim.market.rules import (
     Role,
     check_username,
 )
+from reclaim.service.field_docs import Documented
 
 MAX_ID = 2**31 - 1
 """Ids are 32-bit integers in the store."""
@@ -101,7 +101,7 @@ UseClassConversions = Annotated[
 ]
 
 
-class Strict(BaseModel):
+class Strict(Documented):
     """Unknown fields are refused, so a misspelt field never passes silently."""
 
     model_config = ConfigDict(extra="forbid")
@@ -141,22 +141,26 @@ class TokenForm(Strict):
     accepted and ignored."""
 
     grant_type: Literal["password"] = Field(
-        default="password", description="The OAuth2 grant: only `password`."
+        default="password", description="The OAuth2 grant: only `password`.", examples=["password"]
     )
     username: Username
     password: Annotated[Password, Field(description="The account's password.")]
     scope: Annotated[str, StringConstraints(max_length=1000)] = Field(
-        default="", description="OAuth2 scopes; the service grants none, it ignores them."
+        default="",
+        description="OAuth2 scopes; the service grants none, it ignores them.",
+        examples=[""],
     )
     client_id: Annotated[str, StringConstraints(max_length=200)] | None = Field(
-        default=None, description="An OAuth2 client id; ignored (there are no clients)."
+        default=None,
+        description="An OAuth2 client id; ignored (there are no clients).",
+        examples=[None],
     )
     client_secret: Annotated[str, StringConstraints(max_length=200)] | None = Field(
-        default=None, description="An OAuth2 client secret; ignored."
+        default=None, description="An OAuth2 client secret; ignored.", examples=[None]
     )
 
 
-class TokenOut(BaseModel):
+class TokenOut(Documented):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_at: datetime
@@ -196,7 +200,7 @@ class RegionIn(RegionSettingsIn):
     use_class_conversions: UseClassConversions = Field(default_factory=dict)
 
 
-class RegionOut(BaseModel):
+class RegionOut(Documented):
     id: int
     code: str
     name: str
@@ -220,7 +224,7 @@ class AccountIn(Strict):
     location: Name | None = None
 
 
-class AccountOut(BaseModel):
+class AccountOut(Documented):
     id: int
     username: str
     role: str
@@ -231,7 +235,7 @@ class AccountOut(BaseModel):
     location: str | None
     disabled_at: datetime | None = None
     """Set while an administrator has the account disabled: it cannot log in."""
-    region_ids: list[int] = []
+    region_ids: list[int] = Field(default_factory=list)
     """The regions a regulator or operator is assigned to."""
 
 
@@ -243,7 +247,7 @@ class PlantIn(Strict):
     source: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_printable)] = ""
 
 
-class PlantOut(BaseModel):
+class PlantOut(Documented):
     id: int
     region_id: int
     name: str
@@ -268,7 +272,7 @@ class RightIn(Strict):
     use_class: Code
 
 
-class RightPeriodOut(BaseModel):
+class RightPeriodOut(Documented):
     """Contract years of a right with the same volume held and reserved (end exclusive)."""
 
     starts_on: date
@@ -279,7 +283,7 @@ class RightPeriodOut(BaseModel):
     reserved_daily_m3: int
 
 
-class RightOut(BaseModel):
+class RightOut(Documented):
     """A right; the four volumes are those of its contract year under way (its first year
     before the term, zero once expired), `periods` gives every year."""
 
@@ -321,7 +325,7 @@ class ListingIn(Strict):
     )
 
 
-class ListingOut(BaseModel):
+class ListingOut(Documented):
     id: int
     right_id: int
     seller_id: int
@@ -345,7 +349,7 @@ class BidIn(Strict):
     price_yuan_per_m3: Price
 
 
-class BidOut(BaseModel):
+class BidOut(Documented):
     id: int
     listing_id: int
     bidder_id: int
@@ -353,7 +357,7 @@ class BidOut(BaseModel):
     placed_at: datetime
 
 
-class DealOut(BaseModel):
+class DealOut(Documented):
     id: int
     listing_id: int
     right_id: int
@@ -375,7 +379,7 @@ class DealOut(BaseModel):
     decision_reason: str | None
 
 
-class CloseOut(BaseModel):
+class CloseOut(Documented):
     listing_id: int
     state: str
     deal: DealOut | None
@@ -387,7 +391,7 @@ class DecisionIn(Strict):
     ) = None
 
 
-class ContractOut(BaseModel):
+class ContractOut(Documented):
     id: int
     deal_id: int
     right_id: int
@@ -426,7 +430,7 @@ class DeliveryDecisionIn(Strict):
     reason: Reason
 
 
-class BillOut(BaseModel):
+class BillOut(Documented):
     id: int
     delivery_id: int
     contract_id: int
@@ -441,11 +445,14 @@ class BillOut(BaseModel):
     ledger_txn_id: str
 
 
-class DeliveryOut(BaseModel):
+class DeliveryOut(Documented):
     id: int
     contract_id: int
     day: date
     volume_m3: int
+    source: Literal["manual"] = "manual"
+    """Entered by hand, which only a contract without a meter takes; a metered contract's days
+    are its metered days (GET /contracts/{contract_id}/metered-days)."""
     state: str
     confirm_by: datetime | None
     """Until when the buyer may dispute a delivery its seller reported; billed after it."""
@@ -455,13 +462,13 @@ class DeliveryOut(BaseModel):
     bill: BillOut | None = None
 
 
-class BilledOut(BaseModel):
+class BilledOut(Documented):
     """The deliveries a run of the billing of unanswered deliveries billed."""
 
     deliveries: list[DeliveryOut]
 
 
-class LedgerEntryOut(BaseModel):
+class LedgerEntryOut(Documented):
     seq: int
     txn_id: str
     account: str
@@ -472,7 +479,7 @@ class LedgerEntryOut(BaseModel):
     hash: str
 
 
-class LedgerVerifyOut(BaseModel):
+class LedgerVerifyOut(Documented):
     ok: bool
     entries: int
     first_broken_seq: int | None
@@ -480,7 +487,7 @@ class LedgerVerifyOut(BaseModel):
     unbalanced_txns: list[str]
 
 
-class PublicTradeOut(BaseModel):
+class PublicTradeOut(Documented):
     contract_id: int
     region_id: int
     seller: str
@@ -494,7 +501,7 @@ class PublicTradeOut(BaseModel):
     concluded_at: datetime
 
 
-class PublicObjectionOut(BaseModel):
+class PublicObjectionOut(Documented):
     """An objection as published: grounds and resolution, never the objector or the contact."""
 
     id: int
@@ -506,7 +513,7 @@ class PublicObjectionOut(BaseModel):
     resolved_at: datetime | None
 
 
-class PublicNoticeOut(BaseModel):
+class PublicNoticeOut(Documented):
     """A deal in publicity (公示) or awaiting its decision, as the public sees it."""
 
     deal_id: int
@@ -525,7 +532,7 @@ class PublicNoticeOut(BaseModel):
     objections: list[PublicObjectionOut]
 
 
-class LedgerHeadOut(BaseModel):
+class LedgerHeadOut(Documented):
     """The ledger's chain head as published for one day: keep it, check it later."""
 
     day: date
@@ -534,10 +541,13 @@ class LedgerHeadOut(BaseModel):
     published_at: datetime
 
 
-class PublicNoticesOut(BaseModel):
+class PublicNoticesOut(Documented):
     """The public notice board: deals open to objection or awaiting decision, and the newest
     published ledger head."""
 
+    as_of: datetime
+    """The exchange's time when the board was read: countdowns to `publicity_ends_at` run from
+    it, not from the reader's own clock."""
     ledger_head: LedgerHeadOut | None
     deals: list[PublicNoticeOut]
 
@@ -557,7 +567,7 @@ class PublicObjectionIn(Strict):
     """How the regulator reaches the objector (mail, phone); never published."""
 
 
-class ObjectionOut(BaseModel):
+class ObjectionOut(Documented):
     """An objection as the regulator sees it (the public objector's contact included)."""
 
     id: int
@@ -571,7 +581,7 @@ class ObjectionOut(BaseModel):
     resolved_at: datetime | None
 
 
-class FiledObjectionOut(BaseModel):
+class FiledObjectionOut(Documented):
     """What the objector gets back."""
 
     id: int
@@ -587,7 +597,7 @@ class ResolutionIn(Strict):
     ]
 
 
-class LogoutOut(BaseModel):
+class LogoutOut(Documented):
     account_id: int
     revoked_tokens: int
 
@@ -603,7 +613,7 @@ class PasswordChangeIn(Strict):
     """Checked against the password policy, which the refusal states in words."""
 
 
-class PasswordSetOut(BaseModel):
+class PasswordSetOut(Documented):
     account_id: int
     revoked_tokens: int
     """Tokens revoked by the change: every other one of the account (a reset: all of them)."""
@@ -612,7 +622,7 @@ class PasswordSetOut(BaseModel):
 ResetCodeText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-class ResetCodeOut(BaseModel):
+class ResetCodeOut(Documented):
     account_id: int
     code: str
     """Shown once, here; the store keeps only its SHA-256. Hand it to the user out of band."""
@@ -629,18 +639,18 @@ class ClockOffsetIn(Strict):
     offset_seconds: Annotated[int, Field(ge=0, le=100 * 366 * 86_400)]
 
 
-class ClockOut(BaseModel):
+class ClockOut(Documented):
     now: datetime
     offset_seconds: int
 
 
-class JobRunOut(BaseModel):
+class JobRunOut(Documented):
     name: str
     ran: bool
     result: int | None
 
 
-class PricePeriodOut(BaseModel):
+class PricePeriodOut(Documented):
     period: str
     trades: int
     annual_volume_m3: int
@@ -648,7 +658,7 @@ class PricePeriodOut(BaseModel):
     index: Decimal
 
 
-class PlanRunOut(BaseModel):
+class PlanRunOut(Documented):
     """A plan run: `queued` until the engine has computed it, then `done` or `failed`."""
 
     id: int
@@ -664,7 +674,7 @@ class PlanRunOut(BaseModel):
     """Why the engine refused the scenario (`field`, `value`, `reason`), when failed."""
 
 
-class ProblemOut(BaseModel):
+class ProblemOut(Documented):
     """One problem of a refused request."""
 
     field: str = Field(description="The field at fault, dotted.", examples=["annual_volume_m3"])
@@ -677,7 +687,7 @@ class ProblemOut(BaseModel):
     code: ErrorCode = Field(description="The problem's stable code.", examples=["out_of_range"])
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(Documented):
     """Every refusal: what kind, its stable code, which field, the value given and why."""
 
     error: str = Field(

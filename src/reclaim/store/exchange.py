@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from reclaim.errors import ErrorCode, InputError
+from reclaim.errors import ErrorCode, InputError, check_all, problems_of, raise_all
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
 from reclaim.market.periods import (
     Period,
@@ -100,9 +100,11 @@ def issue_right(
 ) -> Right:
     """Issue a right (the plant's regulator), never beyond what the plant can still deliver."""
     require_role(actor, Role.REGULATOR)
-    check_volumes(spec.annual_volume_m3, spec.daily_max_m3)
-    check_term(spec.term_start, spec.term_end)
-    check_use_class(spec.use_class, rules)
+    check_all(
+        lambda: check_volumes(spec.annual_volume_m3, spec.daily_max_m3),
+        lambda: check_term(spec.term_start, spec.term_end),
+        lambda: check_use_class(spec.use_class, rules),
+    )
     holder = get_or_404(session, Account, spec.holder_id, "holder_id")
     if holder.role not in TRADING_ROLES:
         raise InputError("holder_id", spec.holder_id, "a seller or buyer account holds rights")
@@ -258,12 +260,17 @@ def create_listing(
         raise ForbiddenError(
             "right_id", spec.right_id, "only the holder lists a right", ErrorCode.NOT_YOURS
         )
-    check_volumes(spec.annual_volume_m3, spec.daily_max_m3)
     region = get_or_404(session, Region, right.region_id, "region_id")
     today = region_today(region, now)
-    check_sale_years(right.term_start, right.term_end, spec.term_start, spec.term_end, today)
+    check_all(
+        lambda: check_volumes(spec.annual_volume_m3, spec.daily_max_m3),
+        lambda: check_sale_years(
+            right.term_start, right.term_end, spec.term_start, spec.term_end, today
+        ),
+        lambda: _check_listing_price(actor, spec, schedules, now),
+    )
+    _check_counterparty(session, spec)
     use_class = converted_use(right.use_class, spec.use_class, region, "use_class")
-    _check_listing_price(session, actor, spec, schedules, now)
     if spec.counterparty_id is not None:
         counterparty = get_or_404(session, Account, spec.counterparty_id, "counterparty_id")
         converted_use(use_class, counterparty.use_class or use_class, region, "counterparty_id")
@@ -314,45 +321,64 @@ def converted_use(listed: str, wanted: str | None, region: Region, field: str) -
 
 
 def _check_listing_price(
-    session: Session,
-    actor: Actor,
-    spec: ListingSpec,
-    schedules: dict[str, PriceSchedule],
-    now: datetime,
+    actor: Actor, spec: ListingSpec, schedules: dict[str, PriceSchedule], now: datetime
 ) -> None:
+    """The listing's price, closing time and counterparty fit its mode (all problems at once)."""
+    problems: list[InputError] = []
     if spec.mode in AUCTION_MODES:
         if spec.reserve_yuan_per_m3 is None:
-            raise InputError("reserve_yuan_per_m3", None, "an auction needs a reserve price")
+            problems.append(
+                InputError("reserve_yuan_per_m3", None, "an auction needs a reserve price")
+            )
         if spec.price_schedule is not None:
-            raise InputError("price_schedule", spec.price_schedule, "auctions are priced by bids")
+            problems.append(
+                InputError("price_schedule", spec.price_schedule, "auctions are priced by bids")
+            )
         if spec.closes_at is None or spec.closes_at <= now:
-            raise InputError(
-                "closes_at",
-                None if spec.closes_at is None else spec.closes_at.isoformat(),
-                "an auction needs a closing time in the future",
+            problems.append(
+                InputError(
+                    "closes_at",
+                    None if spec.closes_at is None else spec.closes_at.isoformat(),
+                    "an auction needs a closing time in the future",
+                )
             )
     elif (spec.reserve_yuan_per_m3 is None) == (spec.price_schedule is None):
-        raise InputError(
-            "reserve_yuan_per_m3", spec.reserve_yuan_per_m3, "give a price or a price_schedule"
-        )
-    if spec.reserve_yuan_per_m3 is not None:
-        positive_price("reserve_yuan_per_m3", spec.reserve_yuan_per_m3)
-    if spec.price_schedule is not None and spec.price_schedule not in schedules:
-        raise InputError("price_schedule", spec.price_schedule, f"one of {sorted(schedules)}")
-    if spec.mode is ListingMode.NEGOTIATED:
-        if spec.counterparty_id is None:
-            raise InputError("counterparty_id", None, "a negotiated transfer names its buyer")
-        if spec.counterparty_id == actor.id:
-            raise InputError(
-                "counterparty_id", spec.counterparty_id, "a party other than the seller"
+        problems.append(
+            InputError(
+                "reserve_yuan_per_m3", spec.reserve_yuan_per_m3, "give a price or a price_schedule"
             )
-        counterparty = session.get(Account, spec.counterparty_id)
-        if counterparty is None or counterparty.role not in TRADING_ROLES:
-            raise NotFoundError("counterparty_id", spec.counterparty_id)
-    elif spec.counterparty_id is not None:
-        raise InputError(
-            "counterparty_id", spec.counterparty_id, "only negotiated transfers name one"
         )
+    reserve = spec.reserve_yuan_per_m3
+    if reserve is not None:
+        problems.extend(problems_of(lambda: positive_price("reserve_yuan_per_m3", reserve)))
+    if spec.price_schedule is not None and spec.price_schedule not in schedules:
+        problems.append(
+            InputError("price_schedule", spec.price_schedule, f"one of {sorted(schedules)}")
+        )
+    if spec.mode is ListingMode.NEGOTIATED and spec.counterparty_id is None:
+        problems.append(
+            InputError("counterparty_id", None, "a negotiated transfer names its buyer")
+        )
+    elif spec.mode is ListingMode.NEGOTIATED and spec.counterparty_id == actor.id:
+        problems.append(
+            InputError("counterparty_id", spec.counterparty_id, "a party other than the seller")
+        )
+    elif spec.mode is not ListingMode.NEGOTIATED and spec.counterparty_id is not None:
+        problems.append(
+            InputError(
+                "counterparty_id", spec.counterparty_id, "only negotiated transfers name one"
+            )
+        )
+    raise_all(problems)
+
+
+def _check_counterparty(session: Session, spec: ListingSpec) -> None:
+    """A negotiated listing's buyer is a seller's or buyer's account (404 otherwise)."""
+    if spec.mode is not ListingMode.NEGOTIATED or spec.counterparty_id is None:
+        return
+    counterparty = session.get(Account, spec.counterparty_id)
+    if counterparty is None or counterparty.role not in TRADING_ROLES:
+        raise NotFoundError("counterparty_id", spec.counterparty_id)
 
 
 def release_reservation(session: Session, right_id: int, span: Slice) -> None:

@@ -39,6 +39,7 @@ from reclaim.operations.metering import METER_KINDS, daily_meter_volumes, delive
 from reclaim.operations.registry import AttachmentKind, SensorKind
 from reclaim.operations.registry import Sensor as SensorSpec
 from reclaim.operations.rules import AlertRule, RuleKind
+from reclaim.store.delivery_points import contract_meters
 from reclaim.store.models import (
     Contract,
     MeteredDay,
@@ -96,17 +97,6 @@ def record_metered_days(
             grown.append(row)
     session.flush()
     return grown
-
-
-def contract_meters(session: Session, region_id: int, contract_id: int) -> list[Sensor]:
-    """The flow meters and volume totalisers attached to the contract's delivery point."""
-    query = select(Sensor).where(
-        Sensor.region_id == region_id,
-        Sensor.attachment_kind == AttachmentKind.DELIVERY_POINT.value,
-        Sensor.attachment_ref == str(contract_id),
-        Sensor.kind.in_([kind.value for kind in METER_KINDS]),
-    )
-    return list(session.scalars(query.order_by(Sensor.id)))
 
 
 def meter_contracts(

@@ -708,3 +708,50 @@ class Notification(Base):
     __table_args__ = (
         UniqueConstraint("webhook_id", "event_key", name="uq_notifications_webhook_event"),
     )
+
+
+class ActionLog(Base):
+    """One action on the exchange: who (actor, role), where (region), what (action, target),
+    the target before and after (JSON, secrets left out), why, the request and the time.
+
+    Append-only (database triggers refuse UPDATE and DELETE) and chained by hash like the ledger
+    (`reclaim.market.chain`); written in the transaction of the action itself.
+    """
+
+    __tablename__ = "action_log"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    """The account acting; none for the public or the service itself (`role` says which)."""
+    actor_username: Mapped[str | None] = mapped_column(String(CODE_CHARS))
+    role: Mapped[str] = mapped_column(String(16))
+    region_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(CODE_CHARS), index=True)
+    target_kind: Mapped[str] = mapped_column(String(CODE_CHARS))
+    target_id: Mapped[str] = mapped_column(String(CODE_CHARS))
+    before_json: Mapped[str | None] = mapped_column(Text)
+    after_json: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    parties_json: Mapped[str] = mapped_column(Text)
+    """The accounts whose own records the action touched (sorted ids), as hashed."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    prev_hash: Mapped[str] = mapped_column(String(HASH_CHARS), unique=True)
+    hash: Mapped[str] = mapped_column(String(HASH_CHARS), unique=True)
+    __table_args__ = (Index("ix_action_log_target", "target_kind", "target_id"),)
+
+
+class ActionLogParty(Base):
+    """An account whose own record an action touched: it may read that log entry."""
+
+    __tablename__ = "action_log_parties"
+    seq: Mapped[int] = mapped_column(ForeignKey("action_log.seq"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+class ActionLogHead(Base):
+    """The single row naming the action log's last entry; appending locks it (linear chain)."""
+
+    __tablename__ = "action_log_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(HASH_CHARS))

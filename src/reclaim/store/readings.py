@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
@@ -26,8 +26,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from reclaim.errors import ErrorCode
 from reclaim.io.operations_files import load_alert_rules
-from reclaim.market.errors import ForbiddenError
+from reclaim.market.errors import ForbiddenError, NotFoundError
+from reclaim.operations.aggregate import Period, aggregate_instantaneous, aggregate_totaliser
 from reclaim.operations.alerts import to_grid
 from reclaim.operations.lifecycle import AlertState
 from reclaim.operations.registry import (
@@ -92,7 +94,8 @@ class Refused:
     field: str
     value: Any
     reason: str
-    quarantine_id: int
+    quarantine_id: int | None
+    """The quarantine row that keeps it (None when the caller keeps it itself: a replay)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ def ingest_readings(
     received_at: datetime,
     source: Source,
     device_id: int | None = None,
+    keep_refused: bool = True,
 ) -> IngestOutcome:
     """Validate, store, quarantine and alert one batch, in the caller's transaction.
 
@@ -125,7 +129,9 @@ def ingest_readings(
     (timezone-aware), against which the region's future tolerance is checked. ``device_id``:
     the authenticated device, which may only name its own sensors (another registered sensor is
     refused with `ForbiddenError`, nothing stored); None for a network operator's upload or a
-    replay. Returns an `IngestOutcome`; the caller commits.
+    replay. ``keep_refused``: write refused readings to the quarantine (a replay, whose
+    readings are quarantined already, passes False). Returns an `IngestOutcome`; the caller
+    commits.
     """
     if len(readings) > MAX_READINGS_PER_BATCH:
         raise ValueError(f"at most {MAX_READINGS_PER_BATCH} readings per batch")
@@ -156,7 +162,9 @@ def ingest_readings(
         duplicates += same
         rows = quarantined.iloc[0:0] if conflicting.empty else conflicting
         quarantined = pd.concat([quarantined, _raced_rows(batch, rows)], ignore_index=True)
-    refused = _quarantine(session, batch, quarantined, region_id, device_id, source, received_at)
+    refused = _refusals(batch, quarantined)
+    if keep_refused:
+        refused = _quarantine(session, refused, batch, region_id, device_id, source, received_at)
     opened, folded = _evaluate_alerts(session, region, inserted, sensors, received_at)
     specs = {ident: spec for ident, spec, _ in sensors.values()}
     over_draws = meter_contracts(session, region, inserted, specs, received_at)
@@ -242,7 +250,10 @@ def _check_device(
     for row, code in enumerate(batch["sensor"]):
         if code in sensors and sensors[code][2] != device_id:
             raise ForbiddenError(
-                f"readings[{row}].sensor", code, "a sensor registered to the sending device"
+                f"readings[{row}].sensor",
+                code,
+                "a sensor registered to the sending device",
+                ErrorCode.NOT_YOURS,
             )
 
 
@@ -411,46 +422,50 @@ def _raced_rows(batch: pd.DataFrame, conflicting: pd.DataFrame) -> pd.DataFrame:
     return hits.assign(reason=QuarantineReason.CONFLICTING_DUPLICATE.value)
 
 
+def _refusals(batch: pd.DataFrame, quarantined: pd.DataFrame) -> tuple[Refused, ...]:
+    """The refused readings in batch order, each with the field its reason is about."""
+    refused = []
+    for position, reason in zip(
+        quarantined["row"].tolist(), quarantined["reason"].tolist(), strict=True
+    ):
+        why = QuarantineReason(reason)
+        field = FIELD_OF_REASON[why]
+        payload = batch["payload"].iloc[int(position)]
+        refused.append(Refused(int(position), field, payload[field], why.value, None))
+    return tuple(sorted(refused, key=lambda r: r.row))
+
+
 def _quarantine(
     session: Session,
+    refused: Sequence[Refused],
     batch: pd.DataFrame,
-    quarantined: pd.DataFrame,
     region_id: int,
     device_id: int | None,
     source: Source,
     received_at: datetime,
 ) -> tuple[Refused, ...]:
-    """Keep every refused reading with its raw payload and reason; the refusals, in batch order."""
-    if quarantined.empty:
+    """Keep every refused reading with its raw payload and reason (one multi-row INSERT)."""
+    if not refused:
         return ()
-    ordered = quarantined.sort_values("row")
-    rows: list[dict[str, Any]] = []
-    positions = [int(position) for position in ordered["row"].tolist()]
-    payloads: list[dict[str, Any]] = [batch["payload"].iloc[position] for position in positions]
-    for payload, reason in zip(payloads, ordered["reason"].tolist(), strict=True):
-        why = QuarantineReason(reason)
-        field = FIELD_OF_REASON[why]
-        rows.append(
-            {
-                "region_id": region_id,
-                "device_id": device_id,
-                "sensor_code": _text(payload["sensor"]),
-                "payload": payload,
-                "reason": why.value,
-                "field": field,
-                "value": None if payload[field] is None else str(payload[field]),
-                "source": source.value,
-                "received_at": received_at,
-            }
-        )
-    ids = session.execute(
-        insert(QuarantinedReading).returning(QuarantinedReading.id, sort_by_parameter_order=True),
-        rows,
-    ).scalars()
-    return tuple(
-        Refused(position, row["field"], payload[row["field"]], row["reason"], ident)
-        for position, payload, row, ident in zip(positions, payloads, rows, ids, strict=True)
+    rows = [
+        {
+            "region_id": region_id,
+            "device_id": device_id,
+            "sensor_code": _text(batch["payload"].iloc[r.row]["sensor"]),
+            "payload": batch["payload"].iloc[r.row],
+            "reason": r.reason,
+            "field": r.field,
+            "value": None if r.value is None else str(r.value),
+            "source": source.value,
+            "received_at": received_at,
+        }
+        for r in refused
+    ]
+    statement = insert(QuarantinedReading).returning(
+        QuarantinedReading.id, sort_by_parameter_order=True
     )
+    ids = session.execute(statement, rows).scalars().all()
+    return tuple(replace(r, quarantine_id=ident) for r, ident in zip(refused, ids, strict=True))
 
 
 @cache
@@ -636,3 +651,128 @@ def _store_alerts(
         )
         folded += 1 if firing["new"] else 0
     return opened, folded
+
+
+def sensor_readings(
+    session: Session, sensor: Sensor, start: datetime, end: datetime, limit: int
+) -> list[tuple[datetime, float, datetime, str]]:
+    """A sensor's stored readings in [start, end), oldest first: (ts, value, received, source)."""
+    query = (
+        select(Reading.ts, Reading.value, Reading.received_at, Reading.source)
+        .where(Reading.sensor_id == sensor.id, Reading.ts >= start, Reading.ts < end)
+        .order_by(Reading.ts)
+        .limit(limit)
+    )
+    return [(ts, value, received, source) for ts, value, received, source in session.execute(query)]
+
+
+def sensor_aggregates(
+    session: Session, sensor: Sensor, time_zone: str, period: Period, start: datetime, end: datetime
+) -> pd.DataFrame:
+    """A sensor's aggregates over the periods (in the region's ``time_zone``) that start in
+    [start, end): mean, min, max and count, or a totaliser's volume and whether it is estimated.
+
+    Computed from the stored readings whenever asked, so a late reading is in the next answer.
+    The nearest readings outside the span are read too: a totaliser's volume in a period rests
+    on the register at both of its boundaries.
+    """
+    inside = select(Reading.ts, Reading.value).where(
+        Reading.sensor_id == sensor.id, Reading.ts >= start, Reading.ts < end
+    )
+    before = (
+        select(Reading.ts, Reading.value)
+        .where(Reading.sensor_id == sensor.id, Reading.ts < start)
+        .order_by(Reading.ts.desc())
+        .limit(1)
+    )
+    after = (
+        select(Reading.ts, Reading.value)
+        .where(Reading.sensor_id == sensor.id, Reading.ts >= end)
+        .order_by(Reading.ts)
+        .limit(1)
+    )
+    rows = [row for query in (before, inside, after) for row in session.execute(query)]
+    frame = pd.DataFrame(
+        {
+            "sensor": pd.Series([sensor.code] * len(rows), dtype="object"),
+            "time": pd.to_datetime([row[0] for row in rows], utc=True),
+            "value": pd.Series([row[1] for row in rows], dtype="float64"),
+        }
+    )
+    spec = sensor_spec(sensor)
+    if spec.is_totaliser:
+        table = aggregate_totaliser(frame, period, time_zone)
+    else:
+        table = aggregate_instantaneous(frame, period, time_zone)
+    begins = pd.Timestamp(start).tz_convert(time_zone)
+    ends = pd.Timestamp(end).tz_convert(time_zone)
+    return table[(table["start"] >= begins) & (table["start"] < ends)].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    """What a replay of the quarantine did: readings taken out of it (stored now, or found
+    stored already), and those still refused, with their reasons brought up to date."""
+
+    replayed: int
+    still_quarantined: int
+    ingest: IngestOutcome
+
+
+def replay_quarantine(
+    session: Session, region_id: int, ids: Sequence[int] | None, now: datetime
+) -> ReplayOutcome:
+    """Re-ingest pending quarantined readings of the region (those of ``ids``, or the oldest
+    `MAX_READINGS_PER_BATCH`), after their sensors' registration was fixed.
+
+    A reading accepted or found stored is marked replayed (kept, for the record); one still
+    refused stays pending with its new reason. A device's reading naming a sensor that now
+    belongs to another device stays pending too: the device may only write its own sensors.
+    """
+    query = (
+        select(QuarantinedReading)
+        .where(QuarantinedReading.region_id == region_id, QuarantinedReading.replayed_at.is_(None))
+        .order_by(QuarantinedReading.id)
+        .limit(MAX_READINGS_PER_BATCH)
+        .with_for_update()
+    )
+    if ids is not None:
+        query = query.where(QuarantinedReading.id.in_(list(ids)))
+    pending = list(session.scalars(query))
+    if ids is not None:
+        missing = sorted(set(ids) - {row.id for row in pending})
+        if missing:
+            raise NotFoundError("ids", missing)
+    codes = [row.sensor_code for row in pending]
+    named = select(Sensor.code, Sensor.device_id).where(
+        Sensor.region_id == region_id, Sensor.code.in_([c for c in codes if c])
+    )
+    owner = {code: device for code, device in session.execute(named)}
+    allowed = [
+        row
+        for row in pending
+        if row.device_id is None
+        or row.sensor_code not in owner
+        or owner[row.sensor_code] == row.device_id
+    ]
+    if not allowed:
+        return ReplayOutcome(0, len(pending), IngestOutcome(0, 0, 0, (), 0, 0))
+    outcome = ingest_readings(
+        session,
+        [row.payload for row in allowed],
+        region_id=region_id,
+        received_at=now,
+        source=Source.REPLAY,
+        keep_refused=False,
+    )
+    refused = {r.row: r for r in outcome.refused}
+    for position, row in enumerate(allowed):
+        again = refused.get(position)
+        if again is None:
+            row.replayed_at = now
+        else:
+            row.reason, row.field = again.reason, again.field
+            row.value = None if again.value is None else str(again.value)
+    session.flush()
+    replayed = len(allowed) - len(refused)
+    return ReplayOutcome(replayed, len(pending) - replayed, outcome)

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from reclaim.errors import ErrorCode, InputError
+from reclaim.errors import ErrorCode, InputError, check_all
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
 from reclaim.market.rules import (
     ASSIGNED_ROLES,
@@ -265,6 +265,14 @@ class AccountSpec:
     location: str | None = None
 
 
+def _check_home_region(spec: AccountSpec, needed: bool) -> None:
+    """A seller or buyer registered over the API names its region; an administrator has none."""
+    if needed and spec.role in PARTY_ROLES and spec.region_id is None:
+        raise InputError("region_id", None, "a seller or buyer belongs to a region")
+    if spec.role is Role.ADMIN and spec.region_id is not None:
+        raise InputError("region_id", spec.region_id, "an administrator belongs to no region")
+
+
 def create_account(
     session: Session, actor: Actor | None, spec: AccountSpec, rules: ExchangeRules, now: datetime
 ) -> Account:
@@ -284,17 +292,16 @@ def create_account(
                 "regulators and operators register sellers and buyers",
                 ErrorCode.ROLE_NOT_ALLOWED,
             )
-        if spec.role in PARTY_ROLES and spec.region_id is None:
-            raise InputError("region_id", None, "a seller or buyer belongs to a region")
         if spec.region_id is not None and actor.role is not Role.ADMIN:
             require_staff_of(actor, spec.region_id, "region_id", spec.region_id)
-    check_username(spec.username)
-    if spec.use_class is not None:
-        check_use_class(spec.use_class, rules)
+    use_class = spec.use_class
+    check_all(
+        lambda: _check_home_region(spec, needed=actor is not None),
+        lambda: check_username(spec.username),
+        lambda: None if use_class is None else check_use_class(use_class, rules),
+    )
     if spec.region_id is not None:
         get_or_404(session, Region, spec.region_id, "region_id")
-    if spec.role is Role.ADMIN and spec.region_id is not None:
-        raise InputError("region_id", spec.region_id, "an administrator belongs to no region")
     if session.scalar(select(Account.id).where(Account.username == spec.username)) is not None:
         raise ConflictError(
             "username", spec.username, "this username is taken", ErrorCode.ALREADY_EXISTS

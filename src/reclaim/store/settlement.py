@@ -12,10 +12,9 @@ from sqlalchemy import CompoundSelect, func, select, union_all
 from sqlalchemy.orm import Session
 
 from reclaim.errors import ErrorCode, InputError
+from reclaim.market.chain import GENESIS_HASH, ChainBreak, head_names_end
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
 from reclaim.market.ledger import (
-    GENESIS_HASH,
-    ChainBreak,
     EntryFields,
     entry_hash,
     settle,
@@ -25,6 +24,7 @@ from reclaim.market.ledger import (
 )
 from reclaim.market.periods import period_on
 from reclaim.market.rules import DeliveryState, Role, contract_year_bounds, positive_int
+from reclaim.store.delivery_points import contract_meters
 from reclaim.store.exchange import periods_of
 from reclaim.store.models import (
     Bill,
@@ -110,7 +110,9 @@ class DeliverySpec:
 
 
 def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: datetime) -> Delivery:
-    """Record a day's delivery, reported by the plant's operator or the region's exchange operator.
+    """Record a day's delivery, reported by the plant's operator or the region's exchange operator,
+    for a contract without a meter at its delivery point (a metered one is refused: its days
+    come from the meter, `store.metering`).
 
     Refused outside the contract's term, after today in the region's time zone, twice for the
     same day, and above what the bought right still holds on that day and in that contract
@@ -129,6 +131,16 @@ def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: dat
             ErrorCode.NOT_YOURS,
         )
     positive_int("volume_m3", spec.volume_m3)
+    meters = contract_meters(session, contract.region_id, contract.id)
+    if meters:
+        raise ConflictError(
+            "contract_id",
+            spec.contract_id,
+            f"the contract is metered ({', '.join(m.code for m in meters)} at its delivery "
+            "point): its daily volumes come from the meter; a volume is entered by hand only "
+            "for a contract without one",
+            ErrorCode.WRONG_STATE,
+        )
     if not contract.term_start <= spec.day < contract.term_end:
         raise InputError(
             "day",
@@ -409,11 +421,9 @@ def verify_ledger(session: Session) -> LedgerReport:
         for r in rows
     ]
     head = session.get(LedgerHead, LEDGER_HEAD_ID)
-    last_seq, last_hash = (rows[-1].seq, rows[-1].hash) if rows else (0, None)
-    head_matches = (
-        head is not None
-        and head.last_seq == last_seq
-        and (last_hash is None or head.last_hash == last_hash)
+    head_matches = head_names_end(
+        None if head is None else (head.last_seq, head.last_hash),
+        (rows[-1].seq, rows[-1].hash) if rows else None,
     )
     return LedgerReport(
         entries=len(rows),

@@ -22,3 +22,10 @@ export function t(key) {
 }
 
 export const isZh = computed(() => lang.value === "zh");
+
+/** The label of an API enum value (`mode`, `deal_state`, `use_class`…): `kind.value` in the
+ * catalogue; a value the catalogue lacks shows as sent, marked, rather than breaking the page. */
+export function label(kind, value) {
+  const entry = labels[`${kind}.${value}`];
+  return entry ? entry[lang.value] : `${value}?`;
+}

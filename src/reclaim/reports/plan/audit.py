@@ -24,7 +24,7 @@ def _assumed(ctx: PlanContext, section: Section) -> None:
         Column(u("col_why"), kind="wide"),
     ]
     rows = [
-        Row([text(str(number)), text(item.input), text(item.why)])
+        Row([text(str(number)), text(item.input), text(u.local(item.why))])
         for number, item in enumerate(assumed, start=1)
     ]
     section.table(u("t_assumed"), columns, rows)
@@ -39,7 +39,7 @@ def _discrepancies(ctx: PlanContext, section: Section) -> None:
     section.paragraph(u("audit_text", n=len(items)))
     columns = [
         Column(u("no_col"), kind="nowrap"),
-        Column(u("col_figure"), kind="code"),
+        Column(u("col_figure"), kind="text"),
         Column(u("col_published"), kind="text"),
         Column(u("col_computed"), kind="text"),
         Column(u("col_source"), kind="text"),
@@ -49,10 +49,10 @@ def _discrepancies(ctx: PlanContext, section: Section) -> None:
         Row(
             [
                 text(str(number)),
-                text(item.figure),
+                text(u.figure_name(item.figure, ctx.scenario)),
                 text(u.engine_text(plain(item.published, u))),
                 Cell(u.engine_text(plain(item.computed, u)), "bad"),
-                text(u.engine_text(item.source)),
+                text(u.local(item.source)),
                 text(u.engine_text(item.note)),
             ]
         )

@@ -65,7 +65,8 @@ class PlanContext:
         self.reference = planning_reference()
         coefficients = self.reference["coefficients"]
         national = coefficients["national_utilisation_target"]
-        self.national, self.national_source = float(national["value"]), str(national["source"])
+        self.national = float(national["value"])
+        self.national_source = labels.local(national.get("cited") or national["source"])
         self.categories: Mapping[str, Mapping[str, str]] = self.reference["categories"]
         self.effluent = EffluentFitness(
             result.plants_fitness or None, labels, result.scenario, self.category
@@ -75,7 +76,9 @@ class PlanContext:
             self.national,
             {
                 category: RateRange(
-                    float(entry["range"][0]), float(entry["range"][1]), str(entry["source"])
+                    float(entry["range"][0]),
+                    float(entry["range"][1]),
+                    labels.local(entry.get("cited") or entry["source"]),
                 )
                 for category, entry in coefficients["rates"].items()
             },

@@ -24,8 +24,8 @@ def render(ctx: PlanContext, section: Section) -> None:
         for item, amount in (ctx.h(y).investment_by_item_1e4_yuan or {}).items():
             number += 1
             given = [c for c in ctx.scenario.costs.items if c.phase == int(y) and c.item == item]
-            quantity = "; ".join(c.quantity for c in given if c.quantity) or u("none")
-            source = "; ".join(c.source for c in given if c.source) or u("none")
+            quantity = "; ".join(u.local(c.quantity) for c in given if c.quantity) or u("none")
+            source = "; ".join(u.local(c.source) for c in given if c.source) or u("none")
             name = u(f"cost_item_{item}") if u.has(f"cost_item_{item}") else item
             rows.append(
                 Row(

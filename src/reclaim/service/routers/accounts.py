@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -19,6 +20,7 @@ from starlette.responses import JSONResponse
 
 from reclaim.errors import ErrorCode, InputError
 from reclaim.market.rules import Role
+from reclaim.service.actions import record_action, state_of
 from reclaim.service.auth import (
     TOKEN_URL,
     AuthError,
@@ -206,18 +208,34 @@ def logout(request: Request, actor: CurrentActor) -> LogoutOut:
     """Revoke the token of this request; it is refused from now on."""
     token = request.state.token
     context = context_of(request)
-    context.run(lambda session: revoke_token(session, token, context.now()))
-    return LogoutOut(account_id=actor.id, revoked_tokens=1)
+
+    def work(session: Session) -> LogoutOut:
+        now = context.now()
+        revoke_token(session, token, now)
+        account = get_or_404(session, Account, actor.id, "account_id")
+        record_action(session, actor, "auth.logout", account, now=now, after={"revoked_tokens": 1})
+        return LogoutOut(account_id=actor.id, revoked_tokens=1)
+
+    return context.run(work)
 
 
 @router.post("/accounts/{account_id}/tokens/revoke", response_model=LogoutOut)
-def revoke_all_tokens(account_id: RowId, request: Request, _actor: CurrentActor) -> LogoutOut:
+def revoke_all_tokens(account_id: RowId, request: Request, actor: CurrentActor) -> LogoutOut:
     """Revoke every live token of an account (administrator), e.g. when a login leaked."""
     context = context_of(request)
 
     def work(session: Session) -> LogoutOut:
-        get_or_404(session, Account, account_id, "account_id")
-        revoked = revoke_tokens(session, account_id, context.now())
+        now = context.now()
+        account = get_or_404(session, Account, account_id, "account_id")
+        revoked = revoke_tokens(session, account_id, now)
+        record_action(
+            session,
+            actor,
+            "account.tokens.revoke",
+            account,
+            now=now,
+            after={"revoked_tokens": revoked},
+        )
         return LogoutOut(account_id=account_id, revoked_tokens=revoked)
 
     return context.run(work)
@@ -227,6 +245,26 @@ def account_out(session: Session, account: Account) -> AccountOut:
     """An account with the regions it is assigned to (regulators and operators)."""
     out = AccountOut.model_validate(account, from_attributes=True)
     out.region_ids = sorted(assigned_regions(session, account.id))
+    return out
+
+
+def _change_staff(
+    session: Session,
+    actor: Actor,
+    account_id: int,
+    region_id: int,
+    now: datetime,
+    action: str,
+    change: Callable[[], Account],
+) -> AccountOut:
+    """Assign or unassign staff, logged with the account's regions before and after."""
+    before = {"region_ids": sorted(assigned_regions(session, account_id))}
+    out = account_out(session, change())
+    after = {"region_ids": out.region_ids}
+    account = get_or_404(session, Account, account_id, "account_id")
+    record_action(
+        session, actor, action, account, now=now, before=before, after=after, region_id=region_id
+    )
     return out
 
 
@@ -284,7 +322,9 @@ def register_account(
     )
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return account_out(session, create_account(session, actor, spec, context.rules, now))
+        account = create_account(session, actor, spec, context.rules, now)
+        record_action(session, actor, "account.create", account, now=now)
+        return account_out(session, account)
 
     return context.write(
         actor, idempotency_key, fingerprint(request, payload, exclude={"password"}), work
@@ -303,7 +343,15 @@ def assign(
     context = context_of(request)
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return account_out(session, assign_staff(session, actor, account_id, region_id, now))
+        return _change_staff(
+            session,
+            actor,
+            account_id,
+            region_id,
+            now,
+            "account.region.assign",
+            lambda: assign_staff(session, actor, account_id, region_id, now),
+        )
 
     return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
 
@@ -319,8 +367,16 @@ def unassign(
     """End a regulator's or operator's assignment to a region (administrator)."""
     context = context_of(request)
 
-    def work(session: Session, _now: datetime) -> BaseModel:
-        return account_out(session, unassign_staff(session, actor, account_id, region_id))
+    def work(session: Session, now: datetime) -> BaseModel:
+        return _change_staff(
+            session,
+            actor,
+            account_id,
+            region_id,
+            now,
+            "account.region.unassign",
+            lambda: unassign_staff(session, actor, account_id, region_id),
+        )
 
     return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
 
@@ -337,7 +393,12 @@ def disable(
     context = context_of(request)
 
     def work(session: Session, now: datetime) -> BaseModel:
+        before = state_of(session.get(Account, account_id))
         account, revoked = disable_account(session, actor, account_id, now)
+        after = {**(state_of(account) or {}), "revoked_tokens": revoked}
+        record_action(
+            session, actor, "account.disable", account, now=now, before=before, after=after
+        )
         accounts_log.info(
             "account %d disabled by %r; %d tokens revoked", account_id, actor.username, revoked
         )
@@ -356,8 +417,10 @@ def enable(
     """Enable a disabled account again (administrator); its user logs in afresh."""
     context = context_of(request)
 
-    def work(session: Session, _now: datetime) -> BaseModel:
+    def work(session: Session, now: datetime) -> BaseModel:
+        before = state_of(session.get(Account, account_id))
         account = enable_account(session, actor, account_id)
+        record_action(session, actor, "account.enable", account, now=now, before=before)
         accounts_log.info("account %d enabled by %r", account_id, actor.username)
         return account_out(session, account)
 
@@ -388,7 +451,10 @@ def change_password(
         if not password_matches(account.password_hash, payload.current_password):
             return None  # committed: the attempt counts
         reset_attempts(session, key)
-        return set_password(session, account, new_hash, now, keep=this_token)
+        revoked = set_password(session, account, new_hash, now, keep=this_token)
+        after = {"credential": "password changed", "revoked_tokens": revoked}
+        record_action(session, actor, "account.password.change", account, now=now, after=after)
+        return revoked
 
     revoked = context.run(work)
     if revoked is None:
@@ -409,14 +475,13 @@ def issue_reset(
     code = new_reset_code()
 
     def work(session: Session) -> datetime:
+        now = context.now()
         issued = issue_reset_code(
-            session,
-            actor,
-            account_id,
-            reset_code_digest(code),
-            context.now(),
-            context.reset_code_lifetime,
+            session, actor, account_id, reset_code_digest(code), now, context.reset_code_lifetime
         )
+        account = get_or_404(session, Account, account_id, "account_id")
+        after = {"code_expires_at": issued.expires_at}
+        record_action(session, actor, "account.reset_code.issue", account, now=now, after=after)
         return issued.expires_at
 
     expires_at = context.run(work)
@@ -468,6 +533,9 @@ def reset_password(payload: PasswordResetIn, request: Request) -> PasswordSetOut
             raise AuthError(INVALID_RESET, ErrorCode.WRONG_RESET_CODE, field="code")
         account, revoked = redeem_reset_code(session, code, new_hash, now)
         reset_attempts(session, login_key)
+        after = {"credential": "password reset", "revoked_tokens": revoked}
+        holder = Actor.load(session, account)
+        record_action(session, holder, "account.password.reset", account, now=now, after=after)
         return PasswordSetOut(account_id=account.id, revoked_tokens=revoked)
 
     done = context.db.run(redeem)

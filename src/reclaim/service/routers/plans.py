@@ -23,6 +23,7 @@ from reclaim.io.scenario_file import scenario_from_dict
 from reclaim.market.errors import ForbiddenError, NotFoundError
 from reclaim.market.rules import Role
 from reclaim.planning.scenario import Scenario
+from reclaim.service.actions import record_action
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import REPLAY_HEADER, context_of
 from reclaim.service.limits import PLAN_QUEUE, check_nesting, check_plan_size
@@ -141,6 +142,8 @@ def run_scenario(
         )
         session.add(run)
         session.flush()
+        after = {"region_id": region_id, "rounding": rounding, "state": QUEUED}
+        record_action(session, actor, "plan.run", run, now=now, after=after)
         return _run_out(run)
 
     jobs = plan_jobs(request)

@@ -115,9 +115,10 @@ def notices(request: Request, region_id: RegionFilter = None) -> PublicNoticesOu
             )
             for d, seller_name, buyer_name in rows
         ]
-        return PublicNoticesOut(ledger_head=_newest_head(session), deals=deals)
+        return PublicNoticesOut(as_of=context.now(), ledger_head=_newest_head(session), deals=deals)
 
-    return context_of(request).read(work)
+    context = context_of(request)
+    return context.read(work)
 
 
 def _newest_head(session: Session) -> LedgerHeadOut | None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
 from reclaim.market.rules import ObjectionState, Role
+from reclaim.service.actions import record_action, state_of
 from reclaim.service.auth import CurrentActor, claim_or_refuse, client_address
 from reclaim.service.context import app_context, context_of, dump, fingerprint
 from reclaim.service.schemas import (
@@ -49,6 +50,7 @@ def object_as_party(
 
     def work(session: Session, now: datetime) -> BaseModel:
         objection = file_party_objection(session, actor, deal_id, payload.grounds, now)
+        record_action(session, actor, "objection.file", objection, now=now)
         return dump(FiledObjectionOut, objection)
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
@@ -79,10 +81,13 @@ def object_as_public(
             session, [(f"objection:address:{address}", policy, "address", address)], now
         )
 
+    def work(session: Session) -> FiledObjectionOut:
+        objection = file_objection(session, spec, now)
+        record_action(session, None, "objection.file", objection, now=now)
+        return dump(FiledObjectionOut, objection)
+
     context.db.run(claim)
-    return context.db.run(
-        lambda session: dump(FiledObjectionOut, file_objection(session, spec, now))
-    )
+    return context.db.run(work)
 
 
 @router.get("/deals/{deal_id}/objections", response_model=list[ObjectionOut])
@@ -114,7 +119,17 @@ def resolve(
     outcome = ObjectionState(payload.outcome)
 
     def work(session: Session, now: datetime) -> BaseModel:
+        before = state_of(session.get(Objection, objection_id))
         objection = resolve_objection(session, actor, objection_id, outcome, payload.reason, now)
+        record_action(
+            session,
+            actor,
+            f"objection.{outcome.value}",
+            objection,
+            now=now,
+            before=before,
+            reason=payload.reason,
+        )
         return dump(ObjectionOut, objection)
 
     return context.write(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
+from reclaim.service.actions import record_action, state_of
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of, dump, fingerprint
 from reclaim.service.schemas import (
@@ -47,8 +48,9 @@ def register_region(
     context = context_of(request)
     spec = RegionSpec(**payload.model_dump())
 
-    def work(session: Session, _now: datetime) -> BaseModel:
+    def work(session: Session, now: datetime) -> BaseModel:
         region = create_region(session, actor, spec, context.rules, set(context.schedules))
+        record_action(session, actor, "region.create", region, now=now)
         return dump(RegionOut, region)
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
@@ -81,10 +83,12 @@ def change_region(
     context = context_of(request)
     settings = RegionSettings(**payload.model_dump())
 
-    def work(session: Session, _now: datetime) -> BaseModel:
+    def work(session: Session, now: datetime) -> BaseModel:
+        before = state_of(session.get(Region, region_id))
         region = update_region(
             session, actor, region_id, settings, context.rules, set(context.schedules)
         )
+        record_action(session, actor, "region.update", region, now=now, before=before)
         return dump(RegionOut, region)
 
     return context.write(
@@ -107,7 +111,9 @@ def register_plant(
     spec = PlantSpec(region_id=region_id, **payload.model_dump())
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return plant_out(session, add_plant(session, actor, spec, context.rules), now.date())
+        plant = add_plant(session, actor, spec, context.rules)
+        record_action(session, actor, "plant.create", plant, now=now)
+        return plant_out(session, plant, now.date())
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
 

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from reclaim.market.ledger import party_account
 from reclaim.market.rules import DeliveryState, Role
 from reclaim.service.access import contracts_listed_for, listed_for
+from reclaim.service.actions import Target, record_action, state_of
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of, dump, fingerprint
 from reclaim.service.schemas import (
@@ -71,7 +72,10 @@ def deliver(
     spec = DeliverySpec(contract_id=contract_id, day=payload.day, volume_m3=payload.volume_m3)
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return delivery_out(session, record_delivery(session, actor, spec, now))
+        delivery = record_delivery(session, actor, spec, now)
+        out = delivery_out(session, delivery)
+        record_action(session, actor, "delivery.report", delivery, now=now, after=out.model_dump())
+        return out
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
 
@@ -118,7 +122,14 @@ def confirm(
     context = context_of(request)
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return delivery_out(session, confirm_delivery(session, actor, delivery_id, now))
+        before = state_of(session.get(Delivery, delivery_id))
+        delivery = confirm_delivery(session, actor, delivery_id, now)
+        out = delivery_out(session, delivery)
+        after = out.model_dump()
+        record_action(
+            session, actor, "delivery.confirm", delivery, now=now, before=before, after=after
+        )
+        return out
 
     return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
 
@@ -136,7 +147,17 @@ def dispute(
     context = context_of(request)
 
     def work(session: Session, now: datetime) -> BaseModel:
+        before = state_of(session.get(Delivery, delivery_id))
         delivery = dispute_delivery(session, actor, delivery_id, payload.reason, now)
+        record_action(
+            session,
+            actor,
+            "delivery.dispute",
+            delivery,
+            now=now,
+            before=before,
+            reason=payload.reason,
+        )
         return delivery_out(session, delivery)
 
     return context.write(
@@ -157,10 +178,22 @@ def decide(
     context = context_of(request)
 
     def work(session: Session, now: datetime) -> BaseModel:
+        before = state_of(session.get(Delivery, delivery_id))
         delivery = decide_delivery(
             session, actor, delivery_id, payload.volume_m3, payload.reason, now
         )
-        return delivery_out(session, delivery)
+        out = delivery_out(session, delivery)
+        record_action(
+            session,
+            actor,
+            "delivery.decide",
+            delivery,
+            now=now,
+            before=before,
+            after=out.model_dump(),
+            reason=payload.reason,
+        )
+        return out
 
     return context.write(
         actor, idempotency_key, fingerprint(request, payload), work, status_code=200
@@ -178,7 +211,19 @@ def bill_due(
 
     def work(session: Session, now: datetime) -> BaseModel:
         billed = bill_unanswered_deliveries(session, now, regions)
-        return BilledOut(deliveries=[delivery_out(session, d) for d in billed])
+        out = BilledOut(deliveries=[delivery_out(session, d) for d in billed])
+        parties = {p for d in out.deliveries if d.bill for p in (d.bill.buyer_id, d.bill.seller_id)}
+        record_action(
+            session,
+            actor,
+            "deliveries.bill_due",
+            Target("deliveries", "due"),
+            now=now,
+            after={"billed_delivery_ids": [d.id for d in out.deliveries]},
+            region_id=None,
+            parties=parties,
+        )
+        return out
 
     return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
 

@@ -21,6 +21,7 @@ from reclaim.market.rules import (
     RightState,
 )
 from reclaim.service.access import contracts_listed_for, listed_for
+from reclaim.service.actions import record_action, state_of
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of, dump, fingerprint
 from reclaim.service.schemas import (
@@ -74,7 +75,10 @@ def issue(
     spec = RightSpec(**payload.model_dump())
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return right_out(issue_right(session, actor, spec, context.rules, now), now.date())
+        out = right_out(issue_right(session, actor, spec, context.rules, now), now.date())
+        right = get_or_404(session, Right, out.id, "right_id")
+        record_action(session, actor, "right.issue", right, now=now, after=out.model_dump())
+        return out
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
 
@@ -155,6 +159,7 @@ def list_right(
 
     def work(session: Session, now: datetime) -> BaseModel:
         listing = create_listing(session, actor, spec, context.schedules, now)
+        record_action(session, actor, "listing.create", listing, now=now)
         return _listing_out(listing)
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
@@ -194,7 +199,9 @@ def accept(
     context = context_of(request)
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return dump(DealOut, accept_listing(session, actor, listing_id, context.schedules, now))
+        deal = accept_listing(session, actor, listing_id, context.schedules, now)
+        record_action(session, actor, "listing.accept", deal, now=now)
+        return dump(DealOut, deal)
 
     return context.write(actor, idempotency_key, fingerprint(request), work)
 
@@ -212,7 +219,9 @@ def bid(
     price = payload.price_yuan_per_m3
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return dump(BidOut, place_bid(session, actor, listing_id, price, now))
+        placed = place_bid(session, actor, listing_id, price, now)
+        record_action(session, actor, "bid.place", placed, now=now)
+        return dump(BidOut, placed)
 
     return context.write(actor, idempotency_key, fingerprint(request, payload), work)
 
@@ -242,7 +251,13 @@ def close(
     context = context_of(request)
 
     def work(session: Session, now: datetime) -> BaseModel:
+        before = state_of(session.get(Listing, listing_id))
         deal = close_auction(session, actor, listing_id, now)
+        listing = get_or_404(session, Listing, listing_id, "listing_id")
+        winner = () if deal is None else (deal.buyer_id,)
+        record_action(
+            session, actor, "listing.close", listing, now=now, before=before, parties=winner
+        )
         state = ListingState.SOLD if deal is not None else ListingState.UNSOLD
         return CloseOut(
             listing_id=listing_id,
@@ -263,8 +278,11 @@ def cancel(
     """Withdraw an open listing without bids; its volume returns to the right."""
     context = context_of(request)
 
-    def work(session: Session, _now: datetime) -> BaseModel:
-        return _listing_out(cancel_listing(session, actor, listing_id))
+    def work(session: Session, now: datetime) -> BaseModel:
+        before = state_of(session.get(Listing, listing_id))
+        listing = cancel_listing(session, actor, listing_id)
+        record_action(session, actor, "listing.cancel", listing, now=now, before=before)
+        return _listing_out(listing)
 
     return context.write(actor, idempotency_key, fingerprint(request), work, status_code=200)
 
@@ -307,7 +325,10 @@ def _decide(
     context = context_of(request)
 
     def work(session: Session, now: datetime) -> BaseModel:
+        before = state_of(session.get(Deal, deal_id))
         deal = decide_deal(session, actor, deal_id, approve, payload.reason, now)
+        action = "deal.approve" if approve else "deal.reject"
+        record_action(session, actor, action, deal, now=now, before=before, reason=payload.reason)
         return dump(DealOut, deal)
 
     return context.write(
@@ -351,7 +372,9 @@ def conclude(
     context = context_of(request)
 
     def work(session: Session, now: datetime) -> BaseModel:
-        return dump(ContractOut, conclude_deal(session, actor, deal_id, now))
+        contract = conclude_deal(session, actor, deal_id, now)
+        record_action(session, actor, "deal.conclude", contract, now=now)
+        return dump(ContractOut, contract)
 
     return context.write(actor, idempotency_key, fingerprint(request), work)
 
