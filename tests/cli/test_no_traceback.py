@@ -140,3 +140,39 @@ def test_a_usage_error_is_still_typers_own(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_BAD_INPUT
     assert "Missing option '--grid-factor'" in result.output
     assert "internal error" not in result.output
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "sample,date,parameter,value,unit\ns1,2026-03-12,bod5,3,mg/L\ns2,12/03/2026,bod5,4,mg/L\n",
+        "sample,date,bod5 [mg/L]\ns1,2026-03-12,3\ns2,2026-02-30,4\n",
+    ],
+    ids=["long", "wide"],
+)
+def test_a_date_that_is_not_iso_names_its_line(tmp_path: Path, content: str) -> None:
+    lab = _write(tmp_path, "lab.csv", content)
+    line = _one_line(["quality", "batch", str(lab)], EXIT_BAD_INPUT)
+    assert line.startswith(f"error: {lab}:3.date: got "), line
+    assert line.endswith("an ISO date YYYY-MM-DD, e.g. 2026-03-12"), line
+
+
+def test_an_output_into_a_folder_that_does_not_exist(tmp_path: Path) -> None:
+    lab = _write(tmp_path, "lab.csv", "sample,bod5 [mg/L]\ns1,3\n")
+    nowhere = tmp_path / "nowhere" / "fitness.csv"
+    line = _one_line(["quality", "batch", str(lab), "--out", str(nowhere)], EXIT_BAD_INPUT)
+    assert line == f"error: --out: got '{nowhere}'; a file in an existing folder"
+    network = _write(tmp_path, "n.inp", HAND_INP)
+    geojson = tmp_path / "nowhere" / "n.geojson"
+    line = _one_line(["network", "check", str(network), "--geojson", str(geojson)], 2)
+    assert line == (
+        f"error: file: got '{geojson}'; a path in an existing folder (there is no {geojson.parent})"
+    )
+
+
+def test_a_csv_header_of_neither_form_points_to_both(tmp_path: Path) -> None:
+    lab = _write(tmp_path, "lab.csv", "sample,parameter,value\ns1,bod5,3\n")
+    line = _one_line(["quality", "batch", str(lab)], EXIT_BAD_INPUT)
+    assert line.startswith(f"error: {lab}:header: got ['sample', 'parameter', 'value']; "), line
+    assert "columns sample, parameter, value, unit" in line and "'sample, bod5 [mg/L], …'" in line
+    assert line.endswith("see docs/inputs.md for the long and wide lab CSV forms")

@@ -149,3 +149,12 @@ def test_network_tables_fit_and_follow_lang() -> None:
     assert "管道（流速与经济流速范围、水头损失）" in zh.output and "流速过高" in zh.output
     assert "Pipes (velocity vs economic range, head loss)" in en.output
     assert "too fast" in en.output and "流速" not in en.output
+
+
+def test_ops_rules_table_fits_and_keeps_rule_ids_whole() -> None:
+    rules = json.loads(invoke("ops", "rules", "shuozhou", "--json").output)
+    for lang in ("zh", "en"):
+        result = invoke("ops", "rules", "shuozhou", "--lang", lang)
+        assert result.exit_code == 0, result.output
+        assert_fits(result.output)
+        assert {rule["id"] for rule in rules} <= words_of(result.output)

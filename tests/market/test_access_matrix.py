@@ -13,20 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from reclaim.io.market_data import load_exchange_rules, load_price_schedules
 from reclaim.service.access import route_keys, unruled_routes
 from reclaim.service.app import create_app
 from reclaim.service.context import ExchangeContext
 from reclaim.service.portal import PORTAL_DIR
-from reclaim.store.models import ActionLog
+from reclaim.store.metering import MeterVolume, bill_metered_contracts, record_metered_days
+from reclaim.store.models import ActionLog, AlertRecord, MonthlyBill, Sensor
 from tests.market.conftest import BACKENDS, Backend, open_backend, served
 from tests.market.helpers import FAST_HASHER, Api, Clock
 from tests.market.test_action_log import NOT_LOGGED, STATE_CHANGING
@@ -185,6 +188,7 @@ def seed_region(world: World, code: str) -> None:
     world.add("bid", bid["id"], code, "buyer")
     ids["publicity_deal"] = deal("seller", ids["right"])
     seed_meters(world, code)
+    seed_alerts_and_bills(world, code)
 
 
 METER_DAY = "2022-09-05T08:00:00Z"
@@ -228,6 +232,62 @@ def seed_meters(world: World, code: str) -> None:
         for c, u in (("DP1", "m3"), ("N1", "m"))
     ]
     assert api.ok(api.post(f"/regions/{region}/readings", net, batch), 200)["accepted"] == 2
+
+
+def seed_alerts_and_bills(world: World, code: str) -> None:
+    """Alerts in each state (an open one on the node's pressure sensor, an acknowledged
+    over-draw on the contract, a resolved one on the node), a webhook, and the contract's
+    metered September 2022 billed by the scheduler's job."""
+    api, ids = world.api, world.ids[code]
+    region, contract, t0 = ids["region"], ids["contract"], api.clock()
+
+    def seed(session: Session) -> dict[str, int]:
+        sensor = session.scalar(
+            select(Sensor.id).where(Sensor.code == "N1", Sensor.region_id == region)
+        )
+        made = {}
+        for name, rule, subject, state, sensor_id, contract_id in (
+            ("open_alert", "free_head_low", "sensor:N1", "open", sensor, None),
+            ("acked_alert", "over_draw", f"contract:{contract}", "acknowledged", None, contract),
+            ("resolved_alert", "flatline", "sensor:N1", "resolved", sensor, None),
+        ):
+            alert = AlertRecord(
+                region_id=region,
+                rule=rule,
+                severity="medium",
+                subject=subject,
+                sensor_id=sensor_id,
+                contract_id=contract_id,
+                state=state,
+                opened_at=t0,
+                first_seen_at=t0,
+                last_seen_at=t0,
+                occurrences=1,
+                escalation_level=0,
+            )
+            session.add(alert)
+            session.flush()
+            made[name] = alert.id
+        record_metered_days(
+            session, contract, {date(2022, 9, 1): MeterVolume(Decimal(10), False)}, t0
+        )
+        assert bill_metered_contracts(session, t0 + timedelta(days=30)) >= 1
+        return made
+
+    ids.update(api.db.run(seed))
+    world.add("alert", ids["open_alert"], code)
+    world.add("alert", ids["acked_alert"], code, "seller", "buyer", "util")
+    world.add("alert", ids["resolved_alert"], code)
+    bills = api.db.run(
+        lambda s: list(s.scalars(select(MonthlyBill).where(MonthlyBill.contract_id == contract)))
+    )
+    for bill in bills:
+        world.add("monthly_bill", bill.id, code, "seller", "buyer")
+        if bill.ledger_txn_id is not None:
+            world.add("txn", bill.ledger_txn_id, code)
+    hook = {"url": "https://hooks.example.org/reclaim"}
+    ids["webhook"] = api.ok(api.post(f"/regions/{region}/webhooks", f"net_{code}", hook))["id"]
+    world.add("webhook", ids["webhook"], code)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -315,6 +375,17 @@ def sensors_seen(world: World, caller: str, region: str) -> set[Any]:
     }
 
 
+def alerts_seen(world: World, caller: str, region: str) -> set[Any]:
+    """GET alerts: every alert of the region for its readers, a party's own contracts' and
+    delivery points' (the callers are of region a: parties to nothing in region b)."""
+    return {
+        r.id
+        for r in world.records["alert"]
+        if r.region == region
+        and (caller in NETWORK_READERS or (caller in r.parties and region == "a"))
+    }
+
+
 def record(parties: tuple[str, ...], ok: int, not_party: int = 404) -> Status:
     """Staff of the record's region and its parties get `ok`; others `not_party` (other
     regions: 404, as for an unknown id)."""
@@ -360,11 +431,12 @@ def listed(kind: str, staff_see: bool = True, of_target: bool = False) -> Rows:
 
 
 def reporter(_w: World, caller: str, region: str) -> int:
-    """A delivery dated after today (422) from the plant's operator or the region's exchange
-    operator; the contract's seller that does not run the plant is refused (403)."""
+    """A delivery typed in by the plant's operator or the region's exchange operator for the
+    contract metered by DP1: refused, its days come from the meter (409); the contract's seller
+    that does not run the plant is refused (403)."""
     if region != "a":
         return 404
-    return 422 if caller in ("op", "util") else 403
+    return 409 if caller in ("op", "util") else 403
 
 
 def answerer(_w: World, caller: str, region: str) -> int:
@@ -585,7 +657,8 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("GET", "/contracts/{contract_id}"): Case(
         "/contracts/{contract}", gate(MARKET, record(("seller", "buyer", "util"), 200))
     ),
-    # a day after today (422), for the plant's operator and the region's exchange operator
+    # a metered contract takes no manual entry (409), for the plant's operator and the
+    # region's exchange operator
     ("POST", "/contracts/{contract_id}/deliveries"): Case(
         "/contracts/{contract}/deliveries",
         gate(("op", "util", "seller"), reporter),
@@ -626,6 +699,14 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("GET", "/public/price-index"): Case("/public/price-index?region_id={region}", public(200)),
     ("GET", "/public/ledger/head"): Case("/public/ledger/head", public(404)),  # none published
     ("GET", "/public/ledger/heads"): Case("/public/ledger/heads", public(200)),
+    # exports: staff of another region are refused; a party gets its own rows of any region
+    # (tests/market/test_exports.py: which rows)
+    ("GET", "/regions/{region_id}/exports/{file_name}"): Case(
+        "/regions/{region}/exports/deals.csv",
+        gate(MARKET, lambda _w, c, r: 403 if c in STAFF and r != "a" else 200),
+    ),
+    # every caller reads the entries it may (tests/market/test_action_log.py: which ones)
+    ("GET", "/actions"): Case("/actions", gate(SIGNED_IN, 200)),
     # this service was not started for testing: the administrator is refused too
     ("PUT", "/testing/clock"): Case(
         "/testing/clock", gate(("admin",), 403), lambda _w, _r: {"offset_seconds": 0}
@@ -724,6 +805,50 @@ EXPECTED |= {
 }
 
 
+EXPECTED |= {
+    # alerts: readers see the region's, parties their contracts'; acknowledging an acknowledged
+    # alert and resolving a resolved one meet the state (409); a loopback webhook URL (422)
+    ("GET", "/regions/{region_id}/alerts"): Case(
+        "/regions/{region}/alerts",
+        gate((*NETWORK_READERS, *PARTIES), network(200)),
+        rows=alerts_seen,
+    ),
+    ("GET", "/regions/{region_id}/alerts/{alert_id}"): Case(
+        "/regions/{region}/alerts/{acked_alert}",
+        gate((*NETWORK_READERS, *PARTIES), metered(METER_PARTIES, 200)),
+    ),
+    ("POST", "/regions/{region_id}/alerts/{alert_id}/acknowledge"): Case(
+        "/regions/{region}/alerts/{acked_alert}/acknowledge",
+        gate(NET, in_region(409, 403)),
+        lambda _w, _r: {"why": "seen"},
+    ),
+    ("POST", "/regions/{region_id}/alerts/{alert_id}/resolve"): Case(
+        "/regions/{region}/alerts/{resolved_alert}/resolve",
+        gate(NET, in_region(409, 403)),
+        lambda _w, _r: {"why": "done"},
+    ),
+    ("POST", "/regions/{region_id}/webhooks"): Case(
+        "/regions/{region}/webhooks",
+        gate(NET, in_region(422, 403)),
+        lambda _w, _r: {"url": "https://127.0.0.1/hook"},
+    ),
+    ("GET", "/regions/{region_id}/webhooks"): Case(
+        "/regions/{region}/webhooks",
+        gate(NETWORK_READERS, in_region(200, 403)),
+        rows=lambda w, _c, r: {x.id for x in w.records["webhook"] if x.region == r},
+    ),
+    ("DELETE", "/regions/{region_id}/webhooks/{webhook_id}"): Case(
+        f"/regions/{{region}}/webhooks/{UNKNOWN_ID}", gate(NET, in_region(404, 403))
+    ),
+    ("GET", "/monthly-bills"): Case(
+        "/monthly-bills", gate(MARKET, 200), rows=listed("monthly_bill")
+    ),
+    ("GET", "/contracts/{contract_id}/use"): Case(
+        "/contracts/{contract}/use", gate(MARKET, record(("seller", "buyer", "util"), 200))
+    ),
+}
+
+
 def call(world: World, method: str, case: Case, caller: str, region: str) -> Any:
     """Send one matrix request (a mounted folder: a GET of the case's path); the response."""
     names = {
@@ -775,6 +900,8 @@ def test_every_route_for_every_role_and_tenant(world: World) -> None:
                     mismatches.append(f"{label}: {got} (want {want}) {response.text[:160]}")
                 elif case.rows is not None and got == 200:
                     payload = response.json()
+                    if isinstance(payload, dict) and "items" in payload:
+                        payload = payload["items"]  # one page of a paged list
                     rows = payload if isinstance(payload, list) else list(payload)
                     got_rows = {case.key(row) for row in rows}
                     want_rows = case.rows(world, caller, region)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -16,9 +17,10 @@ from typer.testing import CliRunner
 from reclaim.cli.main import app
 from reclaim.errors import InputError
 from reclaim.io.market_data import load_access_limits, load_password_policy
-from reclaim.store.models import Account, ResetCode
+from reclaim.store.models import Account, ActionLog, ResetCode
 from tests.market.conftest import Backend
 from tests.market.helpers import FAST_HASHER, PASSWORD, Api
+from tests.market.test_concurrency import race
 
 NEW_PASSWORD = "a new and longer one"
 WEAKER = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
@@ -256,3 +258,34 @@ def test_an_operator_at_the_shell_disables_enables_and_issues_a_code(
     code = issued.stdout.split("reset code for 'buyer': ")[1].split()[0]
     assert api.ok(reset(api, code), 200)["account_id"] == api.ids["buyer"]
     assert login(api, "buyer", NEW_PASSWORD).status_code == 200
+    shell = api.db.run(
+        lambda s: [
+            tuple(row)
+            for row in s.execute(
+                select(ActionLog.action, ActionLog.target_id, ActionLog.after_json)
+                .where(ActionLog.role == "shell")
+                .order_by(ActionLog.seq)
+            )
+        ]
+    )
+    assert [(action, target) for action, target, _ in shell] == [
+        ("account.disable", str(api.ids["buyer"])),
+        ("account.enable", str(api.ids["buyer"])),
+        ("account.reset_code.issue", str(api.ids["buyer"])),
+    ]  # the refused commands (unknown name, disabled account) wrote none
+    assert not any(code in str(after) or code.replace("-", "") in str(after) for *_, after in shell)
+    verified = runner.invoke(app, ["audit", "verify", "--db", backend.url])
+    assert verified.exit_code == 0, verified.output
+
+
+def test_a_reset_code_raced_by_four_requests_sets_one_password(live_api: Api) -> None:
+    api = live_api
+    buyer = with_buyer(api)
+    code = api.ok(api.post(f"/accounts/{buyer}/reset-code", "admin"))["code"]
+    passwords = [f"{NEW_PASSWORD} {n}" for n in range(4)]
+    statuses = race([partial(reset, api, code, password) for password in passwords])
+    assert sorted(statuses) == [200, 409, 409, 409]
+    winner = passwords[statuses.index(200)]
+    assert login(api, "buyer", winner).status_code == 200
+    losers = [p for p in passwords if p != winner]
+    assert all(login(api, "buyer", p).status_code == 401 for p in losers)

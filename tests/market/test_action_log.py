@@ -21,10 +21,11 @@ import pytest
 import yaml
 from fastapi import FastAPI
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from reclaim.service.access import route_keys
 from reclaim.store.actions import verify_actions
-from reclaim.store.models import ActionLog, ActionLogParty
+from reclaim.store.models import ActionLog, ActionLogParty, AlertRecord
 from tests.market.conftest import Backend
 from tests.market.helpers import PASSWORD, Api, drop_append_only_triggers, snapshot
 
@@ -280,7 +281,49 @@ def journey(api: Api) -> Journey:
     j.secrets += [code, code.replace("-", "")]
     reset = {"username": "bystander", "code": code, "new_password": PASSWORD}
     j.call("POST", "/auth/reset", None, reset, status=200, by="bystander")
+    api.tokens.pop("bystander")  # revoked by the reset
+    alerts_and_webhooks(j, region, contract)
     return j
+
+
+def alerts_and_webhooks(j: Journey, region: int, contract: int) -> None:
+    """The network operator registers and removes a webhook, acknowledges and resolves an
+    over-draw alert on the contract."""
+    at = {"region_id": region}
+    hook = {"url": "https://hooks.example.org/reclaim"}
+    webhook = j.call("POST", "/regions/{region_id}/webhooks", "net", hook, **at)
+    j.call(
+        "DELETE",
+        "/regions/{region_id}/webhooks/{webhook_id}",
+        "net",
+        status=200,
+        webhook_id=webhook["id"],
+        **at,
+    )
+    now = j.api.clock()
+
+    def raise_alert(session: Session) -> int:
+        alert = AlertRecord(
+            region_id=region,
+            rule="over_draw",
+            severity="medium",
+            subject=f"contract:{contract}",
+            contract_id=contract,
+            state="open",
+            opened_at=now,
+            first_seen_at=now,
+            last_seen_at=now,
+            occurrences=1,
+            escalation_level=0,
+        )
+        session.add(alert)
+        session.flush()
+        return alert.id
+
+    alert = {"alert_id": j.api.db.run(raise_alert), **at}
+    path = "/regions/{region_id}/alerts/{alert_id}"
+    j.call("POST", f"{path}/acknowledge", "net", {"why": "meter read"}, 200, **alert)
+    j.call("POST", f"{path}/resolve", "net", {"why": "billed as over-draw"}, 200, **alert)
 
 
 def sensor(code: str, kind: str, device: str | None = None, link: str | None = None) -> Any:
@@ -488,3 +531,64 @@ def test_audit_verify_detects_a_removed_entry_and_a_missing_database(
     assert broken.returncode == 1 and "entry 2" in broken.stderr
     missing = audit_verify(f"sqlite:///{tmp_path / 'none.db'}")
     assert missing.returncode == 2 and "no reclaim database" in missing.stderr
+
+
+def read_log(api: Api, who: str, **params: Any) -> dict[str, Any]:
+    return dict(api.ok(api.get("/actions", who, **params), 200))
+
+
+def test_each_caller_reads_the_entries_of_its_regions_and_records(api: Api) -> None:
+    done = journey(api)
+    assert done.called
+    shuozhou = api.region_id
+    lingshi = api.add_region("lingshi", "灵石")["id"]  # the regulator is assigned to both
+    api.add_party("lingshi_reg", "regulator", by="admin")
+    api.assign("lingshi_reg", lingshi)
+    api.add_party("lingshi_seller", "seller", by="lingshi_reg")
+    log = entries(api)
+    everything = read_log(api, "admin", page_size=200)
+    assert everything["total"] == len(log)
+    assert [e["seq"] for e in everything["items"]] == [e.seq for e in reversed(log)]
+    # the regulator of Lingshi only: its region's entries, and its own (being registered)
+    lingshi_reg = read_log(api, "lingshi_reg", page_size=200)["items"]
+    me = str(api.ids["lingshi_reg"])
+    assert all(e["region_id"] == lingshi or e["target_id"] == me for e in lingshi_reg)
+    assert {e["action"] for e in lingshi_reg} >= {"region.create", "account.create"}
+    assert all(e["region_id"] != shuozhou for e in lingshi_reg)
+    # the bystander buyer: its own account, objection, password, never the deal it objected to
+    bystander = read_log(api, "bystander", page_size=200)["items"]
+    own = {e.seq for e in log if api.ids["bystander"] in json.loads(e.parties_json)}
+    assert {e["seq"] for e in bystander} == own
+    assert "deal.approve" not in {e["action"] for e in bystander}
+    assert "objection.file" in {e["action"] for e in bystander}
+    # the seller: every entry of its deals, listings, contract and deliveries
+    seller = {e["action"] for e in read_log(api, "seller", page_size=200)["items"]}
+    assert {"deal.approve", "deal.reject", "listing.accept", "delivery.confirm"} <= seller
+    assert "bid.place" not in seller  # a sealed bid is its bidder's
+
+
+def test_the_log_is_paged_sorted_and_filtered_by_the_server(api: Api) -> None:
+    journey(api)
+    log = entries(api)
+    first = read_log(api, "admin", page=1, page_size=5, sort="seq", order="asc")
+    second = read_log(api, "admin", page=2, page_size=5, sort="seq", order="asc")
+    assert [e["seq"] for e in first["items"] + second["items"]] == list(range(1, 11))
+    assert first["total"] == second["total"] == len(log)
+    by_action = read_log(api, "admin", sort="action", order="asc", page_size=200)["items"]
+    assert [e["action"] for e in by_action] == sorted(e.action for e in log)
+    approvals = read_log(api, "admin", action="deal.approve")["items"]
+    assert [e["target_kind"] for e in approvals] == ["deals"]
+    assert approvals[0]["before"]["state"] == "publicity"
+    assert approvals[0]["after"]["state"] == "approved"
+    today = api.clock().date()
+    later = read_log(api, "admin", **{"from": (today + timedelta(days=1)).isoformat()})
+    assert later["total"] == 0
+    for params, field in (
+        ({"sort": "password_hash"}, "sort"),
+        ({"page_size": 201}, "page_size"),
+        ({"from": "2022-01-02", "to": "2022-01-01"}, "to"),
+        ({"from": "20220101"}, "from"),
+    ):
+        refused = api.get("/actions", "admin", **params)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["field"] == field

@@ -54,6 +54,18 @@ def test_days_split_by_daily_cap_then_by_the_years_right() -> None:
     assert [d.over_draw_m3 for d in days] == [D(0), D(30), D(30), D(50), D(0)]
 
 
+def test_manual_use_of_the_year_counts_before_the_metered_days() -> None:
+    # 200 m³ of the 250 m³ right used by hand this contract year: 1 Jan's 80 m³ are 50 within
+    # the right and 30 beyond it; the next contract year starts afresh.
+    days = split_contract_days(
+        {jan(1): D(80), date(2027, 1, 1): D(80)}, JAN, 100, 250, used_before={JAN: D(200)}
+    )
+    assert [(d.within_right_m3, d.over_right_m3) for d in days] == [
+        (D(50), D(30)),
+        (D(80), D(0)),
+    ]
+
+
 def test_a_negative_volume_is_refused_naming_the_day() -> None:
     with pytest.raises(InputError, match=r"volume_m3\[2026-01-01\]"):
         split_contract_days({jan(1): D(-1)}, JAN, 100, 250)

@@ -8,6 +8,7 @@ Figures are worked by hand in the comments; the region's time zone is Asia/Shang
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -248,3 +249,37 @@ def test_wrong_side_callers_are_refused(api: Api, net: dict[str, Any]) -> None:
     assert api.post(f"/regions/{region}/readings", "bystander", body).status_code == 403
     assert api.post(f"/regions/{region}/readings", "net_s", body).status_code == 403
     assert api.post(f"/regions/{region}/readings", None, body).status_code == 401
+
+
+def test_the_regulator_sets_how_far_ahead_a_reading_may_be(api: Api, net: dict[str, Any]) -> None:
+    region, token = net["region"], net["tokens"]["dev-1"]
+    assert api.ok(api.get(f"/regions/{region}"), 200)["reading_future_tolerance_s"] == 300
+    changed = api.send(
+        "PATCH", f"/regions/{region}", "regulator", {"reading_future_tolerance_s": 30}
+    )
+    assert api.ok(changed, 200)["reading_future_tolerance_s"] == 30
+    # the test clock stands at 09:00 UTC: 09:00:31 is 31 s ahead, beyond 30 s
+    ahead = [{"sensor_id": "P1", "ts": "2021-08-10T09:00:31Z", "value": 20.0, "unit": "m"}]
+    outcome = api.ok(send(api, region, token, ahead), 200)
+    assert [(r["field"], r["reason"]) for r in outcome["refused"]] == [("ts", "future_timestamp")]
+
+
+def test_each_batch_is_logged_with_the_device_that_sent_it(api: Api, net: dict[str, Any]) -> None:
+    from sqlalchemy import select
+
+    from reclaim.store.models import ActionLog
+
+    region, token = net["region"], net["tokens"]["dev-1"]
+    body = [{"sensor_id": "P1", "ts": at(0), "value": 20.0, "unit": "m"}]
+    api.ok(send(api, region, token, body), 200)
+    entry = api.db.run(
+        lambda s: s.scalars(select(ActionLog).order_by(ActionLog.seq.desc()).limit(1)).one()
+    )
+    device_id = api.ok(api.get(f"/regions/{region}/devices", "net"), 200)[0]["id"]
+    assert (entry.action, entry.actor_id, entry.role) == ("readings.ingest", None, "device")
+    assert (entry.target_kind, entry.target_id, entry.region_id) == (
+        "devices",
+        str(device_id),
+        region,
+    )
+    assert json.loads(entry.after_json or "")["accepted"] == 1

@@ -19,12 +19,21 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from reclaim.cli.main import app
 from reclaim.market.ledger import EXCHANGE_FEES_ACCOUNT, party_account, treatment_account
 from reclaim.operations.notify import WebhookPolicy
 from reclaim.service.scheduler import JOBS, Scheduler
 from reclaim.store.metering import MeterVolume, record_metered_days
-from reclaim.store.models import AlertRecord, MeteredDay, MonthlyBill, Notification, Sensor
+from reclaim.store.models import (
+    AlertRecord,
+    Contract,
+    MeteredDay,
+    MonthlyBill,
+    Notification,
+    Sensor,
+)
 from reclaim.store.readings import Source, ingest_readings
 from reclaim.store.settlement import balances, region_balances, verify_ledger
 from reclaim.store.webhooks import register_webhook
@@ -126,6 +135,21 @@ def test_a_metered_month_is_billed_once_balances_and_a_late_reading_adjusts_the_
     verified = ledger_verify(backend.url)
     assert verified.returncode == 0, verified.stderr
     assert "ledger ok" in verified.stdout
+    listed = CliRunner().invoke(app, ["ops", "bills", "--db", backend.url, "--lang", "en"])
+    assert listed.exit_code == 0, listed.output
+    assert "24441.30" in listed.output and "260.00" in listed.output and "2021-10" in listed.output
+    as_json = CliRunner().invoke(app, ["ops", "bills", "--db", backend.url, "--json"])
+    (_, adjusted) = json.loads(as_json.output)
+    assert adjusted["lines"] == [
+        {
+            "day": "2021-09-01",
+            "kind": "delivered",
+            "volume_m3": "100.000",
+            "price_yuan_per_m3": "2.60",
+            "amount_yuan": "260.00",
+            "adjustment": True,
+        }
+    ]
 
 
 def test_a_quiet_month_in_the_term_is_billed_at_nothing_without_a_transaction(
@@ -258,3 +282,79 @@ def test_the_manual_route_refuses_a_metered_contract_and_marks_its_own_entries_m
     body = refused.json()
     assert body["field"] == "contract_id" and body["value"] == contract["id"]
     assert "metered (M1 at its delivery point)" in body["reason"]
+
+
+def test_over_draw_on_two_days_folds_into_one_open_alert(api: Api, backend: Backend) -> None:
+    contract = traded_contract(api)
+    region_id = contract["region_id"]
+    add_meter(backend, region_id, contract["id"])
+    # Local midnights of 1, 2 and 3 Sep read 0, 5,100 and 10,300: 100 and 200 m³ over the cap.
+    ingest(
+        backend,
+        region_id,
+        [
+            ("2021-08-31T16:00:00Z", 0),
+            ("2021-09-01T16:00:00Z", 5_100),
+            ("2021-09-02T16:00:00Z", 10_300),
+        ],
+        datetime(2021, 9, 5, tzinfo=UTC),
+    )
+    alerts = backend.db.run(lambda s: list(s.scalars(select(AlertRecord))))
+    assert [(a.rule, a.contract_id, a.occurrences) for a in alerts] == [
+        ("over_draw", contract["id"], 2)
+    ]
+    days = backend.db.run(lambda s: list(s.scalars(select(MeteredDay).order_by(MeteredDay.day))))
+    assert [d.over_cap_m3 for d in days] == [D(100), D(200)]
+
+
+def test_a_contract_years_use_lists_metered_and_manual_days_against_the_right(
+    api: Api, backend: Backend
+) -> None:
+    contract = traded_contract(api)
+    path = f"/contracts/{contract['id']}/deliveries"
+    api.ok(api.post(path, "operator", {"day": "2021-09-01", "volume_m3": 1_000}))
+    add_meter(backend, contract["region_id"], contract["id"])
+    # Metered from 2 Sep: 5,000.5 m³ (0.5 over the cap), then 4,000 m³ on 3 Sep.
+    ingest(
+        backend,
+        contract["region_id"],
+        [
+            ("2021-09-01T16:00:00Z", 100),
+            ("2021-09-02T16:00:00Z", 5_100.5),
+            ("2021-09-03T16:00:00Z", 9_100.5),
+        ],
+        datetime(2021, 9, 5, tzinfo=UTC),
+    )
+    use = api.ok(api.get(f"/contracts/{contract['id']}/use", "buyer", day="2021-09-03"), 200)
+    assert (use["year_start"], use["year_end"]) == ("2021-09-01", "2022-09-01")
+    assert [(d["day"], d["source"], D(d["volume_m3"])) for d in use["days"]] == [
+        ("2021-09-01", "manual", D(1_000)),
+        ("2021-09-02", "meter", D("5000.5")),
+        ("2021-09-03", "meter", D(4_000)),
+    ]
+    # Within the right: 1,000 + 5,000 + 4,000 = 10,000 m³ of 1,000,000; over-draw 0.5 m³.
+    assert D(use["used_m3"]) == D(10_000) and D(use["over_draw_m3"]) == D("0.5")
+    assert use["annual_volume_m3"] == 1_000_000
+    api.add_party("stranger", "buyer", use_class="industrial")
+    assert api.get(f"/contracts/{contract['id']}/use", "stranger").status_code == 404
+
+
+def test_manual_days_before_the_meter_use_the_years_right_first(api: Api, backend: Backend) -> None:
+    contract = traded_contract(api)
+    # The contract's yearly volume set to 4,500 m³ for the test (its right is larger, so the
+    # manual route takes the entry): 4,000 m³ entered by hand on 1 Sep leave 500; the meter's
+    # 5,000 m³ on 2 Sep are then 500 within the right and 4,500 beyond it.
+    backend.db.run(lambda s: setattr(s.get(Contract, contract["id"]), "annual_volume_m3", 4_500))
+    path = f"/contracts/{contract['id']}/deliveries"
+    api.ok(api.post(path, "operator", {"day": "2021-09-01", "volume_m3": 4_000}))
+    grown = backend.db.run(
+        lambda s: record_metered_days(
+            s,
+            contract["id"],
+            {date(2021, 9, 2): MeterVolume(D(5_000), False)},
+            datetime(2021, 9, 3, tzinfo=UTC),
+        )
+    )
+    assert [row.day for row in grown] == [date(2021, 9, 2)]
+    day = backend.db.run(lambda s: s.scalars(select(MeteredDay)).one())
+    assert (day.within_right_m3, day.over_right_m3, day.over_cap_m3) == (D(500), D(4_500), D(0))

@@ -161,6 +161,27 @@ def test_the_log_carries_request_ids_and_no_secret(live_api: Api, log: io.String
     assert len({line["request_id"] for line in requests}) == 5
 
 
+def test_reset_codes_and_new_passwords_never_reach_the_log(live_api: Api, log: io.StringIO) -> None:
+    api = live_api
+    regulator = api.ids["regulator"]
+    code = api.ok(api.post(f"/accounts/{regulator}/reset-code", "admin"))["code"]
+    fresh, later = "fresh secret 5150", "later secret 8086"
+    body = {"username": "regulator", "code": code, "new_password": fresh}
+    api.ok(api.client.post("/auth/reset", json=body), 200)
+    login = {"username": "regulator", "password": fresh}
+    token = api.ok(api.client.post("/auth/token", json=login), 200)["access_token"]
+    change = {"current_password": fresh, "new_password": later}
+    headers = {"Authorization": f"Bearer {token}"}
+    api.ok(api.client.post("/me/password", json=change, headers=headers), 200)
+
+    text = log.getvalue()
+    for secret in (code, code.replace("-", ""), fresh, later, token, PASSWORD):
+        assert secret not in text, secret
+    messages = [json.loads(line)["message"] for line in text.splitlines()]
+    assert any(m.startswith(f"reset code issued for account {regulator}") for m in messages)
+    assert "password of 'regulator' set with a reset code" in messages
+
+
 def test_metrics_count_scheduler_runs_and_failures(app: FastAPI, live_api: Api) -> None:
     """Two rounds, the second after every lease has expired: each job's runs (as the scheduler
     reports them) and each failure (as the failing job itself counts its calls) are counted."""

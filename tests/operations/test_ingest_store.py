@@ -8,6 +8,7 @@ by the planning convention of seed 001 §4.3.2; the free-head rule of the shippe
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -282,3 +283,57 @@ def test_the_received_time_is_kept(backend: Backend, region_id: int) -> None:
         lambda s: s.execute(select(Reading.received_at, Reading.source)).one()
     )
     assert (row[0], row[1]) == (later, "mqtt")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", [BACKENDS[1]], indirect=True)
+def test_the_scheduler_job_creates_this_and_next_months_partition(backend: Backend) -> None:
+    from reclaim.service.scheduler import JOBS
+
+    job = next(job for job in JOBS if job.name == "reading_partitions")
+    # 2026-12-31 23:30 UTC: December and January of the next year
+    assert backend.db.run(lambda s: job.run(s, datetime(2026, 12, 31, 23, 30, tzinfo=UTC))) == 2
+    names = backend.db.run_read(
+        lambda s: s.scalars(
+            text(
+                "SELECT to_regclass(n)::text FROM unnest(ARRAY['readings_2026_12', "
+                "'readings_2027_01', 'readings_2027_02']) AS n"
+            )
+        ).all()
+    )
+    assert names == ["readings_2026_12", "readings_2027_01", None]
+
+
+def test_concurrent_batches_store_each_reading_once(backend: Backend, region_id: int) -> None:
+    """Two transactions send overlapping batches at once: the second one's validation cannot see
+    the first one's uncommitted readings (PostgreSQL) or waits for it (SQLite); either way each
+    reading is stored once, a resend is a duplicate and another value is quarantined."""
+    first = backend.db.sessions()
+    first.begin()
+    ingest_readings(
+        first,
+        [reading("P1", 0, 20.0), reading("P1", 5, 21.0)],
+        region_id=region_id,
+        received_at=NOW,
+        source=Source.MQTT,
+    )
+    outcome: dict[str, IngestOutcome] = {}
+    second = threading.Thread(
+        target=lambda: outcome.update(
+            b=ingest(
+                backend,
+                region_id,
+                [reading("P1", 0, 20.0), reading("P1", 5, 99.0), reading("P1", 10, 22.0)],
+            )
+        )
+    )
+    second.start()
+    second.join(timeout=1.0)  # blocked: on the first one's keys, or on SQLite's write lock
+    assert second.is_alive()
+    first.commit()
+    first.close()
+    second.join()
+    got = outcome["b"]
+    assert (got.accepted, got.duplicates, got.quarantined) == (1, 1, 1)
+    assert [(r.row, r.reason) for r in got.refused] == [(1, "conflicting_duplicate")]
+    assert stored(backend) == [("P1", 0, 20.0), ("P1", 5, 21.0), ("P1", 10, 22.0)]

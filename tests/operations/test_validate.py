@@ -168,3 +168,14 @@ def test_clock_must_carry_its_time_zone(registry: Registry) -> None:
         validate_readings(readings, registry, pd.Timestamp("2026-03-01T12:00"))
     with pytest.raises(InputError, match="future_tolerance"):
         validate_readings(readings, registry, NOW, future_tolerance=pd.Timedelta(minutes=-1))
+
+
+def test_a_batch_of_unknown_sensors_only_is_quarantined(registry: Registry) -> None:
+    # no row names a registered sensor, so no row has a field unit to convert to
+    result = validate_readings(
+        batch(("F9", "2026-03-01T11:00Z", 1.0, "m3/h"), ("F8", "2026-03-01T11:00Z", 2.0, None)),
+        registry,
+        NOW,
+    )
+    assert result.accepted.empty
+    assert reasons(result) == {0: "unknown_sensor", 1: "unknown_sensor"}

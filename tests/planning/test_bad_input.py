@@ -207,3 +207,41 @@ def test_the_broken_example_lists_each_marked_mistake() -> None:
         "uses[flushing].driver",
         "uses[recharge].flow_m3_per_day[2030]",
     ]
+
+
+def test_a_missing_required_key_says_what_it_takes(tmp_path: Path) -> None:
+    def edit(d: dict) -> None:
+        del d["uses"][1]["priority"]
+        del d["uses"][2]["driver"]
+
+    result = runner.invoke(app, ["plan", "run", str(_scenario(tmp_path, edit))])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: uses[park].priority: got None; required field is missing: a whole number, e.g. 2",
+        "error: uses[flushing].driver: got None; required field is missing: one of flow, area, "
+        "count, population, volume_exchange, evaporation_seepage",
+    ]
+
+
+def test_checks_between_blocks_are_listed_with_the_field_errors(tmp_path: Path) -> None:
+    """A wrong field and two blocks that disagree: all three in one run. The pump station that
+    serves the park (whose own field is wrong) is not reported: that would only echo it."""
+
+    def edit(d: dict) -> None:
+        d["uses"][1]["area_ha"] = {2030: -5}  # park
+        d["uses"][0]["plant"] = "nowhere"  # coking
+        d["pipes"][1]["phase"] = 2031
+        d["pump_stations"][0]["serves"] = ["coking", "park"]
+
+    result = runner.invoke(app, ["plan", "run", str(_scenario(tmp_path, edit))])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: uses[park].area_ha[2030]: got -5; a number ≥ 0, e.g. 0",
+        "error: pipes[b].phase: got 2031; one of [2030]",
+        "error: uses[coking].plant: got 'nowhere'; one of ['wwtp']",
+    ]
+
+
+def test_a_category_that_is_not_text_is_one_error(tmp_path: Path) -> None:
+    path = _scenario(tmp_path, lambda d: d["uses"][0].update(category={"x": 1}))
+    _fails(path, "uses[coking].category: got '{…}'; text, e.g. 'park irrigation'")

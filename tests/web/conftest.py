@@ -94,3 +94,23 @@ def live_exchange(tmp_path: Path) -> Iterator[tuple[str, Api]]:
         )
         with serving(create_app(context)) as url, httpx.Client(base_url=url, timeout=60) as client:
             yield url, Api(client, backend.db, context.rules, clock)
+
+
+AXE_SCRIPT = Path(__file__).parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core, installed from npm by the project's install step (web/package-lock.json)."""
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def accessibility_violations(page: Page) -> list[str]:
+    """The serious and critical WCAG violations axe-core finds on the page as it stands, one line
+    each (rule, impact, first offending element)."""
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, target: String(v.nodes[0].target)}))"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['target']}"
+        for v in found
+        if v["impact"] in BLOCKING_IMPACTS
+    ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.market.helpers import Api, traded_contract
-from tests.web.conftest import OfflinePage
+from tests.web.conftest import OfflinePage, accessibility_violations
 from tests.web.test_portal import LABELS, SCREENSHOTS, TIMEOUT_MS
 
 PUBLICITY_DAYS = 5
@@ -81,6 +81,7 @@ def test_public_pages_show_trades_notices_and_take_an_objection(
     # 1 000 000 m³/yr = 100 万 m³/yr; the price exactly as the contract has it
     assert "100" in row.inner_text() and contract["price_yuan_per_m3"] in row.inner_text()
     page.screenshot(path=SCREENSHOTS / "trades-zh.png")
+    assert accessibility_violations(page) == []
 
     page.goto(f"{url}/#/notices", wait_until="networkidle")
     countdown = page.locator(f".countdown[data-deal='{deal['id']}']")
@@ -108,6 +109,18 @@ def test_public_pages_show_trades_notices_and_take_an_objection(
     page.get_by_text(LABELS["notices.filed"]["zh"]).wait_for(timeout=TIMEOUT_MS)
     page.get_by_text(grounds).wait_for(timeout=TIMEOUT_MS)
     page.screenshot(path=SCREENSHOTS / "notices-zh.png", full_page=True)
+    assert accessibility_violations(page) == []
+    # the one trade: concluded in its month, volume-weighted price 2.60, index 100 (its own base)
+    month = contract["concluded_at"][:7]
+    page.goto(f"{url}/#/prices", wait_until="networkidle")
+    index_row = page.locator(".el-table__row", has_text=month)
+    index_row.wait_for(timeout=TIMEOUT_MS)
+    assert "100.00" in index_row.inner_text() and "2.6" in index_row.inner_text()
+    page.screenshot(path=SCREENSHOTS / "prices-zh.png")
+    assert accessibility_violations(page) == []
+    page.goto(f"{url}/#/ledger", wait_until="networkidle")
+    page.get_by_text(LABELS["ledger.none"]["zh"]).wait_for(timeout=TIMEOUT_MS)
+    assert accessibility_violations(page) == []
     objections = api.ok(api.get(f"/deals/{deal['id']}/objections", "regulator"), 200)
     assert [(o["grounds"], o["contact"]) for o in objections] == [(grounds, "13800000000")]
     assert "13800000000" not in page.content()  # the contact reaches the regulator only

@@ -95,6 +95,11 @@ def input_error_of(error: BaseException) -> InputError | None:
     if isinstance(error, InputError):
         return error
     if isinstance(error, FileNotFoundError):
+        folder = Path(str(error.filename or "")).parent
+        if not folder.is_dir():
+            return InputError(
+                "file", error.filename, f"a path in an existing folder (there is no {folder})"
+            )
         return InputError("file", error.filename, "no such file")
     if isinstance(error, IsADirectoryError):
         return InputError("file", error.filename, "a file, not a folder")

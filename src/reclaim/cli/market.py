@@ -83,7 +83,7 @@ class MissingDatabase(InputError):
         )
 
 
-def _open_existing(url: str) -> Database:
+def open_existing(url: str) -> Database:
     """The database at `url`, which must already hold the exchange's schema. A missing SQLite
     file is not created (connecting would create it) and an empty database is not migrated."""
     from sqlalchemy import inspect
@@ -250,21 +250,39 @@ def add_admin(
 AccountName = typer.Argument(..., metavar="NAME", help="Login of the account.")
 
 
-def _on_account(db: str, username: str, change: Callable[[Session, int], T]) -> T:
+def _on_account(db: str, username: str, action: str, change: Callable[[Session, int], T]) -> T:
     """Run `change` on the account `username` of the exchange at `db`, as the administrator
-    would (an operator at the server's shell is trusted like one)."""
+    would (an operator at the server's shell is trusted like one), and write its action-log
+    entry (role `shell`) in the same transaction."""
     from sqlalchemy import select
 
     from reclaim.market.errors import MarketRefusal
+    from reclaim.service.context import utc_now
+    from reclaim.store.accounts import SHELL_ROLE
+    from reclaim.store.actions import append_action, state_of
     from reclaim.store.models import Account
 
-    database = _open_existing(db)
+    database = open_existing(db)
 
     def work(session: Session) -> T:
         account_id = session.scalar(select(Account.id).where(Account.username == username))
         if account_id is None:
             raise InputError("NAME", username, "the login of an account of this exchange")
-        return change(session, account_id)
+        before = state_of(session.get(Account, account_id))
+        done = change(session, account_id)
+        account = session.get(Account, account_id)
+        assert account is not None
+        append_action(
+            session,
+            None,
+            action,
+            account,
+            now=utc_now(),
+            request_id=None,
+            before=before,
+            role=SHELL_ROLE,
+        )
+        return done
 
     try:
         return database.run(work)
@@ -283,7 +301,10 @@ def disable_account_command(username: str = AccountName, db: str = DbOption) -> 
     from reclaim.store.accounts import disable_account
 
     _, revoked = _on_account(
-        db, username, lambda s, account_id: disable_account(s, None, account_id, utc_now())
+        db,
+        username,
+        "account.disable",
+        lambda s, account_id: disable_account(s, None, account_id, utc_now()),
     )
     console.print(f"account {username!r} disabled; {revoked} tokens revoked", markup=False)
 
@@ -294,7 +315,9 @@ def enable_account_command(username: str = AccountName, db: str = DbOption) -> N
     """Enable a disabled account again; its user logs in afresh (old tokens stay revoked)."""
     from reclaim.store.accounts import enable_account
 
-    _on_account(db, username, lambda s, account_id: enable_account(s, None, account_id))
+    _on_account(
+        db, username, "account.enable", lambda s, account_id: enable_account(s, None, account_id)
+    )
     console.print(f"account {username!r} enabled", markup=False)
 
 
@@ -316,6 +339,7 @@ def reset_code_command(username: str = AccountName, db: str = DbOption) -> None:
     issued = _on_account(
         db,
         username,
+        "account.reset_code.issue",
         lambda s, account_id: (
             issue_reset_code(
                 s, None, account_id, reset_code_digest(code), utc_now(), lifetime
@@ -350,7 +374,7 @@ def verify(
         report = verify_ledger(session)
         return report, None if saved is None else check_saved_head(session, saved)
 
-    report, head_mismatch = _open_existing(db).snapshot(check)
+    report, head_mismatch = open_existing(db).snapshot(check)
     if report.chain_break is not None:
         err_console.print(
             f"ledger broken at entry {report.chain_break.seq}: {report.chain_break.reason}",
@@ -371,12 +395,13 @@ def verify(
             f"ledger does not extend the saved head: {head_mismatch}", markup=False, soft_wrap=True
         )
         raise typer.Exit(EXIT_LEDGER_BROKEN)
-    extends = "" if saved is None else f", extends the saved head {saved.last_hash[:12]}…"
     console.print(
-        f"ledger ok: {report.entries} entries, chain intact, every transaction balances{extends}",
+        f"ledger ok: {report.entries} entries, chain intact, every transaction balances",
         markup=False,
         soft_wrap=True,
     )
+    if saved is not None:  # the whole hash, on its own line: it fits 80 columns uncut
+        console.print(f"extends the saved head\n  {saved.last_hash}", markup=False, soft_wrap=True)
 
 
 @audit_app.command("verify", short_help="Recompute the action log's hash chain.")
@@ -386,7 +411,7 @@ def audit_verify(db: str = DbOption) -> None:
     entry (2: no reclaim database at --db)."""
     from reclaim.store.actions import verify_actions
 
-    report = _open_existing(db).snapshot(verify_actions)
+    report = open_existing(db).snapshot(verify_actions)
     if not report.ok:
         for problem in report.problems():
             err_console.print(problem, markup=False, soft_wrap=True)

@@ -6,12 +6,23 @@ Every command imports what it needs when it runs, so `reclaim --help` stays ligh
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
 from reclaim.cli.common import JsonOpt, LangOpt, console, reports_input_errors
+from reclaim.cli.market import DbOption, open_existing
+from reclaim.cli.tables import Column, echo, render
 from reclaim.errors import InputError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from reclaim.store.models import AlertRecord, MonthlyBill
+    from reclaim.store.registry import Actor
 
 ops_app = typer.Typer(
     help="Network operations: meters and sensors, alerts, metered bills.",
@@ -19,10 +30,8 @@ ops_app = typer.Typer(
     no_args_is_help=True,
 )
 
-RULE_HEADINGS = {
-    "zh": ("规则", "类型", "优先级", "确认时限 (s)", "参数"),
-    "en": ("rule", "kind", "severity", "acknowledge within (s)", "parameters"),
-}
+RULE_HEADINGS = ("ops_rule", "ops_kind", "ops_severity", "ops_acknowledge", "ops_parameters")
+"""Label keys of the columns, in data/reports/labels.yaml (so are the others below)."""
 
 
 @ops_app.command("rules", short_help="A region's alert rules and where each number comes from.")
@@ -38,8 +47,7 @@ def rules(
     number with its source or the reason it is a local choice."""
     from reclaim.io.operations_files import load_alert_rules
 
-    if lang not in RULE_HEADINGS:
-        raise InputError("--lang", lang, "zh or en")
+    headings = _headings(RULE_HEADINGS, lang)
     loaded = load_alert_rules(region)
     if as_json:
         payload = [
@@ -60,10 +68,277 @@ def rules(
         ]
         console.print_json(json.dumps(payload, ensure_ascii=False))
         return
-    table = Table(*RULE_HEADINGS[lang])
-    for rule in loaded:
-        numbers = ", ".join(f"{name}={p.value:g}" for name, p in rule.parameters.items())
-        table.add_row(
-            rule.id, rule.kind.value, rule.severity.value, f"{rule.acknowledge_within_s:g}", numbers
+    rule_h, kind_h, severity_h, within_h, numbers_h = headings
+    columns = [
+        Column(rule_h, "id"),
+        Column(kind_h, "id"),
+        Column(severity_h, "id"),
+        Column(within_h, "number"),
+        Column(numbers_h, "note"),
+    ]
+    rows = [
+        [
+            rule.id,
+            rule.kind.value,
+            rule.severity.value,
+            f"{rule.acknowledge_within_s:g}",
+            ", ".join(f"{name}={p.value:g}" for name, p in rule.parameters.items()),
+        ]
+        for rule in loaded
+    ]
+    echo(render(None, columns, rows))
+
+
+ALERT_HEADINGS = (
+    *("ops_id", "ops_rule", "ops_severity", "ops_subject"),
+    *("ops_state", "ops_level", "ops_times", "ops_opened"),
+)
+BILL_HEADINGS = (
+    *("ops_id", "ops_contract", "ops_month", "ops_amount"),
+    *("ops_fee", "ops_feedback", "ops_seller_net", "ops_lines"),
+)
+
+
+@ops_app.command("alerts", short_help="A region's alerts, filtered, sorted and paged.")
+@reports_input_errors
+def alerts(
+    region: str = typer.Option(..., "--region", metavar="CODE", help="Region code, e.g. lingshi."),
+    state: str | None = typer.Option(
+        None, "--state", metavar="open|acknowledged|resolved", help="Only alerts in this state."
+    ),
+    rule: str | None = typer.Option(
+        None, "--rule", metavar="RULE", help="Only this rule's alerts."
+    ),
+    sensor: str | None = typer.Option(
+        None, "--sensor", metavar="CODE", help="Only the alerts of this sensor (its code)."
+    ),
+    sort: str = typer.Option(
+        "-opened_at",
+        "--sort",
+        metavar="ORDER",
+        help="-opened_at (newest first), opened_at, -severity, -last_seen_at or -escalation_level.",
+    ),
+    page: int = typer.Option(1, "--page", metavar="N", help="Page number, from 1."),
+    per_page: int = typer.Option(50, "--per-page", metavar="N", help="Alerts a page, 1 to 200."),
+    db: str = DbOption,
+    as_json: bool = JsonOpt,
+    lang: str = LangOpt,
+) -> None:
+    """List the alerts of a region from its database, as the network operator's console does."""
+    from sqlalchemy import true
+
+    from reclaim.operations.lifecycle import AlertState
+    from reclaim.operations.registry import parse_choice
+    from reclaim.store.alerts import MAX_PAGE_SIZE, AlertFilter, AlertOrder, alerts_page
+
+    headings = _headings(ALERT_HEADINGS, lang)
+    wanted = AlertFilter(
+        state=None if state is None else parse_choice(state, AlertState, "--state"),
+        rule=rule,
+        sensor=sensor,
+        order=parse_choice(sort, AlertOrder, "--sort"),
+        page=_bounded("--page", page, 1, 1_000_000),
+        per_page=_bounded("--per-page", per_page, 1, MAX_PAGE_SIZE),
+    )
+    database = open_existing(db)
+
+    def read(session: Session) -> tuple[list[dict[str, Any]], int]:
+        rows, total = alerts_page(session, _region_id(session, region), wanted, true())
+        return [_alert_row(row) for row in rows], total
+
+    rows, total = database.snapshot(read)
+    if as_json:
+        page_of = {"items": rows, "total": total, "page": page, "per_page": per_page}
+        console.print_json(json.dumps(page_of, ensure_ascii=False, default=str))
+        return
+    columns = [Column(headings[0], "id"), Column(headings[1], "id"), Column(headings[2], "id")]
+    columns += [Column(headings[3], "id"), Column(headings[4], "id"), Column(headings[5], "number")]
+    columns += [Column(headings[6], "number"), Column(headings[7], "id")]
+    keys = ("id", "rule", "severity", "subject", "state", "escalation_level", "occurrences")
+    table = [[*(str(row[key]) for key in keys), row["opened_at"][:16]] for row in rows]
+    echo(render(f"{len(rows)} / {total}", columns, table))
+
+
+def _alert_row(row: AlertRecord) -> dict[str, Any]:
+    fields = ("id", "rule", "severity", "subject", "state", "escalation_level", "occurrences")
+    out: dict[str, Any] = {name: getattr(row, name) for name in fields}
+    for moment in ("opened_at", "acknowledged_at", "resolved_at"):
+        value = getattr(row, moment)
+        out[moment] = None if value is None else value.isoformat()
+    out["acknowledged_why"], out["resolved_why"] = row.acknowledged_why, row.resolved_why
+    return out
+
+
+@ops_app.command("ack", short_help="Acknowledge an open alert, saying why.")
+@reports_input_errors
+def ack(
+    alert_id: int = typer.Argument(..., metavar="ALERT_ID", help="The alert's id (ops alerts)."),
+    by: str = typer.Option(
+        ..., "--by", metavar="USERNAME", help="The network operator acknowledging it."
+    ),
+    why: str = typer.Option(..., "--why", metavar="TEXT", help="What is being done about it."),
+    db: str = DbOption,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Acknowledge an open alert as a network operator of its region: its escalation stops.
+    The action log names that operator."""
+    from reclaim.store.alerts import acknowledge_alert
+
+    _act_on_alert(db, "alert.acknowledge", alert_id, by, why, acknowledge_alert, as_json)
+
+
+@ops_app.command("resolve", short_help="Resolve an alert, saying why.")
+@reports_input_errors
+def resolve(
+    alert_id: int = typer.Argument(..., metavar="ALERT_ID", help="The alert's id (ops alerts)."),
+    by: str = typer.Option(
+        ..., "--by", metavar="USERNAME", help="The network operator resolving it."
+    ),
+    why: str = typer.Option(..., "--why", metavar="TEXT", help="What it was, and what was done."),
+    db: str = DbOption,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Resolve an open or acknowledged alert as a network operator of its region."""
+    from reclaim.store.alerts import resolve_alert
+
+    _act_on_alert(db, "alert.resolve", alert_id, by, why, resolve_alert, as_json)
+
+
+def _act_on_alert(
+    db: str,
+    name: str,
+    alert_id: int,
+    by: str,
+    why: str,
+    action: Callable[[Session, Actor, int, int, str, datetime], AlertRecord],
+    as_json: bool,
+) -> None:
+    from sqlalchemy import select
+
+    from reclaim.market.errors import MarketRefusal
+    from reclaim.service.context import utc_now
+    from reclaim.store.actions import append_action, state_of
+    from reclaim.store.models import Account, AlertRecord
+    from reclaim.store.registry import Actor
+
+    database = open_existing(db)
+
+    def work(session: Session) -> dict[str, Any]:
+        account = session.scalar(select(Account).where(Account.username == by))
+        if account is None:
+            raise InputError("--by", by, "the username of a network operator")
+        alert = session.get(AlertRecord, alert_id)
+        if alert is None:
+            raise InputError("ALERT_ID", alert_id, "the id of an alert (reclaim ops alerts)")
+        actor, now, before = Actor.load(session, account), utc_now(), state_of(alert)
+        done = action(session, actor, alert.region_id, alert_id, why, now)
+        append_action(
+            session, actor, name, done, now=now, request_id=None, before=before, reason=why
         )
-    console.print(table)
+        return _alert_row(done)
+
+    try:
+        row = database.run(work)
+    except MarketRefusal as refusal:
+        raise InputError(refusal.field, refusal.value, refusal.reason) from None
+    if as_json:
+        console.print_json(json.dumps(row, ensure_ascii=False, default=str))
+        return
+    console.print(
+        f"alert {row['id']} ({row['rule']}, {row['subject']}) is {row['state']}", markup=False
+    )
+
+
+@ops_app.command("bills", short_help="Monthly bills of metered contracts.")
+@reports_input_errors
+def bills(
+    contract: int | None = typer.Option(
+        None, "--contract", metavar="ID", help="Only this contract's bills."
+    ),
+    db: str = DbOption,
+    as_json: bool = JsonOpt,
+    lang: str = LangOpt,
+) -> None:
+    """List the monthly bills posted to the ledger for metered contracts, with their lines
+    (adjustments of earlier days, from late readings, included) under --json."""
+    from sqlalchemy import select
+
+    from reclaim.store.models import MonthlyBill
+
+    headings = _headings(BILL_HEADINGS, lang)
+    database = open_existing(db)
+
+    def read(session: Session) -> list[dict[str, Any]]:
+        query = select(MonthlyBill).order_by(MonthlyBill.contract_id, MonthlyBill.month)
+        if contract is not None:
+            query = query.where(MonthlyBill.contract_id == contract)
+        return [_bill_row(bill) for bill in session.scalars(query)]
+
+    rows = database.snapshot(read)
+    if as_json:
+        console.print_json(json.dumps(rows, ensure_ascii=False, default=str))
+        return
+    columns = [Column(headings[0], "id"), Column(headings[1], "id"), Column(headings[2], "id")]
+    columns += [Column(heading, "number") for heading in headings[3:]]
+    money = ("amount_yuan", "exchange_fee_yuan", "treatment_feedback_yuan", "seller_net_yuan")
+    table = [
+        [str(row["id"]), str(row["contract_id"]), row["month"][:7]]
+        + [row[key] for key in money]
+        + [str(len(row["lines"]))]
+        for row in rows
+    ]
+    echo(render(None, columns, table))
+
+
+def _bill_row(bill: MonthlyBill) -> dict[str, Any]:
+    money = ("amount_yuan", "exchange_fee_yuan", "treatment_feedback_yuan", "seller_net_yuan")
+    return {
+        "id": bill.id,
+        "contract_id": bill.contract_id,
+        "month": bill.month.isoformat(),
+        **{key: f"{getattr(bill, key):.2f}" for key in money},
+        "ledger_txn_id": bill.ledger_txn_id,
+        "lines": [
+            {
+                "day": line.day.isoformat(),
+                "kind": line.kind,
+                "volume_m3": _decimals(line.volume_m3, 3),
+                "price_yuan_per_m3": _decimals(line.price_yuan_per_m3, 2),
+                "amount_yuan": f"{line.amount_yuan:.2f}",
+                "adjustment": line.adjustment,
+            }
+            for line in bill.lines
+        ],
+    }
+
+
+def _decimals(value: Decimal, places: int) -> str:
+    """``value`` with at least ``places`` decimals (more only if it has them), spelt the same
+    whatever the database returned (SQLite's text, PostgreSQL's NUMERIC scale)."""
+    shown = value.quantize(Decimal(1).scaleb(-places))
+    return f"{shown if shown == value else value.normalize():f}"
+
+
+def _headings(keys: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    """The column headings in `lang` (an unknown language is an input error)."""
+    from reclaim.reports.labels import Labels
+
+    labels = Labels.load(lang)
+    return tuple(labels(key) for key in keys)
+
+
+def _bounded(option: str, value: int, low: int, high: int) -> int:
+    if not low <= value <= high:
+        raise InputError(option, value, f"a whole number from {low} to {high}")
+    return value
+
+
+def _region_id(session: Session, code: str) -> int:
+    from sqlalchemy import select
+
+    from reclaim.store.models import Region
+
+    region_id = session.scalar(select(Region.id).where(Region.code == code))
+    if region_id is None:
+        raise InputError("--region", code, "the code of a region of this database")
+    return int(region_id)

@@ -66,16 +66,12 @@ _ROWS: list[tuple[Callable[[HorizonFigures], Any], str, str]] = [
 ]
 """Each row of the `plan run` table: the figure, its label and its unit (label `u_<unit>`)."""
 
-_UNIT_LABELS = {"m3_per_hour": "m³/h"}
-"""Units the labels file has no `u_` label for (written the same in every language)."""
-
-
 _OUTPUT_UNITS = ("1e4_m3_per_day", "1e4_m3_per_year", "m3_per_day")
 """Units a sensitivity output's key ends with (the rest are rates, shown in %)."""
 
 
 def _unit(labels: Labels, unit: str) -> str:
-    return labels(f"u_{unit}") if labels.has(f"u_{unit}") else _UNIT_LABELS.get(unit, unit)
+    return labels(f"u_{unit}")
 
 
 def _fmt(value: Any, unit: str) -> str:

@@ -596,7 +596,7 @@ def batch_command(
         Column(labels("cli_standard"), "id"),
         Column(labels("cli_use"), "id"),
         *(Column(labels(f), "number") for f in (Fitness.FIT, Fitness.UNDETERMINED, Fitness.UNFIT)),
-        Column(labels("cli_most_failing"), "text"),
+        Column(labels("cli_most_failing"), "note"),
     ]
     rows = [
         [

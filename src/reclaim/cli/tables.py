@@ -8,6 +8,7 @@ text, measured in terminal cells (a CJK character takes two), so the layout need
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import sys
@@ -21,6 +22,8 @@ NOTE_INDENT = "    "
 DEFAULT_WIDTH = 80
 TEXT_MIN_WIDTH = 8
 """A text column is not narrowed below this many cells (nor below its longest word)."""
+TYPICAL_PERCENT = 90
+"""Columns are first widened to what this share of their cells needs, then to the widest."""
 
 Kind = Literal["id", "number", "text", "note"]
 
@@ -28,7 +31,13 @@ _WIDE = (
     "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
 )
 """Code points of wide (CJK) characters, between any two of which a line may break."""
-_TOKEN = re.compile(rf"\s+|[{_WIDE}]|[^\s{_WIDE}]+")
+
+
+@functools.cache
+def _token() -> re.Pattern[str]:
+    """Spaces, one wide character, or a run of other characters (compiled on first use: the
+    command tree imports this module for every `--help`)."""
+    return re.compile(rf"\s+|[{_WIDE}]|[^\s{_WIDE}]+")
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,7 @@ _NO_BREAK_BEFORE = frozenset("，。、；：？！）》」』】,.;:?!)")
 
 def _tokens(text: str) -> list[str]:
     tokens: list[str] = []
-    for token in _TOKEN.findall(text):
+    for token in _token().findall(text):
         if tokens and not tokens[-1].isspace() and token[0] in _NO_BREAK_BEFORE:
             tokens[-1] += token
         else:
@@ -170,16 +179,18 @@ def _fit(
     laid: list[tuple[int, Column]], rows: Sequence[Sequence[str]], width: int
 ) -> list[int] | None:
     """Widths of the side-by-side columns within `width`, or None when they cannot fit."""
-    natural, minimum = [], []
+    natural, typical, minimum = [], [], []
     for index, column in laid:
-        cells = [row[index] for row in rows]
-        full = max([cell_width(column.heading), *(cell_width(c) for c in cells)])
+        cells = sorted(cell_width(row[index]) for row in rows) or [0]
+        full = max(cell_width(column.heading), cells[-1])
         if column.kind == "text":
-            words = max([longest_word(column.heading), *(longest_word(c) for c in cells)])
+            words = max([longest_word(column.heading), *(longest_word(r[index]) for r in rows)])
             minimum.append(min(full, max(words, TEXT_MIN_WIDTH)))
         else:
             minimum.append(full)
         natural.append(full)
+        most = max(cells[(len(cells) - 1) * TYPICAL_PERCENT // 100], minimum[-1])
+        typical.append(min(full, most))
     room = width - len(GAP) * (len(laid) - 1)
     if sum(natural) <= room:
         return natural
@@ -187,10 +198,17 @@ def _fit(
         return None
     widths = list(minimum)
     spare = room - sum(minimum)
-    wanting = {k: natural[k] - minimum[k] for k in range(len(laid)) if natural[k] > minimum[k]}
-    total_want = sum(wanting.values())
-    for k, want in wanting.items():
-        widths[k] += want * spare // total_want
+    # water-filling, first up to the width most cells need, then up to the widest: the spare
+    # cells shared equally, a column that needs less than its share gets what it needs and
+    # leaves the rest to the others
+    for target in (typical, natural):
+        wanting = sorted(
+            (target[k] - widths[k], k) for k in range(len(laid)) if target[k] > widths[k]
+        )
+        for position, (want, k) in enumerate(wanting):
+            given = min(want, spare // (len(wanting) - position))
+            widths[k] += given
+            spare -= given
     return widths
 
 

@@ -10,6 +10,7 @@ import csv
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,10 +18,8 @@ import numpy as np
 
 from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, files_in, read_yaml
-from reclaim.quality.batch import FITNESS_BY_CODE, BatchFitness
 from reclaim.quality.catalogue import Catalogue, catalogue_from_dict
 from reclaim.quality.evaluate import FitnessMatrix, fitness_matrix
-from reclaim.quality.gap import TreatmentCatalogue, treatments_from_dict
 from reclaim.quality.samples import (
     CONFORMITY_WORDS,
     Measurement,
@@ -38,6 +37,9 @@ from reclaim.quality.standards import (
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where a wide CSV is read: pandas costs start-up time
+
+    from reclaim.quality.batch import BatchFitness  # the batch engine: only for `quality batch`
+    from reclaim.quality.gap import TreatmentCatalogue
 
 SHIPPED_STANDARDS_DIR = data_path("quality", "standards")
 PROFILES_DIR = data_path("quality", "profiles")
@@ -76,6 +78,8 @@ def load_catalogue() -> Catalogue:
 
 def load_treatments(catalogue: Catalogue | None = None) -> TreatmentCatalogue:
     """The shipped treatment steps and their mapping to parameters."""
+    from reclaim.quality.gap import treatments_from_dict
+
     path = data_path("quality", "treatments.yaml")
     return treatments_from_dict(read_yaml(path), catalogue or load_catalogue(), str(path))
 
@@ -201,7 +205,8 @@ def _samples_from_csv(path: Path, catalogue: Catalogue) -> list[Sample]:
             raise InputError(
                 f"{path}:header",
                 reader.fieldnames,
-                f"columns {', '.join(CSV_COLUMNS)} (and optional date)",
+                f"columns {', '.join(CSV_COLUMNS)} (and optional date), or a wide header "
+                f"'sample, bod5 [mg/L], …'; {CSV_HELP}",
             )
         grouped: dict[str, dict[str, Any]] = {}
         dates: dict[str, str | None] = {}
@@ -227,7 +232,10 @@ def _samples_from_csv(path: Path, catalogue: Catalogue) -> list[Sample]:
                 "value": (row["value"] or "").strip(),
                 "unit": (row["unit"] or "").strip(),
             }
-            dates.setdefault(sample_id, (row.get("date") or "").strip() or None)
+            taken = (row.get("date") or "").strip() or None
+            if taken is not None:
+                _check_date(taken, f"{path}:{reader.line_num}.date")
+            dates.setdefault(sample_id, taken)
     if not grouped:
         raise InputError(str(path), "no rows", "at least one measurement")
     return [
@@ -268,7 +276,7 @@ def _read_wide(
             where = f"{path}:{line[1]}" if line else str(path)
             raise InputError(where, reason, f"one value per header column; {CSV_HELP}") from None
     if "sample" not in frame.columns:
-        raise InputError(f"{path}:header", list(frame.columns), "a 'sample' column")
+        raise InputError(f"{path}:header", list(frame.columns), f"a 'sample' column; {CSV_HELP}")
     if frame.empty:
         raise InputError(str(path), "no rows", "at least one sample")
     parameters: list[str] = []
@@ -289,6 +297,14 @@ def _read_wide(
         lows.append(low)
         highs.append(high)
         nondetects.append(nondetect)
+    if "date" in frame:
+        given = frame["date"].str.strip()
+        parsed = pd.to_datetime(given, format="%Y-%m-%d", errors="coerce")
+        iso = given.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+        bad = ((given != "") & (parsed.isna() | ~iso)).to_numpy()
+        if bad.any():
+            row = int(np.argmax(bad))
+            _check_date(given.iloc[row], f"{path}:{row + 2}.date")
     if len(set(parameters)) != len(parameters):
         raise InputError(f"{path}:header", parameters, "each parameter in one column only")
     matrix = SampleMatrix(
@@ -300,6 +316,14 @@ def _read_wide(
         tuple(d or None for d in frame["date"]) if "date" in frame else None,
     )
     return matrix, matrix.taken or (None,) * len(frame), entered
+
+
+def _check_date(text: str, where: str) -> None:
+    """A sample's date as ISO YYYY-MM-DD, refused at the line that gives it."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise InputError(where, text, "an ISO date YYYY-MM-DD, e.g. 2026-03-12") from None
 
 
 def _is_wide_csv(path: Path) -> bool:
@@ -394,6 +418,11 @@ def _samples_of_matrix(
 def write_fitness_csv(path: str | Path, matrix: SampleMatrix, result: BatchFitness) -> None:
     """Write one row per sample, one column per ``standard/use``, holding fit/undetermined/unfit."""
     import pandas as pd
+
+    from reclaim.quality.batch import FITNESS_BY_CODE
+
+    if not Path(path).parent.is_dir():
+        raise InputError("--out", str(path), "a file in an existing folder")
 
     ids = matrix.sample_ids or tuple(str(row) for row in range(matrix.size))
     labels = np.array([fitness.value for fitness in FITNESS_BY_CODE])

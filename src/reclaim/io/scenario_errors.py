@@ -67,6 +67,42 @@ def scenario_input_errors(error: ValidationError, data: Any) -> list[InputError]
     return found
 
 
+def consistency_errors(error: ValidationError, data: dict[str, Any]) -> list[InputError]:
+    """The checks between blocks (a use's plant, a pipe's phase, every horizon covered) run only
+    once every block is valid: run them on the file without the items and optional blocks that
+    failed, so that they are listed with the other errors. A problem that names a left-out item
+    is not reported (it would only echo the item's own error)."""
+    kept = dict(data)
+    dropped: dict[str, set[int]] = {}
+    for problem in error.errors():
+        loc = _clean(problem["loc"])
+        if not loc:
+            return []
+        block = str(loc[0])
+        field = Scenario.model_fields.get(block)
+        if isinstance(kept.get(block), list) and len(loc) > 1 and isinstance(loc[1], int):
+            dropped.setdefault(block, set()).add(loc[1])  # one item of a list
+        elif field is not None and field.is_required():
+            return []  # a required block is itself wrong: nothing to check against
+        else:
+            kept.pop(block, None)  # an optional block, or an unknown key
+    left_out: set[str] = set()
+    for block, indexes in dropped.items():
+        items = kept[block]
+        left_out |= {str(items[i].get("id")) for i in indexes if isinstance(items[i], dict)}
+        kept[block] = [item for i, item in enumerate(items) if i not in indexes]
+    try:
+        Scenario.model_validate(kept, context={"notes": []})
+    except ValidationError as second:
+        found = []
+        for problem in second.errors():
+            cause = problem.get("ctx", {}).get("error")
+            if problem["loc"] == () and isinstance(cause, InputError):
+                found += [p for p in cause.problems if str(p.value) not in left_out]
+        return found
+    return []
+
+
 def field_path(loc: tuple[Any, ...], data: Any) -> str:
     """`uses[road].area_ha[2030]` for the location ("uses", 1, "area_ha", 2030): a list item
     is named by its `id` where it has one, by its index otherwise."""
@@ -142,7 +178,10 @@ def _allowed(problem: Any, loc: tuple[Any, ...], required: tuple[Any, ...] | Non
         hint = f"; did you mean {nearest[0]!r}?" if nearest else ""
         return f"unknown field{hint} (units go in field names, e.g. area_ha, flow_m3_per_day)"
     if kind == "missing":
-        return "required field is missing"
+        model = _block_model(loc[:-1])
+        field = model.model_fields.get(str(loc[-1])) if model is not None else None
+        form = _form(field.annotation) if field is not None else None
+        return "required field is missing" + (f": {form}" if form else "")
     if "members" in problem:
         return " or ".join(dict.fromkeys(MEMBER_WORDS.get(m, m) for m in problem["members"]))
     if kind in MEMBER_WORDS:
@@ -177,13 +216,36 @@ def _bound(kind: str, ctx: dict[str, Any]) -> str:
 def _block_fields(loc: tuple[Any, ...]) -> set[str]:
     """The field names of the block at `loc` (a use, a plant…), or of every block when the
     location does not lead to one."""
+    model = _block_model(loc)
+    if model is None:
+        return _all_field_names()
+    return set(model.model_fields) | set(getattr(model, "renamed_fields", {}))
+
+
+def _block_model(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The schema class of the block at `loc` (`Use` for ("uses", 2)), if it leads to one."""
     model: type[BaseModel] | None = Scenario
     for part in loc:
         if isinstance(part, str) and model is not None and part in model.model_fields:
             model = _inner_model(model.model_fields[part].annotation)
-    if model is None:
-        return _all_field_names()
-    return set(model.model_fields) | set(getattr(model, "renamed_fields", {}))
+    return model
+
+
+def _form(annotation: Any) -> str | None:
+    """What a field's type takes, in words with an example (None when it is not simple)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _form(typing.get_args(annotation)[0])
+    if origin is typing.Literal:
+        return f"one of {', '.join(map(str, typing.get_args(annotation)))}"
+    if origin is dict:
+        return MEMBER_WORDS["dict_type"]
+    if origin is list:
+        return MEMBER_WORDS["list_type"]
+    if _inner_model(annotation) is not None:
+        return MEMBER_WORDS["model_type"]
+    words = {str: "string_type", int: "int_type", float: "float_type", bool: "bool_type"}
+    return MEMBER_WORDS[words[annotation]] if annotation in words else None
 
 
 def _inner_model(annotation: Any) -> type[BaseModel] | None:

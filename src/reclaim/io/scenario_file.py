@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from reclaim.errors import InputError, InputErrors
 from reclaim.io.data_files import data_path, read_yaml
 from reclaim.io.quality_files import load_catalogue, load_profile, load_standards
-from reclaim.io.scenario_errors import field_path, scenario_input_errors
+from reclaim.io.scenario_errors import consistency_errors, field_path, scenario_input_errors
 from reclaim.planning.scenario import Scenario
 from reclaim.planning.supply import plants_running
 from reclaim.quality.evaluate import fitness_matrix
@@ -45,6 +45,7 @@ def scenario_from_dict(
         scenario = Scenario.model_validate(data, context={"notes": [] if notes is None else notes})
     except ValidationError as error:
         problems = scenario_input_errors(error, data) + problems
+        problems += consistency_errors(error, data)
     if problems:
         raise InputErrors(problems)
     sewage = scenario.sewage
@@ -73,8 +74,8 @@ def _use_category_errors(data: dict[str, Any], categories: dict[str, Any]) -> li
     released = [c for c, entry in categories.items() if entry.get("release_outside_cap")]
     problems = []
     for index, use in enumerate(uses if isinstance(uses, list) else []):
-        if not isinstance(use, dict) or "category" not in use:
-            continue
+        if not isinstance(use, dict) or not isinstance(use.get("category"), str):
+            continue  # a category missing or not text is the schema's error
         path = field_path(("uses", index), data)
         category = use["category"]
         if category not in categories:

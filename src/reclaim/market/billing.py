@@ -84,11 +84,18 @@ class ContractDay:
 
 
 def split_contract_days(
-    volumes: Mapping[date, Decimal], term_start: date, daily_cap_m3: int, annual_volume_m3: int
+    volumes: Mapping[date, Decimal],
+    term_start: date,
+    daily_cap_m3: int,
+    annual_volume_m3: int,
+    used_before: Mapping[date, Decimal] | None = None,
 ) -> list[ContractDay]:
     """Split each metered day of a contract (in day order, the year's right running out in each
-    contract year from ``term_start``) into volume within the right and over-draw."""
-    used: dict[date, Decimal] = {}
+    contract year from ``term_start``) into volume within the right and over-draw.
+
+    ``used_before``: volume of the right already used in a contract year (keyed by its first
+    day) by days entered by hand before the contract had a meter."""
+    used: dict[date, Decimal] = dict(used_before or {})
     days = []
     for day in sorted(volumes):
         volume = volumes[day]

@@ -115,15 +115,15 @@ def validate_readings(
 
 def _factors(field_unit: pd.Series, written: pd.Series) -> pd.Series:
     """Conversion factor per row, looked up once per distinct (field unit, written unit) pair."""
-    pairs = pd.DataFrame({"field": field_unit, "written": written.astype("string")})
-    distinct = pairs.drop_duplicates()
+    pairs = [
+        (field if isinstance(field, str) else None, unit if isinstance(unit, str) else None)
+        for field, unit in zip(field_unit, written, strict=True)
+    ]
     lookup = {
-        (field, unit): (
-            unit_factor(str(unit), field) if isinstance(field, str) and pd.notna(unit) else None
-        )
-        for field, unit in distinct.itertuples(index=False)
+        (field, unit): unit_factor(unit, field) if field is not None and unit is not None else None
+        for field, unit in set(pairs)
     }
-    factors = [lookup[(field, unit)] for field, unit in pairs.itertuples(index=False)]
+    factors = [lookup[pair] for pair in pairs]
     return pd.Series(factors, index=field_unit.index, dtype="float64")
 
 

@@ -214,6 +214,19 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/public/price-index"): PUBLIC,
     ("GET", "/public/ledger/head"): PUBLIC,
     ("GET", "/public/ledger/heads"): PUBLIC,
+    # the action log: who did what
+    ("GET", "/actions"): Rule(
+        ANYONE,
+        Tenant.LIST,
+        "admin: every entry; regulators: their regions'; everyone: those of its own records "
+        "and actions",
+    ),
+    # exports: the rows the list routes give the caller, of the path's region, as CSV or XLSX
+    ("GET", "/regions/{region_id}/exports/{file_name}"): Rule(
+        MARKET,
+        Tenant.LIST,
+        "staff: their regions only (403 elsewhere); parties: their own rows; the ledger: staff",
+    ),
     # testing: refused unless the service was started with RECLAIM_TESTING=1
     ("PUT", "/testing/clock"): Rule(ADMIN, Tenant.GLOBAL),
     ("POST", "/testing/jobs/run"): Rule(ADMIN, Tenant.GLOBAL),
@@ -255,6 +268,24 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/regions/{region_id}/aggregates"): _network(METER_READERS),
     ("GET", "/regions/{region_id}/quarantine"): _network(NETWORK_READERS, "raw payloads"),
     ("POST", "/regions/{region_id}/quarantine/replay"): _network(NETWORK_OPERATOR),
+    # operations: alerts of a region, its webhooks; metered bills and a contract's year of use
+    ("GET", "/regions/{region_id}/alerts"): _network(
+        METER_READERS, "parties: alerts of their own contracts and their delivery points' sensors"
+    ),
+    ("GET", "/regions/{region_id}/alerts/{alert_id}"): _network(
+        METER_READERS, "parties: alerts of their own contracts and their delivery points' sensors"
+    ),
+    ("POST", "/regions/{region_id}/alerts/{alert_id}/acknowledge"): _network(NETWORK_OPERATOR),
+    ("POST", "/regions/{region_id}/alerts/{alert_id}/resolve"): _network(NETWORK_OPERATOR),
+    ("POST", "/regions/{region_id}/webhooks"): _network(
+        NETWORK_OPERATOR, "the URL passes the service's webhook policy; the secret shown once"
+    ),
+    ("GET", "/regions/{region_id}/webhooks"): _network(NETWORK_READERS, "never the secrets"),
+    ("DELETE", "/regions/{region_id}/webhooks/{webhook_id}"): _network(NETWORK_OPERATOR),
+    ("GET", "/monthly-bills"): Rule(MARKET, Tenant.LIST, "a party's own; staff: their regions'"),
+    ("GET", "/contracts/{contract_id}/use"): Rule(
+        MARKET, Tenant.RECORD, "also the operator of the supplying plant"
+    ),
     # API documents
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,

@@ -33,6 +33,10 @@ from reclaim.service.portal import add_portal
 from reclaim.service.refusal import excerpt, refusal
 from reclaim.service.routers import (
     accounts,
+    actions,
+    alerts,
+    bills,
+    exports,
     operations,
     plans,
     public,
@@ -350,6 +354,10 @@ def create_app(context: ExchangeContext) -> FastAPI:
         operations,
         sensors,
         readings,
+        actions,
+        exports,
+        alerts,
+        bills,
         testing,
     ):
         app.include_router(module.router, responses=ERROR_RESPONSES)

@@ -23,10 +23,12 @@ import anyio
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from reclaim.store.alerts import escalate_alerts
 from reclaim.store.db import Database
 from reclaim.store.leases import acquire_lease
 from reclaim.store.metering import bill_metered_contracts
 from reclaim.store.publicity import end_publicity, lapse_deals
+from reclaim.store.readings import create_reading_partitions
 from reclaim.store.settlement import bill_due_deliveries, publish_daily_head
 
 log = logging.getLogger("reclaim.service.scheduler")
@@ -47,6 +49,8 @@ JOBS: tuple[Job, ...] = (
     Job("ledger_daily_head", timedelta(minutes=10), publish_daily_head),
     Job("bill_unanswered_deliveries", timedelta(minutes=10), bill_due_deliveries),
     Job("bill_metered_contracts", timedelta(hours=1), bill_metered_contracts),
+    Job("reading_partitions", timedelta(days=1), create_reading_partitions),
+    Job("escalate_alerts", timedelta(minutes=1), escalate_alerts),
 )
 """The exchange's timed work; a deal's state never depends on when these run (the rules check
 the time themselves), they make it visible and release what lapsed."""

@@ -169,6 +169,8 @@ class TokenOut(Documented):
 PublicityDays = Annotated[int, Field(strict=True, ge=0, le=MAX_PUBLICITY_DAYS)]
 LapseDays = Annotated[int, Field(strict=True, ge=1, le=MAX_LAPSE_DAYS)]
 ConfirmationDays = Annotated[int, Field(strict=True, ge=0, le=MAX_CONFIRMATION_DAYS)]
+FutureToleranceS = Annotated[int, Field(strict=True, ge=0, le=86_400)]
+"""Seconds a meter reading may be stamped ahead of the receiving clock (at most a day)."""
 TimeZone = Annotated[
     str,
     StringConstraints(
@@ -190,6 +192,7 @@ class RegionSettingsIn(Strict):
     time_zone: TimeZone | None = None
     delivery_confirmation_days: ConfirmationDays | None = None
     use_class_conversions: UseClassConversions | None = None
+    reading_future_tolerance_s: FutureToleranceS | None = None
 
 
 class RegionIn(RegionSettingsIn):
@@ -212,6 +215,7 @@ class RegionOut(Documented):
     time_zone: str
     delivery_confirmation_days: int
     use_class_conversions: dict[str, list[str]]
+    reading_future_tolerance_s: int
 
 
 class AccountIn(Strict):
@@ -722,3 +726,123 @@ THROTTLED: dict[str, Any] = {
     "model": ErrorOut,
     "description": "too many attempts: wait `Retry-After` seconds (the body says until when)",
 }
+
+
+# -- operations: alerts, webhooks, metered bills ------------------------------------------------
+
+
+class AlertOut(BaseModel):
+    """An alert, its state with who and why, how often it fired and how far it escalated."""
+
+    id: int
+    region_id: int
+    rule: str
+    severity: str
+    subject: str
+    sensor_id: int | None
+    contract_id: int | None
+    state: str
+    opened_at: datetime
+    first_seen_at: datetime
+    last_seen_at: datetime
+    occurrences: int
+    """Times the condition came back while the alert was not resolved (duplicates folded)."""
+    escalation_level: int
+    """Full acknowledgement periods of its rule it stayed open without acknowledgement."""
+    acknowledged_by_id: int | None
+    acknowledged_at: datetime | None
+    acknowledged_why: str | None
+    resolved_by_id: int | None
+    resolved_at: datetime | None
+    resolved_why: str | None
+
+
+class AlertPageOut(BaseModel):
+    """One page of alerts, sorted by the server, and how many match in all."""
+
+    items: list[AlertOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class AlertActionIn(Strict):
+    why: Reason
+    """Why it is acknowledged (what is being done) or resolved (what it was)."""
+
+
+class WebhookIn(Strict):
+    url: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    """Where the region's alerts are posted: https (or what the service allows)."""
+
+
+class WebhookOut(BaseModel):
+    """A webhook of a region and how its notifications went."""
+
+    id: int
+    region_id: int
+    url: str
+    created_at: datetime
+    pending: int
+    delivered: int
+    failed: int
+    last_error: str | None
+
+
+class WebhookCreatedOut(WebhookOut):
+    secret: str
+    """The HMAC-SHA256 key its bodies are signed with: shown here once, keep it."""
+
+
+class MonthlyBillLineOut(BaseModel):
+    day: date
+    kind: str
+    volume_m3: Decimal
+    price_yuan_per_m3: Decimal
+    amount_yuan: Decimal
+    adjustment: bool
+    """An earlier day's charge corrected (a late reading), billed in this month's bill."""
+
+
+class MonthlyBillOut(BaseModel):
+    """A metered contract's bill of one month, as posted to the ledger."""
+
+    id: int
+    contract_id: int
+    month: date
+    buyer_id: int
+    seller_id: int
+    amount_yuan: Decimal
+    exchange_fee_yuan: Decimal
+    treatment_feedback_yuan: Decimal
+    seller_net_yuan: Decimal
+    ledger_txn_id: str | None
+    created_at: datetime
+    lines: list[MonthlyBillLineOut]
+
+
+class DailyVolumeOut(BaseModel):
+    """A contract's day: the volume and where it came from, and what of it was over-draw."""
+
+    day: date
+    source: Literal["meter", "manual"]
+    volume_m3: Decimal
+    daily_cap_m3: int
+    over_cap_m3: Decimal
+    over_right_m3: Decimal
+    estimated: bool
+    """A midnight fell between two readings: the meter's register was interpolated there."""
+
+
+class ContractUseOut(BaseModel):
+    """A contract's days in one contract year, and the year's use against its right."""
+
+    contract_id: int
+    year_start: date
+    year_end: date
+    annual_volume_m3: int
+    used_m3: Decimal
+    """Volume delivered within the right this year (metered or entered by hand)."""
+    over_draw_m3: Decimal
+    """Volume above the daily cap or beyond the right this year, billed at the over-draw rule."""
+    days: list[DailyVolumeOut]

@@ -18,6 +18,9 @@ from reclaim.market.rules import Role
 from reclaim.store.models import Account, ResetCode, Token
 from reclaim.store.registry import Actor, get_or_404, lock_or_404, require_role
 
+SHELL_ROLE = "shell"
+"""The role an action-log entry names for an operator at the server's shell (`reclaim db …`)."""
+
 
 def revoke_tokens(
     session: Session, account_id: int, now: datetime, keep_sha256: str | None = None

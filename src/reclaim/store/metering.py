@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from reclaim.io.market_data import load_metered_billing
@@ -29,12 +29,14 @@ from reclaim.market.billing import (
     ContractDay,
     LineKind,
     MeteredBilling,
+    VolumeSource,
     bill_lines,
     charges,
     metered_m3,
     split_contract_days,
 )
 from reclaim.market.ledger import settlement_postings, split_amount
+from reclaim.market.rules import contract_year_bounds
 from reclaim.operations.metering import METER_KINDS, daily_meter_volumes, delivery_point_volumes
 from reclaim.operations.registry import AttachmentKind, SensorKind
 from reclaim.operations.registry import Sensor as SensorSpec
@@ -42,6 +44,7 @@ from reclaim.operations.rules import AlertRule, RuleKind
 from reclaim.store.delivery_points import contract_meters
 from reclaim.store.models import (
     Contract,
+    Delivery,
     MeteredDay,
     MonthlyBill,
     MonthlyBillLine,
@@ -49,8 +52,8 @@ from reclaim.store.models import (
     Region,
     Sensor,
 )
-from reclaim.store.registry import get_or_404, lock_or_404, region_today
-from reclaim.store.settlement import append_to_ledger
+from reclaim.store.registry import Actor, get_or_404, lock_or_404, region_today
+from reclaim.store.settlement import append_to_ledger, visible_contract
 
 
 @dataclass(frozen=True)
@@ -65,16 +68,25 @@ def record_metered_days(
     session: Session, contract_id: int, volumes: Mapping[date, MeterVolume], now: datetime
 ) -> list[MeteredDay]:
     """Store the contract's metered ``volumes`` (new days, or days whose volume changed) and
-    re-split every day of the contract; the days whose over-draw grew (to alert on)."""
+    re-split every day of the contract years they fall in (what a manual entry of those years
+    used of the right counts first); the days whose over-draw grew (to alert on)."""
     contract = lock_or_404(session, Contract, contract_id, "contract_id")
+    years = {contract_year_bounds(contract.term_start, day) for day in volumes}
+    in_years = [(MeteredDay.day >= start) & (MeteredDay.day < end) for start, end in years]
     stored = {
         row.day: row
-        for row in session.scalars(select(MeteredDay).where(MeteredDay.contract_id == contract.id))
+        for row in session.scalars(
+            select(MeteredDay).where(MeteredDay.contract_id == contract.id, or_(false(), *in_years))
+        )
     }
     metered = {day: row.metered_m3 for day, row in stored.items()}
     metered.update({day: volume.volume_m3 for day, volume in volumes.items()})
     split = split_contract_days(
-        metered, contract.term_start, contract.daily_max_m3, contract.annual_volume_m3
+        metered,
+        contract.term_start,
+        contract.daily_max_m3,
+        contract.annual_volume_m3,
+        {start: _manual_use(session, contract.id, start, end) for start, end in years},
     )
     grown = []
     for day in split:
@@ -83,8 +95,10 @@ def record_metered_days(
         if row is None:
             row = MeteredDay(contract_id=contract.id, day=day.day, estimated=False)
             session.add(row)
-        elif _same(row, day) and day.day not in volumes:
-            continue
+        elif _same(row, day) and (
+            day.day not in volumes or volumes[day.day].estimated == row.estimated
+        ):
+            continue  # unchanged: a batch that changes nothing writes nothing
         row.metered_m3 = day.metered_m3
         row.daily_cap_m3 = day.daily_cap_m3
         row.within_right_m3 = day.within_right_m3
@@ -204,6 +218,17 @@ def _metered_volumes(
     }
 
 
+def _manual_use(session: Session, contract_id: int, start: date, end: date) -> Decimal:
+    """Volume of the right used by manual deliveries in [start, end): what was billed, or what
+    was reported while it awaits confirmation or a decision (as the manual route counts it)."""
+    used = session.scalar(
+        select(
+            func.coalesce(func.sum(func.coalesce(Delivery.billed_volume_m3, Delivery.volume_m3)), 0)
+        ).where(Delivery.contract_id == contract_id, Delivery.day >= start, Delivery.day < end)
+    )
+    return Decimal(int(used or 0))
+
+
 def _same(row: MeteredDay, day: ContractDay) -> bool:
     return (row.metered_m3, row.within_right_m3, row.over_cap_m3, row.over_right_m3) == (
         day.metered_m3,
@@ -234,7 +259,7 @@ def bill_metered_contracts(session: Session, now: datetime) -> int:
     contract_ids = session.scalars(select(MeteredDay.contract_id).distinct()).all()
     posted = 0
     for contract_id in sorted(contract_ids):
-        contract = lock_or_404(session, Contract, contract_id, "contract_id")
+        contract = get_or_404(session, Contract, contract_id, "contract_id")
         region = get_or_404(session, Region, contract.region_id, "region_id")
         billing = region_billing(region.code)
         due_before = region_today(region, now) - timedelta(days=billing.bill_after_days)
@@ -249,6 +274,8 @@ def bill_metered_contracts(session: Session, now: datetime) -> int:
             month = first_day.replace(day=1)
         else:
             month = month_after(last)
+        if month_after(month) <= due_before:  # something is due: hold off new metered days
+            contract = lock_or_404(session, Contract, contract_id, "contract_id")
         while month_after(month) <= due_before:
             if post_monthly_bill(session, contract, region, billing, month, now) is not None:
                 posted += 1
@@ -346,3 +373,88 @@ def billed_charges(session: Session, contract_id: int) -> dict[Charged, Charge]:
         before = billed.get(key, Charge(Decimal(0), Decimal(0)))
         billed[key] = Charge(before.volume_m3 + volume, before.amount_yuan + amount)
     return billed
+
+
+@dataclass(frozen=True)
+class DailyVolume:
+    """A contract's day as delivered: metered, or entered by hand (a contract without a meter)."""
+
+    day: date
+    source: VolumeSource
+    volume_m3: Decimal
+    daily_cap_m3: int
+    within_right_m3: Decimal
+    over_cap_m3: Decimal
+    over_right_m3: Decimal
+    estimated: bool
+
+
+@dataclass(frozen=True)
+class ContractUse:
+    """A contract year's days and its use against the right."""
+
+    contract: Contract
+    year_start: date
+    year_end: date
+    days: list[DailyVolume]
+
+    @property
+    def used_m3(self) -> Decimal:
+        """Volume delivered within the right in the year."""
+        return sum((day.within_right_m3 for day in self.days), Decimal(0))
+
+    @property
+    def over_draw_m3(self) -> Decimal:
+        """Volume above the daily cap or beyond the right in the year."""
+        return sum((day.over_cap_m3 + day.over_right_m3 for day in self.days), Decimal(0))
+
+
+def contract_use(
+    session: Session, actor: Actor, contract_id: int, day: date | None, now: datetime
+) -> ContractUse:
+    """The days of the contract year holding ``day`` (default: the region's today, clamped to
+    the term): metered days and manual deliveries (a rejected one delivered nothing), and the
+    year's use against the right; for whoever may see the contract."""
+    contract = visible_contract(session, actor, contract_id)
+    region = get_or_404(session, Region, contract.region_id, "region_id")
+    asked = day or region_today(region, now)
+    asked = min(max(asked, contract.term_start), contract.term_end - timedelta(days=1))
+    year_start, year_end = contract_year_bounds(contract.term_start, asked)
+    in_year = (MeteredDay.day >= year_start) & (MeteredDay.day < year_end)
+    metered = [
+        DailyVolume(
+            row.day,
+            VolumeSource.METER,
+            row.metered_m3,
+            row.daily_cap_m3,
+            row.within_right_m3,
+            row.over_cap_m3,
+            row.over_right_m3,
+            row.estimated,
+        )
+        for row in session.scalars(
+            select(MeteredDay).where(MeteredDay.contract_id == contract.id, in_year)
+        )
+    ]
+    manual = [
+        DailyVolume(
+            row.day,
+            VolumeSource.MANUAL,
+            Decimal(volume),
+            contract.daily_max_m3,
+            Decimal(volume),
+            Decimal(0),
+            Decimal(0),
+            False,
+        )
+        for row in session.scalars(
+            select(Delivery).where(
+                Delivery.contract_id == contract.id,
+                Delivery.day >= year_start,
+                Delivery.day < year_end,
+            )
+        )
+        if (volume := row.billed_volume_m3 if row.billed_volume_m3 is not None else row.volume_m3)
+    ]
+    days = sorted([*metered, *manual], key=lambda d: (d.day, d.source.value))
+    return ContractUse(contract, year_start, year_end, days)

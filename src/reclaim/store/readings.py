@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -335,11 +335,7 @@ def _insert_postgresql(
 ) -> pd.DataFrame:
     """One INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING, after making sure the
     months it writes have their partitions."""
-    months = sorted({t.date().replace(day=1) for t in accepted["time"].dt.to_pydatetime()})
-    session.execute(
-        text("SELECT reclaim_readings_partition(day) FROM unnest(CAST(:days AS date[])) AS day"),
-        {"days": months},
-    )
+    _ensure_partitions(session, {t.date() for t in accepted["time"].dt.to_pydatetime()})
     returned = session.execute(
         text(
             "INSERT INTO readings (sensor_id, ts, value, received_at, source) "
@@ -357,6 +353,28 @@ def _insert_postgresql(
         },
     ).all()
     return _keys(returned)
+
+
+def _ensure_partitions(session: Session, days: Collection[date]) -> None:
+    """PostgreSQL: create the monthly partitions of ``days`` that do not exist yet (migration
+    0007's `reclaim_readings_partition`, which takes a lock only to create one)."""
+    months = sorted({day.replace(day=1) for day in days})
+    session.execute(
+        text("SELECT reclaim_readings_partition(day) FROM unnest(CAST(:days AS date[])) AS day"),
+        {"days": months},
+    )
+
+
+def create_reading_partitions(session: Session, now: datetime) -> int:
+    """The scheduler's `reading_partitions` job: on PostgreSQL, the partitions of this month and
+    the next exist before their first reading arrives; returns the months made sure of (SQLite,
+    unpartitioned: 0)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return 0
+    this_month = now.astimezone(UTC).date().replace(day=1)
+    next_month = (this_month + timedelta(days=32)).replace(day=1)
+    _ensure_partitions(session, [this_month, next_month])
+    return 2
 
 
 def _insert_sqlite(

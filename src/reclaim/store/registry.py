@@ -25,6 +25,7 @@ from reclaim.market.rules import (
     check_username,
     deliverable_capacity,
 )
+from reclaim.operations.registry import DEFAULT_FUTURE_TOLERANCE_S
 from reclaim.store.models import Account, Base, Plant, Region, RegionStaff
 
 ModelT = TypeVar("ModelT", bound=Base)
@@ -136,6 +137,7 @@ class RegionSpec:
     """Listed use → the buyer sectors it may be bought for (none unless stated)."""
     time_zone: str | None = None
     delivery_confirmation_days: int | None = None
+    reading_future_tolerance_s: int | None = None
 
 
 def check_conversions(
@@ -207,6 +209,11 @@ def create_region(
             else spec.delivery_confirmation_days
         ),
         use_class_conversions=check_conversions(spec.use_class_conversions, rules),
+        reading_future_tolerance_s=(
+            DEFAULT_FUTURE_TOLERANCE_S
+            if spec.reading_future_tolerance_s is None
+            else spec.reading_future_tolerance_s
+        ),
     )
     _check_region_settings(region, schedules)
     session.add(region)
@@ -227,6 +234,7 @@ class RegionSettings:
     time_zone: str | None = None
     delivery_confirmation_days: int | None = None
     use_class_conversions: Mapping[str, Sequence[str]] | None = None
+    reading_future_tolerance_s: int | None = None
 
 
 def update_region(

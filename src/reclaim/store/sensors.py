@@ -293,8 +293,9 @@ def _has_readings(session: Session, sensor_id: int) -> bool:
     return bool(session.scalar(select(exists().where(Reading.sensor_id == sensor_id))))
 
 
-def delete_sensor(session: Session, actor: Actor, region_id: int, code: str) -> None:
-    """Remove a sensor registered by mistake; one with readings or on a DMA's boundary stays."""
+def delete_sensor(session: Session, actor: Actor, region_id: int, code: str) -> Sensor:
+    """Remove a sensor registered by mistake (the row removed is returned); one with readings or
+    on a DMA's boundary stays."""
     require_network_operator(actor, region_id)
     sensor = session.scalar(
         select(Sensor).where(Sensor.region_id == region_id, Sensor.code == code)
@@ -312,6 +313,7 @@ def delete_sensor(session: Session, actor: Actor, region_id: int, code: str) -> 
         raise ConflictError("sensor", code, "it closes a DMA's boundary", ErrorCode.IN_USE)
     session.delete(sensor)
     session.flush()
+    return sensor
 
 
 def replace_network(
