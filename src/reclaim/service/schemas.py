@@ -731,7 +731,7 @@ THROTTLED: dict[str, Any] = {
 # -- operations: alerts, webhooks, metered bills ------------------------------------------------
 
 
-class AlertOut(BaseModel):
+class AlertOut(Documented):
     """An alert, its state with who and why, how often it fired and how far it escalated."""
 
     id: int
@@ -757,7 +757,7 @@ class AlertOut(BaseModel):
     resolved_why: str | None
 
 
-class AlertPageOut(BaseModel):
+class AlertPageOut(Documented):
     """One page of alerts, sorted by the server, and how many match in all."""
 
     items: list[AlertOut]
@@ -776,7 +776,7 @@ class WebhookIn(Strict):
     """Where the region's alerts are posted: https (or what the service allows)."""
 
 
-class WebhookOut(BaseModel):
+class WebhookOut(Documented):
     """A webhook of a region and how its notifications went."""
 
     id: int
@@ -794,7 +794,7 @@ class WebhookCreatedOut(WebhookOut):
     """The HMAC-SHA256 key its bodies are signed with: shown here once, keep it."""
 
 
-class MonthlyBillLineOut(BaseModel):
+class MonthlyBillLineOut(Documented):
     day: date
     kind: str
     volume_m3: Decimal
@@ -804,7 +804,7 @@ class MonthlyBillLineOut(BaseModel):
     """An earlier day's charge corrected (a late reading), billed in this month's bill."""
 
 
-class MonthlyBillOut(BaseModel):
+class MonthlyBillOut(Documented):
     """A metered contract's bill of one month, as posted to the ledger."""
 
     id: int
@@ -821,7 +821,7 @@ class MonthlyBillOut(BaseModel):
     lines: list[MonthlyBillLineOut]
 
 
-class DailyVolumeOut(BaseModel):
+class DailyVolumeOut(Documented):
     """A contract's day: the volume and where it came from, and what of it was over-draw."""
 
     day: date
@@ -834,7 +834,7 @@ class DailyVolumeOut(BaseModel):
     """A midnight fell between two readings: the meter's register was interpolated there."""
 
 
-class ContractUseOut(BaseModel):
+class ContractUseOut(Documented):
     """A contract's days in one contract year, and the year's use against its right."""
 
     contract_id: int
