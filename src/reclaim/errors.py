@@ -83,7 +83,7 @@ class ErrorCode(StrEnum):
     BUSY = "busy", "the service has as much of this work queued as it takes; retry later"
     PORTAL_NOT_BUILT = "portal_not_built", "the web portal is not built on this installation"
     NOT_READY = "not_ready", "the database cannot serve (down, or not at the newest migration)"
-    SERVER_ERROR = "server_error", "a fault of the service; it is logged, nothing was written"
+    SERVER_ERROR = "server_error", "a fault of the service: logged, its details never in the body"
 
 
 class InputError(ValueError):

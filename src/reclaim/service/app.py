@@ -72,7 +72,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (409, "the current state forbids it (capacity used up, listing closed, sold already)"),
         (413, "the body is longer than this route takes (see reclaim.service.limits)"),
         (422, "bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`"),
-        (500, "a fault of the service: logged, nothing written, no internals in the body"),
+        (500, "a fault of the service: logged, no internals in the body"),
     )
 }
 STATUS_OF_REFUSAL: dict[type[MarketRefusal], tuple[int, str]] = {
@@ -261,7 +261,7 @@ async def _on_server_error(_request: Request, _exc: Exception) -> JSONResponse:
         "server_error",
         "request",
         None,
-        "the service failed to answer; the fault is logged and nothing was written",
+        "the service failed to answer; the fault is logged for its operator",
         code=ErrorCode.SERVER_ERROR,
     )
 

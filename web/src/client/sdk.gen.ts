@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AccountsAssignData, AccountsAssignErrors, AccountsAssignResponses, AccountsChangePasswordData, AccountsChangePasswordErrors, AccountsChangePasswordResponses, AccountsDisableData, AccountsDisableErrors, AccountsDisableResponses, AccountsEnableData, AccountsEnableErrors, AccountsEnableResponses, AccountsIssueResetData, AccountsIssueResetErrors, AccountsIssueResetResponses, AccountsListAccountsData, AccountsListAccountsErrors, AccountsListAccountsResponses, AccountsLoginData, AccountsLoginErrors, AccountsLoginResponses, AccountsLogoutData, AccountsLogoutErrors, AccountsLogoutResponses, AccountsMeData, AccountsMeErrors, AccountsMeResponses, AccountsRegisterAccountData, AccountsRegisterAccountErrors, AccountsRegisterAccountResponses, AccountsResetPasswordData, AccountsResetPasswordErrors, AccountsResetPasswordResponses, AccountsRevokeAllTokensData, AccountsRevokeAllTokensErrors, AccountsRevokeAllTokensResponses, AccountsUnassignData, AccountsUnassignErrors, AccountsUnassignResponses, ExchangeAcceptData, ExchangeAcceptErrors, ExchangeAcceptResponses, ExchangeApproveData, ExchangeApproveErrors, ExchangeApproveResponses, ExchangeBidData, ExchangeBidErrors, ExchangeBidResponses, ExchangeCancelData, ExchangeCancelErrors, ExchangeCancelResponses, ExchangeCloseData, ExchangeCloseErrors, ExchangeCloseResponses, ExchangeConcludeData, ExchangeConcludeErrors, ExchangeConcludeResponses, ExchangeGetContractData, ExchangeGetContractErrors, ExchangeGetContractResponses, ExchangeGetDealData, ExchangeGetDealErrors, ExchangeGetDealResponses, ExchangeGetRightData, ExchangeGetRightErrors, ExchangeGetRightResponses, ExchangeIssueData, ExchangeIssueErrors, ExchangeIssueResponses, ExchangeListContractsData, ExchangeListContractsErrors, ExchangeListContractsResponses, ExchangeListDealsData, ExchangeListDealsErrors, ExchangeListDealsResponses, ExchangeListListingsData, ExchangeListListingsErrors, ExchangeListListingsResponses, ExchangeListRightData, ExchangeListRightErrors, ExchangeListRightResponses, ExchangeListRightsData, ExchangeListRightsErrors, ExchangeListRightsResponses, ExchangeMyBidsData, ExchangeMyBidsErrors, ExchangeMyBidsResponses, ExchangeRejectData, ExchangeRejectErrors, ExchangeRejectResponses, OperationsHealthzData, OperationsHealthzErrors, OperationsHealthzResponses, OperationsMetricsData, OperationsMetricsErrors, OperationsMetricsResponses, OperationsReadyzData, OperationsReadyzErrors, OperationsReadyzResponses, OperationsRegistryChangeSensorData, OperationsRegistryChangeSensorErrors, OperationsRegistryChangeSensorResponses, OperationsRegistryDefineDmaData, OperationsRegistryDefineDmaErrors, OperationsRegistryDefineDmaResponses, OperationsRegistryGetSensorData, OperationsRegistryGetSensorErrors, OperationsRegistryGetSensorResponses, OperationsRegistryListDevicesData, OperationsRegistryListDevicesErrors, OperationsRegistryListDevicesResponses, OperationsRegistryListDmasData, OperationsRegistryListDmasErrors, OperationsRegistryListDmasResponses, OperationsRegistryListSensorsData, OperationsRegistryListSensorsErrors, OperationsRegistryListSensorsResponses, OperationsRegistryLoadNetworkData, OperationsRegistryLoadNetworkErrors, OperationsRegistryLoadNetworkResponses, OperationsRegistryRegisterData, OperationsRegistryRegisterDeviceData, OperationsRegistryRegisterDeviceErrors, OperationsRegistryRegisterDeviceResponses, OperationsRegistryRegisterErrors, OperationsRegistryRegisterResponses, OperationsRegistryRemoveSensorData, OperationsRegistryRemoveSensorErrors, OperationsRegistryRemoveSensorResponses, OperationsRegistryRenewTokenData, OperationsRegistryRenewTokenErrors, OperationsRegistryRenewTokenResponses, PlanningGetRunData, PlanningGetRunErrors, PlanningGetRunResponses, PlanningRunScenarioData, PlanningRunScenarioErrors, PlanningRunScenarioResponses, PublicityObjectAsPartyData, PublicityObjectAsPartyErrors, PublicityObjectAsPartyResponses, PublicityObjectAsPublicData, PublicityObjectAsPublicErrors, PublicityObjectAsPublicResponses, PublicityObjectionsOfDealData, PublicityObjectionsOfDealErrors, PublicityObjectionsOfDealResponses, PublicityResolveData, PublicityResolveErrors, PublicityResolveResponses, PublicLedgerHeadData, PublicLedgerHeadErrors, PublicLedgerHeadResponses, PublicLedgerHeadsData, PublicLedgerHeadsErrors, PublicLedgerHeadsResponses, PublicNoticesData, PublicNoticesErrors, PublicNoticesResponses, PublicRegionPriceIndexData, PublicRegionPriceIndexErrors, PublicRegionPriceIndexResponses, PublicTradesData, PublicTradesErrors, PublicTradesResponses, ReadingsListAggregatesData, ReadingsListAggregatesErrors, ReadingsListAggregatesResponses, ReadingsListQuarantineData, ReadingsListQuarantineErrors, ReadingsListQuarantineResponses, ReadingsListReadingsData, ReadingsListReadingsErrors, ReadingsListReadingsResponses, ReadingsPostReadingsData, ReadingsPostReadingsErrors, ReadingsPostReadingsResponses, ReadingsReplayData, ReadingsReplayErrors, ReadingsReplayResponses, RegistryChangeRegionData, RegistryChangeRegionErrors, RegistryChangeRegionResponses, RegistryGetRegionData, RegistryGetRegionErrors, RegistryGetRegionResponses, RegistryListPlantsData, RegistryListPlantsErrors, RegistryListPlantsResponses, RegistryListRegionsData, RegistryListRegionsErrors, RegistryListRegionsResponses, RegistryRegisterPlantData, RegistryRegisterPlantErrors, RegistryRegisterPlantResponses, RegistryRegisterRegionData, RegistryRegisterRegionErrors, RegistryRegisterRegionResponses, SettlementBillDueData, SettlementBillDueErrors, SettlementBillDueResponses, SettlementConfirmData, SettlementConfirmErrors, SettlementConfirmResponses, SettlementDecideData, SettlementDecideErrors, SettlementDecideResponses, SettlementDeliverData, SettlementDeliverErrors, SettlementDeliverResponses, SettlementDisputeData, SettlementDisputeErrors, SettlementDisputeResponses, SettlementLedgerBalancesData, SettlementLedgerBalancesErrors, SettlementLedgerBalancesResponses, SettlementLedgerEntriesData, SettlementLedgerEntriesErrors, SettlementLedgerEntriesResponses, SettlementLedgerVerifyData, SettlementLedgerVerifyErrors, SettlementLedgerVerifyResponses, SettlementListBillsData, SettlementListBillsErrors, SettlementListBillsResponses, SettlementListDeliveriesData, SettlementListDeliveriesErrors, SettlementListDeliveriesResponses, SettlementListMyDeliveriesData, SettlementListMyDeliveriesErrors, SettlementListMyDeliveriesResponses, SettlementMyBalanceData, SettlementMyBalanceErrors, SettlementMyBalanceResponses, TestingMoveClockData, TestingMoveClockErrors, TestingMoveClockResponses, TestingRunJobsData, TestingRunJobsErrors, TestingRunJobsResponses } from './types.gen';
+import type { AccountsAssignData, AccountsAssignErrors, AccountsAssignResponses, AccountsChangePasswordData, AccountsChangePasswordErrors, AccountsChangePasswordResponses, AccountsDisableData, AccountsDisableErrors, AccountsDisableResponses, AccountsEnableData, AccountsEnableErrors, AccountsEnableResponses, AccountsIssueResetData, AccountsIssueResetErrors, AccountsIssueResetResponses, AccountsListAccountsData, AccountsListAccountsErrors, AccountsListAccountsResponses, AccountsLoginData, AccountsLoginErrors, AccountsLoginResponses, AccountsLogoutData, AccountsLogoutErrors, AccountsLogoutResponses, AccountsMeData, AccountsMeErrors, AccountsMeResponses, AccountsRegisterAccountData, AccountsRegisterAccountErrors, AccountsRegisterAccountResponses, AccountsResetPasswordData, AccountsResetPasswordErrors, AccountsResetPasswordResponses, AccountsRevokeAllTokensData, AccountsRevokeAllTokensErrors, AccountsRevokeAllTokensResponses, AccountsUnassignData, AccountsUnassignErrors, AccountsUnassignResponses, ActionLogListActionsData, ActionLogListActionsErrors, ActionLogListActionsResponses, ExchangeAcceptData, ExchangeAcceptErrors, ExchangeAcceptResponses, ExchangeApproveData, ExchangeApproveErrors, ExchangeApproveResponses, ExchangeBidData, ExchangeBidErrors, ExchangeBidResponses, ExchangeCancelData, ExchangeCancelErrors, ExchangeCancelResponses, ExchangeCloseData, ExchangeCloseErrors, ExchangeCloseResponses, ExchangeConcludeData, ExchangeConcludeErrors, ExchangeConcludeResponses, ExchangeGetContractData, ExchangeGetContractErrors, ExchangeGetContractResponses, ExchangeGetDealData, ExchangeGetDealErrors, ExchangeGetDealResponses, ExchangeGetRightData, ExchangeGetRightErrors, ExchangeGetRightResponses, ExchangeIssueData, ExchangeIssueErrors, ExchangeIssueResponses, ExchangeListContractsData, ExchangeListContractsErrors, ExchangeListContractsResponses, ExchangeListDealsData, ExchangeListDealsErrors, ExchangeListDealsResponses, ExchangeListListingsData, ExchangeListListingsErrors, ExchangeListListingsResponses, ExchangeListRightData, ExchangeListRightErrors, ExchangeListRightResponses, ExchangeListRightsData, ExchangeListRightsErrors, ExchangeListRightsResponses, ExchangeMyBidsData, ExchangeMyBidsErrors, ExchangeMyBidsResponses, ExchangeRejectData, ExchangeRejectErrors, ExchangeRejectResponses, ExportsExportData, ExportsExportErrors, ExportsExportResponses, MeteredBillsMonthlyBillsData, MeteredBillsMonthlyBillsErrors, MeteredBillsMonthlyBillsResponses, MeteredBillsUseData, MeteredBillsUseErrors, MeteredBillsUseResponses, OperationsAlertsAcknowledgeData, OperationsAlertsAcknowledgeErrors, OperationsAlertsAcknowledgeResponses, OperationsAlertsAddWebhookData, OperationsAlertsAddWebhookErrors, OperationsAlertsAddWebhookResponses, OperationsAlertsAlertData, OperationsAlertsAlertErrors, OperationsAlertsAlertResponses, OperationsAlertsAlertsData, OperationsAlertsAlertsErrors, OperationsAlertsAlertsResponses, OperationsAlertsDeleteWebhookData, OperationsAlertsDeleteWebhookErrors, OperationsAlertsDeleteWebhookResponses, OperationsAlertsResolveData, OperationsAlertsResolveErrors, OperationsAlertsResolveResponses, OperationsAlertsWebhooksData, OperationsAlertsWebhooksErrors, OperationsAlertsWebhooksResponses, OperationsHealthzData, OperationsHealthzErrors, OperationsHealthzResponses, OperationsMetricsData, OperationsMetricsErrors, OperationsMetricsResponses, OperationsReadyzData, OperationsReadyzErrors, OperationsReadyzResponses, OperationsRegistryChangeSensorData, OperationsRegistryChangeSensorErrors, OperationsRegistryChangeSensorResponses, OperationsRegistryDefineDmaData, OperationsRegistryDefineDmaErrors, OperationsRegistryDefineDmaResponses, OperationsRegistryGetSensorData, OperationsRegistryGetSensorErrors, OperationsRegistryGetSensorResponses, OperationsRegistryListDevicesData, OperationsRegistryListDevicesErrors, OperationsRegistryListDevicesResponses, OperationsRegistryListDmasData, OperationsRegistryListDmasErrors, OperationsRegistryListDmasResponses, OperationsRegistryListSensorsData, OperationsRegistryListSensorsErrors, OperationsRegistryListSensorsResponses, OperationsRegistryLoadNetworkData, OperationsRegistryLoadNetworkErrors, OperationsRegistryLoadNetworkResponses, OperationsRegistryRegisterData, OperationsRegistryRegisterDeviceData, OperationsRegistryRegisterDeviceErrors, OperationsRegistryRegisterDeviceResponses, OperationsRegistryRegisterErrors, OperationsRegistryRegisterResponses, OperationsRegistryRemoveSensorData, OperationsRegistryRemoveSensorErrors, OperationsRegistryRemoveSensorResponses, OperationsRegistryRenewTokenData, OperationsRegistryRenewTokenErrors, OperationsRegistryRenewTokenResponses, PlanningGetRunData, PlanningGetRunErrors, PlanningGetRunResponses, PlanningRunScenarioData, PlanningRunScenarioErrors, PlanningRunScenarioResponses, PublicityObjectAsPartyData, PublicityObjectAsPartyErrors, PublicityObjectAsPartyResponses, PublicityObjectAsPublicData, PublicityObjectAsPublicErrors, PublicityObjectAsPublicResponses, PublicityObjectionsOfDealData, PublicityObjectionsOfDealErrors, PublicityObjectionsOfDealResponses, PublicityResolveData, PublicityResolveErrors, PublicityResolveResponses, PublicLedgerHeadData, PublicLedgerHeadErrors, PublicLedgerHeadResponses, PublicLedgerHeadsData, PublicLedgerHeadsErrors, PublicLedgerHeadsResponses, PublicNoticesData, PublicNoticesErrors, PublicNoticesResponses, PublicRegionPriceIndexData, PublicRegionPriceIndexErrors, PublicRegionPriceIndexResponses, PublicTradesData, PublicTradesErrors, PublicTradesResponses, ReadingsListAggregatesData, ReadingsListAggregatesErrors, ReadingsListAggregatesResponses, ReadingsListQuarantineData, ReadingsListQuarantineErrors, ReadingsListQuarantineResponses, ReadingsListReadingsData, ReadingsListReadingsErrors, ReadingsListReadingsResponses, ReadingsPostReadingsData, ReadingsPostReadingsErrors, ReadingsPostReadingsResponses, ReadingsReplayData, ReadingsReplayErrors, ReadingsReplayResponses, RegistryChangeRegionData, RegistryChangeRegionErrors, RegistryChangeRegionResponses, RegistryGetRegionData, RegistryGetRegionErrors, RegistryGetRegionResponses, RegistryListPlantsData, RegistryListPlantsErrors, RegistryListPlantsResponses, RegistryListRegionsData, RegistryListRegionsErrors, RegistryListRegionsResponses, RegistryRegisterPlantData, RegistryRegisterPlantErrors, RegistryRegisterPlantResponses, RegistryRegisterRegionData, RegistryRegisterRegionErrors, RegistryRegisterRegionResponses, SettlementBillDueData, SettlementBillDueErrors, SettlementBillDueResponses, SettlementConfirmData, SettlementConfirmErrors, SettlementConfirmResponses, SettlementDecideData, SettlementDecideErrors, SettlementDecideResponses, SettlementDeliverData, SettlementDeliverErrors, SettlementDeliverResponses, SettlementDisputeData, SettlementDisputeErrors, SettlementDisputeResponses, SettlementLedgerBalancesData, SettlementLedgerBalancesErrors, SettlementLedgerBalancesResponses, SettlementLedgerEntriesData, SettlementLedgerEntriesErrors, SettlementLedgerEntriesResponses, SettlementLedgerVerifyData, SettlementLedgerVerifyErrors, SettlementLedgerVerifyResponses, SettlementListBillsData, SettlementListBillsErrors, SettlementListBillsResponses, SettlementListDeliveriesData, SettlementListDeliveriesErrors, SettlementListDeliveriesResponses, SettlementListMyDeliveriesData, SettlementListMyDeliveriesErrors, SettlementListMyDeliveriesResponses, SettlementMyBalanceData, SettlementMyBalanceErrors, SettlementMyBalanceResponses, TestingMoveClockData, TestingMoveClockErrors, TestingMoveClockResponses, TestingRunJobsData, TestingRunJobsErrors, TestingRunJobsResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -115,6 +115,17 @@ export const accountsRevokeAllTokens = <ThrowOnError extends boolean = false>(op
 });
 
 /**
+ * List Actions
+ *
+ * The action-log entries the caller may read, filtered, sorted and paged by the server.
+ */
+export const actionLogListActions = <ThrowOnError extends boolean = false>(options?: Options<ActionLogListActionsData, ThrowOnError>) => (options?.client ?? client).get<ActionLogListActionsResponses, ActionLogListActionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/actions',
+    ...options
+});
+
+/**
  * Logout
  *
  * Revoke the token of this request; it is refused from now on.
@@ -147,8 +158,11 @@ export const accountsResetPassword = <ThrowOnError extends boolean = false>(opti
  *
  * Exchange a username and password for a bearer token that expires.
  *
- * Attempts are limited per login name and per address: a few free ones, then a growing wait
- * (429 with Retry-After) before the password is even checked.
+ * Send them as JSON, or as the OAuth2 password form (`grant_type=password&username=…&
+ * password=…`, form-encoded), what Swagger UI's Authorize button and OAuth2 clients send. A
+ * wrong password and an unknown username get the same 401 (field `password`, code
+ * `wrong_credentials`). Attempts are limited per login name and per address: a few free ones,
+ * then a growing wait (429 with Retry-After) before the password is even checked.
  */
 export const accountsLogin = <ThrowOnError extends boolean = false>(options: Options<AccountsLoginData, ThrowOnError>) => (options.client ?? client).post<AccountsLoginResponses, AccountsLoginErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -222,6 +236,19 @@ export const settlementDeliver = <ThrowOnError extends boolean = false>(options:
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Use
+ *
+ * A contract year's days (the year holding `day`, default today): each day's volume with
+ * its source (meter, or manual for a contract without one) and over-draw, and the year's use
+ * against the right.
+ */
+export const meteredBillsUse = <ThrowOnError extends boolean = false>(options: Options<MeteredBillsUseData, ThrowOnError>) => (options.client ?? client).get<MeteredBillsUseResponses, MeteredBillsUseErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/contracts/{contract_id}/use',
+    ...options
 });
 
 /**
@@ -563,6 +590,18 @@ export const operationsMetrics = <ThrowOnError extends boolean = false>(options?
 });
 
 /**
+ * Monthly Bills
+ *
+ * The monthly bills of metered contracts: a party's own (buyer or seller), staff: those
+ * of their regions; each with its lines (adjustments of earlier days included).
+ */
+export const meteredBillsMonthlyBills = <ThrowOnError extends boolean = false>(options?: Options<MeteredBillsMonthlyBillsData, ThrowOnError>) => (options?.client ?? client).get<MeteredBillsMonthlyBillsResponses, MeteredBillsMonthlyBillsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/monthly-bills',
+    ...options
+});
+
+/**
  * Resolve
  *
  * Dismiss or uphold an open objection with a written reason, which is published
@@ -757,6 +796,61 @@ export const readingsListAggregates = <ThrowOnError extends boolean = false>(opt
 });
 
 /**
+ * Alerts
+ *
+ * The region's alerts the caller sees (network operators and regulators: all; sellers and
+ * buyers: their contracts' and their delivery points' sensors'), filtered by state, rule or
+ * sensor code, sorted and paged by the server.
+ */
+export const operationsAlertsAlerts = <ThrowOnError extends boolean = false>(options: Options<OperationsAlertsAlertsData, ThrowOnError>) => (options.client ?? client).get<OperationsAlertsAlertsResponses, OperationsAlertsAlertsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/alerts',
+    ...options
+});
+
+/**
+ * Alert
+ *
+ * One alert the caller sees, with who acknowledged or resolved it and why.
+ */
+export const operationsAlertsAlert = <ThrowOnError extends boolean = false>(options: Options<OperationsAlertsAlertData, ThrowOnError>) => (options.client ?? client).get<OperationsAlertsAlertResponses, OperationsAlertsAlertErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/alerts/{alert_id}',
+    ...options
+});
+
+/**
+ * Acknowledge
+ *
+ * A network operator of the region acknowledges an open alert, saying why; its escalation
+ * stops.
+ */
+export const operationsAlertsAcknowledge = <ThrowOnError extends boolean = false>(options: Options<OperationsAlertsAcknowledgeData, ThrowOnError>) => (options.client ?? client).post<OperationsAlertsAcknowledgeResponses, OperationsAlertsAcknowledgeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/alerts/{alert_id}/acknowledge',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Resolve
+ *
+ * A network operator of the region resolves an open or acknowledged alert, saying why.
+ */
+export const operationsAlertsResolve = <ThrowOnError extends boolean = false>(options: Options<OperationsAlertsResolveData, ThrowOnError>) => (options.client ?? client).post<OperationsAlertsResolveResponses, OperationsAlertsResolveErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/alerts/{alert_id}/resolve',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * List Devices
  *
  * The region's devices (network operators and regulators); never their tokens.
@@ -818,6 +912,18 @@ export const operationsRegistryDefineDma = <ThrowOnError extends boolean = false
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Export
+ *
+ * A table of the region as `{table}.csv` or `{table}.xlsx`: rights, deals, contracts,
+ * deliveries, bills or ledger; every header carries its unit (m³, 元, 元/m³, ISO dates).
+ */
+export const exportsExport = <ThrowOnError extends boolean = false>(options: Options<ExportsExportData, ThrowOnError>) => (options.client ?? client).get<ExportsExportResponses, ExportsExportErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/exports/{file_name}',
+    ...options
 });
 
 /**
@@ -981,6 +1087,46 @@ export const operationsRegistryChangeSensor = <ThrowOnError extends boolean = fa
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Webhooks
+ *
+ * The region's webhooks and how their notifications went (never their secrets).
+ */
+export const operationsAlertsWebhooks = <ThrowOnError extends boolean = false>(options: Options<OperationsAlertsWebhooksData, ThrowOnError>) => (options.client ?? client).get<OperationsAlertsWebhooksResponses, OperationsAlertsWebhooksErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/webhooks',
+    ...options
+});
+
+/**
+ * Add Webhook
+ *
+ * A network operator of the region registers a URL its alerts are posted to, signed with
+ * the secret in this answer (shown once). The URL must be one the service's webhook policy
+ * allows: https, an allowed host, never a loopback, link-local or private address unless the
+ * service is configured for it.
+ */
+export const operationsAlertsAddWebhook = <ThrowOnError extends boolean = false>(options: Options<OperationsAlertsAddWebhookData, ThrowOnError>) => (options.client ?? client).post<OperationsAlertsAddWebhookResponses, OperationsAlertsAddWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/webhooks',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete Webhook
+ *
+ * A network operator of the region stops sending to a webhook (its history is kept).
+ */
+export const operationsAlertsDeleteWebhook = <ThrowOnError extends boolean = false>(options: Options<OperationsAlertsDeleteWebhookData, ThrowOnError>) => (options.client ?? client).delete<OperationsAlertsDeleteWebhookResponses, OperationsAlertsDeleteWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/regions/{region_id}/webhooks/{webhook_id}',
+    ...options
 });
 
 /**

@@ -10,27 +10,42 @@ export type ClientOptions = {
 export type AccountIn = {
     /**
      * Display Name
+     *
+     * The name shown to people (any script).
      */
     display_name: string;
     /**
      * Location
+     *
+     * Where the party takes the water (free text).
      */
     location?: string | null;
     /**
      * Password
+     *
+     * The password: 8 to 200 printable characters.
      */
     password: string;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id?: number | null;
+    /**
+     * admin, regulator, operator, network_operator, seller or buyer.
+     */
     role: Role;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class?: string | null;
     /**
      * Username
+     *
+     * An account name (login): 1 to 64 characters, each a lower-case letter a-z, a digit 0-9, '_', '.' or '-' (no spaces or capitals), e.g. water_bureau.
      */
     username: string;
 };
@@ -41,40 +56,182 @@ export type AccountIn = {
 export type AccountOut = {
     /**
      * Disabled At
+     *
+     * Set while an administrator has the account disabled: it cannot log in.
      */
     disabled_at?: string | null;
     /**
      * Display Name
+     *
+     * The name shown to people (any script).
      */
     display_name: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Location
+     *
+     * Where the party takes the water (free text).
      */
     location: string | null;
     /**
      * Region Id
+     *
+     * A seller's or buyer's home region.
      */
     region_id: number | null;
     /**
      * Region Ids
+     *
+     * The regions a regulator or operator is assigned to.
      */
     region_ids?: Array<number>;
     /**
      * Role
+     *
+     * admin, regulator, operator, network_operator, seller or buyer.
      */
     role: string;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class: string | null;
     /**
      * Username
+     *
+     * The account's login name.
      */
     username: string;
+};
+
+/**
+ * ActionOut
+ *
+ * One entry of the action log: who did what to which record, before and after, and why.
+ */
+export type ActionOut = {
+    /**
+     * Action
+     *
+     * What was done.
+     */
+    action: string;
+    /**
+     * Actor Id
+     *
+     * Who acted (null: a device or the service).
+     */
+    actor_id: number | null;
+    /**
+     * Actor Username
+     *
+     * Their login (null: a device or the service).
+     */
+    actor_username: string | null;
+    /**
+     * After
+     *
+     * The record after (null: deleted).
+     */
+    after: unknown;
+    /**
+     * Before
+     *
+     * The record before (null: created).
+     */
+    before: unknown;
+    /**
+     * Created At
+     *
+     * When the action was taken.
+     */
+    created_at: string;
+    /**
+     * Hash
+     *
+     * The entry's hash (SHA-256, hex).
+     */
+    hash: string;
+    /**
+     * Reason
+     *
+     * The reason given (null: none).
+     */
+    reason: string | null;
+    /**
+     * Region Id
+     *
+     * The region acted in (null: none).
+     */
+    region_id: number | null;
+    /**
+     * Request Id
+     *
+     * The request's X-Request-ID (null: none).
+     */
+    request_id: string | null;
+    /**
+     * Role
+     *
+     * The role they acted in.
+     */
+    role: string;
+    /**
+     * Seq
+     *
+     * The entry's place in the log's hash chain.
+     */
+    seq: number;
+    /**
+     * Target Id
+     *
+     * The record's id.
+     */
+    target_id: string;
+    /**
+     * Target Kind
+     *
+     * The kind of record acted on.
+     */
+    target_kind: string;
+};
+
+/**
+ * ActionPageOut
+ *
+ * A page of entries, the number of entries that match, and the page asked for.
+ */
+export type ActionPageOut = {
+    /**
+     * Items
+     *
+     * The entries of this page.
+     */
+    items: Array<ActionOut>;
+    /**
+     * Page
+     *
+     * The page (1 first).
+     */
+    page: number;
+    /**
+     * Page Size
+     *
+     * Entries per page.
+     */
+    page_size: number;
+    /**
+     * Total
+     *
+     * How many entries match in all.
+     */
+    total: number;
 };
 
 /**
@@ -83,33 +240,227 @@ export type AccountOut = {
 export type AggregateOut = {
     /**
      * Estimated
+     *
+     * True when gaps were filled by interpolation.
      */
     estimated?: boolean | null;
     /**
      * Max
+     *
+     * Highest reading in the bucket.
      */
     max?: number | null;
     /**
      * Mean
+     *
+     * Mean of the readings in the bucket.
      */
     mean?: number | null;
     /**
      * Min
+     *
+     * Lowest reading in the bucket.
      */
     min?: number | null;
     /**
      * N Readings
+     *
+     * Readings in the bucket.
      */
     n_readings?: number | null;
     /**
      * Start
+     *
+     * The bucket's start.
      */
     start: string;
     /**
      * Volume M3
+     *
+     * Volume through the meter in the bucket, m³.
      */
     volume_m3?: number | null;
 };
+
+/**
+ * AlertActionIn
+ */
+export type AlertActionIn = {
+    /**
+     * Why
+     *
+     * Why it is acknowledged (what is being done) or resolved (what it was).
+     */
+    why: string;
+};
+
+/**
+ * AlertOrder
+ *
+ * The orders an alert list may be sorted in (newest first by default).
+ */
+export type AlertOrder = '-opened_at' | 'opened_at' | '-severity' | '-last_seen_at' | '-escalation_level';
+
+/**
+ * AlertOut
+ *
+ * An alert, its state with who and why, how often it fired and how far it escalated.
+ */
+export type AlertOut = {
+    /**
+     * Acknowledged At
+     *
+     * When it was acknowledged (null: not yet).
+     */
+    acknowledged_at: string | null;
+    /**
+     * Acknowledged By Id
+     *
+     * Who acknowledged it (null: nobody yet).
+     */
+    acknowledged_by_id: number | null;
+    /**
+     * Acknowledged Why
+     *
+     * What is being done about it (null: not acknowledged).
+     */
+    acknowledged_why: string | null;
+    /**
+     * Contract Id
+     *
+     * The contract's id (null: none).
+     */
+    contract_id: number | null;
+    /**
+     * Escalation Level
+     *
+     * Full acknowledgement periods of its rule it stayed open without acknowledgement.
+     */
+    escalation_level: number;
+    /**
+     * First Seen At
+     *
+     * When its condition was first seen.
+     */
+    first_seen_at: string;
+    /**
+     * Id
+     *
+     * This record's id.
+     */
+    id: number;
+    /**
+     * Last Seen At
+     *
+     * When its condition was last seen.
+     */
+    last_seen_at: string;
+    /**
+     * Occurrences
+     *
+     * Times the condition came back while the alert was not resolved (duplicates folded).
+     */
+    occurrences: number;
+    /**
+     * Opened At
+     *
+     * When the alert opened.
+     */
+    opened_at: string;
+    /**
+     * Region Id
+     *
+     * The region's id.
+     */
+    region_id: number;
+    /**
+     * Resolved At
+     *
+     * When it was resolved (null: open).
+     */
+    resolved_at: string | null;
+    /**
+     * Resolved By Id
+     *
+     * Who resolved it (null: nobody yet).
+     */
+    resolved_by_id: number | null;
+    /**
+     * Resolved Why
+     *
+     * What it was (null: not resolved).
+     */
+    resolved_why: string | null;
+    /**
+     * Rule
+     *
+     * The alert rule that fired.
+     */
+    rule: string;
+    /**
+     * Sensor Id
+     *
+     * The sensor's id (null: none).
+     */
+    sensor_id: number | null;
+    /**
+     * Severity
+     *
+     * low, medium or high.
+     */
+    severity: string;
+    /**
+     * State
+     *
+     * open, acknowledged or resolved.
+     */
+    state: string;
+    /**
+     * Subject
+     *
+     * What the alert is about (a sensor, a contract).
+     */
+    subject: string;
+};
+
+/**
+ * AlertPageOut
+ *
+ * One page of alerts, sorted by the server, and how many match in all.
+ */
+export type AlertPageOut = {
+    /**
+     * Items
+     *
+     * The entries of this page.
+     */
+    items: Array<AlertOut>;
+    /**
+     * Page
+     *
+     * The page (1 first).
+     */
+    page: number;
+    /**
+     * Per Page
+     *
+     * Entries per page.
+     */
+    per_page: number;
+    /**
+     * Total
+     *
+     * How many entries match in all.
+     */
+    total: number;
+};
+
+/**
+ * AlertState
+ *
+ * Where an alert is in its life.
+ */
+export type AlertState = 'open' | 'acknowledged' | 'resolved';
 
 /**
  * AttachmentIn
@@ -117,6 +468,8 @@ export type AggregateOut = {
 export type AttachmentIn = {
     /**
      * Kind
+     *
+     * plant, node, link, delivery_point or dma.
      */
     kind: 'plant' | 'node' | 'link' | 'delivery_point' | 'dma';
     /**
@@ -133,6 +486,8 @@ export type AttachmentIn = {
 export type BidIn = {
     /**
      * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
      */
     price_yuan_per_m3: number | string;
 };
@@ -143,22 +498,32 @@ export type BidIn = {
 export type BidOut = {
     /**
      * Bidder Id
+     *
+     * The bidding account's id.
      */
     bidder_id: number;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Listing Id
+     *
+     * The listing's id.
      */
     listing_id: number;
     /**
      * Placed At
+     *
+     * When the bid was placed.
      */
     placed_at: string;
     /**
      * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
      */
     price_yuan_per_m3: string;
 };
@@ -169,50 +534,74 @@ export type BidOut = {
 export type BillOut = {
     /**
      * Amount Yuan
+     *
+     * Amount in 元, a decimal string.
      */
     amount_yuan: string;
     /**
      * Buyer Id
+     *
+     * The buying account's id.
      */
     buyer_id: number;
     /**
      * Contract Id
+     *
+     * The contract's id.
      */
     contract_id: number;
     /**
      * Delivery Id
+     *
+     * The delivery's id.
      */
     delivery_id: number;
     /**
      * Exchange Fee Yuan
+     *
+     * The exchange's fee, 元.
      */
     exchange_fee_yuan: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Ledger Txn Id
+     *
+     * The ledger transaction that posted the bill.
      */
     ledger_txn_id: string;
     /**
      * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
      */
     price_yuan_per_m3: string;
     /**
      * Seller Id
+     *
+     * The selling account's id.
      */
     seller_id: number;
     /**
      * Seller Net Yuan
+     *
+     * What the seller receives, 元.
      */
     seller_net_yuan: string;
     /**
      * Treatment Feedback Yuan
+     *
+     * The share fed back to treatment, 元.
      */
     treatment_feedback_yuan: string;
     /**
      * Volume M3
+     *
+     * Whole m³ delivered on the day.
      */
     volume_m3: number;
 };
@@ -225,6 +614,8 @@ export type BillOut = {
 export type BilledOut = {
     /**
      * Deliveries
+     *
+     * The deliveries billed by this run.
      */
     deliveries: Array<DeliveryOut>;
 };
@@ -235,6 +626,8 @@ export type BilledOut = {
 export type ClockOffsetIn = {
     /**
      * Offset Seconds
+     *
+     * How far the service's clock runs ahead of the wall clock, s.
      */
     offset_seconds: number;
 };
@@ -245,10 +638,14 @@ export type ClockOffsetIn = {
 export type ClockOut = {
     /**
      * Now
+     *
+     * The service's time.
      */
     now: string;
     /**
      * Offset Seconds
+     *
+     * How far the service's clock runs ahead of the wall clock, s.
      */
     offset_seconds: number;
 };
@@ -257,13 +654,20 @@ export type ClockOut = {
  * CloseOut
  */
 export type CloseOut = {
+    /**
+     * The deal the winning bid made (null: unsold).
+     */
     deal: DealOut | null;
     /**
      * Listing Id
+     *
+     * The listing's id.
      */
     listing_id: number;
     /**
      * State
+     *
+     * sold (a deal was made) or unsold.
      */
     state: string;
 };
@@ -274,68 +678,200 @@ export type CloseOut = {
 export type ContractOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Buyer Id
+     *
+     * The buying account's id.
      */
     buyer_id: number;
     /**
      * Concluded At
+     *
+     * When the contract was concluded.
      */
     concluded_at: string;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Deal Id
+     *
+     * The deal's id.
      */
     deal_id: number;
     /**
      * Delivery Point
+     *
+     * Where the water is handed over (free text).
      */
     delivery_point: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Plant Id
+     *
+     * The supplying plant's id.
      */
     plant_id: number;
     /**
      * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
      */
     price_yuan_per_m3: string;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number;
     /**
      * Right Id
+     *
+     * The right's id.
      */
     right_id: number;
     /**
      * Seller Id
+     *
+     * The selling account's id.
      */
     seller_id: number;
     /**
      * Source Right Id
+     *
+     * The seller's right the contract's volume came out of.
      */
     source_right_id: number;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
     /**
      * Term Years
+     *
+     * The contract's term in years.
      */
     term_years: string;
+};
+
+/**
+ * ContractUseOut
+ *
+ * A contract's days in one contract year, and the year's use against its right.
+ */
+export type ContractUseOut = {
+    /**
+     * Annual Volume M3
+     *
+     * Whole m³ per contract year.
+     */
+    annual_volume_m3: number;
+    /**
+     * Contract Id
+     *
+     * The contract's id.
+     */
+    contract_id: number;
+    /**
+     * Days
+     *
+     * The contract's days in the year.
+     */
+    days: Array<DailyVolumeOut>;
+    /**
+     * Over Draw M3
+     *
+     * Volume above the daily cap or beyond the right this year, billed at the over-draw rule.
+     */
+    over_draw_m3: string;
+    /**
+     * Used M3
+     *
+     * Volume delivered within the right this year (metered or entered by hand).
+     */
+    used_m3: string;
+    /**
+     * Year End
+     *
+     * The day after the contract year's last.
+     */
+    year_end: string;
+    /**
+     * Year Start
+     *
+     * The contract year's first day.
+     */
+    year_start: string;
+};
+
+/**
+ * DailyVolumeOut
+ *
+ * A contract's day: the volume and where it came from, and what of it was over-draw.
+ */
+export type DailyVolumeOut = {
+    /**
+     * Daily Cap M3
+     *
+     * The contract's daily cap, m³.
+     */
+    daily_cap_m3: number;
+    /**
+     * Day
+     *
+     * The day (ISO 8601 date, in the region's time zone).
+     */
+    day: string;
+    /**
+     * Estimated
+     *
+     * A midnight fell between two readings: the meter's register was interpolated there.
+     */
+    estimated: boolean;
+    /**
+     * Over Cap M3
+     *
+     * Volume above the daily cap, m³.
+     */
+    over_cap_m3: string;
+    /**
+     * Over Right M3
+     *
+     * Volume beyond what the right holds this year, m³.
+     */
+    over_right_m3: string;
+    /**
+     * Source
+     *
+     * meter or manual.
+     */
+    source: 'meter' | 'manual';
+    /**
+     * Volume M3
+     *
+     * The day's volume, m³.
+     */
+    volume_m3: string;
 };
 
 /**
@@ -344,78 +880,116 @@ export type ContractOut = {
 export type DealOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Buyer Id
+     *
+     * The buying account's id.
      */
     buyer_id: number;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Decided At
+     *
+     * When the regulator decided (null: not yet).
      */
     decided_at: string | null;
     /**
      * Decision Reason
+     *
+     * The decision's stated reason (null: none given).
      */
     decision_reason: string | null;
     /**
      * Delivery Point
+     *
+     * Where the water is handed over (free text).
      */
     delivery_point: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Lapses At
+     *
+     * When an undecided deal lapses.
      */
     lapses_at: string;
     /**
      * Listing Id
+     *
+     * The listing's id.
      */
     listing_id: number;
     /**
      * Mode
+     *
+     * fixed (挂牌), negotiated (协议转让, one named buyer), ascending or sealed (竞价).
      */
     mode: string;
     /**
      * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
      */
     price_yuan_per_m3: string;
     /**
      * Publicity Ends At
+     *
+     * When the deal's publicity (公示) ends.
      */
     publicity_ends_at: string;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number;
     /**
      * Right Id
+     *
+     * The right's id.
      */
     right_id: number;
     /**
      * Seller Id
+     *
+     * The selling account's id.
      */
     seller_id: number;
     /**
      * State
+     *
+     * publicity, pending_decision, approved, rejected, lapsed or contracted.
      */
     state: string;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class: string;
 };
@@ -435,6 +1009,8 @@ export type DealState = 'publicity' | 'pending_decision' | 'approved' | 'rejecte
 export type DecisionIn = {
     /**
      * Reason
+     *
+     * The reason, in words.
      */
     reason?: string | null;
 };
@@ -445,10 +1021,14 @@ export type DecisionIn = {
 export type DeliveryDecisionIn = {
     /**
      * Reason
+     *
+     * The reason, in words.
      */
     reason: string;
     /**
      * Volume M3
+     *
+     * The volume found delivered (0 bills nothing).
      */
     volume_m3: number;
 };
@@ -459,10 +1039,14 @@ export type DeliveryDecisionIn = {
 export type DeliveryIn = {
     /**
      * Day
+     *
+     * The day (ISO 8601 date, in the region's time zone).
      */
     day: string;
     /**
      * Volume M3
+     *
+     * Whole m³ delivered on the day.
      */
     volume_m3: number;
 };
@@ -471,45 +1055,69 @@ export type DeliveryIn = {
  * DeliveryOut
  */
 export type DeliveryOut = {
+    /**
+     * The delivery's bill (null: not billed yet).
+     */
     bill?: BillOut | null;
     /**
      * Billed Volume M3
+     *
+     * The volume billed (null: not billed yet).
      */
     billed_volume_m3: number | null;
     /**
      * Confirm By
+     *
+     * Until when the buyer may dispute a delivery its seller reported; billed after it.
      */
     confirm_by: string | null;
     /**
      * Contract Id
+     *
+     * The contract's id.
      */
     contract_id: number;
     /**
      * Day
+     *
+     * The day (ISO 8601 date, in the region's time zone).
      */
     day: string;
     /**
      * Decision Reason
+     *
+     * The decision's stated reason (null: none given).
      */
     decision_reason: string | null;
     /**
      * Dispute Reason
+     *
+     * Why the buyer disputed it (null: not disputed).
      */
     dispute_reason: string | null;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Source
+     *
+     * Entered by hand, which only a contract without a meter takes; a metered contract's days
+     * are its metered days (GET /contracts/{contract_id}/metered-days).
      */
     source?: 'manual';
     /**
      * State
+     *
+     * awaiting_confirmation, confirmed, disputed, billed or rejected.
      */
     state: string;
     /**
      * Volume M3
+     *
+     * Whole m³ delivered on the day.
      */
     volume_m3: number;
 };
@@ -527,6 +1135,8 @@ export type DeliveryState = 'awaiting_confirmation' | 'disputed' | 'billed' | 'r
 export type DeviceIn = {
     /**
      * Code
+     *
+     * The element's code: letters, digits and _ . : - (no spaces).
      */
     code: string;
 };
@@ -537,14 +1147,20 @@ export type DeviceIn = {
 export type DeviceOut = {
     /**
      * Code
+     *
+     * The element's code: letters, digits and _ . : - (no spaces).
      */
     code: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Token Issued At
+     *
+     * When the device's current token was issued (null: none).
      */
     token_issued_at: string | null;
 };
@@ -555,10 +1171,14 @@ export type DeviceOut = {
 export type DeviceTokenOut = {
     /**
      * Code
+     *
+     * The element's code: letters, digits and _ . : - (no spaces).
      */
     code: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
@@ -569,6 +1189,8 @@ export type DeviceTokenOut = {
     token: string;
     /**
      * Token Issued At
+     *
+     * When the device's current token was issued (null: none).
      */
     token_issued_at: string | null;
 };
@@ -579,42 +1201,62 @@ export type DeviceTokenOut = {
 export type DisabledOut = {
     /**
      * Disabled At
+     *
+     * Set while an administrator has the account disabled: it cannot log in.
      */
     disabled_at?: string | null;
     /**
      * Display Name
+     *
+     * The name shown to people (any script).
      */
     display_name: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Location
+     *
+     * Where the party takes the water (free text).
      */
     location: string | null;
     /**
      * Region Id
+     *
+     * A seller's or buyer's home region.
      */
     region_id: number | null;
     /**
      * Region Ids
+     *
+     * The regions a regulator or operator is assigned to.
      */
     region_ids?: Array<number>;
     /**
      * Revoked Tokens
+     *
+     * The account's live tokens, all revoked when it was disabled.
      */
     revoked_tokens: number;
     /**
      * Role
+     *
+     * admin, regulator, operator, network_operator, seller or buyer.
      */
     role: string;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class: string | null;
     /**
      * Username
+     *
+     * The account's login name.
      */
     username: string;
 };
@@ -625,6 +1267,8 @@ export type DisabledOut = {
 export type DisputeIn = {
     /**
      * Reason
+     *
+     * The reason, in words.
      */
     reason: string;
 };
@@ -635,10 +1279,14 @@ export type DisputeIn = {
 export type DmaIn = {
     /**
      * Code
+     *
+     * The element's code: letters, digits and _ . : - (no spaces).
      */
     code: string;
     /**
      * Link Ids
+     *
+     * The links inside the district metered area.
      */
     link_ids: Array<string>;
     /**
@@ -649,6 +1297,8 @@ export type DmaIn = {
     meters: Array<string>;
     /**
      * Name
+     *
+     * The name (any script).
      */
     name: string;
 };
@@ -659,50 +1309,88 @@ export type DmaIn = {
 export type DmaOut = {
     /**
      * Boundary Links
+     *
+     * The links crossing the area's boundary.
      */
     boundary_links: Array<string>;
     /**
      * Code
+     *
+     * The element's code: letters, digits and _ . : - (no spaces).
      */
     code: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Link Ids
+     *
+     * The links inside the district metered area.
      */
     link_ids: Array<string>;
     /**
      * Meters
+     *
+     * Codes of the flow meters on the links crossing the boundary.
      */
     meters: Array<string>;
     /**
      * Name
+     *
+     * The name (any script).
      */
     name: string;
 };
 
 /**
+ * ErrorCode
+ *
+ * A refusal's stable machine code and its meaning, in one line. Codes are never renamed or
+ * reused; a new kind of refusal gets a new code.
+ */
+export type ErrorCode = 'invalid_input' | 'field_missing' | 'field_unknown' | 'wrong_type' | 'out_of_range' | 'wrong_length' | 'wrong_format' | 'bad_username' | 'not_json' | 'unreadable_body' | 'body_too_large' | 'idempotency_key_reused' | 'not_found' | 'method_not_allowed' | 'token_missing' | 'token_invalid' | 'token_expired' | 'token_revoked' | 'wrong_credentials' | 'wrong_reset_code' | 'account_disabled' | 'reset_code_spent' | 'too_many_attempts' | 'role_not_allowed' | 'not_your_region' | 'not_yours' | 'own_listing' | 'use_not_converted' | 'no_access_rule' | 'testing_only' | 'conflict' | 'concurrent_change' | 'already_exists' | 'volume_above_capacity' | 'volume_above_free' | 'volume_above_contract' | 'right_not_active' | 'listing_not_open' | 'wrong_listing_mode' | 'auction_closed' | 'auction_still_open' | 'listing_has_bids' | 'below_reserve' | 'bid_too_low' | 'in_use' | 'wrong_state' | 'publicity_running' | 'objections_open' | 'dispute_closed' | 'busy' | 'portal_not_built' | 'not_ready' | 'server_error';
+
+/**
  * ErrorOut
  *
- * Every refusal: what kind, which field, the value given and why.
+ * Every refusal: what kind, its stable code, which field, the value given and why.
  */
 export type ErrorOut = {
     /**
+     * The stable machine code (README, 'Refusal codes'): show the refusal in the client's own language by it.
+     */
+    code: ErrorCode;
+    /**
      * Error
+     *
+     * The broad kind: invalid_input, unauthorized, forbidden, not_found, refused, conflict, too_large, too_many_attempts, busy, not_ready or server_error.
      */
     error: string;
     /**
+     * Errors
+     *
+     * Every problem of a 422 found by the schema (the first is the top-level one).
+     */
+    errors?: Array<ProblemOut>;
+    /**
      * Field
+     *
+     * The field, header, path or parameter at fault.
      */
     field: string;
     /**
      * Reason
+     *
+     * Why, and what is allowed, in English.
      */
     reason: string;
     /**
      * Value
+     *
+     * The value given, cut to a short excerpt (never a secret).
      */
     value?: unknown;
 };
@@ -715,18 +1403,26 @@ export type ErrorOut = {
 export type FiledObjectionOut = {
     /**
      * Deal Id
+     *
+     * The deal's id.
      */
     deal_id: number;
     /**
      * Filed At
+     *
+     * When it was filed.
      */
     filed_at: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * State
+     *
+     * open, dismissed or upheld.
      */
     state: string;
 };
@@ -737,26 +1433,38 @@ export type FiledObjectionOut = {
 export type IngestOut = {
     /**
      * Accepted
+     *
+     * Readings stored.
      */
     accepted: number;
     /**
      * Alerts Folded
+     *
+     * Alerts the batch folded into open ones.
      */
     alerts_folded: number;
     /**
      * Alerts Opened
+     *
+     * Alerts the batch opened.
      */
     alerts_opened: number;
     /**
      * Duplicates
+     *
+     * Readings already stored (counted once).
      */
     duplicates: number;
     /**
      * Quarantined
+     *
+     * Readings kept aside with their reason.
      */
     quarantined: number;
     /**
      * Refused
+     *
+     * The quarantined readings, with their row and reason.
      */
     refused: Array<RefusedOut>;
 };
@@ -767,14 +1475,20 @@ export type IngestOut = {
 export type JobRunOut = {
     /**
      * Name
+     *
+     * The job's name.
      */
     name: string;
     /**
      * Ran
+     *
+     * Whether the job ran (false: another worker holds its lease).
      */
     ran: boolean;
     /**
      * Result
+     *
+     * What the job did (a count), when it ran.
      */
     result: number | null;
 };
@@ -785,34 +1499,50 @@ export type JobRunOut = {
 export type LedgerEntryOut = {
     /**
      * Account
+     *
+     * The ledger account.
      */
     account: string;
     /**
      * Amount Yuan
+     *
+     * Amount in 元, a decimal string.
      */
     amount_yuan: string;
     /**
      * Created At
+     *
+     * When it was recorded.
      */
     created_at: string;
     /**
      * Hash
+     *
+     * This entry's hash (SHA-256, hex).
      */
     hash: string;
     /**
      * Memo
+     *
+     * What the entry is for.
      */
     memo: string;
     /**
      * Prev Hash
+     *
+     * The previous entry's hash (SHA-256, hex).
      */
     prev_hash: string;
     /**
      * Seq
+     *
+     * The entry's place in the hash chain.
      */
     seq: number;
     /**
      * Txn Id
+     *
+     * The ledger transaction the entry belongs to.
      */
     txn_id: string;
 };
@@ -825,18 +1555,26 @@ export type LedgerEntryOut = {
 export type LedgerHeadOut = {
     /**
      * Day
+     *
+     * The day (ISO 8601 date, in the region's time zone).
      */
     day: string;
     /**
      * Last Hash
+     *
+     * The hash of that entry (SHA-256, hex).
      */
     last_hash: string;
     /**
      * Last Seq
+     *
+     * The last entry covered by the head.
      */
     last_seq: number;
     /**
      * Published At
+     *
+     * When the head was published.
      */
     published_at: string;
 };
@@ -847,22 +1585,32 @@ export type LedgerHeadOut = {
 export type LedgerVerifyOut = {
     /**
      * Entries
+     *
+     * How many entries were checked.
      */
     entries: number;
     /**
      * First Broken Seq
+     *
+     * The first entry whose hash does not match (null: none).
      */
     first_broken_seq: number | null;
     /**
      * Ok
+     *
+     * True when the chain and every transaction check out.
      */
     ok: boolean;
     /**
      * Reason
+     *
+     * What is wrong (null: nothing).
      */
     reason: string | null;
     /**
      * Unbalanced Txns
+     *
+     * Transactions whose entries do not sum to zero.
      */
     unbalanced_txns: Array<string>;
 };
@@ -873,14 +1621,20 @@ export type LedgerVerifyOut = {
 export type LinkIn = {
     /**
      * End
+     *
+     * The node the link ends at.
      */
     end: string;
     /**
      * Id
+     *
+     * The link's EPANET id.
      */
     id: string;
     /**
      * Start
+     *
+     * The node the link starts at.
      */
     start: string;
 };
@@ -891,43 +1645,66 @@ export type LinkIn = {
 export type ListingIn = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Closes At
+     *
+     * When an auction stops taking bids (ISO 8601 with offset).
      */
     closes_at?: string | null;
     /**
      * Counterparty Id
+     *
+     * The one buyer of a negotiated listing.
      */
     counterparty_id?: number | null;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Delivery Point
+     *
+     * Where the water is handed over (free text).
      */
     delivery_point: string;
+    /**
+     * fixed (挂牌), negotiated (协议转让, one named buyer), ascending or sealed (竞价).
+     */
     mode: ListingMode;
     /**
      * Price Schedule
+     *
+     * The id of a published price schedule (priced by sector).
      */
     price_schedule?: string | null;
     /**
      * Reserve Yuan Per M3
+     *
+     * The price (fixed, negotiated) or reserve (auctions), 元/m³.
      */
     reserve_yuan_per_m3?: number | string | null;
     /**
      * Right Id
+     *
+     * The right's id.
      */
     right_id: number;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
     /**
@@ -951,66 +1728,98 @@ export type ListingMode = 'fixed' | 'negotiated' | 'ascending' | 'sealed';
 export type ListingOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Best Bid Yuan Per M3
+     *
+     * Shown for open ascending auctions only; sealed bids stay sealed.
      */
     best_bid_yuan_per_m3?: string | null;
     /**
      * Closes At
+     *
+     * When an auction stops taking bids (ISO 8601 with offset).
      */
     closes_at: string | null;
     /**
      * Counterparty Id
+     *
+     * The one buyer of a negotiated listing.
      */
     counterparty_id: number | null;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Delivery Point
+     *
+     * Where the water is handed over (free text).
      */
     delivery_point: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Mode
+     *
+     * fixed (挂牌), negotiated (协议转让, one named buyer), ascending or sealed (竞价).
      */
     mode: string;
     /**
      * Price Schedule
+     *
+     * The id of a published price schedule (priced by sector).
      */
     price_schedule: string | null;
     /**
      * Reserve Yuan Per M3
+     *
+     * The price (fixed, negotiated) or reserve (auctions), 元/m³.
      */
     reserve_yuan_per_m3: string | null;
     /**
      * Right Id
+     *
+     * The right's id.
      */
     right_id: number;
     /**
      * Seller Id
+     *
+     * The selling account's id.
      */
     seller_id: number;
     /**
      * State
+     *
+     * open, sold, unsold or cancelled.
      */
     state: string;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class: string;
 };
@@ -1021,12 +1830,138 @@ export type ListingOut = {
 export type LogoutOut = {
     /**
      * Account Id
+     *
+     * The account's id.
      */
     account_id: number;
     /**
      * Revoked Tokens
+     *
+     * How many live tokens were revoked.
      */
     revoked_tokens: number;
+};
+
+/**
+ * MonthlyBillLineOut
+ */
+export type MonthlyBillLineOut = {
+    /**
+     * Adjustment
+     *
+     * An earlier day's charge corrected (a late reading), billed in this month's bill.
+     */
+    adjustment: boolean;
+    /**
+     * Amount Yuan
+     *
+     * Amount in 元, a decimal string.
+     */
+    amount_yuan: string;
+    /**
+     * Day
+     *
+     * The day (ISO 8601 date, in the region's time zone).
+     */
+    day: string;
+    /**
+     * Kind
+     *
+     * What the line charges: within the right, or over-draw.
+     */
+    kind: string;
+    /**
+     * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
+     */
+    price_yuan_per_m3: string;
+    /**
+     * Volume M3
+     *
+     * Volume charged on the line, m³.
+     */
+    volume_m3: string;
+};
+
+/**
+ * MonthlyBillOut
+ *
+ * A metered contract's bill of one month, as posted to the ledger.
+ */
+export type MonthlyBillOut = {
+    /**
+     * Amount Yuan
+     *
+     * Amount in 元, a decimal string.
+     */
+    amount_yuan: string;
+    /**
+     * Buyer Id
+     *
+     * The buying account's id.
+     */
+    buyer_id: number;
+    /**
+     * Contract Id
+     *
+     * The contract's id.
+     */
+    contract_id: number;
+    /**
+     * Created At
+     *
+     * When it was recorded.
+     */
+    created_at: string;
+    /**
+     * Exchange Fee Yuan
+     *
+     * The exchange's fee, 元.
+     */
+    exchange_fee_yuan: string;
+    /**
+     * Id
+     *
+     * This record's id.
+     */
+    id: number;
+    /**
+     * Ledger Txn Id
+     *
+     * The ledger transaction that posted the bill.
+     */
+    ledger_txn_id: string | null;
+    /**
+     * Lines
+     *
+     * The bill's lines, a day each (and adjustments).
+     */
+    lines: Array<MonthlyBillLineOut>;
+    /**
+     * Month
+     *
+     * The month billed (its first day).
+     */
+    month: string;
+    /**
+     * Seller Id
+     *
+     * The selling account's id.
+     */
+    seller_id: number;
+    /**
+     * Seller Net Yuan
+     *
+     * What the seller receives, 元.
+     */
+    seller_net_yuan: string;
+    /**
+     * Treatment Feedback Yuan
+     *
+     * The share fed back to treatment, 元.
+     */
+    treatment_feedback_yuan: string;
 };
 
 /**
@@ -1035,6 +1970,8 @@ export type LogoutOut = {
 export type NetworkIn = {
     /**
      * Links
+     *
+     * The network's links.
      */
     links: Array<LinkIn>;
 };
@@ -1045,6 +1982,8 @@ export type NetworkIn = {
 export type NetworkOut = {
     /**
      * Links
+     *
+     * How many links the region's network has.
      */
     links: number;
 };
@@ -1055,6 +1994,8 @@ export type NetworkOut = {
 export type ObjectionIn = {
     /**
      * Grounds
+     *
+     * The grounds of the objection, in words.
      */
     grounds: string;
 };
@@ -1067,38 +2008,56 @@ export type ObjectionIn = {
 export type ObjectionOut = {
     /**
      * Contact
+     *
+     * How the regulator reaches the objector; never published.
      */
     contact: string | null;
     /**
      * Deal Id
+     *
+     * The deal's id.
      */
     deal_id: number;
     /**
      * Filed At
+     *
+     * When it was filed.
      */
     filed_at: string;
     /**
      * Filed By Id
+     *
+     * The objecting party's account (null: the public).
      */
     filed_by_id: number | null;
     /**
      * Grounds
+     *
+     * The grounds of the objection, in words.
      */
     grounds: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Resolution
+     *
+     * The regulator's written resolution (null: open).
      */
     resolution: string | null;
     /**
      * Resolved At
+     *
+     * When it was resolved (null: open).
      */
     resolved_at: string | null;
     /**
      * State
+     *
+     * open, dismissed or upheld.
      */
     state: string;
 };
@@ -1109,10 +2068,14 @@ export type ObjectionOut = {
 export type PasswordChangeIn = {
     /**
      * Current Password
+     *
+     * The password the account logs in with now.
      */
     current_password: string;
     /**
      * New Password
+     *
+     * Checked against the password policy, which the refusal states in words.
      */
     new_password: string;
 };
@@ -1123,14 +2086,20 @@ export type PasswordChangeIn = {
 export type PasswordResetIn = {
     /**
      * Code
+     *
+     * The one-time reset code the administrator handed over.
      */
     code: string;
     /**
      * New Password
+     *
+     * The new password, checked against the password policy.
      */
     new_password: string;
     /**
      * Username
+     *
+     * The account's login name.
      */
     username: string;
 };
@@ -1141,10 +2110,14 @@ export type PasswordResetIn = {
 export type PasswordSetOut = {
     /**
      * Account Id
+     *
+     * The account's id.
      */
     account_id: number;
     /**
      * Revoked Tokens
+     *
+     * Tokens revoked by the change: every other one of the account (a reset: all of them).
      */
     revoked_tokens: number;
 };
@@ -1157,38 +2130,54 @@ export type PasswordSetOut = {
 export type PlanRunOut = {
     /**
      * Created At
+     *
+     * When it was recorded.
      */
     created_at: string;
     /**
      * Error
+     *
+     * Why the engine refused the scenario (`field`, `value`, `reason`), when failed.
      */
     error: {
         [key: string]: unknown;
     } | null;
     /**
      * Finished At
+     *
+     * When the engine finished (null: queued).
      */
     finished_at: string | null;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number | null;
     /**
      * Result
+     *
+     * The plan's figures and audit, when done.
      */
     result: {
         [key: string]: unknown;
     } | null;
     /**
      * State
+     *
+     * queued, done or failed.
      */
     state: 'queued' | 'done' | 'failed';
     /**
      * Status Url
+     *
+     * Where to read the run (GET) until its state is done or failed.
      */
     status_url: string;
 };
@@ -1199,22 +2188,32 @@ export type PlanRunOut = {
 export type PlantIn = {
     /**
      * Name
+     *
+     * The name (any script).
      */
     name: string;
     /**
      * Operator Id
+     *
+     * The account running the plant (a seller of the region or an operator).
      */
     operator_id?: number | null;
     /**
      * Reclaimed Capacity M3 Per Day
+     *
+     * The plant's reclamation capacity, m³/d.
      */
     reclaimed_capacity_m3_per_day: number;
     /**
      * Sewage Treated M3 Per Day
+     *
+     * Sewage the plant treats, m³/d.
      */
     sewage_treated_m3_per_day: number;
     /**
      * Source
+     *
+     * Where the plant's figures come from (document, page).
      */
     source?: string;
 };
@@ -1225,46 +2224,68 @@ export type PlantIn = {
 export type PlantOut = {
     /**
      * Committed Annual M3
+     *
+     * Held today by the plant's rights (a right past its term holds nothing).
      */
     committed_annual_m3: number;
     /**
      * Committed Daily M3
+     *
+     * Daily volume held today by the plant's rights, m³/d.
      */
     committed_daily_m3: number;
     /**
      * Deliverable Annual M3
+     *
+     * What the plant can deliver a year (365 × daily).
      */
     deliverable_annual_m3: number;
     /**
      * Deliverable Daily M3
+     *
+     * What the plant can deliver a day: capacity, capped at 0.8 × sewage.
      */
     deliverable_daily_m3: number;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Name
+     *
+     * The name (any script).
      */
     name: string;
     /**
      * Operator Id
+     *
+     * The account running the plant (a seller of the region or an operator).
      */
     operator_id: number | null;
     /**
      * Reclaimed Capacity M3 Per Day
+     *
+     * The plant's reclamation capacity, m³/d.
      */
     reclaimed_capacity_m3_per_day: number;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number;
     /**
      * Sewage Treated M3 Per Day
+     *
+     * Sewage the plant treats, m³/d.
      */
     sewage_treated_m3_per_day: number;
     /**
      * Source
+     *
+     * Where the plant's figures come from (document, page).
      */
     source: string;
 };
@@ -1275,22 +2296,32 @@ export type PlantOut = {
 export type PricePeriodOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Index
+     *
+     * The price index (first period = 100).
      */
     index: string;
     /**
      * Mean Price Yuan Per M3
+     *
+     * Volume-weighted mean price, 元/m³.
      */
     mean_price_yuan_per_m3: string;
     /**
      * Period
+     *
+     * The period (a year, or a year and quarter).
      */
     period: string;
     /**
      * Trades
+     *
+     * Contracts concluded in the period.
      */
     trades: number;
 };
@@ -1303,8 +2334,40 @@ export type PricePeriodOut = {
 export type ProbeOut = {
     /**
      * Status
+     *
+     * Always `ok`.
      */
     status?: 'ok';
+};
+
+/**
+ * ProblemOut
+ *
+ * One problem of a refused request.
+ */
+export type ProblemOut = {
+    /**
+     * The problem's stable code.
+     */
+    code: ErrorCode;
+    /**
+     * Field
+     *
+     * The field at fault, dotted.
+     */
+    field: string;
+    /**
+     * Reason
+     *
+     * What is allowed, in English.
+     */
+    reason: string;
+    /**
+     * Value
+     *
+     * The value given, cut to a short excerpt.
+     */
+    value?: unknown;
 };
 
 /**
@@ -1315,58 +2378,86 @@ export type ProbeOut = {
 export type PublicNoticeOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Buyer
+     *
+     * The buyer's display name.
      */
     buyer: string;
     /**
      * Deal Id
+     *
+     * The deal's id.
      */
     deal_id: number;
     /**
      * Lapses At
+     *
+     * When an undecided deal lapses.
      */
     lapses_at: string;
     /**
      * Mode
+     *
+     * fixed (挂牌), negotiated (协议转让, one named buyer), ascending or sealed (竞价).
      */
     mode: string;
     /**
      * Objections
+     *
+     * Objections filed against the deal.
      */
     objections: Array<PublicObjectionOut>;
     /**
      * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
      */
     price_yuan_per_m3: string;
     /**
      * Publicity Ends At
+     *
+     * When the deal's publicity (公示) ends.
      */
     publicity_ends_at: string;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number;
     /**
      * Seller
+     *
+     * The seller's display name.
      */
     seller: string;
     /**
      * State
+     *
+     * publicity or pending_decision.
      */
     state: string;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class: string;
 };
@@ -1380,12 +2471,20 @@ export type PublicNoticeOut = {
 export type PublicNoticesOut = {
     /**
      * As Of
+     *
+     * The exchange's time when the board was read: countdowns to `publicity_ends_at` run from
+     * it, not from the reader's own clock.
      */
     as_of: string;
     /**
      * Deals
+     *
+     * The deals on the board.
      */
     deals: Array<PublicNoticeOut>;
+    /**
+     * The newest published ledger head (null: none yet).
+     */
     ledger_head: LedgerHeadOut | null;
 };
 
@@ -1395,10 +2494,14 @@ export type PublicNoticesOut = {
 export type PublicObjectionIn = {
     /**
      * Contact
+     *
+     * How the regulator reaches the objector (mail, phone); never published.
      */
     contact: string;
     /**
      * Grounds
+     *
+     * The grounds of the objection, in words.
      */
     grounds: string;
 };
@@ -1411,30 +2514,44 @@ export type PublicObjectionIn = {
 export type PublicObjectionOut = {
     /**
      * Filed At
+     *
+     * When it was filed.
      */
     filed_at: string;
     /**
      * Filed By
+     *
+     * party (a party to the deal) or public.
      */
     filed_by: 'party' | 'public';
     /**
      * Grounds
+     *
+     * The grounds of the objection, in words.
      */
     grounds: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Resolution
+     *
+     * The regulator's written resolution (null: open).
      */
     resolution: string | null;
     /**
      * Resolved At
+     *
+     * When it was resolved (null: open).
      */
     resolved_at: string | null;
     /**
      * State
+     *
+     * open, dismissed or upheld.
      */
     state: string;
 };
@@ -1445,46 +2562,68 @@ export type PublicObjectionOut = {
 export type PublicTradeOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Buyer
+     *
+     * The buyer's display name.
      */
     buyer: string;
     /**
      * Concluded At
+     *
+     * When the contract was concluded.
      */
     concluded_at: string;
     /**
      * Contract Id
+     *
+     * The contract's id.
      */
     contract_id: number;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Mode
+     *
+     * fixed (挂牌), negotiated (协议转让, one named buyer), ascending or sealed (竞价).
      */
     mode: string;
     /**
      * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
      */
     price_yuan_per_m3: string;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number;
     /**
      * Seller
+     *
+     * The seller's display name.
      */
     seller: string;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
 };
@@ -1495,40 +2634,58 @@ export type PublicTradeOut = {
 export type QuarantineOut = {
     /**
      * Field
+     *
+     * The field that was refused.
      */
     field: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Payload
+     *
+     * The reading as it came.
      */
     payload: {
         [key: string]: unknown;
     };
     /**
      * Reason
+     *
+     * Why it was refused.
      */
     reason: string;
     /**
      * Received At
+     *
+     * When the service received it.
      */
     received_at: string;
     /**
      * Replayed At
+     *
+     * When it was replayed into the readings (null: not yet).
      */
     replayed_at: string | null;
     /**
      * Sensor Code
+     *
+     * The sensor the reading names (null: none readable).
      */
     sensor_code: string | null;
     /**
      * Source
+     *
+     * How it came: http, mqtt or file.
      */
     source: string;
     /**
      * Value
+     *
+     * The value as it came (text).
      */
     value: string | null;
 };
@@ -1539,18 +2696,26 @@ export type QuarantineOut = {
 export type ReadingOut = {
     /**
      * Received At
+     *
+     * When the service received it.
      */
     received_at: string;
     /**
      * Source
+     *
+     * Where the plant's figures come from (document, page).
      */
     source: string;
     /**
      * Ts
+     *
+     * When the value was measured.
      */
     ts: string;
     /**
      * Value
+     *
+     * The value, in the kind's canonical unit.
      */
     value: number;
 };
@@ -1561,22 +2726,32 @@ export type ReadingOut = {
 export type RefusedOut = {
     /**
      * Field
+     *
+     * The field that was refused.
      */
     field: string;
     /**
      * Quarantine Id
+     *
+     * Its quarantine entry (null: not kept).
      */
     quarantine_id: number | null;
     /**
      * Reason
+     *
+     * Why it was refused.
      */
     reason: string;
     /**
      * Row
+     *
+     * The reading's position in the batch (0 first).
      */
     row: number;
     /**
      * Value
+     *
+     * The value as it came.
      */
     value: unknown;
 };
@@ -1589,38 +2764,62 @@ export type RefusedOut = {
 export type RegionIn = {
     /**
      * Code
+     *
+     * The region's short code: lower-case letters, digits, `_ . -`.
      */
     code: string;
     /**
      * Delivery Confirmation Days
+     *
+     * Days the buyer has to dispute a delivery its seller reported.
      */
     delivery_confirmation_days?: number | null;
     /**
      * Exchange Fee Rate
+     *
+     * The exchange's share of every bill (a fraction below 1).
      */
     exchange_fee_rate?: number | string | null;
     /**
      * Lapse Days
+     *
+     * Days after publicity within which the regulator decides, or the deal lapses.
      */
     lapse_days?: number | null;
     /**
      * Name
+     *
+     * The name (any script).
      */
     name: string;
     /**
      * Price Schedule
+     *
+     * The id of a published price schedule (priced by sector).
      */
     price_schedule?: string | null;
     /**
      * Publicity Days
+     *
+     * Days a deal is public (公示) before it may be approved.
      */
     publicity_days?: number | null;
     /**
+     * Reading Future Tolerance S
+     *
+     * Seconds a meter reading may be stamped ahead of the receiving clock (at most a day).
+     */
+    reading_future_tolerance_s?: number | null;
+    /**
      * Time Zone
+     *
+     * The region's IANA time zone, which sets its days.
      */
     time_zone?: string | null;
     /**
      * Treatment Feedback Share
+     *
+     * The share of every bill fed back to treatment (a fraction below 1).
      */
     treatment_feedback_share?: number | string | null;
     /**
@@ -1639,46 +2838,74 @@ export type RegionIn = {
 export type RegionOut = {
     /**
      * Code
+     *
+     * The region's short code.
      */
     code: string;
     /**
      * Delivery Confirmation Days
+     *
+     * Days the buyer has to dispute a delivery its seller reported.
      */
     delivery_confirmation_days: number;
     /**
      * Exchange Fee Rate
+     *
+     * The exchange's share of every bill (a fraction below 1).
      */
     exchange_fee_rate: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Lapse Days
+     *
+     * Days after publicity within which the regulator decides, or the deal lapses.
      */
     lapse_days: number;
     /**
      * Name
+     *
+     * The name (any script).
      */
     name: string;
     /**
      * Price Schedule
+     *
+     * The id of a published price schedule (priced by sector).
      */
     price_schedule: string | null;
     /**
      * Publicity Days
+     *
+     * Days a deal is public (公示) before it may be approved.
      */
     publicity_days: number;
     /**
+     * Reading Future Tolerance S
+     *
+     * Seconds a meter reading may be stamped ahead of the receiving clock (at most a day).
+     */
+    reading_future_tolerance_s: number;
+    /**
      * Time Zone
+     *
+     * The region's IANA time zone, which sets its days.
      */
     time_zone: string;
     /**
      * Treatment Feedback Share
+     *
+     * The share of every bill fed back to treatment (a fraction below 1).
      */
     treatment_feedback_share: string;
     /**
      * Use Class Conversions
+     *
+     * Listed use → the buyer sectors it may be sold for.
      */
     use_class_conversions: {
         [key: string]: Array<string>;
@@ -1693,38 +2920,62 @@ export type RegionOut = {
 export type RegionSettingsIn = {
     /**
      * Delivery Confirmation Days
+     *
+     * Days the buyer has to dispute a delivery its seller reported.
      */
     delivery_confirmation_days?: number | null;
     /**
      * Exchange Fee Rate
+     *
+     * The exchange's share of every bill (a fraction below 1).
      */
     exchange_fee_rate?: number | string | null;
     /**
      * Lapse Days
+     *
+     * Days after publicity within which the regulator decides, or the deal lapses.
      */
     lapse_days?: number | null;
     /**
      * Name
+     *
+     * The name (any script).
      */
     name?: string | null;
     /**
      * Price Schedule
+     *
+     * The id of a published price schedule (priced by sector).
      */
     price_schedule?: string | null;
     /**
      * Publicity Days
+     *
+     * Days a deal is public (公示) before it may be approved.
      */
     publicity_days?: number | null;
     /**
+     * Reading Future Tolerance S
+     *
+     * Seconds a meter reading may be stamped ahead of the receiving clock (at most a day).
+     */
+    reading_future_tolerance_s?: number | null;
+    /**
      * Time Zone
+     *
+     * The region's IANA time zone, which sets its days.
      */
     time_zone?: string | null;
     /**
      * Treatment Feedback Share
+     *
+     * The share of every bill fed back to treatment (a fraction below 1).
      */
     treatment_feedback_share?: number | string | null;
     /**
      * Use Class Conversions
+     *
+     * Listed use → the buyer sectors it may be sold for.
      */
     use_class_conversions?: {
         [key: string]: unknown | Array<string>;
@@ -1737,6 +2988,8 @@ export type RegionSettingsIn = {
 export type ReplayIn = {
     /**
      * Ids
+     *
+     * Quarantine entries to replay (null: every one).
      */
     ids?: Array<number> | null;
 };
@@ -1747,18 +3000,26 @@ export type ReplayIn = {
 export type ReplayOut = {
     /**
      * Accepted
+     *
+     * Readings stored.
      */
     accepted: number;
     /**
      * Duplicates
+     *
+     * Readings already stored (counted once).
      */
     duplicates: number;
     /**
      * Replayed
+     *
+     * Entries replayed.
      */
     replayed: number;
     /**
      * Still Quarantined
+     *
+     * Entries still refused on replay.
      */
     still_quarantined: number;
 };
@@ -1769,14 +3030,20 @@ export type ReplayOut = {
 export type ResetCodeOut = {
     /**
      * Account Id
+     *
+     * The account's id.
      */
     account_id: number;
     /**
      * Code
+     *
+     * Shown once, here; the store keeps only its SHA-256. Hand it to the user out of band.
      */
     code: string;
     /**
      * Expires At
+     *
+     * When it stops being accepted (ISO 8601 with offset).
      */
     expires_at: string;
 };
@@ -1787,10 +3054,14 @@ export type ResetCodeOut = {
 export type ResolutionIn = {
     /**
      * Outcome
+     *
+     * dismissed or upheld.
      */
     outcome: 'dismissed' | 'upheld';
     /**
      * Reason
+     *
+     * The reason, in words.
      */
     reason: string;
 };
@@ -1801,30 +3072,44 @@ export type ResolutionIn = {
 export type RightIn = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Holder Id
+     *
+     * The account holding the right (a seller or buyer).
      */
     holder_id: number;
     /**
      * Plant Id
+     *
+     * The supplying plant's id.
      */
     plant_id: number;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class: string;
 };
@@ -1838,66 +3123,98 @@ export type RightIn = {
 export type RightOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Holder Id
+     *
+     * The account holding the right (a seller or buyer).
      */
     holder_id: number;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Original Annual M3
+     *
+     * The annual volume the right was issued with, m³/yr.
      */
     original_annual_m3: number;
     /**
      * Original Daily M3
+     *
+     * The daily volume the right was issued with, m³/d.
      */
     original_daily_m3: number;
     /**
      * Parent Id
+     *
+     * The right this one was bought out of (null: issued by the regulator).
      */
     parent_id: number | null;
     /**
      * Periods
+     *
+     * The right's contract years, grouped where the volumes are the same.
      */
     periods: Array<RightPeriodOut>;
     /**
      * Plant Id
+     *
+     * The supplying plant's id.
      */
     plant_id: number;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number;
     /**
      * Reserved Annual M3
+     *
+     * Annual volume set aside by open listings and deals, m³/yr.
      */
     reserved_annual_m3: number;
     /**
      * Reserved Daily M3
+     *
+     * Daily volume set aside by open listings and deals, m³/d.
      */
     reserved_daily_m3: number;
     /**
      * State
+     *
+     * active, exhausted (nothing held in any year) or expired (past its term).
      */
     state: string;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class: string;
 };
@@ -1910,26 +3227,38 @@ export type RightOut = {
 export type RightPeriodOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Ends On
+     *
+     * The day after the period's last (exclusive).
      */
     ends_on: string;
     /**
      * Reserved Annual M3
+     *
+     * Annual volume set aside by open listings and deals, m³/yr.
      */
     reserved_annual_m3: number;
     /**
      * Reserved Daily M3
+     *
+     * Daily volume set aside by open listings and deals, m³/d.
      */
     reserved_daily_m3: number;
     /**
      * Starts On
+     *
+     * The first day of the period.
      */
     starts_on: string;
 };
@@ -1947,26 +3276,42 @@ export type Role = 'admin' | 'regulator' | 'operator' | 'network_operator' | 'se
  * Fields of a sensor's registration to change; a field left out keeps its value.
  */
 export type SensorChangesIn = {
+    /**
+     * What the sensor is attached to.
+     */
     attachment?: AttachmentIn | null;
     /**
      * Device
+     *
+     * The code of the device that sends its readings (null: none).
      */
     device?: string | null;
     /**
      * Interval S
+     *
+     * Seconds between readings, at most a day.
      */
     interval_s?: number | null;
+    /**
+     * What the sensor measures: flow, volume_totaliser, pressure, tank_level, turbidity, residual_chlorine, nh3_n, cod, ph or conductivity.
+     */
     kind?: SensorKind | null;
     /**
      * Level
+     *
+     * The sensor's monitoring level: 一级, 二级 or 三级.
      */
     level?: '一级' | '二级' | '三级' | null;
     /**
      * Valid Max
+     *
+     * The highest plausible value; readings above are quarantined.
      */
     valid_max?: number | null;
     /**
      * Valid Min
+     *
+     * The lowest plausible value; readings below are quarantined.
      */
     valid_min?: number | null;
 };
@@ -1975,30 +3320,48 @@ export type SensorChangesIn = {
  * SensorIn
  */
 export type SensorIn = {
+    /**
+     * What the sensor is attached to.
+     */
     attachment: AttachmentIn;
     /**
      * Code
+     *
+     * The element's code: letters, digits and _ . : - (no spaces).
      */
     code: string;
     /**
      * Device
+     *
+     * The code of the device that sends its readings (null: none).
      */
     device?: string | null;
     /**
      * Interval S
+     *
+     * Seconds between readings, at most a day.
      */
     interval_s: number;
+    /**
+     * What the sensor measures: flow, volume_totaliser, pressure, tank_level, turbidity, residual_chlorine, nh3_n, cod, ph or conductivity.
+     */
     kind: SensorKind;
     /**
      * Level
+     *
+     * The sensor's monitoring level: 一级, 二级 or 三级.
      */
     level: '一级' | '二级' | '三级';
     /**
      * Valid Max
+     *
+     * The highest plausible value; readings above are quarantined.
      */
     valid_max: number;
     /**
      * Valid Min
+     *
+     * The lowest plausible value; readings below are quarantined.
      */
     valid_min: number;
 };
@@ -2016,40 +3379,58 @@ export type SensorKind = 'flow' | 'volume_totaliser' | 'pressure' | 'tank_level'
 export type SensorOut = {
     /**
      * Attachment
+     *
+     * What the sensor is attached to.
      */
     attachment: {
         [key: string]: string;
     };
     /**
      * Code
+     *
+     * The element's code: letters, digits and _ . : - (no spaces).
      */
     code: string;
     /**
      * Device
+     *
+     * The code of the device that sends its readings (null: none).
      */
     device: string | null;
     /**
      * Interval S
+     *
+     * Seconds between readings, at most a day.
      */
     interval_s: number;
     /**
      * Kind
+     *
+     * What the sensor measures: flow, volume_totaliser, pressure, tank_level, turbidity, residual_chlorine, nh3_n, cod, ph or conductivity.
      */
     kind: string;
     /**
      * Level
+     *
+     * The sensor's monitoring level: 一级, 二级 or 三级.
      */
     level: string;
     /**
      * Unit
+     *
+     * The kind's canonical unit, in which values are given.
      */
     unit: string;
     /**
      * Valid Max
+     *
+     * The highest plausible value; readings above are quarantined.
      */
     valid_max: number;
     /**
      * Valid Min
+     *
+     * The lowest plausible value; readings below are quarantined.
      */
     valid_min: number;
 };
@@ -2060,30 +3441,150 @@ export type SensorOut = {
 export type TokenOut = {
     /**
      * Access Token
+     *
+     * The bearer token: send it as `Authorization: Bearer <token>`.
      */
     access_token: string;
     /**
      * Expires At
+     *
+     * When it stops being accepted (ISO 8601 with offset).
      */
     expires_at: string;
     /**
      * Token Type
+     *
+     * Always `bearer`.
      */
     token_type?: 'bearer';
 };
 
 /**
- * TokenRequest
+ * WebhookCreatedOut
  */
-export type TokenRequest = {
+export type WebhookCreatedOut = {
     /**
-     * Password
+     * Created At
+     *
+     * When the webhook was added.
      */
-    password: string;
+    created_at: string;
     /**
-     * Username
+     * Delivered
+     *
+     * Notifications delivered.
      */
-    username: string;
+    delivered: number;
+    /**
+     * Failed
+     *
+     * Notifications given up on.
+     */
+    failed: number;
+    /**
+     * Id
+     *
+     * This record's id.
+     */
+    id: number;
+    /**
+     * Last Error
+     *
+     * The last sending error (null: none).
+     */
+    last_error: string | null;
+    /**
+     * Pending
+     *
+     * Notifications waiting to be sent.
+     */
+    pending: number;
+    /**
+     * Region Id
+     *
+     * The region's id.
+     */
+    region_id: number;
+    /**
+     * Secret
+     *
+     * The HMAC-SHA256 key its bodies are signed with: shown here once, keep it.
+     */
+    secret: string;
+    /**
+     * Url
+     *
+     * Where the region's alerts are posted (https).
+     */
+    url: string;
+};
+
+/**
+ * WebhookIn
+ */
+export type WebhookIn = {
+    /**
+     * Url
+     *
+     * Where the region's alerts are posted: https (or what the service allows).
+     */
+    url: string;
+};
+
+/**
+ * WebhookOut
+ *
+ * A webhook of a region and how its notifications went.
+ */
+export type WebhookOut = {
+    /**
+     * Created At
+     *
+     * When the webhook was added.
+     */
+    created_at: string;
+    /**
+     * Delivered
+     *
+     * Notifications delivered.
+     */
+    delivered: number;
+    /**
+     * Failed
+     *
+     * Notifications given up on.
+     */
+    failed: number;
+    /**
+     * Id
+     *
+     * This record's id.
+     */
+    id: number;
+    /**
+     * Last Error
+     *
+     * The last sending error (null: none).
+     */
+    last_error: string | null;
+    /**
+     * Pending
+     *
+     * Notifications waiting to be sent.
+     */
+    pending: number;
+    /**
+     * Region Id
+     *
+     * The region's id.
+     */
+    region_id: number;
+    /**
+     * Url
+     *
+     * Where the region's alerts are posted (https).
+     */
+    url: string;
 };
 
 export type AccountsListAccountsData = {
@@ -2095,7 +3596,7 @@ export type AccountsListAccountsData = {
 
 export type AccountsListAccountsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2107,6 +3608,10 @@ export type AccountsListAccountsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2115,9 +3620,13 @@ export type AccountsListAccountsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsListAccountsError = AccountsListAccountsErrors[keyof AccountsListAccountsErrors];
@@ -2148,7 +3657,7 @@ export type AccountsRegisterAccountData = {
 
 export type AccountsRegisterAccountErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2160,6 +3669,10 @@ export type AccountsRegisterAccountErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2168,9 +3681,13 @@ export type AccountsRegisterAccountErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsRegisterAccountError = AccountsRegisterAccountErrors[keyof AccountsRegisterAccountErrors];
@@ -2204,7 +3721,7 @@ export type AccountsDisableData = {
 
 export type AccountsDisableErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2216,6 +3733,10 @@ export type AccountsDisableErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2224,9 +3745,13 @@ export type AccountsDisableErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsDisableError = AccountsDisableErrors[keyof AccountsDisableErrors];
@@ -2260,7 +3785,7 @@ export type AccountsEnableData = {
 
 export type AccountsEnableErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2272,6 +3797,10 @@ export type AccountsEnableErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2280,9 +3809,13 @@ export type AccountsEnableErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsEnableError = AccountsEnableErrors[keyof AccountsEnableErrors];
@@ -2320,7 +3853,7 @@ export type AccountsUnassignData = {
 
 export type AccountsUnassignErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2332,6 +3865,10 @@ export type AccountsUnassignErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2340,9 +3877,13 @@ export type AccountsUnassignErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsUnassignError = AccountsUnassignErrors[keyof AccountsUnassignErrors];
@@ -2380,7 +3921,7 @@ export type AccountsAssignData = {
 
 export type AccountsAssignErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2392,6 +3933,10 @@ export type AccountsAssignErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2400,9 +3945,13 @@ export type AccountsAssignErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsAssignError = AccountsAssignErrors[keyof AccountsAssignErrors];
@@ -2430,7 +3979,7 @@ export type AccountsIssueResetData = {
 
 export type AccountsIssueResetErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2442,6 +3991,10 @@ export type AccountsIssueResetErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2450,9 +4003,13 @@ export type AccountsIssueResetErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsIssueResetError = AccountsIssueResetErrors[keyof AccountsIssueResetErrors];
@@ -2480,7 +4037,7 @@ export type AccountsRevokeAllTokensData = {
 
 export type AccountsRevokeAllTokensErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2492,6 +4049,10 @@ export type AccountsRevokeAllTokensErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2500,9 +4061,13 @@ export type AccountsRevokeAllTokensErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsRevokeAllTokensError = AccountsRevokeAllTokensErrors[keyof AccountsRevokeAllTokensErrors];
@@ -2516,16 +4081,65 @@ export type AccountsRevokeAllTokensResponses = {
 
 export type AccountsRevokeAllTokensResponse = AccountsRevokeAllTokensResponses[keyof AccountsRevokeAllTokensResponses];
 
-export type AccountsLogoutData = {
+export type ActionLogListActionsData = {
     body?: never;
     path?: never;
-    query?: never;
-    url: '/auth/logout';
+    query?: {
+        /**
+         * Region Id
+         */
+        region_id?: number | null;
+        /**
+         * Actor Id
+         */
+        actor_id?: number | null;
+        /**
+         * Action
+         */
+        action?: string | null;
+        /**
+         * Target Kind
+         */
+        target_kind?: string | null;
+        /**
+         * Target Id
+         */
+        target_id?: string | null;
+        /**
+         * From
+         *
+         * first day (UTC), ISO
+         */
+        from?: string | null;
+        /**
+         * To
+         *
+         * last day (UTC), ISO
+         */
+        to?: string | null;
+        /**
+         * Sort
+         */
+        sort?: 'seq' | 'created_at' | 'action' | 'actor_id' | 'region_id';
+        /**
+         * Order
+         */
+        order?: 'asc' | 'desc';
+        /**
+         * Page
+         */
+        page?: number;
+        /**
+         * Page Size
+         */
+        page_size?: number;
+    };
+    url: '/actions';
 };
 
-export type AccountsLogoutErrors = {
+export type ActionLogListActionsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2537,6 +4151,10 @@ export type AccountsLogoutErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2545,9 +4163,66 @@ export type AccountsLogoutErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
+};
+
+export type ActionLogListActionsError = ActionLogListActionsErrors[keyof ActionLogListActionsErrors];
+
+export type ActionLogListActionsResponses = {
+    /**
+     * Successful Response
+     */
+    200: ActionPageOut;
+};
+
+export type ActionLogListActionsResponse = ActionLogListActionsResponses[keyof ActionLogListActionsResponses];
+
+export type AccountsLogoutData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/auth/logout';
+};
+
+export type AccountsLogoutErrors = {
+    /**
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
+     */
+    422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsLogoutError = AccountsLogoutErrors[keyof AccountsLogoutErrors];
@@ -2570,7 +4245,7 @@ export type AccountsResetPasswordData = {
 
 export type AccountsResetPasswordErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2582,6 +4257,10 @@ export type AccountsResetPasswordErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2590,13 +4269,17 @@ export type AccountsResetPasswordErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
     /**
      * too many attempts: wait `Retry-After` seconds (the body says until when)
      */
     429: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsResetPasswordError = AccountsResetPasswordErrors[keyof AccountsResetPasswordErrors];
@@ -2611,7 +4294,25 @@ export type AccountsResetPasswordResponses = {
 export type AccountsResetPasswordResponse = AccountsResetPasswordResponses[keyof AccountsResetPasswordResponses];
 
 export type AccountsLoginData = {
-    body: TokenRequest;
+    /**
+     * TokenRequest
+     *
+     * A login as JSON: `{"username": …, "password": …}`.
+     */
+    body: {
+        /**
+         * Password
+         *
+         * The account's password.
+         */
+        password: string;
+        /**
+         * Username
+         *
+         * An account name (login): 1 to 64 characters, each a lower-case letter a-z, a digit 0-9, '_', '.' or '-' (no spaces or capitals), e.g. water_bureau.
+         */
+        username: string;
+    };
     path?: never;
     query?: never;
     url: '/auth/token';
@@ -2619,7 +4320,7 @@ export type AccountsLoginData = {
 
 export type AccountsLoginErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2631,6 +4332,10 @@ export type AccountsLoginErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2639,13 +4344,17 @@ export type AccountsLoginErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
     /**
      * too many attempts: wait `Retry-After` seconds (the body says until when)
      */
     429: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsLoginError = AccountsLoginErrors[keyof AccountsLoginErrors];
@@ -2668,7 +4377,7 @@ export type SettlementListBillsData = {
 
 export type SettlementListBillsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2680,6 +4389,10 @@ export type SettlementListBillsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2688,9 +4401,13 @@ export type SettlementListBillsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementListBillsError = SettlementListBillsErrors[keyof SettlementListBillsErrors];
@@ -2715,7 +4432,7 @@ export type ExchangeListContractsData = {
 
 export type ExchangeListContractsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2727,6 +4444,10 @@ export type ExchangeListContractsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2735,9 +4456,13 @@ export type ExchangeListContractsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeListContractsError = ExchangeListContractsErrors[keyof ExchangeListContractsErrors];
@@ -2767,7 +4492,7 @@ export type ExchangeGetContractData = {
 
 export type ExchangeGetContractErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2779,6 +4504,10 @@ export type ExchangeGetContractErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2787,9 +4516,13 @@ export type ExchangeGetContractErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeGetContractError = ExchangeGetContractErrors[keyof ExchangeGetContractErrors];
@@ -2817,7 +4550,7 @@ export type SettlementListDeliveriesData = {
 
 export type SettlementListDeliveriesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2829,6 +4562,10 @@ export type SettlementListDeliveriesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2837,9 +4574,13 @@ export type SettlementListDeliveriesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementListDeliveriesError = SettlementListDeliveriesErrors[keyof SettlementListDeliveriesErrors];
@@ -2875,7 +4616,7 @@ export type SettlementDeliverData = {
 
 export type SettlementDeliverErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2887,6 +4628,10 @@ export type SettlementDeliverErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2895,9 +4640,13 @@ export type SettlementDeliverErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementDeliverError = SettlementDeliverErrors[keyof SettlementDeliverErrors];
@@ -2910,6 +4659,69 @@ export type SettlementDeliverResponses = {
 };
 
 export type SettlementDeliverResponse = SettlementDeliverResponses[keyof SettlementDeliverResponses];
+
+export type MeteredBillsUseData = {
+    body?: never;
+    path: {
+        /**
+         * Contract Id
+         */
+        contract_id: number;
+    };
+    query?: {
+        /**
+         * Day
+         */
+        day?: string | null;
+    };
+    url: '/contracts/{contract_id}/use';
+};
+
+export type MeteredBillsUseErrors = {
+    /**
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
+     */
+    422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
+};
+
+export type MeteredBillsUseError = MeteredBillsUseErrors[keyof MeteredBillsUseErrors];
+
+export type MeteredBillsUseResponses = {
+    /**
+     * Successful Response
+     */
+    200: ContractUseOut;
+};
+
+export type MeteredBillsUseResponse = MeteredBillsUseResponses[keyof MeteredBillsUseResponses];
 
 export type ExchangeListDealsData = {
     body?: never;
@@ -2929,7 +4741,7 @@ export type ExchangeListDealsData = {
 
 export type ExchangeListDealsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2941,6 +4753,10 @@ export type ExchangeListDealsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2949,9 +4765,13 @@ export type ExchangeListDealsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeListDealsError = ExchangeListDealsErrors[keyof ExchangeListDealsErrors];
@@ -2981,7 +4801,7 @@ export type ExchangeGetDealData = {
 
 export type ExchangeGetDealErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2993,6 +4813,10 @@ export type ExchangeGetDealErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3001,9 +4825,13 @@ export type ExchangeGetDealErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeGetDealError = ExchangeGetDealErrors[keyof ExchangeGetDealErrors];
@@ -3040,7 +4868,7 @@ export type ExchangeApproveData = {
 
 export type ExchangeApproveErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3052,6 +4880,10 @@ export type ExchangeApproveErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3060,9 +4892,13 @@ export type ExchangeApproveErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeApproveError = ExchangeApproveErrors[keyof ExchangeApproveErrors];
@@ -3096,7 +4932,7 @@ export type ExchangeConcludeData = {
 
 export type ExchangeConcludeErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3108,6 +4944,10 @@ export type ExchangeConcludeErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3116,9 +4956,13 @@ export type ExchangeConcludeErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeConcludeError = ExchangeConcludeErrors[keyof ExchangeConcludeErrors];
@@ -3146,7 +4990,7 @@ export type PublicityObjectionsOfDealData = {
 
 export type PublicityObjectionsOfDealErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3158,6 +5002,10 @@ export type PublicityObjectionsOfDealErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3166,9 +5014,13 @@ export type PublicityObjectionsOfDealErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicityObjectionsOfDealError = PublicityObjectionsOfDealErrors[keyof PublicityObjectionsOfDealErrors];
@@ -3204,7 +5056,7 @@ export type PublicityObjectAsPartyData = {
 
 export type PublicityObjectAsPartyErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3216,6 +5068,10 @@ export type PublicityObjectAsPartyErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3224,9 +5080,13 @@ export type PublicityObjectAsPartyErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicityObjectAsPartyError = PublicityObjectAsPartyErrors[keyof PublicityObjectAsPartyErrors];
@@ -3260,7 +5120,7 @@ export type ExchangeRejectData = {
 
 export type ExchangeRejectErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3272,6 +5132,10 @@ export type ExchangeRejectErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3280,9 +5144,13 @@ export type ExchangeRejectErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeRejectError = ExchangeRejectErrors[keyof ExchangeRejectErrors];
@@ -3310,7 +5178,7 @@ export type SettlementListMyDeliveriesData = {
 
 export type SettlementListMyDeliveriesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3322,6 +5190,10 @@ export type SettlementListMyDeliveriesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3330,9 +5202,13 @@ export type SettlementListMyDeliveriesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementListMyDeliveriesError = SettlementListMyDeliveriesErrors[keyof SettlementListMyDeliveriesErrors];
@@ -3363,7 +5239,7 @@ export type SettlementBillDueData = {
 
 export type SettlementBillDueErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3375,6 +5251,10 @@ export type SettlementBillDueErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3383,9 +5263,13 @@ export type SettlementBillDueErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementBillDueError = SettlementBillDueErrors[keyof SettlementBillDueErrors];
@@ -3419,7 +5303,7 @@ export type SettlementConfirmData = {
 
 export type SettlementConfirmErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3431,6 +5315,10 @@ export type SettlementConfirmErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3439,9 +5327,13 @@ export type SettlementConfirmErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementConfirmError = SettlementConfirmErrors[keyof SettlementConfirmErrors];
@@ -3475,7 +5367,7 @@ export type SettlementDecideData = {
 
 export type SettlementDecideErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3487,6 +5379,10 @@ export type SettlementDecideErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3495,9 +5391,13 @@ export type SettlementDecideErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementDecideError = SettlementDecideErrors[keyof SettlementDecideErrors];
@@ -3531,7 +5431,7 @@ export type SettlementDisputeData = {
 
 export type SettlementDisputeErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3543,6 +5443,10 @@ export type SettlementDisputeErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3551,9 +5455,13 @@ export type SettlementDisputeErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementDisputeError = SettlementDisputeErrors[keyof SettlementDisputeErrors];
@@ -3576,7 +5484,7 @@ export type OperationsHealthzData = {
 
 export type OperationsHealthzErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3588,6 +5496,10 @@ export type OperationsHealthzErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3596,9 +5508,13 @@ export type OperationsHealthzErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsHealthzError = OperationsHealthzErrors[keyof OperationsHealthzErrors];
@@ -3621,7 +5537,7 @@ export type SettlementLedgerBalancesData = {
 
 export type SettlementLedgerBalancesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3633,6 +5549,10 @@ export type SettlementLedgerBalancesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3641,9 +5561,13 @@ export type SettlementLedgerBalancesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementLedgerBalancesError = SettlementLedgerBalancesErrors[keyof SettlementLedgerBalancesErrors];
@@ -3670,7 +5594,7 @@ export type SettlementLedgerEntriesData = {
 
 export type SettlementLedgerEntriesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3682,6 +5606,10 @@ export type SettlementLedgerEntriesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3690,9 +5618,13 @@ export type SettlementLedgerEntriesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementLedgerEntriesError = SettlementLedgerEntriesErrors[keyof SettlementLedgerEntriesErrors];
@@ -3717,7 +5649,7 @@ export type SettlementLedgerVerifyData = {
 
 export type SettlementLedgerVerifyErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3729,6 +5661,10 @@ export type SettlementLedgerVerifyErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3737,9 +5673,13 @@ export type SettlementLedgerVerifyErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementLedgerVerifyError = SettlementLedgerVerifyErrors[keyof SettlementLedgerVerifyErrors];
@@ -3767,7 +5707,7 @@ export type ExchangeListListingsData = {
 
 export type ExchangeListListingsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3779,6 +5719,10 @@ export type ExchangeListListingsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3787,9 +5731,13 @@ export type ExchangeListListingsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeListListingsError = ExchangeListListingsErrors[keyof ExchangeListListingsErrors];
@@ -3820,7 +5768,7 @@ export type ExchangeListRightData = {
 
 export type ExchangeListRightErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3832,6 +5780,10 @@ export type ExchangeListRightErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3840,9 +5792,13 @@ export type ExchangeListRightErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeListRightError = ExchangeListRightErrors[keyof ExchangeListRightErrors];
@@ -3876,7 +5832,7 @@ export type ExchangeAcceptData = {
 
 export type ExchangeAcceptErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3888,6 +5844,10 @@ export type ExchangeAcceptErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3896,9 +5856,13 @@ export type ExchangeAcceptErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeAcceptError = ExchangeAcceptErrors[keyof ExchangeAcceptErrors];
@@ -3926,7 +5890,7 @@ export type ExchangeMyBidsData = {
 
 export type ExchangeMyBidsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3938,6 +5902,10 @@ export type ExchangeMyBidsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3946,9 +5914,13 @@ export type ExchangeMyBidsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeMyBidsError = ExchangeMyBidsErrors[keyof ExchangeMyBidsErrors];
@@ -3984,7 +5956,7 @@ export type ExchangeBidData = {
 
 export type ExchangeBidErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3996,6 +5968,10 @@ export type ExchangeBidErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4004,9 +5980,13 @@ export type ExchangeBidErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeBidError = ExchangeBidErrors[keyof ExchangeBidErrors];
@@ -4040,7 +6020,7 @@ export type ExchangeCancelData = {
 
 export type ExchangeCancelErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4052,6 +6032,10 @@ export type ExchangeCancelErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4060,9 +6044,13 @@ export type ExchangeCancelErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeCancelError = ExchangeCancelErrors[keyof ExchangeCancelErrors];
@@ -4096,7 +6084,7 @@ export type ExchangeCloseData = {
 
 export type ExchangeCloseErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4108,6 +6096,10 @@ export type ExchangeCloseErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4116,9 +6108,13 @@ export type ExchangeCloseErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeCloseError = ExchangeCloseErrors[keyof ExchangeCloseErrors];
@@ -4141,7 +6137,7 @@ export type AccountsMeData = {
 
 export type AccountsMeErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4153,6 +6149,10 @@ export type AccountsMeErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4161,9 +6161,13 @@ export type AccountsMeErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsMeError = AccountsMeErrors[keyof AccountsMeErrors];
@@ -4186,7 +6190,7 @@ export type SettlementMyBalanceData = {
 
 export type SettlementMyBalanceErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4198,6 +6202,10 @@ export type SettlementMyBalanceErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4206,9 +6214,13 @@ export type SettlementMyBalanceErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementMyBalanceError = SettlementMyBalanceErrors[keyof SettlementMyBalanceErrors];
@@ -4235,7 +6247,7 @@ export type AccountsChangePasswordData = {
 
 export type AccountsChangePasswordErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4247,6 +6259,10 @@ export type AccountsChangePasswordErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4255,9 +6271,13 @@ export type AccountsChangePasswordErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsChangePasswordError = AccountsChangePasswordErrors[keyof AccountsChangePasswordErrors];
@@ -4280,7 +6300,7 @@ export type OperationsMetricsData = {
 
 export type OperationsMetricsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4292,6 +6312,10 @@ export type OperationsMetricsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4300,9 +6324,13 @@ export type OperationsMetricsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsMetricsError = OperationsMetricsErrors[keyof OperationsMetricsErrors];
@@ -4313,6 +6341,66 @@ export type OperationsMetricsResponses = {
      */
     200: unknown;
 };
+
+export type MeteredBillsMonthlyBillsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Contract Id
+         */
+        contract_id?: number | null;
+    };
+    url: '/monthly-bills';
+};
+
+export type MeteredBillsMonthlyBillsErrors = {
+    /**
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
+     */
+    422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
+};
+
+export type MeteredBillsMonthlyBillsError = MeteredBillsMonthlyBillsErrors[keyof MeteredBillsMonthlyBillsErrors];
+
+export type MeteredBillsMonthlyBillsResponses = {
+    /**
+     * Response Metered Bills-Monthly Bills
+     *
+     * Successful Response
+     */
+    200: Array<MonthlyBillOut>;
+};
+
+export type MeteredBillsMonthlyBillsResponse = MeteredBillsMonthlyBillsResponses[keyof MeteredBillsMonthlyBillsResponses];
 
 export type PublicityResolveData = {
     body: ResolutionIn;
@@ -4334,7 +6422,7 @@ export type PublicityResolveData = {
 
 export type PublicityResolveErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4346,6 +6434,10 @@ export type PublicityResolveErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4354,9 +6446,13 @@ export type PublicityResolveErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicityResolveError = PublicityResolveErrors[keyof PublicityResolveErrors];
@@ -4401,7 +6497,7 @@ export type PlanningRunScenarioData = {
 
 export type PlanningRunScenarioErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4413,6 +6509,10 @@ export type PlanningRunScenarioErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4421,13 +6521,17 @@ export type PlanningRunScenarioErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
     /**
      * 16 plan runs are already waiting or running
      */
     429: unknown;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PlanningRunScenarioError = PlanningRunScenarioErrors[keyof PlanningRunScenarioErrors];
@@ -4455,7 +6559,7 @@ export type PlanningGetRunData = {
 
 export type PlanningGetRunErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4467,6 +6571,10 @@ export type PlanningGetRunErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4475,9 +6583,13 @@ export type PlanningGetRunErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PlanningGetRunError = PlanningGetRunErrors[keyof PlanningGetRunErrors];
@@ -4505,7 +6617,7 @@ export type PublicityObjectAsPublicData = {
 
 export type PublicityObjectAsPublicErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4517,6 +6629,10 @@ export type PublicityObjectAsPublicErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4525,13 +6641,17 @@ export type PublicityObjectAsPublicErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
     /**
      * too many attempts: wait `Retry-After` seconds (the body says until when)
      */
     429: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicityObjectAsPublicError = PublicityObjectAsPublicErrors[keyof PublicityObjectAsPublicErrors];
@@ -4554,7 +6674,7 @@ export type PublicLedgerHeadData = {
 
 export type PublicLedgerHeadErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4566,6 +6686,10 @@ export type PublicLedgerHeadErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4574,9 +6698,13 @@ export type PublicLedgerHeadErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicLedgerHeadError = PublicLedgerHeadErrors[keyof PublicLedgerHeadErrors];
@@ -4599,7 +6727,7 @@ export type PublicLedgerHeadsData = {
 
 export type PublicLedgerHeadsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4611,6 +6739,10 @@ export type PublicLedgerHeadsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4619,9 +6751,13 @@ export type PublicLedgerHeadsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicLedgerHeadsError = PublicLedgerHeadsErrors[keyof PublicLedgerHeadsErrors];
@@ -4651,7 +6787,7 @@ export type PublicNoticesData = {
 
 export type PublicNoticesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4663,6 +6799,10 @@ export type PublicNoticesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4671,9 +6811,13 @@ export type PublicNoticesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicNoticesError = PublicNoticesErrors[keyof PublicNoticesErrors];
@@ -4701,7 +6845,7 @@ export type PublicRegionPriceIndexData = {
 
 export type PublicRegionPriceIndexErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4713,6 +6857,10 @@ export type PublicRegionPriceIndexErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4721,9 +6869,13 @@ export type PublicRegionPriceIndexErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicRegionPriceIndexError = PublicRegionPriceIndexErrors[keyof PublicRegionPriceIndexErrors];
@@ -4753,7 +6905,7 @@ export type PublicTradesData = {
 
 export type PublicTradesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4765,6 +6917,10 @@ export type PublicTradesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4773,9 +6929,13 @@ export type PublicTradesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicTradesError = PublicTradesErrors[keyof PublicTradesErrors];
@@ -4800,7 +6960,7 @@ export type OperationsReadyzData = {
 
 export type OperationsReadyzErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4812,6 +6972,10 @@ export type OperationsReadyzErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4820,9 +6984,13 @@ export type OperationsReadyzErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
     /**
      * the database cannot serve; why
      */
@@ -4849,7 +7017,7 @@ export type RegistryListRegionsData = {
 
 export type RegistryListRegionsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4861,6 +7029,10 @@ export type RegistryListRegionsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4869,9 +7041,13 @@ export type RegistryListRegionsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type RegistryListRegionsError = RegistryListRegionsErrors[keyof RegistryListRegionsErrors];
@@ -4902,7 +7078,7 @@ export type RegistryRegisterRegionData = {
 
 export type RegistryRegisterRegionErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4914,6 +7090,10 @@ export type RegistryRegisterRegionErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4922,9 +7102,13 @@ export type RegistryRegisterRegionErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type RegistryRegisterRegionError = RegistryRegisterRegionErrors[keyof RegistryRegisterRegionErrors];
@@ -4952,7 +7136,7 @@ export type RegistryGetRegionData = {
 
 export type RegistryGetRegionErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4964,6 +7148,10 @@ export type RegistryGetRegionErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4972,9 +7160,13 @@ export type RegistryGetRegionErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type RegistryGetRegionError = RegistryGetRegionErrors[keyof RegistryGetRegionErrors];
@@ -5008,7 +7200,7 @@ export type RegistryChangeRegionData = {
 
 export type RegistryChangeRegionErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5020,6 +7212,10 @@ export type RegistryChangeRegionErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5028,9 +7224,13 @@ export type RegistryChangeRegionErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type RegistryChangeRegionError = RegistryChangeRegionErrors[keyof RegistryChangeRegionErrors];
@@ -5079,7 +7279,7 @@ export type ReadingsListAggregatesData = {
 
 export type ReadingsListAggregatesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5091,6 +7291,10 @@ export type ReadingsListAggregatesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5099,9 +7303,13 @@ export type ReadingsListAggregatesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ReadingsListAggregatesError = ReadingsListAggregatesErrors[keyof ReadingsListAggregatesErrors];
@@ -5117,6 +7325,284 @@ export type ReadingsListAggregatesResponses = {
 
 export type ReadingsListAggregatesResponse = ReadingsListAggregatesResponses[keyof ReadingsListAggregatesResponses];
 
+export type OperationsAlertsAlertsData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query?: {
+        /**
+         * State
+         */
+        state?: AlertState | null;
+        /**
+         * Rule
+         */
+        rule?: string | null;
+        /**
+         * Sensor
+         */
+        sensor?: string | null;
+        sort?: AlertOrder;
+        /**
+         * Page
+         */
+        page?: number;
+        /**
+         * Per Page
+         */
+        per_page?: number;
+    };
+    url: '/regions/{region_id}/alerts';
+};
+
+export type OperationsAlertsAlertsErrors = {
+    /**
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
+     */
+    422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
+};
+
+export type OperationsAlertsAlertsError = OperationsAlertsAlertsErrors[keyof OperationsAlertsAlertsErrors];
+
+export type OperationsAlertsAlertsResponses = {
+    /**
+     * Successful Response
+     */
+    200: AlertPageOut;
+};
+
+export type OperationsAlertsAlertsResponse = OperationsAlertsAlertsResponses[keyof OperationsAlertsAlertsResponses];
+
+export type OperationsAlertsAlertData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+        /**
+         * Alert Id
+         */
+        alert_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/alerts/{alert_id}';
+};
+
+export type OperationsAlertsAlertErrors = {
+    /**
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
+     */
+    422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
+};
+
+export type OperationsAlertsAlertError = OperationsAlertsAlertErrors[keyof OperationsAlertsAlertErrors];
+
+export type OperationsAlertsAlertResponses = {
+    /**
+     * Successful Response
+     */
+    200: AlertOut;
+};
+
+export type OperationsAlertsAlertResponse = OperationsAlertsAlertResponses[keyof OperationsAlertsAlertResponses];
+
+export type OperationsAlertsAcknowledgeData = {
+    body: AlertActionIn;
+    headers?: {
+        /**
+         * Idempotency-Key
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+        /**
+         * Alert Id
+         */
+        alert_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/alerts/{alert_id}/acknowledge';
+};
+
+export type OperationsAlertsAcknowledgeErrors = {
+    /**
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
+     */
+    422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
+};
+
+export type OperationsAlertsAcknowledgeError = OperationsAlertsAcknowledgeErrors[keyof OperationsAlertsAcknowledgeErrors];
+
+export type OperationsAlertsAcknowledgeResponses = {
+    /**
+     * Successful Response
+     */
+    200: AlertOut;
+};
+
+export type OperationsAlertsAcknowledgeResponse = OperationsAlertsAcknowledgeResponses[keyof OperationsAlertsAcknowledgeResponses];
+
+export type OperationsAlertsResolveData = {
+    body: AlertActionIn;
+    headers?: {
+        /**
+         * Idempotency-Key
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+        /**
+         * Alert Id
+         */
+        alert_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/alerts/{alert_id}/resolve';
+};
+
+export type OperationsAlertsResolveErrors = {
+    /**
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
+     */
+    422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
+};
+
+export type OperationsAlertsResolveError = OperationsAlertsResolveErrors[keyof OperationsAlertsResolveErrors];
+
+export type OperationsAlertsResolveResponses = {
+    /**
+     * Successful Response
+     */
+    200: AlertOut;
+};
+
+export type OperationsAlertsResolveResponse = OperationsAlertsResolveResponses[keyof OperationsAlertsResolveResponses];
+
 export type OperationsRegistryListDevicesData = {
     body?: never;
     path: {
@@ -5131,7 +7617,7 @@ export type OperationsRegistryListDevicesData = {
 
 export type OperationsRegistryListDevicesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5143,6 +7629,10 @@ export type OperationsRegistryListDevicesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5151,9 +7641,13 @@ export type OperationsRegistryListDevicesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryListDevicesError = OperationsRegistryListDevicesErrors[keyof OperationsRegistryListDevicesErrors];
@@ -5189,7 +7683,7 @@ export type OperationsRegistryRegisterDeviceData = {
 
 export type OperationsRegistryRegisterDeviceErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5201,6 +7695,10 @@ export type OperationsRegistryRegisterDeviceErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5209,9 +7707,13 @@ export type OperationsRegistryRegisterDeviceErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryRegisterDeviceError = OperationsRegistryRegisterDeviceErrors[keyof OperationsRegistryRegisterDeviceErrors];
@@ -5243,7 +7745,7 @@ export type OperationsRegistryRenewTokenData = {
 
 export type OperationsRegistryRenewTokenErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5255,6 +7757,10 @@ export type OperationsRegistryRenewTokenErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5263,9 +7769,13 @@ export type OperationsRegistryRenewTokenErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryRenewTokenError = OperationsRegistryRenewTokenErrors[keyof OperationsRegistryRenewTokenErrors];
@@ -5293,7 +7803,7 @@ export type OperationsRegistryListDmasData = {
 
 export type OperationsRegistryListDmasErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5305,6 +7815,10 @@ export type OperationsRegistryListDmasErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5313,9 +7827,13 @@ export type OperationsRegistryListDmasErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryListDmasError = OperationsRegistryListDmasErrors[keyof OperationsRegistryListDmasErrors];
@@ -5351,7 +7869,7 @@ export type OperationsRegistryDefineDmaData = {
 
 export type OperationsRegistryDefineDmaErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5363,6 +7881,10 @@ export type OperationsRegistryDefineDmaErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5371,9 +7893,13 @@ export type OperationsRegistryDefineDmaErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryDefineDmaError = OperationsRegistryDefineDmaErrors[keyof OperationsRegistryDefineDmaErrors];
@@ -5386,6 +7912,79 @@ export type OperationsRegistryDefineDmaResponses = {
 };
 
 export type OperationsRegistryDefineDmaResponse = OperationsRegistryDefineDmaResponses[keyof OperationsRegistryDefineDmaResponses];
+
+export type ExportsExportData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+        /**
+         * File Name
+         */
+        file_name: string;
+    };
+    query?: {
+        /**
+         * From
+         *
+         * first day, ISO
+         */
+        from?: string | null;
+        /**
+         * To
+         *
+         * last day, ISO
+         */
+        to?: string | null;
+    };
+    url: '/regions/{region_id}/exports/{file_name}';
+};
+
+export type ExportsExportErrors = {
+    /**
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
+     */
+    422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
+};
+
+export type ExportsExportError = ExportsExportErrors[keyof ExportsExportErrors];
+
+export type ExportsExportResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
 
 export type OperationsRegistryLoadNetworkData = {
     body: NetworkIn;
@@ -5401,7 +8000,7 @@ export type OperationsRegistryLoadNetworkData = {
 
 export type OperationsRegistryLoadNetworkErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5413,6 +8012,10 @@ export type OperationsRegistryLoadNetworkErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5421,9 +8024,13 @@ export type OperationsRegistryLoadNetworkErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryLoadNetworkError = OperationsRegistryLoadNetworkErrors[keyof OperationsRegistryLoadNetworkErrors];
@@ -5451,7 +8058,7 @@ export type RegistryListPlantsData = {
 
 export type RegistryListPlantsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5463,6 +8070,10 @@ export type RegistryListPlantsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5471,9 +8082,13 @@ export type RegistryListPlantsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type RegistryListPlantsError = RegistryListPlantsErrors[keyof RegistryListPlantsErrors];
@@ -5509,7 +8124,7 @@ export type RegistryRegisterPlantData = {
 
 export type RegistryRegisterPlantErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5521,6 +8136,10 @@ export type RegistryRegisterPlantErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5529,9 +8148,13 @@ export type RegistryRegisterPlantErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type RegistryRegisterPlantError = RegistryRegisterPlantErrors[keyof RegistryRegisterPlantErrors];
@@ -5572,7 +8195,7 @@ export type ReadingsListQuarantineData = {
 
 export type ReadingsListQuarantineErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5584,6 +8207,10 @@ export type ReadingsListQuarantineErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5592,9 +8219,13 @@ export type ReadingsListQuarantineErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ReadingsListQuarantineError = ReadingsListQuarantineErrors[keyof ReadingsListQuarantineErrors];
@@ -5624,7 +8255,7 @@ export type ReadingsReplayData = {
 
 export type ReadingsReplayErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5636,6 +8267,10 @@ export type ReadingsReplayErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5644,9 +8279,13 @@ export type ReadingsReplayErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ReadingsReplayError = ReadingsReplayErrors[keyof ReadingsReplayErrors];
@@ -5695,7 +8334,7 @@ export type ReadingsListReadingsData = {
 
 export type ReadingsListReadingsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5707,6 +8346,10 @@ export type ReadingsListReadingsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5715,9 +8358,13 @@ export type ReadingsListReadingsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ReadingsListReadingsError = ReadingsListReadingsErrors[keyof ReadingsListReadingsErrors];
@@ -5747,7 +8394,7 @@ export type ReadingsPostReadingsData = {
 
 export type ReadingsPostReadingsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5759,6 +8406,10 @@ export type ReadingsPostReadingsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5767,9 +8418,13 @@ export type ReadingsPostReadingsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ReadingsPostReadingsError = ReadingsPostReadingsErrors[keyof ReadingsPostReadingsErrors];
@@ -5797,7 +8452,7 @@ export type OperationsRegistryListSensorsData = {
 
 export type OperationsRegistryListSensorsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5809,6 +8464,10 @@ export type OperationsRegistryListSensorsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5817,9 +8476,13 @@ export type OperationsRegistryListSensorsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryListSensorsError = OperationsRegistryListSensorsErrors[keyof OperationsRegistryListSensorsErrors];
@@ -5855,7 +8518,7 @@ export type OperationsRegistryRegisterData = {
 
 export type OperationsRegistryRegisterErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5867,6 +8530,10 @@ export type OperationsRegistryRegisterErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5875,9 +8542,13 @@ export type OperationsRegistryRegisterErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryRegisterError = OperationsRegistryRegisterErrors[keyof OperationsRegistryRegisterErrors];
@@ -5909,7 +8580,7 @@ export type OperationsRegistryRemoveSensorData = {
 
 export type OperationsRegistryRemoveSensorErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5921,6 +8592,10 @@ export type OperationsRegistryRemoveSensorErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5929,9 +8604,13 @@ export type OperationsRegistryRemoveSensorErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryRemoveSensorError = OperationsRegistryRemoveSensorErrors[keyof OperationsRegistryRemoveSensorErrors];
@@ -5963,7 +8642,7 @@ export type OperationsRegistryGetSensorData = {
 
 export type OperationsRegistryGetSensorErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5975,6 +8654,10 @@ export type OperationsRegistryGetSensorErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5983,9 +8666,13 @@ export type OperationsRegistryGetSensorErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryGetSensorError = OperationsRegistryGetSensorErrors[keyof OperationsRegistryGetSensorErrors];
@@ -6017,7 +8704,7 @@ export type OperationsRegistryChangeSensorData = {
 
 export type OperationsRegistryChangeSensorErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6029,6 +8716,10 @@ export type OperationsRegistryChangeSensorErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6037,9 +8728,13 @@ export type OperationsRegistryChangeSensorErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryChangeSensorError = OperationsRegistryChangeSensorErrors[keyof OperationsRegistryChangeSensorErrors];
@@ -6053,16 +8748,21 @@ export type OperationsRegistryChangeSensorResponses = {
 
 export type OperationsRegistryChangeSensorResponse = OperationsRegistryChangeSensorResponses[keyof OperationsRegistryChangeSensorResponses];
 
-export type ExchangeListRightsData = {
+export type OperationsAlertsWebhooksData = {
     body?: never;
-    path?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
     query?: never;
-    url: '/rights';
+    url: '/regions/{region_id}/webhooks';
 };
 
-export type ExchangeListRightsErrors = {
+export type OperationsAlertsWebhooksErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6074,6 +8774,10 @@ export type ExchangeListRightsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6082,9 +8786,194 @@ export type ExchangeListRightsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
+};
+
+export type OperationsAlertsWebhooksError = OperationsAlertsWebhooksErrors[keyof OperationsAlertsWebhooksErrors];
+
+export type OperationsAlertsWebhooksResponses = {
+    /**
+     * Response Operations Alerts-Webhooks
+     *
+     * Successful Response
+     */
+    200: Array<WebhookOut>;
+};
+
+export type OperationsAlertsWebhooksResponse = OperationsAlertsWebhooksResponses[keyof OperationsAlertsWebhooksResponses];
+
+export type OperationsAlertsAddWebhookData = {
+    body: WebhookIn;
+    headers?: {
+        /**
+         * Idempotency-Key
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/webhooks';
+};
+
+export type OperationsAlertsAddWebhookErrors = {
+    /**
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
+     */
+    422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
+};
+
+export type OperationsAlertsAddWebhookError = OperationsAlertsAddWebhookErrors[keyof OperationsAlertsAddWebhookErrors];
+
+export type OperationsAlertsAddWebhookResponses = {
+    /**
+     * Successful Response
+     */
+    201: WebhookCreatedOut;
+};
+
+export type OperationsAlertsAddWebhookResponse = OperationsAlertsAddWebhookResponses[keyof OperationsAlertsAddWebhookResponses];
+
+export type OperationsAlertsDeleteWebhookData = {
+    body?: never;
+    path: {
+        /**
+         * Region Id
+         */
+        region_id: number;
+        /**
+         * Webhook Id
+         */
+        webhook_id: number;
+    };
+    query?: never;
+    url: '/regions/{region_id}/webhooks/{webhook_id}';
+};
+
+export type OperationsAlertsDeleteWebhookErrors = {
+    /**
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
+     */
+    422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
+};
+
+export type OperationsAlertsDeleteWebhookError = OperationsAlertsDeleteWebhookErrors[keyof OperationsAlertsDeleteWebhookErrors];
+
+export type OperationsAlertsDeleteWebhookResponses = {
+    /**
+     * Successful Response
+     */
+    200: WebhookOut;
+};
+
+export type OperationsAlertsDeleteWebhookResponse = OperationsAlertsDeleteWebhookResponses[keyof OperationsAlertsDeleteWebhookResponses];
+
+export type ExchangeListRightsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/rights';
+};
+
+export type ExchangeListRightsErrors = {
+    /**
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
+     */
+    401: ErrorOut;
+    /**
+     * the caller's role or ownership does not allow this
+     */
+    403: ErrorOut;
+    /**
+     * an id that names nothing the caller may see
+     */
+    404: ErrorOut;
+    /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
+     * the current state forbids it (capacity used up, listing closed, sold already)
+     */
+    409: ErrorOut;
+    /**
+     * the body is longer than this route takes (see reclaim.service.limits)
+     */
+    413: ErrorOut;
+    /**
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
+     */
+    422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeListRightsError = ExchangeListRightsErrors[keyof ExchangeListRightsErrors];
@@ -6115,7 +9004,7 @@ export type ExchangeIssueData = {
 
 export type ExchangeIssueErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6127,6 +9016,10 @@ export type ExchangeIssueErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6135,9 +9028,13 @@ export type ExchangeIssueErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeIssueError = ExchangeIssueErrors[keyof ExchangeIssueErrors];
@@ -6165,7 +9062,7 @@ export type ExchangeGetRightData = {
 
 export type ExchangeGetRightErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6177,6 +9074,10 @@ export type ExchangeGetRightErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6185,9 +9086,13 @@ export type ExchangeGetRightErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeGetRightError = ExchangeGetRightErrors[keyof ExchangeGetRightErrors];
@@ -6210,7 +9115,7 @@ export type TestingMoveClockData = {
 
 export type TestingMoveClockErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6222,6 +9127,10 @@ export type TestingMoveClockErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6230,9 +9139,13 @@ export type TestingMoveClockErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type TestingMoveClockError = TestingMoveClockErrors[keyof TestingMoveClockErrors];
@@ -6255,7 +9168,7 @@ export type TestingRunJobsData = {
 
 export type TestingRunJobsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6267,6 +9180,10 @@ export type TestingRunJobsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6275,9 +9192,13 @@ export type TestingRunJobsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type TestingRunJobsError = TestingRunJobsErrors[keyof TestingRunJobsErrors];
