@@ -51,6 +51,7 @@ class ErrorCode(StrEnum):
     )
     ACCOUNT_DISABLED = "account_disabled", "a token of an account the administrator disabled"
     RESET_CODE_SPENT = "reset_code_spent", "a reset code used, replaced by a newer one, or expired"
+    CSRF_MISMATCH = "csrf_mismatch", "a portal write whose CSRF header does not match its session"
     TOO_MANY_ATTEMPTS = "too_many_attempts", "throttled: wait `Retry-After` seconds"
     ROLE_NOT_ALLOWED = "role_not_allowed", "the caller's role may not do this"
     NOT_YOUR_REGION = "not_your_region", "a region the caller is not assigned to or at home in"

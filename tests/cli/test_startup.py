@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = (
     *("wntr", "epanet", "matplotlib", "scipy", "pandas", "sqlalchemy", "alembic", "fastapi"),
-    *("numpy", "yaml", "dask", "uvicorn", "jinja2"),
+    *("numpy", "yaml", "dask", "uvicorn", "jinja2", "rich"),
 )
-"""Not pydantic: Typer's own help formatting imports it."""
+"""Not pydantic: Typer's own help formatting imports it. Not rich either: the tables are plain
+text (reclaim.cli.tables), and a rich console is made when a command prints through it."""
 
 
 def _imported_by(statement: str) -> set[str]:
@@ -44,3 +46,26 @@ def test_help_of_every_command_imports_no_heavy_library() -> None:
     )
     loaded = _imported_by(render)
     assert sorted(loaded & set(HEAVY)) == []
+
+
+def test_plan_run_imports_only_what_it_uses() -> None:
+    """A plan run reads YAML and computes with numpy; it draws no chart, reads no wide CSV,
+    judges no batch of samples and prints no rich table."""
+    probe = (
+        "import json, sys\n"
+        "from reclaim.cli.main import app\n"
+        "try:\n"
+        "    app(['plan', 'run', 'examples/shuozhou.yaml'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stderr.write(json.dumps(sorted(sys.modules)))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=root
+    )
+    loaded = set(json.loads(result.stderr.splitlines()[-1]))
+    unused = {"matplotlib", "pandas", "rich", "scipy", "wntr", "sqlalchemy"}
+    assert sorted(unused & {name.split(".")[0] for name in loaded}) == []
+    engines = {"reclaim.quality.batch", "reclaim.quality.gap", "reclaim.quality.series"}
+    assert sorted(engines & loaded) == []

@@ -158,3 +158,14 @@ def test_ops_rules_table_fits_and_keeps_rule_ids_whole() -> None:
         assert result.exit_code == 0, result.output
         assert_fits(result.output)
         assert {rule["id"] for rule in rules} <= words_of(result.output)
+
+
+def test_quality_check_states_not_detected_in_the_language_asked(tmp_path: Path) -> None:
+    # GB/T 18920-2020 Table 1 item 13: E. coli must not be detected
+    path = tmp_path / "lab.csv"
+    path.write_text("sample,parameter,value,unit\nw1,e_coli,<1,count/100mL\n", encoding="utf-8")
+    args = ["quality", "check", str(path), "--standard", "gb_t_18920_2020", "--use", "toilet"]
+    zh = invoke(*args)
+    en = runner.invoke(app, [*args, "--lang", "en"], env={"COLUMNS": "200"})  # no wrapping
+    assert "不得检出" in zh.output and "not detected" not in zh.output
+    assert "not detected" in en.output

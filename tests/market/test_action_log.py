@@ -22,10 +22,14 @@ import yaml
 from fastapi import FastAPI
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from reclaim.cli.main import app as cli
 from reclaim.service.access import route_keys
+from reclaim.service.scheduler import Scheduler
 from reclaim.store.actions import verify_actions
-from reclaim.store.models import ActionLog, ActionLogParty, AlertRecord
+from reclaim.store.db import Database
+from reclaim.store.models import Account, ActionLog, ActionLogParty, AlertRecord
 from tests.market.conftest import Backend
 from tests.market.helpers import PASSWORD, Api, drop_append_only_triggers, snapshot
 
@@ -592,3 +596,40 @@ def test_the_log_is_paged_sorted_and_filtered_by_the_server(api: Api) -> None:
         refused = api.get("/actions", "admin", **params)
         assert refused.status_code == 422, refused.text
         assert refused.json()["field"] == field
+
+
+def test_a_scheduler_job_that_changed_something_is_logged_by_the_system(api: Api) -> None:
+    api.add_region("shuozhou", "朔州")
+    before = len(entries(api))
+    scheduler = Scheduler(api.db, api.clock)
+    first = {run.name: run.result for run in scheduler.run_due()}
+    assert first["ledger_daily_head"] == 1  # today's chain head, published once
+    changed = sorted(f"job.{name}" for name, result in first.items() if result)
+    added = entries(api)[before:]
+    assert sorted(e.action for e in added) == changed  # one entry per job that changed something
+    assert {(e.role, e.actor_id) for e in added} == {("system", None)}
+    head = next(e for e in added if e.action == "job.ledger_daily_head")
+    assert json.loads(head.after_json or "") == {"count": 1}
+    api.clock.advance(hours=2)  # the hourly leases have expired: those jobs run again, changing
+    again = {run.name for run in scheduler.run_due() if run.ran}  # nothing (daily ones wait)
+    assert "ledger_daily_head" in again
+    assert len(entries(api)) == before + len(changed)
+    assert api.db.snapshot(verify_actions).ok
+
+
+def test_an_administrator_made_at_the_shell_is_logged_by_the_shell(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'exchange.db'}"
+    made = CliRunner().invoke(cli, ["db", "add-admin", "root", "--password", PASSWORD, "--db", url])
+    assert made.exit_code == 0, made.output
+    database = Database.from_url(url)
+    try:
+        log = database.run(lambda s: list(s.scalars(select(ActionLog))))
+        hashes = database.run(lambda s: list(s.scalars(select(Account.password_hash))))
+    finally:
+        database.dispose()
+    assert [(e.role, e.actor_id, e.action, e.target_kind) for e in log] == [
+        ("shell", None, "account.create", "accounts")
+    ]
+    assert json.loads(log[0].after_json or "")["username"] == "root"
+    assert hashes[0] not in (log[0].after_json or "")
+    assert audit_verify(url).returncode == 0

@@ -249,6 +249,9 @@ def test_webhooks_registered_by_the_network_operator_under_the_url_policy(
     listed_hooks = api.ok(api.get(path, "regulator"), 200)
     assert [h["id"] for h in listed_hooks] == [made["id"]]
     assert "secret" not in listed_hooks[0]
+    assert listed_hooks[0]["url"] == "https://hooks.example.org/…"  # its path may be a token
+    with_password = api.post(path, "netop", {"url": "https://ops:hunter2@hooks.example.org/x"})
+    assert with_password.status_code == 422 and "hunter2" not in with_password.text
     removed = api.ok(api.send("DELETE", f"{path}/{made['id']}", "netop"), 200)
     assert removed["id"] == made["id"]
     assert api.ok(api.get(path, "netop"), 200) == []

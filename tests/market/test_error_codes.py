@@ -6,6 +6,7 @@ that any test of the exchange provokes (it is a response hook of `Api`).
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from tests.market.helpers import PASSWORD, Api
 from tests.market.test_refusals import World
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+PORTAL_LABELS = Path(__file__).resolve().parents[2] / "web" / "src" / "i18n" / "labels.json"
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 
 
@@ -50,6 +52,13 @@ def test_the_readme_lists_every_code_with_its_meaning() -> None:
     assert set(rows) == {code.value for code in ErrorCode}
     for code in ErrorCode:
         assert rows[code.value] == code.meaning, code
+
+
+def test_the_portal_translates_only_codes_that_exist() -> None:
+    labels = json.loads(PORTAL_LABELS.read_text(encoding="utf-8"))
+    translated = {key.removeprefix("code.") for key in labels if key.startswith("code.")}
+    assert translated >= {"wrong_credentials", "token_expired", "too_many_attempts"}
+    assert translated <= {code.value for code in ErrorCode}
 
 
 def test_routing_refusals_have_the_refusal_body(api: Api) -> None:

@@ -205,10 +205,14 @@ def test_bodies_are_limited_per_route_with_a_clear_413(live_api: Api) -> None:
     megabyte = api.post("/listings", "seller", {"delivery_point": "x" * 2**20})
     refusal_of(megabyte, 413, "body")
     after = snapshot(api.db)
-    assert {t: r for t, r in after.items() if t != "plan_runs"} == {
-        t: r for t, r in before.items() if t != "plan_runs"
+    accepted = ("plan_runs", "action_log", "action_log_parties", "action_log_head")
+    assert {t: r for t, r in after.items() if t not in accepted} == {
+        t: r for t, r in before.items() if t not in accepted
     }
     assert len(after["plan_runs"]) == len(before["plan_runs"]) + 1
+    # the one accepted run is the one new entry of the action log
+    logged = [row for row in after["action_log"] if row not in before["action_log"]]
+    assert [row[5] for row in logged] == ["plan.run"]
 
 
 LARGEST_BILL_YUAN = Decimal(MAX_DAILY_M3) * MAX_PRICE_YUAN_PER_M3

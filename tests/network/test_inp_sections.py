@@ -185,4 +185,7 @@ def test_a_file_with_no_network_is_one_line(
     assert not _toolkit_accepts(path)
     result = runner.invoke(app, ["network", "check", str(path)])
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"error: empty.inp: got 'EPANET error {code}'; {reason}"
+    line = result.stderr.strip()
+    assert "\n" not in line  # one line, no traceback
+    assert line.startswith(f"error: empty.inp: got 'EPANET error {code}'; {reason}; ")
+    assert "[JUNCTIONS] and [PIPES]" in line  # and what to do about it

@@ -15,6 +15,7 @@ from reclaim.operations.notify import (
     WebhookPolicy,
     check_address,
     check_webhook_url,
+    shown_url,
     signature_header,
     signature_matches,
 )
@@ -56,6 +57,15 @@ def test_urls_a_webhook_must_not_call_are_refused_naming_why(url: str, reason: s
         check_webhook_url(url, STRICT)
     assert refused.value.field == "url"
     assert reason in str(refused.value)
+
+
+def test_a_url_is_shown_without_its_path_query_or_credentials() -> None:
+    assert shown_url("https://hooks.example.org/services/T0/B0/tok?x=1") == (
+        "https://hooks.example.org/…"
+    )
+    assert shown_url("http://u:p@10.0.0.1:8080/") == "http://10.0.0.1:8080/"
+    assert shown_url("https://[::1]/x") == "https://[::1]/…"
+    assert shown_url("not a url") == "…"
 
 
 def test_host_allow_list_exact_and_sub_domains() -> None:

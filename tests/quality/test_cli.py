@@ -178,3 +178,6 @@ def test_series_names_the_unverified_period_rule_not_the_verified_limit(tmp_path
     assert "unverified limit" in row_b
     zh = run(*args, "--use", "A")
     assert "达标率规则未核实" in zh.output
+    # the period rule in the language asked, from its figures: 90 % of samples (Annex I)
+    joined = "".join(zh.output.split())  # the title wraps at 80 columns
+    assert "至少90%的样品满足各项限值" in joined and "atleast" not in joined

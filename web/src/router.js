@@ -1,9 +1,12 @@
 // Hash routes keep the portal's pages apart from the API's paths, which share the server's root.
+// A page for some roles (`meta.roles`) asks for a login first, and sends other roles home.
 import { createRouter, createWebHashHistory } from "vue-router";
 import LedgerPage from "./pages/LedgerPage.vue";
+import LoginPage from "./pages/LoginPage.vue";
 import NoticesPage from "./pages/NoticesPage.vue";
 import PricesPage from "./pages/PricesPage.vue";
 import TradesPage from "./pages/TradesPage.vue";
+import { HOME_OF_ROLE, loadMe, session } from "./session.js";
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -13,5 +16,14 @@ export const router = createRouter({
     { path: "/trades", component: TradesPage },
     { path: "/notices", component: NoticesPage },
     { path: "/ledger", component: LedgerPage },
+    { path: "/login", component: LoginPage },
   ],
+});
+
+router.beforeEach(async (to) => {
+  if (!session.checked) await loadMe();
+  const roles = to.meta.roles;
+  if (roles === undefined) return true;
+  if (session.account === null) return { path: "/login", query: { next: to.fullPath } };
+  return roles.includes(session.account.role) || (HOME_OF_ROLE[session.account.role] ?? "/prices");
 });

@@ -226,12 +226,15 @@ def add_admin(
     db: str = DbOption,
 ) -> None:
     """Create an administrator on the server, who then creates regions and registers and assigns
-    their regulators and operators over the API."""
+    their regulators and operators over the API (logged as `account.create` by the role
+    `shell`)."""
     from reclaim.io.market_data import load_exchange_rules, load_password_policy
     from reclaim.market.errors import MarketRefusal
     from reclaim.market.rules import Role, check_username
     from reclaim.service.auth import hash_password
     from reclaim.service.context import utc_now
+    from reclaim.store.accounts import SHELL_ROLE
+    from reclaim.store.actions import append_action
     from reclaim.store.registry import AccountSpec, create_account
 
     check_username(username)  # before the database is created or migrated
@@ -240,8 +243,16 @@ def add_admin(
     database.upgrade()
     rules = load_exchange_rules()
     spec = AccountSpec(username, hash_password(password), Role.ADMIN, username)
+
+    def work(session: Session) -> None:
+        now = utc_now()
+        account = create_account(session, None, spec, rules, now)
+        append_action(
+            session, None, "account.create", account, now=now, request_id=None, role=SHELL_ROLE
+        )
+
     try:
-        database.run(lambda s: create_account(s, None, spec, rules, utc_now()))
+        database.run(work)
     except MarketRefusal as refusal:
         raise InputError(refusal.field, refusal.value, refusal.reason) from refusal
     console.print(f"administrator {username!r} created", markup=False)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from reclaim.quality.gap import GapItem, TreatmentGap
     from reclaim.quality.samples import Measurement, Sample
     from reclaim.quality.series import SeriesVerdict
-    from reclaim.quality.standards import Standard
+    from reclaim.quality.standards import ComplianceRule, Limit, Standard
     from reclaim.reports.labels import Labels
 
 quality_app = typer.Typer(
@@ -266,7 +266,7 @@ def _print_check_tables(
         rows = [
             [
                 catalogue.parameters[item.parameter].name(lang),
-                "—" if item.limit is None else item.limit.stated,
+                _limit_words(item.limit, labels),
                 _measured(
                     item.measurement, catalogue.parameters[item.parameter].canonical_unit, labels
                 ),
@@ -282,6 +282,15 @@ def _print_check_tables(
         lines += _missing_lines(verdict.missing_items, catalogue, labels)
         lines += [f"  {_gap_line(step_item, catalogue, labels)}" for step_item in gap.items]
         echo("\n".join(lines))
+
+
+def _limit_words(limit: Limit | None, labels: Labels) -> str:
+    """A limit as the standard states it; "not detected" in words of the language."""
+    from reclaim.quality.standards import LimitKind
+
+    if limit is None:
+        return labels("none")
+    return labels("cli_not_detected") if limit.kind is LimitKind.NOT_DETECTED else limit.stated
 
 
 def _missing_lines(
@@ -507,7 +516,7 @@ def _print_series_table(
         standard=standard.code,
         use=standard.use(use_id).name(labels.lang),
         fitness=labels(verdict.fitness),
-        rule=verdict.rule.stated,
+        rule=_rule_words(verdict.rule, catalogue, labels),
     )
     columns = [
         Column(labels("cli_parameter"), "text"),
@@ -532,6 +541,24 @@ def _print_series_table(
     lines = [render(title, columns, rows)]
     lines += [f"  {end}: {labels(fitness)}" for end, fitness in rolling]
     echo("\n".join(lines))
+
+
+def _rule_words(rule: ComplianceRule, catalogue: Catalogue, labels: Labels) -> str:
+    """A standard's period rule in words of the language, from its figures (the rule's own
+    sentence in the standard file is in the language of the standard)."""
+    if rule.min_share >= 1 and rule.max_deviation_ratio is None and not rule.log_parameters:
+        return labels("cli_rule_every")
+    parts = [labels("cli_rule_share", share=f"{rule.min_share * 100:g}")]
+    if rule.max_deviation_log10 is not None and rule.log_parameters:
+        names = [catalogue.parameters[p].name(labels.lang) for p in rule.log_parameters]
+        log = f"{rule.max_deviation_log10:g}"
+        parts.append(labels("cli_rule_log", log=log, parameters=labels("list_enum").join(names)))
+    if rule.max_deviation_ratio is not None:
+        percent = f"{(rule.max_deviation_ratio - 1) * 100:g}"
+        parts.append(labels("cli_rule_ratio", percent=percent))
+    if not rule.verified:
+        parts.append(labels("cli_rule_unverified"))
+    return labels("detail_sep").join(parts)
 
 
 @quality_app.command("batch", short_help="Many samples at once: how many are fit for each use.")

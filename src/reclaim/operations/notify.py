@@ -47,27 +47,27 @@ def check_webhook_url(url: str, policy: WebhookPolicy) -> SplitResult:
     """The parsed URL, if the policy allows calling it; else an `InputError` on ``url`` saying
     what is allowed (an address literal is checked here, a host name when it is resolved)."""
     if not isinstance(url, str) or not url or len(url) > MAX_URL_CHARS:
-        raise InputError("url", str(url)[:80], f"a URL of at most {MAX_URL_CHARS} characters")
+        raise InputError("url", shown_url(str(url)), f"a URL of at most {MAX_URL_CHARS} characters")
     if not url.isascii() or any(char.isspace() or ord(char) < 32 for char in url):
-        raise InputError("url", url[:80], "an ASCII URL without spaces (a host in punycode)")
+        raise InputError("url", shown_url(url), "an ASCII URL without spaces (a host in punycode)")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a port that is not a number in range
     except ValueError:
-        raise InputError("url", url[:80], "a URL that parses, with a port 1–65535") from None
+        raise InputError("url", shown_url(url), "a URL that parses, with a port 1–65535") from None
     schemes = sorted(WEB_SCHEMES & policy.allowed_schemes)
     if parts.scheme not in schemes:
-        raise InputError("url", url[:80], f"a URL with the scheme {' or '.join(schemes)}")
+        raise InputError("url", shown_url(url), f"a URL with the scheme {' or '.join(schemes)}")
     if parts.username is not None or parts.password is not None:
-        raise InputError("url", url[:80], "a URL without user or password in it")
+        raise InputError("url", shown_url(url), "a URL without user or password in it")
     if parts.fragment:
-        raise InputError("url", url[:80], "a URL without a #fragment")
+        raise InputError("url", shown_url(url), "a URL without a #fragment")
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise InputError("url", url[:80], "a URL naming a host")
+        raise InputError("url", shown_url(url), "a URL naming a host")
     if policy.allowed_hosts and not host_allowed(host, policy.allowed_hosts):
         raise InputError(
-            "url", url[:80], f"a host the service allows: {', '.join(policy.allowed_hosts)}"
+            "url", shown_url(url), f"a host the service allows: {', '.join(policy.allowed_hosts)}"
         )
     try:
         ipaddress.ip_address(host)
@@ -75,6 +75,22 @@ def check_webhook_url(url: str, policy: WebhookPolicy) -> SplitResult:
         return parts
     check_address(host, policy)
     return parts
+
+
+def shown_url(url: str) -> str:
+    """A webhook URL as it may be shown or logged: scheme and host, with "/…" for the rest
+    (a receiver's path or query often carries its own token) and never a user or password."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "…"
+    if not parts.scheme or not host:
+        return "…"
+    rest = "/…" if (parts.path not in ("", "/") or parts.query or parts.fragment) else "/"
+    shown_host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{shown_host}{port}{rest}"
 
 
 def host_allowed(host: str, allowed_hosts: tuple[str, ...]) -> bool:

@@ -115,15 +115,16 @@ def validate_readings(
 
 def _factors(field_unit: pd.Series, written: pd.Series) -> pd.Series:
     """Conversion factor per row, looked up once per distinct (field unit, written unit) pair."""
-    pairs = [
-        (field if isinstance(field, str) else None, unit if isinstance(unit, str) else None)
-        for field, unit in zip(field_unit, written, strict=True)
-    ]
-    lookup = {
-        (field, unit): unit_factor(unit, field) if field is not None and unit is not None else None
-        for field, unit in set(pairs)
-    }
-    factors = [lookup[pair] for pair in pairs]
+    pairs = pd.MultiIndex.from_arrays([field_unit.astype("string"), written.astype("string")])
+    codes, distinct = pairs.factorize()
+    per_pair = np.array(
+        [
+            unit_factor(unit, field) if isinstance(field, str) and isinstance(unit, str) else None
+            for field, unit in distinct
+        ],
+        dtype="float64",
+    )
+    factors = per_pair[codes]
     return pd.Series(factors, index=field_unit.index, dtype="float64")
 
 

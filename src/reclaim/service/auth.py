@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from reclaim.errors import ErrorCode
 from reclaim.market.access import ThrottlePolicy
 from reclaim.service.context import RequestTransaction, app_context
+from reclaim.service.sessions import SAFE_METHODS, session_token
 from reclaim.store.models import Account, Token
 from reclaim.store.registry import Actor
 from reclaim.store.throttle import claim_attempt
@@ -172,11 +173,11 @@ def revoke_token(session: Session, token: str, now: datetime) -> None:
     )
 
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
 def current_actor(request: Request, token: Annotated[str | None, Depends(bearer)]) -> Actor:
     """FastAPI dependency: the authenticated caller (401 if none), once per request.
+
+    The bearer header wins; without it, the portal's session cookie (writes need its CSRF
+    header, see `reclaim.service.sessions`).
 
     Begins the request's one transaction and checks the token in it; the route's reads and
     writes join it (`context_of(request)`), and `app.InFlightLimit` closes it when the request
@@ -185,6 +186,8 @@ def current_actor(request: Request, token: Annotated[str | None, Depends(bearer)
     known = getattr(request.state, "actor", None)
     if isinstance(known, Actor):
         return known
+    if not token:
+        token = session_token(request)
     if not token:
         raise AuthError(
             "missing bearer token (Authorization: Bearer <token>)", ErrorCode.TOKEN_MISSING

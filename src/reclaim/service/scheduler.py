@@ -5,7 +5,9 @@ worker takes the job's lease (`store.leases`) for one period, in the same transa
 job, so a job that fails gives its lease back and is tried again on the next tick. Each job is
 idempotent (conditional UPDATEs, one row per day), so running it again changes nothing.
 
-Later timed work (alerts, bills) registers here: `Job(name, every, run)`.
+Later timed work (alerts, bills) registers here: `Job(name, every, run)`. A run that changed
+something (a count above zero) writes one action-log entry, `job.<name>` by the role `system`,
+in the job's own transaction.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import anyio
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from reclaim.store.actions import SYSTEM_ROLE, Target, append_action
 from reclaim.store.alerts import escalate_alerts
 from reclaim.store.db import Database
 from reclaim.store.leases import acquire_lease
@@ -92,7 +95,20 @@ class Scheduler:
             def unit(session: Session, job: Job = job, now: datetime = now) -> JobRun:
                 if not acquire_lease(session, f"job:{job.name}", self.holder, now, job.every):
                     return JobRun(job.name, False, None)
-                return JobRun(job.name, True, job.run(session, now))
+                count = job.run(session, now)
+                if count:
+                    append_action(
+                        session,
+                        None,
+                        f"job.{job.name}",
+                        Target("jobs", job.name),
+                        now=now,
+                        request_id=None,
+                        after={"count": count},
+                        region_id=None,
+                        role=SYSTEM_ROLE,
+                    )
+                return JobRun(job.name, True, count)
 
             try:
                 runs.append(self.db.run(unit))

@@ -782,6 +782,7 @@ class WebhookOut(Documented):
     id: int
     region_id: int
     url: str
+    """Scheme and host only ("/…" for the rest, which may carry the receiver's token)."""
     created_at: datetime
     pending: int
     delivered: int

@@ -45,6 +45,8 @@ from reclaim.store.registry import Actor, lock_or_404
 ACTION_LOG_HEAD_ID = 1
 PUBLIC_ROLE = "public"
 """The role written for an action of someone without an account (a public objection)."""
+SYSTEM_ROLE = "system"
+"""The role written for the service's own timed work (a scheduler job that changed something)."""
 DEVICE_ROLE = "device"
 """The role written for readings sent by a field device with its own token."""
 SECRET_WORDS = ("password", "secret", "token", "reset_code")

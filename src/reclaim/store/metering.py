@@ -1,10 +1,10 @@
 """Metered contracts in the store: their days from the meters, and their monthly bills posted to
 the ledger (the scheduler's `bill_metered_contracts` job).
 
-A contract's metered days are recomputed as a whole whenever a day's volume changes, because a
-late reading early in a contract year moves what is left of the year's right for every later
-day. A month is billed once (UNIQUE(contract, month)); what changed after that is billed as
-adjustment lines of the next month's bill, so nothing posted is ever rewritten.
+A contract year's metered days are re-split whenever one of its days changes, because a late
+reading early in the year moves what is left of the year's right for every later day. A month
+is billed once (UNIQUE(contract, month)); what changed after that is billed as adjustment lines
+of the next month's bill, so nothing posted is ever rewritten.
 """
 
 from __future__ import annotations

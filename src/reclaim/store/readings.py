@@ -16,12 +16,27 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, bindparam, func, insert, select, text, tuple_, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    String,
+    and_,
+    bindparam,
+    cast,
+    extract,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -73,6 +88,8 @@ SERIES_RULES = frozenset(
 )
 """Rules evaluated on ingest from a sensor's own readings."""
 DURATION_PARAMETERS = ("min_duration_s",)
+SPEC_CACHE = 100_000
+"""Registry sensors kept built between batches (a few hundred bytes each)."""
 LOOKBACK_MARGIN_INTERVALS = 2
 """Readings loaded before a batch for its rules: the longest rule duration plus this many
 reporting intervals (so a rate of change or an on-delay sees the readings it needs)."""
@@ -174,22 +191,23 @@ def ingest_readings(
 
 
 def _batch_frame(readings: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """The batch as validate takes it (sensor, time, value, unit), plus the raw payload."""
-    raw = [
-        {name: _jsonable(reading.get(name)) for name in PAYLOAD_FIELDS}
-        if isinstance(reading, Mapping)
-        else dict.fromkeys(PAYLOAD_FIELDS)
-        for reading in readings
-    ]
+    """The batch as validate takes it (sensor, time, value, unit), plus each reading as sent
+    (`payload`: turned into the quarantine's JSON only for the readings refused)."""
+    rows = [reading if isinstance(reading, Mapping) else {} for reading in readings]
     return pd.DataFrame(
         {
-            "sensor": pd.Series([_text(r["sensor"]) for r in raw], dtype="object"),
-            "time": pd.Series([_text(r["ts"]) for r in raw], dtype="object"),
-            "value": pd.Series([_number_or_text(r["value"]) for r in raw], dtype="object"),
-            "unit": pd.Series([_text(r["unit"]) for r in raw], dtype="object"),
-            "payload": pd.Series(raw, dtype="object"),
+            "sensor": pd.Series([_text(r.get("sensor")) for r in rows], dtype="object"),
+            "time": pd.Series([_text(r.get("ts")) for r in rows], dtype="object"),
+            "value": pd.Series([_number_or_text(r.get("value")) for r in rows], dtype="object"),
+            "unit": pd.Series([_text(r.get("unit")) for r in rows], dtype="object"),
+            "payload": pd.Series(rows, dtype="object"),
         }
     )
+
+
+def _payload(reading: Mapping[str, Any]) -> dict[str, Any]:
+    """A reading as the quarantine keeps it: its four fields, as JSON can hold them."""
+    return {name: _jsonable(reading.get(name)) for name in PAYLOAD_FIELDS}
 
 
 def _jsonable(value: Any) -> Any:
@@ -224,22 +242,58 @@ def _sensors_named(
     named = sorted({code for code in codes if isinstance(code, str)})
     if not named:
         return {}
-    rows = session.execute(
-        select(Sensor).where(Sensor.region_id == region_id, Sensor.code.in_(named))
-    ).scalars()
-    return {row.code: (row.id, sensor_spec(row), row.device_id) for row in rows}
+    query = select(
+        Sensor.id,
+        Sensor.device_id,
+        Sensor.code,
+        Sensor.kind,
+        Sensor.valid_min,
+        Sensor.valid_max,
+        Sensor.interval_s,
+        Sensor.level,
+        Sensor.attachment_kind,
+        Sensor.attachment_ref,
+    ).where(Sensor.region_id == region_id, Sensor.code.in_(named))
+    cursor = session.connection().execute(query).cursor
+    assert cursor is not None
+    return {row[2]: (row[0], _spec(*row[2:]), row[1]) for row in cursor.fetchall()}
 
 
 def sensor_spec(row: Sensor) -> SensorSpec:
     """The registry sensor of a stored row."""
-    return SensorSpec(
+    return _spec(
         row.code,
-        SensorKind(row.kind),
+        row.kind,
         row.valid_min,
         row.valid_max,
         row.interval_s,
-        MeteringLevel(row.level),
-        Attachment(AttachmentKind(row.attachment_kind), row.attachment_ref),
+        row.level,
+        row.attachment_kind,
+        row.attachment_ref,
+    )
+
+
+@lru_cache(maxsize=SPEC_CACHE)
+def _spec(
+    code: str,
+    kind: str,
+    valid_min: float,
+    valid_max: float,
+    interval_s: int,
+    level: str,
+    attachment_kind: str,
+    attachment_ref: str,
+) -> SensorSpec:
+    """A registry sensor from its stored columns; kept, as the same sensors report again and
+    again (a changed registration is another key)."""
+    return SensorSpec(
+        code,
+        SensorKind(kind),
+        valid_min,
+        valid_max,
+        interval_s,
+        MeteringLevel(level),
+        Attachment(AttachmentKind(attachment_kind), attachment_ref),
     )
 
 
@@ -270,13 +324,7 @@ def _stored_near(
     start, end = times[known].min().to_pydatetime(), times[known].max().to_pydatetime()
     sensor_ids = sorted({ids[code] for code in batch.loc[known, "sensor"]})
     code_of = {ident: code for code, ident in ids.items()}
-    rows: list[Any] = list(
-        session.execute(
-            select(Reading.sensor_id, Reading.ts, Reading.value).where(
-                Reading.sensor_id.in_(sensor_ids), Reading.ts.between(start, end)
-            )
-        )
-    )
+    frames = [_fetch(session, Reading.sensor_id.in_(sensor_ids), Reading.ts.between(start, end))]
     totalisers = [ids[s.id] for s in registry.sensors.values() if s.is_totaliser]
     totalisers = [ident for ident in totalisers if ident in sensor_ids]
     if totalisers:
@@ -292,19 +340,44 @@ def _stored_near(
         )
         for edge in (before, after):
             nearest = edge.subquery()
-            rows += session.execute(
-                select(Reading.sensor_id, Reading.ts, Reading.value).join(
-                    nearest,
-                    and_(Reading.sensor_id == nearest.c.sensor_id, Reading.ts == nearest.c.ts),
-                )
-            )
-    if not rows:
+            on = and_(Reading.sensor_id == nearest.c.sensor_id, Reading.ts == nearest.c.ts)
+            frames.append(_fetch(session, join=(nearest, on)))
+    found = pd.concat(frames, ignore_index=True)
+    if found.empty:
         return empty
     return pd.DataFrame(
+        {"sensor": found["sensor_id"].map(code_of), "time": found["time"], "value": found["value"]}
+    )
+
+
+def _fetch(
+    session: Session, *conditions: ColumnElement[bool], join: tuple[Any, Any] | None = None
+) -> pd.DataFrame:
+    """Stored readings (sensor_id, time, value) as a frame, times read in bulk: epoch
+    microseconds on PostgreSQL, the stored text on SQLite (not one datetime object a row)."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    raw_ts = (
+        cast(extract("epoch", Reading.ts) * 1_000_000, BigInteger)
+        if postgresql
+        else type_coerce(Reading.ts, String)
+    )
+    query = select(Reading.sensor_id, raw_ts, Reading.value).where(*conditions)
+    if join is not None:
+        query = query.join(*join)
+    cursor = session.connection().execute(query).cursor
+    assert cursor is not None
+    rows = cursor.fetchall()  # the driver's tuples: no result-row object per reading
+    sensor_ids, stamps, values = zip(*rows, strict=True) if rows else ((), (), ())
+    times = (
+        pd.to_datetime(np.asarray(stamps, dtype="int64"), unit="us", utc=True)
+        if postgresql
+        else pd.to_datetime(pd.Series(stamps, dtype="object"), utc=True, format="ISO8601")
+    )
+    return pd.DataFrame(
         {
-            "sensor": [code_of[row[0]] for row in rows],
-            "time": pd.to_datetime([row[1] for row in rows], utc=True),
-            "value": [row[2] for row in rows],
+            "sensor_id": np.asarray(sensor_ids, dtype="int64"),
+            "time": pd.DatetimeIndex(times),
+            "value": np.asarray(values, dtype="float64"),
         }
     )
 
@@ -335,24 +408,44 @@ def _insert_postgresql(
 ) -> pd.DataFrame:
     """One INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING, after making sure the
     months it writes have their partitions."""
-    _ensure_partitions(session, {t.date() for t in accepted["time"].dt.to_pydatetime()})
+    days = {stamp.date() for stamp in accepted["time"].dt.floor("D").unique()}
+    _ensure_partitions(session, days)
+    micros = _epoch_us(accepted["time"])
     returned = session.execute(
         text(
             "INSERT INTO readings (sensor_id, ts, value, received_at, source) "
-            "SELECT s, t, v, :received_at, :source FROM unnest("
-            "CAST(:sensor_ids AS integer[]), CAST(:times AS timestamptz[]), "
+            "SELECT s, timestamptz 'epoch' + t * interval '1 microsecond', v, :received_at, "
+            ":source FROM unnest(CAST(:sensor_ids AS integer[]), CAST(:micros AS bigint[]), "
             "CAST(:values AS double precision[])) AS batch(s, t, v) "
-            "ON CONFLICT (sensor_id, ts) DO NOTHING RETURNING sensor_id, ts"
+            "ON CONFLICT (sensor_id, ts) DO NOTHING "
+            "RETURNING sensor_id, CAST(extract(epoch FROM ts) * 1000000 AS bigint)"
         ),
         {
             "received_at": received_at,
             "source": source.value,
-            "sensor_ids": accepted["sensor_id"].tolist(),
-            "times": accepted["time"].dt.to_pydatetime().tolist(),
-            "values": accepted["value"].astype(float).tolist(),
+            "sensor_ids": _array_text(accepted["sensor_id"].to_numpy()),
+            "micros": _array_text(micros),
+            "values": _array_text(accepted["value"].to_numpy(dtype=float)),
         },
     ).all()
-    return _keys(returned)
+    stamps = np.asarray([row[1] for row in returned], dtype="int64")
+    return pd.DataFrame(
+        {
+            "sensor_id": np.asarray([row[0] for row in returned], dtype="int64"),
+            "time": pd.to_datetime(stamps, unit="us", utc=True),
+        }
+    )
+
+
+def _epoch_us(times: pd.Series) -> np.ndarray:
+    """UTC times as whole microseconds since 1970 (the batch's times are floored to µs)."""
+    return pd.to_datetime(times, utc=True).dt.as_unit("us").astype("int64").to_numpy()
+
+
+def _array_text(values: np.ndarray) -> str:
+    """A PostgreSQL array literal of numbers ({1,2,3}): one text parameter the server parses,
+    instead of one bound value per element; floats in their shortest exact form."""
+    return "{" + ",".join(map(repr, values.tolist())) + "}"
 
 
 def _ensure_partitions(session: Session, days: Collection[date]) -> None:
@@ -448,7 +541,7 @@ def _refusals(batch: pd.DataFrame, quarantined: pd.DataFrame) -> tuple[Refused, 
     ):
         why = QuarantineReason(reason)
         field = FIELD_OF_REASON[why]
-        payload = batch["payload"].iloc[int(position)]
+        payload = _payload(batch["payload"].iloc[int(position)])
         refused.append(Refused(int(position), field, payload[field], why.value, None))
     return tuple(sorted(refused, key=lambda r: r.row))
 
@@ -469,8 +562,8 @@ def _quarantine(
         {
             "region_id": region_id,
             "device_id": device_id,
-            "sensor_code": _text(batch["payload"].iloc[r.row]["sensor"]),
-            "payload": batch["payload"].iloc[r.row],
+            "sensor_code": _text(batch["payload"].iloc[r.row].get("sensor")),
+            "payload": _payload(batch["payload"].iloc[r.row]),
             "reason": r.reason,
             "field": r.field,
             "value": None if r.value is None else str(r.value),
@@ -551,18 +644,9 @@ def _fire(
     ``lookback`` after it (the stored readings a late one changes the verdict on)."""
     start = touched.loc[list(group), "min"].min().to_pydatetime() - lookback
     end = touched.loc[list(group), "max"].max().to_pydatetime() + lookback
-    rows = session.execute(
-        select(Reading.sensor_id, Reading.ts, Reading.value).where(
-            Reading.sensor_id.in_(list(group)), Reading.ts.between(start, end)
-        )
-    ).all()
-    frame = pd.DataFrame(
-        {
-            "sensor": [row[0] for row in rows],
-            "time": pd.to_datetime([row[1] for row in rows], utc=True),
-            "value": [row[2] for row in rows],
-        }
-    )
+    frame = _fetch(
+        session, Reading.sensor_id.in_(list(group)), Reading.ts.between(start, end)
+    ).rename(columns={"sensor_id": "sensor"})
     step = pd.Timedelta(seconds=interval_s)
     origin = pd.Timestamp(start).floor(step)
     steps = int((pd.Timestamp(end) - origin) // step) + 1
@@ -573,7 +657,7 @@ def _fire(
     first = _ns(by_sensor.min().reindex(columns))
     last = _ns(by_sensor.max().reindex(columns))
     span_start = _ns(touched.loc[columns, "min"].dt.floor(step))
-    stamps = times.asi8[:, np.newaxis]
+    stamps = times.as_unit("ns").asi8[:, np.newaxis]
     inside = (stamps >= first) & (stamps <= last)
     in_span = stamps >= span_start
     firings = []
@@ -603,7 +687,8 @@ def _fire(
 
 def _ns(times: pd.Series) -> np.ndarray:
     """UTC times as int64 nanoseconds, one row (for comparing with a column of grid times)."""
-    return pd.to_datetime(times, utc=True).astype("int64").to_numpy()[np.newaxis, :]
+    as_ns = pd.to_datetime(times, utc=True).dt.as_unit("ns")
+    return as_ns.astype("int64").to_numpy()[np.newaxis, :]
 
 
 def _store_alerts(

@@ -128,7 +128,8 @@ export const actionLogListActions = <ThrowOnError extends boolean = false>(optio
 /**
  * Logout
  *
- * Revoke the token of this request; it is refused from now on.
+ * Revoke the token of this request; it is refused from now on. A browser session's
+ * cookies are cleared too.
  */
 export const accountsLogout = <ThrowOnError extends boolean = false>(options?: Options<AccountsLogoutData, ThrowOnError>) => (options?.client ?? client).post<AccountsLogoutResponses, AccountsLogoutErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -161,8 +162,14 @@ export const accountsResetPassword = <ThrowOnError extends boolean = false>(opti
  * Send them as JSON, or as the OAuth2 password form (`grant_type=password&username=…&
  * password=…`, form-encoded), what Swagger UI's Authorize button and OAuth2 clients send. A
  * wrong password and an unknown username get the same 401 (field `password`, code
- * `wrong_credentials`). Attempts are limited per login name and per address: a few free ones,
- * then a growing wait (429 with Retry-After) before the password is even checked.
+ * `wrong_credentials`).
+ *
+ * With the header `X-Reclaim-Session: cookie` (the portal), the token goes into an HttpOnly,
+ * SameSite=Strict cookie instead (Secure over https) with a readable CSRF cookie beside it,
+ * and `access_token` comes back empty: the page's scripts never hold the token.
+ *
+ * Attempts are limited per login name and per address: a few free ones, then a growing wait
+ * (429 with Retry-After) before the password is even checked.
  */
 export const accountsLogin = <ThrowOnError extends boolean = false>(options: Options<AccountsLoginData, ThrowOnError>) => (options.client ?? client).post<AccountsLoginResponses, AccountsLoginErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

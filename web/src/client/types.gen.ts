@@ -1351,7 +1351,7 @@ export type DmaOut = {
  * A refusal's stable machine code and its meaning, in one line. Codes are never renamed or
  * reused; a new kind of refusal gets a new code.
  */
-export type ErrorCode = 'invalid_input' | 'field_missing' | 'field_unknown' | 'wrong_type' | 'out_of_range' | 'wrong_length' | 'wrong_format' | 'bad_username' | 'not_json' | 'unreadable_body' | 'body_too_large' | 'idempotency_key_reused' | 'not_found' | 'method_not_allowed' | 'token_missing' | 'token_invalid' | 'token_expired' | 'token_revoked' | 'wrong_credentials' | 'wrong_reset_code' | 'account_disabled' | 'reset_code_spent' | 'too_many_attempts' | 'role_not_allowed' | 'not_your_region' | 'not_yours' | 'own_listing' | 'use_not_converted' | 'no_access_rule' | 'testing_only' | 'conflict' | 'concurrent_change' | 'already_exists' | 'volume_above_capacity' | 'volume_above_free' | 'volume_above_contract' | 'right_not_active' | 'listing_not_open' | 'wrong_listing_mode' | 'auction_closed' | 'auction_still_open' | 'listing_has_bids' | 'below_reserve' | 'bid_too_low' | 'in_use' | 'wrong_state' | 'publicity_running' | 'objections_open' | 'dispute_closed' | 'busy' | 'portal_not_built' | 'not_ready' | 'server_error';
+export type ErrorCode = 'invalid_input' | 'field_missing' | 'field_unknown' | 'wrong_type' | 'out_of_range' | 'wrong_length' | 'wrong_format' | 'bad_username' | 'not_json' | 'unreadable_body' | 'body_too_large' | 'idempotency_key_reused' | 'not_found' | 'method_not_allowed' | 'token_missing' | 'token_invalid' | 'token_expired' | 'token_revoked' | 'wrong_credentials' | 'wrong_reset_code' | 'account_disabled' | 'reset_code_spent' | 'csrf_mismatch' | 'too_many_attempts' | 'role_not_allowed' | 'not_your_region' | 'not_yours' | 'own_listing' | 'use_not_converted' | 'no_access_rule' | 'testing_only' | 'conflict' | 'concurrent_change' | 'already_exists' | 'volume_above_capacity' | 'volume_above_free' | 'volume_above_contract' | 'right_not_active' | 'listing_not_open' | 'wrong_listing_mode' | 'auction_closed' | 'auction_still_open' | 'listing_has_bids' | 'below_reserve' | 'bid_too_low' | 'in_use' | 'wrong_state' | 'publicity_running' | 'objections_open' | 'dispute_closed' | 'busy' | 'portal_not_built' | 'not_ready' | 'server_error';
 
 /**
  * ErrorOut
@@ -3514,7 +3514,7 @@ export type WebhookCreatedOut = {
     /**
      * Url
      *
-     * Where the region's alerts are posted (https).
+     * Scheme and host only ("/…" for the rest, which may carry the receiver's token).
      */
     url: string;
 };
@@ -3582,7 +3582,7 @@ export type WebhookOut = {
     /**
      * Url
      *
-     * Where the region's alerts are posted (https).
+     * Scheme and host only ("/…" for the rest, which may carry the receiver's token).
      */
     url: string;
 };

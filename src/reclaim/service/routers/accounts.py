@@ -54,6 +54,7 @@ from reclaim.service.schemas import (
     TokenOut,
     TokenRequest,
 )
+from reclaim.service.sessions import clear_session_cookies, set_session_cookies, wants_cookie
 from reclaim.store.accounts import (
     disable_account,
     enable_account,
@@ -154,14 +155,22 @@ async def login_payload(request: Request) -> TokenRequest:
     responses={429: THROTTLED},
     openapi_extra={"requestBody": LOGIN_BODY},
 )
-def login(payload: Annotated[TokenRequest, Depends(login_payload)], request: Request) -> TokenOut:
+def login(
+    payload: Annotated[TokenRequest, Depends(login_payload)], request: Request, response: Response
+) -> TokenOut:
     """Exchange a username and password for a bearer token that expires.
 
     Send them as JSON, or as the OAuth2 password form (`grant_type=password&username=…&
     password=…`, form-encoded), what Swagger UI's Authorize button and OAuth2 clients send. A
     wrong password and an unknown username get the same 401 (field `password`, code
-    `wrong_credentials`). Attempts are limited per login name and per address: a few free ones,
-    then a growing wait (429 with Retry-After) before the password is even checked.
+    `wrong_credentials`).
+
+    With the header `X-Reclaim-Session: cookie` (the portal), the token goes into an HttpOnly,
+    SameSite=Strict cookie instead (Secure over https) with a readable CSRF cookie beside it,
+    and `access_token` comes back empty: the page's scripts never hold the token.
+
+    Attempts are limited per login name and per address: a few free ones, then a growing wait
+    (429 with Retry-After) before the password is even checked.
     """
     context = app_context(request)
     now = context.now()
@@ -200,14 +209,19 @@ def login(payload: Annotated[TokenRequest, Depends(login_payload)], request: Req
         return issue_token(session, known_id, now, lifetime)
 
     token, expires_at = context.db.run(grant)
+    if wants_cookie(request):
+        set_session_cookies(request, response, token, expires_at, now)
+        return TokenOut(access_token="", expires_at=expires_at)
     return TokenOut(access_token=token, expires_at=expires_at)
 
 
 @router.post("/auth/logout", response_model=LogoutOut)
-def logout(request: Request, actor: CurrentActor) -> LogoutOut:
-    """Revoke the token of this request; it is refused from now on."""
+def logout(request: Request, response: Response, actor: CurrentActor) -> LogoutOut:
+    """Revoke the token of this request; it is refused from now on. A browser session's
+    cookies are cleared too."""
     token = request.state.token
     context = context_of(request)
+    clear_session_cookies(request, response)
 
     def work(session: Session) -> LogoutOut:
         now = context.now()

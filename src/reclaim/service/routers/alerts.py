@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
 from reclaim.operations.lifecycle import AlertState
+from reclaim.operations.notify import shown_url
 from reclaim.service.actions import record_action, state_of
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of, dump, fingerprint
@@ -131,6 +132,11 @@ def resolve(
     return context.write(actor, idempotency_key, fingerprint(request, payload), work, 200)
 
 
+def _logged(webhook: Webhook) -> dict[str, Any]:
+    """A webhook as the action log keeps it: its URL shown, not whole (it may carry a token)."""
+    return {**(state_of(webhook) or {}), "url": shown_url(webhook.url)}
+
+
 def webhook_out(session: Session, webhook: Webhook) -> WebhookOut:
     """A webhook with the count of its notifications in each state and its last error."""
     counts = dict(
@@ -149,7 +155,7 @@ def webhook_out(session: Session, webhook: Webhook) -> WebhookOut:
     return WebhookOut(
         id=webhook.id,
         region_id=webhook.region_id,
-        url=webhook.url,
+        url=shown_url(webhook.url),
         created_at=webhook.created_at,
         pending=counts.get(NotificationState.PENDING.value, 0),
         delivered=counts.get(NotificationState.DELIVERED.value, 0),
@@ -175,7 +181,7 @@ def add_webhook(
     def work(session: Session, now: datetime) -> BaseModel:
         require_network_operator(actor, region_id)
         webhook = register_webhook(session, region_id, payload.url, actor.id, context.webhooks, now)
-        record_action(session, actor, "webhook.create", webhook, now=now)
+        record_action(session, actor, "webhook.create", webhook, now=now, after=_logged(webhook))
         out = webhook_out(session, webhook)
         return WebhookCreatedOut(**out.model_dump(), secret=webhook.secret)
 
@@ -202,9 +208,17 @@ def delete_webhook(
         require_network_operator(actor, region_id)
         now = context.now()
         hook = session.get(Webhook, webhook_id)
-        before = None if hook is None else state_of(hook)
+        before = None if hook is None else _logged(hook)
         removed = remove_webhook(session, region_id, webhook_id, now)
-        record_action(session, actor, "webhook.remove", removed, now=now, before=before)
+        record_action(
+            session,
+            actor,
+            "webhook.remove",
+            removed,
+            now=now,
+            before=before,
+            after=_logged(removed),
+        )
         return webhook_out(session, removed)
 
     context = context_of(request)
