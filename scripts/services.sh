@@ -13,3 +13,13 @@ if ! psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -tAc "select 1 from pg_databas
   psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -qc "create database $PG_DB"
 fi
 export RECLAIM_TEST_PG_URL="${RECLAIM_TEST_PG_URL:-postgresql+psycopg://postgres@$PG_HOST:$PG_PORT/$PG_DB}"
+# The MQTT tests start Mosquitto brokers of their own (tests/operations/broker.py): the binary
+# must be installed; the machine's own broker on 1883 is not used by them.
+if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto) \
+      || echo "services: could not install mosquitto; the MQTT tests will fail" >&2
+  else
+    echo "services: mosquitto missing; as root run: apt-get install -y mosquitto" >&2
+  fi
+fi

@@ -425,6 +425,9 @@ def test_entries_carry_the_target_before_and_after_and_never_a_secret(api: Api) 
     reject = by_action["deal.reject"]
     assert reject.reason == "no permit"
     created = [e for e in log if e.action == "account.create"]
+    # an operator registered into a region is logged in that region (its regulator reads it)
+    (operator,) = [e for e in created if e.target_id == str(api.ids["op"])]
+    assert operator.region_id == api.region_id
     hashes = api.db.run(
         lambda s: [h for (h,) in s.execute(text("SELECT password_hash FROM accounts"))]
     )

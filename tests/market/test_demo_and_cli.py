@@ -23,8 +23,9 @@ def test_demo_regions_from_the_seeds(backend: Backend, rules: ExchangeRules) -> 
         return len(seed_demo(session, rules, schedules, "demo-password", START))
 
     logins = backend.db.run(seed)
-    # admin, the exchange operator, two water bureaus (regulators), bureau, baojing, 3 buyers
-    assert logins == 9
+    # admin, the exchange operator, two network operators, two water bureaus (regulators),
+    # bureau, baojing, 3 buyers
+    assert logins == 11
     backend.db.run(seed)  # a second start changes nothing
 
     def read(session: Session) -> None:
@@ -36,7 +37,7 @@ def test_demo_regions_from_the_seeds(backend: Backend, rules: ExchangeRules) -> 
         assert len(plants) == 4
         count = session.scalar
         assert count(select(func.count()).select_from(Region)) == 2
-        assert count(select(func.count()).select_from(Account)) == 9
+        assert count(select(func.count()).select_from(Account)) == 11
         staff = {
             (username, code)
             for username, code in session.execute(
@@ -45,12 +46,15 @@ def test_demo_regions_from_the_seeds(backend: Backend, rules: ExchangeRules) -> 
                 .join(Region, Region.id == RegionStaff.region_id)
             )
         }
-        # one regulator per region; the exchange operator assigned to both (demo_regions.yaml)
+        # one regulator and one network operator per region; the exchange operator assigned to
+        # both (demo_regions.yaml)
         assert staff == {
             ("shuozhou-water", "shuozhou"),
             ("lingshi-water", "lingshi"),
             ("exchange", "shuozhou"),
             ("exchange", "lingshi"),
+            ("sz-network", "shuozhou"),
+            ("ls-network", "lingshi"),
         }
         lingshi_plant = next(p for name, p in plants.items() if "13" in name)
         baojing = session.scalars(select(Account).where(Account.username == "baojing")).one()

@@ -95,21 +95,26 @@ def test_readings_to_bill_alert_webhook_retry_and_adjustment(service: Api) -> No
         (over_draw,) = alerts["items"]
         assert over_draw["subject"] == f"contract:{contract['id']}"
 
-        ran = run_jobs(api)  # the receiver answers 503 to the first attempt
-        assert ran["send_notifications"] == 1 and len(receiver.received) == 1
+        # M1 reports daily and was last read on 3 Sep: by the service clock (end of December)
+        # it is silent, more than the 3 intervals of the missing-data rule, so the job
+        # `missing_data` opens its alert too. Two notifications go out, the over-draw's first
+        # (the receiver answers 503 to that first attempt), then the silence's (delivered).
+        ran = run_jobs(api)
+        assert ran["missing_data"] == 1
+        assert ran["send_notifications"] == 2 and len(receiver.received) == 2
         # September, October and November are due on 31 December (a day after each ends).
         assert ran["bill_metered_contracts"] == 3
         move_clock(api, 29)
         assert run_jobs(api).get("send_notifications") == 0  # not due before 30 s
         move_clock(api, 40)
-        assert run_jobs(api)["send_notifications"] == 1
-        assert len(receiver.received) == 2
+        assert run_jobs(api)["send_notifications"] == 1  # the over-draw's, again
+        assert len(receiver.received) == 3
         headers, body = receiver.received[-1]
         sent_at = int(api.clock().timestamp())
         assert signature_matches(
             hook["secret"].encode(), headers["X-Reclaim-Signature"], body, sent_at, 300
         )
-        assert api.ok(api.get(f"/regions/{region}/webhooks", "netop"), 200)[0]["delivered"] == 1
+        assert api.ok(api.get(f"/regions/{region}/webhooks", "netop"), 200)[0]["delivered"] == 2
 
         # A late reading of the midnight of 3 Sep, 9,200: 2 Sep becomes 5,200 m³, 200 over the
         # cap (+160 over-draw). September is billed already: December's bill adjusts 2 Sep,

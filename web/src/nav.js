@@ -5,6 +5,7 @@ export const NAV = [
   { to: "/trades", key: "nav.trades" },
   { to: "/notices", key: "nav.notices" },
   { to: "/ledger", key: "nav.ledger" },
+  { to: "/regulator/deals", key: "nav.deals", roles: ["regulator"] },
 ];
 
 export function linksFor(account) {

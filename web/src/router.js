@@ -5,6 +5,7 @@ import LedgerPage from "./pages/LedgerPage.vue";
 import LoginPage from "./pages/LoginPage.vue";
 import NoticesPage from "./pages/NoticesPage.vue";
 import PricesPage from "./pages/PricesPage.vue";
+import RegulatorDealsPage from "./pages/RegulatorDealsPage.vue";
 import TradesPage from "./pages/TradesPage.vue";
 import { HOME_OF_ROLE, loadMe, session } from "./session.js";
 
@@ -17,6 +18,7 @@ export const router = createRouter({
     { path: "/notices", component: NoticesPage },
     { path: "/ledger", component: LedgerPage },
     { path: "/login", component: LoginPage },
+    { path: "/regulator/deals", component: RegulatorDealsPage, meta: { roles: ["regulator"] } },
   ],
 });
 

@@ -9,12 +9,21 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from reclaim.cli.common import JsonOpt, LangOpt, console, reports_input_errors
+from reclaim.cli.common import (
+    JsonOpt,
+    LangOpt,
+    NoFailOpt,
+    console,
+    exit_on_failure,
+    reports_input_errors,
+)
 from reclaim.cli.market import DbOption, open_existing
+from reclaim.cli.ops_stream import broker_config, ingest_mqtt, simulate
 from reclaim.cli.tables import Column, echo, render
 from reclaim.errors import InputError
 
@@ -29,6 +38,9 @@ ops_app = typer.Typer(
     short_help="Meters, alerts, metered bills.",
     no_args_is_help=True,
 )
+ops_app.command("ingest-mqtt", short_help="MQTT readings into the database (QoS 1).")(ingest_mqtt)
+ops_app.command("broker-config", short_help="Mosquitto logins, ACL and persistence.")(broker_config)
+ops_app.command("simulate", short_help="A region's digital twin, publishing readings.")(simulate)
 
 RULE_HEADINGS = ("ops_rule", "ops_kind", "ops_severity", "ops_acknowledge", "ops_parameters")
 """Label keys of the columns, in data/reports/labels.yaml (so are the others below)."""
@@ -342,3 +354,179 @@ def _region_id(session: Session, code: str) -> int:
     if region_id is None:
         raise InputError("--region", code, "the code of a region of this database")
     return int(region_id)
+
+
+LOSS_HEADINGS = ("ops_indicator", "ops_value")
+
+
+@ops_app.command("losses", short_help="A network's water balance, ILI and CJJ 92 leakage rate.")
+@reports_input_errors
+def losses(
+    file: Path = typer.Argument(
+        ...,
+        metavar="FILE",
+        help="YAML of the period: period_days, balance (m³), network, cjj92, grades "
+        "(see examples/losses_dma.yaml).",
+    ),
+    as_json: bool = JsonOpt,
+    lang: str = LangOpt,
+) -> None:
+    """The IWA water balance of FILE's period, UARL and ILI (with Lambert's caveats), CJJ
+    92-2016's 漏损率 with its corrections and grade, and the AWWA-style data validity."""
+    from reclaim.io.data_files import read_yaml
+    from reclaim.io.operations_files import (
+        load_cjj92_coefficients,
+        load_uarl_coefficients,
+        load_validity_scale,
+    )
+    from reclaim.operations.loss_report import loss_inputs_from_dict, loss_report
+    from reclaim.reports.labels import Labels
+
+    inputs = loss_inputs_from_dict(read_yaml(file), file.name)
+    report = loss_report(
+        inputs, load_uarl_coefficients(), load_cjj92_coefficients(), load_validity_scale()
+    )
+    if as_json:
+        console.print_json(json.dumps(_loss_payload(report), ensure_ascii=False))
+        return
+    label = Labels.load(lang)
+    balance, leakage, rate = report.balance, report.leakage, report.cjj92
+    rows = [
+        ("loss_system_input", f"{balance.inputs.system_input_m3:,.0f}"),
+        ("loss_authorised", f"{balance.authorised_consumption_m3:,.0f}"),
+        ("loss_water_losses", f"{balance.water_losses_m3:,.0f}"),
+        ("loss_apparent", f"{balance.apparent_losses_m3:,.0f}"),
+        ("loss_real", f"{balance.real_losses_m3:,.0f}"),
+        ("loss_nrw", f"{balance.non_revenue_water_m3:,.0f}"),
+        ("loss_nrw_rate", f"{balance.non_revenue_water_fraction:.1%}"),
+        ("loss_uarl", f"{leakage.uarl_m3:,.0f}"),
+        ("loss_ili", f"{leakage.ili:.2f}"),
+        ("loss_caveats", "; ".join(leakage.caveats) or label("loss_none")),
+    ]
+    if rate is not None:
+        rows += [
+            ("loss_gross_rate", f"{rate.gross_loss_rate_fraction:.2%}"),
+            ("loss_corrections", f"{rate.total_correction_fraction:.2%}"),
+            ("loss_rate", f"{rate.leakage_rate_fraction:.2%}"),
+            ("loss_grade", rate.grade or label("loss_no_grade")),
+        ]
+    if report.validity is not None:
+        rows.append(("loss_validity", f"{report.validity.score:.0f} ({report.validity.level})"))
+    rows.append(("loss_leading", report.leading.value))
+    indicator_h, value_h = _headings(LOSS_HEADINGS, lang)
+    columns = [Column(indicator_h, "id"), Column(value_h, "note")]
+    echo(render(None, columns, [[label(key), value] for key, value in rows]))
+
+
+def _loss_payload(report: Any) -> dict[str, Any]:
+    """The loss report as JSON: the dataclasses' fields, units in their names."""
+    from dataclasses import asdict
+
+    payload: dict[str, Any] = {
+        "period_days": report.period_days,
+        "balance": {k: v for k, v in asdict(report.balance).items() if k != "inputs"},
+        "inputs": asdict(report.balance.inputs),
+        "leakage": {**asdict(report.leakage), "formula_applies": report.leakage.formula_applies},
+        "cjj92": None if report.cjj92 is None else asdict(report.cjj92),
+        "validity": None
+        if report.validity is None
+        else {
+            "score": report.validity.score,
+            "level": report.validity.level,
+            "grades": dict(report.validity.grades),
+        },
+        "leading_indicator": report.leading.value,
+    }
+    return payload
+
+
+ENTERPRISE_HEADINGS = (
+    *("ent_meter", "ent_level", "ent_parent", "ent_children"),
+    *("ent_error", "ent_limit", "ent_verdict"),
+)
+
+
+@ops_app.command("enterprise", short_help="An enterprise's water-balance test (GB/T 12452).")
+@reports_input_errors
+def enterprise(
+    file: Path = typer.Argument(
+        ...,
+        metavar="FILE",
+        help="YAML of the test period: meters (一级/二级/三级, m³), use, quota "
+        "(see examples/enterprise_balance.yaml).",
+    ),
+    as_json: bool = JsonOpt,
+    lang: str = LangOpt,
+    no_fail: bool = NoFailOpt,
+) -> None:
+    """The closure error of every meter against the meters below it, the reuse rate, the
+    reclaimed share of the intake and the water per 10⁴ yuan of value added, against the quota.
+    Exits 1 when a closure is beyond its limit or a quota is missed."""
+    from dataclasses import asdict
+
+    from reclaim.io.data_files import read_yaml
+    from reclaim.io.operations_files import load_closure_limits
+    from reclaim.operations.enterprise_balance import (
+        enterprise_balance,
+        enterprise_inputs_from_dict,
+    )
+    from reclaim.reports.labels import Labels
+
+    inputs = enterprise_inputs_from_dict(read_yaml(file), file.name)
+    result = enterprise_balance(inputs.meters, inputs.use, load_closure_limits(), inputs.quota)
+    verdicts = (result.meets_reuse_rate, result.meets_reclaimed_share, result.meets_m3_per_1e4_yuan)
+    passed = result.closes and False not in verdicts
+    if as_json:
+        payload = {
+            **{key: value for key, value in asdict(result).items() if key != "closures"},
+            "closures": [
+                {**asdict(closure), "within_limit": closure.within_limit}
+                for closure in result.closures
+            ],
+            "passed": passed,
+        }
+        console.print_json(json.dumps(payload, ensure_ascii=False))
+    else:
+        label = Labels.load(lang)
+        headings = _headings(ENTERPRISE_HEADINGS, lang)
+        columns = [
+            Column(headings[0], "id"),
+            *(Column(heading, "number") for heading in headings[1:6]),
+            Column(headings[6], "id"),
+        ]
+        rows = [
+            [
+                closure.meter,
+                str(closure.child_level),
+                f"{closure.parent_m3:,.0f}",
+                f"{closure.children_m3:,.0f}",
+                f"{closure.error_fraction:.2%}",
+                f"{closure.max_error_fraction:.0%}",
+                label("ent_pass" if closure.within_limit else "ent_fail"),
+            ]
+            for closure in result.closures
+        ]
+        echo(render(None, columns, rows))
+
+        def verdict(meets: bool | None) -> str:
+            return "—" if meets is None else label("ent_pass" if meets else "ent_fail")
+
+        per_value = "—" if result.m3_per_1e4_yuan is None else f"{result.m3_per_1e4_yuan:.1f}"
+        echo(
+            label(
+                "ent_summary",
+                intake=f"{result.intake_m3:,.0f}",
+                reuse=f"{result.reuse_rate_fraction:.1%}",
+                reclaimed=f"{result.reclaimed_share_fraction:.1%}",
+                per_value=per_value,
+            )
+        )
+        echo(
+            label(
+                "ent_quota",
+                reuse=verdict(result.meets_reuse_rate),
+                reclaimed=verdict(result.meets_reclaimed_share),
+                per_value=verdict(result.meets_m3_per_1e4_yuan),
+            )
+        )
+    exit_on_failure(passed, no_fail)

@@ -1,4 +1,5 @@
-"""Read the operations module's files: the alert rules of a region, the webhook retry schedule."""
+"""Read the operations module's files: the alert rules of a region, the webhook retry schedule,
+the loss-indicator coefficients and the enterprise balance limits."""
 
 from __future__ import annotations
 
@@ -7,6 +8,14 @@ from pathlib import Path
 
 from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, read_yaml
+from reclaim.operations.data_validity import ValidityScale, validity_scale_from_dict
+from reclaim.operations.enterprise_balance import closure_limits_from_dict
+from reclaim.operations.losses import (
+    Cjj92Coefficients,
+    UarlCoefficients,
+    cjj92_coefficients_from_dict,
+    uarl_coefficients_from_dict,
+)
 from reclaim.operations.notify import Backoff
 from reclaim.operations.rules import AlertRule, rule_set_from_dict
 
@@ -49,3 +58,36 @@ def load_backoff(path: Path = NOTIFICATIONS) -> Backoff:
         max_attempts=int(figure("max_attempts")),
         request_timeout=timedelta(seconds=figure("request_timeout_s")),
     )
+
+
+LOSSES = data_path("operations", "losses.yaml")
+
+
+def load_uarl_coefficients(path: Path = LOSSES) -> UarlCoefficients:
+    """Lambert's UARL coefficients and calibration range from ``path``."""
+    return uarl_coefficients_from_dict(_section(path, "uarl"), f"{path}:uarl")
+
+
+def load_cjj92_coefficients(path: Path = LOSSES) -> Cjj92Coefficients:
+    """The CJJ 92-2016 corrections and grades from ``path``."""
+    return cjj92_coefficients_from_dict(_section(path, "cjj92"), f"{path}:cjj92")
+
+
+def load_validity_scale(path: Path = LOSSES) -> ValidityScale:
+    """The AWWA-style data-validity grade scale and levels from ``path``."""
+    return validity_scale_from_dict(_section(path, "data_validity"), f"{path}:data_validity")
+
+
+ENTERPRISE_BALANCE = data_path("operations", "enterprise_balance.yaml")
+
+
+def load_closure_limits(path: Path = ENTERPRISE_BALANCE) -> dict[int, float]:
+    """The closure-error limit of an enterprise balance test by meter level, from ``path``."""
+    return closure_limits_from_dict(read_yaml(path), str(path))
+
+
+def _section(path: Path, name: str) -> object:
+    document = read_yaml(path)
+    if not isinstance(document, dict):
+        raise InputError(str(path), type(document).__name__, "a table")
+    return document.get(name)

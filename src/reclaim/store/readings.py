@@ -185,7 +185,7 @@ def ingest_readings(
     opened, folded = _evaluate_alerts(session, region, inserted, sensors, received_at)
     specs = {ident: spec for ident, spec, _ in sensors.values()}
     over_draws = meter_contracts(session, region, inserted, specs, received_at)
-    over_opened, over_folded = _store_alerts(session, region.id, over_draws, received_at)
+    over_opened, over_folded = store_alerts(session, region.id, over_draws, received_at)
     opened, folded = opened + over_opened, folded + over_folded
     return IngestOutcome(len(inserted), duplicates, len(refused), refused, opened, folded)
 
@@ -610,7 +610,7 @@ def _evaluate_alerts(
             continue
         lookback = timedelta(seconds=_lookback_s(applicable, interval_s))
         firings += _fire(session, applicable, group, specs, touched, interval_s, lookback)
-    return _store_alerts(session, region.id, firings, received_at)
+    return store_alerts(session, region.id, firings, received_at)
 
 
 def _lookback_s(rules: Sequence[AlertRule], interval_s: int) -> float:
@@ -691,7 +691,7 @@ def _ns(times: pd.Series) -> np.ndarray:
     return as_ns.astype("int64").to_numpy()[np.newaxis, :]
 
 
-def _store_alerts(
+def store_alerts(
     session: Session, region_id: int, firings: Sequence[Mapping[str, Any]], now: datetime
 ) -> tuple[int, int]:
     """Open an alert per firing (rule, subject) without an unresolved one; fold the others.

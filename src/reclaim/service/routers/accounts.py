@@ -337,7 +337,9 @@ def register_account(
 
     def work(session: Session, now: datetime) -> BaseModel:
         account = create_account(session, actor, spec, context.rules, now)
-        record_action(session, actor, "account.create", account, now=now)
+        record_action(
+            session, actor, "account.create", account, now=now, region_id=payload.region_id
+        )
         return account_out(session, account)
 
     return context.write(
