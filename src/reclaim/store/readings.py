@@ -41,6 +41,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from reclaim.errors import ErrorCode
 from reclaim.io.operations_files import load_alert_rules
 from reclaim.market.errors import ForbiddenError, NotFoundError
 from reclaim.operations.aggregate import Period, aggregate_instantaneous, aggregate_totaliser
@@ -303,7 +304,10 @@ def _check_device(
     for row, code in enumerate(batch["sensor"]):
         if code in sensors and sensors[code][2] != device_id:
             raise ForbiddenError(
-                f"readings[{row}].sensor", code, "a sensor registered to the sending device"
+                f"readings[{row}].sensor",
+                code,
+                "a sensor registered to the sending device",
+                ErrorCode.NOT_YOURS,
             )
 
 
