@@ -5,27 +5,45 @@ Parts (issue 13):
   readings, the vectorised rules of reclaim.operations.alerts against the per-reading state
   machines of reclaim.operations.stepwise on the same grid; the two must agree on every reading.
   Target: ≥ 50×.
-- ``http`` (to come with the service routes): readings/s accepted through HTTP batches against a
-  raw COPY of the same rows into the same database; target ≥ 0.5×.
-- ``mqtt`` (to come with the MQTT worker): readings/s at QoS 1 with batched payloads against a
-  bare paho-mqtt subscriber that only counts, zero loss; target ≥ 0.5×; and latency from publish
-  to alert (p50, p99).
+- ``http``: readings/s accepted through HTTP batches of 10⁴ (`POST /regions/{id}/readings`, the
+  service in this process, a device's token) against a raw ``COPY`` of the same rows into the same
+  PostgreSQL readings table; target ≥ 0.5×. Wall-clock time (both sides are I/O-bound).
+- ``mqtt``: readings/s at QoS 1 with batched payloads (one device, messages of 500 readings)
+  through the ingest worker into PostgreSQL, against a bare paho-mqtt subscriber that only
+  counts what it receives, both on the machine's Mosquitto (127.0.0.1:1883; credentials do not
+  matter here); zero loss on both; target ≥ 0.5×. Then the latency from publishing a reading
+  to its alert being stored (free head below 15 m for two readings), p50 and p99.
+
+``--pg URL`` names the PostgreSQL server (default: RECLAIM_TEST_PG_URL or the local one); a
+database of the benchmark's own is created and dropped.
 
 Synthetic day: free head 25 m ± a 24 h swing and noise; 2 % of sensors dip below 15 m for an
 hour, 1 % stick at one value for three hours, 1 % lose readings for an hour, 0.5 % of the grid
 points are lost at random; totalisers advance by the flow, 1 % are reset once. The rules and
 their parameters are the shipped default rule set (data/operations/alert_rules.yaml).
 
-    PYTHONPATH=src python benchmarks/ingest.py [--part alerts] [--sensors 10000] [--reference N]
+    PYTHONPATH=src python benchmarks/ingest.py [--part alerts|http|mqtt] [--sensors 10000]
+        [--reference N] [--readings 100000] [--pg URL] [--mqtt mqtt://127.0.0.1:1883]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import hashlib
+import os
+import pstats
+import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from reclaim.io.operations_files import load_alert_rules
 from reclaim.operations.alerts import Direction
@@ -38,7 +56,14 @@ from reclaim.operations.stepwise import (
     totaliser_backwards_stepwise,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from reclaim.service.mqtt_ingest import BrokerAddress
+    from reclaim.store.db import Database
+
 INTERVAL_S = 300
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 STEPS_PER_DAY = 288
 SEED = 20260301
 
@@ -168,8 +193,329 @@ def alerts_part(sensors: int, reference: int) -> None:
     print(f"sensors with an alarm, per rule: {fired}")
 
 
-PARTS = {"alerts": alerts_part}
-"""Parts of the benchmark that exist; http and mqtt join when the service and worker land."""
+BENCH_SENSORS = 100
+"""Sensors of the benchmark's device: readings spread over them, 5 minutes apart."""
+MQTT_BATCH = 500
+"""Readings per MQTT message (a device's batch)."""
+
+
+@contextmanager
+def bench_database(pg_url: str) -> Iterator[tuple[Database, str]]:
+    """A fresh PostgreSQL database migrated to the head, with a region, a device (its token) and
+    `BENCH_SENSORS` pressure sensors; dropped afterwards."""
+    from sqlalchemy import create_engine, make_url, text
+
+    from reclaim.store.db import Database
+
+    name = f"reclaim_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(pg_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    database = Database.from_url(url)
+    try:
+        database.upgrade()
+        token = database.run(seed_bench_region)
+        yield database, token
+    finally:
+        database.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def seed_bench_region(session: Session) -> str:
+    """Region ``bench``, device ``bench-dev`` and its sensors S000…; the device's token."""
+    from reclaim.store.models import Device, Region, Sensor
+    from reclaim.store.sensors import DEVICE_TOKEN_PREFIX
+
+    now = datetime.now(UTC)
+    region = Region(
+        code="bench",
+        name="bench",
+        publicity_days=5,
+        lapse_days=30,
+        exchange_fee_rate=Decimal("0.005"),
+        treatment_feedback_share=Decimal("0.1"),
+        time_zone="Asia/Shanghai",
+        delivery_confirmation_days=3,
+    )
+    session.add(region)
+    session.flush()
+    token = DEVICE_TOKEN_PREFIX + uuid.uuid4().hex
+    device = Device(
+        region_id=region.id,
+        code="bench-dev",
+        token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+        token_issued_at=now,
+        created_at=now,
+    )
+    session.add(device)
+    session.flush()
+    for n in range(BENCH_SENSORS):
+        session.add(
+            Sensor(
+                region_id=region.id,
+                code=f"S{n:03d}",
+                kind="pressure",
+                valid_min=0.0,
+                valid_max=200.0,
+                interval_s=INTERVAL_S,
+                level="二级",
+                attachment_kind="node",
+                attachment_ref=f"N{n:03d}",
+                device_id=device.id,
+                created_at=now,
+            )
+        )
+    return token
+
+
+def bench_rows(count: int, start: pd.Timestamp) -> pd.DataFrame:
+    """``count`` readings (sensor, time, value, unit): the sensors in turn, 5 minutes apart,
+    free head 25–35 m (no alarm)."""
+    index = np.arange(count)
+    rng = np.random.default_rng(SEED)
+    return pd.DataFrame(
+        {
+            "sensor": [f"S{n:03d}" for n in index % BENCH_SENSORS],
+            "time": start + pd.to_timedelta((index // BENCH_SENSORS) * INTERVAL_S, unit="s"),
+            "value": np.round(30.0 + rng.uniform(-5, 5, count), 2),
+            "unit": "m",
+        }
+    )
+
+
+def clear_readings(database: Database) -> None:
+    """Empty the readings (and what ingest derived from them) between the timed sides."""
+    from sqlalchemy import text
+
+    database.run(lambda s: s.execute(text("TRUNCATE readings, quarantine, alerts")))
+
+
+def count_readings(database: Database) -> int:
+    from sqlalchemy import func, select
+
+    from reclaim.store.models import Reading
+
+    return int(
+        database.run_read(lambda s: s.scalar(select(func.count()).select_from(Reading))) or 0
+    )
+
+
+def copy_rows(database: Database, rows: pd.DataFrame) -> float:
+    """Wall seconds of a raw COPY of ``rows`` into the readings table (sensor ids resolved
+    before the clock starts, the partition made as ingest makes it)."""
+    from sqlalchemy import select, text
+
+    from reclaim.store.models import Sensor
+
+    ids = dict(database.run_read(lambda s: s.execute(select(Sensor.code, Sensor.id)).all()))
+    received = datetime.now(UTC).isoformat()
+    lines = [
+        f"{ids[sensor]}\t{time.isoformat()}\t{value}\t{received}\thttp\n"
+        for sensor, time, value in zip(rows["sensor"], rows["time"], rows["value"], strict=True)
+    ]
+    months = sorted({t.date().replace(day=1) for t in rows["time"].dt.to_pydatetime()})
+    started = time.perf_counter()
+    with database.engine.begin() as connection:
+        connection.execute(
+            text("SELECT reclaim_readings_partition(day) FROM unnest(CAST(:d AS date[])) AS day"),
+            {"d": months},
+        )
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        with cursor.copy(
+            "COPY readings (sensor_id, ts, value, received_at, source) FROM STDIN"
+        ) as copy:
+            for line in lines:
+                copy.write(line)
+    return time.perf_counter() - started
+
+
+def http_part(args: argparse.Namespace) -> None:
+    """HTTP batches of 10⁴ through the service against a raw COPY of the same rows."""
+    from fastapi.testclient import TestClient
+
+    from reclaim.operations.topics import encode_readings
+    from reclaim.service.app import create_app
+    from reclaim.service.settings import exchange_context, load_settings
+
+    start = pd.Timestamp("2026-03-01T00:00:00Z")
+    rows = bench_rows(args.readings, start)
+    batches = [rows.iloc[i : i + 10_000] for i in range(0, len(rows), 10_000)]
+    payloads = [encode_readings(batch) for batch in batches]
+    with bench_database(args.pg) as (database, token):
+        copy_s = copy_rows(database, rows)
+        assert count_readings(database) == len(rows)
+        clear_readings(database)
+        client = TestClient(create_app(exchange_context(load_settings(), database)))
+        region_id = database.run_read(lambda s: s.scalar(text_region_id()))
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        profile = cProfile.Profile() if args.profile else None
+        started = time.perf_counter()
+        if profile is not None:
+            profile.enable()
+        accepted = 0
+        for payload in payloads:
+            answer = client.post(f"/regions/{region_id}/readings", content=payload, headers=headers)
+            answer.raise_for_status()
+            accepted += answer.json()["accepted"]
+        if profile is not None:
+            profile.disable()
+        http_s = time.perf_counter() - started
+        assert accepted == count_readings(database) == len(rows)
+    copy_rate, http_rate = len(rows) / copy_s, len(rows) / http_s
+    print(f"raw COPY: {len(rows):,} readings in {copy_s:.2f} s = {copy_rate:,.0f} readings/s")
+    print(
+        f"HTTP batches of 10,000: {len(rows):,} readings in {http_s:.2f} s "
+        f"= {http_rate:,.0f} readings/s"
+    )
+    print(f"ratio: {http_rate / copy_rate:.3f} × COPY (target ≥ 0.5)")
+    if profile is not None:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+
+
+def text_region_id() -> Any:
+    from sqlalchemy import select
+
+    from reclaim.store.models import Region
+
+    return select(Region.id).where(Region.code == "bench")
+
+
+def bare_subscriber_rate(address: BrokerAddress, payloads: list[bytes], topic: str) -> float:
+    """Readings/s a paho subscriber that only counts receives at QoS 1 (publish to last)."""
+    from paho.mqtt.client import Client
+    from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+    from reclaim.service.mqtt_publish import DevicePublisher
+
+    received = {"messages": 0, "readings": 0}
+    done = threading.Event()
+    counter = Client(
+        CallbackAPIVersion.VERSION2, client_id=f"bench-count-{uuid.uuid4().hex[:6]}",
+        protocol=MQTTProtocolVersion.MQTTv5,
+    )  # fmt: skip
+
+    def count(client: Any, userdata: Any, message: Any) -> None:
+        received["messages"] += 1
+        received["readings"] += message.payload.count(b"sensor_id")
+        if received["messages"] == len(payloads):
+            done.set()
+
+    counter.on_message = count
+    counter.connect(address.host, address.port)
+    counter.subscribe(topic, qos=1)
+    counter.loop_start()
+    time.sleep(0.5)
+    publisher = DevicePublisher(address, f"bench-pub-{uuid.uuid4().hex[:6]}", None)
+    publisher.wait_connected()
+    started = time.perf_counter()
+    for payload in payloads:
+        publisher.publish(topic, payload)
+    finished = done.wait(300)
+    elapsed = time.perf_counter() - started
+    publisher.close()
+    counter.disconnect()
+    counter.loop_stop()
+    if not finished:
+        raise SystemExit(f"bare subscriber lost messages: {received['messages']}/{len(payloads)}")
+    return received["readings"] / elapsed
+
+
+def mqtt_part(args: argparse.Namespace) -> None:
+    """The ingest worker at QoS 1 against a bare counting subscriber; then publish → alert."""
+    from reclaim.operations.topics import encode_readings, readings_topic
+    from reclaim.service.mqtt_ingest import (
+        BrokerAddress,
+        IngestWorker,
+        WorkerSettings,
+        database_sink,
+    )
+    from reclaim.service.mqtt_publish import DevicePublisher
+
+    address = BrokerAddress.from_url(args.mqtt)
+    topic = readings_topic("bench", "bench-dev")
+    rows = bench_rows(args.readings, pd.Timestamp("2026-03-01T00:00:00Z"))
+    payloads = [
+        encode_readings(rows.iloc[i : i + MQTT_BATCH]) for i in range(0, len(rows), MQTT_BATCH)
+    ]
+    bare_rate = bare_subscriber_rate(address, payloads, topic)
+    with bench_database(args.pg) as (database, _token):
+        client_id = f"bench-worker-{uuid.uuid4().hex[:6]}"
+        worker = IngestWorker(address, database_sink(database), WorkerSettings(client_id))
+        runner = threading.Thread(target=worker.run)
+        worker.start()
+        if not worker.subscribed.wait(10):
+            raise SystemExit("the worker could not subscribe")
+        runner.start()
+        publisher = DevicePublisher(address, f"bench-pub-{uuid.uuid4().hex[:6]}", None)
+        publisher.wait_connected()
+        started = time.perf_counter()
+        for payload in payloads:
+            publisher.publish(topic, payload)
+        while count_readings(database) < len(rows) and time.perf_counter() - started < 600:
+            time.sleep(0.05)
+        worker_s = time.perf_counter() - started
+        stored = count_readings(database)
+        latencies = alert_latencies(database, publisher, topic, args.latency_samples)
+        worker.stop()
+        runner.join()
+        worker.close()
+        publisher.close()
+    worker_rate = len(rows) / worker_s
+    print(f"bare paho subscriber (counts only): {bare_rate:,.0f} readings/s, no loss")
+    print(
+        f"ingest worker → PostgreSQL: {stored:,}/{len(rows):,} readings stored in {worker_s:.2f} s"
+        f" = {worker_rate:,.0f} readings/s; loss {len(rows) - stored}"
+    )
+    print(f"ratio: {worker_rate / bare_rate:.3f} × the bare subscriber (target ≥ 0.5)")
+    p50, p99 = np.percentile(latencies, [50, 99])
+    print(
+        f"publish → alert stored: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms "
+        f"({len(latencies)} alerts)"
+    )
+
+
+def alert_latencies(database: Database, publisher: Any, topic: str, samples: int) -> list[float]:
+    """Seconds from publishing the second of two readings below 15 m (free head rule: 15 m,
+    on-delay two 5-minute readings) to its alert row being committed, per sensor."""
+    from sqlalchemy import func, select
+
+    from reclaim.operations.topics import encode_readings
+    from reclaim.store.models import AlertRecord
+
+    def alerts() -> int:
+        return int(
+            database.run_read(lambda s: s.scalar(select(func.count()).select_from(AlertRecord)))
+            or 0
+        )
+
+    base = pd.Timestamp("2026-04-01T00:00:00Z")
+    latencies = []
+    for n in range(min(samples, BENCH_SENSORS)):
+        sensor = f"S{n:03d}"
+        before = alerts()
+        first = pd.DataFrame({"sensor": [sensor], "time": [base], "value": [12.0], "unit": ["m"]})
+        publisher.publish(topic, encode_readings(first))
+        time.sleep(0.2)
+        second = first.assign(time=[base + pd.Timedelta(seconds=INTERVAL_S)])
+        started = time.perf_counter()
+        publisher.publish(topic, encode_readings(second))
+        while alerts() <= before and time.perf_counter() - started < 30:
+            time.sleep(0.002)
+        latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+PARTS = {
+    "alerts": lambda args: alerts_part(args.sensors, args.reference),
+    "http": http_part,
+    "mqtt": mqtt_part,
+}
+"""The parts of the benchmark, run in this order by default."""
 
 
 def main() -> None:
@@ -180,10 +526,15 @@ def main() -> None:
     parser.add_argument(
         "--reference", type=int, default=2_000, help="sensors run through the per-reading loop"
     )
+    parser.add_argument("--readings", type=int, default=100_000)
+    parser.add_argument("--pg", default=os.environ.get("RECLAIM_TEST_PG_URL", DEFAULT_PG))
+    parser.add_argument("--mqtt", default="mqtt://127.0.0.1:1883")
+    parser.add_argument("--latency-samples", type=int, default=50)
+    parser.add_argument("--profile", action="store_true", help="profile the HTTP side")
     args = parser.parse_args()
-    for part in args.part or sorted(PARTS):
+    for part in args.part or list(PARTS):
         print(f"== {part}")
-        PARTS[part](args.sensors, args.reference)
+        PARTS[part](args)
 
 
 if __name__ == "__main__":

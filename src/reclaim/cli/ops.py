@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from reclaim.cli.common import JsonOpt, LangOpt, console, reports_input_errors
+from reclaim.cli.common import (
+    JsonOpt,
+    LangOpt,
+    NoFailOpt,
+    console,
+    exit_on_failure,
+    reports_input_errors,
+)
 from reclaim.cli.market import DbOption, open_existing
 from reclaim.cli.ops_stream import broker_config, ingest_mqtt, simulate
 from reclaim.cli.tables import Column, echo, render
@@ -431,3 +438,95 @@ def _loss_payload(report: Any) -> dict[str, Any]:
         "leading_indicator": report.leading.value,
     }
     return payload
+
+
+ENTERPRISE_HEADINGS = (
+    *("ent_meter", "ent_level", "ent_parent", "ent_children"),
+    *("ent_error", "ent_limit", "ent_verdict"),
+)
+
+
+@ops_app.command("enterprise", short_help="An enterprise's water-balance test (GB/T 12452).")
+@reports_input_errors
+def enterprise(
+    file: Path = typer.Argument(
+        ...,
+        metavar="FILE",
+        help="YAML of the test period: meters (一级/二级/三级, m³), use, quota "
+        "(see examples/enterprise_balance.yaml).",
+    ),
+    as_json: bool = JsonOpt,
+    lang: str = LangOpt,
+    no_fail: bool = NoFailOpt,
+) -> None:
+    """The closure error of every meter against the meters below it, the reuse rate, the
+    reclaimed share of the intake and the water per 10⁴ yuan of value added, against the quota.
+    Exits 1 when a closure is beyond its limit or a quota is missed."""
+    from dataclasses import asdict
+
+    from reclaim.io.data_files import read_yaml
+    from reclaim.io.operations_files import load_closure_limits
+    from reclaim.operations.enterprise_balance import (
+        enterprise_balance,
+        enterprise_inputs_from_dict,
+    )
+    from reclaim.reports.labels import Labels
+
+    inputs = enterprise_inputs_from_dict(read_yaml(file), file.name)
+    result = enterprise_balance(inputs.meters, inputs.use, load_closure_limits(), inputs.quota)
+    verdicts = (result.meets_reuse_rate, result.meets_reclaimed_share, result.meets_m3_per_1e4_yuan)
+    passed = result.closes and False not in verdicts
+    if as_json:
+        payload = {
+            **{key: value for key, value in asdict(result).items() if key != "closures"},
+            "closures": [
+                {**asdict(closure), "within_limit": closure.within_limit}
+                for closure in result.closures
+            ],
+            "passed": passed,
+        }
+        console.print_json(json.dumps(payload, ensure_ascii=False))
+    else:
+        label = Labels.load(lang)
+        headings = _headings(ENTERPRISE_HEADINGS, lang)
+        columns = [
+            Column(headings[0], "id"),
+            *(Column(heading, "number") for heading in headings[1:6]),
+            Column(headings[6], "id"),
+        ]
+        rows = [
+            [
+                closure.meter,
+                str(closure.child_level),
+                f"{closure.parent_m3:,.0f}",
+                f"{closure.children_m3:,.0f}",
+                f"{closure.error_fraction:.2%}",
+                f"{closure.max_error_fraction:.0%}",
+                label("ent_pass" if closure.within_limit else "ent_fail"),
+            ]
+            for closure in result.closures
+        ]
+        echo(render(None, columns, rows))
+
+        def verdict(meets: bool | None) -> str:
+            return "—" if meets is None else label("ent_pass" if meets else "ent_fail")
+
+        per_value = "—" if result.m3_per_1e4_yuan is None else f"{result.m3_per_1e4_yuan:.1f}"
+        echo(
+            label(
+                "ent_summary",
+                intake=f"{result.intake_m3:,.0f}",
+                reuse=f"{result.reuse_rate_fraction:.1%}",
+                reclaimed=f"{result.reclaimed_share_fraction:.1%}",
+                per_value=per_value,
+            )
+        )
+        echo(
+            label(
+                "ent_quota",
+                reuse=verdict(result.meets_reuse_rate),
+                reclaimed=verdict(result.meets_reclaimed_share),
+                per_value=verdict(result.meets_m3_per_1e4_yuan),
+            )
+        )
+    exit_on_failure(passed, no_fail)

@@ -10,7 +10,7 @@ intake over the value added; each is held against the enterprise's quota where o
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from reclaim.errors import InputError, InputErrors
 from reclaim.operations.coefficients import coefficient, entries, table
@@ -202,3 +202,66 @@ def _check(
         )
     if problems:
         raise InputErrors(problems)
+
+
+@dataclass(frozen=True)
+class EnterpriseInputs:
+    """An enterprise's test period as a file states it: meters, use and (optional) quota."""
+
+    meters: tuple[EnterpriseMeter, ...]
+    use: EnterpriseUse
+    quota: EnterpriseQuota
+
+
+def enterprise_inputs_from_dict(raw: object, where: str) -> EnterpriseInputs:
+    """`EnterpriseInputs` from a parsed file: ``meters`` (meter, level, volume_m3, parent),
+    ``use`` (reused_m3, reclaimed_intake_m3, value_added_1e4_yuan) and ``quota``."""
+    document = table(raw, where)
+    problems: list[InputError] = []
+    meters = []
+    for index, entry in enumerate(entries(document.get("meters"), f"{where}.meters")):
+        at = f"{where}.meters[{index}]"
+        meter, level, volume = entry.get("meter"), entry.get("level"), entry.get("volume_m3")
+        parent = entry.get("parent")
+        faults = len(problems)
+        if not isinstance(meter, str) or not meter:
+            problems.append(InputError(f"{at}.meter", meter, "a meter id"))
+        if isinstance(level, bool) or not isinstance(level, int):
+            problems.append(InputError(f"{at}.level", level, "1, 2 or 3"))
+        if isinstance(volume, bool) or not isinstance(volume, int | float):
+            problems.append(InputError(f"{at}.volume_m3", volume, "a volume in m³"))
+        if parent is not None and not isinstance(parent, str):
+            problems.append(InputError(f"{at}.parent", parent, "the id of the meter above"))
+        if len(problems) == faults:
+            meters.append(EnterpriseMeter(str(meter), int(level), float(volume), parent))  # type: ignore[arg-type]
+    use = _optional_numbers(document.get("use"), EnterpriseUse, f"{where}.use", problems)
+    quota = _optional_numbers(
+        document.get("quota") or {}, EnterpriseQuota, f"{where}.quota", problems
+    )
+    if "reused_m3" not in use:
+        problems.append(InputError(f"{where}.use.reused_m3", None, "a volume in m³"))
+    if problems:
+        raise InputErrors(problems)
+    return EnterpriseInputs(tuple(meters), EnterpriseUse(**use), EnterpriseQuota(**quota))
+
+
+def _optional_numbers(
+    raw: object, kind: type[object], where: str, problems: list[InputError]
+) -> dict[str, float]:
+    try:
+        values = table(raw, where)
+    except InputError as error:
+        problems.append(error)
+        return {}
+    known = {field.name for field in fields(kind)}  # type: ignore[arg-type]
+    numbers = {}
+    for name, value in values.items():
+        if name not in known:
+            problems.append(
+                InputError(f"{where}.{name}", value, "one of " + ", ".join(sorted(known)))
+            )
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(InputError(f"{where}.{name}", value, "a number"))
+        else:
+            numbers[str(name)] = float(value)
+    return numbers
