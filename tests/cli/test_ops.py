@@ -17,12 +17,14 @@ def test_rules_lists_the_files_rules_each_number_with_its_origin() -> None:
     result = runner.invoke(app, ["ops", "rules", "shuozhou", "--json"])
     assert result.exit_code == 0, result.output
     listed = json.loads(result.output)
-    shipped = yaml.safe_load(ALERT_RULES.read_text(encoding="utf-8"))["default"]
+    rules_file = yaml.safe_load(ALERT_RULES.read_text(encoding="utf-8"))
+    shipped, overrides = rules_file["default"], rules_file["regions"]["shuozhou"]
     assert [rule["id"] for rule in listed] == [rule["id"] for rule in shipped]
     for rule, raw in zip(listed, shipped, strict=True):
         assert set(rule["parameters"]) == set(raw["parameters"])
         for name, parameter in rule["parameters"].items():
-            assert parameter["value"] == raw["parameters"][name]["value"]
+            own = overrides.get(rule["id"], {}).get(name)  # the region's value wins
+            assert parameter["value"] == (own or raw["parameters"][name])["value"]
             assert len(set(parameter) & {"source", "local_choice"}) == 1, (rule["id"], name)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from reclaim.errors import ErrorCode
 from reclaim.market.rules import ExchangeRules, Role
 from reclaim.service.auth import hash_password
 from reclaim.store.db import Database
@@ -39,15 +40,34 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+KNOWN_CODES = frozenset(code.value for code in ErrorCode)
+
+
+def check_refusal(response: httpx.Response) -> None:
+    """Every error answer a test provokes is JSON with `field`, `reason` and a `code` of
+    `ErrorCode`, and so is every item of its `errors` list (a response hook of `Api`)."""
+    if response.status_code < 400:
+        return
+    response.read()
+    body = response.json()
+    assert body["code"] in KNOWN_CODES, (response.request.url, body)
+    assert isinstance(body["field"], str) and body["field"], body
+    assert isinstance(body["reason"], str) and body["reason"], body
+    for item in body.get("errors", []):
+        assert item["code"] in KNOWN_CODES and item["field"] and item["reason"], body
+
+
 class Api:
     """An HTTP client that remembers one bearer token per username.
 
     It starts with an administrator (`admin`, made on the server as `reclaim db add-admin`
-    does) and a `regulator` that `add_region` assigns to every region it creates.
+    does) and a `regulator` that `add_region` assigns to every region it creates. Every error
+    answer it receives is checked by `check_refusal`.
     """
 
     def __init__(self, client: Any, db: Database, rules: ExchangeRules, clock: Clock) -> None:
         self.client = client
+        client.event_hooks["response"].append(check_refusal)
         self.db = db
         self.rules = rules
         self.clock = clock

@@ -124,12 +124,13 @@ def test_bad_or_oversized_scenarios_are_refused_and_nothing_is_kept(live_api: Ap
     ]
     too_many = post_run(api, "shuozhou_bureau", many)
     assert too_many.status_code == 422, too_many.text
-    assert too_many.json() == {
-        "error": "invalid_input",
+    problem = {
         "field": "pipes",
         "value": f"{PLAN_COUNT_LIMITS['pipes'] + 1} items",
         "reason": f"at most {PLAN_COUNT_LIMITS['pipes']} items in a plan run",
+        "code": "wrong_length",
     }
+    assert too_many.json() == {"error": "invalid_input", **problem, "errors": [problem]}
     deep = scenario()
     deep["region"] = {"name_zh": {}}
     for _ in range(500):  # the scenario's own checks recurse: depth is refused before them

@@ -9,13 +9,15 @@ reading is more than 3 × 300 s = 900 s old.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from reclaim.service.scheduler import JOBS, Scheduler
-from reclaim.store.models import AlertRecord
+from reclaim.store.models import AlertRecord, Dma, DmaMeter, NetworkLink, Sensor
 from tests.market.conftest import Backend
 from tests.operations.test_ingest_store import backend, ingest, reading, region_id
 
@@ -93,3 +95,120 @@ def test_a_sensor_reporting_again_then_silent_again_is_a_new_occurrence(
     ((_, _, first, last, occurrences),) = alerts(backend)
     # one unresolved alert, the new silence folded into it as a second occurrence
     assert (first, last, occurrences) == (LAST + timedelta(seconds=900), clock.now, 2)
+
+
+# Minimum night flow rising in a DMA. The shipped rule (alert_rules.yaml, local choices): night
+# 02:00–04:00 local, baseline the median of the 7 nights before, rising when above it by more
+# than 20 % and by more than 0.5 m³/h. The DMA is links L1 (A→B) and L2 (B→C); water enters
+# through L0 (S→A, meter QIN: positive flow points into the DMA) and leaves through L3 (C→D,
+# meter QOUT: positive flow points out), so the net inflow is QIN − QOUT. Hourly readings in
+# Asia/Shanghai (UTC+8); QOUT reads 4 m³/h throughout, QIN 4 + the net inflow wanted: 50 m³/h by
+# day, the night's minimum + 1 at 02:00 and the minimum at 03:00.
+NIGHT_FLOW_JOB = [job for job in JOBS if job.name == "night_flow_rising"]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+FIRST_DAY = date(2026, 3, 1)
+
+
+@pytest.fixture
+def dma_region(backend: Backend, region_id: int) -> int:
+    """Region ``region_id`` with the network S–A–B–C–D, the DMA "D1" (L1, L2) and its meters."""
+
+    def seed(session: Session) -> int:
+        for link, start, end in (
+            ("L0", "S", "A"),
+            ("L1", "A", "B"),
+            ("L2", "B", "C"),
+            ("L3", "C", "D"),
+        ):
+            session.add(
+                NetworkLink(region_id=region_id, link_id=link, start_node=start, end_node=end)
+            )
+        meters = [
+            Sensor(
+                region_id=region_id,
+                code=code,
+                kind="flow",
+                valid_min=0.0,
+                valid_max=500.0,
+                interval_s=3600,
+                level="二级",
+                attachment_kind="link",
+                attachment_ref=link,
+                created_at=datetime(2026, 2, 1, tzinfo=UTC),
+            )
+            for code, link in (("QIN", "L0"), ("QOUT", "L3"))
+        ]
+        session.add_all(meters)
+        dma = Dma(
+            region_id=region_id,
+            code="D1",
+            name="D1",
+            link_ids=["L1", "L2"],
+            created_at=datetime(2026, 2, 1, tzinfo=UTC),
+        )
+        session.add(dma)
+        session.flush()
+        session.add_all(DmaMeter(dma_id=dma.id, sensor_id=meter.id) for meter in meters)
+        return region_id
+
+    return backend.db.run(seed)
+
+
+def night_flows(backend: Backend, region_id: int, minima_m3_per_hour: list[float]) -> None:
+    """Hourly readings from 1 March 00:00 local, one night minimum per day, up to 05:00 of the
+    day after the last baseline night."""
+    rows = []
+    for day, minimum in enumerate(minima_m3_per_hour):
+        for hour in range(24 if day < len(minima_m3_per_hour) - 1 else 6):
+            local = datetime.combine(FIRST_DAY + timedelta(days=day), time(hour), SHANGHAI)
+            net = {2: minimum + 1.0, 3: minimum}.get(hour, 50.0)
+            ts = local.astimezone(UTC).isoformat()
+            rows.append({"sensor": "QIN", "ts": ts, "value": 4.0 + net, "unit": "m3/h"})
+            rows.append({"sensor": "QOUT", "ts": ts, "value": 4.0, "unit": "m3/h"})
+    outcome = ingest(backend, region_id, rows, received_at=datetime(2026, 3, 9, tzinfo=UTC))
+    assert outcome.accepted == len(rows)
+
+
+def night_alerts(backend: Backend) -> list[tuple[str, datetime, datetime, int]]:
+    query = select(
+        AlertRecord.subject,
+        AlertRecord.first_seen_at,
+        AlertRecord.last_seen_at,
+        AlertRecord.occurrences,
+    ).where(AlertRecord.rule == "night_flow_rising", AlertRecord.dma_id.is_not(None))
+    return [tuple(row) for row in backend.db.run_read(lambda s: s.execute(query).all())]
+
+
+@pytest.mark.parametrize(
+    ("baseline", "last_night", "fires"),
+    [
+        # median of 6, 6, 6, 6, 7, 5, 6 = 6; 7.3 > 6 × 1.2 = 7.2 and 7.3 − 6 = 1.3 > 0.5
+        ([6.0, 6.0, 6.0, 6.0, 7.0, 5.0, 6.0], 7.3, True),
+        # 7.1 is 1.1 above the median but not above 7.2
+        ([6.0, 6.0, 6.0, 6.0, 7.0, 5.0, 6.0], 7.1, False),
+        # a small DMA: 2.45 > 2 × 1.2 = 2.4 but 2.45 − 2 = 0.45 is not above 0.5
+        ([2.0] * 7, 2.45, False),
+        # 2.6 > 2.4 and 2.6 − 2 = 0.6 > 0.5
+        ([2.0] * 7, 2.6, True),
+    ],
+)
+def test_night_flow_rising_is_judged_once_the_night_has_ended(
+    backend: Backend, dma_region: int, baseline: list[float], last_night: float, fires: bool
+) -> None:
+    night_flows(backend, dma_region, [*baseline, last_night])
+    judged = FIRST_DAY + timedelta(days=7)  # 8 March
+    clock = Clock(datetime.combine(judged, time(3, 30), SHANGHAI))
+    scheduler = Scheduler(backend.db, clock, jobs=NIGHT_FLOW_JOB)
+    # 03:30: 8 March's night has not ended; 7 March's has only six nights before it
+    assert run(scheduler) == 0 and night_alerts(backend) == []
+    clock.now = datetime.combine(judged, time(5), SHANGHAI)
+    assert run(scheduler) == (1 if fires else 0)
+    night = (
+        datetime.combine(judged, time(2), SHANGHAI),
+        datetime.combine(judged, time(4), SHANGHAI),
+    )
+    expected = [("dma:D1", *night, 1)] if fires else []
+    assert night_alerts(backend) == expected
+    clock.now = datetime.combine(judged, time(6, 30), SHANGHAI)
+    assert run(scheduler) == 0  # the same night is not judged twice
+    assert night_alerts(backend) == expected

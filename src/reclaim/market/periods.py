@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from itertools import pairwise
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError, problems_of, raise_all
 from reclaim.market.errors import ConflictError
 from reclaim.market.rules import check_within_term, contract_year_bounds
 
@@ -78,30 +78,37 @@ def year_boundaries(term_start: date, term_end: date) -> list[date]:
 def check_sale_years(
     right_start: date, right_end: date, sale_start: date, sale_end: date, today: date
 ) -> None:
-    """A sale covers whole contract years of the right, none of them begun yet.
+    """A sale covers whole contract years of the right, none of them begun yet (every problem
+    reported at once).
 
     A year already under way has deliveries recorded against the seller's volume; splitting it
     would let both parties draw the year's full volume. The last year may be short when the
     right's term is not whole years: it ends with the right.
     """
-    check_within_term(sale_start, sale_end, right_start, right_end)
+    outside = problems_of(lambda: check_within_term(sale_start, sale_end, right_start, right_end))
+    problems = list(outside)
     if sale_start < today:
-        raise InputError(
-            "term_start",
-            sale_start.isoformat(),
-            f"a contract year not yet begun (today is {today.isoformat()})",
+        problems.append(
+            InputError(
+                "term_start",
+                sale_start.isoformat(),
+                f"a contract year not yet begun (today is {today.isoformat()})",
+            )
         )
     boundaries = year_boundaries(right_start, right_end)
     for field, day in (("term_start", sale_start), ("term_end", sale_end)):
-        if day not in boundaries:
+        if not outside and day not in boundaries:
             before = max(b for b in boundaries if b < day)
             after = min(b for b in boundaries if b > day)
-            raise InputError(
-                field,
-                day.isoformat(),
-                "whole contract years of the right, which run from each anniversary of "
-                f"{right_start.isoformat()}: {before.isoformat()} or {after.isoformat()}",
+            problems.append(
+                InputError(
+                    field,
+                    day.isoformat(),
+                    "whole contract years of the right, which run from each anniversary of "
+                    f"{right_start.isoformat()}: {before.isoformat()} or {after.isoformat()}",
+                )
             )
+    raise_all(problems)
 
 
 def merged(periods: Iterable[Period]) -> list[Period]:
@@ -157,11 +164,15 @@ def reserve(periods: Sequence[Period], span: Slice) -> list[Period]:
                 "annual_volume_m3",
                 span.annual_m3,
                 f"the right has {free_annual} m³/yr free in {years}",
+                ErrorCode.VOLUME_ABOVE_FREE,
             )
         free_daily = period.daily_m3 - period.reserved_daily_m3
         if span.daily_m3 > free_daily:
             raise ConflictError(
-                "daily_max_m3", span.daily_m3, f"the right has {free_daily} m³/d free in {years}"
+                "daily_max_m3",
+                span.daily_m3,
+                f"the right has {free_daily} m³/d free in {years}",
+                ErrorCode.VOLUME_ABOVE_FREE,
             )
     return _apply(periods, span, 0, +1)
 
@@ -248,6 +259,7 @@ def check_capacity(
             "annual_volume_m3",
             new.annual_m3,
             f"plant {plant_id} can deliver only {free} more m³/yr in {first}–{last}",
+            ErrorCode.VOLUME_ABOVE_CAPACITY,
         )
     if load.daily_m3 + new.daily_m3 > deliverable_daily_m3:
         free = deliverable_daily_m3 - load.daily_m3
@@ -256,6 +268,7 @@ def check_capacity(
             "daily_max_m3",
             new.daily_m3,
             f"plant {plant_id} can deliver only {free} more m³/d in {first}–{last}",
+            ErrorCode.VOLUME_ABOVE_CAPACITY,
         )
 
 

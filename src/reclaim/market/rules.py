@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError, check_all, raise_all
 from reclaim.market.errors import ConflictError, ForbiddenError
 from reclaim.units import DAYS_PER_YEAR
 
@@ -117,12 +117,14 @@ def check_decidable(
             deal_id,
             f"publicity (公示) runs until {publicity_ends_at.isoformat()}; "
             "the deal is approved only after it ends",
+            ErrorCode.PUBLICITY_RUNNING,
         )
     if open_objections:
         raise ConflictError(
             "deal_id",
             deal_id,
             f"{open_objections} objection(s) still open; the regulator resolves them first",
+            ErrorCode.OBJECTIONS_OPEN,
         )
 
 
@@ -197,9 +199,12 @@ def positive_price(field: str, value: Decimal) -> Decimal:
 
 
 def check_volumes(annual_volume_m3: int, daily_max_m3: int) -> None:
-    """Annual and daily volumes are positive and the daily cap does not exceed the annual volume."""
-    positive_int("annual_volume_m3", annual_volume_m3)
-    positive_int("daily_max_m3", daily_max_m3)
+    """Annual and daily volumes are positive and the daily cap does not exceed the annual volume
+    (every problem reported at once)."""
+    check_all(
+        lambda: positive_int("annual_volume_m3", annual_volume_m3),
+        lambda: positive_int("daily_max_m3", daily_max_m3),
+    )
     if daily_max_m3 > annual_volume_m3:
         raise InputError(
             "daily_max_m3", daily_max_m3, f"at most the annual volume ({annual_volume_m3} m³)"
@@ -215,16 +220,13 @@ def check_term(term_start: date, term_end: date) -> None:
 def check_within_term(term_start: date, term_end: date, valid_from: date, valid_to: date) -> None:
     """A listed or resold term must lie inside the validity of the right it comes from."""
     check_term(term_start, term_end)
+    validity = f"within the right's validity {valid_from}–{valid_to}"
+    problems = []
     if term_start < valid_from:
-        raise InputError(
-            "term_start",
-            term_start.isoformat(),
-            f"within the right's validity {valid_from}–{valid_to}",
-        )
+        problems.append(InputError("term_start", term_start.isoformat(), validity))
     if term_end > valid_to:
-        raise InputError(
-            "term_end", term_end.isoformat(), f"within the right's validity {valid_from}–{valid_to}"
-        )
+        problems.append(InputError("term_end", term_end.isoformat(), validity))
+    raise_all(problems)
 
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]{1,64}")
@@ -239,7 +241,7 @@ def check_username(username: str) -> None:
     """An account name a user can log in with: checked when the account is created, not first
     at the login that would fail."""
     if USERNAME_PATTERN.fullmatch(username) is None:
-        raise InputError("username", username, USERNAME_FORM)
+        raise InputError("username", username, USERNAME_FORM, ErrorCode.BAD_USERNAME)
 
 
 def check_use_class(use_class: str, rules: ExchangeRules, field: str = "use_class") -> None:
@@ -279,17 +281,27 @@ def check_bid(
     In an ascending auction a bid must also beat the best bid so far.
     """
     if mode not in AUCTION_MODES:
-        raise ConflictError("listing_id", mode.value, "bids are taken only on auction listings")
+        raise ConflictError(
+            "listing_id",
+            mode.value,
+            "bids are taken only on auction listings",
+            ErrorCode.WRONG_LISTING_MODE,
+        )
     if bidder_id == seller_id:
-        raise ForbiddenError("listing_id", bidder_id, "a party may not bid on its own listing")
+        raise ForbiddenError(
+            "listing_id", bidder_id, "a party may not bid on its own listing", ErrorCode.OWN_LISTING
+        )
     if closes_at is not None and now >= closes_at:
-        raise ConflictError("listing_id", closes_at.isoformat(), "the auction has closed")
+        raise ConflictError(
+            "listing_id", closes_at.isoformat(), "the auction has closed", ErrorCode.AUCTION_CLOSED
+        )
     positive_price("price_yuan_per_m3", price_yuan_per_m3)
     if price_yuan_per_m3 < reserve_yuan_per_m3:
         raise InputError(
             "price_yuan_per_m3",
             str(price_yuan_per_m3),
             f"at least the reserve price {reserve_yuan_per_m3} 元/m³",
+            ErrorCode.BELOW_RESERVE,
         )
     if (
         mode is ListingMode.ASCENDING
@@ -300,6 +312,7 @@ def check_bid(
             "price_yuan_per_m3",
             str(price_yuan_per_m3),
             f"above the best bid so far, {best_so_far} 元/m³",
+            ErrorCode.BID_TOO_LOW,
         )
 
 
@@ -314,11 +327,17 @@ def check_can_close(mode: ListingMode, closes_at: datetime | None, now: datetime
     """An auction closes only once its closing time has passed."""
     if mode not in AUCTION_MODES:
         raise ConflictError(
-            "listing_id", mode.value, "only auctions are closed; accept the listing"
+            "listing_id",
+            mode.value,
+            "only auctions are closed; accept the listing",
+            ErrorCode.WRONG_LISTING_MODE,
         )
     if closes_at is not None and now < closes_at:
         raise ConflictError(
-            "listing_id", closes_at.isoformat(), "the auction closes only after its closing time"
+            "listing_id",
+            closes_at.isoformat(),
+            "the auction closes only after its closing time",
+            ErrorCode.AUCTION_STILL_OPEN,
         )
 
 

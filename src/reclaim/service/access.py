@@ -35,11 +35,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import iter_route_contexts
-from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.sql.elements import SQLCoreOperations
 from starlette.routing import Mount, Route
 
+from reclaim.errors import ErrorCode
 from reclaim.market.errors import ForbiddenError
 from reclaim.market.rules import Role
 from reclaim.service.auth import bearer, current_actor
@@ -323,6 +323,7 @@ def check_rule(rule: Rule, actor: Actor, path_params: dict[str, str]) -> None:
             "role",
             actor.role.value,
             f"this route is for {', '.join(sorted(r.value for r in rule.roles))}",
+            ErrorCode.ROLE_NOT_ALLOWED,
         )
     raw = path_params.get("region_id", "")
     if not raw.isdigit():  # anything else is refused by the route's own validation (422)
@@ -344,20 +345,22 @@ def from_loopback(request: Request) -> bool:
 
 def authorize(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    token: Annotated[str | None, Depends(bearer)],
 ) -> None:
     """App-wide dependency: the route's rule, enforced before the route runs (fail closed)."""
     route = request.scope.get("route")
     path = route.path if isinstance(route, Route) else request.url.path
     rule = RULES.get((request.method, path))
     if rule is None:
-        raise ForbiddenError("route", f"{request.method} {path}", NO_RULE_REASON)
+        raise ForbiddenError(
+            "route", f"{request.method} {path}", NO_RULE_REASON, ErrorCode.NO_ACCESS_RULE
+        )
     if rule.roles is None or (rule.tenant is Tenant.LOOPBACK and from_loopback(request)):
         return
-    device = credentials is not None and credentials.credentials.startswith(DEVICE_TOKEN_PREFIX)
+    device = token is not None and token.startswith(DEVICE_TOKEN_PREFIX)
     if rule.devices and device:
         return  # the route authenticates the device and limits it to its sensors
-    check_rule(rule, current_actor(request, credentials), request.path_params)
+    check_rule(rule, current_actor(request, token), request.path_params)
 
 
 def listed_for(

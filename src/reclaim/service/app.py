@@ -1,8 +1,9 @@
 """The FastAPI application: routers, and one error shape for every refusal.
 
-401 no or bad token (reason given), 403 role or ownership, 404 unknown id, 409 state conflict,
-422 bad input; each body names the field, the value and the reason. Nothing is written when a
-request is refused: each request is one transaction.
+401 no or bad token (reason given), 403 role or ownership, 404 unknown id or path, 405 wrong
+method, 409 state conflict, 413 body too long, 422 bad input, 429 throttled, 500 a fault; each
+body names the field, the value, the reason and a stable `code` (`reclaim.errors.ErrorCode`).
+Nothing is written when a request is refused: each request is one transaction.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, MarketRefusal, NotFoundError
 from reclaim.service.access import authorize, unruled_routes
 from reclaim.service.auth import AuthError, TooManyAttempts
@@ -29,7 +30,7 @@ from reclaim.service.limits import BodyLimit
 from reclaim.service.observability import Metrics, RequestObserver
 from reclaim.service.plan_jobs import PlanJobs
 from reclaim.service.portal import add_portal
-from reclaim.service.refusal import refusal
+from reclaim.service.refusal import excerpt, refusal
 from reclaim.service.routers import (
     accounts,
     actions,
@@ -64,12 +65,14 @@ UNREADABLE_BODY = (
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": description}
     for status, description in (
-        (401, "no valid bearer token; `reason` says why (missing, invalid, expired)"),
+        (401, "no valid bearer token; `code` says why (token_missing, token_expired, …)"),
         (403, "the caller's role or ownership does not allow this"),
         (404, "an id that names nothing the caller may see"),
+        (405, "the path exists, but not with this method"),
         (409, "the current state forbids it (capacity used up, listing closed, sold already)"),
         (413, "the body is longer than this route takes (see reclaim.service.limits)"),
-        (422, "bad input: `field`, `value` (cut to a short excerpt) and what is allowed"),
+        (422, "bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`"),
+        (500, "a fault of the service: logged, no internals in the body"),
     )
 }
 STATUS_OF_REFUSAL: dict[type[MarketRefusal], tuple[int, str]] = {
@@ -77,33 +80,110 @@ STATUS_OF_REFUSAL: dict[type[MarketRefusal], tuple[int, str]] = {
     ConflictError: (409, "conflict"),
     ForbiddenError: (403, "forbidden"),
 }
+CODE_OF_PYDANTIC_ERROR: dict[str, ErrorCode] = {
+    "missing": ErrorCode.FIELD_MISSING,
+    "extra_forbidden": ErrorCode.FIELD_UNKNOWN,
+    "json_invalid": ErrorCode.NOT_JSON,
+    "greater_than": ErrorCode.OUT_OF_RANGE,
+    "greater_than_equal": ErrorCode.OUT_OF_RANGE,
+    "less_than": ErrorCode.OUT_OF_RANGE,
+    "less_than_equal": ErrorCode.OUT_OF_RANGE,
+    "finite_number": ErrorCode.OUT_OF_RANGE,
+    "string_too_short": ErrorCode.WRONG_LENGTH,
+    "string_too_long": ErrorCode.WRONG_LENGTH,
+    "too_short": ErrorCode.WRONG_LENGTH,
+    "too_long": ErrorCode.WRONG_LENGTH,
+    "string_pattern_mismatch": ErrorCode.WRONG_FORMAT,
+    "enum": ErrorCode.WRONG_FORMAT,
+    "literal_error": ErrorCode.WRONG_FORMAT,
+    "value_error": ErrorCode.WRONG_FORMAT,
+    "decimal_max_places": ErrorCode.WRONG_FORMAT,
+    "decimal_max_digits": ErrorCode.WRONG_FORMAT,
+    "decimal_whole_digits": ErrorCode.WRONG_FORMAT,
+    "timezone_aware": ErrorCode.WRONG_FORMAT,
+}
+"""pydantic's error types → codes; any other `*_type` or `*_parsing` error is `wrong_type`."""
+CODES = {code.value: code for code in ErrorCode}
 
 
-def _error(status: int, error: str, field: str, value: Any, reason: str) -> JSONResponse:
-    return refusal(status, error, field, value, reason)
+def code_of_pydantic_error(kind: str) -> ErrorCode:
+    """The code of one pydantic validation error, by its `type`."""
+    if kind in CODE_OF_PYDANTIC_ERROR:
+        return CODE_OF_PYDANTIC_ERROR[kind]
+    if kind in CODES:  # a check of ours raised `PydanticCustomError(code, reason)`
+        return CODES[kind]
+    if kind.endswith(("_type", "_parsing")):
+        return ErrorCode.WRONG_TYPE
+    return ErrorCode.INVALID_INPUT
 
 
 async def _on_input_error(_request: Request, error: Exception) -> JSONResponse:
+    """Bad input found after the schema: every problem the checks found, listed in `errors`."""
     assert isinstance(error, InputError)
-    return _error(422, "invalid_input", error.field, error.value, error.allowed)
+    listed = [
+        {
+            "field": problem.field,
+            "value": _shown(problem.field, problem.value),
+            "reason": problem.allowed,
+            "code": problem.error_code.value,
+        }
+        for problem in error.problems[:LISTED_ERRORS]
+    ]
+    top = listed[0]
+    return refusal(
+        422,
+        "invalid_input",
+        error.field,
+        top["value"],
+        error.allowed,
+        code=error.error_code,
+        errors=listed,
+    )
 
 
 async def _on_refusal(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, MarketRefusal)
     status, kind = STATUS_OF_REFUSAL[type(error)]
-    return _error(status, kind, error.field, error.value, error.reason)
+    return refusal(status, kind, error.field, error.value, error.reason, code=error.error_code)
 
 
 async def _on_auth_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, AuthError)
-    return _error(401, "unauthorized", error.field, None, error.reason)
+    return refusal(401, "unauthorized", error.field, None, error.reason, code=error.error_code)
 
 
 async def _on_throttled(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, TooManyAttempts)
-    response = _error(429, "too_many_attempts", error.field, error.value, error.reason)
-    response.headers["Retry-After"] = str(error.retry_after_s)
-    return response
+    return refusal(
+        429,
+        "too_many_attempts",
+        error.field,
+        error.value,
+        error.reason,
+        code=ErrorCode.TOO_MANY_ATTEMPTS,
+        headers={"Retry-After": str(error.retry_after_s)},
+    )
+
+
+def _field_of(location: tuple[Any, ...]) -> str:
+    """A field as the client named it: the body's, query's or header's own name, dotted."""
+    return ".".join(str(part) for part in location[1:]) or str(location[0])
+
+
+def _shown(field: str, value: Any) -> Any:
+    """A value as a refusal repeats it: a secret masked, anything else cut to an excerpt."""
+    return SECRET_MASK if "password" in field or field in SECRET_FIELDS else excerpt(value)
+
+
+def _problem(problem: dict[str, Any]) -> dict[str, Any]:
+    """One pydantic error as a refusal item (`field`, `value`, `reason`, `code`)."""
+    field = _field_of(tuple(problem["loc"]))
+    return {
+        "field": field,
+        "value": _shown(field, problem.get("input")),
+        "reason": problem["msg"],
+        "code": code_of_pydantic_error(problem["type"]).value,
+    }
 
 
 async def _on_validation_error(_request: Request, error: Exception) -> JSONResponse:
@@ -119,36 +199,70 @@ async def _on_validation_error(_request: Request, error: Exception) -> JSONRespo
             "body",
             text[max(0, position - 20) : position + 20] if isinstance(position, int) else None,
             f"a JSON document: {first.get('ctx', {}).get('error', 'not JSON')} at {position}",
+            code=ErrorCode.NOT_JSON,
         )
-    field = ".".join(str(part) for part in first["loc"][1:]) or str(first["loc"][0])
-    value = SECRET_MASK if "password" in field or field in SECRET_FIELDS else first.get("input")
-    listed = [
-        {"field": ".".join(map(str, e["loc"])), "reason": e["msg"]}
-        for e in problems[:LISTED_ERRORS]
-    ]
-    return refusal(422, "invalid_input", field, value, first["msg"], errors=listed)
+    listed = [_problem(problem) for problem in problems[:LISTED_ERRORS]]
+    top = listed[0]
+    return refusal(
+        422,
+        "invalid_input",
+        top["field"],
+        top["value"],
+        top["reason"],
+        code=code_of_pydantic_error(first["type"]),
+        errors=listed,
+    )
 
 
-async def _on_http_error(_request: Request, error: Exception) -> JSONResponse:
+HTTP_REFUSALS: dict[int, tuple[str, ErrorCode, str]] = {
+    404: ("path", ErrorCode.NOT_FOUND, "a path of this API (see /docs or /openapi.json)"),
+    405: ("method", ErrorCode.METHOD_NOT_ALLOWED, "a method this path takes (see `Allow`)"),
+}
+"""Refusals of the router itself: the field, code and reason of each status."""
+
+
+async def _on_http_error(request: Request, error: Exception) -> JSONResponse:
     """Routing and body-parsing refusals (unknown path, wrong method, a body JSON cannot hold)."""
     assert isinstance(error, StarletteHTTPException)
-    cause = error.__cause__
-    if error.status_code == 400 and cause is not None:
-        return refusal(422, "invalid_input", "body", None, UNREADABLE_BODY)
-    field = {404: "path", 405: "method"}.get(error.status_code, "request")
+    if error.status_code == 400 and error.__cause__ is not None:
+        return refusal(
+            422, "invalid_input", "body", None, UNREADABLE_BODY, code=ErrorCode.UNREADABLE_BODY
+        )
+    field, code, reason = HTTP_REFUSALS.get(
+        error.status_code, ("request", ErrorCode.INVALID_INPUT, str(error.detail))
+    )
+    value = {"path": request.url.path, "method": request.method}.get(field)
     return refusal(
         error.status_code,
         "refused",
         field,
-        None,
-        str(error.detail),
+        value,
+        reason,
+        code=code,
         headers=dict(error.headers or {}),
     )
 
 
 async def _on_integrity_error(_request: Request, _exc: Exception) -> JSONResponse:
-    return _error(
-        409, "conflict", "request", None, "conflicts with a concurrent change; nothing was written"
+    return refusal(
+        409,
+        "conflict",
+        "request",
+        None,
+        "conflicts with a concurrent change; nothing was written",
+        code=ErrorCode.CONCURRENT_CHANGE,
+    )
+
+
+async def _on_server_error(_request: Request, _exc: Exception) -> JSONResponse:
+    """Any other exception: 500 naming no internals (the log has the exception)."""
+    return refusal(
+        500,
+        "server_error",
+        "request",
+        None,
+        "the service failed to answer; the fault is logged for its operator",
+        code=ErrorCode.SERVER_ERROR,
     )
 
 
@@ -228,6 +342,7 @@ def create_app(context: ExchangeContext) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_server_error)
     for module in (
         accounts,
         registry,

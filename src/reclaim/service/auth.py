@@ -12,10 +12,11 @@ from typing import Annotated
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from reclaim.errors import ErrorCode
 from reclaim.market.access import ThrottlePolicy
 from reclaim.service.context import RequestTransaction, app_context
 from reclaim.service.sessions import SAFE_METHODS, session_token
@@ -31,14 +32,22 @@ refused_log = logging.getLogger("reclaim.service.auth")
 """Refused logins and throttled attempts, for the operator's log."""
 _UNKNOWN_USER_HASH = PasswordHasher().hash("no such user")
 """Checked against when the username is unknown, so both refusals take the same time."""
-bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token")
+TOKEN_URL = "/auth/token"
+bearer = OAuth2PasswordBearer(
+    tokenUrl=TOKEN_URL,
+    auto_error=False,
+    description="A bearer token from POST /auth/token (the OAuth2 password form, or JSON); "
+    "Swagger UI's Authorize button gets one with a username and password.",
+)
+"""The bearer token of a request (None without one), and the OAuth2 password flow in OpenAPI."""
 
 
 class AuthError(Exception):
-    """A request without a valid identity: answered 401 with the reason."""
+    """A request without a valid identity: answered 401 with the reason and its code."""
 
-    def __init__(self, reason: str, field: str = "Authorization") -> None:
+    def __init__(self, reason: str, code: ErrorCode, field: str = "Authorization") -> None:
         self.reason = reason
+        self.error_code = code
         self.field = field
         super().__init__(reason)
 
@@ -139,18 +148,19 @@ def actor_for_token(session: Session, token: str, now: datetime) -> Actor:
     disabling it revoked the token too, and that is the reason the user needs)."""
     row = session.scalar(select(Token).where(Token.token_sha256 == token_digest(token)))
     if row is None:
-        raise AuthError("invalid token")
+        raise AuthError("invalid token", ErrorCode.TOKEN_INVALID)
     account = session.get(Account, row.account_id)
     assert account is not None
     if account.disabled_at is not None:
         raise AuthError(
             f"account disabled at {account.disabled_at.isoformat()} by an administrator; "
-            "its tokens were revoked"
+            "its tokens were revoked",
+            ErrorCode.ACCOUNT_DISABLED,
         )
     if row.revoked_at is not None:
-        raise AuthError(f"token revoked at {row.revoked_at.isoformat()}")
+        raise AuthError(f"token revoked at {row.revoked_at.isoformat()}", ErrorCode.TOKEN_REVOKED)
     if now >= row.expires_at:
-        raise AuthError(f"token expired at {row.expires_at.isoformat()}")
+        raise AuthError(f"token expired at {row.expires_at.isoformat()}", ErrorCode.TOKEN_EXPIRED)
     return Actor.load(session, account)
 
 
@@ -163,9 +173,7 @@ def revoke_token(session: Session, token: str, now: datetime) -> None:
     )
 
 
-def current_actor(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Actor:
+def current_actor(request: Request, token: Annotated[str | None, Depends(bearer)]) -> Actor:
     """FastAPI dependency: the authenticated caller (401 if none), once per request.
 
     The bearer header wins; without it, the portal's session cookie (writes need its CSRF
@@ -178,17 +186,18 @@ def current_actor(
     known = getattr(request.state, "actor", None)
     if isinstance(known, Actor):
         return known
-    bearer_given = credentials is not None and credentials.scheme.lower() == "bearer"
-    token = credentials.credentials if credentials is not None and bearer_given else None
-    if token is None:
+    if not token:
         token = session_token(request)
-    if token is None:
-        raise AuthError("missing bearer token (Authorization: Bearer <token>)")
+    if not token:
+        raise AuthError(
+            "missing bearer token (Authorization: Bearer <token>)", ErrorCode.TOKEN_MISSING
+        )
     context = app_context(request)
     now = context.now()
+    given = token
     transaction = RequestTransaction(
         context.db,
-        lambda session: actor_for_token(session, token, now),
+        lambda session: actor_for_token(session, given, now),
         read_only=request.method in SAFE_METHODS,
     )
     request.state.transaction = transaction

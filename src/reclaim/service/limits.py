@@ -16,7 +16,7 @@ from typing import Any
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError
 from reclaim.planning.scenario import Scenario
 from reclaim.service.refusal import refusal
 
@@ -101,7 +101,12 @@ def check_nesting(document: Any, most: int = PLAN_DEPTH) -> None:
         if not isinstance(node, dict | list):
             continue
         if depth > most:
-            raise InputError("body", f"nested {depth} deep", f"at most {most} levels of nesting")
+            raise InputError(
+                "body",
+                f"nested {depth} deep",
+                f"at most {most} levels of nesting",
+                ErrorCode.UNREADABLE_BODY,
+            )
         children = node.values() if isinstance(node, dict) else node
         stack.extend((child, depth + 1) for child in children)
 
@@ -113,7 +118,12 @@ def check_plan_size(scenario: Scenario) -> None:
         for part in path.split("."):
             items = getattr(items, part, None) if items is not None else None
         if items is not None and len(items) > most:
-            raise InputError(path, f"{len(items)} items", f"at most {most} items in a plan run")
+            raise InputError(
+                path,
+                f"{len(items)} items",
+                f"at most {most} items in a plan run",
+                ErrorCode.WRONG_LENGTH,
+            )
 
 
 class BodyLimit:
@@ -187,6 +197,7 @@ async def _too_large(
         "body",
         f"{size} bytes",
         f"a body of at most {limit} bytes for {route}",
+        code=ErrorCode.BODY_TOO_LARGE,
         headers={"Connection": "close"},
     )
     await response(scope, receive, send)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from reclaim.operations.registry import CANONICAL_UNIT, SensorKind
+from reclaim.service.field_docs import Documented
 from reclaim.service.schemas import Name, Strict
 
 MAX_LIST_ITEMS = 10_000
@@ -22,7 +23,7 @@ class DeviceIn(Strict):
     code: ElementId
 
 
-class DeviceOut(BaseModel):
+class DeviceOut(Documented):
     id: int
     code: str
     token_issued_at: datetime | None
@@ -68,7 +69,7 @@ class SensorChangesIn(Strict):
     device: ElementId | None = None
 
 
-class SensorOut(BaseModel):
+class SensorOut(Documented):
     code: str
     kind: str
     unit: str
@@ -95,7 +96,7 @@ class NetworkIn(Strict):
     links: Annotated[list[LinkIn], Field(max_length=MAX_LIST_ITEMS)]
 
 
-class NetworkOut(BaseModel):
+class NetworkOut(Documented):
     links: int
 
 
@@ -108,7 +109,7 @@ class DmaIn(Strict):
     )
 
 
-class DmaOut(BaseModel):
+class DmaOut(Documented):
     id: int
     code: str
     name: str
@@ -117,7 +118,7 @@ class DmaOut(BaseModel):
     boundary_links: list[str]
 
 
-class RefusedOut(BaseModel):
+class RefusedOut(Documented):
     row: int
     field: str
     value: Any
@@ -125,7 +126,7 @@ class RefusedOut(BaseModel):
     quarantine_id: int | None
 
 
-class IngestOut(BaseModel):
+class IngestOut(Documented):
     accepted: int
     duplicates: int
     quarantined: int
@@ -134,14 +135,14 @@ class IngestOut(BaseModel):
     alerts_folded: int
 
 
-class ReadingOut(BaseModel):
+class ReadingOut(Documented):
     ts: datetime
     value: float
     received_at: datetime
     source: str
 
 
-class AggregateOut(BaseModel):
+class AggregateOut(Documented):
     start: datetime
     mean: float | None = None
     min: float | None = None
@@ -151,7 +152,7 @@ class AggregateOut(BaseModel):
     estimated: bool | None = None
 
 
-class QuarantineOut(BaseModel):
+class QuarantineOut(Documented):
     id: int
     sensor_code: str | None
     payload: dict[str, Any]
@@ -169,7 +170,7 @@ class ReplayIn(Strict):
     )
 
 
-class ReplayOut(BaseModel):
+class ReplayOut(Documented):
     replayed: int
     still_quarantined: int
     accepted: int

@@ -18,7 +18,7 @@ from typing import Any, cast
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError
 from reclaim.io.scenario_file import plants_fitness, scenario_from_dict, scenario_notes
 from reclaim.planning.engine import RoundingMode, run_plan
 from reclaim.service.limits import PLAN_QUEUE, PLAN_WORKERS
@@ -37,7 +37,12 @@ def compute(scenario: dict[str, Any], rounding: str) -> tuple[str, dict[str, Any
         validated = scenario_from_dict(scenario, notes=notes)
         result = run_plan(validated, cast(RoundingMode, rounding), plants_fitness(validated))
     except InputError as error:
-        refused = {"error": "invalid_input", "field": error.field, "reason": error.allowed}
+        refused = {
+            "error": "invalid_input",
+            "code": error.error_code.value,
+            "field": error.field,
+            "reason": error.allowed,
+        }
         return FAILED, {**refused, "value": excerpt(error.value)}
     return DONE, {**result.to_json_dict(), "notes": [*notes, *scenario_notes(validated)]}
 
@@ -73,6 +78,7 @@ class PlanJobs:
                 state = FAILED
                 outcome = {
                     "error": "engine_fault",
+                    "code": ErrorCode.SERVER_ERROR.value,
                     "field": "scenario",
                     "value": None,
                     "reason": "the planning engine failed on this scenario; the fault is logged",

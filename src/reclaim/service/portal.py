@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import FileResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from reclaim.errors import ErrorCode
 from reclaim.service.refusal import refusal
 
 PORTAL_DIR = Path(__file__).parent / "static" / "portal"
@@ -33,11 +34,25 @@ def add_portal(app: FastAPI, portal_dir: Path = PORTAL_DIR) -> None:
     def portal_index() -> Response:
         """The portal's single page (its own routes live after `#`, apart from the API's)."""
         if not built:
-            return refusal(503, "portal not built", "portal", None, NOT_BUILT_REASON)
+            return refusal(
+                503,
+                "portal not built",
+                "portal",
+                None,
+                NOT_BUILT_REASON,
+                code=ErrorCode.PORTAL_NOT_BUILT,
+            )
         return FileResponse(portal_dir / "index.html", headers={"Cache-Control": "no-cache"})
 
 
 async def _no_portal_assets(scope: Scope, receive: Receive, send: Send) -> None:
     """Every asset of a portal that is not built: 404, saying how to build it."""
-    response = refusal(404, "not found", "path", scope.get("path"), NOT_BUILT_REASON)
+    response = refusal(
+        404,
+        "not found",
+        "path",
+        scope.get("path"),
+        NOT_BUILT_REASON,
+        code=ErrorCode.PORTAL_NOT_BUILT,
+    )
     await response(scope, receive, send)

@@ -1,4 +1,7 @@
-"""The one body of every refusal: `error`, `field`, `value` (a short excerpt) and `reason`.
+"""The one body of every refusal: `error`, `code`, `field`, `value` (a short excerpt), `reason`.
+
+`code` is a member of `reclaim.errors.ErrorCode`, the one list of stable machine codes that
+clients and the web portal translate; `error` is the broad kind (not_found, conflict, …).
 
 Whatever was sent comes back cut to an excerpt, so an error never echoes a megabyte of input,
 and never more of a file or a record than the caller sent.
@@ -11,6 +14,8 @@ import math
 from typing import Any
 
 from starlette.responses import JSONResponse
+
+from reclaim.errors import ErrorCode
 
 EXCERPT_CHARS = 80
 """The longest value an error body repeats; longer values are cut and end with `…`."""
@@ -68,11 +73,20 @@ def refusal(
     field: str,
     value: Any,
     reason: str,
+    *,
+    code: ErrorCode,
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     """A refusal response; `value` is cut to an excerpt."""
-    body = {"error": error, "field": field, "value": excerpt(value), "reason": reason, **extra}
+    body = {
+        "error": error,
+        "code": code.value,
+        "field": field,
+        "value": excerpt(value),
+        "reason": reason,
+        **extra,
+    }
     if status == 401:
         headers = {"WWW-Authenticate": "Bearer", **(headers or {})}
     return JSONResponse(body, status_code=status, headers=headers)

@@ -33,7 +33,7 @@ from reclaim.store.metering import bill_metered_contracts
 from reclaim.store.publicity import end_publicity, lapse_deals
 from reclaim.store.readings import create_reading_partitions
 from reclaim.store.settlement import bill_due_deliveries, publish_daily_head
-from reclaim.store.watch import raise_missing_data
+from reclaim.store.watch import check_night_flow, raise_missing_data
 
 log = logging.getLogger("reclaim.service.scheduler")
 
@@ -56,6 +56,7 @@ JOBS: tuple[Job, ...] = (
     Job("reading_partitions", timedelta(days=1), create_reading_partitions),
     Job("escalate_alerts", timedelta(minutes=1), escalate_alerts),
     Job("missing_data", timedelta(minutes=5), raise_missing_data),
+    Job("night_flow_rising", timedelta(hours=1), check_night_flow),
 )
 """The exchange's timed work; a deal's state never depends on when these run (the rules check
 the time themselves), they make it visible and release what lapsed."""

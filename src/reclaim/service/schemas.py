@@ -11,14 +11,22 @@ from fastapi import Header, Path
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
 )
+from pydantic_core import PydanticCustomError
 
-from reclaim.market.rules import ListingMode, Role
+from reclaim.errors import ErrorCode, InputError
+from reclaim.market.rules import (
+    USERNAME_FORM,
+    USERNAME_PATTERN,
+    ListingMode,
+    Role,
+    check_username,
+)
+from reclaim.service.field_docs import Documented
 
 MAX_ID = 2**31 - 1
 """Ids are 32-bit integers in the store."""
@@ -93,18 +101,66 @@ UseClassConversions = Annotated[
 ]
 
 
-class Strict(BaseModel):
+class Strict(Documented):
     """Unknown fields are refused, so a misspelt field never passes silently."""
 
     model_config = ConfigDict(extra="forbid")
 
 
+def _username(name: str) -> str:
+    """The account-name rule of `reclaim.market.rules.check_username`, as a schema check: the
+    refusal states the allowed form in words and carries the code `bad_username`."""
+    try:
+        check_username(name)
+    except InputError as error:
+        raise PydanticCustomError(error.error_code.value, error.allowed) from None
+    return name
+
+
+Username = Annotated[
+    str,
+    AfterValidator(_username),
+    Field(
+        description=f"An account name (login): {USERNAME_FORM}.",
+        examples=["water_bureau"],
+        json_schema_extra={"pattern": f"^{USERNAME_PATTERN.pattern}$", "maxLength": 64},
+    ),
+]
+
+
 class TokenRequest(Strict):
-    username: Code
-    password: Password
+    """A login as JSON: `{"username": …, "password": …}`."""
+
+    username: Username
+    password: Annotated[Password, Field(description="The account's password.")]
 
 
-class TokenOut(BaseModel):
+class TokenForm(Strict):
+    """A login as the OAuth2 password form (application/x-www-form-urlencoded), as Swagger UI's
+    Authorize button and OAuth2 client libraries send it; `scope` and the client fields are
+    accepted and ignored."""
+
+    grant_type: Literal["password"] = Field(
+        default="password", description="The OAuth2 grant: only `password`.", examples=["password"]
+    )
+    username: Username
+    password: Annotated[Password, Field(description="The account's password.")]
+    scope: Annotated[str, StringConstraints(max_length=1000)] = Field(
+        default="",
+        description="OAuth2 scopes; the service grants none, it ignores them.",
+        examples=[""],
+    )
+    client_id: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None,
+        description="An OAuth2 client id; ignored (there are no clients).",
+        examples=[None],
+    )
+    client_secret: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="An OAuth2 client secret; ignored.", examples=[None]
+    )
+
+
+class TokenOut(Documented):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_at: datetime
@@ -147,7 +203,7 @@ class RegionIn(RegionSettingsIn):
     use_class_conversions: UseClassConversions = Field(default_factory=dict)
 
 
-class RegionOut(BaseModel):
+class RegionOut(Documented):
     id: int
     code: str
     name: str
@@ -163,7 +219,7 @@ class RegionOut(BaseModel):
 
 
 class AccountIn(Strict):
-    username: Code
+    username: Username
     password: Password
     role: Role
     display_name: Name
@@ -172,7 +228,7 @@ class AccountIn(Strict):
     location: Name | None = None
 
 
-class AccountOut(BaseModel):
+class AccountOut(Documented):
     id: int
     username: str
     role: str
@@ -183,7 +239,7 @@ class AccountOut(BaseModel):
     location: str | None
     disabled_at: datetime | None = None
     """Set while an administrator has the account disabled: it cannot log in."""
-    region_ids: list[int] = []
+    region_ids: list[int] = Field(default_factory=list)
     """The regions a regulator or operator is assigned to."""
 
 
@@ -195,7 +251,7 @@ class PlantIn(Strict):
     source: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_printable)] = ""
 
 
-class PlantOut(BaseModel):
+class PlantOut(Documented):
     id: int
     region_id: int
     name: str
@@ -220,7 +276,7 @@ class RightIn(Strict):
     use_class: Code
 
 
-class RightPeriodOut(BaseModel):
+class RightPeriodOut(Documented):
     """Contract years of a right with the same volume held and reserved (end exclusive)."""
 
     starts_on: date
@@ -231,7 +287,7 @@ class RightPeriodOut(BaseModel):
     reserved_daily_m3: int
 
 
-class RightOut(BaseModel):
+class RightOut(Documented):
     """A right; the four volumes are those of its contract year under way (its first year
     before the term, zero once expired), `periods` gives every year."""
 
@@ -273,7 +329,7 @@ class ListingIn(Strict):
     )
 
 
-class ListingOut(BaseModel):
+class ListingOut(Documented):
     id: int
     right_id: int
     seller_id: int
@@ -297,7 +353,7 @@ class BidIn(Strict):
     price_yuan_per_m3: Price
 
 
-class BidOut(BaseModel):
+class BidOut(Documented):
     id: int
     listing_id: int
     bidder_id: int
@@ -305,7 +361,7 @@ class BidOut(BaseModel):
     placed_at: datetime
 
 
-class DealOut(BaseModel):
+class DealOut(Documented):
     id: int
     listing_id: int
     right_id: int
@@ -327,7 +383,7 @@ class DealOut(BaseModel):
     decision_reason: str | None
 
 
-class CloseOut(BaseModel):
+class CloseOut(Documented):
     listing_id: int
     state: str
     deal: DealOut | None
@@ -339,7 +395,7 @@ class DecisionIn(Strict):
     ) = None
 
 
-class ContractOut(BaseModel):
+class ContractOut(Documented):
     id: int
     deal_id: int
     right_id: int
@@ -378,7 +434,7 @@ class DeliveryDecisionIn(Strict):
     reason: Reason
 
 
-class BillOut(BaseModel):
+class BillOut(Documented):
     id: int
     delivery_id: int
     contract_id: int
@@ -393,7 +449,7 @@ class BillOut(BaseModel):
     ledger_txn_id: str
 
 
-class DeliveryOut(BaseModel):
+class DeliveryOut(Documented):
     id: int
     contract_id: int
     day: date
@@ -410,13 +466,13 @@ class DeliveryOut(BaseModel):
     bill: BillOut | None = None
 
 
-class BilledOut(BaseModel):
+class BilledOut(Documented):
     """The deliveries a run of the billing of unanswered deliveries billed."""
 
     deliveries: list[DeliveryOut]
 
 
-class LedgerEntryOut(BaseModel):
+class LedgerEntryOut(Documented):
     seq: int
     txn_id: str
     account: str
@@ -427,7 +483,7 @@ class LedgerEntryOut(BaseModel):
     hash: str
 
 
-class LedgerVerifyOut(BaseModel):
+class LedgerVerifyOut(Documented):
     ok: bool
     entries: int
     first_broken_seq: int | None
@@ -435,7 +491,7 @@ class LedgerVerifyOut(BaseModel):
     unbalanced_txns: list[str]
 
 
-class PublicTradeOut(BaseModel):
+class PublicTradeOut(Documented):
     contract_id: int
     region_id: int
     seller: str
@@ -449,7 +505,7 @@ class PublicTradeOut(BaseModel):
     concluded_at: datetime
 
 
-class PublicObjectionOut(BaseModel):
+class PublicObjectionOut(Documented):
     """An objection as published: grounds and resolution, never the objector or the contact."""
 
     id: int
@@ -461,7 +517,7 @@ class PublicObjectionOut(BaseModel):
     resolved_at: datetime | None
 
 
-class PublicNoticeOut(BaseModel):
+class PublicNoticeOut(Documented):
     """A deal in publicity (公示) or awaiting its decision, as the public sees it."""
 
     deal_id: int
@@ -480,7 +536,7 @@ class PublicNoticeOut(BaseModel):
     objections: list[PublicObjectionOut]
 
 
-class LedgerHeadOut(BaseModel):
+class LedgerHeadOut(Documented):
     """The ledger's chain head as published for one day: keep it, check it later."""
 
     day: date
@@ -489,7 +545,7 @@ class LedgerHeadOut(BaseModel):
     published_at: datetime
 
 
-class PublicNoticesOut(BaseModel):
+class PublicNoticesOut(Documented):
     """The public notice board: deals open to objection or awaiting decision, and the newest
     published ledger head."""
 
@@ -515,7 +571,7 @@ class PublicObjectionIn(Strict):
     """How the regulator reaches the objector (mail, phone); never published."""
 
 
-class ObjectionOut(BaseModel):
+class ObjectionOut(Documented):
     """An objection as the regulator sees it (the public objector's contact included)."""
 
     id: int
@@ -529,7 +585,7 @@ class ObjectionOut(BaseModel):
     resolved_at: datetime | None
 
 
-class FiledObjectionOut(BaseModel):
+class FiledObjectionOut(Documented):
     """What the objector gets back."""
 
     id: int
@@ -545,7 +601,7 @@ class ResolutionIn(Strict):
     ]
 
 
-class LogoutOut(BaseModel):
+class LogoutOut(Documented):
     account_id: int
     revoked_tokens: int
 
@@ -561,7 +617,7 @@ class PasswordChangeIn(Strict):
     """Checked against the password policy, which the refusal states in words."""
 
 
-class PasswordSetOut(BaseModel):
+class PasswordSetOut(Documented):
     account_id: int
     revoked_tokens: int
     """Tokens revoked by the change: every other one of the account (a reset: all of them)."""
@@ -570,7 +626,7 @@ class PasswordSetOut(BaseModel):
 ResetCodeText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-class ResetCodeOut(BaseModel):
+class ResetCodeOut(Documented):
     account_id: int
     code: str
     """Shown once, here; the store keeps only its SHA-256. Hand it to the user out of band."""
@@ -587,18 +643,18 @@ class ClockOffsetIn(Strict):
     offset_seconds: Annotated[int, Field(ge=0, le=100 * 366 * 86_400)]
 
 
-class ClockOut(BaseModel):
+class ClockOut(Documented):
     now: datetime
     offset_seconds: int
 
 
-class JobRunOut(BaseModel):
+class JobRunOut(Documented):
     name: str
     ran: bool
     result: int | None
 
 
-class PricePeriodOut(BaseModel):
+class PricePeriodOut(Documented):
     period: str
     trades: int
     annual_volume_m3: int
@@ -606,7 +662,7 @@ class PricePeriodOut(BaseModel):
     index: Decimal
 
 
-class PlanRunOut(BaseModel):
+class PlanRunOut(Documented):
     """A plan run: `queued` until the engine has computed it, then `done` or `failed`."""
 
     id: int
@@ -622,13 +678,48 @@ class PlanRunOut(BaseModel):
     """Why the engine refused the scenario (`field`, `value`, `reason`), when failed."""
 
 
-class ErrorOut(BaseModel):
-    """Every refusal: what kind, which field, the value given and why."""
+class ProblemOut(Documented):
+    """One problem of a refused request."""
 
-    error: str
-    field: str
-    value: Any = None
-    reason: str
+    field: str = Field(description="The field at fault, dotted.", examples=["annual_volume_m3"])
+    value: Any = Field(
+        default=None, description="The value given, cut to a short excerpt.", examples=[0]
+    )
+    reason: str = Field(
+        description="What is allowed, in English.", examples=["Input should be greater than 0"]
+    )
+    code: ErrorCode = Field(description="The problem's stable code.", examples=["out_of_range"])
+
+
+class ErrorOut(Documented):
+    """Every refusal: what kind, its stable code, which field, the value given and why."""
+
+    error: str = Field(
+        description="The broad kind: invalid_input, unauthorized, forbidden, not_found, refused, "
+        "conflict, too_large, too_many_attempts, busy, not_ready or server_error.",
+        examples=["conflict"],
+    )
+    code: ErrorCode = Field(
+        description="The stable machine code (README, 'Refusal codes'): show the refusal in "
+        "the client's own language by it.",
+        examples=["volume_above_capacity"],
+    )
+    field: str = Field(
+        description="The field, header, path or parameter at fault.", examples=["annual_volume_m3"]
+    )
+    value: Any = Field(
+        default=None,
+        description="The value given, cut to a short excerpt (never a secret).",
+        examples=[2_000_000],
+    )
+    reason: str = Field(
+        description="Why, and what is allowed, in English.",
+        examples=["plant 1 can deliver only 1000 more m³/yr in 2021-09-01–2026-09-01"],
+    )
+    errors: list[ProblemOut] = Field(
+        default_factory=list,
+        description="Every problem of a 422 found by the schema (the first is the top-level one).",
+    )
 
 
 THROTTLED: dict[str, Any] = {
@@ -640,7 +731,7 @@ THROTTLED: dict[str, Any] = {
 # -- operations: alerts, webhooks, metered bills ------------------------------------------------
 
 
-class AlertOut(BaseModel):
+class AlertOut(Documented):
     """An alert, its state with who and why, how often it fired and how far it escalated."""
 
     id: int
@@ -666,7 +757,7 @@ class AlertOut(BaseModel):
     resolved_why: str | None
 
 
-class AlertPageOut(BaseModel):
+class AlertPageOut(Documented):
     """One page of alerts, sorted by the server, and how many match in all."""
 
     items: list[AlertOut]
@@ -685,7 +776,7 @@ class WebhookIn(Strict):
     """Where the region's alerts are posted: https (or what the service allows)."""
 
 
-class WebhookOut(BaseModel):
+class WebhookOut(Documented):
     """A webhook of a region and how its notifications went."""
 
     id: int
@@ -704,7 +795,7 @@ class WebhookCreatedOut(WebhookOut):
     """The HMAC-SHA256 key its bodies are signed with: shown here once, keep it."""
 
 
-class MonthlyBillLineOut(BaseModel):
+class MonthlyBillLineOut(Documented):
     day: date
     kind: str
     volume_m3: Decimal
@@ -714,7 +805,7 @@ class MonthlyBillLineOut(BaseModel):
     """An earlier day's charge corrected (a late reading), billed in this month's bill."""
 
 
-class MonthlyBillOut(BaseModel):
+class MonthlyBillOut(Documented):
     """A metered contract's bill of one month, as posted to the ledger."""
 
     id: int
@@ -731,7 +822,7 @@ class MonthlyBillOut(BaseModel):
     lines: list[MonthlyBillLineOut]
 
 
-class DailyVolumeOut(BaseModel):
+class DailyVolumeOut(Documented):
     """A contract's day: the volume and where it came from, and what of it was over-draw."""
 
     day: date
@@ -744,7 +835,7 @@ class DailyVolumeOut(BaseModel):
     """A midnight fell between two readings: the meter's register was interpolated there."""
 
 
-class ContractUseOut(BaseModel):
+class ContractUseOut(Documented):
     """A contract's days in one contract year, and the year's use against its right."""
 
     contract_id: int

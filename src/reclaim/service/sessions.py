@@ -15,6 +15,7 @@ from datetime import datetime
 
 from fastapi import Request, Response
 
+from reclaim.errors import ErrorCode
 from reclaim.market.errors import ForbiddenError
 
 SESSION_HEADER = "X-Reclaim-Session"
@@ -94,5 +95,5 @@ def session_token(request: Request) -> str | None:
         cookie = request.cookies.get(CSRF_COOKIE, "")
         expected = csrf_token_for(token)
         if not header or not (_same(header, cookie) & _same(header, expected)):
-            raise ForbiddenError(CSRF_HEADER, None, CSRF_REASON)
+            raise ForbiddenError(CSRF_HEADER, None, CSRF_REASON, ErrorCode.CSRF_MISMATCH)
     return token

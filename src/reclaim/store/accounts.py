@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from reclaim.errors import ErrorCode
 from reclaim.market.errors import ConflictError
 from reclaim.market.rules import Role
 from reclaim.store.models import Account, ResetCode, Token
@@ -52,10 +53,18 @@ def disable_account(
     were revoked. An administrator cannot disable their own account (nobody could undo it)."""
     account = _administered(session, actor, account_id)
     if actor is not None and account.id == actor.id:
-        raise ConflictError("account_id", account_id, "an administrator cannot disable themselves")
+        raise ConflictError(
+            "account_id",
+            account_id,
+            "an administrator cannot disable themselves",
+            ErrorCode.WRONG_STATE,
+        )
     if account.disabled_at is not None:
         raise ConflictError(
-            "account_id", account_id, f"disabled already, at {account.disabled_at.isoformat()}"
+            "account_id",
+            account_id,
+            f"disabled already, at {account.disabled_at.isoformat()}",
+            ErrorCode.WRONG_STATE,
         )
     account.disabled_at = now
     session.flush()
@@ -66,7 +75,9 @@ def enable_account(session: Session, actor: Actor | None, account_id: int) -> Ac
     """Let a disabled account log in again (its old tokens stay revoked)."""
     account = _administered(session, actor, account_id)
     if account.disabled_at is None:
-        raise ConflictError("account_id", account_id, "this account is not disabled")
+        raise ConflictError(
+            "account_id", account_id, "this account is not disabled", ErrorCode.WRONG_STATE
+        )
     account.disabled_at = None
     session.flush()
     return account
@@ -103,7 +114,12 @@ def issue_reset_code(
     account that is still open is replaced by it."""
     account = _administered(session, actor, account_id)
     if account.disabled_at is not None:
-        raise ConflictError("account_id", account_id, "this account is disabled; enable it first")
+        raise ConflictError(
+            "account_id",
+            account_id,
+            "this account is disabled; enable it first",
+            ErrorCode.WRONG_STATE,
+        )
     session.execute(
         update(ResetCode)
         .where(
@@ -146,15 +162,24 @@ def redeem_reset_code(
     and how many tokens were revoked."""
     if code.used_at is not None:
         raise ConflictError(
-            "code", "***", f"this reset code was used at {code.used_at.isoformat()}"
+            "code",
+            "***",
+            f"this reset code was used at {code.used_at.isoformat()}",
+            ErrorCode.RESET_CODE_SPENT,
         )
     if code.replaced_at is not None:
         raise ConflictError(
-            "code", "***", f"a newer reset code replaced this one at {code.replaced_at.isoformat()}"
+            "code",
+            "***",
+            f"a newer reset code replaced this one at {code.replaced_at.isoformat()}",
+            ErrorCode.RESET_CODE_SPENT,
         )
     if now >= code.expires_at:
         raise ConflictError(
-            "code", "***", f"this reset code expired at {code.expires_at.isoformat()}"
+            "code",
+            "***",
+            f"this reset code expired at {code.expires_at.isoformat()}",
+            ErrorCode.RESET_CODE_SPENT,
         )
     claimed = session.execute(
         update(ResetCode)
@@ -163,6 +188,8 @@ def redeem_reset_code(
     )
     assert isinstance(claimed, CursorResult)
     if claimed.rowcount != 1:
-        raise ConflictError("code", "***", "this reset code was used just now")
+        raise ConflictError(
+            "code", "***", "this reset code was used just now", ErrorCode.RESET_CODE_SPENT
+        )
     account = get_or_404(session, Account, code.account_id, "account_id")
     return account, set_password(session, account, password_hash, now)

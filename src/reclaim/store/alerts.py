@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, String, case, cast, false, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import UnaryExpression
 
+from reclaim.errors import ErrorCode
 from reclaim.io.operations_files import load_alert_rules
 from reclaim.market.errors import ConflictError, NotFoundError
 from reclaim.market.rules import PARTY_ROLES, Role
@@ -148,7 +149,9 @@ def acknowledge_alert(
     visible_alert(session, actor, region_id, alert_id)
     record = lock_or_404(session, AlertRecord, alert_id, "alert_id")
     if record.state != AlertState.OPEN.value:
-        raise ConflictError("alert_id", alert_id, f"the alert is {record.state}, not open")
+        raise ConflictError(
+            "alert_id", alert_id, f"the alert is {record.state}, not open", ErrorCode.WRONG_STATE
+        )
     done = acknowledge(lifecycle_of(record), actor.username, why, now)
     assert done.acknowledged is not None
     record.state = done.state.value
@@ -168,7 +171,9 @@ def resolve_alert(
     visible_alert(session, actor, region_id, alert_id)
     record = lock_or_404(session, AlertRecord, alert_id, "alert_id")
     if record.state == AlertState.RESOLVED.value:
-        raise ConflictError("alert_id", alert_id, "the alert is resolved already")
+        raise ConflictError(
+            "alert_id", alert_id, "the alert is resolved already", ErrorCode.WRONG_STATE
+        )
     done = resolve(lifecycle_of(record), actor.username, why, now)
     assert done.resolved is not None
     record.state = done.state.value

@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError, check_all, problems_of, raise_all
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
 from reclaim.market.periods import (
     Period,
@@ -100,9 +100,11 @@ def issue_right(
 ) -> Right:
     """Issue a right (the plant's regulator), never beyond what the plant can still deliver."""
     require_role(actor, Role.REGULATOR)
-    check_volumes(spec.annual_volume_m3, spec.daily_max_m3)
-    check_term(spec.term_start, spec.term_end)
-    check_use_class(spec.use_class, rules)
+    check_all(
+        lambda: check_volumes(spec.annual_volume_m3, spec.daily_max_m3),
+        lambda: check_term(spec.term_start, spec.term_end),
+        lambda: check_use_class(spec.use_class, rules),
+    )
     holder = get_or_404(session, Account, spec.holder_id, "holder_id")
     if holder.role not in TRADING_ROLES:
         raise InputError("holder_id", spec.holder_id, "a seller or buyer account holds rights")
@@ -255,13 +257,20 @@ def create_listing(
     require_role(actor, *TRADING_ROLES)
     right = visible_right(session, actor, spec.right_id)
     if right.holder_id != actor.id:
-        raise ForbiddenError("right_id", spec.right_id, "only the holder lists a right")
-    check_volumes(spec.annual_volume_m3, spec.daily_max_m3)
+        raise ForbiddenError(
+            "right_id", spec.right_id, "only the holder lists a right", ErrorCode.NOT_YOURS
+        )
     region = get_or_404(session, Region, right.region_id, "region_id")
     today = region_today(region, now)
-    check_sale_years(right.term_start, right.term_end, spec.term_start, spec.term_end, today)
+    check_all(
+        lambda: check_volumes(spec.annual_volume_m3, spec.daily_max_m3),
+        lambda: check_sale_years(
+            right.term_start, right.term_end, spec.term_start, spec.term_end, today
+        ),
+        lambda: _check_listing_price(actor, spec, schedules, now),
+    )
+    _check_counterparty(session, spec)
     use_class = converted_use(right.use_class, spec.use_class, region, "use_class")
-    _check_listing_price(session, actor, spec, schedules, now)
     if spec.counterparty_id is not None:
         counterparty = get_or_404(session, Account, spec.counterparty_id, "counterparty_id")
         converted_use(use_class, counterparty.use_class or use_class, region, "counterparty_id")
@@ -269,7 +278,9 @@ def create_listing(
         schedules[spec.price_schedule].price_for(use_class)
     right = lock_or_404(session, Right, right.id, "right_id")
     if right.state != RightState.ACTIVE.value:
-        raise ConflictError("right_id", right.id, f"the right is {right.state}")
+        raise ConflictError(
+            "right_id", right.id, f"the right is {right.state}", ErrorCode.RIGHT_NOT_ACTIVE
+        )
     store_periods(right, reserve(periods_of(right), spec.span()))
     listing = Listing(
         right_id=right.id,
@@ -304,50 +315,70 @@ def converted_use(listed: str, wanted: str | None, region: Region, field: str) -
             wanted,
             f"the water is sold for {listed} use; region {region.code} converts it to "
             f"{', '.join(allowed) if allowed else 'no other use'}",
+            ErrorCode.USE_NOT_CONVERTED,
         )
     return wanted
 
 
 def _check_listing_price(
-    session: Session,
-    actor: Actor,
-    spec: ListingSpec,
-    schedules: dict[str, PriceSchedule],
-    now: datetime,
+    actor: Actor, spec: ListingSpec, schedules: dict[str, PriceSchedule], now: datetime
 ) -> None:
+    """The listing's price, closing time and counterparty fit its mode (all problems at once)."""
+    problems: list[InputError] = []
     if spec.mode in AUCTION_MODES:
         if spec.reserve_yuan_per_m3 is None:
-            raise InputError("reserve_yuan_per_m3", None, "an auction needs a reserve price")
+            problems.append(
+                InputError("reserve_yuan_per_m3", None, "an auction needs a reserve price")
+            )
         if spec.price_schedule is not None:
-            raise InputError("price_schedule", spec.price_schedule, "auctions are priced by bids")
+            problems.append(
+                InputError("price_schedule", spec.price_schedule, "auctions are priced by bids")
+            )
         if spec.closes_at is None or spec.closes_at <= now:
-            raise InputError(
-                "closes_at",
-                None if spec.closes_at is None else spec.closes_at.isoformat(),
-                "an auction needs a closing time in the future",
+            problems.append(
+                InputError(
+                    "closes_at",
+                    None if spec.closes_at is None else spec.closes_at.isoformat(),
+                    "an auction needs a closing time in the future",
+                )
             )
     elif (spec.reserve_yuan_per_m3 is None) == (spec.price_schedule is None):
-        raise InputError(
-            "reserve_yuan_per_m3", spec.reserve_yuan_per_m3, "give a price or a price_schedule"
-        )
-    if spec.reserve_yuan_per_m3 is not None:
-        positive_price("reserve_yuan_per_m3", spec.reserve_yuan_per_m3)
-    if spec.price_schedule is not None and spec.price_schedule not in schedules:
-        raise InputError("price_schedule", spec.price_schedule, f"one of {sorted(schedules)}")
-    if spec.mode is ListingMode.NEGOTIATED:
-        if spec.counterparty_id is None:
-            raise InputError("counterparty_id", None, "a negotiated transfer names its buyer")
-        if spec.counterparty_id == actor.id:
-            raise InputError(
-                "counterparty_id", spec.counterparty_id, "a party other than the seller"
+        problems.append(
+            InputError(
+                "reserve_yuan_per_m3", spec.reserve_yuan_per_m3, "give a price or a price_schedule"
             )
-        counterparty = session.get(Account, spec.counterparty_id)
-        if counterparty is None or counterparty.role not in TRADING_ROLES:
-            raise NotFoundError("counterparty_id", spec.counterparty_id)
-    elif spec.counterparty_id is not None:
-        raise InputError(
-            "counterparty_id", spec.counterparty_id, "only negotiated transfers name one"
         )
+    reserve = spec.reserve_yuan_per_m3
+    if reserve is not None:
+        problems.extend(problems_of(lambda: positive_price("reserve_yuan_per_m3", reserve)))
+    if spec.price_schedule is not None and spec.price_schedule not in schedules:
+        problems.append(
+            InputError("price_schedule", spec.price_schedule, f"one of {sorted(schedules)}")
+        )
+    if spec.mode is ListingMode.NEGOTIATED and spec.counterparty_id is None:
+        problems.append(
+            InputError("counterparty_id", None, "a negotiated transfer names its buyer")
+        )
+    elif spec.mode is ListingMode.NEGOTIATED and spec.counterparty_id == actor.id:
+        problems.append(
+            InputError("counterparty_id", spec.counterparty_id, "a party other than the seller")
+        )
+    elif spec.mode is not ListingMode.NEGOTIATED and spec.counterparty_id is not None:
+        problems.append(
+            InputError(
+                "counterparty_id", spec.counterparty_id, "only negotiated transfers name one"
+            )
+        )
+    raise_all(problems)
+
+
+def _check_counterparty(session: Session, spec: ListingSpec) -> None:
+    """A negotiated listing's buyer is a seller's or buyer's account (404 otherwise)."""
+    if spec.mode is not ListingMode.NEGOTIATED or spec.counterparty_id is None:
+        return
+    counterparty = session.get(Account, spec.counterparty_id)
+    if counterparty is None or counterparty.role not in TRADING_ROLES:
+        raise NotFoundError("counterparty_id", spec.counterparty_id)
 
 
 def release_reservation(session: Session, right_id: int, span: Slice) -> None:
@@ -370,7 +401,9 @@ def _close_listing(session: Session, listing_id: int, new_state: ListingState) -
         .execution_options(synchronize_session=False)
     )
     if _rowcount(moved) != 1:
-        raise ConflictError("listing_id", listing_id, "the listing is no longer open")
+        raise ConflictError(
+            "listing_id", listing_id, "the listing is no longer open", ErrorCode.LISTING_NOT_OPEN
+        )
 
 
 def _open_deal(
@@ -428,9 +461,13 @@ def accept_listing(
     listing = visible_listing(session, actor, listing_id)
     mode = ListingMode(listing.mode)
     if mode in AUCTION_MODES:
-        raise ConflictError("listing_id", mode.value, "an auction is won by bidding")
+        raise ConflictError(
+            "listing_id", mode.value, "an auction is won by bidding", ErrorCode.WRONG_LISTING_MODE
+        )
     if listing.seller_id == actor.id:
-        raise ForbiddenError("listing_id", listing_id, "a party may not buy its own listing")
+        raise ForbiddenError(
+            "listing_id", listing_id, "a party may not buy its own listing", ErrorCode.OWN_LISTING
+        )
     use = buyer_use(session, listing, actor)
     if listing.price_schedule is not None:
         price = schedules[listing.price_schedule].price_for(use)
@@ -448,7 +485,9 @@ def place_bid(
     require_role(actor, *TRADING_ROLES)
     listing = visible_listing(session, actor, listing_id, lock=True)
     if listing.state != ListingState.OPEN.value:
-        raise ConflictError("listing_id", listing_id, "the listing is no longer open")
+        raise ConflictError(
+            "listing_id", listing_id, "the listing is no longer open", ErrorCode.LISTING_NOT_OPEN
+        )
     best = listing.best_bid_yuan_per_m3
     check_bid(
         mode=ListingMode(listing.mode),
@@ -482,7 +521,10 @@ def close_auction(session: Session, actor: Actor, listing_id: int, now: datetime
     listing = visible_listing(session, actor, listing_id, lock=True)
     if not _runs_listing(session, actor, listing):
         raise ForbiddenError(
-            "listing_id", listing_id, "the seller or the region's operator closes it"
+            "listing_id",
+            listing_id,
+            "the seller or the region's operator closes it",
+            ErrorCode.NOT_YOURS,
         )
     check_can_close(ListingMode(listing.mode), listing.closes_at, now)
     bids = session.scalars(select(Bid).where(Bid.listing_id == listing_id)).all()
@@ -519,10 +561,18 @@ def cancel_listing(session: Session, actor: Actor, listing_id: int) -> Listing:
     listing = visible_listing(session, actor, listing_id, lock=True)
     if not _runs_listing(session, actor, listing):
         raise ForbiddenError(
-            "listing_id", listing_id, "the seller or the region's operator withdraws it"
+            "listing_id",
+            listing_id,
+            "the seller or the region's operator withdraws it",
+            ErrorCode.NOT_YOURS,
         )
     if session.scalar(select(Bid.id).where(Bid.listing_id == listing_id).limit(1)) is not None:
-        raise ConflictError("listing_id", listing_id, "a listing with bids cannot be withdrawn")
+        raise ConflictError(
+            "listing_id",
+            listing_id,
+            "a listing with bids cannot be withdrawn",
+            ErrorCode.LISTING_HAS_BIDS,
+        )
     _close_listing(session, listing_id, ListingState.CANCELLED)
     release_reservation(session, listing.right_id, span_of(listing))
     session.refresh(listing)
@@ -558,7 +608,10 @@ def decide_deal(
     deal = lock_or_404(session, Deal, deal_id, "deal_id")
     if DealState(deal.state) not in UNDECIDED_DEAL_STATES:
         raise ConflictError(
-            "deal_id", deal_id, f"the deal is {deal.state}, not awaiting a decision"
+            "deal_id",
+            deal_id,
+            f"the deal is {deal.state}, not awaiting a decision",
+            ErrorCode.WRONG_STATE,
         )
     if not approve and not reason:
         raise InputError("reason", reason, "a rejection states its reason")
@@ -597,10 +650,18 @@ def conclude_deal(session: Session, actor: Actor, deal_id: int, now: datetime) -
     deal = visible_deal(session, actor, deal_id)
     deal = lock_or_404(session, Deal, deal_id, "deal_id")
     if deal.state != DealState.APPROVED.value:
-        raise ConflictError("deal_id", deal_id, f"the deal is {deal.state}; it must be approved")
+        raise ConflictError(
+            "deal_id",
+            deal_id,
+            f"the deal is {deal.state}; it must be approved",
+            ErrorCode.WRONG_STATE,
+        )
     if now < deal.publicity_ends_at:
         raise ConflictError(
-            "deal_id", deal_id, f"publicity runs until {deal.publicity_ends_at.isoformat()}"
+            "deal_id",
+            deal_id,
+            f"publicity runs until {deal.publicity_ends_at.isoformat()}",
+            ErrorCode.PUBLICITY_RUNNING,
         )
     source = lock_or_404(session, Right, deal.right_id, "right_id")
     store_periods(source, transfer(periods_of(source), span_of(deal)))

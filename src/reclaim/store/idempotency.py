@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError
 from reclaim.store.models import IdempotencyKey
 
 MAX_KEY_CHARS = 200
@@ -38,7 +38,12 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
 def check_key(key: str) -> None:
     """A key is a non-empty printable string of bounded length."""
     if not key or len(key) > MAX_KEY_CHARS or not key.isprintable():
-        raise InputError("Idempotency-Key", key, f"1–{MAX_KEY_CHARS} printable characters")
+        raise InputError(
+            "Idempotency-Key",
+            key,
+            f"1–{MAX_KEY_CHARS} printable characters",
+            ErrorCode.WRONG_FORMAT,
+        )
 
 
 def claim_key(
@@ -66,7 +71,12 @@ def stored_response(
     if row is None:
         return None
     if row.request_sha256 != fingerprint:
-        raise InputError("Idempotency-Key", key, "reused with a different request; use a new key")
+        raise InputError(
+            "Idempotency-Key",
+            key,
+            "reused with a different request; use a new key",
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+        )
     return StoredResponse(row.status_code, json.loads(row.response_json))
 
 

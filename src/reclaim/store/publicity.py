@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
 from reclaim.market.rules import UNDECIDED_DEAL_STATES, DealState, ObjectionState, Role
 from reclaim.store.exchange import release_reservation, span_of, visible_deal
@@ -46,6 +46,7 @@ def file_objection(session: Session, spec: ObjectionSpec, now: datetime) -> Obje
             spec.deal_id,
             f"the deal is {deal.state}, its publicity ran until "
             f"{deal.publicity_ends_at.isoformat()}; objections are filed during publicity",
+            ErrorCode.WRONG_STATE,
         )
     if not spec.grounds.strip():
         raise InputError("grounds", spec.grounds, "the grounds of the objection, in words")
@@ -68,7 +69,10 @@ def file_party_objection(
     """A registered party objects; the regulator, who decides, rejects instead of objecting."""
     if actor.role is Role.REGULATOR:
         raise ForbiddenError(
-            "role", actor.role.value, "the regulator decides the deal; it rejects, not objects"
+            "role",
+            actor.role.value,
+            "the regulator decides the deal; it rejects, not objects",
+            ErrorCode.ROLE_NOT_ALLOWED,
         )
     return file_objection(session, ObjectionSpec(deal_id, grounds, filed_by_id=actor.id), now)
 
@@ -97,7 +101,12 @@ def resolve_objection(
     deal = lock_or_404(session, Deal, found.deal_id, "deal_id")
     objection = lock_or_404(session, Objection, objection_id, "objection_id")
     if objection.state != ObjectionState.OPEN.value:
-        raise ConflictError("objection_id", objection_id, f"the objection is {objection.state}")
+        raise ConflictError(
+            "objection_id",
+            objection_id,
+            f"the objection is {objection.state}",
+            ErrorCode.WRONG_STATE,
+        )
     objection.state = outcome.value
     objection.resolution = reason
     objection.resolved_by_id = actor.id

@@ -41,6 +41,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from reclaim.errors import ErrorCode
 from reclaim.io.operations_files import load_alert_rules
 from reclaim.market.errors import ForbiddenError, NotFoundError
 from reclaim.operations.aggregate import Period, aggregate_instantaneous, aggregate_totaliser
@@ -303,7 +304,10 @@ def _check_device(
     for row, code in enumerate(batch["sensor"]):
         if code in sensors and sensors[code][2] != device_id:
             raise ForbiddenError(
-                f"readings[{row}].sensor", code, "a sensor registered to the sending device"
+                f"readings[{row}].sensor",
+                code,
+                "a sensor registered to the sending device",
+                ErrorCode.NOT_YOURS,
             )
 
 
@@ -320,7 +324,9 @@ def _stored_near(
     start, end = times[known].min().to_pydatetime(), times[known].max().to_pydatetime()
     sensor_ids = sorted({ids[code] for code in batch.loc[known, "sensor"]})
     code_of = {ident: code for code, ident in ids.items()}
-    frames = [_fetch(session, Reading.sensor_id.in_(sensor_ids), Reading.ts.between(start, end))]
+    frames = [
+        fetch_readings(session, Reading.sensor_id.in_(sensor_ids), Reading.ts.between(start, end))
+    ]
     totalisers = [ids[s.id] for s in registry.sensors.values() if s.is_totaliser]
     totalisers = [ident for ident in totalisers if ident in sensor_ids]
     if totalisers:
@@ -337,7 +343,7 @@ def _stored_near(
         for edge in (before, after):
             nearest = edge.subquery()
             on = and_(Reading.sensor_id == nearest.c.sensor_id, Reading.ts == nearest.c.ts)
-            frames.append(_fetch(session, join=(nearest, on)))
+            frames.append(fetch_readings(session, join=(nearest, on)))
     found = pd.concat(frames, ignore_index=True)
     if found.empty:
         return empty
@@ -346,7 +352,7 @@ def _stored_near(
     )
 
 
-def _fetch(
+def fetch_readings(
     session: Session, *conditions: ColumnElement[bool], join: tuple[Any, Any] | None = None
 ) -> pd.DataFrame:
     """Stored readings (sensor_id, time, value) as a frame, times read in bulk: epoch
@@ -640,7 +646,7 @@ def _fire(
     ``lookback`` after it (the stored readings a late one changes the verdict on)."""
     start = touched.loc[list(group), "min"].min().to_pydatetime() - lookback
     end = touched.loc[list(group), "max"].max().to_pydatetime() + lookback
-    frame = _fetch(
+    frame = fetch_readings(
         session, Reading.sensor_id.in_(list(group)), Reading.ts.between(start, end)
     ).rename(columns={"sensor_id": "sensor"})
     step = pd.Timedelta(seconds=interval_s)
@@ -712,6 +718,7 @@ def store_alerts(
                 severity=rule.severity.value,
                 subject=firing["subject"],
                 sensor_id=firing.get("sensor_id"),
+                dma_id=firing.get("dma_id"),
                 contract_id=firing.get("contract_id"),
                 state=AlertState.OPEN.value,
                 opened_at=now,

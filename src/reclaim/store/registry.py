@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError, check_all
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
 from reclaim.market.rules import (
     ASSIGNED_ROLES,
@@ -83,7 +83,10 @@ def require_staff_of(actor: Actor, region_id: int, field_name: str, value: Any) 
     if actor.role is Role.ADMIN or actor.is_staff_of(region_id):
         return
     raise ForbiddenError(
-        field_name, value, f"region {region_id} is not one of the regions you are assigned to"
+        field_name,
+        value,
+        f"region {region_id} is not one of the regions you are assigned to",
+        ErrorCode.NOT_YOUR_REGION,
     )
 
 
@@ -91,7 +94,10 @@ def require_role(actor: Actor, *roles: Role) -> None:
     """Refuse with 403 unless the actor has one of `roles`."""
     if actor.role not in roles:
         raise ForbiddenError(
-            "role", actor.role.value, f"this action needs the role {' or '.join(roles)}"
+            "role",
+            actor.role.value,
+            f"this action needs the role {' or '.join(roles)}",
+            ErrorCode.ROLE_NOT_ALLOWED,
         )
 
 
@@ -179,7 +185,9 @@ def create_region(
     """Register a region (administrator); codes are unique; unset settings take the defaults."""
     require_role(actor, Role.ADMIN)
     if session.scalar(select(Region.id).where(Region.code == spec.code)) is not None:
-        raise ConflictError("code", spec.code, "a region with this code exists")
+        raise ConflictError(
+            "code", spec.code, "a region with this code exists", ErrorCode.ALREADY_EXISTS
+        )
     region = Region(
         code=spec.code,
         name=spec.name,
@@ -265,6 +273,14 @@ class AccountSpec:
     location: str | None = None
 
 
+def _check_home_region(spec: AccountSpec, needed: bool) -> None:
+    """A seller or buyer registered over the API names its region; an administrator has none."""
+    if needed and spec.role in PARTY_ROLES and spec.region_id is None:
+        raise InputError("region_id", None, "a seller or buyer belongs to a region")
+    if spec.role is Role.ADMIN and spec.region_id is not None:
+        raise InputError("region_id", spec.region_id, "an administrator belongs to no region")
+
+
 def create_account(
     session: Session, actor: Actor | None, spec: AccountSpec, rules: ExchangeRules, now: datetime
 ) -> Account:
@@ -279,21 +295,25 @@ def create_account(
         require_role(actor, Role.ADMIN, *STAFF_ROLES)
         if actor.role is not Role.ADMIN and spec.role not in PARTY_ROLES:
             raise ForbiddenError(
-                "role", spec.role.value, "regulators and operators register sellers and buyers"
+                "role",
+                spec.role.value,
+                "regulators and operators register sellers and buyers",
+                ErrorCode.ROLE_NOT_ALLOWED,
             )
-        if spec.role in PARTY_ROLES and spec.region_id is None:
-            raise InputError("region_id", None, "a seller or buyer belongs to a region")
         if spec.region_id is not None and actor.role is not Role.ADMIN:
             require_staff_of(actor, spec.region_id, "region_id", spec.region_id)
-    check_username(spec.username)
-    if spec.use_class is not None:
-        check_use_class(spec.use_class, rules)
+    use_class = spec.use_class
+    check_all(
+        lambda: _check_home_region(spec, needed=actor is not None),
+        lambda: check_username(spec.username),
+        lambda: None if use_class is None else check_use_class(use_class, rules),
+    )
     if spec.region_id is not None:
         get_or_404(session, Region, spec.region_id, "region_id")
-    if spec.role is Role.ADMIN and spec.region_id is not None:
-        raise InputError("region_id", spec.region_id, "an administrator belongs to no region")
     if session.scalar(select(Account.id).where(Account.username == spec.username)) is not None:
-        raise ConflictError("username", spec.username, "this username is taken")
+        raise ConflictError(
+            "username", spec.username, "this username is taken", ErrorCode.ALREADY_EXISTS
+        )
     staff = spec.role in ASSIGNED_ROLES
     account = Account(
         username=spec.username,

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, cast, delete, exists, false, insert, or_, select
 from sqlalchemy.orm import Session
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
 from reclaim.market.rules import PARTY_ROLES, Role
 from reclaim.operations.dma import check_dma
@@ -54,7 +54,10 @@ def require_network_operator(actor: Actor, region_id: int) -> None:
     """Refuse (403) anyone but a network operator assigned to the region."""
     if not actor.is_network_operator_of(region_id):
         raise ForbiddenError(
-            "region_id", region_id, "for the network operators assigned to this region"
+            "region_id",
+            region_id,
+            "for the network operators assigned to this region",
+            ErrorCode.NOT_YOUR_REGION,
         )
 
 
@@ -63,7 +66,10 @@ def require_network_reader(actor: Actor, region_id: int) -> None:
     regulator = actor.role is Role.REGULATOR and actor.is_staff_of(region_id)
     if not (regulator or actor.is_network_operator_of(region_id)):
         raise ForbiddenError(
-            "region_id", region_id, "for the network operators and regulators of this region"
+            "region_id",
+            region_id,
+            "for the network operators and regulators of this region",
+            ErrorCode.NOT_YOUR_REGION,
         )
 
 
@@ -118,7 +124,9 @@ def add_device(
     require_network_operator(actor, region_id)
     get_or_404(session, Region, region_id, "region_id")
     if session.scalar(select(Device.id).where(Device.region_id == region_id, Device.code == code)):
-        raise ConflictError("code", code, "a device of this region has this code")
+        raise ConflictError(
+            "code", code, "a device of this region has this code", ErrorCode.ALREADY_EXISTS
+        )
     token, digest = _token()
     device = Device(
         region_id=region_id, code=code, token_sha256=digest, token_issued_at=now, created_at=now
@@ -225,7 +233,9 @@ def register_sensor(
     require_network_operator(actor, region_id)
     get_or_404(session, Region, region_id, "region_id")
     if session.scalar(select(Sensor.id).where(Sensor.region_id == region_id, Sensor.code == code)):
-        raise ConflictError("code", code, "a sensor of this region has this code")
+        raise ConflictError(
+            "code", code, "a sensor of this region has this code", ErrorCode.ALREADY_EXISTS
+        )
     sensor = Sensor(region_id=region_id, code=code, created_at=now)
     for name, value in _checked(session, region_id, code, fields).items():
         setattr(sensor, name, value)
@@ -268,7 +278,10 @@ def update_sensor(
     fields = describe(sensor, device_code(session, sensor)) | dict(changes)
     if fields["kind"] != sensor.kind and _has_readings(session, sensor.id):
         raise ConflictError(
-            "kind", fields["kind"], f"the kind stays {sensor.kind}: readings are stored in its unit"
+            "kind",
+            fields["kind"],
+            f"the kind stays {sensor.kind}: readings are stored in its unit",
+            ErrorCode.WRONG_STATE,
         )
     for name, value in _checked(session, region_id, code, fields).items():
         setattr(sensor, name, value)
@@ -290,9 +303,14 @@ def delete_sensor(session: Session, actor: Actor, region_id: int, code: str) -> 
     if sensor is None:
         raise NotFoundError("sensor", code)
     if _has_readings(session, sensor.id):
-        raise ConflictError("sensor", code, "a sensor with readings stays (nothing stored is lost)")
+        raise ConflictError(
+            "sensor",
+            code,
+            "a sensor with readings stays (nothing stored is lost)",
+            ErrorCode.IN_USE,
+        )
     if session.scalar(select(exists().where(DmaMeter.sensor_id == sensor.id))):
-        raise ConflictError("sensor", code, "it closes a DMA's boundary")
+        raise ConflictError("sensor", code, "it closes a DMA's boundary", ErrorCode.IN_USE)
     session.delete(sensor)
     session.flush()
     return sensor
@@ -316,7 +334,9 @@ def replace_network(
     for dma in session.scalars(select(Dma).where(Dma.region_id == region_id)):
         lost = sorted(set(dma.link_ids) - kept)
         if lost:
-            raise ConflictError("links", lost, f"links of DMA {dma.code}, which needs them")
+            raise ConflictError(
+                "links", lost, f"links of DMA {dma.code}, which needs them", ErrorCode.IN_USE
+            )
     session.execute(delete(NetworkLink).where(NetworkLink.region_id == region_id))
     if links:
         session.execute(
@@ -352,10 +372,14 @@ def add_dma(
     get_or_404(session, Region, region_id, "region_id")
     code = spec["code"]
     if session.scalar(select(Dma.id).where(Dma.region_id == region_id, Dma.code == code)):
-        raise ConflictError("code", code, "a DMA of this region has this code")
+        raise ConflictError(
+            "code", code, "a DMA of this region has this code", ErrorCode.ALREADY_EXISTS
+        )
     links = network_links(session, region_id)
     if not links:
-        raise ConflictError("link_ids", spec["link_ids"], "load the region's network first")
+        raise ConflictError(
+            "link_ids", spec["link_ids"], "load the region's network first", ErrorCode.WRONG_STATE
+        )
     meters = list(
         session.scalars(
             select(Sensor).where(Sensor.region_id == region_id, Sensor.code.in_(spec["meters"]))

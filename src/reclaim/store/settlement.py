@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import CompoundSelect, func, select, union_all
 from sqlalchemy.orm import Session
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError
 from reclaim.market.chain import GENESIS_HASH, ChainBreak, head_names_end
 from reclaim.market.errors import ConflictError, ForbiddenError, NotFoundError
 from reclaim.market.ledger import (
@@ -128,6 +128,7 @@ def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: dat
             "contract_id",
             spec.contract_id,
             "deliveries are reported by the plant's operator or the region's exchange operator",
+            ErrorCode.NOT_YOURS,
         )
     positive_int("volume_m3", spec.volume_m3)
     meters = contract_meters(session, contract.region_id, contract.id)
@@ -138,6 +139,7 @@ def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: dat
             f"the contract is metered ({', '.join(m.code for m in meters)} at its delivery "
             "point): its daily volumes come from the meter; a volume is entered by hand only "
             "for a contract without one",
+            ErrorCode.WRONG_STATE,
         )
     if not contract.term_start <= spec.day < contract.term_end:
         raise InputError(
@@ -167,7 +169,12 @@ def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: dat
         select(Delivery.id).where(Delivery.contract_id == contract.id, Delivery.day == spec.day)
     )
     if taken is not None:
-        raise ConflictError("day", spec.day.isoformat(), "a delivery is recorded for this day")
+        raise ConflictError(
+            "day",
+            spec.day.isoformat(),
+            "a delivery is recorded for this day",
+            ErrorCode.ALREADY_EXISTS,
+        )
     year_start, year_end = contract_year_bounds(contract.term_start, spec.day)
     delivered = session.scalar(
         select(
@@ -185,6 +192,7 @@ def record_delivery(session: Session, actor: Actor, spec: DeliverySpec, now: dat
             spec.volume_m3,
             f"only {annual_free - int(delivered or 0)} m³ left in the contract year "
             f"{year_start}–{year_end} (the right's volume then, less any sold or listed)",
+            ErrorCode.VOLUME_ABOVE_CONTRACT,
         )
     self_reported = actor.id == contract.seller_id
     delivery = Delivery(
@@ -275,12 +283,16 @@ def _locked(session: Session, actor: Actor, delivery_id: int) -> tuple[Delivery,
 
 def _require_state(delivery: Delivery, state: DeliveryState) -> None:
     if delivery.state != state.value:
-        raise ConflictError("delivery_id", delivery.id, f"the delivery is {delivery.state}")
+        raise ConflictError(
+            "delivery_id", delivery.id, f"the delivery is {delivery.state}", ErrorCode.WRONG_STATE
+        )
 
 
 def _require_buyer(actor: Actor, contract: Contract, delivery_id: int) -> None:
     if actor.id != contract.buyer_id:
-        raise ForbiddenError("delivery_id", delivery_id, "only the contract's buyer answers it")
+        raise ForbiddenError(
+            "delivery_id", delivery_id, "only the contract's buyer answers it", ErrorCode.NOT_YOURS
+        )
 
 
 def confirm_delivery(session: Session, actor: Actor, delivery_id: int, now: datetime) -> Delivery:
@@ -302,7 +314,10 @@ def dispute_delivery(
     assert delivery.confirm_by is not None  # set on every delivery awaiting confirmation
     if now >= delivery.confirm_by:
         raise ConflictError(
-            "delivery_id", delivery_id, f"disputes closed at {delivery.confirm_by.isoformat()}"
+            "delivery_id",
+            delivery_id,
+            f"disputes closed at {delivery.confirm_by.isoformat()}",
+            ErrorCode.DISPUTE_CLOSED,
         )
     if not reason.strip():
         raise InputError("reason", reason, "the grounds of the dispute")

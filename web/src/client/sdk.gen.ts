@@ -159,6 +159,11 @@ export const accountsResetPassword = <ThrowOnError extends boolean = false>(opti
  *
  * Exchange a username and password for a bearer token that expires.
  *
+ * Send them as JSON, or as the OAuth2 password form (`grant_type=password&username=…&
+ * password=…`, form-encoded), what Swagger UI's Authorize button and OAuth2 clients send. A
+ * wrong password and an unknown username get the same 401 (field `password`, code
+ * `wrong_credentials`).
+ *
  * With the header `X-Reclaim-Session: cookie` (the portal), the token goes into an HttpOnly,
  * SameSite=Strict cookie instead (Secure over https) with a readable CSRF cookie beside it,
  * and `access_token` comes back empty: the page's scripts never hold the token.

@@ -10,27 +10,42 @@ export type ClientOptions = {
 export type AccountIn = {
     /**
      * Display Name
+     *
+     * The name shown to people (any script).
      */
     display_name: string;
     /**
      * Location
+     *
+     * Where the party takes the water (free text).
      */
     location?: string | null;
     /**
      * Password
+     *
+     * The password: 8 to 200 printable characters.
      */
     password: string;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id?: number | null;
+    /**
+     * admin, regulator, operator, network_operator, seller or buyer.
+     */
     role: Role;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class?: string | null;
     /**
      * Username
+     *
+     * An account name (login): 1 to 64 characters, each a lower-case letter a-z, a digit 0-9, '_', '.' or '-' (no spaces or capitals), e.g. water_bureau.
      */
     username: string;
 };
@@ -41,38 +56,56 @@ export type AccountIn = {
 export type AccountOut = {
     /**
      * Disabled At
+     *
+     * Set while an administrator has the account disabled: it cannot log in.
      */
     disabled_at?: string | null;
     /**
      * Display Name
+     *
+     * The name shown to people (any script).
      */
     display_name: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Location
+     *
+     * Where the party takes the water (free text).
      */
     location: string | null;
     /**
      * Region Id
+     *
+     * A seller's or buyer's home region.
      */
     region_id: number | null;
     /**
      * Region Ids
+     *
+     * The regions a regulator or operator is assigned to.
      */
     region_ids?: Array<number>;
     /**
      * Role
+     *
+     * admin, regulator, operator, network_operator, seller or buyer.
      */
     role: string;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class: string | null;
     /**
      * Username
+     *
+     * The account's login name.
      */
     username: string;
 };
@@ -85,58 +118,86 @@ export type AccountOut = {
 export type ActionOut = {
     /**
      * Action
+     *
+     * What was done.
      */
     action: string;
     /**
      * Actor Id
+     *
+     * Who acted (null: a device or the service).
      */
     actor_id: number | null;
     /**
      * Actor Username
+     *
+     * Their login (null: a device or the service).
      */
     actor_username: string | null;
     /**
      * After
+     *
+     * The record after (null: deleted).
      */
     after: unknown;
     /**
      * Before
+     *
+     * The record before (null: created).
      */
     before: unknown;
     /**
      * Created At
+     *
+     * When the action was taken.
      */
     created_at: string;
     /**
      * Hash
+     *
+     * The entry's hash (SHA-256, hex).
      */
     hash: string;
     /**
      * Reason
+     *
+     * The reason given (null: none).
      */
     reason: string | null;
     /**
      * Region Id
+     *
+     * The region acted in (null: none).
      */
     region_id: number | null;
     /**
      * Request Id
+     *
+     * The request's X-Request-ID (null: none).
      */
     request_id: string | null;
     /**
      * Role
+     *
+     * The role they acted in.
      */
     role: string;
     /**
      * Seq
+     *
+     * The entry's place in the log's hash chain.
      */
     seq: number;
     /**
      * Target Id
+     *
+     * The record's id.
      */
     target_id: string;
     /**
      * Target Kind
+     *
+     * The kind of record acted on.
      */
     target_kind: string;
 };
@@ -149,18 +210,26 @@ export type ActionOut = {
 export type ActionPageOut = {
     /**
      * Items
+     *
+     * The entries of this page.
      */
     items: Array<ActionOut>;
     /**
      * Page
+     *
+     * The page (1 first).
      */
     page: number;
     /**
      * Page Size
+     *
+     * Entries per page.
      */
     page_size: number;
     /**
      * Total
+     *
+     * How many entries match in all.
      */
     total: number;
 };
@@ -171,30 +240,44 @@ export type ActionPageOut = {
 export type AggregateOut = {
     /**
      * Estimated
+     *
+     * True when gaps were filled by interpolation.
      */
     estimated?: boolean | null;
     /**
      * Max
+     *
+     * Highest reading in the bucket.
      */
     max?: number | null;
     /**
      * Mean
+     *
+     * Mean of the readings in the bucket.
      */
     mean?: number | null;
     /**
      * Min
+     *
+     * Lowest reading in the bucket.
      */
     min?: number | null;
     /**
      * N Readings
+     *
+     * Readings in the bucket.
      */
     n_readings?: number | null;
     /**
      * Start
+     *
+     * The bucket's start.
      */
     start: string;
     /**
      * Volume M3
+     *
+     * Volume through the meter in the bucket, m³.
      */
     volume_m3?: number | null;
 };
@@ -205,6 +288,8 @@ export type AggregateOut = {
 export type AlertActionIn = {
     /**
      * Why
+     *
+     * Why it is acknowledged (what is being done) or resolved (what it was).
      */
     why: string;
 };
@@ -224,78 +309,116 @@ export type AlertOrder = '-opened_at' | 'opened_at' | '-severity' | '-last_seen_
 export type AlertOut = {
     /**
      * Acknowledged At
+     *
+     * When it was acknowledged (null: not yet).
      */
     acknowledged_at: string | null;
     /**
      * Acknowledged By Id
+     *
+     * Who acknowledged it (null: nobody yet).
      */
     acknowledged_by_id: number | null;
     /**
      * Acknowledged Why
+     *
+     * What is being done about it (null: not acknowledged).
      */
     acknowledged_why: string | null;
     /**
      * Contract Id
+     *
+     * The contract's id (null: none).
      */
     contract_id: number | null;
     /**
      * Escalation Level
+     *
+     * Full acknowledgement periods of its rule it stayed open without acknowledgement.
      */
     escalation_level: number;
     /**
      * First Seen At
+     *
+     * When its condition was first seen.
      */
     first_seen_at: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Last Seen At
+     *
+     * When its condition was last seen.
      */
     last_seen_at: string;
     /**
      * Occurrences
+     *
+     * Times the condition came back while the alert was not resolved (duplicates folded).
      */
     occurrences: number;
     /**
      * Opened At
+     *
+     * When the alert opened.
      */
     opened_at: string;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number;
     /**
      * Resolved At
+     *
+     * When it was resolved (null: open).
      */
     resolved_at: string | null;
     /**
      * Resolved By Id
+     *
+     * Who resolved it (null: nobody yet).
      */
     resolved_by_id: number | null;
     /**
      * Resolved Why
+     *
+     * What it was (null: not resolved).
      */
     resolved_why: string | null;
     /**
      * Rule
+     *
+     * The alert rule that fired.
      */
     rule: string;
     /**
      * Sensor Id
+     *
+     * The sensor's id (null: none).
      */
     sensor_id: number | null;
     /**
      * Severity
+     *
+     * low, medium or high.
      */
     severity: string;
     /**
      * State
+     *
+     * open, acknowledged or resolved.
      */
     state: string;
     /**
      * Subject
+     *
+     * What the alert is about (a sensor, a contract).
      */
     subject: string;
 };
@@ -308,18 +431,26 @@ export type AlertOut = {
 export type AlertPageOut = {
     /**
      * Items
+     *
+     * The entries of this page.
      */
     items: Array<AlertOut>;
     /**
      * Page
+     *
+     * The page (1 first).
      */
     page: number;
     /**
      * Per Page
+     *
+     * Entries per page.
      */
     per_page: number;
     /**
      * Total
+     *
+     * How many entries match in all.
      */
     total: number;
 };
@@ -337,6 +468,8 @@ export type AlertState = 'open' | 'acknowledged' | 'resolved';
 export type AttachmentIn = {
     /**
      * Kind
+     *
+     * plant, node, link, delivery_point or dma.
      */
     kind: 'plant' | 'node' | 'link' | 'delivery_point' | 'dma';
     /**
@@ -353,6 +486,8 @@ export type AttachmentIn = {
 export type BidIn = {
     /**
      * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
      */
     price_yuan_per_m3: number | string;
 };
@@ -363,22 +498,32 @@ export type BidIn = {
 export type BidOut = {
     /**
      * Bidder Id
+     *
+     * The bidding account's id.
      */
     bidder_id: number;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Listing Id
+     *
+     * The listing's id.
      */
     listing_id: number;
     /**
      * Placed At
+     *
+     * When the bid was placed.
      */
     placed_at: string;
     /**
      * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
      */
     price_yuan_per_m3: string;
 };
@@ -389,50 +534,74 @@ export type BidOut = {
 export type BillOut = {
     /**
      * Amount Yuan
+     *
+     * Amount in 元, a decimal string.
      */
     amount_yuan: string;
     /**
      * Buyer Id
+     *
+     * The buying account's id.
      */
     buyer_id: number;
     /**
      * Contract Id
+     *
+     * The contract's id.
      */
     contract_id: number;
     /**
      * Delivery Id
+     *
+     * The delivery's id.
      */
     delivery_id: number;
     /**
      * Exchange Fee Yuan
+     *
+     * The exchange's fee, 元.
      */
     exchange_fee_yuan: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Ledger Txn Id
+     *
+     * The ledger transaction that posted the bill.
      */
     ledger_txn_id: string;
     /**
      * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
      */
     price_yuan_per_m3: string;
     /**
      * Seller Id
+     *
+     * The selling account's id.
      */
     seller_id: number;
     /**
      * Seller Net Yuan
+     *
+     * What the seller receives, 元.
      */
     seller_net_yuan: string;
     /**
      * Treatment Feedback Yuan
+     *
+     * The share fed back to treatment, 元.
      */
     treatment_feedback_yuan: string;
     /**
      * Volume M3
+     *
+     * Whole m³ delivered on the day.
      */
     volume_m3: number;
 };
@@ -445,6 +614,8 @@ export type BillOut = {
 export type BilledOut = {
     /**
      * Deliveries
+     *
+     * The deliveries billed by this run.
      */
     deliveries: Array<DeliveryOut>;
 };
@@ -455,6 +626,8 @@ export type BilledOut = {
 export type ClockOffsetIn = {
     /**
      * Offset Seconds
+     *
+     * How far the service's clock runs ahead of the wall clock, s.
      */
     offset_seconds: number;
 };
@@ -465,10 +638,14 @@ export type ClockOffsetIn = {
 export type ClockOut = {
     /**
      * Now
+     *
+     * The service's time.
      */
     now: string;
     /**
      * Offset Seconds
+     *
+     * How far the service's clock runs ahead of the wall clock, s.
      */
     offset_seconds: number;
 };
@@ -477,13 +654,20 @@ export type ClockOut = {
  * CloseOut
  */
 export type CloseOut = {
+    /**
+     * The deal the winning bid made (null: unsold).
+     */
     deal: DealOut | null;
     /**
      * Listing Id
+     *
+     * The listing's id.
      */
     listing_id: number;
     /**
      * State
+     *
+     * sold (a deal was made) or unsold.
      */
     state: string;
 };
@@ -494,66 +678,98 @@ export type CloseOut = {
 export type ContractOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Buyer Id
+     *
+     * The buying account's id.
      */
     buyer_id: number;
     /**
      * Concluded At
+     *
+     * When the contract was concluded.
      */
     concluded_at: string;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Deal Id
+     *
+     * The deal's id.
      */
     deal_id: number;
     /**
      * Delivery Point
+     *
+     * Where the water is handed over (free text).
      */
     delivery_point: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Plant Id
+     *
+     * The supplying plant's id.
      */
     plant_id: number;
     /**
      * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
      */
     price_yuan_per_m3: string;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number;
     /**
      * Right Id
+     *
+     * The right's id.
      */
     right_id: number;
     /**
      * Seller Id
+     *
+     * The selling account's id.
      */
     seller_id: number;
     /**
      * Source Right Id
+     *
+     * The seller's right the contract's volume came out of.
      */
     source_right_id: number;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
     /**
      * Term Years
+     *
+     * The contract's term in years.
      */
     term_years: string;
 };
@@ -566,30 +782,44 @@ export type ContractOut = {
 export type ContractUseOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Contract Id
+     *
+     * The contract's id.
      */
     contract_id: number;
     /**
      * Days
+     *
+     * The contract's days in the year.
      */
     days: Array<DailyVolumeOut>;
     /**
      * Over Draw M3
+     *
+     * Volume above the daily cap or beyond the right this year, billed at the over-draw rule.
      */
     over_draw_m3: string;
     /**
      * Used M3
+     *
+     * Volume delivered within the right this year (metered or entered by hand).
      */
     used_m3: string;
     /**
      * Year End
+     *
+     * The day after the contract year's last.
      */
     year_end: string;
     /**
      * Year Start
+     *
+     * The contract year's first day.
      */
     year_start: string;
 };
@@ -602,30 +832,44 @@ export type ContractUseOut = {
 export type DailyVolumeOut = {
     /**
      * Daily Cap M3
+     *
+     * The contract's daily cap, m³.
      */
     daily_cap_m3: number;
     /**
      * Day
+     *
+     * The day (ISO 8601 date, in the region's time zone).
      */
     day: string;
     /**
      * Estimated
+     *
+     * A midnight fell between two readings: the meter's register was interpolated there.
      */
     estimated: boolean;
     /**
      * Over Cap M3
+     *
+     * Volume above the daily cap, m³.
      */
     over_cap_m3: string;
     /**
      * Over Right M3
+     *
+     * Volume beyond what the right holds this year, m³.
      */
     over_right_m3: string;
     /**
      * Source
+     *
+     * meter or manual.
      */
     source: 'meter' | 'manual';
     /**
      * Volume M3
+     *
+     * The day's volume, m³.
      */
     volume_m3: string;
 };
@@ -636,78 +880,116 @@ export type DailyVolumeOut = {
 export type DealOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Buyer Id
+     *
+     * The buying account's id.
      */
     buyer_id: number;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Decided At
+     *
+     * When the regulator decided (null: not yet).
      */
     decided_at: string | null;
     /**
      * Decision Reason
+     *
+     * The decision's stated reason (null: none given).
      */
     decision_reason: string | null;
     /**
      * Delivery Point
+     *
+     * Where the water is handed over (free text).
      */
     delivery_point: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Lapses At
+     *
+     * When an undecided deal lapses.
      */
     lapses_at: string;
     /**
      * Listing Id
+     *
+     * The listing's id.
      */
     listing_id: number;
     /**
      * Mode
+     *
+     * fixed (挂牌), negotiated (协议转让, one named buyer), ascending or sealed (竞价).
      */
     mode: string;
     /**
      * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
      */
     price_yuan_per_m3: string;
     /**
      * Publicity Ends At
+     *
+     * When the deal's publicity (公示) ends.
      */
     publicity_ends_at: string;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number;
     /**
      * Right Id
+     *
+     * The right's id.
      */
     right_id: number;
     /**
      * Seller Id
+     *
+     * The selling account's id.
      */
     seller_id: number;
     /**
      * State
+     *
+     * publicity, pending_decision, approved, rejected, lapsed or contracted.
      */
     state: string;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class: string;
 };
@@ -727,6 +1009,8 @@ export type DealState = 'publicity' | 'pending_decision' | 'approved' | 'rejecte
 export type DecisionIn = {
     /**
      * Reason
+     *
+     * The reason, in words.
      */
     reason?: string | null;
 };
@@ -737,10 +1021,14 @@ export type DecisionIn = {
 export type DeliveryDecisionIn = {
     /**
      * Reason
+     *
+     * The reason, in words.
      */
     reason: string;
     /**
      * Volume M3
+     *
+     * The volume found delivered (0 bills nothing).
      */
     volume_m3: number;
 };
@@ -751,10 +1039,14 @@ export type DeliveryDecisionIn = {
 export type DeliveryIn = {
     /**
      * Day
+     *
+     * The day (ISO 8601 date, in the region's time zone).
      */
     day: string;
     /**
      * Volume M3
+     *
+     * Whole m³ delivered on the day.
      */
     volume_m3: number;
 };
@@ -763,45 +1055,69 @@ export type DeliveryIn = {
  * DeliveryOut
  */
 export type DeliveryOut = {
+    /**
+     * The delivery's bill (null: not billed yet).
+     */
     bill?: BillOut | null;
     /**
      * Billed Volume M3
+     *
+     * The volume billed (null: not billed yet).
      */
     billed_volume_m3: number | null;
     /**
      * Confirm By
+     *
+     * Until when the buyer may dispute a delivery its seller reported; billed after it.
      */
     confirm_by: string | null;
     /**
      * Contract Id
+     *
+     * The contract's id.
      */
     contract_id: number;
     /**
      * Day
+     *
+     * The day (ISO 8601 date, in the region's time zone).
      */
     day: string;
     /**
      * Decision Reason
+     *
+     * The decision's stated reason (null: none given).
      */
     decision_reason: string | null;
     /**
      * Dispute Reason
+     *
+     * Why the buyer disputed it (null: not disputed).
      */
     dispute_reason: string | null;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Source
+     *
+     * Entered by hand, which only a contract without a meter takes; a metered contract's days
+     * are its metered days (GET /contracts/{contract_id}/metered-days).
      */
     source?: 'manual';
     /**
      * State
+     *
+     * awaiting_confirmation, confirmed, disputed, billed or rejected.
      */
     state: string;
     /**
      * Volume M3
+     *
+     * Whole m³ delivered on the day.
      */
     volume_m3: number;
 };
@@ -819,6 +1135,8 @@ export type DeliveryState = 'awaiting_confirmation' | 'disputed' | 'billed' | 'r
 export type DeviceIn = {
     /**
      * Code
+     *
+     * The element's code: letters, digits and _ . : - (no spaces).
      */
     code: string;
 };
@@ -829,14 +1147,20 @@ export type DeviceIn = {
 export type DeviceOut = {
     /**
      * Code
+     *
+     * The element's code: letters, digits and _ . : - (no spaces).
      */
     code: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Token Issued At
+     *
+     * When the device's current token was issued (null: none).
      */
     token_issued_at: string | null;
 };
@@ -847,10 +1171,14 @@ export type DeviceOut = {
 export type DeviceTokenOut = {
     /**
      * Code
+     *
+     * The element's code: letters, digits and _ . : - (no spaces).
      */
     code: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
@@ -861,6 +1189,8 @@ export type DeviceTokenOut = {
     token: string;
     /**
      * Token Issued At
+     *
+     * When the device's current token was issued (null: none).
      */
     token_issued_at: string | null;
 };
@@ -871,42 +1201,62 @@ export type DeviceTokenOut = {
 export type DisabledOut = {
     /**
      * Disabled At
+     *
+     * Set while an administrator has the account disabled: it cannot log in.
      */
     disabled_at?: string | null;
     /**
      * Display Name
+     *
+     * The name shown to people (any script).
      */
     display_name: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Location
+     *
+     * Where the party takes the water (free text).
      */
     location: string | null;
     /**
      * Region Id
+     *
+     * A seller's or buyer's home region.
      */
     region_id: number | null;
     /**
      * Region Ids
+     *
+     * The regions a regulator or operator is assigned to.
      */
     region_ids?: Array<number>;
     /**
      * Revoked Tokens
+     *
+     * The account's live tokens, all revoked when it was disabled.
      */
     revoked_tokens: number;
     /**
      * Role
+     *
+     * admin, regulator, operator, network_operator, seller or buyer.
      */
     role: string;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class: string | null;
     /**
      * Username
+     *
+     * The account's login name.
      */
     username: string;
 };
@@ -917,6 +1267,8 @@ export type DisabledOut = {
 export type DisputeIn = {
     /**
      * Reason
+     *
+     * The reason, in words.
      */
     reason: string;
 };
@@ -927,10 +1279,14 @@ export type DisputeIn = {
 export type DmaIn = {
     /**
      * Code
+     *
+     * The element's code: letters, digits and _ . : - (no spaces).
      */
     code: string;
     /**
      * Link Ids
+     *
+     * The links inside the district metered area.
      */
     link_ids: Array<string>;
     /**
@@ -941,6 +1297,8 @@ export type DmaIn = {
     meters: Array<string>;
     /**
      * Name
+     *
+     * The name (any script).
      */
     name: string;
 };
@@ -951,50 +1309,88 @@ export type DmaIn = {
 export type DmaOut = {
     /**
      * Boundary Links
+     *
+     * The links crossing the area's boundary.
      */
     boundary_links: Array<string>;
     /**
      * Code
+     *
+     * The element's code: letters, digits and _ . : - (no spaces).
      */
     code: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Link Ids
+     *
+     * The links inside the district metered area.
      */
     link_ids: Array<string>;
     /**
      * Meters
+     *
+     * Codes of the flow meters on the links crossing the boundary.
      */
     meters: Array<string>;
     /**
      * Name
+     *
+     * The name (any script).
      */
     name: string;
 };
 
 /**
+ * ErrorCode
+ *
+ * A refusal's stable machine code and its meaning, in one line. Codes are never renamed or
+ * reused; a new kind of refusal gets a new code.
+ */
+export type ErrorCode = 'invalid_input' | 'field_missing' | 'field_unknown' | 'wrong_type' | 'out_of_range' | 'wrong_length' | 'wrong_format' | 'bad_username' | 'not_json' | 'unreadable_body' | 'body_too_large' | 'idempotency_key_reused' | 'not_found' | 'method_not_allowed' | 'token_missing' | 'token_invalid' | 'token_expired' | 'token_revoked' | 'wrong_credentials' | 'wrong_reset_code' | 'account_disabled' | 'reset_code_spent' | 'csrf_mismatch' | 'too_many_attempts' | 'role_not_allowed' | 'not_your_region' | 'not_yours' | 'own_listing' | 'use_not_converted' | 'no_access_rule' | 'testing_only' | 'conflict' | 'concurrent_change' | 'already_exists' | 'volume_above_capacity' | 'volume_above_free' | 'volume_above_contract' | 'right_not_active' | 'listing_not_open' | 'wrong_listing_mode' | 'auction_closed' | 'auction_still_open' | 'listing_has_bids' | 'below_reserve' | 'bid_too_low' | 'in_use' | 'wrong_state' | 'publicity_running' | 'objections_open' | 'dispute_closed' | 'busy' | 'portal_not_built' | 'not_ready' | 'server_error';
+
+/**
  * ErrorOut
  *
- * Every refusal: what kind, which field, the value given and why.
+ * Every refusal: what kind, its stable code, which field, the value given and why.
  */
 export type ErrorOut = {
     /**
+     * The stable machine code (README, 'Refusal codes'): show the refusal in the client's own language by it.
+     */
+    code: ErrorCode;
+    /**
      * Error
+     *
+     * The broad kind: invalid_input, unauthorized, forbidden, not_found, refused, conflict, too_large, too_many_attempts, busy, not_ready or server_error.
      */
     error: string;
     /**
+     * Errors
+     *
+     * Every problem of a 422 found by the schema (the first is the top-level one).
+     */
+    errors?: Array<ProblemOut>;
+    /**
      * Field
+     *
+     * The field, header, path or parameter at fault.
      */
     field: string;
     /**
      * Reason
+     *
+     * Why, and what is allowed, in English.
      */
     reason: string;
     /**
      * Value
+     *
+     * The value given, cut to a short excerpt (never a secret).
      */
     value?: unknown;
 };
@@ -1007,18 +1403,26 @@ export type ErrorOut = {
 export type FiledObjectionOut = {
     /**
      * Deal Id
+     *
+     * The deal's id.
      */
     deal_id: number;
     /**
      * Filed At
+     *
+     * When it was filed.
      */
     filed_at: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * State
+     *
+     * open, dismissed or upheld.
      */
     state: string;
 };
@@ -1029,26 +1433,38 @@ export type FiledObjectionOut = {
 export type IngestOut = {
     /**
      * Accepted
+     *
+     * Readings stored.
      */
     accepted: number;
     /**
      * Alerts Folded
+     *
+     * Alerts the batch folded into open ones.
      */
     alerts_folded: number;
     /**
      * Alerts Opened
+     *
+     * Alerts the batch opened.
      */
     alerts_opened: number;
     /**
      * Duplicates
+     *
+     * Readings already stored (counted once).
      */
     duplicates: number;
     /**
      * Quarantined
+     *
+     * Readings kept aside with their reason.
      */
     quarantined: number;
     /**
      * Refused
+     *
+     * The quarantined readings, with their row and reason.
      */
     refused: Array<RefusedOut>;
 };
@@ -1059,14 +1475,20 @@ export type IngestOut = {
 export type JobRunOut = {
     /**
      * Name
+     *
+     * The job's name.
      */
     name: string;
     /**
      * Ran
+     *
+     * Whether the job ran (false: another worker holds its lease).
      */
     ran: boolean;
     /**
      * Result
+     *
+     * What the job did (a count), when it ran.
      */
     result: number | null;
 };
@@ -1077,34 +1499,50 @@ export type JobRunOut = {
 export type LedgerEntryOut = {
     /**
      * Account
+     *
+     * The ledger account.
      */
     account: string;
     /**
      * Amount Yuan
+     *
+     * Amount in 元, a decimal string.
      */
     amount_yuan: string;
     /**
      * Created At
+     *
+     * When it was recorded.
      */
     created_at: string;
     /**
      * Hash
+     *
+     * This entry's hash (SHA-256, hex).
      */
     hash: string;
     /**
      * Memo
+     *
+     * What the entry is for.
      */
     memo: string;
     /**
      * Prev Hash
+     *
+     * The previous entry's hash (SHA-256, hex).
      */
     prev_hash: string;
     /**
      * Seq
+     *
+     * The entry's place in the hash chain.
      */
     seq: number;
     /**
      * Txn Id
+     *
+     * The ledger transaction the entry belongs to.
      */
     txn_id: string;
 };
@@ -1117,18 +1555,26 @@ export type LedgerEntryOut = {
 export type LedgerHeadOut = {
     /**
      * Day
+     *
+     * The day (ISO 8601 date, in the region's time zone).
      */
     day: string;
     /**
      * Last Hash
+     *
+     * The hash of that entry (SHA-256, hex).
      */
     last_hash: string;
     /**
      * Last Seq
+     *
+     * The last entry covered by the head.
      */
     last_seq: number;
     /**
      * Published At
+     *
+     * When the head was published.
      */
     published_at: string;
 };
@@ -1139,22 +1585,32 @@ export type LedgerHeadOut = {
 export type LedgerVerifyOut = {
     /**
      * Entries
+     *
+     * How many entries were checked.
      */
     entries: number;
     /**
      * First Broken Seq
+     *
+     * The first entry whose hash does not match (null: none).
      */
     first_broken_seq: number | null;
     /**
      * Ok
+     *
+     * True when the chain and every transaction check out.
      */
     ok: boolean;
     /**
      * Reason
+     *
+     * What is wrong (null: nothing).
      */
     reason: string | null;
     /**
      * Unbalanced Txns
+     *
+     * Transactions whose entries do not sum to zero.
      */
     unbalanced_txns: Array<string>;
 };
@@ -1165,14 +1621,20 @@ export type LedgerVerifyOut = {
 export type LinkIn = {
     /**
      * End
+     *
+     * The node the link ends at.
      */
     end: string;
     /**
      * Id
+     *
+     * The link's EPANET id.
      */
     id: string;
     /**
      * Start
+     *
+     * The node the link starts at.
      */
     start: string;
 };
@@ -1183,43 +1645,66 @@ export type LinkIn = {
 export type ListingIn = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Closes At
+     *
+     * When an auction stops taking bids (ISO 8601 with offset).
      */
     closes_at?: string | null;
     /**
      * Counterparty Id
+     *
+     * The one buyer of a negotiated listing.
      */
     counterparty_id?: number | null;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Delivery Point
+     *
+     * Where the water is handed over (free text).
      */
     delivery_point: string;
+    /**
+     * fixed (挂牌), negotiated (协议转让, one named buyer), ascending or sealed (竞价).
+     */
     mode: ListingMode;
     /**
      * Price Schedule
+     *
+     * The id of a published price schedule (priced by sector).
      */
     price_schedule?: string | null;
     /**
      * Reserve Yuan Per M3
+     *
+     * The price (fixed, negotiated) or reserve (auctions), 元/m³.
      */
     reserve_yuan_per_m3?: number | string | null;
     /**
      * Right Id
+     *
+     * The right's id.
      */
     right_id: number;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
     /**
@@ -1243,66 +1728,98 @@ export type ListingMode = 'fixed' | 'negotiated' | 'ascending' | 'sealed';
 export type ListingOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Best Bid Yuan Per M3
+     *
+     * Shown for open ascending auctions only; sealed bids stay sealed.
      */
     best_bid_yuan_per_m3?: string | null;
     /**
      * Closes At
+     *
+     * When an auction stops taking bids (ISO 8601 with offset).
      */
     closes_at: string | null;
     /**
      * Counterparty Id
+     *
+     * The one buyer of a negotiated listing.
      */
     counterparty_id: number | null;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Delivery Point
+     *
+     * Where the water is handed over (free text).
      */
     delivery_point: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Mode
+     *
+     * fixed (挂牌), negotiated (协议转让, one named buyer), ascending or sealed (竞价).
      */
     mode: string;
     /**
      * Price Schedule
+     *
+     * The id of a published price schedule (priced by sector).
      */
     price_schedule: string | null;
     /**
      * Reserve Yuan Per M3
+     *
+     * The price (fixed, negotiated) or reserve (auctions), 元/m³.
      */
     reserve_yuan_per_m3: string | null;
     /**
      * Right Id
+     *
+     * The right's id.
      */
     right_id: number;
     /**
      * Seller Id
+     *
+     * The selling account's id.
      */
     seller_id: number;
     /**
      * State
+     *
+     * open, sold, unsold or cancelled.
      */
     state: string;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class: string;
 };
@@ -1313,10 +1830,14 @@ export type ListingOut = {
 export type LogoutOut = {
     /**
      * Account Id
+     *
+     * The account's id.
      */
     account_id: number;
     /**
      * Revoked Tokens
+     *
+     * How many live tokens were revoked.
      */
     revoked_tokens: number;
 };
@@ -1327,26 +1848,38 @@ export type LogoutOut = {
 export type MonthlyBillLineOut = {
     /**
      * Adjustment
+     *
+     * An earlier day's charge corrected (a late reading), billed in this month's bill.
      */
     adjustment: boolean;
     /**
      * Amount Yuan
+     *
+     * Amount in 元, a decimal string.
      */
     amount_yuan: string;
     /**
      * Day
+     *
+     * The day (ISO 8601 date, in the region's time zone).
      */
     day: string;
     /**
      * Kind
+     *
+     * What the line charges: within the right, or over-draw.
      */
     kind: string;
     /**
      * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
      */
     price_yuan_per_m3: string;
     /**
      * Volume M3
+     *
+     * Volume charged on the line, m³.
      */
     volume_m3: string;
 };
@@ -1359,50 +1892,74 @@ export type MonthlyBillLineOut = {
 export type MonthlyBillOut = {
     /**
      * Amount Yuan
+     *
+     * Amount in 元, a decimal string.
      */
     amount_yuan: string;
     /**
      * Buyer Id
+     *
+     * The buying account's id.
      */
     buyer_id: number;
     /**
      * Contract Id
+     *
+     * The contract's id.
      */
     contract_id: number;
     /**
      * Created At
+     *
+     * When it was recorded.
      */
     created_at: string;
     /**
      * Exchange Fee Yuan
+     *
+     * The exchange's fee, 元.
      */
     exchange_fee_yuan: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Ledger Txn Id
+     *
+     * The ledger transaction that posted the bill.
      */
     ledger_txn_id: string | null;
     /**
      * Lines
+     *
+     * The bill's lines, a day each (and adjustments).
      */
     lines: Array<MonthlyBillLineOut>;
     /**
      * Month
+     *
+     * The month billed (its first day).
      */
     month: string;
     /**
      * Seller Id
+     *
+     * The selling account's id.
      */
     seller_id: number;
     /**
      * Seller Net Yuan
+     *
+     * What the seller receives, 元.
      */
     seller_net_yuan: string;
     /**
      * Treatment Feedback Yuan
+     *
+     * The share fed back to treatment, 元.
      */
     treatment_feedback_yuan: string;
 };
@@ -1413,6 +1970,8 @@ export type MonthlyBillOut = {
 export type NetworkIn = {
     /**
      * Links
+     *
+     * The network's links.
      */
     links: Array<LinkIn>;
 };
@@ -1423,6 +1982,8 @@ export type NetworkIn = {
 export type NetworkOut = {
     /**
      * Links
+     *
+     * How many links the region's network has.
      */
     links: number;
 };
@@ -1433,6 +1994,8 @@ export type NetworkOut = {
 export type ObjectionIn = {
     /**
      * Grounds
+     *
+     * The grounds of the objection, in words.
      */
     grounds: string;
 };
@@ -1445,38 +2008,56 @@ export type ObjectionIn = {
 export type ObjectionOut = {
     /**
      * Contact
+     *
+     * How the regulator reaches the objector; never published.
      */
     contact: string | null;
     /**
      * Deal Id
+     *
+     * The deal's id.
      */
     deal_id: number;
     /**
      * Filed At
+     *
+     * When it was filed.
      */
     filed_at: string;
     /**
      * Filed By Id
+     *
+     * The objecting party's account (null: the public).
      */
     filed_by_id: number | null;
     /**
      * Grounds
+     *
+     * The grounds of the objection, in words.
      */
     grounds: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Resolution
+     *
+     * The regulator's written resolution (null: open).
      */
     resolution: string | null;
     /**
      * Resolved At
+     *
+     * When it was resolved (null: open).
      */
     resolved_at: string | null;
     /**
      * State
+     *
+     * open, dismissed or upheld.
      */
     state: string;
 };
@@ -1487,10 +2068,14 @@ export type ObjectionOut = {
 export type PasswordChangeIn = {
     /**
      * Current Password
+     *
+     * The password the account logs in with now.
      */
     current_password: string;
     /**
      * New Password
+     *
+     * Checked against the password policy, which the refusal states in words.
      */
     new_password: string;
 };
@@ -1501,14 +2086,20 @@ export type PasswordChangeIn = {
 export type PasswordResetIn = {
     /**
      * Code
+     *
+     * The one-time reset code the administrator handed over.
      */
     code: string;
     /**
      * New Password
+     *
+     * The new password, checked against the password policy.
      */
     new_password: string;
     /**
      * Username
+     *
+     * The account's login name.
      */
     username: string;
 };
@@ -1519,10 +2110,14 @@ export type PasswordResetIn = {
 export type PasswordSetOut = {
     /**
      * Account Id
+     *
+     * The account's id.
      */
     account_id: number;
     /**
      * Revoked Tokens
+     *
+     * Tokens revoked by the change: every other one of the account (a reset: all of them).
      */
     revoked_tokens: number;
 };
@@ -1535,38 +2130,54 @@ export type PasswordSetOut = {
 export type PlanRunOut = {
     /**
      * Created At
+     *
+     * When it was recorded.
      */
     created_at: string;
     /**
      * Error
+     *
+     * Why the engine refused the scenario (`field`, `value`, `reason`), when failed.
      */
     error: {
         [key: string]: unknown;
     } | null;
     /**
      * Finished At
+     *
+     * When the engine finished (null: queued).
      */
     finished_at: string | null;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number | null;
     /**
      * Result
+     *
+     * The plan's figures and audit, when done.
      */
     result: {
         [key: string]: unknown;
     } | null;
     /**
      * State
+     *
+     * queued, done or failed.
      */
     state: 'queued' | 'done' | 'failed';
     /**
      * Status Url
+     *
+     * Where to read the run (GET) until its state is done or failed.
      */
     status_url: string;
 };
@@ -1577,22 +2188,32 @@ export type PlanRunOut = {
 export type PlantIn = {
     /**
      * Name
+     *
+     * The name (any script).
      */
     name: string;
     /**
      * Operator Id
+     *
+     * The account running the plant (a seller of the region or an operator).
      */
     operator_id?: number | null;
     /**
      * Reclaimed Capacity M3 Per Day
+     *
+     * The plant's reclamation capacity, m³/d.
      */
     reclaimed_capacity_m3_per_day: number;
     /**
      * Sewage Treated M3 Per Day
+     *
+     * Sewage the plant treats, m³/d.
      */
     sewage_treated_m3_per_day: number;
     /**
      * Source
+     *
+     * Where the plant's figures come from (document, page).
      */
     source?: string;
 };
@@ -1603,46 +2224,68 @@ export type PlantIn = {
 export type PlantOut = {
     /**
      * Committed Annual M3
+     *
+     * Held today by the plant's rights (a right past its term holds nothing).
      */
     committed_annual_m3: number;
     /**
      * Committed Daily M3
+     *
+     * Daily volume held today by the plant's rights, m³/d.
      */
     committed_daily_m3: number;
     /**
      * Deliverable Annual M3
+     *
+     * What the plant can deliver a year (365 × daily).
      */
     deliverable_annual_m3: number;
     /**
      * Deliverable Daily M3
+     *
+     * What the plant can deliver a day: capacity, capped at 0.8 × sewage.
      */
     deliverable_daily_m3: number;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Name
+     *
+     * The name (any script).
      */
     name: string;
     /**
      * Operator Id
+     *
+     * The account running the plant (a seller of the region or an operator).
      */
     operator_id: number | null;
     /**
      * Reclaimed Capacity M3 Per Day
+     *
+     * The plant's reclamation capacity, m³/d.
      */
     reclaimed_capacity_m3_per_day: number;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number;
     /**
      * Sewage Treated M3 Per Day
+     *
+     * Sewage the plant treats, m³/d.
      */
     sewage_treated_m3_per_day: number;
     /**
      * Source
+     *
+     * Where the plant's figures come from (document, page).
      */
     source: string;
 };
@@ -1653,22 +2296,32 @@ export type PlantOut = {
 export type PricePeriodOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Index
+     *
+     * The price index (first period = 100).
      */
     index: string;
     /**
      * Mean Price Yuan Per M3
+     *
+     * Volume-weighted mean price, 元/m³.
      */
     mean_price_yuan_per_m3: string;
     /**
      * Period
+     *
+     * The period (a year, or a year and quarter).
      */
     period: string;
     /**
      * Trades
+     *
+     * Contracts concluded in the period.
      */
     trades: number;
 };
@@ -1681,8 +2334,40 @@ export type PricePeriodOut = {
 export type ProbeOut = {
     /**
      * Status
+     *
+     * Always `ok`.
      */
     status?: 'ok';
+};
+
+/**
+ * ProblemOut
+ *
+ * One problem of a refused request.
+ */
+export type ProblemOut = {
+    /**
+     * The problem's stable code.
+     */
+    code: ErrorCode;
+    /**
+     * Field
+     *
+     * The field at fault, dotted.
+     */
+    field: string;
+    /**
+     * Reason
+     *
+     * What is allowed, in English.
+     */
+    reason: string;
+    /**
+     * Value
+     *
+     * The value given, cut to a short excerpt.
+     */
+    value?: unknown;
 };
 
 /**
@@ -1693,58 +2378,86 @@ export type ProbeOut = {
 export type PublicNoticeOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Buyer
+     *
+     * The buyer's display name.
      */
     buyer: string;
     /**
      * Deal Id
+     *
+     * The deal's id.
      */
     deal_id: number;
     /**
      * Lapses At
+     *
+     * When an undecided deal lapses.
      */
     lapses_at: string;
     /**
      * Mode
+     *
+     * fixed (挂牌), negotiated (协议转让, one named buyer), ascending or sealed (竞价).
      */
     mode: string;
     /**
      * Objections
+     *
+     * Objections filed against the deal.
      */
     objections: Array<PublicObjectionOut>;
     /**
      * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
      */
     price_yuan_per_m3: string;
     /**
      * Publicity Ends At
+     *
+     * When the deal's publicity (公示) ends.
      */
     publicity_ends_at: string;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number;
     /**
      * Seller
+     *
+     * The seller's display name.
      */
     seller: string;
     /**
      * State
+     *
+     * publicity or pending_decision.
      */
     state: string;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class: string;
 };
@@ -1758,12 +2471,20 @@ export type PublicNoticeOut = {
 export type PublicNoticesOut = {
     /**
      * As Of
+     *
+     * The exchange's time when the board was read: countdowns to `publicity_ends_at` run from
+     * it, not from the reader's own clock.
      */
     as_of: string;
     /**
      * Deals
+     *
+     * The deals on the board.
      */
     deals: Array<PublicNoticeOut>;
+    /**
+     * The newest published ledger head (null: none yet).
+     */
     ledger_head: LedgerHeadOut | null;
 };
 
@@ -1773,10 +2494,14 @@ export type PublicNoticesOut = {
 export type PublicObjectionIn = {
     /**
      * Contact
+     *
+     * How the regulator reaches the objector (mail, phone); never published.
      */
     contact: string;
     /**
      * Grounds
+     *
+     * The grounds of the objection, in words.
      */
     grounds: string;
 };
@@ -1789,30 +2514,44 @@ export type PublicObjectionIn = {
 export type PublicObjectionOut = {
     /**
      * Filed At
+     *
+     * When it was filed.
      */
     filed_at: string;
     /**
      * Filed By
+     *
+     * party (a party to the deal) or public.
      */
     filed_by: 'party' | 'public';
     /**
      * Grounds
+     *
+     * The grounds of the objection, in words.
      */
     grounds: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Resolution
+     *
+     * The regulator's written resolution (null: open).
      */
     resolution: string | null;
     /**
      * Resolved At
+     *
+     * When it was resolved (null: open).
      */
     resolved_at: string | null;
     /**
      * State
+     *
+     * open, dismissed or upheld.
      */
     state: string;
 };
@@ -1823,46 +2562,68 @@ export type PublicObjectionOut = {
 export type PublicTradeOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Buyer
+     *
+     * The buyer's display name.
      */
     buyer: string;
     /**
      * Concluded At
+     *
+     * When the contract was concluded.
      */
     concluded_at: string;
     /**
      * Contract Id
+     *
+     * The contract's id.
      */
     contract_id: number;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Mode
+     *
+     * fixed (挂牌), negotiated (协议转让, one named buyer), ascending or sealed (竞价).
      */
     mode: string;
     /**
      * Price Yuan Per M3
+     *
+     * Price in 元/m³, a decimal string with at most two decimals.
      */
     price_yuan_per_m3: string;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number;
     /**
      * Seller
+     *
+     * The seller's display name.
      */
     seller: string;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
 };
@@ -1873,40 +2634,58 @@ export type PublicTradeOut = {
 export type QuarantineOut = {
     /**
      * Field
+     *
+     * The field that was refused.
      */
     field: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Payload
+     *
+     * The reading as it came.
      */
     payload: {
         [key: string]: unknown;
     };
     /**
      * Reason
+     *
+     * Why it was refused.
      */
     reason: string;
     /**
      * Received At
+     *
+     * When the service received it.
      */
     received_at: string;
     /**
      * Replayed At
+     *
+     * When it was replayed into the readings (null: not yet).
      */
     replayed_at: string | null;
     /**
      * Sensor Code
+     *
+     * The sensor the reading names (null: none readable).
      */
     sensor_code: string | null;
     /**
      * Source
+     *
+     * How it came: http, mqtt or file.
      */
     source: string;
     /**
      * Value
+     *
+     * The value as it came (text).
      */
     value: string | null;
 };
@@ -1917,18 +2696,26 @@ export type QuarantineOut = {
 export type ReadingOut = {
     /**
      * Received At
+     *
+     * When the service received it.
      */
     received_at: string;
     /**
      * Source
+     *
+     * Where the plant's figures come from (document, page).
      */
     source: string;
     /**
      * Ts
+     *
+     * When the value was measured.
      */
     ts: string;
     /**
      * Value
+     *
+     * The value, in the kind's canonical unit.
      */
     value: number;
 };
@@ -1939,22 +2726,32 @@ export type ReadingOut = {
 export type RefusedOut = {
     /**
      * Field
+     *
+     * The field that was refused.
      */
     field: string;
     /**
      * Quarantine Id
+     *
+     * Its quarantine entry (null: not kept).
      */
     quarantine_id: number | null;
     /**
      * Reason
+     *
+     * Why it was refused.
      */
     reason: string;
     /**
      * Row
+     *
+     * The reading's position in the batch (0 first).
      */
     row: number;
     /**
      * Value
+     *
+     * The value as it came.
      */
     value: unknown;
 };
@@ -1967,42 +2764,62 @@ export type RefusedOut = {
 export type RegionIn = {
     /**
      * Code
+     *
+     * The region's short code: lower-case letters, digits, `_ . -`.
      */
     code: string;
     /**
      * Delivery Confirmation Days
+     *
+     * Days the buyer has to dispute a delivery its seller reported.
      */
     delivery_confirmation_days?: number | null;
     /**
      * Exchange Fee Rate
+     *
+     * The exchange's share of every bill (a fraction below 1).
      */
     exchange_fee_rate?: number | string | null;
     /**
      * Lapse Days
+     *
+     * Days after publicity within which the regulator decides, or the deal lapses.
      */
     lapse_days?: number | null;
     /**
      * Name
+     *
+     * The name (any script).
      */
     name: string;
     /**
      * Price Schedule
+     *
+     * The id of a published price schedule (priced by sector).
      */
     price_schedule?: string | null;
     /**
      * Publicity Days
+     *
+     * Days a deal is public (公示) before it may be approved.
      */
     publicity_days?: number | null;
     /**
      * Reading Future Tolerance S
+     *
+     * Seconds a meter reading may be stamped ahead of the receiving clock (at most a day).
      */
     reading_future_tolerance_s?: number | null;
     /**
      * Time Zone
+     *
+     * The region's IANA time zone, which sets its days.
      */
     time_zone?: string | null;
     /**
      * Treatment Feedback Share
+     *
+     * The share of every bill fed back to treatment (a fraction below 1).
      */
     treatment_feedback_share?: number | string | null;
     /**
@@ -2021,50 +2838,74 @@ export type RegionIn = {
 export type RegionOut = {
     /**
      * Code
+     *
+     * The region's short code.
      */
     code: string;
     /**
      * Delivery Confirmation Days
+     *
+     * Days the buyer has to dispute a delivery its seller reported.
      */
     delivery_confirmation_days: number;
     /**
      * Exchange Fee Rate
+     *
+     * The exchange's share of every bill (a fraction below 1).
      */
     exchange_fee_rate: string;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Lapse Days
+     *
+     * Days after publicity within which the regulator decides, or the deal lapses.
      */
     lapse_days: number;
     /**
      * Name
+     *
+     * The name (any script).
      */
     name: string;
     /**
      * Price Schedule
+     *
+     * The id of a published price schedule (priced by sector).
      */
     price_schedule: string | null;
     /**
      * Publicity Days
+     *
+     * Days a deal is public (公示) before it may be approved.
      */
     publicity_days: number;
     /**
      * Reading Future Tolerance S
+     *
+     * Seconds a meter reading may be stamped ahead of the receiving clock (at most a day).
      */
     reading_future_tolerance_s: number;
     /**
      * Time Zone
+     *
+     * The region's IANA time zone, which sets its days.
      */
     time_zone: string;
     /**
      * Treatment Feedback Share
+     *
+     * The share of every bill fed back to treatment (a fraction below 1).
      */
     treatment_feedback_share: string;
     /**
      * Use Class Conversions
+     *
+     * Listed use → the buyer sectors it may be sold for.
      */
     use_class_conversions: {
         [key: string]: Array<string>;
@@ -2079,42 +2920,62 @@ export type RegionOut = {
 export type RegionSettingsIn = {
     /**
      * Delivery Confirmation Days
+     *
+     * Days the buyer has to dispute a delivery its seller reported.
      */
     delivery_confirmation_days?: number | null;
     /**
      * Exchange Fee Rate
+     *
+     * The exchange's share of every bill (a fraction below 1).
      */
     exchange_fee_rate?: number | string | null;
     /**
      * Lapse Days
+     *
+     * Days after publicity within which the regulator decides, or the deal lapses.
      */
     lapse_days?: number | null;
     /**
      * Name
+     *
+     * The name (any script).
      */
     name?: string | null;
     /**
      * Price Schedule
+     *
+     * The id of a published price schedule (priced by sector).
      */
     price_schedule?: string | null;
     /**
      * Publicity Days
+     *
+     * Days a deal is public (公示) before it may be approved.
      */
     publicity_days?: number | null;
     /**
      * Reading Future Tolerance S
+     *
+     * Seconds a meter reading may be stamped ahead of the receiving clock (at most a day).
      */
     reading_future_tolerance_s?: number | null;
     /**
      * Time Zone
+     *
+     * The region's IANA time zone, which sets its days.
      */
     time_zone?: string | null;
     /**
      * Treatment Feedback Share
+     *
+     * The share of every bill fed back to treatment (a fraction below 1).
      */
     treatment_feedback_share?: number | string | null;
     /**
      * Use Class Conversions
+     *
+     * Listed use → the buyer sectors it may be sold for.
      */
     use_class_conversions?: {
         [key: string]: unknown | Array<string>;
@@ -2127,6 +2988,8 @@ export type RegionSettingsIn = {
 export type ReplayIn = {
     /**
      * Ids
+     *
+     * Quarantine entries to replay (null: every one).
      */
     ids?: Array<number> | null;
 };
@@ -2137,18 +3000,26 @@ export type ReplayIn = {
 export type ReplayOut = {
     /**
      * Accepted
+     *
+     * Readings stored.
      */
     accepted: number;
     /**
      * Duplicates
+     *
+     * Readings already stored (counted once).
      */
     duplicates: number;
     /**
      * Replayed
+     *
+     * Entries replayed.
      */
     replayed: number;
     /**
      * Still Quarantined
+     *
+     * Entries still refused on replay.
      */
     still_quarantined: number;
 };
@@ -2159,14 +3030,20 @@ export type ReplayOut = {
 export type ResetCodeOut = {
     /**
      * Account Id
+     *
+     * The account's id.
      */
     account_id: number;
     /**
      * Code
+     *
+     * Shown once, here; the store keeps only its SHA-256. Hand it to the user out of band.
      */
     code: string;
     /**
      * Expires At
+     *
+     * When it stops being accepted (ISO 8601 with offset).
      */
     expires_at: string;
 };
@@ -2177,10 +3054,14 @@ export type ResetCodeOut = {
 export type ResolutionIn = {
     /**
      * Outcome
+     *
+     * dismissed or upheld.
      */
     outcome: 'dismissed' | 'upheld';
     /**
      * Reason
+     *
+     * The reason, in words.
      */
     reason: string;
 };
@@ -2191,30 +3072,44 @@ export type ResolutionIn = {
 export type RightIn = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Holder Id
+     *
+     * The account holding the right (a seller or buyer).
      */
     holder_id: number;
     /**
      * Plant Id
+     *
+     * The supplying plant's id.
      */
     plant_id: number;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class: string;
 };
@@ -2228,66 +3123,98 @@ export type RightIn = {
 export type RightOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Holder Id
+     *
+     * The account holding the right (a seller or buyer).
      */
     holder_id: number;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Original Annual M3
+     *
+     * The annual volume the right was issued with, m³/yr.
      */
     original_annual_m3: number;
     /**
      * Original Daily M3
+     *
+     * The daily volume the right was issued with, m³/d.
      */
     original_daily_m3: number;
     /**
      * Parent Id
+     *
+     * The right this one was bought out of (null: issued by the regulator).
      */
     parent_id: number | null;
     /**
      * Periods
+     *
+     * The right's contract years, grouped where the volumes are the same.
      */
     periods: Array<RightPeriodOut>;
     /**
      * Plant Id
+     *
+     * The supplying plant's id.
      */
     plant_id: number;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number;
     /**
      * Reserved Annual M3
+     *
+     * Annual volume set aside by open listings and deals, m³/yr.
      */
     reserved_annual_m3: number;
     /**
      * Reserved Daily M3
+     *
+     * Daily volume set aside by open listings and deals, m³/d.
      */
     reserved_daily_m3: number;
     /**
      * State
+     *
+     * active, exhausted (nothing held in any year) or expired (past its term).
      */
     state: string;
     /**
      * Term End
+     *
+     * The day after the last (ISO 8601 date, exclusive).
      */
     term_end: string;
     /**
      * Term Start
+     *
+     * The first day (ISO 8601 date).
      */
     term_start: string;
     /**
      * Use Class
+     *
+     * The sector the water is used in, one of the exchange's use classes.
      */
     use_class: string;
 };
@@ -2300,26 +3227,38 @@ export type RightOut = {
 export type RightPeriodOut = {
     /**
      * Annual Volume M3
+     *
+     * Whole m³ per contract year.
      */
     annual_volume_m3: number;
     /**
      * Daily Max M3
+     *
+     * Whole m³ at most on any one day.
      */
     daily_max_m3: number;
     /**
      * Ends On
+     *
+     * The day after the period's last (exclusive).
      */
     ends_on: string;
     /**
      * Reserved Annual M3
+     *
+     * Annual volume set aside by open listings and deals, m³/yr.
      */
     reserved_annual_m3: number;
     /**
      * Reserved Daily M3
+     *
+     * Daily volume set aside by open listings and deals, m³/d.
      */
     reserved_daily_m3: number;
     /**
      * Starts On
+     *
+     * The first day of the period.
      */
     starts_on: string;
 };
@@ -2337,26 +3276,42 @@ export type Role = 'admin' | 'regulator' | 'operator' | 'network_operator' | 'se
  * Fields of a sensor's registration to change; a field left out keeps its value.
  */
 export type SensorChangesIn = {
+    /**
+     * What the sensor is attached to.
+     */
     attachment?: AttachmentIn | null;
     /**
      * Device
+     *
+     * The code of the device that sends its readings (null: none).
      */
     device?: string | null;
     /**
      * Interval S
+     *
+     * Seconds between readings, at most a day.
      */
     interval_s?: number | null;
+    /**
+     * What the sensor measures: flow, volume_totaliser, pressure, tank_level, turbidity, residual_chlorine, nh3_n, cod, ph or conductivity.
+     */
     kind?: SensorKind | null;
     /**
      * Level
+     *
+     * The sensor's monitoring level: 一级, 二级 or 三级.
      */
     level?: '一级' | '二级' | '三级' | null;
     /**
      * Valid Max
+     *
+     * The highest plausible value; readings above are quarantined.
      */
     valid_max?: number | null;
     /**
      * Valid Min
+     *
+     * The lowest plausible value; readings below are quarantined.
      */
     valid_min?: number | null;
 };
@@ -2365,30 +3320,48 @@ export type SensorChangesIn = {
  * SensorIn
  */
 export type SensorIn = {
+    /**
+     * What the sensor is attached to.
+     */
     attachment: AttachmentIn;
     /**
      * Code
+     *
+     * The element's code: letters, digits and _ . : - (no spaces).
      */
     code: string;
     /**
      * Device
+     *
+     * The code of the device that sends its readings (null: none).
      */
     device?: string | null;
     /**
      * Interval S
+     *
+     * Seconds between readings, at most a day.
      */
     interval_s: number;
+    /**
+     * What the sensor measures: flow, volume_totaliser, pressure, tank_level, turbidity, residual_chlorine, nh3_n, cod, ph or conductivity.
+     */
     kind: SensorKind;
     /**
      * Level
+     *
+     * The sensor's monitoring level: 一级, 二级 or 三级.
      */
     level: '一级' | '二级' | '三级';
     /**
      * Valid Max
+     *
+     * The highest plausible value; readings above are quarantined.
      */
     valid_max: number;
     /**
      * Valid Min
+     *
+     * The lowest plausible value; readings below are quarantined.
      */
     valid_min: number;
 };
@@ -2406,40 +3379,58 @@ export type SensorKind = 'flow' | 'volume_totaliser' | 'pressure' | 'tank_level'
 export type SensorOut = {
     /**
      * Attachment
+     *
+     * What the sensor is attached to.
      */
     attachment: {
         [key: string]: string;
     };
     /**
      * Code
+     *
+     * The element's code: letters, digits and _ . : - (no spaces).
      */
     code: string;
     /**
      * Device
+     *
+     * The code of the device that sends its readings (null: none).
      */
     device: string | null;
     /**
      * Interval S
+     *
+     * Seconds between readings, at most a day.
      */
     interval_s: number;
     /**
      * Kind
+     *
+     * What the sensor measures: flow, volume_totaliser, pressure, tank_level, turbidity, residual_chlorine, nh3_n, cod, ph or conductivity.
      */
     kind: string;
     /**
      * Level
+     *
+     * The sensor's monitoring level: 一级, 二级 or 三级.
      */
     level: string;
     /**
      * Unit
+     *
+     * The kind's canonical unit, in which values are given.
      */
     unit: string;
     /**
      * Valid Max
+     *
+     * The highest plausible value; readings above are quarantined.
      */
     valid_max: number;
     /**
      * Valid Min
+     *
+     * The lowest plausible value; readings below are quarantined.
      */
     valid_min: number;
 };
@@ -2450,30 +3441,22 @@ export type SensorOut = {
 export type TokenOut = {
     /**
      * Access Token
+     *
+     * The bearer token: send it as `Authorization: Bearer <token>`.
      */
     access_token: string;
     /**
      * Expires At
+     *
+     * When it stops being accepted (ISO 8601 with offset).
      */
     expires_at: string;
     /**
      * Token Type
+     *
+     * Always `bearer`.
      */
     token_type?: 'bearer';
-};
-
-/**
- * TokenRequest
- */
-export type TokenRequest = {
-    /**
-     * Password
-     */
-    password: string;
-    /**
-     * Username
-     */
-    username: string;
 };
 
 /**
@@ -2482,38 +3465,56 @@ export type TokenRequest = {
 export type WebhookCreatedOut = {
     /**
      * Created At
+     *
+     * When the webhook was added.
      */
     created_at: string;
     /**
      * Delivered
+     *
+     * Notifications delivered.
      */
     delivered: number;
     /**
      * Failed
+     *
+     * Notifications given up on.
      */
     failed: number;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Last Error
+     *
+     * The last sending error (null: none).
      */
     last_error: string | null;
     /**
      * Pending
+     *
+     * Notifications waiting to be sent.
      */
     pending: number;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number;
     /**
      * Secret
+     *
+     * The HMAC-SHA256 key its bodies are signed with: shown here once, keep it.
      */
     secret: string;
     /**
      * Url
+     *
+     * Scheme and host only ("/…" for the rest, which may carry the receiver's token).
      */
     url: string;
 };
@@ -2524,6 +3525,8 @@ export type WebhookCreatedOut = {
 export type WebhookIn = {
     /**
      * Url
+     *
+     * Where the region's alerts are posted: https (or what the service allows).
      */
     url: string;
 };
@@ -2536,34 +3539,50 @@ export type WebhookIn = {
 export type WebhookOut = {
     /**
      * Created At
+     *
+     * When the webhook was added.
      */
     created_at: string;
     /**
      * Delivered
+     *
+     * Notifications delivered.
      */
     delivered: number;
     /**
      * Failed
+     *
+     * Notifications given up on.
      */
     failed: number;
     /**
      * Id
+     *
+     * This record's id.
      */
     id: number;
     /**
      * Last Error
+     *
+     * The last sending error (null: none).
      */
     last_error: string | null;
     /**
      * Pending
+     *
+     * Notifications waiting to be sent.
      */
     pending: number;
     /**
      * Region Id
+     *
+     * The region's id.
      */
     region_id: number;
     /**
      * Url
+     *
+     * Scheme and host only ("/…" for the rest, which may carry the receiver's token).
      */
     url: string;
 };
@@ -2577,7 +3596,7 @@ export type AccountsListAccountsData = {
 
 export type AccountsListAccountsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2589,6 +3608,10 @@ export type AccountsListAccountsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2597,9 +3620,13 @@ export type AccountsListAccountsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsListAccountsError = AccountsListAccountsErrors[keyof AccountsListAccountsErrors];
@@ -2630,7 +3657,7 @@ export type AccountsRegisterAccountData = {
 
 export type AccountsRegisterAccountErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2642,6 +3669,10 @@ export type AccountsRegisterAccountErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2650,9 +3681,13 @@ export type AccountsRegisterAccountErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsRegisterAccountError = AccountsRegisterAccountErrors[keyof AccountsRegisterAccountErrors];
@@ -2686,7 +3721,7 @@ export type AccountsDisableData = {
 
 export type AccountsDisableErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2698,6 +3733,10 @@ export type AccountsDisableErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2706,9 +3745,13 @@ export type AccountsDisableErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsDisableError = AccountsDisableErrors[keyof AccountsDisableErrors];
@@ -2742,7 +3785,7 @@ export type AccountsEnableData = {
 
 export type AccountsEnableErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2754,6 +3797,10 @@ export type AccountsEnableErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2762,9 +3809,13 @@ export type AccountsEnableErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsEnableError = AccountsEnableErrors[keyof AccountsEnableErrors];
@@ -2802,7 +3853,7 @@ export type AccountsUnassignData = {
 
 export type AccountsUnassignErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2814,6 +3865,10 @@ export type AccountsUnassignErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2822,9 +3877,13 @@ export type AccountsUnassignErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsUnassignError = AccountsUnassignErrors[keyof AccountsUnassignErrors];
@@ -2862,7 +3921,7 @@ export type AccountsAssignData = {
 
 export type AccountsAssignErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2874,6 +3933,10 @@ export type AccountsAssignErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2882,9 +3945,13 @@ export type AccountsAssignErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsAssignError = AccountsAssignErrors[keyof AccountsAssignErrors];
@@ -2912,7 +3979,7 @@ export type AccountsIssueResetData = {
 
 export type AccountsIssueResetErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2924,6 +3991,10 @@ export type AccountsIssueResetErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2932,9 +4003,13 @@ export type AccountsIssueResetErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsIssueResetError = AccountsIssueResetErrors[keyof AccountsIssueResetErrors];
@@ -2962,7 +4037,7 @@ export type AccountsRevokeAllTokensData = {
 
 export type AccountsRevokeAllTokensErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -2974,6 +4049,10 @@ export type AccountsRevokeAllTokensErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -2982,9 +4061,13 @@ export type AccountsRevokeAllTokensErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsRevokeAllTokensError = AccountsRevokeAllTokensErrors[keyof AccountsRevokeAllTokensErrors];
@@ -3056,7 +4139,7 @@ export type ActionLogListActionsData = {
 
 export type ActionLogListActionsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3068,6 +4151,10 @@ export type ActionLogListActionsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3076,9 +4163,13 @@ export type ActionLogListActionsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ActionLogListActionsError = ActionLogListActionsErrors[keyof ActionLogListActionsErrors];
@@ -3101,7 +4192,7 @@ export type AccountsLogoutData = {
 
 export type AccountsLogoutErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3113,6 +4204,10 @@ export type AccountsLogoutErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3121,9 +4216,13 @@ export type AccountsLogoutErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsLogoutError = AccountsLogoutErrors[keyof AccountsLogoutErrors];
@@ -3146,7 +4245,7 @@ export type AccountsResetPasswordData = {
 
 export type AccountsResetPasswordErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3158,6 +4257,10 @@ export type AccountsResetPasswordErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3166,13 +4269,17 @@ export type AccountsResetPasswordErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
     /**
      * too many attempts: wait `Retry-After` seconds (the body says until when)
      */
     429: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsResetPasswordError = AccountsResetPasswordErrors[keyof AccountsResetPasswordErrors];
@@ -3187,7 +4294,25 @@ export type AccountsResetPasswordResponses = {
 export type AccountsResetPasswordResponse = AccountsResetPasswordResponses[keyof AccountsResetPasswordResponses];
 
 export type AccountsLoginData = {
-    body: TokenRequest;
+    /**
+     * TokenRequest
+     *
+     * A login as JSON: `{"username": …, "password": …}`.
+     */
+    body: {
+        /**
+         * Password
+         *
+         * The account's password.
+         */
+        password: string;
+        /**
+         * Username
+         *
+         * An account name (login): 1 to 64 characters, each a lower-case letter a-z, a digit 0-9, '_', '.' or '-' (no spaces or capitals), e.g. water_bureau.
+         */
+        username: string;
+    };
     path?: never;
     query?: never;
     url: '/auth/token';
@@ -3195,7 +4320,7 @@ export type AccountsLoginData = {
 
 export type AccountsLoginErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3207,6 +4332,10 @@ export type AccountsLoginErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3215,13 +4344,17 @@ export type AccountsLoginErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
     /**
      * too many attempts: wait `Retry-After` seconds (the body says until when)
      */
     429: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsLoginError = AccountsLoginErrors[keyof AccountsLoginErrors];
@@ -3244,7 +4377,7 @@ export type SettlementListBillsData = {
 
 export type SettlementListBillsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3256,6 +4389,10 @@ export type SettlementListBillsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3264,9 +4401,13 @@ export type SettlementListBillsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementListBillsError = SettlementListBillsErrors[keyof SettlementListBillsErrors];
@@ -3291,7 +4432,7 @@ export type ExchangeListContractsData = {
 
 export type ExchangeListContractsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3303,6 +4444,10 @@ export type ExchangeListContractsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3311,9 +4456,13 @@ export type ExchangeListContractsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeListContractsError = ExchangeListContractsErrors[keyof ExchangeListContractsErrors];
@@ -3343,7 +4492,7 @@ export type ExchangeGetContractData = {
 
 export type ExchangeGetContractErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3355,6 +4504,10 @@ export type ExchangeGetContractErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3363,9 +4516,13 @@ export type ExchangeGetContractErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeGetContractError = ExchangeGetContractErrors[keyof ExchangeGetContractErrors];
@@ -3393,7 +4550,7 @@ export type SettlementListDeliveriesData = {
 
 export type SettlementListDeliveriesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3405,6 +4562,10 @@ export type SettlementListDeliveriesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3413,9 +4574,13 @@ export type SettlementListDeliveriesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementListDeliveriesError = SettlementListDeliveriesErrors[keyof SettlementListDeliveriesErrors];
@@ -3451,7 +4616,7 @@ export type SettlementDeliverData = {
 
 export type SettlementDeliverErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3463,6 +4628,10 @@ export type SettlementDeliverErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3471,9 +4640,13 @@ export type SettlementDeliverErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementDeliverError = SettlementDeliverErrors[keyof SettlementDeliverErrors];
@@ -3506,7 +4679,7 @@ export type MeteredBillsUseData = {
 
 export type MeteredBillsUseErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3518,6 +4691,10 @@ export type MeteredBillsUseErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3526,9 +4703,13 @@ export type MeteredBillsUseErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type MeteredBillsUseError = MeteredBillsUseErrors[keyof MeteredBillsUseErrors];
@@ -3560,7 +4741,7 @@ export type ExchangeListDealsData = {
 
 export type ExchangeListDealsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3572,6 +4753,10 @@ export type ExchangeListDealsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3580,9 +4765,13 @@ export type ExchangeListDealsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeListDealsError = ExchangeListDealsErrors[keyof ExchangeListDealsErrors];
@@ -3612,7 +4801,7 @@ export type ExchangeGetDealData = {
 
 export type ExchangeGetDealErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3624,6 +4813,10 @@ export type ExchangeGetDealErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3632,9 +4825,13 @@ export type ExchangeGetDealErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeGetDealError = ExchangeGetDealErrors[keyof ExchangeGetDealErrors];
@@ -3671,7 +4868,7 @@ export type ExchangeApproveData = {
 
 export type ExchangeApproveErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3683,6 +4880,10 @@ export type ExchangeApproveErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3691,9 +4892,13 @@ export type ExchangeApproveErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeApproveError = ExchangeApproveErrors[keyof ExchangeApproveErrors];
@@ -3727,7 +4932,7 @@ export type ExchangeConcludeData = {
 
 export type ExchangeConcludeErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3739,6 +4944,10 @@ export type ExchangeConcludeErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3747,9 +4956,13 @@ export type ExchangeConcludeErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeConcludeError = ExchangeConcludeErrors[keyof ExchangeConcludeErrors];
@@ -3777,7 +4990,7 @@ export type PublicityObjectionsOfDealData = {
 
 export type PublicityObjectionsOfDealErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3789,6 +5002,10 @@ export type PublicityObjectionsOfDealErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3797,9 +5014,13 @@ export type PublicityObjectionsOfDealErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicityObjectionsOfDealError = PublicityObjectionsOfDealErrors[keyof PublicityObjectionsOfDealErrors];
@@ -3835,7 +5056,7 @@ export type PublicityObjectAsPartyData = {
 
 export type PublicityObjectAsPartyErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3847,6 +5068,10 @@ export type PublicityObjectAsPartyErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3855,9 +5080,13 @@ export type PublicityObjectAsPartyErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicityObjectAsPartyError = PublicityObjectAsPartyErrors[keyof PublicityObjectAsPartyErrors];
@@ -3891,7 +5120,7 @@ export type ExchangeRejectData = {
 
 export type ExchangeRejectErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3903,6 +5132,10 @@ export type ExchangeRejectErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3911,9 +5144,13 @@ export type ExchangeRejectErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeRejectError = ExchangeRejectErrors[keyof ExchangeRejectErrors];
@@ -3941,7 +5178,7 @@ export type SettlementListMyDeliveriesData = {
 
 export type SettlementListMyDeliveriesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -3953,6 +5190,10 @@ export type SettlementListMyDeliveriesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -3961,9 +5202,13 @@ export type SettlementListMyDeliveriesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementListMyDeliveriesError = SettlementListMyDeliveriesErrors[keyof SettlementListMyDeliveriesErrors];
@@ -3994,7 +5239,7 @@ export type SettlementBillDueData = {
 
 export type SettlementBillDueErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4006,6 +5251,10 @@ export type SettlementBillDueErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4014,9 +5263,13 @@ export type SettlementBillDueErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementBillDueError = SettlementBillDueErrors[keyof SettlementBillDueErrors];
@@ -4050,7 +5303,7 @@ export type SettlementConfirmData = {
 
 export type SettlementConfirmErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4062,6 +5315,10 @@ export type SettlementConfirmErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4070,9 +5327,13 @@ export type SettlementConfirmErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementConfirmError = SettlementConfirmErrors[keyof SettlementConfirmErrors];
@@ -4106,7 +5367,7 @@ export type SettlementDecideData = {
 
 export type SettlementDecideErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4118,6 +5379,10 @@ export type SettlementDecideErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4126,9 +5391,13 @@ export type SettlementDecideErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementDecideError = SettlementDecideErrors[keyof SettlementDecideErrors];
@@ -4162,7 +5431,7 @@ export type SettlementDisputeData = {
 
 export type SettlementDisputeErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4174,6 +5443,10 @@ export type SettlementDisputeErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4182,9 +5455,13 @@ export type SettlementDisputeErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementDisputeError = SettlementDisputeErrors[keyof SettlementDisputeErrors];
@@ -4207,7 +5484,7 @@ export type OperationsHealthzData = {
 
 export type OperationsHealthzErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4219,6 +5496,10 @@ export type OperationsHealthzErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4227,9 +5508,13 @@ export type OperationsHealthzErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsHealthzError = OperationsHealthzErrors[keyof OperationsHealthzErrors];
@@ -4252,7 +5537,7 @@ export type SettlementLedgerBalancesData = {
 
 export type SettlementLedgerBalancesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4264,6 +5549,10 @@ export type SettlementLedgerBalancesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4272,9 +5561,13 @@ export type SettlementLedgerBalancesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementLedgerBalancesError = SettlementLedgerBalancesErrors[keyof SettlementLedgerBalancesErrors];
@@ -4301,7 +5594,7 @@ export type SettlementLedgerEntriesData = {
 
 export type SettlementLedgerEntriesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4313,6 +5606,10 @@ export type SettlementLedgerEntriesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4321,9 +5618,13 @@ export type SettlementLedgerEntriesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementLedgerEntriesError = SettlementLedgerEntriesErrors[keyof SettlementLedgerEntriesErrors];
@@ -4348,7 +5649,7 @@ export type SettlementLedgerVerifyData = {
 
 export type SettlementLedgerVerifyErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4360,6 +5661,10 @@ export type SettlementLedgerVerifyErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4368,9 +5673,13 @@ export type SettlementLedgerVerifyErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementLedgerVerifyError = SettlementLedgerVerifyErrors[keyof SettlementLedgerVerifyErrors];
@@ -4398,7 +5707,7 @@ export type ExchangeListListingsData = {
 
 export type ExchangeListListingsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4410,6 +5719,10 @@ export type ExchangeListListingsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4418,9 +5731,13 @@ export type ExchangeListListingsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeListListingsError = ExchangeListListingsErrors[keyof ExchangeListListingsErrors];
@@ -4451,7 +5768,7 @@ export type ExchangeListRightData = {
 
 export type ExchangeListRightErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4463,6 +5780,10 @@ export type ExchangeListRightErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4471,9 +5792,13 @@ export type ExchangeListRightErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeListRightError = ExchangeListRightErrors[keyof ExchangeListRightErrors];
@@ -4507,7 +5832,7 @@ export type ExchangeAcceptData = {
 
 export type ExchangeAcceptErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4519,6 +5844,10 @@ export type ExchangeAcceptErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4527,9 +5856,13 @@ export type ExchangeAcceptErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeAcceptError = ExchangeAcceptErrors[keyof ExchangeAcceptErrors];
@@ -4557,7 +5890,7 @@ export type ExchangeMyBidsData = {
 
 export type ExchangeMyBidsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4569,6 +5902,10 @@ export type ExchangeMyBidsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4577,9 +5914,13 @@ export type ExchangeMyBidsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeMyBidsError = ExchangeMyBidsErrors[keyof ExchangeMyBidsErrors];
@@ -4615,7 +5956,7 @@ export type ExchangeBidData = {
 
 export type ExchangeBidErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4627,6 +5968,10 @@ export type ExchangeBidErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4635,9 +5980,13 @@ export type ExchangeBidErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeBidError = ExchangeBidErrors[keyof ExchangeBidErrors];
@@ -4671,7 +6020,7 @@ export type ExchangeCancelData = {
 
 export type ExchangeCancelErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4683,6 +6032,10 @@ export type ExchangeCancelErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4691,9 +6044,13 @@ export type ExchangeCancelErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeCancelError = ExchangeCancelErrors[keyof ExchangeCancelErrors];
@@ -4727,7 +6084,7 @@ export type ExchangeCloseData = {
 
 export type ExchangeCloseErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4739,6 +6096,10 @@ export type ExchangeCloseErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4747,9 +6108,13 @@ export type ExchangeCloseErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeCloseError = ExchangeCloseErrors[keyof ExchangeCloseErrors];
@@ -4772,7 +6137,7 @@ export type AccountsMeData = {
 
 export type AccountsMeErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4784,6 +6149,10 @@ export type AccountsMeErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4792,9 +6161,13 @@ export type AccountsMeErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsMeError = AccountsMeErrors[keyof AccountsMeErrors];
@@ -4817,7 +6190,7 @@ export type SettlementMyBalanceData = {
 
 export type SettlementMyBalanceErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4829,6 +6202,10 @@ export type SettlementMyBalanceErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4837,9 +6214,13 @@ export type SettlementMyBalanceErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type SettlementMyBalanceError = SettlementMyBalanceErrors[keyof SettlementMyBalanceErrors];
@@ -4866,7 +6247,7 @@ export type AccountsChangePasswordData = {
 
 export type AccountsChangePasswordErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4878,6 +6259,10 @@ export type AccountsChangePasswordErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4886,9 +6271,13 @@ export type AccountsChangePasswordErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type AccountsChangePasswordError = AccountsChangePasswordErrors[keyof AccountsChangePasswordErrors];
@@ -4911,7 +6300,7 @@ export type OperationsMetricsData = {
 
 export type OperationsMetricsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4923,6 +6312,10 @@ export type OperationsMetricsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4931,9 +6324,13 @@ export type OperationsMetricsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsMetricsError = OperationsMetricsErrors[keyof OperationsMetricsErrors];
@@ -4959,7 +6356,7 @@ export type MeteredBillsMonthlyBillsData = {
 
 export type MeteredBillsMonthlyBillsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -4971,6 +6368,10 @@ export type MeteredBillsMonthlyBillsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -4979,9 +6380,13 @@ export type MeteredBillsMonthlyBillsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type MeteredBillsMonthlyBillsError = MeteredBillsMonthlyBillsErrors[keyof MeteredBillsMonthlyBillsErrors];
@@ -5017,7 +6422,7 @@ export type PublicityResolveData = {
 
 export type PublicityResolveErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5029,6 +6434,10 @@ export type PublicityResolveErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5037,9 +6446,13 @@ export type PublicityResolveErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicityResolveError = PublicityResolveErrors[keyof PublicityResolveErrors];
@@ -5084,7 +6497,7 @@ export type PlanningRunScenarioData = {
 
 export type PlanningRunScenarioErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5096,6 +6509,10 @@ export type PlanningRunScenarioErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5104,13 +6521,17 @@ export type PlanningRunScenarioErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
     /**
      * 16 plan runs are already waiting or running
      */
     429: unknown;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PlanningRunScenarioError = PlanningRunScenarioErrors[keyof PlanningRunScenarioErrors];
@@ -5138,7 +6559,7 @@ export type PlanningGetRunData = {
 
 export type PlanningGetRunErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5150,6 +6571,10 @@ export type PlanningGetRunErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5158,9 +6583,13 @@ export type PlanningGetRunErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PlanningGetRunError = PlanningGetRunErrors[keyof PlanningGetRunErrors];
@@ -5188,7 +6617,7 @@ export type PublicityObjectAsPublicData = {
 
 export type PublicityObjectAsPublicErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5200,6 +6629,10 @@ export type PublicityObjectAsPublicErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5208,13 +6641,17 @@ export type PublicityObjectAsPublicErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
     /**
      * too many attempts: wait `Retry-After` seconds (the body says until when)
      */
     429: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicityObjectAsPublicError = PublicityObjectAsPublicErrors[keyof PublicityObjectAsPublicErrors];
@@ -5237,7 +6674,7 @@ export type PublicLedgerHeadData = {
 
 export type PublicLedgerHeadErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5249,6 +6686,10 @@ export type PublicLedgerHeadErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5257,9 +6698,13 @@ export type PublicLedgerHeadErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicLedgerHeadError = PublicLedgerHeadErrors[keyof PublicLedgerHeadErrors];
@@ -5282,7 +6727,7 @@ export type PublicLedgerHeadsData = {
 
 export type PublicLedgerHeadsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5294,6 +6739,10 @@ export type PublicLedgerHeadsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5302,9 +6751,13 @@ export type PublicLedgerHeadsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicLedgerHeadsError = PublicLedgerHeadsErrors[keyof PublicLedgerHeadsErrors];
@@ -5334,7 +6787,7 @@ export type PublicNoticesData = {
 
 export type PublicNoticesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5346,6 +6799,10 @@ export type PublicNoticesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5354,9 +6811,13 @@ export type PublicNoticesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicNoticesError = PublicNoticesErrors[keyof PublicNoticesErrors];
@@ -5384,7 +6845,7 @@ export type PublicRegionPriceIndexData = {
 
 export type PublicRegionPriceIndexErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5396,6 +6857,10 @@ export type PublicRegionPriceIndexErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5404,9 +6869,13 @@ export type PublicRegionPriceIndexErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicRegionPriceIndexError = PublicRegionPriceIndexErrors[keyof PublicRegionPriceIndexErrors];
@@ -5436,7 +6905,7 @@ export type PublicTradesData = {
 
 export type PublicTradesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5448,6 +6917,10 @@ export type PublicTradesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5456,9 +6929,13 @@ export type PublicTradesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type PublicTradesError = PublicTradesErrors[keyof PublicTradesErrors];
@@ -5483,7 +6960,7 @@ export type OperationsReadyzData = {
 
 export type OperationsReadyzErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5495,6 +6972,10 @@ export type OperationsReadyzErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5503,9 +6984,13 @@ export type OperationsReadyzErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
     /**
      * the database cannot serve; why
      */
@@ -5532,7 +7017,7 @@ export type RegistryListRegionsData = {
 
 export type RegistryListRegionsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5544,6 +7029,10 @@ export type RegistryListRegionsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5552,9 +7041,13 @@ export type RegistryListRegionsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type RegistryListRegionsError = RegistryListRegionsErrors[keyof RegistryListRegionsErrors];
@@ -5585,7 +7078,7 @@ export type RegistryRegisterRegionData = {
 
 export type RegistryRegisterRegionErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5597,6 +7090,10 @@ export type RegistryRegisterRegionErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5605,9 +7102,13 @@ export type RegistryRegisterRegionErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type RegistryRegisterRegionError = RegistryRegisterRegionErrors[keyof RegistryRegisterRegionErrors];
@@ -5635,7 +7136,7 @@ export type RegistryGetRegionData = {
 
 export type RegistryGetRegionErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5647,6 +7148,10 @@ export type RegistryGetRegionErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5655,9 +7160,13 @@ export type RegistryGetRegionErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type RegistryGetRegionError = RegistryGetRegionErrors[keyof RegistryGetRegionErrors];
@@ -5691,7 +7200,7 @@ export type RegistryChangeRegionData = {
 
 export type RegistryChangeRegionErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5703,6 +7212,10 @@ export type RegistryChangeRegionErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5711,9 +7224,13 @@ export type RegistryChangeRegionErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type RegistryChangeRegionError = RegistryChangeRegionErrors[keyof RegistryChangeRegionErrors];
@@ -5762,7 +7279,7 @@ export type ReadingsListAggregatesData = {
 
 export type ReadingsListAggregatesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5774,6 +7291,10 @@ export type ReadingsListAggregatesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5782,9 +7303,13 @@ export type ReadingsListAggregatesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ReadingsListAggregatesError = ReadingsListAggregatesErrors[keyof ReadingsListAggregatesErrors];
@@ -5836,7 +7361,7 @@ export type OperationsAlertsAlertsData = {
 
 export type OperationsAlertsAlertsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5848,6 +7373,10 @@ export type OperationsAlertsAlertsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5856,9 +7385,13 @@ export type OperationsAlertsAlertsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsAlertsAlertsError = OperationsAlertsAlertsErrors[keyof OperationsAlertsAlertsErrors];
@@ -5890,7 +7423,7 @@ export type OperationsAlertsAlertData = {
 
 export type OperationsAlertsAlertErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5902,6 +7435,10 @@ export type OperationsAlertsAlertErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5910,9 +7447,13 @@ export type OperationsAlertsAlertErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsAlertsAlertError = OperationsAlertsAlertErrors[keyof OperationsAlertsAlertErrors];
@@ -5950,7 +7491,7 @@ export type OperationsAlertsAcknowledgeData = {
 
 export type OperationsAlertsAcknowledgeErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -5962,6 +7503,10 @@ export type OperationsAlertsAcknowledgeErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -5970,9 +7515,13 @@ export type OperationsAlertsAcknowledgeErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsAlertsAcknowledgeError = OperationsAlertsAcknowledgeErrors[keyof OperationsAlertsAcknowledgeErrors];
@@ -6010,7 +7559,7 @@ export type OperationsAlertsResolveData = {
 
 export type OperationsAlertsResolveErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6022,6 +7571,10 @@ export type OperationsAlertsResolveErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6030,9 +7583,13 @@ export type OperationsAlertsResolveErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsAlertsResolveError = OperationsAlertsResolveErrors[keyof OperationsAlertsResolveErrors];
@@ -6060,7 +7617,7 @@ export type OperationsRegistryListDevicesData = {
 
 export type OperationsRegistryListDevicesErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6072,6 +7629,10 @@ export type OperationsRegistryListDevicesErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6080,9 +7641,13 @@ export type OperationsRegistryListDevicesErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryListDevicesError = OperationsRegistryListDevicesErrors[keyof OperationsRegistryListDevicesErrors];
@@ -6118,7 +7683,7 @@ export type OperationsRegistryRegisterDeviceData = {
 
 export type OperationsRegistryRegisterDeviceErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6130,6 +7695,10 @@ export type OperationsRegistryRegisterDeviceErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6138,9 +7707,13 @@ export type OperationsRegistryRegisterDeviceErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryRegisterDeviceError = OperationsRegistryRegisterDeviceErrors[keyof OperationsRegistryRegisterDeviceErrors];
@@ -6172,7 +7745,7 @@ export type OperationsRegistryRenewTokenData = {
 
 export type OperationsRegistryRenewTokenErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6184,6 +7757,10 @@ export type OperationsRegistryRenewTokenErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6192,9 +7769,13 @@ export type OperationsRegistryRenewTokenErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryRenewTokenError = OperationsRegistryRenewTokenErrors[keyof OperationsRegistryRenewTokenErrors];
@@ -6222,7 +7803,7 @@ export type OperationsRegistryListDmasData = {
 
 export type OperationsRegistryListDmasErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6234,6 +7815,10 @@ export type OperationsRegistryListDmasErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6242,9 +7827,13 @@ export type OperationsRegistryListDmasErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryListDmasError = OperationsRegistryListDmasErrors[keyof OperationsRegistryListDmasErrors];
@@ -6280,7 +7869,7 @@ export type OperationsRegistryDefineDmaData = {
 
 export type OperationsRegistryDefineDmaErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6292,6 +7881,10 @@ export type OperationsRegistryDefineDmaErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6300,9 +7893,13 @@ export type OperationsRegistryDefineDmaErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryDefineDmaError = OperationsRegistryDefineDmaErrors[keyof OperationsRegistryDefineDmaErrors];
@@ -6347,7 +7944,7 @@ export type ExportsExportData = {
 
 export type ExportsExportErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6359,6 +7956,10 @@ export type ExportsExportErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6367,9 +7968,13 @@ export type ExportsExportErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExportsExportError = ExportsExportErrors[keyof ExportsExportErrors];
@@ -6395,7 +8000,7 @@ export type OperationsRegistryLoadNetworkData = {
 
 export type OperationsRegistryLoadNetworkErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6407,6 +8012,10 @@ export type OperationsRegistryLoadNetworkErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6415,9 +8024,13 @@ export type OperationsRegistryLoadNetworkErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryLoadNetworkError = OperationsRegistryLoadNetworkErrors[keyof OperationsRegistryLoadNetworkErrors];
@@ -6445,7 +8058,7 @@ export type RegistryListPlantsData = {
 
 export type RegistryListPlantsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6457,6 +8070,10 @@ export type RegistryListPlantsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6465,9 +8082,13 @@ export type RegistryListPlantsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type RegistryListPlantsError = RegistryListPlantsErrors[keyof RegistryListPlantsErrors];
@@ -6503,7 +8124,7 @@ export type RegistryRegisterPlantData = {
 
 export type RegistryRegisterPlantErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6515,6 +8136,10 @@ export type RegistryRegisterPlantErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6523,9 +8148,13 @@ export type RegistryRegisterPlantErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type RegistryRegisterPlantError = RegistryRegisterPlantErrors[keyof RegistryRegisterPlantErrors];
@@ -6566,7 +8195,7 @@ export type ReadingsListQuarantineData = {
 
 export type ReadingsListQuarantineErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6578,6 +8207,10 @@ export type ReadingsListQuarantineErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6586,9 +8219,13 @@ export type ReadingsListQuarantineErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ReadingsListQuarantineError = ReadingsListQuarantineErrors[keyof ReadingsListQuarantineErrors];
@@ -6618,7 +8255,7 @@ export type ReadingsReplayData = {
 
 export type ReadingsReplayErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6630,6 +8267,10 @@ export type ReadingsReplayErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6638,9 +8279,13 @@ export type ReadingsReplayErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ReadingsReplayError = ReadingsReplayErrors[keyof ReadingsReplayErrors];
@@ -6689,7 +8334,7 @@ export type ReadingsListReadingsData = {
 
 export type ReadingsListReadingsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6701,6 +8346,10 @@ export type ReadingsListReadingsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6709,9 +8358,13 @@ export type ReadingsListReadingsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ReadingsListReadingsError = ReadingsListReadingsErrors[keyof ReadingsListReadingsErrors];
@@ -6741,7 +8394,7 @@ export type ReadingsPostReadingsData = {
 
 export type ReadingsPostReadingsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6753,6 +8406,10 @@ export type ReadingsPostReadingsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6761,9 +8418,13 @@ export type ReadingsPostReadingsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ReadingsPostReadingsError = ReadingsPostReadingsErrors[keyof ReadingsPostReadingsErrors];
@@ -6791,7 +8452,7 @@ export type OperationsRegistryListSensorsData = {
 
 export type OperationsRegistryListSensorsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6803,6 +8464,10 @@ export type OperationsRegistryListSensorsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6811,9 +8476,13 @@ export type OperationsRegistryListSensorsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryListSensorsError = OperationsRegistryListSensorsErrors[keyof OperationsRegistryListSensorsErrors];
@@ -6849,7 +8518,7 @@ export type OperationsRegistryRegisterData = {
 
 export type OperationsRegistryRegisterErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6861,6 +8530,10 @@ export type OperationsRegistryRegisterErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6869,9 +8542,13 @@ export type OperationsRegistryRegisterErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryRegisterError = OperationsRegistryRegisterErrors[keyof OperationsRegistryRegisterErrors];
@@ -6903,7 +8580,7 @@ export type OperationsRegistryRemoveSensorData = {
 
 export type OperationsRegistryRemoveSensorErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6915,6 +8592,10 @@ export type OperationsRegistryRemoveSensorErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6923,9 +8604,13 @@ export type OperationsRegistryRemoveSensorErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryRemoveSensorError = OperationsRegistryRemoveSensorErrors[keyof OperationsRegistryRemoveSensorErrors];
@@ -6957,7 +8642,7 @@ export type OperationsRegistryGetSensorData = {
 
 export type OperationsRegistryGetSensorErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -6969,6 +8654,10 @@ export type OperationsRegistryGetSensorErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -6977,9 +8666,13 @@ export type OperationsRegistryGetSensorErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryGetSensorError = OperationsRegistryGetSensorErrors[keyof OperationsRegistryGetSensorErrors];
@@ -7011,7 +8704,7 @@ export type OperationsRegistryChangeSensorData = {
 
 export type OperationsRegistryChangeSensorErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -7023,6 +8716,10 @@ export type OperationsRegistryChangeSensorErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -7031,9 +8728,13 @@ export type OperationsRegistryChangeSensorErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsRegistryChangeSensorError = OperationsRegistryChangeSensorErrors[keyof OperationsRegistryChangeSensorErrors];
@@ -7061,7 +8762,7 @@ export type OperationsAlertsWebhooksData = {
 
 export type OperationsAlertsWebhooksErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -7073,6 +8774,10 @@ export type OperationsAlertsWebhooksErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -7081,9 +8786,13 @@ export type OperationsAlertsWebhooksErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsAlertsWebhooksError = OperationsAlertsWebhooksErrors[keyof OperationsAlertsWebhooksErrors];
@@ -7119,7 +8828,7 @@ export type OperationsAlertsAddWebhookData = {
 
 export type OperationsAlertsAddWebhookErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -7131,6 +8840,10 @@ export type OperationsAlertsAddWebhookErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -7139,9 +8852,13 @@ export type OperationsAlertsAddWebhookErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsAlertsAddWebhookError = OperationsAlertsAddWebhookErrors[keyof OperationsAlertsAddWebhookErrors];
@@ -7173,7 +8890,7 @@ export type OperationsAlertsDeleteWebhookData = {
 
 export type OperationsAlertsDeleteWebhookErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -7185,6 +8902,10 @@ export type OperationsAlertsDeleteWebhookErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -7193,9 +8914,13 @@ export type OperationsAlertsDeleteWebhookErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type OperationsAlertsDeleteWebhookError = OperationsAlertsDeleteWebhookErrors[keyof OperationsAlertsDeleteWebhookErrors];
@@ -7218,7 +8943,7 @@ export type ExchangeListRightsData = {
 
 export type ExchangeListRightsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -7230,6 +8955,10 @@ export type ExchangeListRightsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -7238,9 +8967,13 @@ export type ExchangeListRightsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeListRightsError = ExchangeListRightsErrors[keyof ExchangeListRightsErrors];
@@ -7271,7 +9004,7 @@ export type ExchangeIssueData = {
 
 export type ExchangeIssueErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -7283,6 +9016,10 @@ export type ExchangeIssueErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -7291,9 +9028,13 @@ export type ExchangeIssueErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeIssueError = ExchangeIssueErrors[keyof ExchangeIssueErrors];
@@ -7321,7 +9062,7 @@ export type ExchangeGetRightData = {
 
 export type ExchangeGetRightErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -7333,6 +9074,10 @@ export type ExchangeGetRightErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -7341,9 +9086,13 @@ export type ExchangeGetRightErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type ExchangeGetRightError = ExchangeGetRightErrors[keyof ExchangeGetRightErrors];
@@ -7366,7 +9115,7 @@ export type TestingMoveClockData = {
 
 export type TestingMoveClockErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -7378,6 +9127,10 @@ export type TestingMoveClockErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -7386,9 +9139,13 @@ export type TestingMoveClockErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type TestingMoveClockError = TestingMoveClockErrors[keyof TestingMoveClockErrors];
@@ -7411,7 +9168,7 @@ export type TestingRunJobsData = {
 
 export type TestingRunJobsErrors = {
     /**
-     * no valid bearer token; `reason` says why (missing, invalid, expired)
+     * no valid bearer token; `code` says why (token_missing, token_expired, …)
      */
     401: ErrorOut;
     /**
@@ -7423,6 +9180,10 @@ export type TestingRunJobsErrors = {
      */
     404: ErrorOut;
     /**
+     * the path exists, but not with this method
+     */
+    405: ErrorOut;
+    /**
      * the current state forbids it (capacity used up, listing closed, sold already)
      */
     409: ErrorOut;
@@ -7431,9 +9192,13 @@ export type TestingRunJobsErrors = {
      */
     413: ErrorOut;
     /**
-     * bad input: `field`, `value` (cut to a short excerpt) and what is allowed
+     * bad input: `field`, `value` (cut to a short excerpt), what is allowed, `errors`
      */
     422: ErrorOut;
+    /**
+     * a fault of the service: logged, no internals in the body
+     */
+    500: ErrorOut;
 };
 
 export type TestingRunJobsError = TestingRunJobsErrors[keyof TestingRunJobsErrors];

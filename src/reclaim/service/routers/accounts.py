@@ -3,20 +3,26 @@ password reset codes, and assigning staff to regions."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError
 from reclaim.market.rules import Role
 from reclaim.service.actions import record_action, state_of
 from reclaim.service.auth import (
+    TOKEN_URL,
     AuthError,
     CurrentActor,
     account_for_login,
@@ -44,6 +50,7 @@ from reclaim.service.schemas import (
     PasswordSetOut,
     ResetCodeOut,
     RowId,
+    TokenForm,
     TokenOut,
     TokenRequest,
 )
@@ -79,9 +86,84 @@ WRONG_CREDENTIALS = "unknown username or wrong password"
 """The one refusal of a login: an unknown name, a wrong password and a disabled account alike."""
 
 
-@router.post("/auth/token", response_model=TokenOut, responses={429: THROTTLED})
-def login(payload: TokenRequest, request: Request, response: Response) -> TokenOut:
+JSON_TYPE = "application/json"
+FORM_TYPE = "application/x-www-form-urlencoded"
+LOGIN_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        JSON_TYPE: {"schema": TokenRequest.model_json_schema()},
+        FORM_TYPE: {"schema": TokenForm.model_json_schema()},
+    },
+}
+"""The login body in OpenAPI: JSON or the OAuth2 password form, read by `login_payload`."""
+FORM_FIELDS = 10
+"""The most fields a login form may have (it has at most six)."""
+
+
+def _invalid(model: type[BaseModel], data: object) -> TokenRequest:
+    """`data` as `model` (then as a `TokenRequest`), or the 422 of every problem in it."""
+    try:
+        parsed = model.model_validate(data)
+    except ValidationError as error:
+        problems = [
+            {**problem, "loc": ("body", *problem["loc"])}
+            for problem in error.errors(include_url=False)
+        ]
+        raise RequestValidationError(problems, body=data) from None
+    return TokenRequest.model_validate(parsed.model_dump(include={"username", "password"}))
+
+
+async def login_payload(request: Request) -> TokenRequest:
+    """The login of a request: a JSON body, or the OAuth2 password form (what Swagger UI and
+    OAuth2 client libraries send); anything else is refused naming the Content-Type."""
+    media_type = request.headers.get("content-type", JSON_TYPE).split(";")[0].strip().lower()
+    body = await request.body()
+    if media_type == FORM_TYPE:
+        try:
+            pairs = parse_qsl(body.decode(), keep_blank_values=True, max_num_fields=FORM_FIELDS)
+        except (UnicodeDecodeError, ValueError):
+            raise InputError(
+                "body",
+                None,
+                f"a form of at most {FORM_FIELDS} UTF-8 fields (grant_type, username, password)",
+                ErrorCode.WRONG_FORMAT,
+            ) from None
+        return _invalid(TokenForm, dict(pairs))
+    if media_type != JSON_TYPE:
+        raise InputError(
+            "Content-Type", media_type, f"{JSON_TYPE} or {FORM_TYPE}", ErrorCode.WRONG_FORMAT
+        )
+    try:
+        document = json.loads(body)
+    except json.JSONDecodeError as error:
+        problem = {
+            "type": "json_invalid",
+            "loc": ("body", error.pos),
+            "msg": "JSON decode error",
+            "input": {},
+            "ctx": {"error": error.msg},
+        }
+        raise RequestValidationError([problem], body=body.decode(errors="replace")) from None
+    except (ValueError, RecursionError) as error:  # a 5000-digit number, nesting too deep
+        raise StarletteHTTPException(400) from error
+    return _invalid(TokenRequest, document)
+
+
+@router.post(
+    TOKEN_URL,
+    response_model=TokenOut,
+    responses={429: THROTTLED},
+    openapi_extra={"requestBody": LOGIN_BODY},
+)
+def login(
+    payload: Annotated[TokenRequest, Depends(login_payload)], request: Request, response: Response
+) -> TokenOut:
     """Exchange a username and password for a bearer token that expires.
+
+    Send them as JSON, or as the OAuth2 password form (`grant_type=password&username=…&
+    password=…`, form-encoded), what Swagger UI's Authorize button and OAuth2 clients send. A
+    wrong password and an unknown username get the same 401 (field `password`, code
+    `wrong_credentials`).
 
     With the header `X-Reclaim-Session: cookie` (the portal), the token goes into an HttpOnly,
     SameSite=Strict cookie instead (Secure over https) with a readable CSRF cookie beside it,
@@ -110,7 +192,7 @@ def login(payload: TokenRequest, request: Request, response: Response) -> TokenO
     if not matches or account_id is None or disabled:
         why = "account disabled" if matches and disabled else "wrong credentials"
         refused_log.warning("refused login %r from %s: %s", payload.username, address, why)
-        raise AuthError(WRONG_CREDENTIALS)
+        raise AuthError(WRONG_CREDENTIALS, ErrorCode.WRONG_CREDENTIALS, field="password")
     lifetime = timedelta(minutes=context.rules.token_lifetime_minutes)
     known_id = account_id
     upgraded = (
@@ -458,13 +540,13 @@ def reset_password(payload: PasswordResetIn, request: Request) -> PasswordSetOut
         refused_log.warning(
             "refused password reset of %r from %s: no such code", payload.username, address
         )
-        raise AuthError(INVALID_RESET, field="code")
+        raise AuthError(INVALID_RESET, ErrorCode.WRONG_RESET_CODE, field="code")
     new_hash = hash_password(payload.new_password, context.hasher)
 
     def redeem(session: Session) -> PasswordSetOut:
         code = reset_code_of(session, payload.username, digest)
         if code is None:
-            raise AuthError(INVALID_RESET, field="code")
+            raise AuthError(INVALID_RESET, ErrorCode.WRONG_RESET_CODE, field="code")
         account, revoked = redeem_reset_code(session, code, new_hash, now)
         reset_attempts(session, login_key)
         after = {"credential": "password reset", "revoked_tokens": revoked}

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -19,6 +18,7 @@ from reclaim.errors import InputError
 from reclaim.market.rules import Role
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of
+from reclaim.service.field_docs import Documented
 from reclaim.service.schemas import MAX_ID, Code, Day
 from reclaim.store.models import ActionLog, ActionLogParty
 from reclaim.store.registry import Actor
@@ -36,7 +36,7 @@ SORTABLE: dict[str, Any] = {
 OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
-class ActionOut(BaseModel):
+class ActionOut(Documented):
     """One entry of the action log: who did what to which record, before and after, and why."""
 
     seq: int
@@ -55,7 +55,7 @@ class ActionOut(BaseModel):
     hash: str
 
 
-class ActionPageOut(BaseModel):
+class ActionPageOut(Documented):
     """A page of entries, the number of entries that match, and the page asked for."""
 
     items: list[ActionOut]

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session, aliased
 from starlette.responses import Response
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError
 from reclaim.io.exports import FORMATS, MEDIA_TYPES, Column, Kind, render
 from reclaim.market.errors import ForbiddenError
 from reclaim.market.rules import PARTY_ROLES
@@ -340,7 +340,10 @@ def check_export_access(actor: Actor, region_id: int, table_name: str, table: Ta
         require_staff_of(actor, region_id, "region_id", region_id)
     elif table.staff_only:
         raise ForbiddenError(
-            "table", table_name, "the ledger is exported by the region's regulators and operators"
+            "table",
+            table_name,
+            "the ledger is exported by the region's regulators and operators",
+            ErrorCode.ROLE_NOT_ALLOWED,
         )
 
 

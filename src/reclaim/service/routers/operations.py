@@ -7,10 +7,11 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
 from starlette.responses import JSONResponse, Response
 
+from reclaim.errors import ErrorCode
 from reclaim.service.context import context_of
+from reclaim.service.field_docs import Documented
 from reclaim.service.observability import Metrics
 from reclaim.service.schemas import ErrorOut
 from reclaim.store.health import check_ready
@@ -18,7 +19,7 @@ from reclaim.store.health import check_ready
 router = APIRouter(tags=["operations"])
 
 
-class ProbeOut(BaseModel):
+class ProbeOut(Documented):
     """A probe that passed."""
 
     status: Literal["ok"] = "ok"
@@ -40,7 +41,7 @@ def readyz(request: Request) -> Any:
     problem = check_ready(context_of(request).db.engine)
     if problem is None:
         return ProbeOut()
-    body = {"error": "not_ready", **problem.__dict__}
+    body = {"error": "not_ready", "code": ErrorCode.NOT_READY.value, **problem.__dict__}
     return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError
 from reclaim.io.quality_files import profile_ids
 from reclaim.io.scenario_file import scenario_from_dict
 from reclaim.market.errors import ForbiddenError, NotFoundError
@@ -127,7 +127,10 @@ def run_scenario(
             get_or_404(session, Region, region_id, "region_id")
             if not acts_in_region(actor, region_id):
                 raise ForbiddenError(
-                    "region_id", region_id, "a run is attached only to a region you act in"
+                    "region_id",
+                    region_id,
+                    "a run is attached only to a region you act in",
+                    ErrorCode.NOT_YOUR_REGION,
                 )
         run = PlanRun(
             region_id=region_id,
@@ -151,6 +154,7 @@ def run_scenario(
             "plans",
             PLAN_QUEUE,
             "as many plan runs as the service takes are waiting or running; try again later",
+            code=ErrorCode.BUSY,
             headers={"Retry-After": "30"},
         )
     fingerprint = hashlib.sha256(fingerprint_text.encode()).hexdigest()

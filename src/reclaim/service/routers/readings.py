@@ -10,13 +10,12 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
-from reclaim.errors import InputError
+from reclaim.errors import ErrorCode, InputError
 from reclaim.market.errors import ForbiddenError
 from reclaim.operations.aggregate import Period
 from reclaim.service.actions import DEVICE_ROLE, Target, record_action
@@ -123,7 +122,7 @@ def post_readings(
     region_id: RowId,
     request: Request,
     body: Annotated[bytes, Depends(raw_body)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    bearer_token: Annotated[str | None, Depends(bearer)],
 ) -> JSONResponse:
     """Ingest a batch of at most 10⁴ readings, JSON or CSV (`Content-Type: text/csv`).
 
@@ -139,20 +138,26 @@ def post_readings(
             "readings",
             f"{len(readings)} readings",
             f"at most {READINGS_PER_REQUEST} readings per request; send the rest in further ones",
+            code=ErrorCode.BODY_TOO_LARGE,
         )
     if not readings:
         raise InputError("readings", [], "at least one reading")
     context = context_of(request)
     now = context.now()
-    token = credentials.credentials if credentials is not None else ""
+    token = bearer_token or ""
     if token.startswith(DEVICE_TOKEN_PREFIX):
 
         def as_device(session: Session) -> IngestOutcome:
             device = device_for_token(session, token)
             if device is None:
-                raise AuthError("invalid device token")
+                raise AuthError("invalid device token", ErrorCode.TOKEN_INVALID)
             if device.region_id != region_id:
-                raise ForbiddenError("region_id", region_id, "the sending device's own region")
+                raise ForbiddenError(
+                    "region_id",
+                    region_id,
+                    "the sending device's own region",
+                    ErrorCode.NOT_YOUR_REGION,
+                )
             outcome = ingest_readings(
                 session,
                 readings,
@@ -174,7 +179,7 @@ def post_readings(
 
         outcome = context.db.run(as_device)
     else:
-        actor = current_actor(request, credentials)
+        actor = current_actor(request, bearer_token)
 
         def as_operator(session: Session) -> IngestOutcome:
             require_network_operator(actor, region_id)

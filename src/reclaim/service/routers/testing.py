@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 
+from reclaim.errors import ErrorCode
 from reclaim.market.errors import ForbiddenError
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import TESTING_ENV, app_context, context_of
@@ -25,6 +26,7 @@ def _require_testing(request: Request) -> None:
             "testing",
             False,
             f"the service was not started for testing ({TESTING_ENV}=1); its clock stays put",
+            ErrorCode.TESTING_ONLY,
         )
 
 
