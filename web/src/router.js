@@ -3,6 +3,7 @@
 import { createRouter, createWebHashHistory } from "vue-router";
 import LedgerPage from "./pages/LedgerPage.vue";
 import LoginPage from "./pages/LoginPage.vue";
+import MarketPage from "./pages/MarketPage.vue";
 import NoticesPage from "./pages/NoticesPage.vue";
 import PricesPage from "./pages/PricesPage.vue";
 import RegulatorDealsPage from "./pages/RegulatorDealsPage.vue";
@@ -18,6 +19,7 @@ export const router = createRouter({
     { path: "/notices", component: NoticesPage },
     { path: "/ledger", component: LedgerPage },
     { path: "/login", component: LoginPage },
+    { path: "/market", component: MarketPage, meta: { roles: ["buyer", "seller"] } },
     { path: "/regulator/deals", component: RegulatorDealsPage, meta: { roles: ["regulator"] } },
   ],
 });
