@@ -33,13 +33,13 @@ def second_page(browser: Browser) -> Iterator[OfflinePage]:
     context.close()
 
 
-def lingshi_right(api: Api) -> dict[str, Any]:
-    """Lingshi's right of 720 万 m³/yr for five years, issued to the bureau; two coking buyers."""
+def lingshi_plant(api: Api) -> dict[str, Any]:
+    """Lingshi's region, its plant run by the bureau (a seller), and two coking buyers."""
     region = api.add_region("lingshi", "灵石县")
     api.add_party("bureau", "seller", display_name="灵石县水利局")
     api.add_party("hongyuan", "buyer", display_name="宏源焦化", use_class="industrial")
     api.add_party("jiuxin", "buyer", display_name="九鑫焦化", use_class="industrial")
-    plant = api.ok(
+    plant: dict[str, Any] = api.ok(
         api.post(
             f"/regions/{region['id']}/plants",
             "regulator",
@@ -51,6 +51,12 @@ def lingshi_right(api: Api) -> dict[str, Any]:
             },
         )
     )
+    return plant
+
+
+def lingshi_right(api: Api) -> dict[str, Any]:
+    """Lingshi's right of 720 万 m³/yr for five years, issued to the bureau."""
+    plant = lingshi_plant(api)
     right: dict[str, Any] = api.ok(
         api.post(
             "/rights",

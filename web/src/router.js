@@ -7,6 +7,7 @@ import MarketPage from "./pages/MarketPage.vue";
 import NoticesPage from "./pages/NoticesPage.vue";
 import PricesPage from "./pages/PricesPage.vue";
 import RegulatorDealsPage from "./pages/RegulatorDealsPage.vue";
+import RegulatorRightsPage from "./pages/RegulatorRightsPage.vue";
 import SellerRightsPage from "./pages/SellerRightsPage.vue";
 import TradesPage from "./pages/TradesPage.vue";
 import { HOME_OF_ROLE, loadMe, session } from "./session.js";
@@ -22,6 +23,7 @@ export const router = createRouter({
     { path: "/login", component: LoginPage },
     { path: "/market", component: MarketPage, meta: { roles: ["buyer", "seller"] } },
     { path: "/seller/rights", component: SellerRightsPage, meta: { roles: ["seller"] } },
+    { path: "/regulator/rights", component: RegulatorRightsPage, meta: { roles: ["regulator"] } },
     { path: "/regulator/deals", component: RegulatorDealsPage, meta: { roles: ["regulator"] } },
   ],
 });
