@@ -33,8 +33,8 @@ def second_page(browser: Browser) -> Iterator[OfflinePage]:
     context.close()
 
 
-def lingshi_auctions(api: Api) -> dict[str, Any]:
-    """Lingshi's right of 720 万 m³/yr held by the bureau, with an ascending and a sealed lot."""
+def lingshi_right(api: Api) -> dict[str, Any]:
+    """Lingshi's right of 720 万 m³/yr for five years, issued to the bureau; two coking buyers."""
     region = api.add_region("lingshi", "灵石县")
     api.add_party("bureau", "seller", display_name="灵石县水利局")
     api.add_party("hongyuan", "buyer", display_name="宏源焦化", use_class="industrial")
@@ -51,7 +51,7 @@ def lingshi_auctions(api: Api) -> dict[str, Any]:
             },
         )
     )
-    right = api.ok(
+    right: dict[str, Any] = api.ok(
         api.post(
             "/rights",
             "regulator",
@@ -66,6 +66,12 @@ def lingshi_auctions(api: Api) -> dict[str, Any]:
             },
         )
     )
+    return right
+
+
+def lingshi_auctions(api: Api) -> dict[str, Any]:
+    """Lingshi's right with an ascending and a sealed lot of 240 万 m³/yr each."""
+    right = lingshi_right(api)
     lot = {
         "right_id": right["id"],
         "annual_volume_m3": LOT_M3_PER_YEAR,

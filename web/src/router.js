@@ -7,6 +7,7 @@ import MarketPage from "./pages/MarketPage.vue";
 import NoticesPage from "./pages/NoticesPage.vue";
 import PricesPage from "./pages/PricesPage.vue";
 import RegulatorDealsPage from "./pages/RegulatorDealsPage.vue";
+import SellerRightsPage from "./pages/SellerRightsPage.vue";
 import TradesPage from "./pages/TradesPage.vue";
 import { HOME_OF_ROLE, loadMe, session } from "./session.js";
 
@@ -20,6 +21,7 @@ export const router = createRouter({
     { path: "/ledger", component: LedgerPage },
     { path: "/login", component: LoginPage },
     { path: "/market", component: MarketPage, meta: { roles: ["buyer", "seller"] } },
+    { path: "/seller/rights", component: SellerRightsPage, meta: { roles: ["seller"] } },
     { path: "/regulator/deals", component: RegulatorDealsPage, meta: { roles: ["regulator"] } },
   ],
 });
