@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.market.helpers import Api, traded_contract
 from tests.web.conftest import OfflinePage, accessibility_violations
+from tests.web.test_login_page import shown_refusal
 from tests.web.test_portal import LABELS, SCREENSHOTS, TIMEOUT_MS
 
 PUBLICITY_DAYS = 5
@@ -99,7 +100,7 @@ def test_public_pages_show_trades_notices_and_take_an_objection(
         f"/public/deals/{deal['id']}/objections", json={"grounds": "", "contact": "x"}
     ).json()
     assert refused["field"] == "grounds"
-    assert message.inner_text() == refused["reason"]
+    assert message.inner_text() == shown_refusal(refused, "zh")
     page.screenshot(path=SCREENSHOTS / "notices-refusal-zh.png")
 
     grounds = "水量超出该厂剩余能力"

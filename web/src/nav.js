@@ -6,6 +6,8 @@ export const NAV = [
   { to: "/notices", key: "nav.notices" },
   { to: "/ledger", key: "nav.ledger" },
   { to: "/regulator/deals", key: "nav.deals", roles: ["regulator"] },
+  { to: "/seller/rights", key: "nav.my_rights", roles: ["seller"] },
+  { to: "/market", key: "nav.market", roles: ["buyer", "seller"] },
 ];
 
 export function linksFor(account) {

@@ -3,9 +3,11 @@
 import { createRouter, createWebHashHistory } from "vue-router";
 import LedgerPage from "./pages/LedgerPage.vue";
 import LoginPage from "./pages/LoginPage.vue";
+import MarketPage from "./pages/MarketPage.vue";
 import NoticesPage from "./pages/NoticesPage.vue";
 import PricesPage from "./pages/PricesPage.vue";
 import RegulatorDealsPage from "./pages/RegulatorDealsPage.vue";
+import SellerRightsPage from "./pages/SellerRightsPage.vue";
 import TradesPage from "./pages/TradesPage.vue";
 import { HOME_OF_ROLE, loadMe, session } from "./session.js";
 
@@ -18,6 +20,8 @@ export const router = createRouter({
     { path: "/notices", component: NoticesPage },
     { path: "/ledger", component: LedgerPage },
     { path: "/login", component: LoginPage },
+    { path: "/market", component: MarketPage, meta: { roles: ["buyer", "seller"] } },
+    { path: "/seller/rights", component: SellerRightsPage, meta: { roles: ["seller"] } },
     { path: "/regulator/deals", component: RegulatorDealsPage, meta: { roles: ["regulator"] } },
   ],
 });

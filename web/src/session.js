@@ -7,7 +7,7 @@ import { accountsLogin, accountsLogout, accountsMe } from "./client/sdk.gen";
 export const session = reactive({ account: null, checked: false });
 
 /** The page each role starts on after logging in (others: the price index). */
-export const HOME_OF_ROLE = { regulator: "/regulator/deals" };
+export const HOME_OF_ROLE = { regulator: "/regulator/deals", buyer: "/market", seller: "/seller/rights" };
 
 export async function loadMe() {
   try {

@@ -1,5 +1,6 @@
 """Read the operations module's files: the alert rules of a region, the webhook retry schedule,
-the loss-indicator coefficients and the enterprise balance limits."""
+the loss-indicator coefficients, the enterprise balance limits and the standard each use class
+is checked against."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, read_yaml
+from reclaim.io.quality_files import load_standards
 from reclaim.operations.data_validity import ValidityScale, validity_scale_from_dict
 from reclaim.operations.enterprise_balance import closure_limits_from_dict
 from reclaim.operations.losses import (
@@ -18,6 +20,7 @@ from reclaim.operations.losses import (
 )
 from reclaim.operations.notify import Backoff
 from reclaim.operations.rules import AlertRule, rule_set_from_dict
+from reclaim.operations.use_standards import UseStandard, use_standards_from_dict
 
 ALERT_RULES = data_path("operations", "alert_rules.yaml")
 
@@ -25,6 +28,25 @@ ALERT_RULES = data_path("operations", "alert_rules.yaml")
 def load_alert_rules(region: str, path: Path = ALERT_RULES) -> tuple[AlertRule, ...]:
     """The alert rules of ``region`` (the defaults with its overrides) from ``path``."""
     return rule_set_from_dict(read_yaml(path), region, str(path))
+
+
+USE_STANDARDS = data_path("operations", "use_standards.yaml")
+
+
+def load_use_standards(path: Path = USE_STANDARDS) -> dict[str, UseStandard]:
+    """Use class → the quality standard and use it is checked against, from ``path``; each
+    named standard and use must be in the quality catalogue."""
+    mapping = use_standards_from_dict(read_yaml(path), str(path))
+    standards = load_standards()
+    for name, line in mapping.items():
+        if line.standard_id is None:
+            continue
+        if line.standard_id not in standards:
+            raise InputError(
+                f"{path}:use_classes.{name}.standard", line.standard_id, "a catalogue standard"
+            )
+        standards[line.standard_id].use(line.use_id)
+    return mapping
 
 
 NOTIFICATIONS = data_path("operations", "notifications.yaml")

@@ -269,6 +269,10 @@ FIELD_DOCS: dict[str, tuple[str, Any]] = {
     "sensor_id": ("The sensor's id (null: none).", 2),
     "AlertOut.contract_id": ("The contract's id (null: none).", None),
     "AlertOut.state": ("open, acknowledged or resolved.", "open"),
+    "AlertOut.detail": (
+        "What it was judged against (null: the rule says it).",
+        "GB/T 18920-2020, use greening: turbidity max 10 NTU",
+    ),
     "opened_at": ("When the alert opened.", "2021-10-01T08:15:00Z"),
     "first_seen_at": ("When its condition was first seen.", "2021-10-01T08:15:00Z"),
     "last_seen_at": ("When its condition was last seen.", "2021-10-01T09:00:00Z"),

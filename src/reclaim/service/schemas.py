@@ -749,6 +749,8 @@ class AlertOut(Documented):
     """Times the condition came back while the alert was not resolved (duplicates folded)."""
     escalation_level: int
     """Full acknowledgement periods of its rule it stayed open without acknowledgement."""
+    detail: str | None
+    """What the condition was judged against (a quality exceedance: standard, use, limit)."""
     acknowledged_by_id: int | None
     acknowledged_at: datetime | None
     acknowledged_why: str | None

@@ -596,6 +596,9 @@ class AlertRecord(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolved_why: Mapped[str | None] = mapped_column(Text)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[str | None] = mapped_column(Text)
+    """What the condition was judged against, where the rule and subject do not say it (a
+    quality exceedance: the standard, the use and the limit)."""
     __table_args__ = (
         Index(
             "uq_alerts_unresolved",

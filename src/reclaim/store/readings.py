@@ -42,12 +42,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from reclaim.errors import ErrorCode
-from reclaim.io.operations_files import load_alert_rules
+from reclaim.io.operations_files import load_alert_rules, load_use_standards
+from reclaim.io.quality_files import load_standards
 from reclaim.market.errors import ForbiddenError, NotFoundError
 from reclaim.operations.aggregate import Period, aggregate_instantaneous, aggregate_totaliser
-from reclaim.operations.alerts import to_grid
+from reclaim.operations.alerts import BoolGrid, FloatGrid, quality_exceedance, to_grid, use_limit
 from reclaim.operations.lifecycle import AlertState
 from reclaim.operations.registry import (
+    QUALITY_PARAMETER,
     Attachment,
     AttachmentKind,
     MeteringLevel,
@@ -56,9 +58,19 @@ from reclaim.operations.registry import (
 )
 from reclaim.operations.registry import Sensor as SensorSpec
 from reclaim.operations.rules import AlertRule, RuleKind, evaluate_series_rule
+from reclaim.operations.use_standards import UseStandard
 from reclaim.operations.validate import QuarantineReason, validate_readings
+from reclaim.quality.standards import Limit, Standard
 from reclaim.store.metering import meter_contracts
-from reclaim.store.models import AlertRecord, QuarantinedReading, Reading, Region, Sensor
+from reclaim.store.models import (
+    AlertRecord,
+    Contract,
+    Deal,
+    QuarantinedReading,
+    Reading,
+    Region,
+    Sensor,
+)
 from reclaim.store.registry import get_or_404
 from reclaim.store.webhooks import alert_opened
 
@@ -87,6 +99,9 @@ SERIES_RULES = frozenset(
     }
 )
 """Rules evaluated on ingest from a sensor's own readings."""
+INGEST_RULES = SERIES_RULES | {RuleKind.QUALITY_EXCEEDANCE}
+"""Rules evaluated on ingest: the series rules, and quality exceedance (a sensor's readings
+against the limit of its contract's use)."""
 DURATION_PARAMETERS = ("min_duration_s",)
 SPEC_CACHE = 100_000
 """Registry sensors kept built between batches (a few hundred bytes each)."""
@@ -598,9 +613,10 @@ def _evaluate_alerts(
     (late readings recompute what they affect); store new alerts and fold into open ones."""
     if inserted.empty:
         return 0, 0
-    rules = [rule for rule in rules_of(region.code) if rule.kind in SERIES_RULES]
+    rules = [rule for rule in rules_of(region.code) if rule.kind in INGEST_RULES]
     specs = {ident: spec for ident, spec, _ in sensors.values()}
     touched = inserted.groupby("sensor_id")["time"].agg(["min", "max"])
+    limits = _quality_limits(session, region.id, {i: specs[i] for i in touched.index.tolist()})
     firings: list[dict[str, Any]] = []
     by_interval: dict[int, list[int]] = {}
     for ident in touched.index.tolist():
@@ -611,7 +627,7 @@ def _evaluate_alerts(
         if not applicable:
             continue
         lookback = timedelta(seconds=_lookback_s(applicable, interval_s))
-        firings += _fire(session, applicable, group, specs, touched, interval_s, lookback)
+        firings += _fire(session, applicable, group, specs, limits, touched, interval_s, lookback)
     return store_alerts(session, region.id, firings, received_at)
 
 
@@ -635,12 +651,14 @@ def _fire(
     rules: Sequence[AlertRule],
     group: Sequence[int],
     specs: Mapping[int, SensorSpec],
+    limits: Mapping[int, QualityLimit],
     touched: pd.DataFrame,
     interval_s: int,
     lookback: timedelta,
 ) -> list[dict[str, Any]]:
     """(rule, sensor) pairs in alarm from the first reading the batch wrote on, with the first
-    and last time in alarm there and whether an alarm began there (a new occurrence).
+    and last time in alarm there and whether an alarm began there (a new occurrence). The
+    quality-exceedance rule applies to the analysers with a limit in ``limits`` only.
 
     Readings are loaded from ``lookback`` before the batch (the history its rules need) to
     ``lookback`` after it (the stored readings a late one changes the verdict on)."""
@@ -664,10 +682,19 @@ def _fire(
     in_span = stamps >= span_start
     firings = []
     for rule in rules:
-        mask = np.array([specs[ident].kind in rule.sensor_kinds for ident in columns])
+        quality = rule.kind is RuleKind.QUALITY_EXCEEDANCE
+        mask = np.array(
+            [
+                specs[ident].kind in rule.sensor_kinds and (not quality or ident in limits)
+                for ident in columns
+            ]
+        )
         if not mask.any():
             continue
-        alarm = evaluate_series_rule(rule, grid[:, mask], float(interval_s))
+        if quality:
+            alarm = _exceedances(rule, grid, columns, mask, limits, interval_s)
+        else:
+            alarm = evaluate_series_rule(rule, grid[:, mask], float(interval_s))
         alarm &= inside[:, mask]
         began = alarm & ~np.vstack([np.zeros((1, alarm.shape[1]), dtype=bool), alarm[:-1]])
         fired = alarm & in_span[:, mask]
@@ -682,9 +709,84 @@ def _fire(
                     "first": times[hits[0]].to_pydatetime(),
                     "last": times[hits[-1]].to_pydatetime(),
                     "new": bool((began[:, column] & in_span[:, mask][:, column]).any()),
+                    "detail": limits[int(ident)].detail if quality else None,
                 }
             )
     return firings
+
+
+@dataclass(frozen=True)
+class QualityLimit:
+    """The limit an analyser's readings are held to, and the text naming it on its alerts."""
+
+    limit: Limit
+    detail: str
+
+
+@cache
+def _use_standards() -> tuple[Mapping[str, UseStandard], Mapping[str, Standard]]:
+    return load_use_standards(), load_standards()
+
+
+def _quality_limits(
+    session: Session, region_id: int, specs: Mapping[int, SensorSpec]
+) -> dict[int, QualityLimit]:
+    """The online analysers among ``specs`` attached to a contract's delivery point, with the
+    limit the standard of the contract's use class sets on what they measure. An analyser whose
+    use class maps to no standard, or whose standard sets no limit on its parameter, has none."""
+    analysers = {
+        ident: spec
+        for ident, spec in specs.items()
+        if spec.kind in QUALITY_PARAMETER
+        and spec.attachment.kind is AttachmentKind.DELIVERY_POINT
+        and spec.attachment.ref.isdigit()
+    }
+    if not analysers:
+        return {}
+    contract_ids = {int(spec.attachment.ref) for spec in analysers.values()}
+    use_class_of = dict(
+        session.execute(
+            select(Contract.id, Deal.use_class)
+            .join(Deal, Deal.id == Contract.deal_id)
+            .where(Contract.region_id == region_id, Contract.id.in_(contract_ids))
+        ).all()
+    )
+    mapping, standards = _use_standards()
+    limits = {}
+    for ident, spec in analysers.items():
+        line = mapping.get(use_class_of.get(int(spec.attachment.ref), ""))
+        if line is None or line.standard_id is None or line.use_id is None:
+            continue
+        standard = standards[line.standard_id]
+        parameter = QUALITY_PARAMETER[spec.kind]
+        limit = use_limit(standard, line.use_id, parameter)
+        if limit is not None:
+            detail = f"{standard.code} ({line.use_id}, {limit.clause}): {parameter} {limit.stated}"
+            limits[ident] = QualityLimit(limit, detail)
+    return limits
+
+
+def _exceedances(
+    rule: AlertRule,
+    grid: FloatGrid,
+    columns: Sequence[int],
+    mask: np.ndarray,
+    limits: Mapping[int, QualityLimit],
+    interval_s: int,
+) -> BoolGrid:
+    """The quality-exceedance alarm of each masked column against its own limit."""
+    chosen = [ident for ident, keep in zip(columns, mask, strict=True) if keep]
+    return np.column_stack(
+        [
+            quality_exceedance(
+                grid[:, [columns.index(ident)]],
+                limits[ident].limit,
+                rule.value("hysteresis_fraction"),
+                rule.steps("min_duration_s", interval_s),
+            )[:, 0]
+            for ident in chosen
+        ]
+    )
 
 
 def _ns(times: pd.Series) -> np.ndarray:
@@ -719,6 +821,7 @@ def store_alerts(
                 subject=firing["subject"],
                 sensor_id=firing.get("sensor_id"),
                 dma_id=firing.get("dma_id"),
+                detail=firing.get("detail"),
                 contract_id=firing.get("contract_id"),
                 state=AlertState.OPEN.value,
                 opened_at=now,

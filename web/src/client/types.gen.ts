@@ -332,6 +332,12 @@ export type AlertOut = {
      */
     contract_id: number | null;
     /**
+     * Detail
+     *
+     * What the condition was judged against (a quality exceedance: standard, use, limit).
+     */
+    detail: string | null;
+    /**
      * Escalation Level
      *
      * Full acknowledgement periods of its rule it stayed open without acknowledgement.
