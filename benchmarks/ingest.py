@@ -33,6 +33,7 @@ import cProfile
 import hashlib
 import os
 import pstats
+import sys
 import threading
 import time
 import uuid
@@ -465,7 +466,10 @@ def mqtt_part(args: argparse.Namespace) -> None:
     bare_rate = bare_subscriber_rate(address, payloads, topic)
     with bench_database(args.pg) as (database, _token):
         client_id = f"bench-worker-{uuid.uuid4().hex[:6]}"
-        worker = IngestWorker(address, database_sink(database), WorkerSettings(client_id))
+        # a plain subscription like the bare subscriber's, and a session that ends a minute
+        # after the run (a benchmark's worker must not keep a share of a group on the broker)
+        settings = WorkerSettings(client_id, shared=False, session_expiry_s=60)
+        worker = IngestWorker(address, database_sink(database), settings)
         runner = threading.Thread(target=worker.run)
         worker.start()
         if not worker.subscribed.wait(10):
@@ -558,4 +562,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     main()

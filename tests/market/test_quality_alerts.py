@@ -10,13 +10,16 @@ The contract (tests.market.helpers.traded_contract) was bought for the use class
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, update
 
-from reclaim.store.models import AlertRecord, Contract, Deal, Sensor
+from reclaim.operations.notify import WebhookPolicy
+from reclaim.store.models import AlertRecord, Contract, Deal, Notification, Sensor
 from reclaim.store.readings import Source, ingest_readings
+from reclaim.store.webhooks import register_webhook
 from tests.market.conftest import Backend
 from tests.market.helpers import Api, traded_contract
 
@@ -73,6 +76,16 @@ def test_turbidity_above_the_industrial_limit_opens_an_alert_naming_standard_and
     api: Api, backend: Backend
 ) -> None:
     contract = traded_contract(api)
+    backend.db.run(
+        lambda s: register_webhook(
+            s,
+            contract["region_id"],
+            "https://hooks.example.org/reclaim",
+            api.ids["admin"],
+            WebhookPolicy(),
+            RECEIVED,
+        )
+    )
     analyser(backend, contract["region_id"], contract["id"], "turbidity", "TU1")
     # 6 NTU > 5 NTU from 08:05 on: the third such reading (08:15) completes the 900 s on-delay
     send(backend, contract["region_id"], "TU1", "NTU", [4.0, 6.0, 6.0, 6.0])
@@ -82,6 +95,8 @@ def test_turbidity_above_the_industrial_limit_opens_an_alert_naming_standard_and
     assert detail is not None
     assert "GB/T 19923-2005" in detail and "cooling_open_recirculating_makeup" in detail
     assert "turbidity ≤ 5 NTU" in detail
+    (body,) = backend.db.run_read(lambda s: list(s.scalars(select(Notification.body))))
+    assert json.loads(body)["alert"]["detail"] == detail  # the webhook is told the limit too
 
 
 @pytest.mark.parametrize(

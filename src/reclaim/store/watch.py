@@ -51,21 +51,18 @@ def _silent_sensors(
     """Firings of ``rule`` for the region's silent sensors: first seen when the last expected
     reading of the allowed gap was due, last seen ``now``; new unless an unresolved alert of
     the sensor has been seen since that instant (the same silence, seen by an earlier run)."""
-    last_reading = (
-        select(Reading.sensor_id, func.max(Reading.ts).label("last_ts"))
-        .join(Sensor, Sensor.id == Reading.sensor_id)
+    last_ts = (
+        select(func.max(Reading.ts)).where(Reading.sensor_id == Sensor.id).scalar_subquery()
+    )  # per sensor, so each is one probe of the (sensor_id, ts) key, not a scan of readings
+    sensors = (
+        select(Sensor.id, Sensor.code, Sensor.interval_s, last_ts.label("last_ts"))
         .where(
             Sensor.region_id == region_id,
             Sensor.kind.in_([kind.value for kind in rule.sensor_kinds]),
         )
-        .group_by(Reading.sensor_id)
         .subquery()
     )
-    rows = session.execute(
-        select(Sensor.id, Sensor.code, Sensor.interval_s, last_reading.c.last_ts).join(
-            last_reading, last_reading.c.sensor_id == Sensor.id
-        )
-    ).all()
+    rows = session.execute(select(sensors).where(sensors.c.last_ts.is_not(None))).all()
     allowed = rule.value("max_missing_intervals")
     seen = _unresolved_last_seen(session, region_id, rule.id)
     firings = []

@@ -173,18 +173,19 @@ def alert_opened(
     firing: Mapping[str, Any],
     now: datetime,
 ) -> int:
-    """Queue the notification of a newly opened alert to the region's webhooks."""
-    payload = {
-        "alert": {
-            "id": alert_id,
-            "rule": rule.id,
-            "severity": rule.severity.value,
-            "subject": firing["subject"],
-            "first_seen_at": firing["first"].isoformat(),
-            "opened_at": now.isoformat(),
-        },
-        "region_id": region_id,
+    """Queue the notification of a newly opened alert to the region's webhooks (with the
+    alert's ``detail`` where it has one: a quality exceedance's standard and limit)."""
+    alert = {
+        "id": alert_id,
+        "rule": rule.id,
+        "severity": rule.severity.value,
+        "subject": firing["subject"],
+        "first_seen_at": firing["first"].isoformat(),
+        "opened_at": now.isoformat(),
     }
+    if firing.get("detail") is not None:
+        alert["detail"] = firing["detail"]
+    payload = {"alert": alert, "region_id": region_id}
     return queue_notification(
         session, region_id, "alert.opened", f"alert:{alert_id}:opened", payload, now
     )
