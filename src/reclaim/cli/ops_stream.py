@@ -27,16 +27,24 @@ def ingest_mqtt(
         help="mqtt://USER:PASSWORD@HOST:PORT (the workers' login from broker-config).",
     ),
     db: str = DbOption,
-    workers: int = typer.Option(1, "--workers", min=1, max=16, help="Workers in this process."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=16, metavar="N", help="Workers in this process, 1 to 16."
+    ),
     client_id: str = typer.Option(
         "reclaim-ingest", "--client-id", metavar="ID", help="Session name; worker N adds -N."
     ),
-    region: str | None = typer.Option(None, "--region", help="Only this region's topics."),
+    region: str | None = typer.Option(
+        None, "--region", metavar="CODE", help="Only this region's topics."
+    ),
     shared: bool = typer.Option(
         True, "--shared/--no-shared", help="Join the shared subscription (scale-out)."
     ),
     seconds: float | None = typer.Option(
-        None, "--seconds", min=0.1, help="Stop after this long (default: until Ctrl-C)."
+        None,
+        "--seconds",
+        min=0.1,
+        metavar="SECONDS",
+        help="Stop after this many seconds (default: run until Ctrl-C).",
     ),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -119,7 +127,9 @@ def broker_config(
 @reports_input_errors
 def simulate(
     region: str = typer.Argument(..., metavar="REGION", help="A demo region: shuozhou, lingshi."),
-    days: float = typer.Option(1.0, "--days", min=0.01, max=60, help="Length of the run."),
+    days: float = typer.Option(
+        1.0, "--days", min=0.01, max=60, metavar="DAYS", help="Length of the run in days."
+    ),
     start: str | None = typer.Option(
         None,
         "--start",
@@ -127,7 +137,11 @@ def simulate(
         help="First day (local midnight); default: now at --speed 1, else --days before today.",
     ),
     speed: float = typer.Option(
-        0.0, "--speed", min=0.0, help="1 = real time, 60 = an hour a minute, 0 = no waiting."
+        0.0,
+        "--speed",
+        min=0.0,
+        metavar="FACTOR",
+        help="1 = real time, 60 = an hour a minute, 0 = no waiting.",
     ),
     mqtt: str | None = typer.Option(
         None, "--mqtt", metavar="URL", help="Publish to this broker (mqtt://HOST:PORT)."
