@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -162,7 +164,20 @@ def test_serve_runs_on_its_settings_and_logs_json(backend: Backend, tmp_path: Pa
     ]
 
 
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """`reclaim serve` sets up the process's logging; put it back for the tests that follow."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+
+
 @pytest.mark.postgres
+@pytest.mark.usefixtures("logging_restored")
 def test_serve_refuses_the_published_demo_password_on_postgresql(
     tmp_path: Path, rules: ExchangeRules
 ) -> None:

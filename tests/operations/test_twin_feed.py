@@ -25,7 +25,7 @@ def test_simulate_feeds_the_demo_region_and_broker_config_lists_its_devices(
          "--start", "2026-03-01", "--json"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)  # the JSON document; logs go to stderr
     twin = load_twin("lingshi")
     assert 0.95 * 24 * len(twin.sensors) <= summary["readings"] <= 24 * len(twin.sensors)
     assert summary["accepted"] == summary["readings"]

@@ -208,10 +208,26 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+class CurrentStderr(logging.StreamHandler):
+    """A handler that writes to whatever `sys.stderr` is when a record is emitted, not the one
+    that was current when logging was set up (which a test runner may since have closed)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        """The stream is always the current stderr; nothing to set."""
+
+
 def configure_logging(level: str, stream: Any = None) -> None:
     """Send every log record (reclaim's, uvicorn's, libraries') as JSON lines to `stream`
-    (stderr by default), at `level` and above."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    (the current stderr by default), at `level` and above."""
+    handler = CurrentStderr() if stream is None else logging.StreamHandler(stream)
     handler.setFormatter(JsonLines())
     root = logging.getLogger()
     root.handlers[:] = [handler]
