@@ -9,6 +9,7 @@ intake over the value added; each is held against the enterprise's quota where o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
@@ -167,7 +168,7 @@ def _check(
             problems.append(InputError(f"{where}.level", meter.level, "1, 2 or 3"))
         elif meter.level != TOP_LEVEL and meter.level not in limits:
             problems.append(InputError(f"{where}.level", meter.level, "a level with a limit"))
-        if not meter.volume_m3 >= 0:
+        if not 0 <= meter.volume_m3 < math.inf:
             problems.append(InputError(f"{where}.volume_m3", meter.volume_m3, "0 m³ or more"))
         if meter.level == TOP_LEVEL and meter.parent is not None:
             problems.append(InputError(f"{where}.parent", meter.parent, "none for a 一级 meter"))
@@ -188,7 +189,7 @@ def _check(
         ("reused_m3", use.reused_m3),
         ("reclaimed_intake_m3", use.reclaimed_intake_m3),
     ):
-        if not value >= 0:
+        if not 0 <= value < math.inf:
             problems.append(InputError(name, value, "0 m³ or more"))
     if use.reclaimed_intake_m3 > intake:
         problems.append(
@@ -196,7 +197,7 @@ def _check(
                 "reclaimed_intake_m3", use.reclaimed_intake_m3, f"at most the intake {intake} m³"
             )
         )
-    if use.value_added_1e4_yuan is not None and not use.value_added_1e4_yuan > 0:
+    if use.value_added_1e4_yuan is not None and not 0 < use.value_added_1e4_yuan < math.inf:
         problems.append(
             InputError("value_added_1e4_yuan", use.value_added_1e4_yuan, "above 0 (10⁴ yuan)")
         )

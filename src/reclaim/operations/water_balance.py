@@ -12,6 +12,7 @@ refused naming the field and its value.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
@@ -82,7 +83,7 @@ def _check(inputs: BalanceInputs) -> None:
     problems = [
         InputError(field.name, getattr(inputs, field.name), "a volume of 0 m³ or more")
         for field in fields(inputs)
-        if not getattr(inputs, field.name) >= 0.0
+        if not 0.0 <= getattr(inputs, field.name) < math.inf
     ]
     if inputs.system_input_m3 == 0.0:
         problems.append(InputError("system_input_m3", 0.0, "a system input above 0 m³"))
