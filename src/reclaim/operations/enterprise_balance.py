@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from reclaim.errors import InputError, InputErrors
-from reclaim.operations.coefficients import coefficient, entries, table
+from reclaim.operations.coefficients import coefficient, entries, numbers, table
 
 TOP_LEVEL = 1
 LEVELS = (1, 2, 3)
@@ -235,34 +235,10 @@ def enterprise_inputs_from_dict(raw: object, where: str) -> EnterpriseInputs:
             problems.append(InputError(f"{at}.parent", parent, "the id of the meter above"))
         if len(problems) == faults:
             meters.append(EnterpriseMeter(str(meter), int(level), float(volume), parent))  # type: ignore[arg-type]
-    use = _optional_numbers(document.get("use"), EnterpriseUse, f"{where}.use", problems)
-    quota = _optional_numbers(
-        document.get("quota") or {}, EnterpriseQuota, f"{where}.quota", problems
+    use = numbers(
+        document.get("use"), EnterpriseUse, f"{where}.use", problems, required=("reused_m3",)
     )
-    if "reused_m3" not in use:
-        problems.append(InputError(f"{where}.use.reused_m3", None, "a volume in m³"))
+    quota = numbers(document.get("quota") or {}, EnterpriseQuota, f"{where}.quota", problems)
     if problems:
         raise InputErrors(problems)
     return EnterpriseInputs(tuple(meters), EnterpriseUse(**use), EnterpriseQuota(**quota))
-
-
-def _optional_numbers(
-    raw: object, kind: type[object], where: str, problems: list[InputError]
-) -> dict[str, float]:
-    try:
-        values = table(raw, where)
-    except InputError as error:
-        problems.append(error)
-        return {}
-    known = {field.name for field in fields(kind)}  # type: ignore[arg-type]
-    numbers = {}
-    for name, value in values.items():
-        if name not in known:
-            problems.append(
-                InputError(f"{where}.{name}", value, "one of " + ", ".join(sorted(known)))
-            )
-        elif isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(InputError(f"{where}.{name}", value, "a number"))
-        else:
-            numbers[str(name)] = float(value)
-    return numbers

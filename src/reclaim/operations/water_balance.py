@@ -13,10 +13,10 @@ refused naming the field and its value.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from reclaim.errors import InputError, InputErrors
+from reclaim.operations.coefficients import numbers
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,9 @@ class WaterBalance:
     non_revenue_water_fraction: float
     water_losses_fraction: float
 
+
+REQUIRED_INPUTS = ("system_input_m3", "billed_metered_m3")
+"""The `BalanceInputs` without a default: a file must give them."""
 
 APPARENT_COMPONENTS = (
     "unauthorised_consumption_m3",
@@ -110,26 +113,10 @@ def _check(inputs: BalanceInputs) -> None:
         )
 
 
-def balance_inputs_from_dict(raw: Mapping[str, object], where: str = "balance") -> BalanceInputs:
+def balance_inputs_from_dict(raw: object, where: str = "balance") -> BalanceInputs:
     """`BalanceInputs` from a table of volumes (m³), unknown or non-numeric entries refused."""
-    known = {field.name for field in fields(BalanceInputs)}
-    problems = [
-        InputError(f"{where}.{name}", raw[name], "a field among " + ", ".join(sorted(known)))
-        for name in raw
-        if name not in known
-    ]
-    if "system_input_m3" not in raw:
-        problems.append(InputError(f"{where}.system_input_m3", None, "a volume in m³"))
-    if "billed_metered_m3" not in raw:
-        problems.append(InputError(f"{where}.billed_metered_m3", None, "a volume in m³"))
-    volumes: dict[str, float] = {}
-    for name, value in raw.items():
-        if name not in known:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(InputError(f"{where}.{name}", value, "a volume in m³"))
-        else:
-            volumes[name] = float(value)
+    problems: list[InputError] = []
+    volumes = numbers(raw, BalanceInputs, where, problems, REQUIRED_INPUTS)
     if problems:
         raise InputErrors(problems)
     return BalanceInputs(**volumes)
