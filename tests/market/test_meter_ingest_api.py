@@ -222,6 +222,8 @@ def test_a_dma_with_an_open_boundary_is_refused_naming_the_links(
     assert (open_boundary.json()["field"], open_boundary.json()["value"]) == ("meters", '["L5"]')
     closed = api.ok(api.post(f"/regions/{region}/dmas", "net", dma | {"meters": ["M2", "M5"]}))
     assert (closed["boundary_links"], closed["meters"]) == (["L2", "L5"], ["M2", "M5"])
+    listed = api.ok(api.get(f"/regions/{region}/dmas", "regulator"), 200)
+    assert [(d["code"], d["boundary_links"]) for d in listed] == [("d1", ["L2", "L5"])]
     # a sensor on a link the network does not have is refused
     stray = sensor("M9", "flow") | {"attachment": {"kind": "link", "ref": "L99"}}
     refused = api.post(f"/regions/{region}/sensors", "net", stray)

@@ -122,3 +122,12 @@ def test_children_summing_to_their_parent_close_exactly(
     assert result.closures[0].error_fraction == pytest.approx(0.0, abs=1e-9)
     assert 0.0 <= result.reuse_rate_fraction < 1.0
     assert result.reuse_rate_fraction == pytest.approx(reused / (reused + total))
+
+
+def test_infinite_volumes_and_value_added_are_refused() -> None:
+    meters = (*METERS[:5], EnterpriseMeter("b1", 3, float("inf"), "B"))
+    use = EnterpriseUse(reused_m3=float("inf"), value_added_1e4_yuan=float("inf"))
+    with pytest.raises(InputError) as refused:
+        enterprise_balance(meters, use, LIMITS)
+    fields = {problem.field for problem in refused.value.problems}
+    assert fields == {"meters[5].volume_m3", "reused_m3", "value_added_1e4_yuan"}

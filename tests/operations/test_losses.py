@@ -196,3 +196,18 @@ def _balance(system_input_m3: float, authorised_m3: float, apparent_m3: float) -
             customer_meter_inaccuracies_m3=apparent_m3,
         )
     )
+
+
+def test_infinite_network_figures_and_periods_are_refused() -> None:
+    with pytest.raises(InputError) as refused:
+        uarl_litres_per_day(NetworkSize(float("inf"), 100, float("inf"), float("inf")), UARL)
+    fields = [problem.field for problem in refused.value.problems]
+    # each field named once, mains_km by its own "above 0 km" rule only
+    assert sorted(fields) == ["average_pressure_m", "mains_km", "private_pipe_km"]
+    network = NetworkSize(200, 12_000, 24, 40)
+    balance = _balance(system_input_m3=300_000, authorised_m3=240_000, apparent_m3=9_000)
+    with pytest.raises(InputError, match="period_days"):
+        leakage_index(balance, network, float("inf"), UARL)
+    with pytest.raises(InputError) as frost:
+        cjj92_leakage_rate(balance, Cjj92Conditions(0, 1, 0.3, float("inf")), CJJ92)
+    assert frost.value.field == "max_frost_depth_m"

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from reclaim.errors import InputError
-from reclaim.io.broker_files import acl_text, password_hash
+from reclaim.io.broker_files import WORKER_LOGIN, acl_text, password_hash, write_broker_config
 from reclaim.operations.topics import (
     DeviceTopic,
     encode_readings,
@@ -105,6 +105,15 @@ def test_acl_gives_each_device_its_own_topic_only() -> None:
     assert "user logger-a\ntopic write reclaim/shuozhou/logger-a/readings" in text
     assert "user logger-b\ntopic write reclaim/shuozhou/logger-b/readings" in text
     assert "topic read reclaim/+/+/readings" in text
+
+
+def test_a_device_may_not_take_the_workers_login(tmp_path: Path) -> None:
+    # it would get the workers' password and read every region's readings
+    devices = [*DEVICES, DeviceTopic("lingshi", WORKER_LOGIN)]
+    with pytest.raises(InputError) as refused:
+        write_broker_config(devices, tmp_path / "broker", 1883)
+    assert (refused.value.field, refused.value.value) == ("devices", WORKER_LOGIN)
+    assert not (tmp_path / "broker").exists()
 
 
 def wait_for(condition, timeout: float = 15.0) -> None:

@@ -155,3 +155,11 @@ def test_a_grade_outside_the_scale_or_missing_is_refused() -> None:
         )
     problems = {(problem.field, problem.value) for problem in refused.value.problems}
     assert problems == {("grades.system_input_m3", 11), ("grades.unbilled_metered_m3", None)}
+
+
+def test_an_infinite_volume_is_refused_naming_it() -> None:
+    # inf passes a plain ``>= 0`` check and would give an infinite input and NaN fractions
+    with pytest.raises(InputError) as refused:
+        water_balance(BalanceInputs(system_input_m3=float("inf"), billed_metered_m3=800))
+    assert refused.value.field == "system_input_m3"
+    assert refused.value.value == float("inf")

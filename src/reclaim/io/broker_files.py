@@ -120,6 +120,9 @@ def write_broker_config(
     repeated = sorted({login for login in logins if logins.count(login) > 1})
     if repeated:
         raise InputError("devices", repeated, "device codes unique across regions (broker logins)")
+    if worker_login in logins:
+        # the device would share the workers' password and their read access to every topic
+        raise InputError("devices", worker_login, "device codes other than the workers' login")
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "data").mkdir(exist_ok=True)
     secrets_file = directory / "secrets.yaml"

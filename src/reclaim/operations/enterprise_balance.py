@@ -9,11 +9,12 @@ intake over the value added; each is held against the enterprise's quota where o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from reclaim.errors import InputError, InputErrors
-from reclaim.operations.coefficients import coefficient, entries, table
+from reclaim.operations.coefficients import coefficient, entries, numbers, table
 
 TOP_LEVEL = 1
 LEVELS = (1, 2, 3)
@@ -167,7 +168,7 @@ def _check(
             problems.append(InputError(f"{where}.level", meter.level, "1, 2 or 3"))
         elif meter.level != TOP_LEVEL and meter.level not in limits:
             problems.append(InputError(f"{where}.level", meter.level, "a level with a limit"))
-        if not meter.volume_m3 >= 0:
+        if not 0 <= meter.volume_m3 < math.inf:
             problems.append(InputError(f"{where}.volume_m3", meter.volume_m3, "0 m³ or more"))
         if meter.level == TOP_LEVEL and meter.parent is not None:
             problems.append(InputError(f"{where}.parent", meter.parent, "none for a 一级 meter"))
@@ -188,7 +189,7 @@ def _check(
         ("reused_m3", use.reused_m3),
         ("reclaimed_intake_m3", use.reclaimed_intake_m3),
     ):
-        if not value >= 0:
+        if not 0 <= value < math.inf:
             problems.append(InputError(name, value, "0 m³ or more"))
     if use.reclaimed_intake_m3 > intake:
         problems.append(
@@ -196,7 +197,7 @@ def _check(
                 "reclaimed_intake_m3", use.reclaimed_intake_m3, f"at most the intake {intake} m³"
             )
         )
-    if use.value_added_1e4_yuan is not None and not use.value_added_1e4_yuan > 0:
+    if use.value_added_1e4_yuan is not None and not 0 < use.value_added_1e4_yuan < math.inf:
         problems.append(
             InputError("value_added_1e4_yuan", use.value_added_1e4_yuan, "above 0 (10⁴ yuan)")
         )
@@ -234,34 +235,10 @@ def enterprise_inputs_from_dict(raw: object, where: str) -> EnterpriseInputs:
             problems.append(InputError(f"{at}.parent", parent, "the id of the meter above"))
         if len(problems) == faults:
             meters.append(EnterpriseMeter(str(meter), int(level), float(volume), parent))  # type: ignore[arg-type]
-    use = _optional_numbers(document.get("use"), EnterpriseUse, f"{where}.use", problems)
-    quota = _optional_numbers(
-        document.get("quota") or {}, EnterpriseQuota, f"{where}.quota", problems
+    use = numbers(
+        document.get("use"), EnterpriseUse, f"{where}.use", problems, required=("reused_m3",)
     )
-    if "reused_m3" not in use:
-        problems.append(InputError(f"{where}.use.reused_m3", None, "a volume in m³"))
+    quota = numbers(document.get("quota") or {}, EnterpriseQuota, f"{where}.quota", problems)
     if problems:
         raise InputErrors(problems)
     return EnterpriseInputs(tuple(meters), EnterpriseUse(**use), EnterpriseQuota(**quota))
-
-
-def _optional_numbers(
-    raw: object, kind: type[object], where: str, problems: list[InputError]
-) -> dict[str, float]:
-    try:
-        values = table(raw, where)
-    except InputError as error:
-        problems.append(error)
-        return {}
-    known = {field.name for field in fields(kind)}  # type: ignore[arg-type]
-    numbers = {}
-    for name, value in values.items():
-        if name not in known:
-            problems.append(
-                InputError(f"{where}.{name}", value, "one of " + ", ".join(sorted(known)))
-            )
-        elif isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(InputError(f"{where}.{name}", value, "a number"))
-        else:
-            numbers[str(name)] = float(value)
-    return numbers

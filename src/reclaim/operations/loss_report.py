@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from reclaim.errors import InputError, InputErrors
-from reclaim.operations.coefficients import table
+from reclaim.operations.coefficients import numbers, table
 from reclaim.operations.data_validity import DataValidity, ValidityScale, balance_validity
 from reclaim.operations.losses import (
     Cjj92Coefficients,
@@ -65,19 +65,17 @@ def loss_inputs_from_dict(raw: object, where: str) -> LossInputs:
     period = document.get("period_days")
     if isinstance(period, bool) or not isinstance(period, int | float):
         problems.append(InputError(f"{where}.period_days", period, "a number of days"))
-    network = _numbers(document.get("network"), NetworkSize, f"{where}.network", problems)
+    network = _all_numbers(document.get("network"), NetworkSize, f"{where}.network", problems)
     conditions = (
         None
         if document.get("cjj92") is None
-        else _numbers(document["cjj92"], Cjj92Conditions, f"{where}.cjj92", problems)
+        else _all_numbers(document["cjj92"], Cjj92Conditions, f"{where}.cjj92", problems)
     )
     grades = document.get("grades")
     if grades is not None and not isinstance(grades, Mapping):
         problems.append(InputError(f"{where}.grades", grades, "a table of grades by input"))
     try:
-        balance = balance_inputs_from_dict(
-            table(document.get("balance"), f"{where}.balance"), f"{where}.balance"
-        )
+        balance = balance_inputs_from_dict(document.get("balance"), f"{where}.balance")
     except InputError as error:
         problems.extend(error.problems)
     if problems:
@@ -86,26 +84,11 @@ def loss_inputs_from_dict(raw: object, where: str) -> LossInputs:
     return LossInputs(float(period), balance, network, conditions, grades)
 
 
-def _numbers(raw: object, kind: type[Any], where: str, problems: list[InputError]) -> Any:
-    try:
-        values = table(raw, where)
-    except InputError as error:
-        problems.append(error)
-        return None
-    known = {field.name for field in fields(kind)}
-    found = {}
-    for name in known:
-        value = values.get(name)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(InputError(f"{where}.{name}", value, "a number"))
-        else:
-            found[name] = value
-    problems.extend(
-        InputError(f"{where}.{name}", values[name], "a field among " + ", ".join(sorted(known)))
-        for name in values
-        if name not in known
-    )
-    return kind(**found) if len(found) == len(known) else None
+def _all_numbers(raw: object, kind: type[Any], where: str, problems: list[InputError]) -> Any:
+    """``kind`` built from table ``raw`` when it gives every field as a number, else None."""
+    names = [field.name for field in fields(kind)]
+    found = numbers(raw, kind, where, problems, required=names)
+    return kind(**found) if len(found) == len(names) else None
 
 
 def loss_report(

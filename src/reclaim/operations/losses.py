@@ -14,6 +14,7 @@ outlet pressure and the maximum frost depth; graded 一级 / 二级 by the thres
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from enum import StrEnum
@@ -96,7 +97,7 @@ def leakage_index(
     balance: WaterBalance, network: NetworkSize, period_days: float, coefficients: UarlCoefficients
 ) -> LeakageIndex:
     """ILI = CARL / UARL over ``period_days``, with the calibration caveats of ``network``."""
-    if not period_days > 0:
+    if not 0 < period_days < math.inf:
         raise InputError("period_days", period_days, "a period of more than 0 days")
     per_day = uarl_litres_per_day(network, coefficients)
     uarl_m3 = per_day * period_days / LITRES_PER_M3
@@ -113,15 +114,14 @@ def _check_network(network: NetworkSize) -> None:
     problems = [
         InputError(name, value, "0 or more")
         for name, value in (
-            ("mains_km", network.mains_km),
             ("service_connections", network.service_connections),
             ("private_pipe_km", network.private_pipe_km),
         )
-        if not value >= 0
+        if not 0 <= value < math.inf
     ]
-    if not network.mains_km > 0:
+    if not 0 < network.mains_km < math.inf:
         problems.append(InputError("mains_km", network.mains_km, "a mains length above 0 km"))
-    if not network.average_pressure_m > 0:
+    if not 0 < network.average_pressure_m < math.inf:
         problems.append(
             InputError("average_pressure_m", network.average_pressure_m, "a pressure above 0 m")
         )
@@ -311,7 +311,7 @@ def _check_conditions(balance: WaterBalance, conditions: Cjj92Conditions) -> Non
     problems = [
         InputError(name, value, "0 or more")
         for name, value in vars(conditions).items()
-        if not value >= 0
+        if not 0 <= value < math.inf
     ]
     if conditions.residential_metered_m3 > balance.authorised_consumption_m3:
         problems.append(

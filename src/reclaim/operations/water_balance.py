@@ -12,10 +12,11 @@ refused naming the field and its value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
 from dataclasses import dataclass, fields
 
 from reclaim.errors import InputError, InputErrors
+from reclaim.operations.coefficients import numbers
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class WaterBalance:
     non_revenue_water_fraction: float
     water_losses_fraction: float
 
+
+REQUIRED_INPUTS = ("system_input_m3", "billed_metered_m3")
+"""The `BalanceInputs` without a default: a file must give them."""
 
 APPARENT_COMPONENTS = (
     "unauthorised_consumption_m3",
@@ -82,7 +86,7 @@ def _check(inputs: BalanceInputs) -> None:
     problems = [
         InputError(field.name, getattr(inputs, field.name), "a volume of 0 m³ or more")
         for field in fields(inputs)
-        if not getattr(inputs, field.name) >= 0.0
+        if not 0.0 <= getattr(inputs, field.name) < math.inf
     ]
     if inputs.system_input_m3 == 0.0:
         problems.append(InputError("system_input_m3", 0.0, "a system input above 0 m³"))
@@ -109,26 +113,10 @@ def _check(inputs: BalanceInputs) -> None:
         )
 
 
-def balance_inputs_from_dict(raw: Mapping[str, object], where: str = "balance") -> BalanceInputs:
+def balance_inputs_from_dict(raw: object, where: str = "balance") -> BalanceInputs:
     """`BalanceInputs` from a table of volumes (m³), unknown or non-numeric entries refused."""
-    known = {field.name for field in fields(BalanceInputs)}
-    problems = [
-        InputError(f"{where}.{name}", raw[name], "a field among " + ", ".join(sorted(known)))
-        for name in raw
-        if name not in known
-    ]
-    if "system_input_m3" not in raw:
-        problems.append(InputError(f"{where}.system_input_m3", None, "a volume in m³"))
-    if "billed_metered_m3" not in raw:
-        problems.append(InputError(f"{where}.billed_metered_m3", None, "a volume in m³"))
-    volumes: dict[str, float] = {}
-    for name, value in raw.items():
-        if name not in known:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(InputError(f"{where}.{name}", value, "a volume in m³"))
-        else:
-            volumes[name] = float(value)
+    problems: list[InputError] = []
+    volumes = numbers(raw, BalanceInputs, where, problems, REQUIRED_INPUTS)
     if problems:
         raise InputErrors(problems)
     return BalanceInputs(**volumes)

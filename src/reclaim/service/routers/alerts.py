@@ -35,7 +35,7 @@ from reclaim.store.alerts import (
     resolve_alert,
     visible_alert,
 )
-from reclaim.store.models import Notification, Webhook
+from reclaim.store.models import AlertRecord, Notification, Webhook
 from reclaim.store.sensors import require_network_operator
 from reclaim.store.webhooks import (
     NotificationState,
@@ -98,7 +98,7 @@ def acknowledge(
     stops."""
 
     def work(session: Session, now: datetime) -> BaseModel:
-        before = state_of(visible_alert(session, actor, region_id, alert_id))
+        before = state_of(session.get(AlertRecord, alert_id))  # the store checks visibility
         record = acknowledge_alert(session, actor, region_id, alert_id, payload.why, now)
         record_action(
             session, actor, "alert.acknowledge", record, now=now, before=before, reason=payload.why
@@ -121,7 +121,7 @@ def resolve(
     """A network operator of the region resolves an open or acknowledged alert, saying why."""
 
     def work(session: Session, now: datetime) -> BaseModel:
-        before = state_of(visible_alert(session, actor, region_id, alert_id))
+        before = state_of(session.get(AlertRecord, alert_id))  # the store checks visibility
         record = resolve_alert(session, actor, region_id, alert_id, payload.why, now)
         record_action(
             session, actor, "alert.resolve", record, now=now, before=before, reason=payload.why

@@ -3,6 +3,7 @@ links and the DMAs, managed by the region's network operators."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
@@ -233,8 +234,7 @@ def load_network(
     return context.write(actor, None, fingerprint(request, payload), work, status_code=200)
 
 
-def _dma_out(session: Session, dma: Dma) -> DmaOut:
-    boundary = boundary_links(network_links(session, dma.region_id), dma.link_ids)
+def _dma_out(session: Session, dma: Dma, boundary: Collection[str]) -> DmaOut:
     return DmaOut(
         id=dma.id,
         code=dma.code,
@@ -258,8 +258,8 @@ def define_dma(
     context = context_of(request)
 
     def work(session: Session, now: datetime) -> BaseModel:
-        dma, _ = add_dma(session, actor, region_id, payload.model_dump(), now)
-        out = _dma_out(session, dma)
+        dma, boundary = add_dma(session, actor, region_id, payload.model_dump(), now)
+        out = _dma_out(session, dma, boundary)
         record_action(session, actor, "dma.define", dma, now=now, after=out.model_dump())
         return out
 
@@ -272,7 +272,8 @@ def list_dmas(region_id: RowId, request: Request, actor: CurrentActor) -> list[D
 
     def read(session: Session) -> list[DmaOut]:
         require_network_reader(actor, region_id)
+        links = network_links(session, region_id)
         rows = session.scalars(select(Dma).where(Dma.region_id == region_id).order_by(Dma.code))
-        return [_dma_out(session, dma) for dma in rows]
+        return [_dma_out(session, dma, boundary_links(links, dma.link_ids)) for dma in rows]
 
     return context_of(request).read(read)
