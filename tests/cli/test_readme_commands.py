@@ -183,9 +183,11 @@ def test_no_output_line_is_cut_mid_id(readme_runs: dict[int, CommandRun]) -> Non
                 problems.append(f"{run.command.text}: wider than {COLUMNS}: {line}")
             if re.search(r"\w…(\s|$)", line):
                 problems.append(f"{run.command.text}: truncated: {line}")
+            # a cut id goes on in the next line: at its start (text wrapped by the terminal) or
+            # in its table column (any word of the next line)
             following = lines[number + 1].split() if number + 1 < len(lines) else []
-            if line.split() and following:
-                head, tail = line.split()[-1], following[0]
-                if head + tail in ids and head not in ids:
-                    problems.append(f"{run.command.text}: {head + tail} cut: {line}")
+            for head in line.split():
+                cut = [head + tail for tail in following if head + tail in ids]
+                if cut and head not in ids:
+                    problems.append(f"{run.command.text}: {cut[0]} cut: {line}")
     assert problems == []

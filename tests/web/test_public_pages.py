@@ -126,3 +126,30 @@ def test_public_pages_show_trades_notices_and_take_an_objection(
     assert [(o["grounds"], o["contact"]) for o in objections] == [(grounds, "13800000000")]
     assert "13800000000" not in page.content()  # the contact reaches the regulator only
     assert offline_page.blocked == []
+
+
+def test_a_refused_load_shows_the_refusal_then_clears_when_the_load_works(
+    offline_page: OfflinePage, site_url: str
+) -> None:
+    """Every page loads through one composable (web/src/load.js) and shows a refused load in one
+    alert (LoadFailure.vue): the refusal's reason under the catalogue's "could not load" title;
+    once the service answers, the alert is gone and the page's data is shown."""
+    page = offline_page.page
+    reason = "the service has as much of this work queued as it takes; retry later"
+    refusal = {"field": None, "value": None, "reason": reason, "code": "busy"}
+    page.route(
+        "**/public/ledger/heads",
+        lambda route: route.fulfill(status=503, json=refusal),
+    )
+    page.goto(f"{site_url}/#/ledger", wait_until="networkidle")
+    alert = page.locator(".el-alert--error")
+    alert.wait_for(timeout=TIMEOUT_MS)
+    assert LABELS["error.load"]["zh"] in alert.inner_text()
+    assert reason in alert.inner_text()  # "busy" has no catalogue entry: the API's own reason
+
+    page.unroute("**/public/ledger/heads")
+    page.goto(f"{site_url}/#/trades", wait_until="networkidle")
+    page.goto(f"{site_url}/#/ledger", wait_until="networkidle")
+    page.get_by_text(LABELS["ledger.none"]["zh"]).wait_for(timeout=TIMEOUT_MS)
+    assert page.locator(".el-alert--error").count() == 0
+    assert offline_page.blocked == []

@@ -12,3 +12,15 @@ export function countdown(milliseconds, dayUnit) {
     .join(":");
   return days > 0 ? `${days} ${dayUnit} ${clock}` : clock;
 }
+
+/** 万 m³ as typed, in m³ exactly (decimal digits, no float: "240" → 2400000); anything else is
+ * returned as typed, for the API to refuse by name. */
+export function wanToM3(text) {
+  const match = /^\s*(\d+)(?:\.(\d{0,4}))?\s*$/.exec(text);
+  return match ? Number(match[1]) * 10000 + Number((match[2] ?? "").padEnd(4, "0")) : text;
+}
+
+/** A date string one contract year later ("2021-08-15" → "2022-08-15"). */
+export function nextYear(day) {
+  return `${Number(day.slice(0, 4)) + 1}${day.slice(4)}`;
+}

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from reclaim.planning.scenario import Scenario
+    from reclaim.reports.labels import Labels
 
 
 @functools.cache
@@ -161,6 +162,19 @@ def reports_input_errors(command: Callable[P, R]) -> Callable[P, R]:
             exit_bad_input(bad_input, bool(kwargs.get("as_json")))
 
     return wrapper
+
+
+def load_labels(lang: str) -> Labels:
+    """The words of the tables in `lang` (an unknown language is an input error); imported
+    here, on first use, so that `--help` does not load the catalogue."""
+    from reclaim.reports.labels import Labels
+
+    return Labels.load(lang)
+
+
+def print_json(payload: Any) -> None:
+    """A command's `--json` answer on stdout: indented, non-ASCII as it is."""
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
 def load_scenario_with_notes(path: Path) -> Scenario:

@@ -27,6 +27,7 @@ from reclaim.cli.common import (
     console,
     err_console,
     exit_on_failure,
+    load_labels,
     load_scenario_with_notes,
     reports_input_errors,
     rich_console,
@@ -202,13 +203,6 @@ def _load(
     limit = built.min_free_head_m if min_head is None else min_head
     judged = settings(defaults, limit, required_pressure, accident_fraction)
     return Loaded(None, judged, built, scenario, defaults)
-
-
-def _labels(lang: str) -> Labels:
-    """The words of the tables in `lang` (an unknown language is an input error)."""
-    from reclaim.reports.labels import Labels
-
-    return Labels.load(lang)
 
 
 def _emit(payload: dict[str, Any], as_json: bool, tables: list[str]) -> None:
@@ -396,7 +390,7 @@ def check_command(
     from reclaim.io.network_files import write_geojson
     from reclaim.network import checks, summary
 
-    labels = _labels(lang)
+    labels = load_labels(lang)
     loaded = _load(source, year, min_head, peak_factor, required_pressure=required_pressure)
     with loaded.open() as project:
         peak = checks.peak_hour(
@@ -505,7 +499,7 @@ def sizing_command(
     """Pipe velocity and head loss at peak hour, with a standard DN suggestion per pipe."""
     from reclaim.network import checks, summary
 
-    labels = _labels(lang)
+    labels = load_labels(lang)
     loaded = _load(source, year, None, peak_factor)
     with loaded.open() as project:
         project.set_demand_model(project.file_demand_model)
@@ -574,7 +568,7 @@ def energy_command(
     its CO₂."""
     from reclaim.network import summary
 
-    labels = _labels(lang)
+    labels = load_labels(lang)
     loaded = _load(source, year, None, None)
     energy = _pump_energy(loaded, annual_volume, grid_factor)
     _emit(
@@ -609,7 +603,7 @@ def accident_command(
     (default 70 % of the design flow), one pipe at a time."""
     from reclaim.network import checks, summary
 
-    labels = _labels(lang)
+    labels = load_labels(lang)
     loaded = _load(
         source,
         year,
@@ -797,7 +791,7 @@ def n1_command(
     or unserved."""
     from reclaim.network import batch, summary
 
-    labels = _labels(lang)
+    labels = load_labels(lang)
     loaded = _load(
         source,
         year,
@@ -870,7 +864,7 @@ def samples_command(
     from reclaim.network import batch, summary
     from reclaim.network.samples import demand_samples
 
-    labels = _labels(lang)
+    labels = load_labels(lang)
     loaded = _load(source, year, min_head, None, required_pressure=required_pressure)
     if loaded.scenario is None or loaded.built is None:
         raise InputError("source", str(source), "a scenario .yaml (samples need uncertainty)")
@@ -925,7 +919,7 @@ def pump_head_command(
     """Pump head needed for a target worst-point free head (curves scaled by one factor)."""
     from reclaim.network import checks, summary
 
-    labels = _labels(lang)
+    labels = load_labels(lang)
     loaded = _load(source, year, target, peak_factor)
     with loaded.open() as project:
         heads, check = checks.required_pump_heads(project, loaded.limit_m, pump)
@@ -978,7 +972,7 @@ def simulate_command(
     """Extended-period simulation with demand patterns and tanks (24 h for a scenario)."""
     from reclaim.network import summary
 
-    labels = _labels(lang)
+    labels = load_labels(lang)
     loaded = _load(source, year, None, None, patterns=True)
     duration = None if hours is None else round(hours * 3600)
     with loaded.open() as project:

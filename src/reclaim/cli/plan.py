@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,7 +13,9 @@ from reclaim.cli.common import (
     RoundingOpt,
     ScenarioArg,
     SeedOpt,
+    load_labels,
     load_scenario_with_notes,
+    print_json,
     reports_input_errors,
     rich_console,
 )
@@ -155,13 +156,12 @@ def run(
     from reclaim.io.scenario_file import plants_fitness
     from reclaim.planning.engine import run_plan
     from reclaim.planning.rounding import rounding_mode
-    from reclaim.reports.labels import Labels
 
-    labels = Labels.load(lang)
+    labels = load_labels(lang)
     loaded = load_scenario_with_notes(scenario)
     result = run_plan(loaded, rounding_mode(rounding, "--rounding"), plants_fitness(loaded))
     if as_json:
-        typer.echo(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2))
+        print_json(result.to_json_dict())
     else:
         _print_tables(result, labels)
 
@@ -194,9 +194,8 @@ def sensitivity(
     )
 
     from reclaim.planning.sensitivity import run_sensitivity
-    from reclaim.reports.labels import Labels
 
-    labels = Labels.load(lang)
+    labels = load_labels(lang)
     loaded = load_scenario_with_notes(scenario)
     with Progress(
         TextColumn("sampling"),
@@ -211,7 +210,7 @@ def sensitivity(
             loaded, samples, seed, chunk, on_chunk=lambda k: progress.advance(task, k)
         )
     if as_json:
-        typer.echo(json.dumps(summary.to_json_dict(), indent=2))
+        print_json(summary.to_json_dict())
         return
     columns = [
         Column(labels("cli_horizon"), "id"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -15,6 +14,8 @@ from reclaim.cli.common import (
     LangOpt,
     NoFailOpt,
     exit_on_failure,
+    load_labels,
+    print_json,
     reports_input_errors,
 )
 from reclaim.cli.tables import Column, echo, render
@@ -63,13 +64,6 @@ EditionOption = typer.Option(
 )
 
 
-def _labels(lang: str) -> Labels:
-    """The words of the tables in `lang` (an unknown language is an input error)."""
-    from reclaim.reports.labels import Labels
-
-    return Labels.load(lang)
-
-
 def _status(labels: Labels, status: str, tentative: str | None = None) -> str:
     """A verdict in words, with the verdict it would be were its limit confirmed."""
     label = labels(f"cli_{status}")
@@ -109,10 +103,6 @@ def _edition_id(standard: Standard) -> str | None:
     return None if standard.dated_edition is None else standard.dated_edition.id
 
 
-def _print_json(payload: Any) -> None:
-    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-
-
 def _chosen_standards(
     loaded: dict[str, Standard], standard_ids: list[str], current_only: bool
 ) -> list[Standard]:
@@ -134,7 +124,7 @@ def standards_command(
     """List loaded standards with editions, uses and how many limits are verified."""
     from reclaim.io.quality_files import load_standards
 
-    labels = _labels(lang)
+    labels = load_labels(lang)
     standards = load_standards(standards_dir)
     rows: list[dict[str, Any]] = []
     for standard in standards.values():
@@ -163,7 +153,7 @@ def standards_command(
             }
         )
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     columns = [
         Column(labels("cli_id"), "id"),
@@ -219,7 +209,7 @@ def check_command(
     from reclaim.quality.gap import treatment_gap
     from reclaim.quality.standards import find_standard
 
-    labels = _labels(lang)
+    labels = load_labels(lang)
     catalogue = load_catalogue()
     standard = find_standard(load_standards(standards_dir, catalogue), standard_id)
     treatments = load_treatments(catalogue)
@@ -228,7 +218,7 @@ def check_command(
         verdict = evaluate(sample, standard, use_id, condition, edition, date.today())
         results.append((verdict, treatment_gap(verdict, catalogue, treatments)))
     if as_json:
-        _print_json([{**verdict.to_dict(), "gap": gap.to_dict()} for verdict, gap in results])
+        print_json([{**verdict.to_dict(), "gap": gap.to_dict()} for verdict, gap in results])
     else:
         _print_check_tables(results, standard, use_id, catalogue, labels)
     exit_on_failure(all(verdict.fitness is Fitness.FIT for verdict, _ in results), no_fail)
@@ -354,7 +344,7 @@ def matrix_command(
     from reclaim.quality.evaluate import Status, fitness_matrix
     from reclaim.quality.gap import cheapest_routes
 
-    labels = _labels(lang)
+    labels = load_labels(lang)
     catalogue = load_catalogue()
     loaded = load_standards(standards_dir, catalogue)
     chosen = _chosen_standards(loaded, standard_ids, current_only)
@@ -424,7 +414,7 @@ def matrix_command(
         )
         echo("\n\n".join([title, *(render(name, columns, group) for name, group in rows.items())]))
     if as_json:
-        _print_json(payload)
+        print_json(payload)
 
 
 @quality_app.command("series", short_help="A series against its standard's period rule.")
@@ -471,7 +461,7 @@ def series_command(
     )
     from reclaim.quality.standards import find_standard
 
-    labels = _labels(lang)
+    labels = load_labels(lang)
     catalogue = load_catalogue()
     standard = find_standard(load_standards(standards_dir, catalogue), standard_id)
     samples = load_samples(sample_file, catalogue)
@@ -489,7 +479,7 @@ def series_command(
             samples, standard, use_id, window_days, condition, edition=edition, undated=today
         )
     if as_json:
-        _print_json(
+        print_json(
             {
                 **verdict.to_dict(),
                 "rolling": [{"end": end, "fitness": fit.value} for end, fit in rolling],
@@ -593,7 +583,7 @@ def batch_command(
     from reclaim.quality.batch import evaluate_batch
     from reclaim.quality.evaluate import Fitness
 
-    labels = _labels(lang)
+    labels = load_labels(lang)
     catalogue = load_catalogue()
     loaded = load_standards(standards_dir, catalogue)
     chosen = _chosen_standards(loaded, standard_ids, current_only)
@@ -603,7 +593,7 @@ def batch_command(
         write_fitness_csv(out, matrix, result)
     counts = result.counts()
     if as_json:
-        _print_json(
+        print_json(
             {
                 "samples": matrix.size,
                 "uses": [

@@ -18,6 +18,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from reclaim.market.prices import FEN
+
 
 class Kind(StrEnum):
     """How a column's values are written, and the unit its header names when it has none."""
@@ -45,7 +47,6 @@ class Column:
         return f"{self.name} ({self.unit or self.kind.value})"
 
 
-FEN = Decimal("0.01")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_FORMATS = {
     Kind.MONEY: "#,##0.00",
