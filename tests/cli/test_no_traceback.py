@@ -163,11 +163,12 @@ def test_an_output_into_a_folder_that_does_not_exist(tmp_path: Path) -> None:
     line = _one_line(["quality", "batch", str(lab), "--out", str(nowhere)], EXIT_BAD_INPUT)
     assert line == f"error: --out: got '{nowhere}'; a file in an existing folder"
     network = _write(tmp_path, "n.inp", HAND_INP)
-    geojson = tmp_path / "nowhere" / "n.geojson"
-    line = _one_line(["network", "check", str(network), "--geojson", str(geojson)], 2)
-    assert line == (
-        f"error: file: got '{geojson}'; a path in an existing folder (there is no {geojson.parent})"
-    )
+    for option in ("--geojson", "--inp-out"):
+        written = tmp_path / "nowhere" / "n.out"
+        line = _one_line(["network", "check", str(network), option, str(written)], 2)
+        assert line == f"error: {option}: got '{written}'; a file in an existing folder"
+    line = _one_line(["network", "export", str(network), "--out", str(written)], 2)
+    assert line == f"error: --out: got '{written}'; a file in an existing folder"
 
 
 def test_a_csv_header_of_neither_form_points_to_both(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +128,21 @@ def test_the_shipped_retry_schedule_grows_and_is_bounded() -> None:
     assert backoff.factor > 1 and backoff.max_attempts >= 1
     assert backoff.first_delay <= backoff.max_delay
     assert backoff.request_timeout <= timedelta(seconds=30)
+
+
+@pytest.mark.parametrize(
+    ("figure", "field"),
+    [
+        ("5", "backoff.first_delay_s"),  # a bare number: no source
+        ("{value: 0, source: x}", "backoff.first_delay_s.value"),
+        ("{value: .inf, source: x}", "backoff.first_delay_s.value"),  # timedelta would overflow
+    ],
+)
+def test_a_retry_figure_without_source_or_above_0_is_refused(
+    tmp_path: Path, figure: str, field: str
+) -> None:
+    path = tmp_path / "notifications.yaml"
+    path.write_text(f"backoff: {{first_delay_s: {figure}}}\n", encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        load_backoff(path)
+    assert refused.value.field == f"{path}:{field}"

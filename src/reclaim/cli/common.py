@@ -164,6 +164,14 @@ def reports_input_errors(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def in_existing_folder(param: typer.CallbackParam, path: Path | None) -> Path | None:
+    """Option callback for a file a command writes: its folder must exist, checked when the
+    options are read (before any work), the refusal naming the option."""
+    if path is not None and not path.parent.is_dir():
+        raise InputError(param.opts[0], str(path), "a file in an existing folder")
+    return path
+
+
 def load_labels(lang: str) -> Labels:
     """The words of the tables in `lang` (an unknown language is an input error); imported
     here, on first use, so that `--help` does not load the catalogue."""

@@ -27,6 +27,7 @@ from reclaim.cli.common import (
     console,
     err_console,
     exit_on_failure,
+    in_existing_folder,
     load_labels,
     load_scenario_with_notes,
     reports_input_errors,
@@ -376,9 +377,14 @@ def check_command(
         "--geojson",
         metavar="FILE",
         help="Also write nodes and pipes, with results, as GeoJSON.",
+        callback=in_existing_folder,
     ),
     inp_out: Path | None = typer.Option(
-        None, "--inp-out", metavar="FILE", help="Also write the network solved as EPANET .inp."
+        None,
+        "--inp-out",
+        metavar="FILE",
+        help="Also write the network solved as EPANET .inp.",
+        callback=in_existing_folder,
     ),
     as_json: bool = JsonOpt,
     lang: str = LangOpt,
@@ -1012,7 +1018,11 @@ def simulate_command(
 def export_command(
     source: Path = SourceArg,
     inp_out: Path = typer.Option(
-        ..., "--out", metavar="FILE.inp", help="The EPANET .inp file to write."
+        ...,
+        "--out",
+        metavar="FILE.inp",
+        help="The EPANET .inp file to write.",
+        callback=in_existing_folder,
     ),
     year: int | None = YearOpt,
     patterns: bool = typer.Option(

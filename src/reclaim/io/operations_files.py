@@ -4,12 +4,14 @@ is checked against."""
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from pathlib import Path
 
 from reclaim.errors import InputError
 from reclaim.io.data_files import data_path, read_yaml
 from reclaim.io.quality_files import load_standards
+from reclaim.operations.coefficients import coefficient, table
 from reclaim.operations.data_validity import ValidityScale, validity_scale_from_dict
 from reclaim.operations.enterprise_balance import closure_limits_from_dict
 from reclaim.operations.losses import (
@@ -54,24 +56,16 @@ NOTIFICATIONS = data_path("operations", "notifications.yaml")
 
 def load_backoff(path: Path = NOTIFICATIONS) -> Backoff:
     """The retry schedule of webhook notifications from ``path`` (each figure explained there)."""
-    table = read_yaml(path)
-    figures = table.get("backoff") if isinstance(table, dict) else None
-    if not isinstance(figures, dict):
-        raise InputError(f"{path}:backoff", figures, "a table of retry figures")
+    document = read_yaml(path)
+    figures = table(
+        document.get("backoff") if isinstance(document, dict) else None, f"{path}:backoff"
+    )
 
     def figure(name: str) -> float:
-        entry = figures.get(name)
-        if (
-            not isinstance(entry, dict)
-            or not (entry.get("source") or entry.get("local_choice"))
-            or isinstance(entry.get("value"), bool)
-            or not isinstance(entry.get("value"), int | float)
-            or entry["value"] <= 0
-        ):
-            raise InputError(
-                f"{path}:backoff.{name}", entry, "a number above 0 with a source or local_choice"
-            )
-        return float(entry["value"])
+        value = coefficient(figures, name, f"{path}:backoff")
+        if not 0 < value < math.inf:
+            raise InputError(f"{path}:backoff.{name}.value", value, "a number above 0")
+        return value
 
     return Backoff(
         first_delay=timedelta(seconds=figure("first_delay_s")),
