@@ -122,6 +122,18 @@ def test_more_than_ten_thousand_readings_are_refused_naming_the_limit(
     assert readings(api, net["region"], "P1") == []
 
 
+def test_a_body_nested_too_deep_for_the_json_parser_is_refused_naming_the_body(
+    api: Api, net: dict[str, Any]
+) -> None:
+    # 5000 open brackets: far deeper than Python's JSON parser recurses (about 1000 levels)
+    headers = {"Authorization": f"Bearer {net['tokens']['dev-1']}"}
+    path = f"/regions/{net['region']}/readings"
+    refused = api.client.post(path, content="[" * 5000, headers=headers)
+    assert refused.status_code == 422
+    assert (refused.json()["field"], refused.json()["code"]) == ("body", "invalid_input")
+    assert readings(api, net["region"], "P1") == []
+
+
 def test_quarantined_readings_keep_their_payload_and_replay(api: Api, net: dict[str, Any]) -> None:
     region, token = net["region"], net["tokens"]["dev-1"]
     body = [

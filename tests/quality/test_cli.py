@@ -181,3 +181,14 @@ def test_series_names_the_unverified_period_rule_not_the_verified_limit(tmp_path
     # the period rule in the language asked, from its figures: 90 % of samples (Annex I)
     joined = "".join(zh.output.split())  # the title wraps at 80 columns
     assert "至少90%的样品满足各项限值" in joined and "atleast" not in joined
+
+
+def test_series_refuses_both_windows_before_reading_the_samples(tmp_path: Path) -> None:
+    missing = tmp_path / "not_written_yet.csv"
+    args = ["--standard", "eu_2020_741", "--use", "A", "--window", "3", "--window-days", "7"]
+    result = run("series", str(missing), *args)
+    assert result.exit_code == 2, result.output
+    # the options' conflict is named, not the file: nothing was read before the refusal
+    assert result.stderr.strip().splitlines() == [
+        "error: --window-days: got 7; either --window or --window-days, not both"
+    ]

@@ -461,14 +461,14 @@ def series_command(
     )
     from reclaim.quality.standards import find_standard
 
+    if window and window_days:
+        raise InputError("--window-days", window_days, "either --window or --window-days, not both")
     labels = load_labels(lang)
     catalogue = load_catalogue()
     standard = find_standard(load_standards(standards_dir, catalogue), standard_id)
     samples = load_samples(sample_file, catalogue)
     today = date.today()
     verdict = evaluate_series(samples, standard, use_id, condition, edition=edition, undated=today)
-    if window and window_days:
-        raise InputError("--window-days", window_days, "either --window or --window-days, not both")
     rolling = []
     if window:
         rolling = rolling_compliance(

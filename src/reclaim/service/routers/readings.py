@@ -88,6 +88,10 @@ def parse_readings(body: bytes, content_type: str) -> list[dict[str, Any]]:
         document = json.loads(text)
     except ValueError as error:
         raise InputError("body", None, f"a JSON array of readings ({error})") from None
+    except RecursionError:
+        raise InputError(
+            "body", None, "a JSON array of readings (this one nests too deep)"
+        ) from None
     if not isinstance(document, list):
         raise InputError("body", type(document).__name__, "a JSON array of readings")
     for index, item in enumerate(document):
