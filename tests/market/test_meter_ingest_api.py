@@ -297,3 +297,15 @@ def test_each_batch_is_logged_with_the_device_that_sent_it(api: Api, net: dict[s
         region,
     )
     assert json.loads(entry.after_json or "")["accepted"] == 1
+
+
+@pytest.mark.parametrize("kind", ["plant", "delivery_point"])
+@pytest.mark.parametrize("ref", ["²", "99999999999999999999"])
+def test_an_id_reference_no_row_can_have_is_refused_by_name(
+    api: Api, net: dict[str, Any], kind: str, ref: str
+) -> None:
+    # "²" counts as a digit to str.isdigit but is no integer; 10²⁰ is past a 32-bit id
+    body = sensor("X1", "flow") | {"attachment": {"kind": kind, "ref": ref}}
+    refused = api.post(f"/regions/{net['region']}/sensors", "net", body)
+    assert refused.status_code == 422
+    assert (refused.json()["field"], refused.json()["value"]) == ("attachment.ref", ref)

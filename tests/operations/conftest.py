@@ -1,10 +1,14 @@
-"""A small registry used across the operations tests."""
+"""A small registry and the database backends used across the operations tests."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from reclaim.operations.registry import Registry, registry_from_sensors, sensor_from_dict
+from tests.market.conftest import BACKENDS, Backend, open_backend
 
 
 def sensor(sensor_id: str, kind: str, low: float, high: float, attach: str = "node") -> dict:
@@ -36,3 +40,9 @@ def standards() -> dict:
     from reclaim.io.quality_files import load_standards
 
     return load_standards()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """A migrated, empty database on SQLite and on PostgreSQL."""
+    yield from open_backend(request.param, tmp_path)

@@ -9,10 +9,7 @@ by the planning convention of seed 001 §4.3.2; the free-head rule of the shippe
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,60 +19,24 @@ from sqlalchemy.orm import Session
 from reclaim.market.errors import ForbiddenError
 from reclaim.store.models import AlertRecord, Device, QuarantinedReading, Reading, Region, Sensor
 from reclaim.store.readings import IngestOutcome, Source, ingest_readings
-from tests.market.conftest import BACKENDS, Backend, open_backend
+from tests.market.conftest import BACKENDS, Backend
+from tests.operations.stored_region import seed_region
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    yield from open_backend(request.param, tmp_path)
 
 
 @pytest.fixture
 def region_id(backend: Backend) -> int:
     """A region with two devices: dev-1 sends P1, Q1 and T1; dev-2 sends P2."""
-
-    def seed(session: Session) -> int:
-        region = Region(
-            code="r",
-            name="r",
-            publicity_days=5,
-            lapse_days=30,
-            exchange_fee_rate=Decimal("0.005"),
-            treatment_feedback_share=Decimal("0.1"),
-            time_zone="Asia/Shanghai",
-            delivery_confirmation_days=3,
-        )
-        session.add(region)
-        session.flush()
-        devices = [Device(region_id=region.id, code=f"dev-{n}", created_at=NOW) for n in (1, 2)]
-        session.add_all(devices)
-        session.flush()
-        for code, kind, high, device in (
-            ("P1", "pressure", 100.0, devices[0]),
-            ("Q1", "flow", 500.0, devices[0]),
-            ("T1", "volume_totaliser", 1e9, devices[0]),
-            ("P2", "pressure", 100.0, devices[1]),
-        ):
-            session.add(
-                Sensor(
-                    region_id=region.id,
-                    code=code,
-                    kind=kind,
-                    valid_min=0.0,
-                    valid_max=high,
-                    interval_s=300,
-                    level="二级",
-                    attachment_kind="node",
-                    attachment_ref=f"J-{code}",
-                    device_id=device.id,
-                    created_at=NOW,
-                )
-            )
-        return region.id
-
-    return backend.db.run(seed)
+    sensors = {
+        "dev-1": [
+            ("P1", "pressure", 100.0),
+            ("Q1", "flow", 500.0),
+            ("T1", "volume_totaliser", 1e9),
+        ],
+        "dev-2": [("P2", "pressure", 100.0)],
+    }
+    return seed_region(backend, "r", sensors, NOW)
 
 
 def ingest(

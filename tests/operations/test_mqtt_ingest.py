@@ -13,13 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from reclaim.operations.topics import DeviceTopic, encode_readings, readings_topic
 from reclaim.service.mqtt_ingest import (
@@ -30,9 +28,10 @@ from reclaim.service.mqtt_ingest import (
     database_sink,
     run_workers,
 )
-from reclaim.store.models import Device, Reading, Region, Sensor
-from tests.market.conftest import BACKENDS, Backend, open_backend
+from reclaim.store.models import Reading, Sensor
+from tests.market.conftest import Backend
 from tests.operations.broker import Broker, Publisher
+from tests.operations.stored_region import seed_region
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 DAY_START = pd.Timestamp("2026-03-01T00:00:00Z")
@@ -40,50 +39,13 @@ DEVICES = [DeviceTopic("r1", "dev-a"), DeviceTopic("r1", "dev-b")]
 SENSORS = {"dev-a": ["A1", "A2"], "dev-b": ["B1"]}
 
 
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    yield from open_backend(request.param, tmp_path)
-
-
 @pytest.fixture
 def seeded(backend: Backend) -> Backend:
     """Region r1 with devices dev-a (pressure sensors A1, A2) and dev-b (B1)."""
-
-    def seed(session: Session) -> None:
-        region = Region(
-            code="r1",
-            name="r1",
-            publicity_days=5,
-            lapse_days=30,
-            exchange_fee_rate=Decimal("0.005"),
-            treatment_feedback_share=Decimal("0.1"),
-            time_zone="Asia/Shanghai",
-            delivery_confirmation_days=3,
-        )
-        session.add(region)
-        session.flush()
-        for device_code, codes in SENSORS.items():
-            device = Device(region_id=region.id, code=device_code, created_at=NOW)
-            session.add(device)
-            session.flush()
-            for code in codes:
-                session.add(
-                    Sensor(
-                        region_id=region.id,
-                        code=code,
-                        kind="pressure",
-                        valid_min=0.0,
-                        valid_max=100.0,
-                        interval_s=300,
-                        level="二级",
-                        attachment_kind="node",
-                        attachment_ref=f"N-{code}",
-                        device_id=device.id,
-                        created_at=NOW,
-                    )
-                )
-
-    backend.db.run(seed)
+    sensors = {
+        device: [(code, "pressure", 100.0) for code in codes] for device, codes in SENSORS.items()
+    }
+    seed_region(backend, "r1", sensors, NOW)
     return backend
 
 

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from reclaim.service.scheduler import JOBS, Scheduler
 from reclaim.store.models import AlertRecord, Dma, DmaMeter, NetworkLink, Sensor
 from tests.market.conftest import Backend
-from tests.operations.test_ingest_store import backend, ingest, reading, region_id
+from tests.operations.test_ingest_store import ingest, reading, region_id
 
-__all__ = ["backend", "region_id"]
+__all__ = ["region_id"]
 
 MISSING_DATA_JOB = [job for job in JOBS if job.name == "missing_data"]
 LAST = datetime(2026, 3, 1, 11, 10, tzinfo=UTC)

@@ -119,6 +119,11 @@ class Labels:
             return section.group(0).strip() if section else text
         return text
 
+    def cited(self, entry: Mapping[str, Any]) -> str:
+        """Where a reference value comes from, in this language: its `cited` text (as a report
+        quotes it) when it has one, else its `source`."""
+        return self.local(entry.get("cited") or entry["source"])
+
     def figure_name(self, key: str, scenario: Scenario) -> str:
         """The plan's own name of a computed figure (`2025.demand.by_use.road.m3_per_day` →
         "2025年道路浇洒最高日需水量"), from `figure_names`; an unknown key is shown as it is."""

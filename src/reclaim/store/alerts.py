@@ -185,8 +185,15 @@ def resolve_alert(
 
 
 @cache
+def rules_of(region_code: str) -> tuple[AlertRule, ...]:
+    """The alert rules of a region (the shipped file's defaults with its overrides), read once
+    per process for ingest, metering, escalation and the watch jobs alike."""
+    return load_alert_rules(region_code)
+
+
+@cache
 def _rules_by_id(region_code: str) -> dict[str, AlertRule]:
-    return {rule.id: rule for rule in load_alert_rules(region_code)}
+    return {rule.id: rule for rule in rules_of(region_code)}
 
 
 def escalate_alerts(session: Session, now: datetime) -> int:

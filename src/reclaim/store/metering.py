@@ -22,7 +22,6 @@ from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from reclaim.io.market_data import load_metered_billing
-from reclaim.io.operations_files import load_alert_rules
 from reclaim.market.billing import (
     Charge,
     Charged,
@@ -41,6 +40,7 @@ from reclaim.operations.metering import METER_KINDS, daily_meter_volumes, delive
 from reclaim.operations.registry import AttachmentKind, SensorKind
 from reclaim.operations.registry import Sensor as SensorSpec
 from reclaim.operations.rules import AlertRule, RuleKind
+from reclaim.store.alerts import rules_of
 from reclaim.store.delivery_points import contract_meters
 from reclaim.store.models import (
     Contract,
@@ -158,8 +158,7 @@ def meter_contracts(
 
 @cache
 def _over_draw_rule(region_code: str) -> AlertRule | None:
-    rules = load_alert_rules(region_code)
-    return next((rule for rule in rules if rule.kind is RuleKind.OVER_DRAW), None)
+    return next((rule for rule in rules_of(region_code) if rule.kind is RuleKind.OVER_DRAW), None)
 
 
 def _local_midnight(region: Region, day: date) -> datetime:

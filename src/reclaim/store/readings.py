@@ -42,7 +42,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from reclaim.errors import ErrorCode
-from reclaim.io.operations_files import load_alert_rules, load_use_standards
+from reclaim.io.operations_files import load_use_standards
 from reclaim.io.quality_files import load_standards
 from reclaim.market.errors import ForbiddenError, NotFoundError
 from reclaim.operations.aggregate import Period, aggregate_instantaneous, aggregate_totaliser
@@ -61,6 +61,7 @@ from reclaim.operations.rules import AlertRule, RuleKind, evaluate_series_rule
 from reclaim.operations.use_standards import UseStandard
 from reclaim.operations.validate import QuarantineReason, validate_readings
 from reclaim.quality.standards import Limit, Standard
+from reclaim.store.alerts import rules_of
 from reclaim.store.metering import meter_contracts
 from reclaim.store.models import (
     AlertRecord,
@@ -594,12 +595,6 @@ def _quarantine(
     )
     ids = session.execute(statement, rows).scalars().all()
     return tuple(replace(r, quarantine_id=ident) for r, ident in zip(refused, ids, strict=True))
-
-
-@cache
-def rules_of(region_code: str) -> tuple[AlertRule, ...]:
-    """The alert rules of a region (the shipped file's defaults with its overrides)."""
-    return load_alert_rules(region_code)
 
 
 def _evaluate_alerts(

@@ -171,13 +171,14 @@ def _check_attachment(session: Session, region_id: int, kind: str, ref: str) -> 
     """The place a sensor is attached to exists in the region (node and link: in its network
     model, once one is loaded)."""
     found: Any
+    row_id = _row_id(ref)
     if kind == AttachmentKind.PLANT.value:
-        found = ref.isdigit() and session.scalar(
-            select(Plant.id).where(Plant.id == int(ref), Plant.region_id == region_id)
+        found = row_id is not None and session.scalar(
+            select(Plant.id).where(Plant.id == row_id, Plant.region_id == region_id)
         )
     elif kind == AttachmentKind.DELIVERY_POINT.value:
-        found = ref.isdigit() and session.scalar(
-            select(Contract.id).where(Contract.id == int(ref), Contract.region_id == region_id)
+        found = row_id is not None and session.scalar(
+            select(Contract.id).where(Contract.id == row_id, Contract.region_id == region_id)
         )
     elif kind == AttachmentKind.DMA.value:
         found = session.scalar(select(Dma.id).where(Dma.region_id == region_id, Dma.code == ref))
@@ -192,6 +193,18 @@ def _check_attachment(session: Session, region_id: int, kind: str, ref: str) -> 
         found = session.scalar(select(exists(links.where(match))))
     if not found:
         raise InputError("attachment.ref", ref, _WHERE[kind])
+
+
+_MAX_ROW_ID = 2**31 - 1
+"""Row ids are 32-bit integer columns."""
+
+
+def _row_id(ref: str) -> int | None:
+    """``ref`` as a row id, or None where no row can have it (not ASCII digits, or past a
+    32-bit id: either would fail in the query instead of being refused by name)."""
+    if not (ref.isascii() and ref.isdigit()) or int(ref) > _MAX_ROW_ID:
+        return None
+    return int(ref)
 
 
 _WHERE = {

@@ -23,8 +23,9 @@ from reclaim.operations.alerts import FloatGrid, night_flow_rising, to_grid
 from reclaim.operations.lifecycle import AlertState
 from reclaim.operations.registry import SensorKind
 from reclaim.operations.rules import AlertRule, RuleKind
+from reclaim.store.alerts import rules_of
 from reclaim.store.models import AlertRecord, Dma, DmaMeter, Reading, Region, Sensor
-from reclaim.store.readings import fetch_readings, rules_of, store_alerts
+from reclaim.store.readings import fetch_readings, store_alerts
 from reclaim.store.sensors import network_links
 
 

@@ -24,7 +24,7 @@ def _basis(ctx: PlanContext, section: Section) -> None:
             inputs(lambda h: h.sewage_inputs.reuse_cap, u.rate),
             u("u_percent"),
             u.rate(coefficients["reuse_cap"]["value"]),
-            u.local(coefficients["reuse_cap"].get("cited") or coefficients["reuse_cap"]["source"]),
+            u.cited(coefficients["reuse_cap"]),
         ),
         _row(
             u("kf_national"),

@@ -66,7 +66,7 @@ class PlanContext:
         coefficients = self.reference["coefficients"]
         national = coefficients["national_utilisation_target"]
         self.national = float(national["value"])
-        self.national_source = labels.local(national.get("cited") or national["source"])
+        self.national_source = labels.cited(national)
         self.categories: Mapping[str, Mapping[str, str]] = self.reference["categories"]
         self.effluent = EffluentFitness(
             result.plants_fitness or None, labels, result.scenario, self.category
@@ -78,7 +78,7 @@ class PlanContext:
                 category: RateRange(
                     float(entry["range"][0]),
                     float(entry["range"][1]),
-                    labels.local(entry.get("cited") or entry["source"]),
+                    labels.cited(entry),
                 )
                 for category, entry in coefficients["rates"].items()
             },
