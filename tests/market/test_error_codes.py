@@ -150,6 +150,17 @@ def test_bad_input_gets_the_code_of_its_problem(world: World) -> None:
     refusal(api.post("/listings", "seller", padded), 413, ErrorCode.BODY_TOO_LARGE, "body")
 
 
+def test_a_nul_byte_in_a_text_filter_is_refused_naming_the_filter(api: Api) -> None:
+    # PostgreSQL cannot compare text holding a NUL byte: without the check this is a 500 there
+    region = api.add_region("r", "R")["id"]
+    for path, who, name in (
+        ("/actions", "admin", "target_id"),
+        (f"/regions/{region}/alerts", "regulator", "sensor"),
+    ):
+        body = refusal(api.get(path, who, **{name: "a\x00b"}), 422, ErrorCode.WRONG_FORMAT, name)
+        assert "control characters" in body["reason"]
+
+
 def test_a_fault_is_a_500_with_the_refusal_body_and_no_internals(
     app: FastAPI, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

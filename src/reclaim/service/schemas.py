@@ -72,6 +72,8 @@ def _in_calendar(day: date) -> date:
     return day
 
 
+PrintableText = Annotated[str, AfterValidator(_printable)]
+"""Text without control characters: a NUL byte compared in a query is a 500 on PostgreSQL."""
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 """A row id in a URL path."""

@@ -19,7 +19,7 @@ from reclaim.market.rules import Role
 from reclaim.service.auth import CurrentActor
 from reclaim.service.context import context_of
 from reclaim.service.field_docs import Documented
-from reclaim.service.schemas import MAX_ID, Code, Day
+from reclaim.service.schemas import MAX_ID, Code, Day, PrintableText
 from reclaim.store.models import ActionLog, ActionLogParty
 from reclaim.store.registry import Actor
 
@@ -113,7 +113,7 @@ def list_actions(
     actor_id: OptionalId = None,
     action: Annotated[Code | None, Query()] = None,
     target_kind: Annotated[Code | None, Query()] = None,
-    target_id: Annotated[str | None, Query(max_length=64)] = None,
+    target_id: Annotated[PrintableText | None, Query(max_length=64)] = None,
     since: Annotated[Day | None, Query(alias="from", description="first day (UTC), ISO")] = None,
     until: Annotated[Day | None, Query(alias="to", description="last day (UTC), ISO")] = None,
     sort: Literal["seq", "created_at", "action", "actor_id", "region_id"] = "seq",

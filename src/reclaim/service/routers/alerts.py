@@ -21,6 +21,7 @@ from reclaim.service.schemas import (
     AlertOut,
     AlertPageOut,
     IdempotencyKey,
+    PrintableText,
     RowId,
     WebhookCreatedOut,
     WebhookIn,
@@ -47,7 +48,7 @@ from reclaim.store.webhooks import (
 router = APIRouter(tags=["operations alerts"])
 
 RuleId = Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
-SensorCode = Annotated[str | None, Query(min_length=1, max_length=64)]
+SensorCode = Annotated[PrintableText | None, Query(min_length=1, max_length=64)]
 
 
 @router.get("/regions/{region_id}/alerts", response_model=AlertPageOut)
