@@ -54,17 +54,21 @@ def test_plan_run_imports_only_what_it_uses() -> None:
     probe = (
         "import json, sys\n"
         "from reclaim.cli.main import app\n"
+        "code = None\n"
         "try:\n"
         "    app(['plan', 'run', 'examples/shuozhou.yaml'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "sys.stderr.write(json.dumps(sorted(sys.modules)))"
+        "except SystemExit as done:\n"
+        "    code = done.code\n"
+        "sys.stderr.write(json.dumps([code, sorted(sys.modules)]))"
     )
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=root
     )
-    loaded = set(json.loads(result.stderr.splitlines()[-1]))
+    code, modules = json.loads(result.stderr.splitlines()[-1])
+    assert code == 0, result.stderr  # the plan ran whole: an early refusal imports little
+    loaded = set(modules)
+    assert "reclaim.planning.engine" in loaded
     unused = {"matplotlib", "pandas", "rich", "scipy", "wntr", "sqlalchemy"}
     assert sorted(unused & {name.split(".")[0] for name in loaded}) == []
     engines = {"reclaim.quality.batch", "reclaim.quality.gap", "reclaim.quality.series"}
